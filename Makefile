@@ -1,0 +1,67 @@
+# crmkit — every target bootstraps its own environment in .venv.
+# The venv is rebuilt only when pyproject.toml changes (the stamp file tracks it).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# the course market the chapters read (generated once, then reused)
+MARKET := datasets/market/customers.parquet
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help venv data book student test unit nbval lint bench lab clean
+
+help:
+	@echo "make book     build the HTML book (instructor edition) into _build/html"
+	@echo "make student  build the student edition (no solutions) into _build/student"
+	@echo "make test     unit + property tests, nbval on every notebook, book build with -W"
+	@echo "make lab      open the chapters in JupyterLab"
+	@echo "make bench    run the benchmarks (benchmarks/results.md)"
+	@echo "make clean    remove the environment, caches and build outputs"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[book,dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (crmkit)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(MARKET): $(STAMP)
+	$(BIN)/python -m crmkit.datasets
+
+data: $(MARKET)
+
+book: $(STAMP) $(MARKET)
+	$(BIN)/python tools/build_book.py --edition instructor
+
+student: $(STAMP) $(MARKET)
+	$(BIN)/python tools/build_book.py --edition student
+
+lint: $(STAMP)
+	$(BIN)/ruff check crmkit tests benchmarks tools
+
+unit: $(STAMP) $(MARKET)
+	$(BIN)/python -m pytest tests --ignore=tests/test_notebooks.py -q
+
+nbval: $(STAMP) $(MARKET)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --sanitize-with tests/sanitize.cfg \
+		-p no:randomly -q $(NOTEBOOKS) notebooks/workshops
+
+test: $(STAMP) $(MARKET)
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python tools/build_book.py --edition instructor
+
+bench: $(STAMP) $(MARKET)
+	$(BIN)/python -m benchmarks
+
+lab: $(STAMP) $(MARKET)
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf $(VENV) _build _build_student .pytest_cache .hypothesis .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,55 @@
+"""Benchmark harness: each case runs in a fresh subprocess so wall time and peak memory
+(max RSS of that process) are measured without interference from earlier cases.
+
+A benchmark module ``benchmarks/bench_<topic>.py`` defines ``TITLE`` (str) and
+``cases()`` returning a list of :class:`Case`; each case names a module-level function of
+that module and its keyword arguments, and optionally the case it is compared against
+(the "obvious alternative"), so the report shows a speed ratio.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Case:
+    name: str  # shown in the table, e.g. "crmkit generate 100k x 10y"
+    func: str  # function of the benchmark module to call
+    kwargs: dict = field(default_factory=dict)
+    size: str = ""  # human-readable size, e.g. "100,000 customers x 120 months"
+    baseline: str | None = None  # name of the case this one is compared with
+    units: float | None = None  # work units (e.g. customer-months) for a throughput column
+    unit_name: str = ""  # e.g. "customer-months/s"
+    target: str = ""  # the issue's target, e.g. "<= 120 s, <= 8 GB"
+
+
+def _child(module: str, func: str, kwargs_json: str) -> None:
+    mod = importlib.import_module(module)
+    kwargs = json.loads(kwargs_json)
+    t0 = time.perf_counter()
+    extra = getattr(mod, func)(**kwargs)
+    wall = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print("__RESULT__" + json.dumps({"seconds": wall, "peak_mb": peak_kb / 1024, "extra": extra}))
+
+
+def run_case(module: str, case: Case, python: str | None = None, timeout: float = 3600) -> dict:
+    """Run one case in a subprocess and return its timing and peak memory."""
+    cmd = [python or sys.executable, "-c",
+           "import sys; from benchmarks._harness import _child; _child(*sys.argv[1:])",
+           module, case.func, json.dumps(case.kwargs)]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("__RESULT__")][-1]
+    return json.loads(line[len("__RESULT__"):])
