@@ -29,6 +29,9 @@ class Case:
     units: float | None = None  # work units (e.g. customer-months) for a throughput column
     unit_name: str = ""  # e.g. "customer-months/s"
     target: str = ""  # the issue's target, e.g. "<= 120 s, <= 8 GB"
+    # another interpreter for this case, relative to the repo root (e.g. the separate
+    # ".venv-lifetimes/bin/python" where an old reference library lives); None = this one
+    python: str | None = None
 
 
 def _child(module: str, func: str, kwargs_json: str) -> None:
@@ -41,14 +44,15 @@ def _child(module: str, func: str, kwargs_json: str) -> None:
     print("__RESULT__" + json.dumps({"seconds": wall, "peak_mb": peak_kb / 1024, "extra": extra}))
 
 
-def run_case(module: str, case: Case, python: str | None = None, timeout: float = 3600) -> dict:
+def run_case(module: str, case: Case, timeout: float = 3600) -> dict:
     """Run one case in a subprocess and return its timing and peak memory."""
-    cmd = [python or sys.executable, "-c",
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    python = os.path.join(root, case.python) if case.python else sys.executable
+    cmd = [python, "-c",
            "import sys; from benchmarks._harness import _child; _child(*sys.argv[1:])",
            module, case.func, json.dumps(case.kwargs)]
     env = dict(os.environ, PYTHONHASHSEED="0")
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("__RESULT__")][-1]
