@@ -12,7 +12,7 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv data book student test unit nbval lint bench lab clean
+.PHONY: help venv data book student test unit nbval bench lab clean
 
 help:
 	@echo "make book     build the HTML book (instructor edition) into _build/html"
@@ -42,26 +42,33 @@ book: $(STAMP) $(MARKET)
 student: $(STAMP) $(MARKET)
 	$(BIN)/python tools/build_book.py --edition student
 
-lint: $(STAMP)
-	$(BIN)/ruff check crmkit tests benchmarks tools
+# one pytest run: unit + property tests, docstring examples, ruff, nbval on every notebook
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+NBVAL  := --nbval-lax --nbval-current-env --sanitize-with tests/sanitize.cfg
 
 unit: $(STAMP) $(MARKET)
-	$(BIN)/python -m pytest tests --ignore=tests/test_notebooks.py -q
+	$(PYTEST) tests crmkit --doctest-modules
 
 nbval: $(STAMP) $(MARKET)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --sanitize-with tests/sanitize.cfg \
-		-p no:randomly -q $(NOTEBOOKS) notebooks/workshops
+	$(PYTEST) notebooks $(NBVAL)
 
 test: $(STAMP) $(MARKET)
-	$(BIN)/python -m pytest -q tests
 	$(BIN)/python tools/build_book.py --edition instructor
+	$(PYTEST) tests crmkit notebooks --doctest-modules $(NBVAL)
 
-bench: $(STAMP) $(MARKET)
+# lifetimes (archived) needs old pandas/numpy: it lives in its own venv, for benchmarks only
+LIFETIMES := .venv-lifetimes/.installed
+$(LIFETIMES): benchmarks/requirements-lifetimes.txt
+	$(PYTHON) -m venv .venv-lifetimes
+	.venv-lifetimes/bin/python -m pip install --quiet -r benchmarks/requirements-lifetimes.txt
+	touch $(LIFETIMES)
+
+bench: $(STAMP) $(MARKET) $(LIFETIMES)
 	$(BIN)/python -m benchmarks
 
 lab: $(STAMP) $(MARKET)
 	$(BIN)/jupyter lab notebooks
 
 clean:
-	rm -rf $(VENV) _build _build_student .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-lifetimes _build datasets/market .pytest_cache .hypothesis .ruff_cache *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,77 @@
+"""Run the benchmarks and write ``benchmarks/results.md``.
+
+Usage: ``python -m benchmarks [topic ...]`` where a topic is the ``<topic>`` of
+``benchmarks/bench_<topic>.py`` (all topics when none is given).  Each case runs in its
+own subprocess (see ``_harness.py``); the table reports wall time, peak memory, throughput
+and the speed ratio against the case's baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from benchmarks._harness import run_case
+
+HERE = Path(__file__).resolve().parent
+
+
+def _fmt(x, spec):
+    return format(x, spec) if isinstance(x, int | float) else "–"
+
+
+def run_topic(topic: str) -> list[str]:
+    module = f"benchmarks.bench_{topic}"
+    mod = importlib.import_module(module)
+    cases = mod.cases()
+    results = {}
+    for case in tqdm(cases, desc=topic, unit="case"):
+        results[case.name] = run_case(module, case)
+    lines = [f"### {mod.TITLE}", "",
+             "| case | size | seconds | peak MB | throughput | vs baseline | target |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for case in cases:
+        r = results[case.name]
+        if "error" in r:
+            lines.append(f"| {case.name} | {case.size} | error: {r['error']} | | | | {case.target} |")
+            continue
+        thr = (f"{case.units / r['seconds']:,.0f} {case.unit_name}"
+               if case.units and r["seconds"] > 0 else "")
+        ratio = ""
+        base = results.get(case.baseline) if case.baseline else None
+        if base and "seconds" in base and r["seconds"] > 0:
+            ratio = f"{base['seconds'] / r['seconds']:.1f}x faster than {case.baseline}"
+        lines.append(f"| {case.name} | {case.size} | {_fmt(r['seconds'], '.2f')} | "
+                     f"{_fmt(r['peak_mb'], ',.0f')} | {thr} | {ratio} | {case.target} |")
+    lines.append("")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    topics = argv or sorted(p.stem[len("bench_"):] for p in HERE.glob("bench_*.py"))
+    head = [
+        "# crmkit benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'} "
+        f"({platform.processor() or platform.machine()}, Python {platform.python_version()}); "
+        "each case in a fresh subprocess; peak MB is the process's maximum resident set size.",
+        "Reproduce with `make bench` (or `python -m benchmarks <topic>` for one table).",
+        "",
+    ]
+    body = []
+    for topic in topics:
+        body += run_topic(topic)
+    text = "\n".join(head + body)
+    out = HERE / ("results.md" if not argv else f"results-{'-'.join(topics)}.md")
+    out.write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

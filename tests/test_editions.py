@@ -1,0 +1,56 @@
+"""The two editions of the book: solutions first in the notebooks, stripped for students."""
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from build_book import make_student_edition, strip_solutions  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+
+
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def test_strip_solutions_removes_only_tagged_cells():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("exercise"),
+        nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["solution", "hide-input"]}),
+        nbformat.v4.new_markdown_cell("why", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("check(answer)", metadata={"tags": ["exercise"]}),
+    ]
+    out, removed = strip_solutions(nb)
+    assert removed == 2
+    assert [c.source for c in out.cells] == ["exercise", "check(answer)"]
+
+
+def test_student_edition_has_no_solution_cell(tmp_path):
+    removed = make_student_edition(ROOT, tmp_path / "student")
+    staged = sorted((tmp_path / "student" / "notebooks").rglob("*.ipynb"))
+    assert len(staged) == len(NOTEBOOKS)
+    for path in staged:
+        nb = nbformat.read(path, as_version=4)
+        assert not [c for c in nb.cells if "solution" in _tags(c)], path
+    # every solution cell of the instructor notebooks was counted as removed
+    expected = sum(
+        sum("solution" in _tags(c) for c in nbformat.read(p, as_version=4).cells)
+        for p in NOTEBOOKS
+    )
+    assert sum(removed.values()) == expected
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_conventions(path):
+    """Outputs stripped in git; code solutions sit in a dropdown in the instructor edition."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not cell.get("outputs"), f"{path.name} cell {i}: outputs must be stripped"
+            if "solution" in _tags(cell):
+                assert "hide-input" in _tags(cell), f"{path.name} cell {i}: tag hide-input too"

@@ -1,0 +1,84 @@
+"""Build the course book, instructor or student edition, with warnings as errors.
+
+Instructor edition: the notebooks as they are; solution cells (tagged ``solution``) carry
+``hide-input`` so their code sits in a dropdown.  Student edition: a staged copy of the book
+in which every cell tagged ``solution`` is removed (``make student``); its notebooks are the
+exercise edition students open in JupyterLab.
+
+A failing cell fails the build: ``nb_execution_raise_on_error`` in ``_config.yml`` plus
+``--warningiserror`` here, and the exit code of jupyter-book is passed on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+# what the book needs besides the notebooks; everything else stays out of the staged copy
+BOOK_FILES = ["_config.yml", "_toc.yml", "book", "notebooks"]
+SOLUTION_TAG = "solution"
+
+
+def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
+    """Return ``nb`` without its cells tagged ``solution``, and how many were removed."""
+    keep = [c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
+    removed = len(nb.cells) - len(keep)
+    nb.cells = keep
+    return nb, removed
+
+
+def make_student_edition(src: Path, dst: Path) -> dict[str, int]:
+    """Copy the book from ``src`` to ``dst`` without solution cells; return removals per notebook."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    for name in BOOK_FILES:
+        s = src / name
+        if s.is_dir():
+            shutil.copytree(s, dst / name, ignore=shutil.ignore_patterns(
+                ".ipynb_checkpoints", "__pycache__", "_build"))
+        elif s.exists():
+            shutil.copy2(s, dst / name)
+    removed = {}
+    for path in sorted((dst / "notebooks").rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb, n = strip_solutions(nb)
+        nbformat.write(nb, path)
+        removed[str(path.relative_to(dst))] = n
+    return removed
+
+
+def build(source: Path, output: Path) -> int:
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
+           "--path-output", str(output), "--warningiserror", "--keep-going"]
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--edition", choices=["instructor", "student"], default="instructor")
+    args = p.parse_args(argv)
+    if args.edition == "instructor":
+        rc = build(ROOT, ROOT)  # -> _build/html
+        index = ROOT / "_build" / "html" / "index.html"
+    else:
+        staged = ROOT / "_build" / "student_src"
+        removed = make_student_edition(ROOT, staged)
+        print(f"student edition: removed {sum(removed.values())} solution cells "
+              f"from {len(removed)} notebooks -> {staged / 'notebooks'}")
+        rc = build(staged, ROOT / "_build" / "student")
+        index = ROOT / "_build" / "student" / "_build" / "html" / "index.html"
+    if rc == 0:
+        print(f"book written to {index}")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
