@@ -12,8 +12,13 @@ from crmkit.idic.identify import (
     resolve_identities,
     unified_customer_view,
 )
+from crmkit.idic.interact import DEFAULT_CHANNEL_COSTS, REASONS, ContactPolicy, contact_summary
 
 __all__ = [
+    "ContactPolicy",
+    "DEFAULT_CHANNEL_COSTS",
+    "REASONS",
+    "contact_summary",
     "DEFAULT_BLOCKS",
     "IdentityResolution",
     "MatchRules",
