@@ -43,6 +43,7 @@ __all__ = [
     "check_unique",
     "check_no_missing",
     "check_dates_ordered",
+    "check_rows",
     "describe",
 ]
 
@@ -381,6 +382,15 @@ def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> N
     mask = df[end].notna() & (df[end] < df[start])
     if mask.any():
         _fail(table, end, f"before {start}", mask, df)
+
+
+def check_rows(df: pd.DataFrame, table: str, column: str, mask, what: str) -> None:
+    """Raise if the boolean ``mask`` (one entry per row) flags rows: a rule of ``column``
+    that the generic checks above do not cover, described by ``what`` (e.g. "greater than T").
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        _fail(table, column, what, mask, df)
 
 
 def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:

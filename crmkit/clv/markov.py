@@ -1,0 +1,349 @@
+"""Markov migration model of customer value (Pfeifer & Carraway 2000).
+
+Pfeifer & Carraway, "Modeling customer relationships as Markov chains", *Journal of
+Interactive Marketing* 14(2). Each period a customer is in one of a few states (recency
+states "bought this period", "1 period ago", ...; or value segments) and moves to the next
+state with the probabilities of a transition matrix P. Each state earns an expected reward
+R (margin minus marketing cost) per period. With a discount rate d, the expected present
+value of a customer who is in each state now is
+
+    finite horizon T:   V_T = sum_{t=0..T} (P / (1 + d))^t R
+    infinite horizon:   V   = (I - P / (1 + d))^{-1} R
+
+(the sum starts at t = 0: the current period's reward counts, undiscounted). The matrix is
+estimated from a panel of customer x period states by counting transitions between
+consecutive periods, or given by hand; :func:`recency_panel` builds recency states from a
+transaction log and :func:`recency_transition_matrix` the classic recency structure.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+
+__all__ = ["MarkovMigrationModel", "recency_panel", "recency_transition_matrix"]
+
+_PANEL = "panel"
+
+
+def _period_codes(s: pd.Series, table: str, column: str) -> np.ndarray:
+    """Integer code of each period such that consecutive periods differ by exactly 1."""
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return np.asarray(s.array.asi8, dtype=np.int64)
+    if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.int64)
+    raise schema.SchemaError(
+        f"{table}.{column}: expected integer periods or pandas Periods, got dtype {s.dtype}; "
+        "convert dates with .dt.to_period('M') (or 'Q', 'Y')")
+
+
+def recency_transition_matrix(purchase_probability) -> pd.DataFrame:
+    """The recency-state transition matrix of Pfeifer & Carraway (2000).
+
+    State k (1..K) means the last purchase was k - 1 periods ago (1 = bought this period);
+    from state k a customer buys with probability ``purchase_probability[k-1]`` and goes to
+    state 1, or else moves to state k + 1 (state K, "K - 1 or more periods ago", stays K).
+
+    Examples
+    --------
+    >>> recency_transition_matrix([0.5, 0.2, 0.0])
+         1    2    3
+    1  0.5  0.5  0.0
+    2  0.2  0.0  0.8
+    3  0.0  0.0  1.0
+    """
+    p = np.asarray(purchase_probability, dtype=float)
+    if p.ndim != 1 or p.size < 2 or np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
+        raise ValueError("purchase_probability must be >= 2 probabilities in [0, 1]")
+    k = p.size
+    P = np.zeros((k, k))
+    P[:, 0] = p
+    P[np.arange(k), np.minimum(np.arange(k) + 1, k - 1)] += 1 - p
+    labels = list(range(1, k + 1))
+    return pd.DataFrame(P, index=labels, columns=labels)
+
+
+class MarkovMigrationModel:
+    """Markov chain of customer states with rewards: value per state and per customer.
+
+    Parameters
+    ----------
+    discount_rate : float
+        Discount rate per period (the panel's period, e.g. 0.03 a quarter).
+
+    Fitted attributes: ``states_`` (state labels, in order), ``transition_matrix_``
+    (DataFrame, rows = from, columns = to), ``counts_`` (observed transitions, when fitted
+    from a panel), ``rewards_`` (Series of reward per state, when known).
+
+    Examples
+    --------
+    Two states, "active" earning 100 a period and "lapsed" earning nothing; lapsed customers
+    come back with probability 0.1.
+
+    >>> import pandas as pd
+    >>> P = pd.DataFrame([[0.8, 0.2], [0.1, 0.9]], index=["active", "lapsed"],
+    ...                  columns=["active", "lapsed"])
+    >>> m = MarkovMigrationModel(discount_rate=0.1).set_matrix(P, rewards=[100.0, 0.0])
+    >>> m.state_values(horizon=1).round(2).tolist()   # 100 + 0.8 * 100 / 1.1
+    [172.73, 9.09]
+    >>> m.predict(["lapsed", "active"]).round(1).tolist()   # infinite horizon
+    [275.0, 550.0]
+    """
+
+    def __init__(self, discount_rate: float = 0.0):
+        self.discount_rate = discount_rate
+
+    # ------------------------------------------------------------------ estimation
+    def fit(self, panel: pd.DataFrame, customer: str = "customer_id", period: str = "period",
+            state: str = "state", value: str | None = None, states=None) -> MarkovMigrationModel:
+        """Estimate the transition matrix (and rewards) from a customer x period panel.
+
+        Transitions are counted between rows of the same customer in consecutive periods
+        (period t and t + 1); a state never left in the data gets a warning and is made
+        absorbing. With ``value`` the reward of a state is the mean value of the panel rows
+        in that state.
+        """
+        self._check_rate()
+        schema.check_not_empty(panel, _PANEL)
+        cols = {customer: None, period: None, state: None}
+        if value is not None:
+            cols[value] = "number"
+        schema.check_columns(panel, _PANEL, cols)
+        for c in cols:
+            schema.check_no_missing(panel, _PANEL, c)
+        schema.check_unique(panel, _PANEL, [customer, period])
+        per = _period_codes(panel[period], _PANEL, period)
+        observed = pd.unique(panel[state])
+        if states is None:
+            labels = sorted(observed, key=lambda v: (str(type(v)), v))
+        else:
+            labels = list(states)
+            schema.check_allowed(panel, _PANEL, state, labels)
+        codes = pd.Categorical(panel[state], categories=labels).codes.astype(np.int64)
+        cust = pd.factorize(panel[customer])[0]
+        order = np.lexsort((per, cust))
+        c_s, p_s, s_s = cust[order], per[order], codes[order]
+        step = (c_s[1:] == c_s[:-1]) & (p_s[1:] - p_s[:-1] == 1)
+        k = len(labels)
+        counts = np.bincount(s_s[:-1][step] * k + s_s[1:][step], minlength=k * k).reshape(k, k)
+        if counts.sum() == 0:
+            raise ValueError("panel: no customer is observed in two consecutive periods; "
+                             "no transition to count")
+        out = counts.sum(axis=1)
+        P = np.zeros((k, k))
+        P[out > 0] = counts[out > 0] / out[out > 0, None]
+        never = [labels[i] for i in np.flatnonzero(out == 0)]
+        if never:
+            warnings.warn(f"panel: no transition out of state(s) {never} was observed; they are "
+                          "treated as absorbing (the customer stays there)", UserWarning,
+                          stacklevel=2)
+            stuck = np.flatnonzero(out == 0)
+            P[stuck] = 0.0
+            P[stuck, stuck] = 1.0
+        self.states_ = labels
+        self.transition_matrix_ = pd.DataFrame(P, index=labels, columns=labels)
+        self.counts_ = pd.DataFrame(counts, index=labels, columns=labels)
+        if value is not None:
+            v = panel[value].to_numpy(dtype=float)
+            tot = np.bincount(codes, weights=v, minlength=k)
+            n = np.bincount(codes, minlength=k)
+            with np.errstate(invalid="ignore"):
+                r = np.where(n > 0, tot / np.maximum(n, 1), 0.0)
+            self.rewards_ = pd.Series(r, index=labels, name="reward")
+        return self
+
+    def set_matrix(self, transition_matrix, rewards=None, states=None) -> MarkovMigrationModel:
+        """Use a given transition matrix (rows sum to 1) and optional rewards per state."""
+        self._check_rate()
+        if isinstance(transition_matrix, pd.DataFrame):
+            P = transition_matrix.to_numpy(dtype=float)
+            labels = list(transition_matrix.index) if states is None else list(states)
+            if list(transition_matrix.columns) != list(transition_matrix.index):
+                raise ValueError("transition_matrix: rows and columns must list the same states "
+                                 "in the same order")
+        else:
+            P = np.asarray(transition_matrix, dtype=float)
+            labels = list(range(1, len(P) + 1)) if states is None else list(states)
+        if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] != len(labels):
+            raise ValueError(f"transition_matrix must be square with one row per state, got "
+                             f"shape {P.shape} for {len(labels)} states")
+        if not np.all(np.isfinite(P)) or np.any(P < 0) or not np.allclose(P.sum(axis=1), 1,
+                                                                          atol=1e-8):
+            bad = np.flatnonzero(~np.isclose(P.sum(axis=1), 1, atol=1e-8) | (P < 0).any(axis=1))
+            raise ValueError(f"transition_matrix: each row must be probabilities summing to 1; "
+                             f"offending rows {[labels[i] for i in bad[:5]]}")
+        self.states_ = labels
+        self.transition_matrix_ = pd.DataFrame(P, index=labels, columns=labels)
+        if rewards is not None:
+            self.rewards_ = self._rewards(rewards)
+        return self
+
+    # ------------------------------------------------------------------ value
+    def _check_rate(self):
+        d = self.discount_rate
+        if not np.isfinite(d) or d < 0:
+            raise ValueError(f"discount_rate must be a number >= 0, got {d}")
+
+    def _check_fitted(self):
+        if not hasattr(self, "transition_matrix_"):
+            raise ValueError("MarkovMigrationModel is not fitted: call fit() or set_matrix()")
+
+    def _rewards(self, rewards) -> pd.Series:
+        if isinstance(rewards, pd.Series):
+            missing = [s for s in self.states_ if s not in rewards.index]
+            if missing:
+                raise ValueError(f"rewards: no reward for state(s) {missing}")
+            r = rewards.reindex(self.states_).to_numpy(dtype=float)
+        else:
+            r = np.asarray(rewards, dtype=float)
+            if r.shape != (len(self.states_),):
+                raise ValueError(f"rewards must have one value per state ({len(self.states_)})")
+        if not np.all(np.isfinite(r)):
+            raise ValueError("rewards must be finite numbers")
+        return pd.Series(r, index=self.states_, name="reward")
+
+    def state_values(self, horizon: int | None = None, rewards=None) -> pd.Series:
+        """Expected present value of a customer in each state now.
+
+        ``horizon`` T gives sum_{t=0..T} (P/(1+d))^t R (T + 1 periods, the current one
+        included); None gives the infinite-horizon value (I - P/(1+d))^{-1} R, which needs
+        ``discount_rate > 0``. ``rewards`` overrides the fitted ones (e.g. margin minus the
+        cost of a mailing in each state).
+        """
+        self._check_fitted()
+        self._check_rate()
+        if rewards is not None:
+            R = self._rewards(rewards).to_numpy()
+        elif hasattr(self, "rewards_"):
+            R = self.rewards_.to_numpy()
+        else:
+            raise ValueError("no rewards: pass rewards=, or fit with a value column")
+        A = self.transition_matrix_.to_numpy() / (1.0 + self.discount_rate)
+        if horizon is None:
+            if self.discount_rate <= 0:
+                raise ValueError("the infinite-horizon value needs discount_rate > 0 (otherwise "
+                                 "the sum of rewards does not converge); give a horizon")
+            V = np.linalg.solve(np.eye(len(R)) - A, R)
+        else:
+            if int(horizon) != horizon or horizon < 0:
+                raise ValueError(f"horizon must be a whole number >= 0, got {horizon}")
+            V = R.copy()
+            for _ in range(int(horizon)):
+                V = R + A @ V  # Horner: R + A(R + A(R + ...))
+        return pd.Series(V, index=self.states_, name="value")
+
+    def predict(self, current_states, horizon: int | None = None, rewards=None) -> pd.Series:
+        """Value of each customer given the state they are in now (see :meth:`state_values`)."""
+        values = self.state_values(horizon, rewards)
+        s = current_states if isinstance(current_states, pd.Series) else pd.Series(
+            list(current_states))
+        unknown = ~s.isin(self.states_)
+        if unknown.any():
+            df = s.to_frame("state")
+            schema.check_allowed(df, "customers", "state", self.states_)
+        out = s.map(values).astype(float)
+        out.name = "value"
+        return out
+
+    def state_distribution(self, initial, steps: int) -> pd.DataFrame:
+        """Share of customers in each state after 0..``steps`` periods, from ``initial``
+        (a distribution over states, or a list of current states)."""
+        self._check_fitted()
+        k = len(self.states_)
+        init = np.asarray(initial)
+        if init.shape == (k,) and np.issubdtype(init.dtype, np.floating):
+            pi = init.astype(float)
+        else:
+            codes = pd.Categorical(list(initial), categories=self.states_).codes
+            if np.any(codes < 0):
+                raise ValueError("initial: unknown state(s)")
+            pi = np.bincount(codes, minlength=k) / len(codes)
+        P = self.transition_matrix_.to_numpy()
+        rows = [pi]
+        for _ in range(int(steps)):
+            rows.append(rows[-1] @ P)
+        return pd.DataFrame(rows, columns=self.states_).rename_axis("period")
+
+    def simulate(self, initial_states, n_periods: int, *, seed=None) -> pd.DataFrame:
+        """Monte Carlo paths: states of each customer in periods 0..``n_periods``.
+
+        Row i starts in ``initial_states[i]``; each period every customer moves by one draw
+        from their row of P (inverse CDF, vectorised over customers).
+        """
+        self._check_fitted()
+        rng = np.random.default_rng(seed)
+        codes = pd.Categorical(list(initial_states), categories=self.states_).codes
+        if np.any(codes < 0):
+            raise ValueError("initial_states: unknown state(s)")
+        cdf = np.cumsum(self.transition_matrix_.to_numpy(), axis=1)
+        cdf[:, -1] = 1.0
+        out = np.empty((codes.size, int(n_periods) + 1), dtype=np.int64)
+        out[:, 0] = codes
+        for t in range(int(n_periods)):
+            u = rng.random(codes.size)
+            out[:, t + 1] = (u[:, None] >= cdf[out[:, t]]).sum(axis=1)
+        labels = np.asarray(self.states_, dtype=object)
+        return pd.DataFrame(labels[out], columns=pd.RangeIndex(int(n_periods) + 1,
+                                                                name="period"))
+
+
+def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
+                  date: str = "date", value: str | None = None, *, freq: str = "M",
+                  n_states: int = 5, end=None) -> pd.DataFrame:
+    """Recency state of every customer in every period from their first purchase to ``end``.
+
+    State k in 1..``n_states``: the last purchase was k - 1 periods ago (1 = bought in the
+    period; ``n_states`` = that long ago or longer). With ``value``, the period's total value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1], "date": pd.to_datetime(["2024-01-05",
+    ...                    "2024-03-02"]), "amount": [10.0, 5.0]})
+    >>> recency_panel(tx, value="amount", n_states=3, end="2024-05-31")
+       customer_id   period  state  amount
+    0            1  2024-01      1    10.0
+    1            1  2024-02      2     0.0
+    2            1  2024-03      1     5.0
+    3            1  2024-04      2     0.0
+    4            1  2024-05      3     0.0
+    """
+    table = "transactions"
+    schema.check_not_empty(transactions, table)
+    cols = {customer: None, date: "datetime"}
+    if value is not None:
+        cols[value] = "number"
+    schema.check_columns(transactions, table, cols)
+    for c in cols:
+        schema.check_no_missing(transactions, table, c)
+    if value is not None:
+        schema.check_nonnegative(transactions, table, value)
+    if int(n_states) != n_states or n_states < 2:
+        raise ValueError(f"n_states must be a whole number >= 2, got {n_states}")
+    per = transactions[date].dt.to_period(freq)
+    last_p = per.max() if end is None else pd.Timestamp(end).to_period(freq)
+    keep = (per <= last_p).to_numpy()
+    if not keep.any():
+        raise schema.SchemaError(f"{table}.{date}: every transaction is after end={end}")
+    ords = per.array.asi8[keep]
+    cust_codes, cust_labels = pd.factorize(transactions[customer].to_numpy()[keep], sort=True)
+    o0 = ords.min()
+    n_p = int(last_p.ordinal - o0 + 1)
+    col = (ords - o0).astype(np.int64)
+    last = np.full((len(cust_labels), n_p), -1, dtype=np.int32)
+    last[cust_codes, col] = col
+    np.maximum.accumulate(last, axis=1, out=last)
+    rows, cols_ = np.nonzero(last >= 0)  # row-major: by customer, then period
+    state = np.minimum(cols_ - last[rows, cols_] + 1, n_states)
+    out = pd.DataFrame({customer: cust_labels[rows],
+                        "period": pd.PeriodIndex.from_ordinals(cols_ + o0, freq=per.dt.freq),
+                        "state": state.astype(np.int64)})
+    if value is not None:
+        v = np.zeros((len(cust_labels), n_p))
+        np.add.at(v, (cust_codes, col), transactions[value].to_numpy(dtype=float)[keep])
+        out[value] = v[rows, cols_]
+    return out
