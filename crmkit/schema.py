@@ -142,7 +142,9 @@ END_REASONS = ("customer_termination", "company_termination", "term", "death")
 INCIDENT_TYPES = ("claim_refused", "service_failure", "price_rise", "competitor_offer")
 INCIDENT_RESPONSES = ("none", "negotiation", "complaint", "negative_word_of_mouth", "exit")
 TRANSACTION_KINDS = ("premium", "fee", "interest_margin", "claim", "deposit")
-INTERACTION_REASONS = ("sale", "service", "claim", "complaint", "information")
+INTERACTION_REASONS = ("sale", "service", "claim", "complaint", "information", "retention")
+CHURN_REASONS = ("dissatisfaction", "competitor_offer", "moved", "price_rise", "claim_refused",
+                 "service_failure", "company_termination", "death")
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -164,9 +166,11 @@ TABLES: dict[str, Table] = {
             ("household_id", "int", "household key: customers sharing a home share it"),
             ("acquisition_date", "datetime", "date the customer became a customer"),
             ("acquisition_channel", "string", "channel of acquisition", False, False, CHANNELS),
+            ("acquisition_cost", "float", "cost of winning the customer, euros: prospecting contacts (see interactions, reason sale, before the acquisition date) plus media and commission"),
             ("churn_date", "datetime", "date the customer left (NaT while active)", True),
-            ("churn_reason", "string", "why the customer left (missing while active)", True),
+            ("churn_reason", "string", "why the customer left (missing while active)", True, False, CHURN_REASONS),
             ("preferred_channel", "string", "channel the customer prefers to be contacted on", False, False, CHANNELS),
+            ("n_channels", "int", "number of channels the customer uses (3 or more: multichannel)"),
             ("preferred_hour", "int", "preferred hour of the day for contact (8-20)"),
             ("contact_consent", "bool", "consent to marketing contacts (opt-in)"),
             ("opt_out", "bool", "on the do-not-contact list"),
@@ -235,7 +239,7 @@ TABLES: dict[str, Table] = {
             ("date", "datetime", "date and time of the contact"),
             ("channel", "string", "branch/agency, phone, web, mobile, email or mail", False, False, CHANNELS),
             ("direction", "string", "inbound (customer-initiated) or outbound", False, False, ("inbound", "outbound")),
-            ("reason", "string", "sale, service, claim, complaint or information", False, False, INTERACTION_REASONS),
+            ("reason", "string", "sale, service, claim, complaint, information or retention (negotiation, commercial gesture included in cost)", False, False, INTERACTION_REASONS),
             ("cost", "float", "cost to serve of this contact, euros"),
         ),
         _t(
@@ -246,7 +250,8 @@ TABLES: dict[str, Table] = {
             ("product_id", "string", "product offered"),
             ("channel", "string", "channel used", False, False, CHANNELS),
             ("cost_per_contact", "float", "cost of one contact, euros"),
-            ("trigger", "string", "what selected the targets (e.g. life event, segment, none)"),
+            ("trigger", "string", "what selected the targets: life_event:<event>, segment:<segment> or none (untargeted)"),
+            ("test_share", "float", "share of the selected customers contacted (test); the rest is a random control group"),
         ),
         _t(
             "campaign_targets", "one row per customer selected for a campaign", ["campaign_id", "customer_id"],

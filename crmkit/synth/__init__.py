@@ -1,0 +1,18 @@
+"""The synthetic market: bank and insurance customers moving through life stages.
+
+>>> from crmkit.synth import generate
+>>> market = generate(customers=100, years=1, seed=3)
+>>> list(market.tables())[:3]
+['customers', 'source_records', 'life_events']
+"""
+
+from crmkit.synth.market import Market, generate, generate_to
+
+__all__ = ["Market", "generate", "generate_to", "story"]
+
+
+def story(name: str = "young_driver"):
+    """One named persona's path over ~30 years (see :mod:`crmkit.synth.stories`)."""
+    from crmkit.synth.stories import story as _story
+
+    return _story(name)

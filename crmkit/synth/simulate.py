@@ -1,0 +1,895 @@
+"""The monthly engine: every customer of a block moves one month at a time, vectorised.
+
+Randomness and block independence
+---------------------------------
+Customers are grouped into fixed *atoms* of :data:`ATOM` customers. Atom ``a`` owns its
+random stream, ``SeedSequence(seed, spawn_key=(0, a))``, from which it draws the same
+fixed number of uniforms every month, whatever block it is simulated in. A block is just
+a run of consecutive atoms simulated together, so the block size changes speed and memory
+but never the data. All random quantities (counts, amounts, choices) are derived from
+these fixed-size uniform draws, mostly with the *conditional uniform* trick: if
+``u < p`` then ``u / p`` is again uniform and can drive a second choice.
+
+Ids are derived from the customer id (``contract_id = customer_id * 100 + k`` for the
+customer's ``k``-th contract, and similarly for interactions and incidents), so that they
+too are independent of the block size and blocks could run on different machines.
+
+The order of operations within a month
+--------------------------------------
+billing of the contracts held at the start of the month -> acquisitions -> scheduled and
+random life events (which open needs) -> organic purchases -> campaigns -> claims ->
+deposits -> loans at term, voluntary and company terminations -> critical incidents and
+the customer's response -> satisfaction and attitude -> churn -> service contacts ->
+surveys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaincinv, ndtri
+
+from crmkit.schema import (
+    CHANNELS,
+    CHURN_REASONS,
+    END_REASONS,
+    INCIDENT_RESPONSES,
+    INCIDENT_TYPES,
+    INTERACTION_REASONS,
+    SECTORS,
+    TRANSACTION_KINDS,
+)
+from crmkit.synth import campaigns as CA
+from crmkit.synth import channels as C
+from crmkit.synth import identities as ID
+from crmkit.synth import lifestages as L
+from crmkit.synth import personas as PE
+from crmkit.synth import products as P
+
+ATOM = 500  # customers per random-stream atom (fixed: changing it changes the data)
+MAX_CONTRACTS = 100  # per customer (contract_id = customer_id * 100 + k)
+MAX_ROWS = 100_000  # interactions and incidents per customer
+
+(CR_DISSAT, CR_COMPET, CR_MOVED, CR_PRICE, CR_CLAIM, CR_SERVICE, CR_COMPANY, CR_DEATH) = range(8)
+END_CUSTOMER, END_COMPANY, END_TERM, END_DEATH = range(4)
+INBOUND, OUTBOUND = 0, 1
+R_SALE, R_SERVICE, R_CLAIM, R_COMPLAINT, R_INFO, R_RETENTION = range(6)
+INC_CLAIM, INC_SERVICE, INC_PRICE, INC_COMPET = range(4)
+RESP_NONE, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_EXIT = range(5)
+NEGOTIATION_GESTURE = 30.0  # commercial gesture granted in a negotiation, euros
+ACQUISITION_MEDIA = (140.0, 170.0)  # media and commission per acquired customer: bank, insurer
+
+# monthly uniform streams
+_STREAMS = ["ev_" + e for e in L.EVENTS] + [
+    "buy", "term", "claim_auto", "claim_auto2", "claim_home", "claim_health", "deposit",
+    "churn", "death", "incident", "response", "service_n", "service_ch1", "service_ch2",
+    "service_day1", "service_day2", "survey", "survey_z1", "survey_z2", "survey_z3", "sat",
+    "move1", "move2", "move3", "day", "sale_ch", "reprice", "extra",
+] + [f"camp{j}_{k}" for j in range(CA.MAX_PER_MONTH) for k in ("sel", "grp", "resp", "conv")]
+S_ = {name: i for i, name in enumerate(_STREAMS)}
+K_MONTH = len(_STREAMS)
+K_END = 8 * 8 + 4  # uniforms per customer for source records
+
+
+@dataclass(frozen=True)
+class Config:
+    """What a generation run needs to know (validated by :func:`crmkit.synth.generate`)."""
+
+    customers: int
+    months: int
+    sector: str
+    seed: int
+    start: np.datetime64  # first month, datetime64[M]
+
+
+class Streams:
+    """Uniform draws for a run of atoms, concatenated in customer order."""
+
+    def __init__(self, seed: int, first_atom: int, sizes: list[int]):
+        self.gens = [np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(0, first_atom + i))))
+                     for i in range(len(sizes))]
+        self.sizes = sizes
+
+    def draw(self, k: int) -> np.ndarray:
+        return np.concatenate([g.random((k, s), dtype=np.float32) for g, s in zip(self.gens, self.sizes, strict=True)], axis=1)
+
+
+def atom_sizes(customers: int) -> list[int]:
+    n_full, rest = divmod(customers, ATOM)
+    return [ATOM] * n_full + ([rest] if rest else [])
+
+
+def _z(u):
+    return ndtri(np.clip(np.asarray(u, dtype=np.float64), 1e-7, 1 - 1e-7))
+
+
+def _lognormal(u, mean, sigma):
+    return np.exp(np.log(mean) - 0.5 * sigma**2 + sigma * _z(u))
+
+
+class _Rows:
+    """Accumulates row fragments (dict of arrays) and concatenates them once."""
+
+    def __init__(self):
+        self.parts: list[dict] = []
+
+    def add(self, **cols):
+        n = len(next(iter(cols.values())))
+        if n:
+            self.parts.append({k: (np.full(n, v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in cols.items()})
+
+    def frame(self, names: list[str], dtypes: dict) -> dict:
+        if not self.parts:
+            return {k: np.zeros(0, dtype=dtypes[k]) for k in names}
+        return {k: np.concatenate([p[k] for p in self.parts]).astype(dtypes[k], copy=False) for k in names}
+
+
+def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame, pools) -> dict:
+    """Simulate the customers of atoms ``first_atom .. first_atom + len(sizes) - 1``.
+
+    Returns a dict of the market tables (pandas DataFrames) for these customers, sorted by
+    customer and date; ``campaigns`` and ``products`` are global and built elsewhere.
+    """
+    T, S = cfg.months, P.N_SLOTS
+    n = int(sum(sizes))
+    first_id = first_atom * ATOM + 1
+    cust_id = np.arange(first_id, first_id + n, dtype=np.int64)
+    streams = Streams(cfg.seed, first_atom, sizes)
+    month0 = cfg.start.astype("datetime64[M]")
+    month_day = (month0 + np.arange(-1200, T + 1)).astype("datetime64[D]")  # months -1200..T
+
+    def day_of(m, day):  # datetime64[D] of month m (may be negative) plus day offset
+        return month_day[np.asarray(m) + 1200] + np.asarray(day).astype("timedelta64[D]")
+
+    # ------------------------------------------------------------------ initial state
+    U0 = streams.draw(PE.K_INIT)
+    pop = PE.draw_population(U0, cfg.sector, T)
+    Uh = streams.draw(2 * S + 1)
+    init_hold, init_back = PE.initial_holdings(pop, Uh, cfg.sector)
+    Uid = streams.draw(12)
+    ident = ID.draw_identities(pools, Uid, pop["gender"], pop["dept"])
+    Ua = streams.draw(8)  # acquisition, deposit rate and misc per-customer draws
+
+    persona, sec = pop["persona"], pop["sector"]
+    F = PE._F
+    birth, acq = pop["birth_month"], pop["acq_month"]
+    stage, married, owner = pop["stage"].copy(), pop["married"].copy(), pop["owner"].copy()
+    n_children = pop["n_children"].astype(np.int8)
+    eldest, youngest = pop["eldest_birth"].copy(), pop["youngest_birth"].copy()
+    leave_age = pop["leave_month"] - youngest  # months
+    leave_month, retire_month = pop["leave_month"].copy(), pop["retire_month"]
+    working = ~np.isin(stage, [L.RETIRED, L.WIDOWED]) & (persona != PE.STUDENT)
+    income = pop["income"].astype(np.float64)
+    has_car, car_bought = pop["has_car"].copy(), pop["car_bought"].copy()
+    coef = pop["coef"].astype(np.float64)
+    risky, chronic, urban = pop["risky"], pop["chronic"], pop["urban"]
+    A = pop["attitude"].astype(np.float64)
+    sat_base = pop["sat_base"].astype(np.float64)
+    Sat = sat_base.copy()
+    preferred, mix, multich = pop["preferred"], pop["mix"], pop["multichannel"]
+    consent, opt_out = pop["consent"], pop["opt_out"]
+    dept = pop["dept"].copy()
+    addr_u = np.stack([Uid[9], Uid[10], Uid[11]], axis=1).astype(np.float64)
+    prev_addr_u, prev_dept = addr_u.copy(), dept.copy()
+    moved_month = np.full(n, -10**6, dtype=np.int32)
+    access = np.ones((n, S), dtype=np.float64)
+    other = P.SLOT_SECTOR[None, :] != sec[:, None]
+    access[other] = 0.35 if cfg.sector == "both" else 0.0
+    # heterogeneous voluntary deposit rate (gamma mixing, as BG/NBD assumes)
+    dep_rate = (gammaincinv(0.9, np.clip(Ua[0].astype(np.float64), 1e-6, 1 - 1e-6)) / 0.9) * 0.07 * F["saver"][persona]
+    dep_rate *= np.clip(income / 40000, 0.4, 3.0) ** 0.3 * np.where(multich, 1.3, 1.0)
+    price_sens = np.where(persona == PE.PRICE_HUNTER, 2.5, np.where(persona == PE.YOUNG_DRIVER, 1.5, 1.0))
+    base_churn = F["churn"][persona]
+    buy_prop = F["buy"][persona] * np.where(multich, 1.4, 1.0) * (0.7 + 0.6 * A)
+
+    active = np.zeros(n, dtype=bool)
+    churned = np.full(n, -1, dtype=np.int32)
+    churn_day = np.zeros(n, dtype=np.int8)
+    churn_reason = np.full(n, -1, dtype=np.int8)
+    hold = np.zeros((n, S), dtype=bool)
+    ckey = np.zeros((n, S), dtype=np.int16)
+    amount = np.zeros((n, S), dtype=np.float64)
+    loan_end = np.full((n, S), 10**6, dtype=np.int32)
+    n_opened = np.zeros(n, dtype=np.int16)
+    balance = np.zeros((n, S), dtype=np.float64)
+    need = np.zeros((n, S), dtype=np.float64)
+    last_event = np.full((n, len(L.EVENTS)), -10**6, dtype=np.int32)
+    inc_recent = np.zeros(n)
+    auto_claims = np.zeros(n)
+    hum, tot = np.where(C.HUMAN[preferred], 1.0, 0.2), np.ones(n)
+
+    opens, closes, tx, events, inter, incid, surveys, targets = (_Rows() for _ in range(8))
+    acq_cost = np.zeros(n)
+
+    def contract_amount(rows, slots, m, bal):
+        age = (m - birth[rows]) / 12.0
+        out = np.zeros(len(rows))
+        kids = np.where(m < leave_month[rows], n_children[rows], 0)
+        hh = 1 + married[rows] + kids
+        for s in np.unique(slots):
+            k = slots == s
+            r = rows[k]
+            if s == P.B_CURRENT:
+                v = np.clip(5.0 + income[r] / 15000.0, 6.0, 16.0)
+            elif s == P.B_CARD:
+                v = np.where(income[r] > 70000, 11.0, 3.5)
+            elif s == P.B_CONSUMER:
+                v = np.clip(12000 * np.sqrt(income[r] / 35000), 3000, 40000) * 0.035 / 12 * 0.55
+            elif s == P.B_MORTGAGE:
+                v = np.clip(4.5 * income[r], 60000, 700000) * 0.010 / 12 * 0.6
+            elif s == P.B_STUDENT:
+                v = np.full(len(r), 15000 * 0.015 / 12)
+            elif s in (P.B_SAVINGS,):
+                v = bal[k] * P.SAVINGS_SPREAD / 12
+            elif s in (P.B_LIFE, P.I_LIFE):
+                v = bal[k] * P.LIFE_MANAGEMENT_FEE / 12
+            elif s == P.I_AUTO:
+                v = P.auto_premium(age[k], coef[r], urban[r])
+            elif s == P.I_AUTO2:
+                v = P.auto_premium(np.full(len(r), 40.0), np.full(len(r), 0.8), urban[r]) * 0.9
+            elif s == P.I_HOME:
+                v = P.home_premium(owner[r], hh[k])
+            else:  # health
+                v = P.health_premium(age[k], kids[k])
+            out[k] = v
+        return np.round(out, 2)
+
+    def open_contracts(rows, slots, m, day, channel):
+        """Open contracts (rows, slots unique pairs, not held)."""
+        if len(rows) == 0:
+            return
+        order = np.lexsort((slots, rows))
+        rows, slots = rows[order], slots[order]
+        day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
+        m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+        rank = np.arange(len(rows)) - grp_start
+        k = n_opened[rows] + rank
+        np.add.at(n_opened, rows, 1)
+        hold[rows, slots] = True
+        ckey[rows, slots] = k
+        # opening balance for savings products: a first lump sum
+        bal = np.where(np.isin(slots, P.BALANCE_SLOTS),
+                       _lognormal(day / 28.0 * 0.98 + 0.01, np.maximum(income[rows] * 0.06 * F["saver"][persona[rows]], 300), 0.9), 0.0)
+        bal = np.round(bal, -1)
+        balance[rows, slots] = bal
+        amt = contract_amount(rows, slots, m_arr, bal)
+        amount[rows, slots] = amt
+        term = np.zeros(len(rows), dtype=np.int32)
+        for s, t in P.LOAN_TERM.items():
+            term[slots == s] = t
+        loan_end[rows, slots] = np.where(term > 0, m_arr + term, 10**6)
+        need[rows, slots] = 0.0
+        opens.add(row=rows, slot=slots, k=k, month=m_arr, day=day, channel=channel, premium=amt)
+
+    def close_contracts(rows, slots, m, day, reason):
+        if len(rows) == 0:
+            return
+        closes.add(row=rows, k=ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
+        hold[rows, slots] = False
+        balance[rows, slots] = 0.0
+        amount[rows, slots] = 0.0
+
+    def add_inter(rows, m, day, hour, channel, direction, reason, cost):
+        inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
+                  channel=channel, direction=direction, reason=reason, cost=cost)
+
+    def add_event(rows, m, day, e, before, after):
+        events.add(row=rows, month=np.full(len(rows), m), day=day, event=np.full(len(rows), e),
+                   before=before, after=after)
+        last_event[rows, e] = m
+
+    def churn(rows, m, day, reason, end_reason):
+        """Customer leaves: every running contract ends."""
+        if len(rows) == 0:
+            return
+        active[rows] = False
+        churned[rows] = m
+        churn_day[rows] = day
+        churn_reason[rows] = reason
+        r, s = np.nonzero(hold[rows])
+        rr = rows[r]
+        close_contracts(rr, s, m, day[r], np.broadcast_to(end_reason, rows.shape)[r])
+
+    def choose_reason(rows, u):
+        w = np.stack([
+            2.0 * (1 - Sat[rows]) ** 2,
+            0.6 * price_sens[rows] * np.where(multich[rows], 1.5, 1.0),
+            3.0 * (m - moved_month[rows] < 6),
+            0.3 * inc_recent[rows] + 0.05,
+        ], axis=1)
+        cum = np.cumsum(w, axis=1)
+        k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 3)
+        return np.array([CR_DISSAT, CR_COMPET, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
+
+    cal_by_month = {mm: g for mm, g in cal.groupby("month")} if len(cal) else {}
+
+    # ------------------------------------------------------------------ monthly loop
+    for m in range(T):
+        U = streams.draw(K_MONTH)
+        day = np.minimum((U[S_["day"]] * 28).astype(np.int8), 27)
+        age_m = m - birth
+        age = age_m / 12.0
+
+        # acquisitions (stock customers on month 0 with contracts started in the past)
+        new = (acq == m) | ((m == 0) & (acq < 0))
+        if new.any():
+            rows_new = np.flatnonzero(new)
+            active[rows_new] = True
+            r, s = np.nonzero(init_hold[rows_new])
+            rr = rows_new[r]
+            start_m = m - init_back[rr, s]
+            sd = np.where(acq[rr] < 0, (U[S_["sale_ch"]][rr] * 28).astype(np.int8) % 28, day[rr])
+            ch = np.where(acq[rr] < 0, preferred[rr], C.choose(U[S_["sale_ch"]][rr], preferred[rr], mix[rr]))
+            ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
+            open_contracts(rr, s, start_m, sd, ch)
+            # prospecting contacts before the acquisition of customers won during the run
+            fresh = rows_new[acq[rows_new] >= 0]
+            media = np.where(sec[rows_new] == 0, ACQUISITION_MEDIA[0], ACQUISITION_MEDIA[1])
+            acq_cost[rows_new] = media * (0.7 + 0.6 * Ua[1][rows_new])
+            for j in range(3):
+                has = fresh[Ua[2 + j][fresh] < (0.95, 0.7, 0.4)[j]]
+                chj = C.choose(Ua[5][has] * 0.999 + 0.0005 * j, preferred[has], mix[has])
+                chj = np.where(j == 0, np.where(Ua[6][has] < 0.5, C.PHONE, chj), chj)
+                mm = np.maximum(m - (j + 1), -1200)
+                cost = C.COST[chj]
+                add_inter(has, np.full(len(has), mm), (Ua[7][has] * 28).astype(np.int8) % 28,
+                          pop["hour"][has], chj, np.where(j == 0, OUTBOUND, INBOUND), R_SALE, cost)
+                acq_cost[has] += cost
+
+        # billing of contracts held at the start of the month
+        r, s = np.nonzero(hold & active[:, None])
+        bal_slot = np.isin(s, P.BALANCE_SLOTS)
+        amt = np.where(bal_slot, np.where(s == P.B_SAVINGS, balance[r, s] * P.SAVINGS_SPREAD / 12,
+                                          balance[r, s] * P.LIFE_MANAGEMENT_FEE / 12), amount[r, s])
+        amt = np.round(amt, 2)
+        keep = amt > 0
+        tx.add(row=r[keep], k=ckey[r, s][keep], month=np.full(keep.sum(), m), day=np.zeros(keep.sum(), np.int8),
+               kind=P.SLOT_KIND[s][keep], amount=amt[keep], margin=np.round(amt * P.SLOT_MARGIN_RATE[s], 2)[keep])
+
+        act = np.flatnonzero(active)
+        # ---- scheduled life events
+        def sched(mask, e, new_stage, u=None):
+            rows = act[mask[act]]
+            if u is not None:
+                rows = rows[U[S_["ev_" + L.EVENTS[e]]][rows] < u]
+            if len(rows) == 0:
+                return rows
+            before = stage[rows].copy()
+            if new_stage is not None:
+                stage[rows] = np.where(np.isin(before, [L.RETIRED, L.WIDOWED]) & (new_stage == L.EMPTY_NEST), before, new_stage)
+            add_event(rows, m, day[rows], e, before, stage[rows])
+            need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
+            return rows
+
+        sched((stage == L.YOUNG_FAMILY) & (m - eldest == 132), L.CHILD_SECONDARY, L.MATURE_FAMILY)
+        sched((n_children > 0) & ((m - eldest == 216) | ((n_children > 1) & (m - youngest == 216))),
+              L.CHILD_HIGHER_ED, None, 0.65)
+        rows = sched((n_children > 0) & (m == leave_month) & np.isin(stage, [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.RETIRED, L.WIDOWED]),
+                     L.CHILDREN_LEAVE, L.EMPTY_NEST)
+        if len(rows):  # the grown child's car leaves the family policy
+            k = rows[hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < 0.6)]
+            close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
+        rows = sched((m == retire_month) & ~np.isin(stage, [L.RETIRED, L.WIDOWED]), L.RETIREMENT, L.RETIRED)
+        if len(rows):
+            working[rows] = False
+            income[rows] *= 0.72
+        # ---- random life events
+        hz = L.monthly_hazards(age[act], stage[act], married[act], owner[act], n_children[act], income[act], working[act])
+        car_age = m - car_bought[act]
+        hz[L.CAR_PURCHASE] = (0.004 + 0.022 * (car_age > L.AVERAGE_CAR_AGE_MONTHS)) * (age[act] > 19) * has_car[act] + 0.002 * ~has_car[act]
+        for e, p in hz.items():
+            rows = act[U[S_["ev_" + L.EVENTS[e]]][act] < p]
+            if len(rows) == 0:
+                continue
+            before = stage[rows].copy()
+            if e == L.MARRIAGE:
+                married[rows] = True
+                stage[rows] = L.COUPLE
+            elif e == L.BIRTH:
+                first = n_children[rows] == 0
+                eldest[rows] = np.where(first, m, eldest[rows])
+                youngest[rows] = m
+                n_children[rows] += 1
+                leave_month[rows] = m + leave_age[rows].clip(240, 300)
+                stage[rows] = np.where(before == L.COUPLE, L.YOUNG_FAMILY, before)
+            elif e == L.HOME_PURCHASE or e == L.JOB_MOVE:
+                if e == L.HOME_PURCHASE:
+                    owner[rows] = True
+                else:
+                    income[rows] *= 1.08
+                prev_addr_u[rows], prev_dept[rows] = addr_u[rows], dept[rows]
+                addr_u[rows] = np.stack([U[S_["move1"]][rows], U[S_["move2"]][rows], U[S_["move3"]][rows]], axis=1)
+                far = (e == L.JOB_MOVE) & (U[S_["move3"]][rows] < 0.6)
+                from crmkit.synth.geography import draw_department
+                dept[rows] = np.where(far, draw_department(U[S_["move2"]][rows] * 0.999), dept[rows])
+                moved_month[rows] = m
+            elif e == L.CAR_PURCHASE:
+                old = (m - car_bought[rows]) > L.AVERAGE_CAR_AGE_MONTHS
+                need[rows, P.B_CONSUMER] = np.minimum(1.0, need[rows, P.B_CONSUMER] + 0.3 * old)
+                has_car[rows] = True
+                car_bought[rows] = m
+            elif e == L.DEATH_OF_SPOUSE:
+                married[rows] = False
+                stage[rows] = L.WIDOWED
+                k = rows[hold[rows, P.I_AUTO2]]
+                close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
+            add_event(rows, m, day[rows], e, before, stage[rows])
+            need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
+        need *= L.NEED_DECAY
+
+        # ---- organic purchases: at most one product a month
+        base = np.zeros((len(act), S))
+        kids_home = (m < leave_month[act]) & (n_children[act] > 0)
+        a_age = age[act]
+        base[:, P.B_CURRENT] = 0.002
+        base[:, P.B_CARD] = 0.02 * hold[act, P.B_CURRENT]
+        base[:, P.B_SAVINGS] = 0.003 * F["saver"][persona[act]].clip(0.3, 2)
+        base[:, P.B_CONSUMER] = 0.0012 * (a_age < 72)
+        base[:, P.B_LIFE] = 0.0012 * F["saver"][persona[act]].clip(0.2, 2) * (a_age > 25)
+        base[:, P.I_AUTO] = 0.004 * has_car[act]
+        base[:, P.I_HOME] = 0.002 * (persona[act] != PE.STUDENT)
+        base[:, P.I_HEALTH] = 0.0012 * (1 + (a_age > 55))
+        base[:, P.I_LIFE] = 0.0010 * F["saver"][persona[act]].clip(0.2, 2) * (a_age > 25)
+        gain = np.full(S, 0.22)
+        gain[[P.B_MORTGAGE, P.I_HOME, P.I_AUTO]] = 0.45
+        gain[P.B_STUDENT] = 0.35
+        p_buy = (base + gain * need[act]) * buy_prop[act, None] * access[act]
+        p_buy[:, P.B_MORTGAGE] *= owner[act]
+        p_buy[:, P.B_STUDENT] *= (m - last_event[act, L.CHILD_HIGHER_ED]) < 12
+        p_buy[:, P.I_AUTO] *= has_car[act]
+        p_buy[:, P.I_AUTO2] *= hold[act, P.I_AUTO] & married[act]
+        p_buy[:, P.B_CARD] *= hold[act, P.B_CURRENT]
+        p_buy[hold[act]] = 0.0
+        p_buy = np.minimum(p_buy, 0.6)
+        cum = np.cumsum(p_buy, axis=1)
+        tot_p = cum[:, -1]
+        ub = U[S_["buy"]][act]
+        buyer = ub < np.minimum(tot_p, 0.9)
+        if buyer.any():
+            v = ub[buyer] / np.minimum(tot_p[buyer], 0.9) * tot_p[buyer]
+            slot = (v[:, None] >= cum[buyer]).sum(axis=1).clip(0, S - 1)
+            rows = act[buyer]
+            ok = ~hold[rows, slot]
+            rows, slot = rows[ok], slot[ok]
+            ch = C.choose(U[S_["sale_ch"]][rows], preferred[rows], mix[rows])
+            ch = np.where((slot == P.B_MORTGAGE) | (slot == P.B_STUDENT), np.where(U[S_["sale_ch"]][rows] < 0.85, C.BRANCH, ch), ch)
+            open_contracts(rows, slot, m, day[rows], ch)
+            add_inter(rows, m, day[rows], pop["hour"][rows], ch, INBOUND, R_SALE, C.COST[ch])
+
+        # ---- campaigns of the month
+        if m in cal_by_month:
+            p_full = np.zeros((n, S))
+            p_full[act] = p_buy
+            for c in cal_by_month[m].itertuples():
+                j = int(c.rank)
+                slot = int(c.slot)
+                elig = active & consent & ~opt_out & ~hold[:, slot] & (access[:, slot] > 0)
+                if slot == P.B_STUDENT:
+                    elig &= n_children > 0
+                if slot in (P.B_MORTGAGE,):
+                    elig &= owner
+                if slot == P.I_AUTO:
+                    elig &= has_car
+                if c.event >= 0:
+                    elig &= (m - last_event[:, int(c.event)]) <= 3
+                if c.family == "segment":
+                    elig &= multich
+                sel = np.flatnonzero(elig & (U[S_[f"camp{j}_sel"]] < c.select_share))
+                if len(sel) == 0:
+                    continue
+                test = U[S_[f"camp{j}_grp"]][sel] < CA.TEST_SHARE
+                pr = np.minimum(c.p_response * (0.5 + A[sel]), 0.9)
+                ur = U[S_[f"camp{j}_resp"]][sel]
+                responded = test & (ur < pr)
+                conv_resp = responded & (ur / pr < CA.CONVERSION)
+                organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(3 * p_full[sel, slot], 0.9)
+                converted = conv_resp | organic
+                targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
+                            responded=responded, converted=converted)
+                t = sel[test]
+                ch = np.full(len(t), int(c.channel), dtype=np.int8)
+                add_inter(t, m, np.full(len(t), 2), pop["hour"][t], ch, OUTBOUND, R_SALE,
+                          np.full(len(t), c.cost_per_contact))
+                buyers = sel[converted & ~hold[sel, slot]]
+                chb = np.where(test[converted & ~hold[sel, slot]], int(c.channel), preferred[buyers])
+                open_contracts(buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], 3), chb)
+
+        # ---- claims
+        act = np.flatnonzero(active)
+        claims_refused = np.zeros(n, dtype=bool)
+        for s, stream in ((P.I_AUTO, "claim_auto"), (P.I_AUTO2, "claim_auto2"), (P.I_HOME, "claim_home"), (P.I_HEALTH, "claim_health")):
+            rows = act[hold[act, s]]
+            if len(rows) == 0:
+                continue
+            a_ = age[rows]
+            kids = np.where(m < leave_month[rows], n_children[rows], 0)
+            if s == P.I_AUTO:
+                p = P.auto_claim_freq(a_, coef[rows], risky[rows]) / 12
+                sev, sig, refuse = P.AUTO_SEVERITY, P.AUTO_SIGMA, P.CLAIM_REFUSAL_P
+            elif s == P.I_AUTO2:
+                p = P.auto_claim_freq(np.full(len(rows), 35.0), np.ones(len(rows)), np.zeros(len(rows), bool)) / 12
+                sev, sig, refuse = P.AUTO_SEVERITY, P.AUTO_SIGMA, P.CLAIM_REFUSAL_P
+            elif s == P.I_HOME:
+                p = np.full(len(rows), P.HOME_FREQ / 12 * 1.0)
+                sev, sig, refuse = P.HOME_SEVERITY, P.HOME_SIGMA, P.CLAIM_REFUSAL_P
+            else:
+                p = np.full(len(rows), P.HEALTH_MONTHLY_P)
+                sev = P.health_expected_cost(a_, chronic[rows], kids) / P.HEALTH_MONTHLY_P
+                sig, refuse = P.HEALTH_SIGMA, 0.01
+            u = U[S_[stream]][rows]
+            hit = u < p
+            rows, u, p = rows[hit], u[hit], p[hit]
+            if len(rows) == 0:
+                continue
+            sev = sev[hit] if np.ndim(sev) else sev
+            v = u / p
+            refused = v < refuse
+            w = np.clip((v - refuse) / (1 - refuse), 1e-6, 1 - 1e-6)
+            amt = np.round(_lognormal(w, sev, sig), 2)
+            paid = ~refused
+            dd = np.maximum(day[rows], 1)
+            tx.add(row=rows[paid], k=ckey[rows, s][paid], month=np.full(paid.sum(), m), day=dd[paid],
+                   kind=np.full(paid.sum(), P.CLAIM), amount=amt[paid], margin=-amt[paid])
+            claims_refused[rows[refused]] = True
+            if s != P.I_HEALTH:
+                ch = np.where(w * 3 % 1 < 0.5, C.PHONE, C.choose(w * 7 % 1, preferred[rows], mix[rows]))
+                add_inter(rows, m, dd, pop["hour"][rows], ch, INBOUND, R_CLAIM, C.COST[ch])
+                Sat[rows[paid]] += 0.02
+            if s == P.I_AUTO:
+                resp_ = paid & (w * 11 % 1 < P.RESPONSIBLE_P)
+                coef[rows[resp_]] = np.minimum(coef[rows[resp_]] * 1.25, 3.5)
+                auto_claims[rows[paid]] += 1
+
+        # ---- voluntary deposits on savings and life insurance
+        bal_held = hold[act][:, P.BALANCE_SLOTS]
+        has_bal = bal_held.any(axis=1)
+        rows = act[has_bal]
+        ud = U[S_["deposit"]][rows]
+        p = 1 - np.exp(-dep_rate[rows])
+        hit = ud < p
+        rows, v = rows[hit], ud[hit] / p[hit]
+        if len(rows):
+            bh = hold[rows][:, P.BALANCE_SLOTS]
+            nb = bh.sum(axis=1)
+            kk = np.minimum((v * 7 % 1 * nb).astype(int), nb - 1)
+            slot = P.BALANCE_SLOTS[np.argmax(np.cumsum(bh, axis=1) > kk[:, None], axis=1)]
+            amt = np.round(_lognormal(np.clip(v, 1e-6, 1 - 1e-6), np.maximum(income[rows] * 0.025, 50), 1.0), -1).clip(20)
+            balance[rows, slot] += amt
+            fee = np.where(slot == P.B_SAVINGS, 0.0, np.round(amt * P.LIFE_ENTRY_FEE, 2))
+            tx.add(row=rows, k=ckey[rows, slot], month=np.full(len(rows), m), day=day[rows],
+                   kind=np.full(len(rows), P.DEPOSIT), amount=amt, margin=fee)
+        balance *= 1 - P.WITHDRAWAL_RATE
+
+        # ---- loans at term, voluntary and company terminations
+        r, s = np.nonzero((loan_end == m) & hold)
+        close_contracts(r, s, m, day[r], END_TERM)
+        h = np.zeros((len(act), S))
+        h[:] = 0.0022 * (1 + inc_recent[act, None]) * np.exp(-2.0 * (Sat[act, None] - 0.6)) * price_sens[act, None] ** 0.5
+        h[:, P.B_CURRENT] *= 0.3
+        h[:, P.B_MORTGAGE] = 0.003  # early repayment, renegotiation elsewhere
+        h[:, P.B_STUDENT] = 0.001
+        h[:, P.B_CONSUMER] = 0.004
+        h[:, P.B_CARD] *= 1.5
+        h[~hold[act]] = 0.0
+        cum = np.cumsum(h, axis=1)
+        ut = U[S_["term"]][act]
+        hit = ut < cum[:, -1]
+        if hit.any():
+            slot = ((ut[hit] / cum[hit, -1] * cum[hit, -1])[:, None] >= cum[hit]).sum(axis=1).clip(0, S - 1)
+            rows = act[hit]
+            close_contracts(rows, slot, m, day[rows], END_CUSTOMER)
+            # the card goes with the account
+            k = rows[(slot == P.B_CURRENT) & hold[rows, P.B_CARD]]
+            close_contracts(k, np.full(len(k), P.B_CARD), m, day[k], END_CUSTOMER)
+        # yearly review and repricing (January)
+        price_rise = np.zeros(n, dtype=bool)
+        if (month0 + m).astype(object).month == 1:
+            ca = act[hold[act, P.I_AUTO]]
+            clean = auto_claims[ca] < 0.5
+            coef[ca] = np.where(clean, np.maximum(coef[ca] * 0.95, 0.5), coef[ca])
+            bad = ca[(coef[ca] >= 1.5) & (auto_claims[ca] >= 1) & (U[S_["reprice"]][ca] < 0.5)]
+            close_contracts(bad, np.full(len(bad), P.I_AUTO), m, day[bad], END_COMPANY)
+            k2 = bad[hold[bad, P.I_AUTO2]]
+            close_contracts(k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
+            ca = act[hold[act, P.I_AUTO]]
+            new_p = np.round(P.auto_premium(age[ca], coef[ca], urban[ca]), 2)
+            price_rise[ca[new_p > amount[ca, P.I_AUTO] * 1.05]] = True
+            amount[ca, P.I_AUTO] = new_p
+            auto_claims[:] = 0
+            ch_ = act[hold[act, P.I_HEALTH]]
+            kids = np.where(m < leave_month[ch_], n_children[ch_], 0)
+            new_p = np.round(P.health_premium(age[ch_], kids), 2)
+            price_rise[ch_[new_p > amount[ch_, P.I_HEALTH] * 1.04]] = True
+            amount[ch_, P.I_HEALTH] = new_p
+        price_rise &= U[S_["reprice"]] < 0.6  # not every rise is noticed
+
+        # ---- critical incidents and responses
+        act = np.flatnonzero(active)
+        n_held = hold[act].sum(axis=1)
+        p_sf = 0.0025 + 0.001 * n_held
+        p_co = 0.0015 * price_sens[act] * np.where(multich[act], 2.5, 1.0) * np.where(age[act] < 35, 1.5, 1.0)
+        ui = U[S_["incident"]][act]
+        types = np.full(len(act), -1, dtype=np.int8)
+        types[ui < p_sf] = INC_SERVICE
+        types[(ui >= p_sf) & (ui < p_sf + p_co)] = INC_COMPET
+        inc_rows, inc_types = [], []
+        for t_, mask in ((INC_CLAIM, claims_refused[act]), (INC_PRICE, price_rise[act]),
+                         (INC_SERVICE, types == INC_SERVICE), (INC_COMPET, types == INC_COMPET)):
+            inc_rows.append(act[mask])
+            inc_types.append(np.full(mask.sum(), t_, dtype=np.int8))
+        ir = np.concatenate(inc_rows)
+        it = np.concatenate(inc_types)
+        if len(ir):
+            order = np.argsort(ir, kind="stable")
+            ir, it = ir[order], it[order]
+            ur = U[S_["response"]][ir] * 1.0
+            ur = np.where(np.r_[False, ir[1:] == ir[:-1]], ur * 13 % 1, ur)
+            a_, s_ = A[ir], Sat[ir]
+            p_exit = np.array([0.12, 0.05, 0.07, 0.18])[it] * (1.6 - a_) * (1.5 - s_) * np.where(multich[ir], 1.4, 1.0)
+            p_nego = np.array([0.2, 0.1, 0.35, 0.35])[it] * (0.5 + a_)
+            p_comp = np.array([0.45, 0.45, 0.15, 0.02])[it] * (0.6 + a_)
+            p_wom = 0.18 * (1.5 - a_)
+            cum = np.stack([p_exit, p_exit + p_nego, p_exit + p_nego + p_comp, p_exit + p_nego + p_comp + p_wom], axis=1)
+            cum = cum / np.maximum(cum[:, -1:], 1.0)
+            resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
+            dd = np.maximum(day[ir], 1)
+            incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
+            np.add.at(Sat, ir, np.where(it == INC_CLAIM, -0.2, -0.12))
+            np.add.at(inc_recent, ir, 1.0)
+            k = resp == RESP_COMPLAINT
+            ch = C.choose(ur[k] * 17 % 1, preferred[ir[k]], mix[ir[k]])
+            add_inter(ir[k], m, dd[k], pop["hour"][ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
+            np.add.at(Sat, ir[k], 0.05)
+            k = resp == RESP_NEGO
+            ch = np.where(ur[k] * 19 % 1 < 0.6, C.PHONE, C.BRANCH)
+            add_inter(ir[k], m, dd[k], pop["hour"][ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + NEGOTIATION_GESTURE)
+            np.add.at(Sat, ir[k], 0.08)
+            k = resp == RESP_WOM
+            np.add.at(A, ir[k], -0.04)
+            k = resp == RESP_EXIT
+            ex = np.unique(ir[k])
+            if len(ex):
+                first_t = it[k][np.r_[True, ir[k][1:] != ir[k][:-1]]]
+                reason = np.array([CR_CLAIM, CR_SERVICE, CR_PRICE, CR_COMPET], dtype=np.int8)[first_t]
+                churn(ex, m, dd[k][np.r_[True, ir[k][1:] != ir[k][:-1]]], reason, END_CUSTOMER)
+        inc_recent *= 0.8
+
+        # ---- satisfaction and attitude drift
+        Sat += 0.08 * (sat_base - Sat) + 0.02 * _z(U[S_["sat"]])
+        np.clip(Sat, 0.0, 1.0, out=Sat)
+        A += 0.003 * (Sat - 0.6)
+        np.clip(A, 0.01, 0.99, out=A)
+
+        # ---- churn: death, leaving, nothing left
+        act = np.flatnonzero(active)
+        dead = act[U[S_["death"]][act] < L.mortality(age[act])]
+        churn(dead, m, day[dead], CR_DEATH, END_DEATH)
+        act = np.flatnonzero(active)
+        n_held = hold[act].sum(axis=1)
+        human_share = hum[act] / tot[act]
+        h = (base_churn[act] * np.exp(-0.3 * (n_held - 1)) * np.where(hold[act, P.B_MORTGAGE], 0.45, 1.0)
+             * np.exp(-3.0 * (Sat[act] - 0.6)) * np.exp(-1.4 * (A[act] - 0.5))
+             * (1 + 0.8 * inc_recent[act]) * np.where(multich[act], 2.0 - 1.2 * human_share, 1.0)
+             * np.where(m - moved_month[act] < 3, 3.0, 1.0))
+        uc = U[S_["churn"]][act]
+        hit = uc < np.minimum(h, 0.5)
+        rows = act[hit]
+        churn(rows, m, day[rows], choose_reason(rows, uc[hit] / np.minimum(h[hit], 0.5)), END_CUSTOMER)
+        empty = np.flatnonzero(active & ~hold.any(axis=1))
+        if len(empty):
+            last = closes.parts[-1] if closes.parts else None
+            comp = np.zeros(len(empty), dtype=bool)
+            if last is not None:
+                comp = np.isin(empty, last["row"][last["reason"] == END_COMPANY])
+            rs = np.where(comp, CR_COMPANY, choose_reason(empty, U[S_["churn"]][empty] * 7 % 1))
+            active[empty] = False
+            churned[empty] = m
+            churn_day[empty] = day[empty]
+            churn_reason[empty] = rs
+
+        # ---- service and information contacts
+        act = np.flatnonzero(active)
+        n_held = hold[act].sum(axis=1)
+        lam = (0.05 + 0.03 * n_held) * np.where(multich[act], 1.6, 1.0)
+        us = U[S_["service_n"]][act]
+        cnt = (us > np.exp(-lam)).astype(int) + (us > np.exp(-lam) * (1 + lam)).astype(int)
+        hum *= 0.92
+        tot *= 0.92
+        for j in (1, 2):
+            rows = act[cnt >= j]
+            uch = U[S_[f"service_ch{j}"]][rows]
+            ch = C.choose(uch, preferred[rows], mix[rows])
+            reason = np.where(uch * 7 % 1 < 0.3, R_INFO, R_SERVICE)
+            udy = U[S_[f"service_day{j}"]][rows]
+            add_inter(rows, m, (udy * 28).astype(np.int8) % 28,
+                      np.clip(pop["hour"][rows] + (udy * 11 % 1 * 5).astype(np.int8) - 2, 8, 20), ch, INBOUND, reason, C.COST[ch])
+            hum[rows] += C.HUMAN[ch]
+            tot[rows] += 1
+
+        # ---- surveys
+        sv = act[U[S_["survey"]][act] < (1 / 30) * (0.6 + 0.8 * A[act])]
+        if len(sv):
+            z1, z2, z3 = _z(U[S_["survey_z1"]][sv]), _z(U[S_["survey_z2"]][sv]), _z(U[S_["survey_z3"]][sv])
+            surveys.add(row=sv, month=np.full(len(sv), m), day=day[sv],
+                        satisfaction=np.clip(np.round(1 + 9 * Sat[sv] + 0.9 * z1), 1, 10),
+                        attitude=np.round(np.clip(1 + 6 * A[sv] + 0.55 * z2, 1, 7), 1),
+                        intent=np.clip(np.round(1 + 4 * (0.55 * A[sv] + 0.45 * Sat[sv]) + 0.6 * z3), 1, 5))
+
+    # ------------------------------------------------------------------ assemble tables
+    Uend = streams.draw(K_END)
+    state = dict(stage=stage, churned=churned, churn_day=churn_day, churn_reason=churn_reason,
+                 income=income, A=A, dept=dept, addr_u=addr_u, prev_addr_u=prev_addr_u,
+                 prev_dept=prev_dept, moved_month=moved_month, acq_cost=acq_cost, day_of=day_of)
+    return _assemble(cfg, cust_id, pop, ident, state, opens, closes, tx, events, inter, incid,
+                     surveys, targets, Uend, pools)
+
+
+def _cat(codes, categories):
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(categories))
+
+
+def _dt(d):
+    return np.asarray(d).astype("datetime64[ms]")
+
+
+def _within_rank(sorted_rows):
+    first = np.r_[True, sorted_rows[1:] != sorted_rows[:-1]] if len(sorted_rows) else np.zeros(0, bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(sorted_rows)), 0))
+    return np.arange(len(sorted_rows)) - start
+
+
+def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, incid, surveys, targets, Uend, pools):
+    day_of = st["day_of"]
+    n = len(cust_id)
+    out = {}
+    # customers
+    acq = pop["acq_month"]
+    acq_day = (pop["u_extra"] * 28).astype(np.int8) % 28
+    churned = st["churned"]
+    cur = ID.draw_address(pools, st["addr_u"][:, 0], st["addr_u"][:, 1], st["addr_u"][:, 2], st["dept"])
+    from crmkit.synth.geography import DEPT_REGION, REGIONS
+    final_stage = st["stage"]
+    out["customers"] = pd.DataFrame({
+        "customer_id": cust_id.astype(np.int32),
+        "sector": _cat(pop["sector"], SECTORS),
+        "first_name": ID._col(ident["first"]),
+        "last_name": ID._col(ident["last"]),
+        "email": ID._col(ident["email"]),
+        "phone": ID._col(ident["phone"]),
+        "address": ID._col(cur["address"]),
+        "postcode": ID._col(cur["postcode"]),
+        "city": ID._col(cur["city"]),
+        "region": _cat(DEPT_REGION[st["dept"]], REGIONS),
+        "gender": _cat(1 - pop["gender"], ["F", "M"]),
+        "birth_date": _dt(day_of(pop["birth_month"], (pop["u_extra2"] * 28).astype(np.int8) % 28)),
+        "household_id": cust_id.astype(np.int32),
+        "acquisition_date": _dt(day_of(acq, acq_day)),
+        "acquisition_channel": _cat(pop["preferred"], CHANNELS),
+        "acquisition_cost": np.round(st["acq_cost"], 2),
+        "churn_date": pd.Series(np.where(churned >= 0, _dt(day_of(np.maximum(churned, 0), st["churn_day"])),
+                                         np.datetime64("NaT", "ms")), dtype="datetime64[ms]"),
+        "churn_reason": pd.Categorical.from_codes(st["churn_reason"], categories=list(CHURN_REASONS)),
+        "preferred_channel": _cat(pop["preferred"], CHANNELS),
+        "n_channels": pop["mix"].sum(axis=1).astype(np.int8),
+        "preferred_hour": pop["hour"].astype(np.int8),
+        "contact_consent": pop["consent"].astype(bool),
+        "opt_out": pop["opt_out"].astype(bool),
+        "credit_score": np.round(pop["credit"], 3),
+        "income": st["income"].round(-2),
+        "life_stage": _cat(final_stage, L.STAGES),
+        "persona": _cat(pop["persona"], PE.PERSONA_NAMES),
+        "latent_attitude": np.round(st["A"], 4),
+    })
+    # contracts
+    o = opens.frame(["row", "slot", "k", "month", "day", "channel", "premium"],
+                    dict(row=np.int64, slot=np.int8, k=np.int64, month=np.int32, day=np.int8, channel=np.int8, premium=float))
+    c = closes.frame(["row", "k", "month", "day", "reason"],
+                     dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, reason=np.int8))
+    okey = o["row"] * MAX_CONTRACTS + o["k"]
+    order = np.argsort(okey, kind="stable")
+    okey = okey[order]
+    o = {k: v[order] for k, v in o.items()}
+    ckey_ = c["row"] * MAX_CONTRACTS + c["k"]
+    pos = np.searchsorted(okey, ckey_)
+    end_m = np.full(len(okey), -1, dtype=np.int32)
+    end_d = np.zeros(len(okey), dtype=np.int8)
+    end_r = np.full(len(okey), -1, dtype=np.int8)
+    end_m[pos], end_d[pos], end_r[pos] = c["month"], c["day"], c["reason"]
+    start = _dt(day_of(o["month"], o["day"]))
+    end = np.where(end_m >= 0, _dt(day_of(np.maximum(end_m, 0), end_d)), np.datetime64("NaT", "ms"))
+    end = np.where((end_m >= 0) & (end < start), start, end)
+    contract_id = (cust_id[o["row"]] * MAX_CONTRACTS + o["k"]).astype(np.int64)
+    out["contracts"] = pd.DataFrame({
+        "contract_id": contract_id,
+        "customer_id": cust_id[o["row"]].astype(np.int32),
+        "product_id": pd.Series(np.array(P.PRODUCT_IDS)[P.SLOT_PRODUCT[o["slot"]]], dtype="str"),
+        "start_date": start,
+        "end_date": pd.Series(end, dtype="datetime64[ms]"),
+        "end_reason": pd.Categorical.from_codes(end_r, categories=list(END_REASONS)),
+        "channel": _cat(o["channel"], CHANNELS),
+        "monthly_premium": o["premium"],
+    })
+    # transactions: stable sort by customer keeps month and emission order
+    t = tx.frame(["row", "k", "month", "day", "kind", "amount", "margin"],
+                 dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, kind=np.int8, amount=float, margin=float))
+    order = np.argsort(t["row"].astype(np.uint16 if n < 65536 else np.int64), kind="stable")
+    t = {k: v[order] for k, v in t.items()}
+    out["transactions"] = pd.DataFrame({
+        "customer_id": cust_id[t["row"]].astype(np.int32),
+        "contract_id": (cust_id[t["row"]] * MAX_CONTRACTS + t["k"]).astype(np.int64),
+        "date": _dt(day_of(t["month"], t["day"])),
+        "kind": _cat(t["kind"], TRANSACTION_KINDS),
+        "amount": t["amount"],
+        "margin": t["margin"],
+    })
+    # life events
+    e = events.frame(["row", "month", "day", "event", "before", "after"],
+                     dict(row=np.int64, month=np.int32, day=np.int8, event=np.int8, before=np.int8, after=np.int8))
+    order = np.lexsort((e["event"], e["month"], e["row"]))
+    e = {k: v[order] for k, v in e.items()}
+    out["life_events"] = pd.DataFrame({
+        "customer_id": cust_id[e["row"]].astype(np.int32),
+        "date": _dt(day_of(e["month"], e["day"])),
+        "event": _cat(e["event"], L.EVENTS),
+        "stage_before": _cat(e["before"], L.STAGES),
+        "stage_after": _cat(e["after"], L.STAGES),
+    })
+    # interactions
+    i = inter.frame(["row", "month", "day", "hour", "channel", "direction", "reason", "cost"],
+                    dict(row=np.int64, month=np.int32, day=np.int8, hour=np.int8, channel=np.int8, direction=np.int8, reason=np.int8, cost=float))
+    order = np.lexsort((i["day"], i["month"], i["row"]))
+    i = {k: v[order] for k, v in i.items()}
+    rank = _within_rank(i["row"])
+    minute = (rank * 7919 + i["row"] * 31) % 60
+    out["interactions"] = pd.DataFrame({
+        "interaction_id": (cust_id[i["row"]] * MAX_ROWS + rank).astype(np.int64),
+        "customer_id": cust_id[i["row"]].astype(np.int32),
+        "date": _dt(day_of(i["month"], i["day"])) + (i["hour"].astype(np.int64) * 60 + minute).astype("timedelta64[m]"),
+        "channel": _cat(i["channel"], CHANNELS),
+        "direction": _cat(i["direction"], ["inbound", "outbound"]),
+        "reason": _cat(i["reason"], INTERACTION_REASONS),
+        "cost": np.round(i["cost"], 2),
+    })
+    # incidents
+    d = incid.frame(["row", "month", "day", "type", "response"],
+                    dict(row=np.int64, month=np.int32, day=np.int8, type=np.int8, response=np.int8))
+    order = np.argsort(d["row"], kind="stable")
+    d = {k: v[order] for k, v in d.items()}
+    rank = _within_rank(d["row"])
+    out["incidents"] = pd.DataFrame({
+        "incident_id": (cust_id[d["row"]] * MAX_ROWS + rank).astype(np.int64),
+        "customer_id": cust_id[d["row"]].astype(np.int32),
+        "date": _dt(day_of(d["month"], d["day"])),
+        "type": _cat(d["type"], INCIDENT_TYPES),
+        "response": _cat(d["response"], INCIDENT_RESPONSES),
+    })
+    # surveys
+    s = surveys.frame(["row", "month", "day", "satisfaction", "attitude", "intent"],
+                      dict(row=np.int64, month=np.int32, day=np.int8, satisfaction=np.int8, attitude=float, intent=np.int8))
+    order = np.argsort(s["row"], kind="stable")
+    s = {k: v[order] for k, v in s.items()}
+    out["surveys"] = pd.DataFrame({
+        "customer_id": cust_id[s["row"]].astype(np.int32),
+        "date": _dt(day_of(s["month"], s["day"])),
+        "satisfaction": s["satisfaction"].astype(np.int8),
+        "relative_attitude": s["attitude"],
+        "repurchase_intent": s["intent"].astype(np.int8),
+    })
+    # campaign targets
+    g = targets.frame(["campaign_id", "row", "test", "responded", "converted"],
+                      dict(campaign_id=np.int32, row=np.int64, test=bool, responded=bool, converted=bool))
+    order = np.lexsort((g["campaign_id"], g["row"]))
+    g = {k: v[order] for k, v in g.items()}
+    out["campaign_targets"] = pd.DataFrame({
+        "campaign_id": g["campaign_id"],
+        "customer_id": cust_id[g["row"]].astype(np.int32),
+        "group": _cat(np.where(g["test"], 0, 1), ["test", "control"]),
+        "responded": g["responded"],
+        "converted": g["converted"],
+    })
+    out["source_records"] = ID.source_records(pools, cust_id, pop, ident, st, o, Uend)
+    return out
