@@ -1,0 +1,383 @@
+"""Pseudonymisation of a client's tables before any analysis (GDPR "pseudonymisation").
+
+A consultant who runs a workshop on a client's export must hand back a report that carries
+no personal data. This module turns the crmkit tables into pseudonymous ones, column by
+column, following the schema of :data:`crmkit.schema.TABLES`:
+
+- **direct identifiers** (names, e-mail, phone, street address, city, account numbers) are
+  removed, or replaced by a keyed hash when the caller asks to keep them for matching;
+- **keys** that point to a person (customer, household, contract, interaction, incident,
+  source record) are replaced by a keyed hash, the same in every table so joins still work;
+- **quasi-identifiers** are coarsened: the postcode keeps its *département* (first two
+  characters), the birth date keeps its year (set to 1 July);
+- **free text** left in other string columns is scrubbed of e-mail addresses, phone numbers
+  and the names of the customers being imported.
+
+The keyed hash is BLAKE2b in its keyed (MAC) mode from :mod:`hashlib`, with the workshop's
+*salt* as the key and the kind of key ("customer", "contract", ...) as personalisation, so the
+same salt gives the same pseudonym in every table and every run, and without the salt nobody
+can recompute a pseudonym from a known customer number (a plain, unkeyed hash of a customer
+number is easily reversed by hashing every possible number). Use one salt per workshop and
+keep it with the client: whoever holds it can re-link a pseudonym to the client's records.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from crmkit.privacy import pseudonymise
+>>> customers = pd.DataFrame({
+...     "customer_id": [101, 102], "first_name": ["Anne", "Luc"], "last_name": ["Morel", "Petit"],
+...     "email": ["anne.morel@example.fr", None], "postcode": ["35000", "75011"],
+...     "churn_reason": ["moved, write to anne.morel@example.fr", None]})
+>>> out = pseudonymise(customers, "customers", salt="workshop-2024-acme")
+>>> list(out.columns)
+['customer_id', 'postcode', 'churn_reason']
+>>> out["postcode"].tolist()
+['35', '75']
+>>> out["churn_reason"].tolist()[0]
+'moved, write to [email]'
+>>> bool(out["customer_id"].ne(customers["customer_id"]).all())
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+
+__all__ = [
+    "DIRECT_IDENTIFIERS",
+    "KEY_DOMAINS",
+    "GENERALISED",
+    "hash_keys",
+    "hash_text",
+    "generalise_postcode",
+    "generalise_birth_date",
+    "scrub_text",
+    "name_tokens",
+    "pseudonymise",
+    "pseudonymise_tables",
+]
+
+# columns that name, reach or locate a person: removed (or hashed on request)
+DIRECT_IDENTIFIERS: frozenset[str] = frozenset(
+    {"first_name", "last_name", "email", "phone", "address", "city", "account_number"}
+)
+
+# keys pointing to a person, and the domain of their pseudonym: the same domain in every
+# table keeps joins intact (contracts.customer_id still matches customers.customer_id)
+KEY_DOMAINS: dict[str, str] = {
+    "customer_id": "customer",
+    "true_customer_id": "customer",
+    "household_id": "household",
+    "contract_id": "contract",
+    "interaction_id": "interaction",
+    "incident_id": "incident",
+    "record_id": "record",
+}
+
+# quasi-identifiers kept in a coarser form
+GENERALISED: frozenset[str] = frozenset({"postcode", "birth_date"})
+
+# 63-bit pseudonyms: positive int64; with a million keys a collision has odds ~5e-8, and
+# hash_keys raises rather than silently merging two people
+_BITS_DROPPED = 1
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# French numbers (06 12 34 56 78, +33 6 12 34 56 78, 0033...) and other international ones
+_PHONE = re.compile(
+    r"(?:(?:\+|00)33[\s.-]?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b|\+\d(?:[\s.-]?\d){7,14}\b"
+)
+_TOKEN = re.compile(r"(\w+)")
+_MIN_NAME_LEN = 3  # shorter tokens ("Li", "Ba") would blank ordinary words
+
+
+def _key(salt: str | bytes) -> bytes:
+    if isinstance(salt, str):
+        salt = salt.encode("utf-8")
+    if not isinstance(salt, bytes) or len(salt) == 0:
+        raise ValueError("salt must be a non-empty str or bytes (one secret per workshop)")
+    # BLAKE2b keys are at most 64 bytes: longer secrets are condensed first
+    return salt if len(salt) <= 64 else hashlib.blake2b(salt, digest_size=64).digest()
+
+
+def _digests(values: np.ndarray, salt: str | bytes, domain: str, size: int) -> list[bytes]:
+    key = _key(salt)
+    person = domain.encode("utf-8")[:16]
+    # one keyed hash per *distinct* value: hashlib has no vectorised form, and the number of
+    # distinct keys is what it is (callers pass uniques, never raw rows)
+    return [
+        hashlib.blake2b(str(v).encode("utf-8"), digest_size=size, key=key, person=person).digest()
+        for v in values
+    ]
+
+
+def hash_keys(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
+    """Replace key values by 63-bit keyed-hash pseudonyms (int64), missing stays missing.
+
+    The pseudonym depends on the value's text, the salt and the domain only, so the same
+    customer number gets the same pseudonym in every table of a workshop.
+
+    Parameters
+    ----------
+    values : Series
+        Key values (numbers or strings; ``12`` and ``"12"`` get the same pseudonym).
+    salt : str or bytes
+        The workshop's secret.
+    domain : str
+        Kind of key (``"customer"``, ``"contract"``...); at most 16 bytes are used.
+
+    Returns
+    -------
+    Series
+        ``Int64`` pseudonyms, aligned with ``values``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = hash_keys(pd.Series([12, 12, 7]), "s3cret", "customer")
+    >>> b = hash_keys(pd.Series(["12"]), "s3cret", "customer")
+    >>> bool(a[0] == a[1] == b[0]), bool(a[0] != a[2])
+    (True, True)
+    >>> bool(hash_keys(pd.Series([12]), "other", "customer")[0] != a[0])
+    True
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.asarray([_canonical(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
+    raw = b"".join(_digests(texts, salt, domain, 8))
+    pseudo = (np.frombuffer(raw, dtype=">u8") >> _BITS_DROPPED).astype(np.int64)
+    if len(np.unique(pseudo)) != len(pseudo):
+        # distinct people must never share a pseudonym; astronomically rare, but never silent
+        raise ValueError(f"keyed-hash collision among {len(pseudo)} {domain} keys; use another salt")
+    out = pd.array(np.zeros(len(values), dtype=np.int64), dtype="Int64")
+    out[codes >= 0] = pseudo[codes[codes >= 0]]
+    out[codes < 0] = pd.NA
+    return pd.Series(out, index=values.index, name=values.name)
+
+
+def _canonical(value) -> str:
+    # 12, 12.0 and "12" are the same customer number
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def hash_text(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
+    """Replace strings by 16-hex-digit keyed-hash pseudonyms (for string keys and for
+    identifiers kept only for matching, e.g. a hashed e-mail). Missing stays missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = hash_text(pd.Series(["a@b.fr", None, "a@b.fr"]), "s3cret", "email")
+    >>> len(h[0]), bool(h[0] == h[2]), bool(pd.isna(h[1]))
+    (16, True, True)
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.asarray([_canonical(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
+    hexes = np.asarray([d.hex() for d in _digests(texts, salt, domain, 8)], dtype=object)
+    out = np.full(len(values), None, dtype=object)
+    out[codes >= 0] = hexes[codes[codes >= 0]]
+    return pd.Series(out, index=values.index, name=values.name, dtype="str")
+
+
+def generalise_postcode(values: pd.Series) -> pd.Series:
+    """Keep the *département* of a French postcode (its first two characters).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> generalise_postcode(pd.Series(["35000", " 2A004", None])).tolist()
+    ['35', '2A', nan]
+    """
+    return values.astype("str").str.strip().str[:2]
+
+
+def generalise_birth_date(values: pd.Series) -> pd.Series:
+    """Keep the year of birth only (the date becomes 1 July of that year), enough for ages
+    and life stages, no longer a quasi-identifier.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> generalise_birth_date(pd.Series(pd.to_datetime(["1980-03-14", None]))).tolist()
+    [Timestamp('1980-07-01 00:00:00'), NaT]
+    """
+    dates = pd.to_datetime(values)
+    year = dates.dt.year
+    out = pd.to_datetime({"year": year.fillna(2000), "month": 7, "day": 1})
+    return out.where(dates.notna()).astype(dates.dtype).rename(values.name)
+
+
+def name_tokens(*columns: pd.Series) -> frozenset[str]:
+    """The lower-cased words of the given name columns, for :func:`scrub_text`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sorted(name_tokens(pd.Series(["Jean-Luc", "Al"]), pd.Series(["Le Goff"])))
+    ['goff', 'jean', 'luc']
+    """
+    words: set[str] = set()
+    for col in columns:
+        uniq = pd.Series(pd.unique(col.dropna().astype("str")), dtype="str")
+        found = uniq.str.lower().str.findall(r"\w+").explode().dropna()
+        words.update(found[found.str.len() >= _MIN_NAME_LEN].tolist())
+    return frozenset(words)
+
+
+def scrub_text(values: pd.Series, names: Iterable[str] = ()) -> pd.Series:
+    """Blank e-mail addresses, phone numbers and known names out of free text.
+
+    Works on the distinct values only (free-text columns of a CRM repeat a lot), so it is
+    cheap even on millions of rows.
+
+    Parameters
+    ----------
+    values : Series of str
+    names : iterable of str
+        Lower-cased name words (see :func:`name_tokens`) replaced, as whole words, by
+        ``[name]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series(["call Anne Morel on 06 12 34 56 78", "mail x.y@acme.fr", None])
+    >>> scrub_text(s, names={"morel", "anne"}).tolist()
+    ['call [name] [name] on [phone]', 'mail [email]', nan]
+    """
+    names = frozenset(n.lower() for n in names)
+    uniq = pd.Series(pd.unique(values.dropna().astype("str")), dtype="str")
+    clean = uniq.str.replace(_EMAIL, "[email]", regex=True).str.replace(
+        _PHONE, "[phone]", regex=True
+    )
+    if names and len(clean):
+        # split into words and separators, blank the words that are known names, rejoin
+        parts = clean.str.split(_TOKEN.pattern, regex=True).explode()
+        is_name = parts.str.lower().isin(names)
+        parts = parts.where(~is_name, "[name]")
+        clean = parts.groupby(level=0).agg("".join).reindex(clean.index)
+    lookup = pd.Series(clean.to_numpy(), index=uniq.to_numpy())
+    out = values.astype("str").map(lookup)
+    return out.where(values.notna())
+
+
+def _free_text_columns(df: pd.DataFrame, table: str) -> list[str]:
+    spec = schema.TABLES.get(table)
+    cols = []
+    for c in df.columns:
+        if c in DIRECT_IDENTIFIERS or c in KEY_DOMAINS or c in GENERALISED:
+            continue
+        col = spec.column(c) if spec is not None and c in spec.names else None
+        if col is not None and col.allowed is not None:
+            continue  # a closed vocabulary cannot carry a name
+        if pd.api.types.is_string_dtype(df[c].dtype) or df[c].dtype == object:
+            cols.append(c)
+    return cols
+
+
+def pseudonymise(
+    df: pd.DataFrame,
+    table: str,
+    salt: str | bytes,
+    *,
+    names: Iterable[str] = (),
+    keep_hashed: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Pseudonymise one crmkit table (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table of :data:`crmkit.schema.TABLES` (any subset of its columns).
+    table : str
+        Its name.
+    salt : str or bytes
+        The workshop's secret key.
+    names : iterable of str
+        Extra name words to scrub from free text; the table's own ``first_name`` and
+        ``last_name`` are always added.
+    keep_hashed : iterable of str
+        Direct identifiers to keep as keyed hashes instead of removing them (e.g.
+        ``["email"]`` to match records across systems without seeing the address).
+
+    Returns
+    -------
+    DataFrame
+        A new table without direct identifiers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contracts = pd.DataFrame({"contract_id": [1, 2], "customer_id": [101, 101],
+    ...                           "product_id": ["auto", "home"]})
+    >>> out = pseudonymise(contracts, "contracts", salt="k")
+    >>> out["product_id"].tolist(), out["customer_id"].nunique()
+    (['auto', 'home'], 1)
+    """
+    if table not in schema.TABLES:
+        raise schema.SchemaError(f"unknown table {table!r}; known tables: {sorted(schema.TABLES)}")
+    schema.check_columns(df, table, [])
+    _key(salt)  # fail early on a bad salt
+    keep_hashed = set(keep_hashed)
+    unknown = keep_hashed - DIRECT_IDENTIFIERS
+    if unknown:
+        raise ValueError(f"keep_hashed: {sorted(unknown)} are not direct identifiers "
+                         f"({sorted(DIRECT_IDENTIFIERS)})")
+    own = [df[c] for c in ("first_name", "last_name") if c in df.columns]
+    words = frozenset(names) | name_tokens(*own)
+    out = df.copy()
+    for col in _free_text_columns(out, table):
+        out[col] = scrub_text(out[col], words)
+    for col, domain in KEY_DOMAINS.items():
+        if col not in out.columns:
+            continue
+        spec = schema.TABLES[table]
+        if col in spec.names and spec.column(col).kind == "string":
+            out[col] = hash_text(out[col], salt, domain)
+            continue
+        hashed = hash_keys(out[col], salt, domain)
+        # schema int columns are plain int64 when complete
+        out[col] = hashed.astype(np.int64) if hashed.notna().all() else hashed
+    if "postcode" in out.columns:
+        out["postcode"] = generalise_postcode(out["postcode"])
+    if "birth_date" in out.columns:
+        out["birth_date"] = generalise_birth_date(out["birth_date"])
+    for col in sorted(DIRECT_IDENTIFIERS & set(out.columns)):
+        if col in keep_hashed:
+            out[col] = hash_text(out[col], salt, col)
+        else:
+            out = out.drop(columns=col)
+    return out
+
+
+def pseudonymise_tables(
+    tables: Mapping[str, pd.DataFrame],
+    salt: str | bytes,
+    *,
+    keep_hashed: Iterable[str] = (),
+) -> dict[str, pd.DataFrame]:
+    """Pseudonymise several tables with one salt: names found in any table (customers,
+    source records) are scrubbed from the free text of every table, and keys get the same
+    pseudonyms everywhere.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = {"customers": pd.DataFrame({"customer_id": [7], "last_name": ["Durand"]}),
+    ...      "interactions": pd.DataFrame({"interaction_id": [1], "customer_id": [7]})}
+    >>> out = pseudonymise_tables(t, salt="k")
+    >>> bool(out["customers"]["customer_id"][0] == out["interactions"]["customer_id"][0])
+    True
+    """
+    cols = [df[c] for df in tables.values() for c in ("first_name", "last_name") if c in df]
+    words = name_tokens(*cols)
+    return {
+        name: pseudonymise(df, name, salt, names=words, keep_hashed=keep_hashed)
+        for name, df in tables.items()
+    }
