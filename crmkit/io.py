@@ -50,6 +50,7 @@ class MarketWriter:
             raise ValueError(f"out: {self.path} exists and is not a folder")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.tmp-", dir=self.path.parent))
+        self.tmp.chmod(0o755)  # mkdtemp makes it private; a market folder is ordinary data
         self.duckdb = duckdb
         self._writers: dict[str, pq.ParquetWriter] = {}
 
