@@ -1,0 +1,59 @@
+"""Loyalty: the Dick & Basu typology, critical incidents and retention economics.
+
+Course chapter 2. Loyalty is both an attitude (a preference for the brand relative to its
+competitors) and a behaviour (repeat patronage); Dick and Basu (1994) cross the two into
+true, latent, spurious and no loyalty. Oliver (1997) adds that true loyalty is a deeply
+held commitment to rebuy *despite* situational influences and competitors' efforts, which
+makes the reaction to critical incidents (Bitner, 1990) a test of loyalty. Retention
+economics turn the bathtub metaphor (seed 002) into numbers.
+
+Submodules, named after the course's ideas:
+
+- :mod:`~crmkit.loyalty.typology`: repeat patronage, attitude, Dick & Basu types
+- :mod:`~crmkit.loyalty.incidents`: response mix, churn after an incident versus none
+- :mod:`~crmkit.loyalty.retention`: observed flows, survival, bathtub simulation, the
+  value of retention points, half-life, acquisition/retention cost ratio
+
+Category values are English; :data:`LOYALTY_LABELS_FR` gives the French labels.
+"""
+
+from crmkit.loyalty.incidents import incident_churn, incident_response_mix
+from crmkit.loyalty.retention import (
+    CostRatio,
+    RetentionEffect,
+    acquisition_retention_ratio,
+    bathtub,
+    customer_flows,
+    half_life,
+    retention_for_half_life,
+    retention_uplift,
+    survival_curve,
+)
+from crmkit.loyalty.typology import (
+    LOYALTY_LABELS_FR,
+    LOYALTY_TYPES,
+    attitude_by_customer,
+    dick_basu,
+    loyalty_typology,
+    repeat_patronage,
+)
+
+__all__ = [
+    "LOYALTY_TYPES",
+    "LOYALTY_LABELS_FR",
+    "repeat_patronage",
+    "attitude_by_customer",
+    "dick_basu",
+    "loyalty_typology",
+    "incident_response_mix",
+    "incident_churn",
+    "customer_flows",
+    "survival_curve",
+    "bathtub",
+    "RetentionEffect",
+    "retention_uplift",
+    "half_life",
+    "retention_for_half_life",
+    "CostRatio",
+    "acquisition_retention_ratio",
+]

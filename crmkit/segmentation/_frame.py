@@ -1,0 +1,161 @@
+"""Small helpers shared by the analytics modules (loyalty, segmentation, value).
+
+They only combine the checks of :mod:`crmkit.schema` (no second validation layer) and the
+two conventions every per-customer computation needs: an "as of" date and deterministic
+quantile scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+
+
+def require(
+    df: pd.DataFrame,
+    table: str,
+    columns: Mapping[str, str | None],
+    *,
+    nonnegative: tuple[str, ...] = (),
+    nullable: tuple[str, ...] = (),
+) -> None:
+    """Validate ``df`` for one function: not empty, columns present and of the right kind,
+    no missing values (except in ``nullable``), no negative values in ``nonnegative``."""
+    schema.check_not_empty(df, table)
+    schema.check_columns(df, table, columns)
+    for name in columns:
+        if name not in nullable:
+            schema.check_no_missing(df, table, name)
+    for name in nonnegative:
+        schema.check_nonnegative(df, table, name)
+
+
+def as_timestamp(value, name: str = "as_of") -> pd.Timestamp:
+    """A scalar date argument as a Timestamp, with a clear error for anything else."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a date, got {value!r}") from exc
+    if pd.isna(ts):
+        raise ValueError(f"{name} must be a date, got {value!r}")
+    return ts
+
+
+def snapshot(
+    df: pd.DataFrame, table: str, date_col: str, as_of
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Rows dated on or before ``as_of`` (default: the last date of the table).
+
+    A snapshot only sees the past, so the same table can be scored at several dates
+    (segment piloting). Raises if nothing is left.
+    """
+    if as_of is None:
+        return df, pd.Timestamp(df[date_col].max())
+    as_of = as_timestamp(as_of)
+    keep = df[date_col] <= as_of
+    if not keep.any():
+        raise schema.SchemaError(
+            f"{table}.{date_col}: no row dated on or before as_of={as_of.date()}; "
+            f"the first date is {pd.Timestamp(df[date_col].min()).date()}"
+        )
+    return (df if keep.all() else df.loc[keep]), as_of
+
+
+def select_kinds(
+    df: pd.DataFrame, table: str, kind_col: str, kinds
+) -> pd.DataFrame:
+    """Rows whose ``kind_col`` is in ``kinds`` (all rows when ``kinds`` is None)."""
+    if kinds is None:
+        return df
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    out = df.loc[df[kind_col].isin(kinds)]
+    if len(out) == 0:
+        seen = sorted(map(str, pd.unique(df[kind_col])))[:8]
+        raise schema.SchemaError(
+            f"{table}.{kind_col}: no row of kind {kinds} (found {seen}); "
+            "pass kinds=None to use every row"
+        )
+    return out
+
+
+def threshold(values: pd.Series, value, name: str) -> float:
+    """A cut-off given as a number or as ``"median"`` of ``values``."""
+    if isinstance(value, str):
+        if value != "median":
+            raise ValueError(f"{name} must be a number or 'median', got {value!r}")
+        return float(values.median())
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def quantile_scores(
+    values: np.ndarray,
+    ids: np.ndarray,
+    bins: int = 5,
+    *,
+    ties: str = "min",
+    higher_is_better: bool = True,
+) -> np.ndarray:
+    """Scores 1..``bins`` from the rank of each value among all values.
+
+    The customer at 0-based rank ``k`` of ``n`` gets ``1 + floor(bins * k / n)``, so each
+    score holds about ``n / bins`` customers and scores never decrease with the value.
+    The tie rule makes the result deterministic:
+
+    - ``ties="min"``: equal values share the rank of the first of them (the number of
+      strictly worse values), hence the same score; a large tie block can leave a score
+      empty (e.g. most customers bought once).
+    - ``ties="first"``: ties are broken by ``ids`` ascending (a stable sort on value, then
+      id), giving scores of equal size; two equal values may get adjacent scores.
+    """
+    if not isinstance(bins, int | np.integer) or bins < 2:
+        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
+    if ties not in ("min", "first"):
+        raise ValueError(f"ties must be 'min' or 'first', got {ties!r}")
+    v = np.asarray(values, dtype=float)
+    if not higher_is_better:
+        v = -v
+    n = len(v)
+    if ties == "min":
+        rank = np.searchsorted(np.sort(v, kind="stable"), v, side="left")
+    else:
+        order = np.lexsort((np.asarray(ids), v))
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+    return 1 + (bins * rank.astype(np.int64)) // n
+
+
+def ordered_categorical(values, categories) -> pd.Categorical:
+    """An ordered categorical with the given English category values."""
+    return pd.Categorical(values, categories=list(categories), ordered=True)
+
+
+_PERIODS_PER_YEAR = {"Y": 1, "Q": 4, "M": 12}
+
+
+def period_index(dates: pd.Series, freq: str) -> np.ndarray:
+    """Integer index of the calendar period of each date (consecutive periods differ by 1)."""
+    if freq not in _PERIODS_PER_YEAR:
+        raise ValueError(f"freq must be one of {sorted(_PERIODS_PER_YEAR)}, got {freq!r}")
+    year = dates.dt.year.to_numpy(dtype=np.int64)
+    month0 = dates.dt.month.to_numpy(dtype=np.int64) - 1
+    return year * _PERIODS_PER_YEAR[freq] + month0 * _PERIODS_PER_YEAR[freq] // 12
+
+
+def periods_per_year(freq: str) -> int:
+    """1, 4 or 12 for "Y", "Q" or "M"."""
+    return _PERIODS_PER_YEAR[freq]
+
+
+def period_labels(index: np.ndarray, freq: str) -> pd.PeriodIndex:
+    """The pandas periods of indices made by :func:`period_index`."""
+    per = _PERIODS_PER_YEAR[freq]
+    year, sub = np.divmod(index, per)
+    month = 1 + sub * (12 // per)
+    starts = pd.to_datetime({"year": year, "month": month, "day": 1})
+    return pd.PeriodIndex(starts, freq=freq)

@@ -1,0 +1,208 @@
+"""Statistical segmentation: standardisation, principal components and k-means.
+
+Seed 001 ("segmentation statistique") groups customers on many descriptive, interaction
+and purchase variables with multivariate statistics (factor analysis) so that a segment
+gathers truly similar customers. Here: each variable is standardised (so euros do not
+outweigh counts), projected on the principal components that keep a given share of the
+variance (removing redundancy between correlated variables), then clustered with k-means;
+the profile table describes each cluster in the variables' own units.
+
+Clusters are numbered by size, largest first (ties by the cluster's first profile value),
+so that labels do not depend on k-means' arbitrary numbering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from crmkit import schema
+from crmkit.segmentation._frame import require
+
+__all__ = ["StatisticalSegmentation", "cluster_profile", "choose_k"]
+
+
+def _matrix(df: pd.DataFrame, columns: Sequence[str], table: str) -> np.ndarray:
+    if len(columns) == 0:
+        raise ValueError("give at least one column to segment on")
+    require(df, table, {c: "number" for c in columns})
+    x = df[list(columns)].to_numpy(dtype=float)
+    for j, col in enumerate(columns):  # missing values are caught above; infinities here
+        schema.check_rows(df, table, col, ~np.isfinite(x[:, j]), "infinite value(s)")
+    return x
+
+
+def cluster_profile(
+    df: pd.DataFrame, labels, columns: Sequence[str], *, table: str = "customers"
+) -> pd.DataFrame:
+    """Size, share and mean of each column per cluster (the segment's portrait).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"age": [20, 22, 60, 64], "products": [1, 1, 4, 6]})
+    >>> cluster_profile(df, [0, 0, 1, 1], ["age", "products"])
+       cluster  size  share   age  products
+    0        0     2    0.5  21.0       1.0
+    1        1     2    0.5  62.0       5.0
+    """
+    _matrix(df, columns, table)
+    labels = np.asarray(labels)
+    if len(labels) != len(df):
+        raise ValueError(f"labels has {len(labels)} entries for {len(df)} rows of {table}")
+    frame = df[list(columns)].assign(cluster=labels)
+    means = frame.groupby("cluster")[list(columns)].mean()
+    size = frame.groupby("cluster").size()
+    out = pd.DataFrame({"size": size, "share": size / len(df)}).join(means)
+    return out.rename_axis("cluster").reset_index()
+
+
+class StatisticalSegmentation(ClusterMixin, BaseEstimator):
+    """Standardise, reduce with PCA, cluster with k-means (scikit-learn estimator).
+
+    Parameters
+    ----------
+    n_clusters : int, default 5
+        Number of segments.
+    columns : sequence of str, optional
+        Numeric columns to use; default every numeric column of the table given to ``fit``.
+    n_components : int, float or None, default 0.9
+        Principal components kept: a number, a share of variance to keep (0-1), or None to
+        skip the reduction.
+    random_state : int, default 0
+        Seed of k-means (deterministic result).
+    n_init : int, default 10
+        k-means restarts.
+
+    Attributes
+    ----------
+    columns_ : list of str
+    scaler_, pca_, kmeans_ : the fitted scikit-learn steps (``pca_`` is None without PCA)
+    labels_ : ndarray of int, cluster of each row of the fitted table (0 = largest)
+    profile_ : DataFrame, :func:`cluster_profile` of the fitted table
+    explained_variance_ratio_ : ndarray, variance kept by each component
+    inertia_ : float, k-means within-cluster sum of squares
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"age": [20, 22, 21, 60, 64, 62],
+    ...                    "products": [1, 1, 2, 4, 6, 5]})
+    >>> seg = StatisticalSegmentation(n_clusters=2, n_components=None).fit(df)
+    >>> seg.labels_.tolist()
+    [0, 0, 0, 1, 1, 1]
+    >>> seg.profile_[["cluster", "size", "age"]]
+       cluster  size   age
+    0        0     3  21.0
+    1        1     3  62.0
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 5,
+        *,
+        columns: Sequence[str] | None = None,
+        n_components: int | float | None = 0.9,
+        random_state: int = 0,
+        n_init: int = 10,
+    ):
+        self.n_clusters = n_clusters
+        self.columns = columns
+        self.n_components = n_components
+        self.random_state = random_state
+        self.n_init = n_init
+
+    def _columns(self, df: pd.DataFrame) -> list[str]:
+        if self.columns is not None:
+            return list(self.columns)
+        return [
+            c for c in df.columns
+            if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        ]
+
+    def fit(self, df: pd.DataFrame, y=None, *, table: str = "customers"):
+        """Fit the three steps on ``df`` and compute the profile table."""
+        if not isinstance(self.n_clusters, int | np.integer) or self.n_clusters < 1:
+            raise ValueError(f"n_clusters must be a positive integer, got {self.n_clusters!r}")
+        cols = self._columns(df)
+        x = _matrix(df, cols, table)
+        if len(x) < self.n_clusters:
+            raise ValueError(f"{table}: {len(x)} rows for {self.n_clusters} clusters")
+        self.columns_ = cols
+        self.scaler_ = StandardScaler().fit(x)
+        z = self.scaler_.transform(x)
+        if self.n_components is None:
+            self.pca_ = None
+            self.explained_variance_ratio_ = np.ones(0)
+        else:
+            self.pca_ = PCA(n_components=self.n_components, random_state=self.random_state)
+            z = self.pca_.fit_transform(z)
+            self.explained_variance_ratio_ = self.pca_.explained_variance_ratio_
+        self.kmeans_ = KMeans(
+            n_clusters=self.n_clusters, n_init=self.n_init, random_state=self.random_state
+        ).fit(z)
+        raw = self.kmeans_.labels_
+        profile = cluster_profile(df, raw, cols, table=table)
+        # renumber: largest cluster first, then by the first variable's mean
+        order = profile.sort_values(["size", cols[0]], ascending=[False, True], kind="stable")
+        self._relabel = np.empty(self.n_clusters, dtype=np.int64)
+        self._relabel[order["cluster"].to_numpy()] = np.arange(len(order))
+        self.labels_ = self._relabel[raw]
+        self.profile_ = cluster_profile(df, self.labels_, cols, table=table)
+        self.inertia_ = float(self.kmeans_.inertia_)
+        return self
+
+    def transform(self, df: pd.DataFrame, *, table: str = "customers") -> np.ndarray:
+        """Standardised (and PCA-projected) coordinates of the rows of ``df``."""
+        check_is_fitted(self, "kmeans_")
+        z = self.scaler_.transform(_matrix(df, self.columns_, table))
+        return z if self.pca_ is None else self.pca_.transform(z)
+
+    def predict(self, df: pd.DataFrame, *, table: str = "customers") -> np.ndarray:
+        """Segment of each row of ``df`` (nearest cluster centre)."""
+        return self._relabel[self.kmeans_.predict(self.transform(df, table=table))]
+
+
+def choose_k(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    ks: Sequence[int] = range(2, 9),
+    *,
+    n_components: int | float | None = 0.9,
+    sample: int | None = 5000,
+    random_state: int = 0,
+    table: str = "customers",
+) -> pd.DataFrame:
+    """Inertia (elbow) and silhouette for several numbers of clusters.
+
+    The silhouette (closer to 1 = better separated) is computed on a random sample of at
+    most ``sample`` rows, since it is quadratic in the number of rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": [0, 0.1, 0.2, 5, 5.1, 5.2, 10, 10.1, 10.2]})
+    >>> choose_k(df, ["x"], ks=[2, 3], n_components=None)["k"].tolist()
+    [2, 3]
+    """
+    rows = []
+    for k in ks:
+        model = StatisticalSegmentation(
+            k, columns=columns, n_components=n_components, random_state=random_state
+        ).fit(df, table=table)
+        z = model.transform(df, table=table)
+        labels = model.labels_
+        if sample is not None and len(z) > sample:
+            pick = np.random.default_rng(random_state).choice(len(z), sample, replace=False)
+            z, labels = z[pick], labels[pick]
+        sil = silhouette_score(z, labels) if len(np.unique(labels)) > 1 else np.nan
+        rows.append({"k": k, "inertia": model.inertia_, "silhouette": float(sil)})
+    return pd.DataFrame(rows)

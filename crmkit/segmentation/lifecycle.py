@@ -1,0 +1,230 @@
+"""Lifecycle segmentation: the customer's life stage and the speed of passage between stages.
+
+Seed 001 ("segmentation par le cycle de vie") associates each customer with a consumption
+cycle driven by the phases and events of their life — useful where equipment cycles are
+long and renew, as in banking and insurance — and measures the customer against the norm:
+the speed of passage from one stage to the next indicates their potential.
+
+From the ``life_events`` table (one row per event with the stage before and after) this
+module builds *spells* (one stretch of time in one stage), the *norms* (median age at entry
+and median time spent per stage over all customers), and for each customer the current
+stage with its pace: ``ahead`` (entered the stage younger than the norm by more than a
+tolerance), ``on_norm``, ``behind``, or ``unknown`` (entry not observed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+from crmkit.segmentation._frame import ordered_categorical, require, snapshot
+
+__all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES", "PACE_LABELS_FR"]
+
+PACES = ("ahead", "on_norm", "behind", "unknown")
+PACE_LABELS_FR = {
+    "ahead": "en avance",
+    "on_norm": "dans la norme",
+    "behind": "en retard",
+    "unknown": "inconnu",
+}
+_YEAR = pd.Timedelta(days=365.25)
+
+
+def stage_spells(
+    life_events: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of=None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    before_col: str = "stage_before",
+    after_col: str = "stage_after",
+    birth_col: str = "birth_date",
+) -> pd.DataFrame:
+    """One row per spell of a customer in a life stage, up to ``as_of``.
+
+    The stage before a customer's first event is a spell whose entry is unknown (``entered``
+    is NaT). A spell still running at ``as_of`` is censored (``completed`` False).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``stage``, ``entered``, ``left``, ``completed``,
+        ``age_at_entry`` and ``years_in_stage`` (up to ``left`` or ``as_of``), sorted by
+        customer and entry.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"customer_id": [1, 1],
+    ...     "date": pd.to_datetime(["2010-01-01", "2014-01-01"]),
+    ...     "stage_before": ["single", "couple"], "stage_after": ["couple", "family"]})
+    >>> cu = pd.DataFrame({"customer_id": [1], "birth_date": pd.to_datetime(["1985-01-01"])})
+    >>> stage_spells(ev, cu, as_of="2016-01-01")[
+    ...     ["stage", "completed", "age_at_entry", "years_in_stage"]].round(1)
+        stage  completed  age_at_entry  years_in_stage
+    0  single       True           NaN             NaN
+    1  couple       True          25.0             4.0
+    2  family      False          29.0             2.0
+    """
+    require(
+        life_events, "life_events",
+        {customer_col: None, date_col: "datetime", before_col: "string", after_col: "string"},
+    )
+    require(customers, "customers", {customer_col: None, birth_col: "datetime"})
+    schema.check_unique(customers, "customers", customer_col)
+    ev, as_of = snapshot(life_events, "life_events", date_col, as_of)
+    birth = customers.set_index(customer_col)[birth_col]
+    ev = ev.assign(_birth=ev[customer_col].map(birth))
+    schema.check_rows(
+        ev, "life_events", customer_col, ev["_birth"].isna(),
+        "not in the customers table (or no birth date)",
+    )
+    schema.check_dates_ordered(ev.rename(columns={"_birth": birth_col}), "life_events",
+                               birth_col, date_col)
+    ev = ev.sort_values([customer_col, date_col], kind="stable")
+    cust = ev[customer_col].to_numpy()
+    dates = ev[date_col].to_numpy()
+    first = np.r_[True, cust[1:] != cust[:-1]]
+    last = np.r_[cust[1:] != cust[:-1], True]
+    next_date = np.r_[dates[1:], dates[-1:]]
+    after = pd.DataFrame(
+        {
+            customer_col: cust,
+            "stage": ev[after_col].to_numpy(),
+            "entered": dates,
+            "left": np.where(last, np.datetime64("NaT"), next_date).astype(dates.dtype),
+            "_birth": ev["_birth"].to_numpy(),
+        }
+    )
+    initial = pd.DataFrame(
+        {
+            customer_col: cust[first],
+            "stage": ev[before_col].to_numpy()[first],
+            "entered": pd.NaT,
+            "left": dates[first],
+            "_birth": ev["_birth"].to_numpy()[first],
+        }
+    ).astype({"entered": dates.dtype})
+    spells = pd.concat([initial, after], ignore_index=True)
+    spells = spells.sort_values([customer_col, "left"], kind="stable", na_position="last")
+    spells["completed"] = spells["left"].notna()
+    spells["age_at_entry"] = (spells["entered"] - spells["_birth"]) / _YEAR
+    end = spells["left"].fillna(as_of)
+    spells["years_in_stage"] = (end - spells["entered"]) / _YEAR
+    return spells.drop(columns="_birth").reset_index(drop=True)
+
+
+def stage_norms(spells: pd.DataFrame, *, table: str = "spells") -> pd.DataFrame:
+    """The norm of each stage: median age at entry and median time spent in it.
+
+    Only spells with an observed entry count for the age, only completed ones for the
+    time spent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sp = pd.DataFrame({"stage": ["couple"] * 3, "completed": [True, True, False],
+    ...                    "age_at_entry": [25.0, 30.0, 28.0],
+    ...                    "years_in_stage": [4.0, 2.0, 1.0]})
+    >>> stage_norms(sp)
+        stage  entries  norm_age_at_entry  norm_years_in_stage
+    0  couple        3               28.0                  3.0
+    """
+    require(
+        spells, table,
+        {"stage": "string", "completed": "bool", "age_at_entry": "number",
+         "years_in_stage": "number"},
+        nullable=("age_at_entry", "years_in_stage"),
+    )
+    seen = spells.loc[spells["age_at_entry"].notna()]
+    done = seen.loc[seen["completed"]]
+    return pd.DataFrame(
+        {
+            "entries": seen.groupby("stage").size(),
+            "norm_age_at_entry": seen.groupby("stage")["age_at_entry"].median(),
+            "norm_years_in_stage": done.groupby("stage")["years_in_stage"].median(),
+        }
+    ).rename_axis("stage").reset_index()
+
+
+def lifecycle_segments(
+    life_events: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of=None,
+    tolerance_years: float = 2.0,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    before_col: str = "stage_before",
+    after_col: str = "stage_after",
+    birth_col: str = "birth_date",
+) -> pd.DataFrame:
+    """Each customer's current life stage and pace against the norm of that stage.
+
+    Parameters
+    ----------
+    life_events, customers : DataFrame
+        The market's ``life_events`` and ``customers`` tables (only customers with at least
+        one event appear in the result).
+    as_of : date-like, optional
+        Date of the snapshot (default: the last event).
+    tolerance_years : float, default 2.0
+        How far from the norm's age at entry a customer must be to count as ahead or behind.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer: ``stage``, ``entered``, ``age_at_entry``,
+        ``norm_age_at_entry``, ``years_ahead`` (norm minus own age at entry),
+        ``pace`` (:data:`PACES`), ``years_in_stage``, ``norm_years_in_stage`` and
+        ``transition_due`` (longer in the stage than the norm: the next life event, and
+        the needs it brings, is due).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"customer_id": [1, 2, 3],
+    ...     "date": pd.to_datetime(["2010-01-01", "2012-01-01", "2015-01-01"]),
+    ...     "stage_before": ["single"] * 3, "stage_after": ["couple"] * 3})
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3],
+    ...     "birth_date": pd.to_datetime(["1990-01-01", "1982-01-01", "1980-01-01"])})
+    >>> seg = lifecycle_segments(ev, cu, as_of="2016-01-01")
+    >>> seg[["customer_id", "stage", "pace"]]
+       customer_id   stage     pace
+    0            1  couple    ahead
+    1            2  couple  on_norm
+    2            3  couple   behind
+    """
+    if not tolerance_years >= 0:
+        raise ValueError(f"tolerance_years must be >= 0, got {tolerance_years!r}")
+    spells = stage_spells(
+        life_events, customers, as_of=as_of, customer_col=customer_col, date_col=date_col,
+        before_col=before_col, after_col=after_col, birth_col=birth_col,
+    )
+    norms = stage_norms(spells)
+    current = spells.loc[~spells["completed"]].merge(norms, on="stage", how="left")
+    ahead = current["norm_age_at_entry"] - current["age_at_entry"]
+    pace = np.select(
+        [ahead.isna(), ahead > tolerance_years, ahead < -tolerance_years],
+        ["unknown", "ahead", "behind"],
+        default="on_norm",
+    )
+    return pd.DataFrame(
+        {
+            customer_col: current[customer_col].to_numpy(),
+            "stage": current["stage"].to_numpy(),
+            "entered": current["entered"].to_numpy(),
+            "age_at_entry": current["age_at_entry"].to_numpy(),
+            "norm_age_at_entry": current["norm_age_at_entry"].to_numpy(),
+            "years_ahead": ahead.to_numpy(),
+            "pace": ordered_categorical(pace, PACES),
+            "years_in_stage": current["years_in_stage"].to_numpy(),
+            "norm_years_in_stage": current["norm_years_in_stage"].to_numpy(),
+            "transition_due": (
+                current["years_in_stage"] > current["norm_years_in_stage"]
+            ).to_numpy(),
+        }
+    )

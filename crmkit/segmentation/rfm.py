@@ -1,0 +1,398 @@
+"""RFM and FRAT: scoring customers on their purchase behaviour.
+
+RFM (Recency, Frequency, Monetary amount; Hughes, 1994) scores each customer on how
+recently and how often they bought and how much they spent. FRAT adds the Type of purchase
+(seed 001: Frequency, Recency, Amount, Type). Scores are quantiles of the customers: with
+``bins=5`` the best fifth gets 5 and the worst fifth 1.
+
+Purchases are "voluntary" events: in the synthetic market the ``deposit`` transactions (the
+monthly premiums and fees say nothing about the customer's choice), or contract starts
+(pass the contracts table with ``date_col="start_date"``). The kinds are an argument.
+
+Tie rule (see :func:`crmkit.segmentation._frame.quantile_scores`): by default
+(``ties="min"``) equal values get equal scores — the score of a value depends only on how
+many customers are strictly worse; ``ties="first"`` breaks ties by customer id to get scores
+of equal size. Both are deterministic and never give a better value a lower score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit.segmentation._frame import (
+    ordered_categorical,
+    quantile_scores,
+    require,
+    select_kinds,
+    snapshot,
+)
+
+__all__ = [
+    "rfm_table",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm",
+    "frat_table",
+    "frat_scores",
+    "RFM_SEGMENT_RULES",
+    "RFM_SEGMENTS",
+    "RFM_SEGMENT_LABELS_FR",
+]
+
+# the classic R x FM map: (segment, R range, FM range) on scores 1-5, FM = ceil((F + M) / 2)
+RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
+    ("champions", (5, 5), (4, 5)),
+    ("loyal_customers", (3, 4), (4, 5)),
+    ("potential_loyalists", (4, 5), (2, 3)),
+    ("new_customers", (5, 5), (1, 1)),
+    ("promising", (4, 4), (1, 1)),
+    ("need_attention", (3, 3), (3, 3)),
+    ("about_to_sleep", (3, 3), (1, 2)),
+    ("cant_lose_them", (1, 2), (5, 5)),
+    ("at_risk", (1, 2), (3, 4)),
+    ("hibernating", (1, 2), (1, 2)),
+)
+RFM_SEGMENTS = tuple(rule[0] for rule in RFM_SEGMENT_RULES)
+RFM_SEGMENT_LABELS_FR = {
+    "champions": "champions",
+    "loyal_customers": "clients fidèles",
+    "potential_loyalists": "fidèles en devenir",
+    "new_customers": "nouveaux clients",
+    "promising": "prometteurs",
+    "need_attention": "à surveiller",
+    "about_to_sleep": "en voie d'endormissement",
+    "cant_lose_them": "à ne pas perdre",
+    "at_risk": "à risque",
+    "hibernating": "en hibernation",
+}
+
+
+def _purchases(
+    tx: pd.DataFrame,
+    *,
+    table: str,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+    kind_col: str,
+    kinds,
+    as_of,
+    extra: dict | None = None,
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    cols = {customer_col: None, date_col: "datetime", amount_col: "number", **(extra or {})}
+    if kinds is not None:
+        cols[kind_col] = "string"
+    require(tx, table, cols, nonnegative=(amount_col,))
+    # the default snapshot date is the last date of the whole extract, not of the kinds kept
+    tx, as_of = snapshot(tx, table, date_col, as_of)
+    return select_kinds(tx, table, kind_col, kinds), as_of
+
+
+def _aggregate(
+    tx: pd.DataFrame, as_of: pd.Timestamp, customer_col: str, date_col: str,
+    amount_col: str, monetary: str,
+) -> pd.DataFrame:
+    if monetary not in ("sum", "mean"):
+        raise ValueError(f"monetary must be 'sum' or 'mean', got {monetary!r}")
+    out = tx.groupby(customer_col, sort=True).agg(
+        first_purchase=(date_col, "min"),
+        last_purchase=(date_col, "max"),
+        frequency=(date_col, "size"),
+        monetary=(amount_col, monetary),
+    )
+    out.insert(0, "recency_days", (as_of - out["last_purchase"]).dt.days.astype(np.int64))
+    return out.reset_index()[
+        [customer_col, "recency_days", "frequency", "monetary", "first_purchase", "last_purchase"]
+    ]
+
+
+def rfm_table(
+    transactions: pd.DataFrame,
+    *,
+    as_of=None,
+    kinds=("deposit",),
+    monetary: str = "sum",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """Recency, frequency and monetary amount of each customer's purchases.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase (or money flow) with customer, date and a non-negative amount.
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str or None, default ("deposit",)
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    monetary : {"sum", "mean"}, default "sum"
+        Total spent or average purchase.
+    customer_col, date_col, amount_col, kind_col : str
+        Column names (defaults follow ``crmkit.schema.TABLES["transactions"]``).
+    table : str
+        Table name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with at least one purchase, sorted by customer:
+        ``recency_days`` (days from the last purchase to ``as_of``), ``frequency`` (number
+        of purchases), ``monetary``, ``first_purchase``, ``last_purchase``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01", "2024-03-11"]),
+    ...     "amount": [100.0, 50.0, 20.0, 10.0]})
+    >>> rfm_table(tx, kinds=None, as_of="2024-03-31")[["customer_id", "recency_days",
+    ...                                                  "frequency", "monetary"]]
+       customer_id  recency_days  frequency  monetary
+    0            1            30          2     150.0
+    1            2            59          1      20.0
+    2            3            20          1      10.0
+    """
+    tx, as_of = _purchases(
+        transactions, table=table, customer_col=customer_col, date_col=date_col,
+        amount_col=amount_col, kind_col=kind_col, kinds=kinds, as_of=as_of,
+    )
+    return _aggregate(tx, as_of, customer_col, date_col, amount_col, monetary)
+
+
+def _scores(
+    df: pd.DataFrame,
+    spec: dict[str, tuple[str, bool]],
+    *,
+    bins: int,
+    ties: str,
+    id_col: str,
+    table: str,
+) -> pd.DataFrame:
+    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}})
+    out = df.copy()
+    ids = df[id_col].to_numpy()
+    for name, (col, higher_is_better) in spec.items():
+        out[name] = quantile_scores(
+            df[col].to_numpy(), ids, bins, ties=ties, higher_is_better=higher_is_better
+        )
+    return out
+
+
+def rfm_scores(
+    rfm_df: pd.DataFrame,
+    *,
+    bins: int = 5,
+    ties: str = "min",
+    id_col: str = "customer_id",
+    recency_col: str = "recency_days",
+    frequency_col: str = "frequency",
+    monetary_col: str = "monetary",
+    table: str = "rfm",
+) -> pd.DataFrame:
+    """Quantile scores 1..``bins`` for recency (recent = high), frequency and amount.
+
+    Adds ``R``, ``F``, ``M``, ``rfm_score`` (their sum) and ``rfm_cell`` (e.g. ``"545"``).
+    See the module docstring for the tie rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rfm_df = pd.DataFrame({"customer_id": [1, 2, 3, 4],
+    ...                        "recency_days": [10, 200, 30, 30],
+    ...                        "frequency": [8, 1, 3, 1], "monetary": [900.0, 20, 150, 60]})
+    >>> rfm_scores(rfm_df, bins=4)[["customer_id", "R", "F", "M", "rfm_cell"]]
+       customer_id  R  F  M rfm_cell
+    0            1  4  4  4      444
+    1            2  1  1  1      111
+    2            3  2  3  3      233
+    3            4  2  1  2      212
+    """
+    out = _scores(
+        rfm_df,
+        {"R": (recency_col, False), "F": (frequency_col, True), "M": (monetary_col, True)},
+        bins=bins, ties=ties, id_col=id_col, table=table,
+    )
+    out["rfm_score"] = out["R"] + out["F"] + out["M"]
+    out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
+    return out
+
+
+def _segment_grid(rules) -> np.ndarray:
+    grid = np.full((6, 6), -1, dtype=np.int64)
+    for k, (_, (r0, r1), (f0, f1)) in enumerate(rules):
+        cells = grid[r0 : r1 + 1, f0 : f1 + 1]
+        if (cells != -1).any():
+            raise ValueError(f"segment rule {rules[k][0]!r} overlaps an earlier rule")
+        grid[r0 : r1 + 1, f0 : f1 + 1] = k
+    if (grid[1:, 1:] == -1).any():
+        raise ValueError("segment rules must cover every (R, FM) cell of the 5 x 5 grid")
+    return grid
+
+
+def rfm_segments(
+    scores: pd.DataFrame,
+    *,
+    rules=RFM_SEGMENT_RULES,
+    table: str = "rfm",
+) -> pd.DataFrame:
+    """Name each customer's RFM segment from scores on 5 bins.
+
+    The map crosses R with FM, the mean of F and M rounded up (``ceil((F + M) / 2)``), as
+    in the widely used R x FM grid: ``champions`` (R 5, FM 4-5), ``loyal_customers``,
+    ``potential_loyalists``, ``new_customers``, ``promising``, ``need_attention``,
+    ``about_to_sleep``, ``cant_lose_them``, ``at_risk``, ``hibernating`` (see
+    :data:`RFM_SEGMENT_RULES`; French labels in :data:`RFM_SEGMENT_LABELS_FR`). ``rules``
+    may replace the map; it must cover the 5 x 5 grid exactly once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"R": [5, 1, 5, 3], "F": [5, 5, 1, 3], "M": [4, 5, 1, 3]})
+    >>> rfm_segments(s)["rfm_segment"].tolist()
+    ['champions', 'cant_lose_them', 'new_customers', 'need_attention']
+    """
+    require(scores, table, {"R": "int", "F": "int", "M": "int"})
+    grid = _segment_grid(rules)
+    r = scores["R"].to_numpy()
+    f = scores["F"].to_numpy()
+    m = scores["M"].to_numpy()
+    bad = (r < 1) | (r > 5) | (f < 1) | (f > 5) | (m < 1) | (m > 5)
+    if bad.any():
+        raise ValueError(
+            f"{table}: segments need scores on 5 bins (1-5); "
+            f"first offending rows (index): {list(scores.index[bad][:5])}"
+        )
+    fm = (f + m + 1) // 2
+    names = np.asarray([rule[0] for rule in rules])
+    out = scores.copy()
+    out["FM"] = fm
+    out["rfm_segment"] = ordered_categorical(names[grid[r, fm]], names)
+    return out
+
+
+def rfm(
+    transactions: pd.DataFrame,
+    *,
+    as_of=None,
+    kinds=("deposit",),
+    ties: str = "min",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """:func:`rfm_table`, :func:`rfm_scores` (5 bins) and :func:`rfm_segments` in one call.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3, 3, 4, 5],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2023-06-01",
+    ...                             "2024-03-01", "2023-01-01", "2022-05-01", "2024-02-20"]),
+    ...     "amount": [200.0, 200, 200, 50, 80, 80, 10, 30]})
+    >>> rfm(tx, kinds=None)[["customer_id", "rfm_cell", "rfm_segment"]]
+       customer_id rfm_cell      rfm_segment
+    0            1      555        champions
+    1            2      213      hibernating
+    2            3      444  loyal_customers
+    3            4      111      hibernating
+    4            5      312   about_to_sleep
+    """
+    table_df = rfm_table(
+        transactions, as_of=as_of, kinds=kinds, customer_col=customer_col, date_col=date_col,
+        amount_col=amount_col, kind_col=kind_col, table=table,
+    )
+    return rfm_segments(rfm_scores(table_df, ties=ties, id_col=customer_col))
+
+
+def frat_table(
+    purchases: pd.DataFrame,
+    *,
+    type_col: str = "kind",
+    as_of=None,
+    kinds=None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """Frequency, recency, amount and type of purchase of each customer.
+
+    The type of purchase is summarised by ``n_types`` (how many distinct types the
+    customer bought: breadth of the relationship) and ``main_type`` (the type with the
+    largest amount; ties go to the first type in sort order).
+
+    Examples
+    --------
+    Contracts as purchases, typed by product:
+
+    >>> import pandas as pd
+    >>> contracts = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2021-06-01", "2023-01-01",
+    ...                                   "2022-01-01"]),
+    ...     "monthly_premium": [30.0, 80.0, 20.0, 45.0],
+    ...     "product_id": ["auto", "home", "auto", "health"]})
+    >>> frat_table(contracts, type_col="product_id", date_col="start_date",
+    ...            amount_col="monthly_premium", table="contracts")[
+    ...     ["customer_id", "frequency", "recency_days", "monetary", "n_types", "main_type"]]
+       customer_id  frequency  recency_days  monetary  n_types main_type
+    0            1          3             0     130.0        2      home
+    1            2          1           365      45.0        1    health
+    """
+    tx, as_of = _purchases(
+        purchases, table=table, customer_col=customer_col, date_col=date_col,
+        amount_col=amount_col, kind_col=kind_col, kinds=kinds, as_of=as_of,
+        extra={type_col: None},
+    )
+    out = _aggregate(tx, as_of, customer_col, date_col, amount_col, "sum")
+    by_type = tx.groupby([customer_col, type_col], sort=True, observed=True)[amount_col].sum()
+    by_type = by_type.reset_index()
+    n_types = by_type.groupby(customer_col, sort=True).size()
+    # the largest amount first; the stable sort keeps types in sort order within ties
+    main = by_type.sort_values([customer_col, amount_col], ascending=[True, False], kind="stable")
+    main = main.drop_duplicates(customer_col).set_index(customer_col)[type_col]
+    out["n_types"] = n_types.to_numpy()
+    out["main_type"] = main.reindex(out[customer_col]).to_numpy()
+    return out[
+        [customer_col, "frequency", "recency_days", "monetary", "n_types", "main_type",
+         "first_purchase", "last_purchase"]
+    ]
+
+
+def frat_scores(
+    frat_df: pd.DataFrame,
+    *,
+    bins: int = 5,
+    ties: str = "min",
+    id_col: str = "customer_id",
+    table: str = "frat",
+) -> pd.DataFrame:
+    """Quantile scores F, R, A and T (breadth of types bought) and their sum ``frat_score``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"customer_id": [1, 2, 3], "frequency": [5, 1, 2],
+    ...                   "recency_days": [3, 90, 40], "monetary": [500.0, 40, 90],
+    ...                   "n_types": [3, 1, 1]})
+    >>> frat_scores(f, bins=3)[["F", "R", "A", "T", "frat_score"]]
+       F  R  A  T  frat_score
+    0  3  3  3  3          12
+    1  1  1  1  1           4
+    2  2  2  2  1           7
+    """
+    out = _scores(
+        frat_df,
+        {"F": ("frequency", True), "R": ("recency_days", False), "A": ("monetary", True),
+         "T": ("n_types", True)},
+        bins=bins, ties=ties, id_col=id_col, table=table,
+    )
+    out["frat_score"] = out["F"] + out["R"] + out["A"] + out["T"]
+    return out

@@ -1,0 +1,50 @@
+"""Customer value: cost to serve, direct profit, potential, lifetime value, strategies.
+
+Course chapter 5. Seed 001's chain of customer value: sales & marketing, order handling
+and distribution costs make the cost of managing the customer; the commercial margin
+minus that cost is the direct profit; direct profit plus potential is the lifetime value,
+which may be weighted by a credit score. Seed 000 puts customers on the value matrix
+(profitability x potential) and gives each quadrant its strategy.
+
+Submodules, named after the course's ideas:
+
+- :mod:`~crmkit.value.costs`: direct, indirect (activity-based allocation) and common costs
+- :mod:`~crmkit.value.profit`: commercial margin, direct profit, potential, customer value
+- :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, customer equity
+- :mod:`~crmkit.value.strategies`: the four strategies, the channel migration scenario
+
+The probabilistic models (BG/NBD, Pareto/NBD, Gamma-Gamma) and the Markov migration
+model are in :mod:`crmkit.clv`.
+"""
+
+from crmkit.value.costs import COST_POOLS_FR, activity_drivers, allocate_costs, cost_to_serve
+from crmkit.value.lifetime import annuity_factor, customer_equity, lifetime_value
+from crmkit.value.profit import commercial_margin, customer_value, direct_profit, potential
+from crmkit.value.strategies import (
+    QUADRANT_STRATEGY,
+    STRATEGIES,
+    STRATEGY_LABELS_FR,
+    ChannelMigration,
+    channel_migration,
+    value_strategies,
+)
+
+__all__ = [
+    "COST_POOLS_FR",
+    "activity_drivers",
+    "allocate_costs",
+    "cost_to_serve",
+    "annuity_factor",
+    "customer_equity",
+    "lifetime_value",
+    "commercial_margin",
+    "customer_value",
+    "direct_profit",
+    "potential",
+    "QUADRANT_STRATEGY",
+    "STRATEGIES",
+    "STRATEGY_LABELS_FR",
+    "ChannelMigration",
+    "channel_migration",
+    "value_strategies",
+]

@@ -1,0 +1,270 @@
+"""Cost to serve: direct, indirect and common costs, and activity-based allocation.
+
+Seed 001 ("l'identification et la répartition des coûts") sorts costs into three kinds:
+
+- **direct** costs, traceable to one customer: here the cost of each interaction (a branch
+  meeting, a call, a letter) recorded in the ``interactions`` table;
+- **indirect** costs, shared by customers but driven by what they do: sales & marketing,
+  order/contract handling, distribution. They are allocated with activity-based costing
+  (Kaplan & Cooper, 1998): each cost pool is spread over customers in proportion to the
+  quantity of its driver each customer consumes (sales contacts, contracts handled, flows
+  processed...);
+- **common** costs that cannot be attributed (head office, brand advertising): they are
+  *not* spread over customers — spreading them would make some customers look
+  unprofitable for costs they do not cause — and are only deducted at portfolio level.
+
+:func:`allocate_costs` works in whole cents with the largest-remainder method, so the
+amounts allocated from a pool add up *exactly* to the pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+from crmkit.segmentation._frame import as_timestamp, require
+
+__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "COST_POOLS_FR"]
+
+COST_POOLS_FR = {
+    "direct_cost": "coûts directs",
+    "indirect_cost": "coûts indirects",
+    "common_cost": "coûts communs non imputables",
+    "sales_marketing": "coûts de vente et marketing",
+    "order_handling": "coûts de gestion et de traitement des commandes",
+    "distribution": "coûts de distribution physique",
+    "cost_to_serve": "coût de gestion client",
+}
+SALE_REASONS = ("sale",)
+SERVICE_REASONS = ("service", "claim", "complaint", "information")
+
+
+def _window(df: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:
+    """Rows with ``start <= date < end`` (either bound optional)."""
+    keep = pd.Series(True, index=df.index)
+    if start is not None:
+        keep &= df[date_col] >= as_timestamp(start, "start")
+    if end is not None:
+        keep &= df[date_col] < as_timestamp(end, "end")
+    return df if keep.all() else df.loc[keep]
+
+
+def _pools(pools) -> list[tuple[str, float, str]]:
+    if isinstance(pools, pd.DataFrame):
+        require(pools, "pools", {"pool": None, "amount": "number", "driver": None})
+        schema.check_unique(pools, "pools", "pool")
+        items = list(zip(pools["pool"], pools["amount"], pools["driver"], strict=True))
+    elif isinstance(pools, Mapping):
+        items = []
+        for name, spec in pools.items():
+            if not (isinstance(spec, tuple) and len(spec) == 2):
+                raise ValueError(f"pool {name!r} must be an (amount, driver column) pair")
+            items.append((name, spec[0], spec[1]))
+    else:
+        raise ValueError("pools must be a mapping {pool: (amount, driver)} or a DataFrame")
+    if not items:
+        raise ValueError("give at least one cost pool")
+    for name, amount, _ in items:
+        if not (np.isfinite(amount) and amount >= 0):
+            raise ValueError(f"pool {name!r}: amount must be a finite number >= 0, got {amount!r}")
+    return [(str(n), float(a), str(d)) for n, a, d in items]
+
+
+def allocate_costs(
+    drivers: pd.DataFrame,
+    pools,
+    *,
+    id_col: str = "customer_id",
+    unit: float = 0.01,
+    table: str = "drivers",
+) -> pd.DataFrame:
+    """Spread each cost pool over customers in proportion to their use of its driver.
+
+    Parameters
+    ----------
+    drivers : DataFrame
+        One row per customer with ``id_col`` and one non-negative column per driver.
+    pools : mapping or DataFrame
+        ``{pool: (amount, driver column)}``, or a table with columns ``pool``, ``amount``
+        and ``driver``.
+    unit : float, default 0.01
+        Smallest amount allocated (one cent). Each pool is rounded to the unit, each
+        customer gets the floor of their exact share, and the units left over go to the
+        customers with the largest remainders (ties: first in ``drivers`` order), so the
+        allocations add up exactly to the pool, in units.
+
+    Returns
+    -------
+    DataFrame
+        ``id_col``, one column per pool (euros) and ``indirect_cost`` (their sum).
+
+    Examples
+    --------
+    100 euros over three customers with one contract each: 33.34 + 33.33 + 33.33.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"customer_id": [1, 2, 3], "contracts": [1, 1, 1],
+    ...                   "sales_contacts": [0, 3, 1]})
+    >>> allocate_costs(d, {"order_handling": (100.0, "contracts"),
+    ...                    "sales_marketing": (40.0, "sales_contacts")})
+       customer_id  order_handling  sales_marketing  indirect_cost
+    0            1           33.34              0.0          33.34
+    1            2           33.33             30.0          63.33
+    2            3           33.33             10.0          43.33
+    """
+    if not unit > 0:
+        raise ValueError(f"unit must be > 0, got {unit!r}")
+    items = _pools(pools)
+    driver_cols = sorted({d for _, _, d in items})
+    require(drivers, table, {id_col: None, **{d: "number" for d in driver_cols}},
+            nonnegative=tuple(driver_cols))
+    schema.check_unique(drivers, table, id_col)
+    out = pd.DataFrame({id_col: drivers[id_col].to_numpy()})
+    n = len(drivers)
+    order = np.arange(n)
+    total_units = np.zeros(n, dtype=np.int64)
+    for name, amount, driver in items:
+        d = drivers[driver].to_numpy(dtype=float)
+        weight = d.sum()
+        if not weight > 0:
+            raise ValueError(f"pool {name!r}: driver {table}.{driver} sums to 0; nothing to "
+                             "allocate on")
+        pool_units = int(round(amount / unit))
+        exact = pool_units * (d / weight)
+        units = np.floor(exact).astype(np.int64)
+        left = pool_units - int(units.sum())
+        if left > 0:  # largest remainders first, ties in table order
+            pick = np.lexsort((order, -(exact - units)))[:left]
+            units[pick] += 1
+        total_units += units
+        out[name] = units * unit
+    out["indirect_cost"] = total_units * unit
+    return out
+
+
+def activity_drivers(
+    interactions: pd.DataFrame,
+    contracts: pd.DataFrame | None = None,
+    transactions: pd.DataFrame | None = None,
+    *,
+    start=None,
+    end=None,
+    customer_col: str = "customer_id",
+    reason_col: str = "reason",
+    interaction_date_col: str = "date",
+    contract_date_col: str = "start_date",
+    transaction_date_col: str = "date",
+) -> pd.DataFrame:
+    """Activity drivers per customer from the market's tables, over ``[start, end)``.
+
+    Returns one row per customer seen in any table with ``sales_contacts`` (interactions
+    whose reason is a sale), ``service_contacts`` (service, claim, complaint,
+    information), ``contracts`` (contracts started: order/contract handling) and ``flows``
+    (transactions processed), each 0 when the table is not given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> it = pd.DataFrame({"customer_id": [1, 1, 2], "reason": ["sale", "claim", "sale"],
+    ...                    "date": pd.to_datetime(["2024-01-01"] * 3)})
+    >>> activity_drivers(it)
+       customer_id  sales_contacts  service_contacts  contracts  flows
+    0            1               1                 1          0      0
+    1            2               1                 0          0      0
+    """
+    require(interactions, "interactions",
+            {customer_col: None, reason_col: "string", interaction_date_col: "datetime"})
+    it = _window(interactions, interaction_date_col, start, end)
+    counts = {
+        "sales_contacts": it.loc[it[reason_col].isin(SALE_REASONS), customer_col],
+        "service_contacts": it.loc[it[reason_col].isin(SERVICE_REASONS), customer_col],
+    }
+    for name, df, date_col, table in (("contracts", contracts, contract_date_col, "contracts"),
+                                      ("flows", transactions, transaction_date_col,
+                                       "transactions")):
+        if df is not None:
+            require(df, table, {customer_col: None, date_col: "datetime"})
+            counts[name] = _window(df, date_col, start, end)[customer_col]
+        else:
+            counts[name] = it[customer_col].iloc[:0]
+    ids = pd.Index(pd.unique(pd.concat([it[customer_col], *counts.values()])))
+    out = pd.DataFrame({name: ids_.value_counts().reindex(ids, fill_value=0).to_numpy()
+                        for name, ids_ in counts.items()}, index=ids)
+    return out.rename_axis(customer_col).sort_index().reset_index()
+
+
+def cost_to_serve(
+    interactions: pd.DataFrame,
+    *,
+    pools=None,
+    drivers: pd.DataFrame | None = None,
+    start=None,
+    end=None,
+    by_channel: bool = False,
+    customer_col: str = "customer_id",
+    cost_col: str = "cost",
+    channel_col: str = "channel",
+    date_col: str = "date",
+) -> pd.DataFrame:
+    """Cost of managing each customer: direct interaction costs plus allocated pools.
+
+    Parameters
+    ----------
+    interactions : DataFrame
+        The contacts, each with its own (direct) cost.
+    pools : mapping or DataFrame, optional
+        Indirect cost pools and their drivers (see :func:`allocate_costs`).
+    drivers : DataFrame, optional
+        Driver quantities per customer (e.g. :func:`activity_drivers`); required with
+        ``pools``.
+    start, end : date-like, optional
+        Only interactions with ``start <= date < end`` (the drivers are taken as given).
+    by_channel : bool, default False
+        Add one ``direct_<channel>`` column per channel.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer (of the interactions or the drivers): ``direct_cost``, the
+        pools' columns, ``indirect_cost`` and ``cost_to_serve`` (direct + indirect).
+        Common costs are not allocated (see the module docstring).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> it = pd.DataFrame({"customer_id": [1, 1, 2], "channel": ["branch", "web", "phone"],
+    ...                    "cost": [40.0, 0.5, 6.0],
+    ...                    "date": pd.to_datetime(["2024-01-01"] * 3)})
+    >>> d = pd.DataFrame({"customer_id": [1, 2, 3], "contracts": [2, 1, 1]})
+    >>> cost_to_serve(it, pools={"order_handling": (80.0, "contracts")}, drivers=d)
+       customer_id  direct_cost  order_handling  indirect_cost  cost_to_serve
+    0            1         40.5            40.0           40.0           80.5
+    1            2          6.0            20.0           20.0           26.0
+    2            3          0.0            20.0           20.0           20.0
+    """
+    require(interactions, "interactions",
+            {customer_col: None, cost_col: "number", channel_col: None, date_col: "datetime"},
+            nonnegative=(cost_col,))
+    it = _window(interactions, date_col, start, end)
+    direct = it.groupby(customer_col)[cost_col].sum().rename("direct_cost")
+    parts = [direct]
+    if by_channel:
+        wide = it.pivot_table(index=customer_col, columns=channel_col, values=cost_col,
+                              aggfunc="sum", fill_value=0.0, observed=True)
+        parts.append(wide.add_prefix("direct_"))
+    out = pd.concat(parts, axis=1)
+    if pools is not None:
+        if drivers is None:
+            raise ValueError("pools need drivers (a table of driver quantities per customer)")
+        alloc = allocate_costs(drivers, pools, id_col=customer_col).set_index(customer_col)
+        out = out.join(alloc, how="outer")
+    elif drivers is not None:
+        raise ValueError("drivers were given without pools to allocate")
+    else:
+        out["indirect_cost"] = 0.0
+    out = out.fillna(0.0)
+    out["cost_to_serve"] = out["direct_cost"] + out["indirect_cost"]
+    return out.rename_axis(customer_col).sort_index().reset_index()

@@ -1,0 +1,172 @@
+"""Lifetime value with a retention + discount model, and customer equity.
+
+The simple model taught before the probabilistic ones (Gupta & Lehmann, 2003; Berger &
+Nasr, 1998): a customer who brings a margin ``m`` per period, stays from one period to the
+next with probability ``r`` and whose future is discounted at rate ``d`` is worth
+
+    LTV = m * sum_t r^t / (1 + d)^t,
+
+over a finite horizon or for ever (then ``m * (1 + d) / (1 + d - r)`` counting the current
+period, ``m * r / (1 + d - r)`` without it). Seed 001 weights it with a scoring tool that
+measures the customer's financial reliability: here the credit score in [0, 1]. Customer
+equity is the sum over the customer base (Blattberg & Deighton, 1996).
+
+BG/NBD, Pareto/NBD, Gamma-Gamma and the Markov migration model are in :mod:`crmkit.clv`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+from crmkit.segmentation._frame import require
+
+__all__ = ["lifetime_value", "customer_equity", "annuity_factor"]
+
+
+def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
+                   *, include_current: bool = True):
+    """``sum_t q^t`` with ``q = retention / (1 + discount_rate)``, t from 0 (or 1) on.
+
+    Examples
+    --------
+    >>> round(annuity_factor(0.8, 0.1), 4)          # (1 + d) / (1 + d - r) = 1.1 / 0.3
+    3.6667
+    >>> annuity_factor(1.0, 0.0, 3)                 # three full periods
+    3.0
+    >>> round(annuity_factor(0.5, 0.0, 2, include_current=False), 2)   # 0.5 + 0.25
+    0.75
+    """
+    r = np.asarray(retention, dtype=float)
+    if ((r < 0) | (r > 1) | ~np.isfinite(r)).any():
+        raise ValueError("retention must be in [0, 1]")
+    if not (np.isfinite(discount_rate) and discount_rate > -1):
+        raise ValueError(f"discount_rate must be > -1, got {discount_rate!r}")
+    if horizon is not None and not (isinstance(horizon, int | np.integer) and horizon >= 1):
+        raise ValueError(f"horizon must be a positive integer or None, got {horizon!r}")
+    q = r / (1 + discount_rate)
+    if horizon is None:
+        if (q >= 1).any():
+            raise ValueError("an infinite horizon needs retention / (1 + discount_rate) < 1")
+        total = 1 / (1 - q)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = np.where(q == 1, float(horizon), (1 - q**horizon) / (1 - q))
+    # t = 0 .. H-1 counts the current period; t = 1 .. H shifts every term by one factor q
+    out = total if include_current else q * total
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def lifetime_value(
+    df: pd.DataFrame,
+    *,
+    margin_col: str = "direct_profit",
+    retention: float | str = 0.8,
+    discount_rate: float = 0.1,
+    horizon: int | None = None,
+    include_current: bool = True,
+    potential_col: str | None = None,
+    credit_score_col: str | None = None,
+    id_col: str = "customer_id",
+    table: str = "customers",
+) -> pd.DataFrame:
+    """Lifetime value of each customer: discounted, retention-weighted future margins.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer with a margin per period (e.g. yearly direct profit).
+    margin_col : str, default "direct_profit"
+        Margin per period.
+    retention : float or str, default 0.8
+        Probability of staying one more period: one number, or a column name for a
+        customer-specific rate (e.g. from a churn score).
+    discount_rate : float, default 0.1
+        Discount rate per period.
+    horizon : int, optional
+        Number of periods; None for an infinite horizon.
+    include_current : bool, default True
+        Count the current period's margin (t = 0) or start at the next one.
+    potential_col : str, optional
+        A potential already expressed as a present value, added before weighting (seed
+        001: direct profit + potential = lifetime value).
+    credit_score_col : str, optional
+        Credit score in [0, 1]; the value is multiplied by it (seed 001: LTV weighted by a
+        score of the customer's financial reliability).
+
+    Returns
+    -------
+    DataFrame
+        ``id_col``, ``margin``, ``retention``, ``factor`` (the annuity factor) and
+        ``lifetime_value``, in the order of ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"customer_id": [1, 2], "direct_profit": [300.0, 300.0],
+    ...                    "r": [0.8, 0.5], "credit_score": [1.0, 0.5]})
+    >>> lifetime_value(df, retention="r", discount_rate=0.1,
+    ...                credit_score_col="credit_score").round(2)
+       customer_id  margin  retention  factor  lifetime_value
+    0            1   300.0        0.8    3.67          1100.0
+    1            2   300.0        0.5    1.83           275.0
+    """
+    cols: dict[str, str | None] = {id_col: None, margin_col: "number"}
+    if isinstance(retention, str):
+        cols[retention] = "number"
+    for extra in (potential_col, credit_score_col):
+        if extra is not None:
+            cols[extra] = "number"
+    require(df, table, cols)
+    if isinstance(retention, str):
+        schema.check_in_range(df, table, retention, 0, 1)
+        r = df[retention].to_numpy(dtype=float)
+    else:
+        r = np.full(len(df), float(retention))
+    if credit_score_col is not None:
+        schema.check_in_range(df, table, credit_score_col, 0, 1)
+    factor = np.broadcast_to(
+        annuity_factor(r, discount_rate, horizon, include_current=include_current), r.shape
+    )
+    margin = df[margin_col].to_numpy(dtype=float)
+    value = margin * factor
+    if potential_col is not None:
+        value = value + df[potential_col].to_numpy(dtype=float)
+    if credit_score_col is not None:
+        value = value * df[credit_score_col].to_numpy(dtype=float)
+    return pd.DataFrame({id_col: df[id_col].to_numpy(), "margin": margin, "retention": r,
+                         "factor": factor, "lifetime_value": value})
+
+
+def customer_equity(
+    df: pd.DataFrame,
+    *,
+    ltv_col: str = "lifetime_value",
+    by: str | None = None,
+    table: str = "customers",
+):
+    """Customer equity: the sum of the customers' lifetime values.
+
+    Returns a float, or with ``by`` a table per group with ``customers``, ``equity`` and
+    ``share`` of the total.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"lifetime_value": [1100.0, 275.0, -75.0],
+    ...                    "segment": ["A", "B", "B"]})
+    >>> customer_equity(df)
+    1300.0
+    >>> customer_equity(df, by="segment")
+      segment  customers  equity     share
+    0       A          1  1100.0  0.846154
+    1       B          2   200.0  0.153846
+    """
+    require(df, table, {ltv_col: "number", **({by: None} if by else {})})
+    if by is None:
+        return float(df[ltv_col].sum())
+    g = df.groupby(by, observed=True, sort=True)[ltv_col]
+    out = pd.DataFrame({"customers": g.size(), "equity": g.sum()})
+    out["share"] = out["equity"] / out["equity"].sum()
+    return out.reset_index()

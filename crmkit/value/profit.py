@@ -1,0 +1,183 @@
+"""Direct profit and potential: the two halves of customer value.
+
+Seed 001's chain: sales & marketing costs + order handling costs + distribution costs =
+the cost of managing the customer; the customer's commercial margin minus that cost is the
+*direct profit* per customer; direct profit plus the customer's *potential* gives the
+lifetime value. Seed 000 says the same in other words: customer value = profitability (the
+past, the accountant's view of current contracts) + potential (the future).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from crmkit.segmentation._frame import require
+from crmkit.value.costs import _window
+
+__all__ = ["commercial_margin", "direct_profit", "potential", "customer_value"]
+
+
+def commercial_margin(
+    transactions: pd.DataFrame,
+    *,
+    start=None,
+    end=None,
+    customer_col: str = "customer_id",
+    margin_col: str = "margin",
+    date_col: str = "date",
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """Sum of the margin of each customer's flows over ``[start, end)``.
+
+    Claims carry a negative margin, so a customer can have a negative commercial margin.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "margin": [30.0, -50.0, 12.0],
+    ...                    "date": pd.to_datetime(["2023-05-01", "2024-02-01",
+    ...                                            "2024-03-01"])})
+    >>> commercial_margin(tx, start="2024-01-01")
+       customer_id  commercial_margin
+    0            1              -50.0
+    1            2               12.0
+    """
+    require(transactions, table,
+            {customer_col: None, margin_col: "number", date_col: "datetime"})
+    tx = _window(transactions, date_col, start, end)
+    out = tx.groupby(customer_col, sort=True)[margin_col].sum().rename("commercial_margin")
+    return out.reset_index()
+
+
+def direct_profit(
+    transactions: pd.DataFrame,
+    costs: pd.DataFrame | None = None,
+    *,
+    start=None,
+    end=None,
+    customer_col: str = "customer_id",
+    margin_col: str = "margin",
+    date_col: str = "date",
+    cost_col: str = "cost_to_serve",
+) -> pd.DataFrame:
+    """Commercial margin minus the cost of managing the customer.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Money flows with their margin.
+    costs : DataFrame, optional
+        One row per customer with ``cost_col`` (e.g. :func:`~crmkit.value.cost_to_serve`
+        over the same period). A customer missing from one table counts 0 there.
+    start, end : date-like, optional
+        Period of the transactions (``start <= date < end``).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``commercial_margin``, ``cost_to_serve``, ``direct_profit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "margin": [300.0, 200.0, 40.0],
+    ...                    "date": pd.to_datetime(["2024-01-01"] * 3)})
+    >>> costs = pd.DataFrame({"customer_id": [1, 2, 3], "cost_to_serve": [80.0, 60.0, 5.0]})
+    >>> direct_profit(tx, costs)
+       customer_id  commercial_margin  cost_to_serve  direct_profit
+    0            1              500.0           80.0          420.0
+    1            2               40.0           60.0          -20.0
+    2            3                0.0            5.0           -5.0
+    """
+    out = commercial_margin(transactions, start=start, end=end, customer_col=customer_col,
+                            margin_col=margin_col, date_col=date_col).set_index(customer_col)
+    if costs is not None:
+        require(costs, "costs", {customer_col: None, cost_col: "number"},
+                nonnegative=(cost_col,))
+        cost = costs.groupby(customer_col)[cost_col].sum().rename("cost_to_serve")
+        out = out.join(cost, how="outer").fillna(0.0)
+    else:
+        out["cost_to_serve"] = 0.0
+    out["direct_profit"] = out["commercial_margin"] - out["cost_to_serve"]
+    return out.rename_axis(customer_col).sort_index().reset_index()
+
+
+def potential(
+    df: pd.DataFrame,
+    value_col: str,
+    *,
+    group_cols: Sequence[str] = (),
+    quantile: float = 0.75,
+    id_col: str = "customer_id",
+    table: str = "customers",
+) -> pd.DataFrame:
+    """Potential as the gap to what the best comparable customers already achieve.
+
+    A customer's potential is estimated as ``max(0, benchmark - value)``, where the
+    benchmark is the ``quantile`` of ``value_col`` among peers of the same ``group_cols``
+    (life stage, income band, age band...): what a well-equipped customer in the same
+    situation is worth. This is the peer-benchmark estimate of wallet (share of wallet
+    unexploited), simple and explainable; model-based futures (BG/NBD, Markov) live in
+    :mod:`crmkit.clv`.
+
+    Returns
+    -------
+    DataFrame
+        ``id_col``, ``value``, ``benchmark``, ``potential``, in the order of ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+    ...                    "stage": ["family", "family", "family", "retired", "retired"],
+    ...                    "margin": [100.0, 300, 500, 50, 150]})
+    >>> potential(df, "margin", group_cols=["stage"], quantile=0.5)
+       customer_id  value  benchmark  potential
+    0            1  100.0      300.0      200.0
+    1            2  300.0      300.0        0.0
+    2            3  500.0      300.0        0.0
+    3            4   50.0      100.0       50.0
+    4            5  150.0      100.0        0.0
+    """
+    if not 0 <= quantile <= 1:
+        raise ValueError(f"quantile must be in [0, 1], got {quantile!r}")
+    group_cols = list(group_cols)
+    require(df, table, {id_col: None, value_col: "number", **{g: None for g in group_cols}})
+    value = df[value_col].astype(float)
+    if group_cols:
+        bench = value.groupby([df[g] for g in group_cols], observed=True).transform(
+            "quantile", quantile
+        )
+    else:
+        bench = pd.Series(value.quantile(quantile), index=df.index)
+    return pd.DataFrame(
+        {
+            id_col: df[id_col].to_numpy(),
+            "value": value.to_numpy(),
+            "benchmark": bench.to_numpy(),
+            "potential": np.maximum(bench.to_numpy() - value.to_numpy(), 0.0),
+        }
+    )
+
+
+def customer_value(
+    df: pd.DataFrame,
+    *,
+    profit_col: str = "direct_profit",
+    potential_col: str = "potential",
+    table: str = "customers",
+) -> pd.Series:
+    """Seed 000's customer value: profitability (past) plus potential (future).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"direct_profit": [420.0, -20.0], "potential": [100.0, 300.0]})
+    >>> customer_value(df).tolist()
+    [520.0, 280.0]
+    """
+    require(df, table, {profit_col: "number", potential_col: "number"})
+    return (df[profit_col] + df[potential_col]).rename("customer_value")
