@@ -78,7 +78,8 @@ class MatchRules:
     Parameters
     ----------
     name_high, name_mid : float
-        Jaro-Winkler similarity above which two names agree fully / partly.
+        Jaro-Winkler similarity above which two names agree fully / partly. A first name
+        reduced to its initial agrees partly with any first name of that initial.
     last_name, first_name : tuple of 3 floats
         Weights for high, mid and low name similarity.
     birth_date : tuple of 3 floats
@@ -105,7 +106,7 @@ class MatchRules:
     phone: tuple[float, float] = (5.0, -1.0)
     postcode: tuple[float, float] = (1.0, -0.5)
     address: float = 2.0
-    threshold: float = 9.0
+    threshold: float = 10.0
     block_limit: int = 1000
 
     def __post_init__(self):
@@ -421,6 +422,13 @@ def compare_pairs(
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
     first = _similarity(norm["first"], left, right, n_jobs)
+    # a first name typed as an initial ("M.") can only agree on its initial: partly
+    initial = (norm["first"].str.len() == 1).to_numpy()
+    one = initial[left] | initial[right]
+    if one.any():
+        letter = norm["first"].str[:1]
+        same = _equal(letter, left[one], right[one]) == 1
+        first[one] = np.where(same, rules.name_mid, 0.0)
     last = _similarity(norm["last"], left, right, n_jobs)
     addr = _similarity(norm["address"], left, right, n_jobs)
     dob = _date_level(norm["birth_date"], left, right)
