@@ -582,7 +582,8 @@ def parse_dates(raw: pd.Series, date_format: str = "auto") -> tuple[pd.Series, p
     [nan, nan, 'impossible date', 'unreadable date', 'implausible date (outside 1900-2099)', nan]
     """
     text, native = _split_cells(raw)
-    formats = AUTO_DATE_FORMATS if date_format == "auto" else (*ISO_FORMATS, date_format)
+    formats = AUTO_DATE_FORMATS if date_format == "auto" else (
+        *ISO_FORMATS, date_format, f"{date_format} %H:%M", f"{date_format} %H:%M:%S")
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if native.notna().any():
         if pd.api.types.is_datetime64_any_dtype(native.dtype):
@@ -766,8 +767,8 @@ def _coerce(src: Source, name: str, spec: dict, cols: dict[str, str],
                              shown)
                 text = known.astype("str")
             out[col] = text
-        if not table.column(col).nullable or col in REQUIRED[name]:
-            # a missing value is reported only if the cell is not already rejected
+        dropped = pseudonymise and col in privacy.DIRECT_IDENTIFIERS
+        if (not table.column(col).nullable or col in REQUIRED[name]) and not dropped:
             problems.add(~present, col, "missing value", shown)
     if n:
         problems.add(empty, "*", "empty row", None)
@@ -846,7 +847,7 @@ def _finish_types(df: pd.DataFrame, name: str, text_keys: bool) -> pd.DataFrame:
 
 
 def _import_table(name: str, spec: dict, base: Path | None, kept: dict,
-                  pseudonymise: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                  pseudonymise: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict, frozenset]:
     path = Path(spec["file"])
     if not path.is_absolute() and base is not None:
         path = base / path
@@ -883,7 +884,10 @@ def _import_table(name: str, spec: dict, base: Path | None, kept: dict,
     # the invariant the consultant relies on: nothing disappears without a line in rejects
     assert info["read"] == info["kept"] + info["rejected"], info
     assert rejects["source_row"].nunique() == n_rejected, (name, n_rejected)
-    return good, rejects, info
+    # names of every row read, kept or not, to scrub them from free text and rejects
+    names = privacy.name_tokens(*[src.frame[cols[c]] for c in ("first_name", "last_name")
+                                  if c in cols])
+    return good, rejects, info, names
 
 
 def import_data(
@@ -935,16 +939,21 @@ def import_data(
         salt = secrets.token_hex(16)
     tables: dict[str, pd.DataFrame] = {}
     all_rejects, report = [], {"tables": {}, "pseudonymised": bool(pseudonymise)}
+    names: frozenset[str] = frozenset()
     for name in (t for t in IMPORT_ORDER if t in spec["tables"]):
-        good, rejects, info = _import_table(name, spec["tables"][name], base, tables,
-                                            pseudonymise)
+        good, rejects, info, found = _import_table(name, spec["tables"][name], base, tables,
+                                                   pseudonymise)
         tables[name] = good
         all_rejects.append(rejects)
         report["tables"][name] = info
+        names |= found
     # keys stay canonical text until every reference is checked, then get their type
     tables = {n: _finish_types(df, n, text_keys=pseudonymise) for n, df in tables.items()}
+    rejects = pd.concat(all_rejects, ignore_index=True)
+    rejects = rejects.astype({"source_row": np.int64, "value": "str", "reason": "str"})
     if pseudonymise:
-        tables = privacy.pseudonymise_tables(tables, salt, keep_hashed=keep_hashed)
+        tables = privacy.pseudonymise_tables(tables, salt, names=names, keep_hashed=keep_hashed)
+        rejects["value"] = privacy.scrub_text(rejects["value"], names).fillna("")
     for name, key in GENERATED_KEYS.items():
         if name in tables and key not in tables[name]:
             tables[name].insert(0, key, np.arange(1, len(tables[name]) + 1, dtype=np.int64))
@@ -952,8 +961,6 @@ def import_data(
         report["tables"][name]["columns"] = list(df.columns)
         if len(df):
             schema.validate(df, name, columns=list(df.columns))
-    rejects = pd.concat(all_rejects, ignore_index=True)
-    rejects = rejects.astype({"source_row": np.int64, "value": "str", "reason": "str"})
     result = ImportResult({n: df for n, df in tables.items() if len(df)}, rejects, report,
                           salt=salt if isinstance(salt, str) else None)
     if out_dir is not None:
@@ -962,11 +969,12 @@ def import_data(
 
 
 def write_import(result: ImportResult, out_dir: str | Path) -> Path:
-    """Write the kept tables (Parquet), ``rejects.csv`` and ``import_report.json``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, df in result.tables.items():
-        df.to_parquet(out / f"{name}.parquet", index=False)
+    """Write the kept tables as a market folder (:func:`crmkit.io.save_market`: Parquet
+    files and ``market.duckdb``), with ``rejects.csv`` and ``import_report.json``."""
+    from crmkit.io import save_market
+
+    out = save_market(result.tables, out_dir, meta={"source": "crmkit import",
+                                                      "pseudonymised": result.report["pseudonymised"]})
     result.rejects.to_csv(out / "rejects.csv", index=False)
     (out / "import_report.json").write_text(json.dumps(result.report, indent=2) + "\n",
                                             encoding="utf-8")
@@ -993,17 +1001,19 @@ def add_import_command(subparsers) -> None:
     p.set_defaults(func=_run_import)
 
 
-def _run_import(args) -> int:
+def _run_import(args, parser) -> int:
     import sys
 
     if args.template:
         sys.stdout.write(mapping_template())
         return 0
     if not args.mapping or not args.out:
-        sys.stderr.write("crmkit import: give a MAPPING file and --out DIR (or --template)\n")
-        return 2
-    result = import_data(args.mapping, out_dir=args.out, base_dir=args.data, salt=args.salt,
-                         pseudonymise=not args.no_pseudonymise)
+        parser.error("give a MAPPING file and --out DIR (or --template)")
+    try:
+        result = import_data(args.mapping, out_dir=args.out, base_dir=args.data, salt=args.salt,
+                             pseudonymise=not args.no_pseudonymise)
+    except (schema.SchemaError, ValueError, FileNotFoundError) as err:
+        parser.error(str(err))
     sys.stdout.write(result.summary().to_string(index=False) + "\n")
     if len(result.rejects):
         top = result.rejects.drop_duplicates(["table", "source_row", "reason"])

@@ -360,11 +360,12 @@ def pseudonymise_tables(
     tables: Mapping[str, pd.DataFrame],
     salt: str | bytes,
     *,
+    names: Iterable[str] = (),
     keep_hashed: Iterable[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """Pseudonymise several tables with one salt: names found in any table (customers,
-    source records) are scrubbed from the free text of every table, and keys get the same
-    pseudonyms everywhere.
+    source records), plus ``names``, are scrubbed from the free text of every table, and
+    keys get the same pseudonyms everywhere.
 
     Examples
     --------
@@ -376,7 +377,7 @@ def pseudonymise_tables(
     True
     """
     cols = [df[c] for df in tables.values() for c in ("first_name", "last_name") if c in df]
-    words = name_tokens(*cols)
+    words = name_tokens(*cols) | frozenset(names)
     return {
         name: pseudonymise(df, name, salt, names=words, keep_hashed=keep_hashed)
         for name, df in tables.items()
