@@ -1,0 +1,155 @@
+"""Pseudonymisation: keyed hashes, removed identifiers, scrubbed free text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmkit import schema
+from crmkit.privacy import (
+    DIRECT_IDENTIFIERS,
+    hash_keys,
+    hash_text,
+    name_tokens,
+    pseudonymise,
+    pseudonymise_tables,
+    scrub_text,
+)
+
+SALT = "atelier-2024-iroise"
+
+
+def test_hash_keys_is_deterministic_keyed_and_domain_separated():
+    ids = pd.Series([1, 2, 3, 1])
+    a = hash_keys(ids, SALT, "customer")
+    assert a.tolist() == hash_keys(ids, SALT, "customer").tolist()
+    assert a[0] == a[3] and len(set(a)) == 3
+    assert not set(hash_keys(ids, "other salt", "customer")) & set(a)
+    assert not set(hash_keys(ids, SALT, "contract")) & set(a)
+    assert (a > 0).all()  # positive int64 pseudonyms
+
+
+def test_hash_keys_has_no_collision_on_a_million_numbers():
+    ids = pd.Series(np.arange(1_000_000))
+    h = hash_keys(ids, SALT, "customer")
+    assert h.nunique() == 1_000_000
+
+
+def test_hash_keys_keeps_missing():
+    h = hash_keys(pd.Series([5.0, np.nan, 5.0]), SALT, "customer")
+    assert h.isna().tolist() == [False, True, False]
+    assert h[0] == hash_keys(pd.Series(["5"]), SALT, "customer")[0]  # 5.0 is customer 5
+
+
+@given(st.lists(st.one_of(st.integers(0, 10**12), st.text(min_size=1, max_size=12)),
+                min_size=1, max_size=30))
+def test_hash_keys_equal_in_equal_out(values):
+    s = pd.Series(values, dtype=object)
+    h = hash_keys(s, SALT, "customer")
+    canon = [str(v) for v in values]
+    for i in range(len(values)):
+        for j in range(len(values)):
+            assert (h[i] == h[j]) == (canon[i] == canon[j])
+
+
+def test_hash_text_is_16_hex_digits():
+    h = hash_text(pd.Series(["anne@x.fr", "ANNE@x.fr"]), SALT, "email")
+    assert all(len(v) == 16 and int(v, 16) >= 0 for v in h)
+    assert h[0] != h[1]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("rappeler au 06 12 34 56 78", "rappeler au [phone]"),
+    ("tel +33 6 12 34 56 78.", "tel [phone]."),
+    ("fixe 02.99.88.77.66", "fixe [phone]"),
+    ("0033612345678 ou 0612345678", "[phone] ou [phone]"),
+    ("écrire à jean-luc.le_goff+crm@mail.example.co.uk !", "écrire à [email] !"),
+    ("contrat 123456 du 12/03/2021", "contrat 123456 du 12/03/2021"),  # not a phone
+    ("Mme Le Goff a appelé", "Mme Le [name] a appelé"),
+    ("Goffin n'est pas Goff", "Goffin n'est pas [name]"),  # whole words only
+])
+def test_scrub_text(text, expected):
+    assert scrub_text(pd.Series([text]), names={"goff"})[0] == expected
+
+
+def test_name_tokens_skips_short_words_and_is_lower_case():
+    assert name_tokens(pd.Series(["Éloïse", "Li", None]), pd.Series(["De La Tour"])) == {
+        "éloïse", "tour"}
+
+
+def _fake_customers():
+    return pd.DataFrame({
+        "customer_id": [11, 12, 13],
+        "first_name": ["Anne", "Yves", "Anne"],
+        "last_name": ["Kervella", "Morvan", "Le Bihan"],
+        "email": ["anne.k@example.fr", None, "abihan@example.fr"],
+        "phone": ["0611223344", "0299000000", None],
+        "address": ["1 rue A", "2 rue B", "3 rue C"],
+        "postcode": ["29200", "35000", "56100"],
+        "city": ["Brest", "Rennes", "Lorient"],
+        "region": ["Bretagne", "Bretagne", "Bretagne"],
+        "birth_date": pd.to_datetime(["1970-02-03", "1985-12-30", "1990-06-15"]),
+        "household_id": [1, 2, 1],
+        "life_stage": ["couple", "single, ask Morvan at 0611223344", "couple"],
+    })
+
+
+def test_pseudonymise_customers_removes_and_coarsens():
+    df = _fake_customers()
+    out = pseudonymise(df, "customers", SALT)
+    assert not DIRECT_IDENTIFIERS & set(out.columns)
+    assert out["postcode"].tolist() == ["29", "35", "56"]
+    assert out["birth_date"].dt.year.tolist() == [1970, 1985, 1990]
+    assert set(out["birth_date"].dt.strftime("%m-%d")) == {"07-01"}
+    assert out["household_id"][0] == out["household_id"][2] != out["household_id"][1]
+    assert out["life_stage"][1] == "single, ask [name] at [phone]"
+    assert out["region"].tolist() == df["region"].tolist()  # no name inside: unchanged
+    assert out["customer_id"].dtype == np.int64
+    pd.testing.assert_frame_equal(df, _fake_customers())  # input untouched
+
+
+def test_keep_hashed_email_allows_matching():
+    df = _fake_customers()
+    out = pseudonymise(df, "customers", SALT, keep_hashed=["email"])
+    assert "email" in out.columns and "phone" not in out.columns
+    assert out["email"].isna().tolist() == [False, True, False]
+    assert "@" not in "".join(out["email"].dropna())
+
+
+def test_pseudonymise_market_keeps_joins(market):
+    tables = {n: market[n] for n in ("customers", "contracts", "transactions", "interactions")}
+    out = pseudonymise_tables(tables, SALT)
+    assert not DIRECT_IDENTIFIERS & set(out["customers"].columns)
+    # the same customers, the same contracts per customer, the same money per customer
+    before = tables["contracts"].groupby("customer_id").size().sort_values().to_numpy()
+    after = out["contracts"].groupby("customer_id").size().sort_values().to_numpy()
+    np.testing.assert_array_equal(before, after)
+    assert set(out["contracts"]["customer_id"]) <= set(out["customers"]["customer_id"])
+    joined = out["transactions"].merge(out["contracts"][["contract_id", "customer_id"]],
+                                       on="contract_id", suffixes=("", "_c"))
+    assert (joined["customer_id"] == joined["customer_id_c"]).all()
+    assert len(joined) == len(tables["transactions"])
+    margin = out["transactions"].groupby("customer_id")["margin"].sum().sort_values()
+    ref = tables["transactions"].groupby("customer_id")["margin"].sum().sort_values()
+    np.testing.assert_allclose(margin.to_numpy(), ref.to_numpy())
+    for name, df in out.items():
+        schema.validate(df, name, columns=list(df.columns))
+    # no name of the market survives anywhere
+    names = set(tables["customers"]["last_name"].str.lower())
+    text = " ".join(out["customers"].select_dtypes("str").astype(str).agg(" ".join, axis=1))
+    assert not {w for w in text.lower().split() if len(w) > 3} & names
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: pseudonymise(_fake_customers(), "clients", SALT), schema.SchemaError, "unknown table"),
+    (lambda: pseudonymise([1, 2], "customers", SALT), schema.SchemaError, "expected a pandas"),
+    (lambda: pseudonymise(_fake_customers(), "customers", ""), ValueError, "salt"),
+    (lambda: pseudonymise(_fake_customers(), "customers", SALT, keep_hashed=["region"]),
+     ValueError, r"\['region'\] are not direct identifiers"),
+])
+def test_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
