@@ -70,18 +70,20 @@ def _central_gradient(f: Callable, x: np.ndarray, h: float = 1e-5) -> np.ndarray
 
 
 def _hessian(f: Callable, grad: Callable | None, x: np.ndarray) -> np.ndarray:
-    """Numerical Hessian: central differences of the gradient when there is an analytic one,
-    second differences of the function otherwise."""
+    """Numerical Hessian: forward differences of the analytic gradient when there is one
+    (k + 1 gradients, plenty for standard errors), second differences of the function
+    otherwise."""
     k = x.size
     if grad is not None:
-        h = 1e-5
+        h = 1e-6
         H = np.empty((k, k))
+        g0 = grad(x)
         for i in range(k):
             e = np.zeros(k)
             e[i] = h
-            H[:, i] = (grad(x + e) - grad(x - e)) / (2 * h)
+            H[:, i] = (grad(x + e) - g0) / h
         return (H + H.T) / 2
-    h = 1e-4
+    h = 1e-3  # truncation error O(h^2) is far below the rounding error of 1e-4
     H = np.empty((k, k))
     f0 = f(x)
     for i in range(k):
@@ -95,6 +97,20 @@ def _hessian(f: Callable, grad: Callable | None, x: np.ndarray) -> np.ndarray:
                 f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
             ) / (4 * h**2)
     return H
+
+
+def _last_value_cache(f: Callable) -> Callable:
+    """Remember the last evaluation: the optimiser and the Newton polish often ask for the
+    value and then the gradient at the same point, and one evaluation gives both."""
+    last: dict = {}
+
+    def g(th):
+        key = np.asarray(th, dtype=float).tobytes()
+        if last.get("key") != key:
+            last["key"], last["out"] = key, f(th)
+        return last["out"]
+
+    return g
 
 
 def fit_mle(
@@ -140,6 +156,7 @@ def fit_mle(
     (2.0, 2.0)
     """
     n = float(n_obs)
+    negll = _last_value_cache(negll)
 
     def fun(th):
         out = negll(th)
@@ -177,10 +194,12 @@ def fit_mle(
         th = res.x
         converged = bool(res.success)
         value = fun(th)
-        H = _hessian(lambda u: fun(u) / n, grad, th)
+        H = _hessian(lambda u: fun(u) / n, grad if jac else None, th)
         # Newton polish: quasi-Newton stops a few digits short of what the published
-        # estimates are quoted to; two exact steps on the numerical Hessian close the gap
-        for _ in range(3):
+        # estimates are quoted to; a few steps on the numerical Hessian close the gap (the
+        # Hessian barely moves over such steps, so it is recomputed only after a long one)
+        moved = 0.0
+        for _ in range(4):
             try:
                 step = np.linalg.solve(H, grad(th))
             except np.linalg.LinAlgError:
@@ -189,13 +208,15 @@ def fit_mle(
             if not np.all(np.isfinite(cand)) or np.any(np.abs(cand) > _LOG_BOUND):
                 break
             v = fun(cand)
-            if not np.isfinite(v) or v > value + 1e-9 * max(1.0, abs(value)):
+            if not np.isfinite(v) or v > value + 1e-12 * max(1.0, abs(value)):
                 break
             th, value = cand, v
-            H = _hessian(lambda u: fun(u) / n, grad, th)
-            if np.max(np.abs(step)) < 1e-10:
+            moved += float(np.max(np.abs(step)))
+            if np.max(np.abs(step)) < 1e-9:
                 converged = True
                 break
+        if moved > 1e-3:
+            H = _hessian(lambda u: fun(u) / n, grad if jac else None, th)
     if not np.isfinite(value) or not np.all(np.isfinite(th)):
         raise ConvergenceError(f"{model}: the optimiser ended on a non-finite log-likelihood "
                                f"({res.message})")
@@ -232,9 +253,18 @@ class FittedModel:
     """Base of the fitted models: parameters as attributes ``<name>_`` and a summary table."""
 
     _param_names: tuple[str, ...] = ()
+    _shape_params: tuple[str, ...] = ()  # unit-free parameters (shapes of gamma/beta laws)
     _model_name = "model"
 
     def _store(self, res: MLEResult, n_obs: int) -> None:
+        odd = {nm: float(v) for nm, v in zip(res.names, res.estimate, strict=True)
+               if nm in self._shape_params and not 1e-4 < v < 1e4}
+        if odd:
+            warnings.warn(
+                f"{self._model_name}: shape parameter(s) {odd} are degenerate; the mixing "
+                "distribution collapses (e.g. every customer with the same rate, or nobody "
+                "dropping out), so this model does not describe the data well",
+                ConvergenceWarning, stacklevel=3)
         for nm, v in zip(res.names, res.estimate, strict=True):
             setattr(self, nm + "_", float(v))
         self.params_ = pd.Series(res.estimate, index=list(res.names), name="estimate")

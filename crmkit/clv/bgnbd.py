@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crmkit.clv._optim import FittedModel, fit_mle
 from crmkit.clv.summary import check_summary
@@ -27,34 +27,66 @@ from crmkit.clv.summary import check_summary
 __all__ = ["BetaGeoModel", "simulate_bgnbd", "simulate_bgnbd_paths"]
 
 
-def _loglik_terms(params, x, tx, T, xs_idx, xs, grad=False):
-    """Per-customer log-likelihood (and its gradient in r, alpha, a, b)."""
+def _loglik(params, x, tx, T):
+    """Per-customer log-likelihood, FHL (2005) eq. (6) on the log scale."""
     r, alpha, a, b = params
-    # terms that depend on x only are computed once per distinct x
-    A1u = gammaln(r + xs) - gammaln(r)
-    A2u = betaln(a, b + xs) - betaln(a, b)
-    A1 = A1u[xs_idx] + r * np.log(alpha)
-    A2 = A2u[xs_idx]
-    rx = r + x
-    la_T = np.log(alpha + T)
-    la_tx = np.log(alpha + tx)
-    L3 = -rx * la_T
     pos = x > 0
+    L3 = -(r + x) * np.log(alpha + T)
     L4 = np.full_like(L3, -np.inf)
-    logb = np.log(np.where(pos, b + x - 1, 1.0))
-    L4[pos] = np.log(a) - logb[pos] - rx[pos] * la_tx[pos]
-    M = np.logaddexp(L3, L4)
-    ll = A1 + A2 + M
-    if not grad:
-        return ll
-    w3 = np.exp(L3 - M)
-    w4 = 1.0 - w3  # weights of the two terms of the mixture
-    dr = (digamma(r + xs) - digamma(r))[xs_idx] + np.log(alpha) - w3 * la_T - w4 * la_tx
-    dalpha = r / alpha - rx * (w3 / (alpha + T) + w4 / (alpha + tx))
-    da = (digamma(a + b) - digamma(a + b + xs))[xs_idx] + w4 / a
-    db_u = digamma(b + xs) - digamma(a + b + xs) - digamma(b) + digamma(a + b)
-    db = db_u[xs_idx] - w4 / np.where(pos, b + x - 1, 1.0)
-    return ll, np.vstack([dr, dalpha, da, db])
+    L4[pos] = (np.log(a) - np.log(b + x[pos] - 1.0) - (r + x[pos]) * np.log(alpha + tx[pos]))
+    return (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+            + np.logaddexp(L3, L4))
+
+
+class _FitData:
+    """The summary arranged for fast likelihood sums: customers without repeat purchases
+    contribute only r log(alpha / (alpha + T)); terms that depend on x alone are computed
+    once per distinct x and weighted by how many customers share it."""
+
+    def __init__(self, x, tx, T, w):
+        zero = x == 0
+        self.T0, self.w0 = T[zero], w[zero]
+        self.W = w.sum()
+        pos = ~zero
+        self.x, self.tx, self.T, self.w = x[pos], tx[pos], T[pos], w[pos]
+        self.xs, self.idx = np.unique(self.x, return_inverse=True)
+        self.wx = np.bincount(self.idx, weights=self.w, minlength=self.xs.size)
+
+
+def _loglik_sum(params, d: _FitData):
+    """Total log-likelihood and its gradient in (r, alpha, a, b)."""
+    r, alpha, a, b = params
+    la = np.log(alpha)
+    # customers with x = 0: the "alive" term alone
+    inv0 = 1.0 / (alpha + d.T0)
+    s_l0 = d.w0 @ np.log(alpha + d.T0)
+    ll = r * (d.w0.sum() * la - s_l0)
+    dr = d.w0.sum() * la - s_l0
+    dal = r * d.w0.sum() / alpha - r * (d.w0 @ inv0)
+    # customers with x > 0: per distinct x, then the two-term mixture per customer
+    xs, wx, w = d.xs, d.wx, d.w
+    lb = np.log(b + xs - 1.0)
+    A = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b) + r * la
+    ll += wx @ A
+    rx = r + d.x
+    laT = np.log(alpha + d.T)
+    latx = np.log(alpha + d.tx)
+    L3 = -rx * laT
+    delta = np.log(a) - lb[d.idx] - rx * latx - L3  # L4 - L3
+    w4 = expit(delta)  # weight of the "dropped out after t_x" term
+    w3 = 1.0 - w4
+    # log(1 + e^delta) from the weights, taking the log of whichever is >= 1/2 (accurate)
+    big = delta > 0
+    ll += w @ (L3 + np.where(big, delta, 0.0) - np.log(np.where(big, w4, w3)))
+    ww4 = w * w4
+    dr += wx @ (digamma(r + xs) - digamma(r) + la) - w @ (w3 * laT + w4 * latx)
+    dal += (wx.sum() * r / alpha
+            - (w * rx) @ (w3 / (alpha + d.T) + w4 / (alpha + d.tx)))
+    sw4 = np.bincount(d.idx, weights=ww4, minlength=xs.size)
+    dab = digamma(a + b)
+    da = wx @ (dab - digamma(a + b + xs)) + sw4.sum() / a
+    db = wx @ (digamma(b + xs) - digamma(a + b + xs) - digamma(b) + dab) - sw4 @ np.exp(-lb)
+    return ll, np.array([dr, dal, da, db])
 
 
 def _euler_tail(r, alpha, a, b, x, T, t):
@@ -101,6 +133,7 @@ class BetaGeoModel(FittedModel):
     """
 
     _param_names = ("r", "alpha", "a", "b")
+    _shape_params = ("r", "a", "b")
     _model_name = "BG/NBD"
 
     def fit(self, data: pd.DataFrame, weights=None) -> BetaGeoModel:
@@ -114,12 +147,12 @@ class BetaGeoModel(FittedModel):
         if not np.any(x > 0):
             raise ValueError("BG/NBD: no customer made a repeat purchase (all frequency == 0); "
                              "drop-out cannot be estimated from this data")
-        xs, idx = np.unique(x, return_inverse=True)
+        fd = _FitData(x, tx, T, w)
 
         def negll(th):
             p = np.exp(th)
-            ll, g = _loglik_terms(p, x, tx, T, idx, xs, grad=True)
-            return -np.dot(w, ll), -(g @ w) * p
+            ll, g = _loglik_sum(p, fd)
+            return -ll, -g * p
 
         rate = max(np.average(x, weights=w) / np.average(T, weights=w), 1e-6)
         x0 = np.array([1.0, 1.0 / rate, 1.0, 3.0])
@@ -130,8 +163,7 @@ class BetaGeoModel(FittedModel):
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each customer under the current parameters."""
         d = check_summary(data)
-        xs, idx = np.unique(d["frequency"], return_inverse=True)
-        ll = _loglik_terms(self._params(), d["frequency"], d["recency"], d["T"], idx, xs)
+        ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
         return pd.Series(ll, index=data.index, name="loglik")
 
     def expected_purchases(self, t):

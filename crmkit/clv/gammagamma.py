@@ -94,19 +94,43 @@ def spend_independence(data: pd.DataFrame) -> SpendIndependence:
                              spearman=float(sr[0]), spearman_pvalue=float(sr[1]))
 
 
-def _loglik(params, x, m, grad=False):
+def _loglik(params, x, m):
+    """Per-customer log-density of z-bar given x (see the module docstring)."""
     p, q, g = params
     px = p * x
-    lgm = np.log(g + m * x)
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(m)
-          + px * np.log(x) - (px + q) * lgm)
-    if not grad:
-        return ll
-    dpq = digamma(px + q)
-    dp = x * (dpq - digamma(px) + np.log(m) + np.log(x) - lgm)
-    dq = dpq - digamma(q) + np.log(g) - lgm
-    dg = q / g - (px + q) / (g + m * x)
-    return ll, np.vstack([dp, dq, dg])
+    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(m)
+            + px * np.log(x) - (px + q) * np.log(g + m * x))
+
+
+class _FitData:
+    """Sums that do not depend on the parameters, and the distinct frequencies (the gamma
+    functions of the likelihood depend on x alone)."""
+
+    def __init__(self, x, m, w):
+        self.x, self.mx, self.w = x, m * x, w
+        self.W = w.sum()
+        self.wlogm = w @ np.log(m)
+        self.wxlogm = (w * x) @ np.log(m)
+        self.wx_ = w * x
+        self.xs, idx = np.unique(x, return_inverse=True)
+        self.wu = np.bincount(idx, weights=w, minlength=self.xs.size)
+
+
+def _loglik_sum(params, d: _FitData):
+    """Total log-likelihood and gradient in (p, q, gamma)."""
+    p, q, g = params
+    xs, wu = d.xs, d.wu
+    pxs = p * xs
+    lg = np.log(g + d.mx)
+    s_l, s_xl = d.w @ lg, d.wx_ @ lg
+    ll = (wu @ (gammaln(pxs + q) - gammaln(pxs) + pxs * np.log(xs))
+          + d.W * (q * np.log(g) - gammaln(q)) + p * d.wxlogm - d.wlogm - p * s_xl - q * s_l)
+    dpq = digamma(pxs + q)
+    dp = wu @ (xs * (dpq - digamma(pxs) + np.log(xs))) + d.wxlogm - s_xl
+    dq = wu @ dpq - d.W * digamma(q) + d.W * np.log(g) - s_l
+    inv = 1.0 / (g + d.mx)
+    dg = d.W * q / g - p * (d.wx_ @ inv) - q * (d.w @ inv)
+    return ll, np.array([dp, dq, dg])
 
 
 class GammaGammaModel(FittedModel):
@@ -129,6 +153,7 @@ class GammaGammaModel(FittedModel):
     """
 
     _param_names = ("p", "q", "gamma")
+    _shape_params = ("p", "q")
     _model_name = "Gamma-Gamma"
 
     def fit(self, data: pd.DataFrame, weights=None) -> GammaGammaModel:
@@ -143,10 +168,12 @@ class GammaGammaModel(FittedModel):
                 f"); the model assumes they are independent, so CLV may be biased",
                 SpendDependenceWarning, stacklevel=2)
 
+        fd = _FitData(x, m, w)
+
         def negll(th):
             par = np.exp(th)
-            ll, g = _loglik(par, x, m, grad=True)
-            return -np.dot(w, ll), -(g @ w) * par
+            ll, g = _loglik_sum(par, fd)
+            return -ll, -g * par
 
         mean = np.average(m, weights=w)
         x0 = np.array([1.0, 2.0, mean])

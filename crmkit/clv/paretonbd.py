@@ -45,7 +45,13 @@ def _log_term(r, alpha, s, beta, x, t):
 
 def _log_a0(r, alpha, s, beta, x, tx, T):
     """log A0 = log(term(t_x) - term(T)); -inf when t_x == T (the two terms coincide)."""
-    l1 = _log_term(r, alpha, s, beta, x, tx)
+    x, tx, T = np.broadcast_arrays(np.asarray(x, float), np.asarray(tx, float),
+                                   np.asarray(T, float))
+    # customers without repeat purchase all share term(t_x = 0): one evaluation for them all
+    zero = (x == 0) & (tx == 0)
+    l1 = np.empty(x.shape)
+    l1[zero] = _log_term(r, alpha, s, beta, 0.0, 0.0)
+    l1[~zero] = _log_term(r, alpha, s, beta, x[~zero], tx[~zero])
     l2 = _log_term(r, alpha, s, beta, x, T)
     with np.errstate(divide="ignore", invalid="ignore"):
         return l1 + np.log1p(-np.exp(np.minimum(l2 - l1, 0.0)))
@@ -91,6 +97,7 @@ class ParetoNBDModel(FittedModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
+    _shape_params = ("r", "s")
     _model_name = "Pareto/NBD"
 
     def fit(self, data: pd.DataFrame, weights=None) -> ParetoNBDModel:
