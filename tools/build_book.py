@@ -61,11 +61,38 @@ def build(source: Path, output: Path) -> int:
     return subprocess.call(cmd)
 
 
+def make_preview(src: Path, dst: Path, pages: list[str]) -> None:
+    """Stage a small book with the reference pages and only ``pages`` (chapter authors'
+    quick check that one chapter builds with warnings as errors)."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    shutil.copy2(src / "_config.yml", dst / "_config.yml")
+    shutil.copytree(src / "book", dst / "book")
+    for page in pages:
+        (dst / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src / page, dst / page)
+    refs = [f"book/{n}" for n in ("glossary", "bibliography", "datasheet")
+            if (src / "book" / f"{n}.md").exists()]
+    entries = [str(Path(p).with_suffix("")) for p in pages] + refs
+    (dst / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n"
+        + "".join(f"  - file: {e}\n" for e in ["book/how-to-use", *entries]))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--edition", choices=["instructor", "student"], default="instructor")
+    p.add_argument("--preview", nargs="+", metavar="PAGE",
+                   help="build only these pages (plus intro and reference pages) "
+                        "into _build/preview-<first page>/")
     args = p.parse_args(argv)
-    if args.edition == "instructor":
+    if args.preview:
+        staged = ROOT / "_build" / f"preview-{Path(args.preview[0]).stem}"
+        make_preview(ROOT, staged, args.preview)
+        rc = build(staged, staged)
+        index = staged / "_build" / "html" / "index.html"
+    elif args.edition == "instructor":
         rc = build(ROOT, ROOT)  # -> _build/html
         index = ROOT / "_build" / "html" / "index.html"
     else:
