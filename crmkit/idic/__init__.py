@@ -12,9 +12,21 @@ from crmkit.idic.identify import (
     resolve_identities,
     unified_customer_view,
 )
+from crmkit.idic.customize import (
+    DEFAULT_RULES,
+    build_bundles,
+    next_best_offer,
+    offer_groups,
+    recommend_offers,
+)
 from crmkit.idic.interact import DEFAULT_CHANNEL_COSTS, REASONS, ContactPolicy, contact_summary
 
 __all__ = [
+    "DEFAULT_RULES",
+    "build_bundles",
+    "next_best_offer",
+    "offer_groups",
+    "recommend_offers",
     "ContactPolicy",
     "DEFAULT_CHANNEL_COSTS",
     "REASONS",
