@@ -1,5 +1,12 @@
 """The IDIC method (Peppers & Rogers): Identify, Differentiate, Interact, Customize."""
 
+from crmkit.idic.customize import (
+    DEFAULT_RULES,
+    build_bundles,
+    next_best_offer,
+    offer_groups,
+    recommend_offers,
+)
 from crmkit.idic.identify import (
     DEFAULT_BLOCKS,
     IdentityResolution,
@@ -11,13 +18,6 @@ from crmkit.idic.identify import (
     resolution_quality,
     resolve_identities,
     unified_customer_view,
-)
-from crmkit.idic.customize import (
-    DEFAULT_RULES,
-    build_bundles,
-    next_best_offer,
-    offer_groups,
-    recommend_offers,
 )
 from crmkit.idic.interact import DEFAULT_CHANNEL_COSTS, REASONS, ContactPolicy, contact_summary
 
