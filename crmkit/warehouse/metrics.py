@@ -1,0 +1,576 @@
+"""The heavy customer metrics, each written once as an Ibis expression.
+
+An ``*_expr`` function builds the expression from Ibis tables (it does not run
+anything); the function of the same name without ``_expr`` takes what the user has (a
+pandas frame, an Ibis table, a table of the market's DuckDB file, a Parquet path), runs
+the expression on the engine (DuckDB by default, Spark when given a SparkSession, see
+:mod:`crmkit.warehouse.engines`) and returns pandas, in the same shape as the teaching
+function of :mod:`crmkit.segmentation`, :mod:`crmkit.value` or :mod:`crmkit.clv` that
+defines the metric. The test suite proves both engines give the numbers of those
+functions.
+
+Conventions that make the engines agree to the last digit where it matters:
+
+- money is summed exactly, as decimals to the micro-euro (``decimal(18, 6)`` per row),
+  then turned back to floats: floating-point sums depend on the order of the rows, which
+  differs between engines and runs, and two customers with the same total must tie;
+- ranks break ties as the teaching functions do, on values first and on the unique
+  customer key second (``ties="first"``), or not at all (``ties="min"``);
+- times are differences of epoch seconds (UTC), divided by the length of the unit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from crmkit import schema
+from crmkit.clv.summary import _unit
+from crmkit.segmentation.rfm import RFM_SEGMENT_RULES
+from crmkit.warehouse.engines import as_table, connect
+
+__all__ = [
+    "money_sum",
+    "quantile_score",
+    "clv_summary_expr",
+    "clv_summary",
+    "calibration_holdout_expr",
+    "calibration_holdout",
+    "rfm_expr",
+    "rfm",
+    "frat_expr",
+    "frat",
+]
+
+MONEY = "decimal(18, 6)"
+_DAY = 86_400
+
+# purchase occasions: the pandas period alias -> the Ibis truncation unit (same starts:
+# days at midnight, weeks on Monday, months and quarters on their first day)
+_GRAINS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "h": "h"}
+
+
+# ---------------------------------------------------------------------------------------
+# shared building blocks
+# ---------------------------------------------------------------------------------------
+def money_sum(x: ir.NumericColumn) -> ir.NumericScalar:
+    """Exact sum of an amount column (decimal to the micro-euro), as a float."""
+    return x.cast(MONEY).sum().cast("float64")
+
+
+def quantile_score(
+    t: ir.Table,
+    col: str,
+    id_col: str,
+    bins: int = 5,
+    *,
+    ties: str = "min",
+    higher_is_better: bool = True,
+) -> ir.IntegerColumn:
+    """Score 1..``bins`` of each row of ``t`` from the rank of ``t[col]``.
+
+    The Ibis twin of :func:`crmkit.segmentation._frame.quantile_scores`: the row at
+    0-based rank ``k`` of ``n`` gets ``1 + floor(bins * k / n)``; ``ties="min"`` gives
+    equal values the rank of the first of them, ``ties="first"`` breaks ties by
+    ``id_col`` ascending.
+    """
+    if not isinstance(bins, int) or bins < 2:
+        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
+    if ties not in ("min", "first"):
+        raise ValueError(f"ties must be 'min' or 'first', got {ties!r}")
+    key = t[col] if higher_is_better else ibis.desc(t[col])
+    if ties == "min":
+        rank = ibis.rank().over(order_by=key)
+    else:
+        rank = ibis.row_number().over(order_by=[key, t[id_col]])
+    n = t.count()
+    return (1 + (rank.cast("int64") * bins) // n).cast("int64")
+
+
+def _grain(grain: str | None) -> str:
+    if grain not in _GRAINS:
+        raise ValueError(
+            f"grain={grain!r}: the warehouse counts purchase occasions per period, one of "
+            f"{sorted(_GRAINS)} (grain=None, one occasion per row, has no engine-independent "
+            "order for same-time rows)"
+        )
+    return _GRAINS[grain]
+
+
+def _timestamp(value, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a date") from None
+    if pd.isna(ts):
+        raise ValueError(f"{name} must be a date, got {value!r}")
+    return ts
+
+
+def _seconds(x) -> ir.FloatingValue:
+    return x.epoch_seconds().cast("float64")
+
+
+def _engine_and_input(data: Any, engine: Any):
+    """The backend to run on: the table's own when an Ibis table is bound to one."""
+    if engine is None and isinstance(data, ibis.Table):
+        try:
+            return data, ibis.get_backend(data)
+        except Exception:  # an unbound expression (a memtable): the default engine
+            return data, connect()
+    return data, connect(engine)
+
+
+def _run(data, engine, table: str, columns: dict, nonnegative: tuple, build) -> pd.DataFrame:
+    """Check the input, build the expression on it with ``build(t)``, run it, fetch pandas."""
+    data, con = _engine_and_input(data, engine)
+    t = as_table(data, con, table, columns, nonnegative=nonnegative)
+    return _fetch(con, build(t))
+
+
+def _fetch(con, expr: ir.Table) -> pd.DataFrame:
+    out = con.execute(expr).reset_index(drop=True)
+    # both engines keep microseconds; Spark hands them to pandas as nanoseconds
+    for c in out.columns:
+        if pd.api.types.is_datetime64_dtype(out[c].dtype):
+            out[c] = out[c].astype("datetime64[us]")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# CLV summary (crmkit.clv.summary)
+# ---------------------------------------------------------------------------------------
+def _occasions(t: ir.Table, customer: str, date: str, value: str | None, grain: str):
+    period = t[date].truncate(_grain(grain))
+    aggs = {} if value is None else {"value": t[value].cast(MONEY).sum()}
+    return t.group_by(customer=t[customer], period=period).aggregate(**aggs) if aggs else (
+        t.select(customer=t[customer], period=period).distinct()
+    )
+
+
+def _summarise(occ: ir.Table, end, unit_s: float, has_value: bool) -> ir.Table:
+    aggs = {
+        "first": occ.period.min(),
+        "last": occ.period.max(),
+        "n": occ.count(),
+    }
+    if has_value:
+        aggs["total"] = occ.value.sum()
+        aggs["first_value"] = occ.value.argmin(occ.period)
+    g = occ.group_by("customer").aggregate(**aggs)
+    freq = (g.n - 1).cast("int64")
+    cols = {
+        "customer_id": g.customer,
+        "frequency": freq,
+        "recency": (_seconds(g["last"]) - _seconds(g["first"])) / unit_s,
+        "T": (_seconds(end) - _seconds(g["first"])) / unit_s,
+    }
+    if has_value:
+        repeat = (g.total - g.first_value).cast("float64")
+        cols["monetary_value"] = ibis.ifelse(freq > 0, repeat / freq.cast("float64"), 0.0)
+    return g.select(**cols)
+
+
+def _tx_columns(customer: str, date: str, value: str | None) -> dict[str, str | None]:
+    cols: dict[str, str | None] = {customer: None, date: "datetime"}
+    if value is not None:
+        cols[value] = "number"
+    return cols
+
+
+def clv_summary_expr(
+    t: ir.Table,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | None = None,
+    observation_end=None,
+    freq: str = "D",
+    *,
+    grain: str = "D",
+) -> ir.Table:
+    """Ibis expression of :func:`crmkit.clv.summary.summary_from_transactions`."""
+    unit_s = _unit(freq).total_seconds()
+    end = t[date].max() if observation_end is None else ibis.literal(
+        _timestamp(observation_end, "observation_end"))
+    occ = _occasions(t.filter(t[date] <= end), customer, date, value, grain)
+    return _summarise(occ, end, unit_s, value is not None).order_by("customer_id")
+
+
+def _as_summary(df: pd.DataFrame) -> pd.DataFrame:
+    # the shape of crmkit.clv.summary: indexed by customer, whole frequencies, float times
+    index = pd.Index(df["customer_id"].to_numpy(), name="customer_id")
+    return pd.DataFrame(
+        {c: df[c].to_numpy(dtype="int64" if c.startswith("frequency") else "float64")
+         for c in df.columns.drop("customer_id")},
+        index=index,
+    )
+
+
+def clv_summary(
+    transactions,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | None = None,
+    observation_end=None,
+    freq: str = "D",
+    *,
+    grain: str = "D",
+    engine=None,
+) -> pd.DataFrame:
+    """Frequency, recency, T (and monetary value) per customer, computed in the engine.
+
+    Same definition and output as :func:`crmkit.clv.summary.summary_from_transactions`:
+    purchases in the same ``grain`` period are one occasion; ``frequency`` is the number
+    of occasions minus one, ``recency`` the time from the first to the last occasion,
+    ``T`` from the first occasion to ``observation_end`` (default: the last transaction),
+    in units of ``freq``; ``monetary_value`` the mean value of the repeat occasions.
+
+    Parameters
+    ----------
+    transactions : DataFrame, Ibis table, table name or Parquet path
+        One row per transaction.
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id`` (sorted): ``frequency``, ``recency``, ``T``
+        (and ``monetary_value``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
+    ...     "amount": [10.0, 5.0, 30.0, 20.0]})
+    >>> clv_summary(tx, value="amount", observation_end="2024-01-29",
+    ...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
+                 frequency  recency    T  monetary_value
+    customer_id
+    1                    1      2.0  4.0            30.0
+    2                    0      0.0  3.0             0.0
+    """
+    _unit(freq)
+    _grain(grain)
+    out = _run(transactions, engine, "transactions", _tx_columns(customer, date, value),
+               (value,) if value else (),
+               lambda t: clv_summary_expr(t, customer, date, value, observation_end, freq,
+                                          grain=grain))
+    if out.empty:
+        raise schema.SchemaError(
+            f"transactions.{date}: no transaction on or before observation_end "
+            f"{observation_end}; nothing to summarise")
+    return _as_summary(out)
+
+
+def calibration_holdout_expr(
+    t: ir.Table,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | None = None,
+    calibration_end=None,
+    observation_end=None,
+    freq: str = "D",
+    *,
+    grain: str = "D",
+) -> ir.Table:
+    """Ibis expression of :func:`crmkit.clv.summary.calibration_holdout`."""
+    if calibration_end is None:
+        raise ValueError("calibration_end is required")
+    unit_s = _unit(freq).total_seconds()
+    cal = ibis.literal(_timestamp(calibration_end, "calibration_end"))
+    end = t[date].max() if observation_end is None else ibis.literal(
+        _timestamp(observation_end, "observation_end"))
+    occ = _occasions(t.filter(t[date] <= end), customer, date, value, grain)
+    has_value = value is not None
+    out = _summarise(occ.filter(occ.period <= cal), cal, unit_s, has_value)
+    hold = occ.filter(occ.period > cal)
+    aggs = {"n_h": hold.count()}
+    if has_value:
+        aggs["total_h"] = hold.value.sum()
+    h = hold.group_by(hold.customer).aggregate(**aggs)
+    j = out.left_join(h, out.customer_id == h.customer)
+    n_h = j.n_h.fill_null(0).cast("int64")
+    cols = {"frequency_holdout": n_h}
+    if has_value:
+        cols["monetary_holdout"] = ibis.ifelse(
+            n_h > 0, j.total_h.cast("float64") / n_h.cast("float64"), 0.0)
+    cols["duration_holdout"] = (_seconds(end) - _seconds(cal)) / unit_s
+    return j.select(*out.columns, **cols).order_by("customer_id")
+
+
+def calibration_holdout(
+    transactions,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | None = None,
+    calibration_end=None,
+    observation_end=None,
+    freq: str = "D",
+    *,
+    grain: str = "D",
+    engine=None,
+) -> pd.DataFrame:
+    """Calibration summary up to ``calibration_end`` and the holdout that follows.
+
+    Same definition and output as :func:`crmkit.clv.summary.calibration_holdout`: the
+    customers who bought by ``calibration_end``, their calibration summary, and
+    ``frequency_holdout``, ``monetary_holdout`` (with ``value``) and
+    ``duration_holdout`` over ``(calibration_end, observation_end]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22", "2024-01-08",
+    ...                             "2024-01-20"]),
+    ...     "amount": [10.0, 20.0, 40.0, 5.0, 9.0]})
+    >>> calibration_holdout(tx, value="amount", calibration_end="2024-01-15",
+    ...                     observation_end="2024-01-29", freq="W")[
+    ...     ["frequency", "T", "frequency_holdout", "monetary_holdout"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                 frequency    T  frequency_holdout  monetary_holdout
+    customer_id
+    1                    1  2.0                  1              40.0
+    2                    0  1.0                  0               0.0
+    """
+    _unit(freq)
+    _grain(grain)
+    if calibration_end is None:
+        raise ValueError("calibration_end is required")
+    cal = _timestamp(calibration_end, "calibration_end")
+    if observation_end is not None and _timestamp(observation_end, "observation_end") <= cal:
+        raise ValueError(f"observation_end ({observation_end}) must be after calibration_end "
+                         f"({cal.date()})")
+    out = _run(transactions, engine, "transactions", _tx_columns(customer, date, value),
+               (value,) if value else (),
+               lambda t: calibration_holdout_expr(t, customer, date, value, calibration_end,
+                                                  observation_end, freq, grain=grain))
+    if out.empty:
+        raise schema.SchemaError(
+            f"transactions.{date}: no transaction on or before calibration_end "
+            f"{cal.date()}; the calibration period is empty")
+    return _as_summary(out)
+
+
+# ---------------------------------------------------------------------------------------
+# RFM and FRAT (crmkit.segmentation.rfm)
+# ---------------------------------------------------------------------------------------
+def _purchases(t: ir.Table, date_col: str, kind_col: str, kinds, as_of):
+    """Rows dated on or before ``as_of`` (default: the last date of the whole table) of
+    the purchase ``kinds``, and ``as_of`` as an Ibis scalar."""
+    as_of = t[date_col].max() if as_of is None else ibis.literal(_timestamp(as_of, "as_of"))
+    keep = t[date_col] <= as_of
+    if kinds is not None:
+        keep &= t[kind_col].isin(_kinds(kinds))
+    return t.filter(keep), as_of
+
+
+def _kinds(kinds) -> list[str]:
+    return [kinds] if isinstance(kinds, str) else list(kinds)
+
+
+def _rfm_aggregate(p: ir.Table, as_of, customer_col, date_col, amount_col, monetary):
+    if monetary not in ("sum", "mean"):
+        raise ValueError(f"monetary must be 'sum' or 'mean', got {monetary!r}")
+    g = p.group_by(p[customer_col]).aggregate(
+        first_purchase=p[date_col].min(),
+        last_purchase=p[date_col].max(),
+        frequency=p.count(),
+        total=p[amount_col].cast(MONEY).sum(),
+    )
+    mon = g.total.cast("float64")
+    if monetary == "mean":
+        mon = mon / g.frequency.cast("float64")
+    recency = ((_seconds(as_of) - _seconds(g.last_purchase)) // _DAY).cast("int64")
+    return g.select(
+        g[customer_col], recency_days=recency, frequency=g.frequency.cast("int64"),
+        monetary=mon, first_purchase=g.first_purchase, last_purchase=g.last_purchase,
+    )
+
+
+def _segment(r, fm, rules=RFM_SEGMENT_RULES):
+    cases = [
+        ((r >= r0) & (r <= r1) & (fm >= f0) & (fm <= f1), name)
+        for name, (r0, r1), (f0, f1) in rules
+    ]
+    return ibis.cases(*cases)
+
+
+def rfm_expr(
+    t: ir.Table,
+    *,
+    as_of=None,
+    kinds=("deposit",),
+    ties: str = "min",
+    monetary: str = "sum",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+) -> ir.Table:
+    """Ibis expression of :func:`crmkit.segmentation.rfm.rfm` (table, scores on 5 bins,
+    R x FM segment)."""
+    p, as_of_s = _purchases(t, date_col, kind_col, kinds, as_of)
+    a = _rfm_aggregate(p, as_of_s, customer_col, date_col, amount_col, monetary)
+    s = a.mutate(
+        R=quantile_score(a, "recency_days", customer_col, 5, ties=ties, higher_is_better=False),
+        F=quantile_score(a, "frequency", customer_col, 5, ties=ties),
+        M=quantile_score(a, "monetary", customer_col, 5, ties=ties),
+    )
+    s = s.mutate(
+        rfm_score=s.R + s.F + s.M,
+        rfm_cell=s.R.cast("string").concat(s.F.cast("string"), s.M.cast("string")),
+        FM=((s.F + s.M + 1) // 2).cast("int64"),
+    )
+    return s.mutate(rfm_segment=_segment(s.R, s.FM)).order_by(customer_col)
+
+
+def _check_any(out: pd.DataFrame, table: str, date_col: str, kind_col: str, kinds, as_of):
+    if out.empty:
+        what = f"of kind {_kinds(kinds)} " if kinds is not None else ""
+        when = f"on or before as_of={as_of}" if as_of is not None else ""
+        raise schema.SchemaError(
+            f"{table}.{kind_col if kinds is not None else date_col}: no row {what}{when}; "
+            "nothing to score (pass kinds=None to use every row)")
+
+
+def _categorical(values: pd.Series, categories) -> pd.Categorical:
+    return pd.Categorical(values, categories=list(categories), ordered=True)
+
+
+def rfm(
+    transactions,
+    *,
+    as_of=None,
+    kinds=("deposit",),
+    ties: str = "min",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+    engine=None,
+) -> pd.DataFrame:
+    """RFM table, scores (5 bins) and segments per customer, computed in the engine.
+
+    Same definition, tie rule and output as :func:`crmkit.segmentation.rfm.rfm`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3, 3, 4, 5],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2023-06-01",
+    ...                             "2024-03-01", "2023-01-01", "2022-05-01", "2024-02-20"]),
+    ...     "amount": [200.0, 200, 200, 50, 80, 80, 10, 30]})
+    >>> rfm(tx, kinds=None)[["customer_id", "rfm_cell", "rfm_segment"]]
+       customer_id rfm_cell      rfm_segment
+    0            1      555        champions
+    1            2      213      hibernating
+    2            3      444  loyal_customers
+    3            4      111      hibernating
+    4            5      312   about_to_sleep
+    """
+    cols = {customer_col: None, date_col: "datetime", amount_col: "number"}
+    if kinds is not None:
+        cols[kind_col] = "string"
+    out = _run(transactions, engine, table, cols, (amount_col,),
+               lambda t: rfm_expr(t, as_of=as_of, kinds=kinds, ties=ties,
+                                  customer_col=customer_col, date_col=date_col,
+                                  amount_col=amount_col, kind_col=kind_col))
+    _check_any(out, table, date_col, kind_col, kinds, as_of)
+    out["rfm_segment"] = _categorical(out["rfm_segment"], [r[0] for r in RFM_SEGMENT_RULES])
+    return out
+
+
+def frat_expr(
+    t: ir.Table,
+    *,
+    type_col: str = "kind",
+    as_of=None,
+    kinds=None,
+    bins: int = 5,
+    ties: str = "min",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+) -> ir.Table:
+    """Ibis expression of :func:`crmkit.segmentation.rfm.frat_table` followed by
+    :func:`~crmkit.segmentation.rfm.frat_scores`."""
+    p, as_of_s = _purchases(t, date_col, kind_col, kinds, as_of)
+    a = _rfm_aggregate(p, as_of_s, customer_col, date_col, amount_col, "sum")
+    by_type = p.group_by(cust=p[customer_col], type=p[type_col]).aggregate(
+        amt=p[amount_col].cast(MONEY).sum())
+    # the type with the largest amount; equal amounts go to the first type in sort order
+    order = ibis.row_number().over(
+        group_by=by_type.cust, order_by=[ibis.desc(by_type.amt), by_type.type])
+    ranked = by_type.mutate(k=order)
+    types = ranked.group_by(ranked.cust).aggregate(
+        n_types=ranked.count(), main_type=ranked.type.argmin(ranked.k))
+    j = a.inner_join(types, a[customer_col] == types.cust)
+    f = j.select(
+        j[customer_col], "frequency", "recency_days", "monetary",
+        n_types=j.n_types.cast("int64"), main_type=j.main_type,
+        first_purchase=j.first_purchase, last_purchase=j.last_purchase,
+    )
+    s = f.mutate(
+        F=quantile_score(f, "frequency", customer_col, bins, ties=ties),
+        R=quantile_score(f, "recency_days", customer_col, bins, ties=ties,
+                         higher_is_better=False),
+        A=quantile_score(f, "monetary", customer_col, bins, ties=ties),
+        T=quantile_score(f, "n_types", customer_col, bins, ties=ties),
+    )
+    return s.mutate(frat_score=s.F + s.R + s.A + s.T).order_by(customer_col)
+
+
+def frat(
+    purchases,
+    *,
+    type_col: str = "kind",
+    as_of=None,
+    kinds=None,
+    bins: int = 5,
+    ties: str = "min",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+    engine=None,
+) -> pd.DataFrame:
+    """FRAT table and scores per customer, computed in the engine.
+
+    Same definitions as :func:`crmkit.segmentation.rfm.frat_table` (``n_types``: distinct
+    types bought; ``main_type``: the type with the largest amount, ties to the first in
+    sort order) and :func:`~crmkit.segmentation.rfm.frat_scores` (F, R, A, T and
+    ``frat_score``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contracts = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2021-06-01", "2023-01-01",
+    ...                                   "2022-01-01"]),
+    ...     "monthly_premium": [30.0, 80.0, 20.0, 45.0],
+    ...     "product_id": ["auto", "home", "auto", "health"]})
+    >>> frat(contracts, type_col="product_id", date_col="start_date",
+    ...      amount_col="monthly_premium", bins=2, table="contracts")[
+    ...     ["customer_id", "n_types", "main_type", "F", "R", "A", "T", "frat_score"]]
+       customer_id  n_types main_type  F  R  A  T  frat_score
+    0            1        2      home  2  2  2  2           8
+    1            2        1    health  1  1  1  1           4
+    """
+    cols = {customer_col: None, date_col: "datetime", amount_col: "number", type_col: None}
+    if kinds is not None:
+        cols[kind_col] = "string"
+    out = _run(purchases, engine, table, cols, (amount_col,),
+               lambda t: frat_expr(t, type_col=type_col, as_of=as_of, kinds=kinds, bins=bins,
+                                   ties=ties, customer_col=customer_col, date_col=date_col,
+                                   amount_col=amount_col, kind_col=kind_col))
+    _check_any(out, table, date_col, kind_col, kinds, as_of)
+    return out
