@@ -43,11 +43,20 @@ _MASS_OFFERS = [
     ("segment:multichannel", -1, P.B_SAVINGS, "Online savings for digital customers"),
     ("segment:multichannel", -1, P.I_LIFE, "Online life insurance"),
 ]
+# retention: an outbound call with a commercial gesture to holders of the product who just
+# had a critical incident in the last six months; "converted" then means "still a customer
+# twelve months later"
+_RETENTION_OFFERS = [
+    ("churn_risk:incident", -1, P.I_AUTO, "Retention call: auto policyholders after an incident"),
+    ("churn_risk:incident", -1, P.B_CURRENT, "Retention call: bank customers after an incident"),
+]
+RETENTION_MONTHS = 12  # the gesture protects (and success is measured) over a year
+RETENTION_GESTURE = 20.0  # euros, granted to the customers who accept it
 # response probability of a contacted customer, by trigger family and channel
-RESPONSE = {"event": 0.16, "segment": 0.05, "none": 0.03}
-CONVERSION = 0.55  # share of responders who buy
+RESPONSE = {"event": 0.30, "segment": 0.05, "none": 0.03, "retention": 0.40}
+CONVERSION = 0.6  # share of responders who buy
 CHANNEL_LIFT = np.array([1.6, 1.3, 0.8, 0.8, 0.7, 0.9])  # in CHANNELS order
-SELECT_SHARE = {"event": 1.0, "segment": 0.4, "none": 0.25}
+SELECT_SHARE = {"event": 1.0, "segment": 0.4, "none": 0.25, "retention": 1.0}
 
 
 def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datetime64) -> pd.DataFrame:
@@ -56,14 +65,17 @@ def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datet
     allowed = {"bank": {0}, "insurance": {1}, "both": {0, 1}}[sector]
     offers_e = [o for o in _EVENT_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
     offers_m = [o for o in _MASS_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
+    offers_r = [o for o in _RETENTION_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
     for m in range(months):
         k = int(rng.random() < 0.55) + int(rng.random() < 0.15)
         for _ in range(min(k, MAX_PER_MONTH)):
-            pool = offers_e if rng.random() < 0.55 else offers_m
+            x = rng.random()
+            pool = offers_e if x < 0.45 else (offers_m if x < 0.8 else offers_r)
             trig, event, slot, name = pool[int(rng.integers(len(pool)))]
-            family = trig.split(":")[0] if trig != "none" else "none"
-            family = "event" if family == "life_event" else family
-            if family == "event":
+            family = {"life_event": "event", "churn_risk": "retention"}.get(trig.split(":")[0], trig.split(":")[0])
+            if family == "retention":
+                ch = C.PHONE
+            elif family == "event":
                 ch = int(rng.choice([C.PHONE, C.EMAIL, C.MAIL, C.BRANCH], p=[0.35, 0.35, 0.2, 0.1]))
             else:
                 ch = int(rng.choice([C.EMAIL, C.MAIL, C.PHONE, C.MOBILE], p=[0.45, 0.3, 0.1, 0.15]))

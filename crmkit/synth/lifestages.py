@@ -21,9 +21,9 @@ YOUNG_SINGLE, COUPLE, YOUNG_FAMILY, MATURE_FAMILY, EMPTY_NEST, RETIRED, WIDOWED 
 
 EVENTS = ("marriage", "birth", "home_purchase", "car_purchase", "job_move",
           "child_secondary_school", "child_higher_education", "children_leave_home",
-          "retirement", "death_of_spouse")
+          "retirement", "death_of_spouse", "car_ageing")
 (MARRIAGE, BIRTH, HOME_PURCHASE, CAR_PURCHASE, JOB_MOVE, CHILD_SECONDARY,
- CHILD_HIGHER_ED, CHILDREN_LEAVE, RETIREMENT, DEATH_OF_SPOUSE) = range(len(EVENTS))
+ CHILD_HIGHER_ED, CHILDREN_LEAVE, RETIREMENT, DEATH_OF_SPOUSE, CAR_AGEING) = range(len(EVENTS))
 
 NEED_DECAY = 0.88  # a need halves in about five months
 AVERAGE_CAR_AGE_MONTHS = 11 * 12  # the average age of cars in France (~11 years)
@@ -33,13 +33,15 @@ EVENT_NEEDS = {
     MARRIAGE: {P.I_HOME: 0.6, P.I_AUTO2: 0.7, P.B_SAVINGS: 0.3, P.B_LIFE: 0.2, P.I_LIFE: 0.2},
     BIRTH: {P.B_SAVINGS: 0.5, P.B_LIFE: 0.5, P.I_LIFE: 0.5, P.I_HEALTH: 0.6},
     HOME_PURCHASE: {P.B_MORTGAGE: 1.0, P.I_HOME: 1.0},
-    CAR_PURCHASE: {P.I_AUTO: 1.0, P.B_CONSUMER: 0.7},
+    CAR_PURCHASE: {P.I_AUTO: 1.0, P.B_CONSUMER: 0.45},
     JOB_MOVE: {P.I_HOME: 0.4, P.B_CONSUMER: 0.15},
     CHILD_SECONDARY: {P.B_SAVINGS: 0.3},
     CHILD_HIGHER_ED: {P.B_STUDENT: 1.0},
     CHILDREN_LEAVE: {},
     RETIREMENT: {P.B_LIFE: 0.6, P.I_LIFE: 0.6, P.B_SAVINGS: 0.3, P.I_HEALTH: 0.5},
     DEATH_OF_SPOUSE: {P.B_LIFE: 0.2},
+    # the insured car passes the French average age: the advisor's system proposes a loan
+    CAR_AGEING: {P.B_CONSUMER: 0.35},
 }
 NEED_MATRIX = np.zeros((len(EVENTS), P.N_SLOTS), dtype=np.float32)
 for _e, _d in EVENT_NEEDS.items():
@@ -62,7 +64,7 @@ def monthly_hazards(age, stage, married, owner, n_children, income, working):
         income / 40000.0, 0.4, 2.0)
     car = np.full(age.shape, 0.006, dtype=np.float32) * (age > 19)
     job = 0.003 * working * (age < 60)
-    spouse_death = married * np.clip(np.exp(-10.9 + 0.094 * age), 0, 0.05)
+    spouse_death = married * np.clip(np.exp(-10.9 + 0.094 * age) / 12.0, 0, 0.05)
     return {MARRIAGE: wed, BIRTH: birth, HOME_PURCHASE: home.astype(np.float32),
             CAR_PURCHASE: car, JOB_MOVE: job.astype(np.float32),
             DEATH_OF_SPOUSE: spouse_death.astype(np.float32)}

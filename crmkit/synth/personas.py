@@ -41,14 +41,14 @@ class Persona:
 
 
 PERSONAS = (
-    Persona("student", 0.10, 0.03, (18, 25), 14000, 0.50, 0.010, 0.8, 0.25, 0.45, 0.85, 0.15, 0.75),
-    Persona("young_driver", 0.03, 0.13, (18, 26), 21000, 0.42, 0.012, 0.7, 0.10, 0.35, 0.75, 0.85, 0.70),
-    Persona("young_professional", 0.16, 0.12, (24, 36), 34000, 0.48, 0.010, 1.2, 0.70, 0.55, 0.75, 0.15, 0.65),
-    Persona("family_builder", 0.18, 0.20, (28, 46), 52000, 0.58, 0.006, 1.5, 0.80, 0.35, 0.50, 0.12, 0.70),
-    Persona("affluent_saver", 0.11, 0.07, (40, 68), 95000, 0.62, 0.005, 1.3, 2.20, 0.40, 0.35, 0.08, 0.60),
-    Persona("price_hunter", 0.14, 0.15, (25, 62), 38000, 0.22, 0.018, 1.0, 0.40, 0.75, 0.80, 0.20, 0.80),
-    Persona("loyal_traditional", 0.15, 0.14, (45, 80), 31000, 0.80, 0.003, 0.45, 0.25, 0.08, 0.10, 0.08, 0.55),
-    Persona("senior", 0.13, 0.16, (62, 88), 26000, 0.62, 0.004, 0.6, 0.60, 0.10, 0.12, 0.10, 0.50),
+    Persona("student", 0.10, 0.03, (18, 25), 14000, 0.50, 0.0140, 0.8, 0.25, 0.45, 0.85, 0.15, 0.75),
+    Persona("young_driver", 0.03, 0.13, (18, 26), 21000, 0.42, 0.0168, 0.7, 0.10, 0.35, 0.75, 0.85, 0.70),
+    Persona("young_professional", 0.16, 0.12, (24, 36), 34000, 0.48, 0.0140, 1.2, 0.70, 0.55, 0.75, 0.15, 0.65),
+    Persona("family_builder", 0.18, 0.20, (28, 46), 52000, 0.58, 0.0084, 1.5, 0.80, 0.50, 0.50, 0.12, 0.70),
+    Persona("affluent_saver", 0.11, 0.07, (40, 68), 95000, 0.62, 0.0070, 1.3, 2.20, 0.55, 0.35, 0.08, 0.60),
+    Persona("price_hunter", 0.14, 0.15, (25, 62), 38000, 0.22, 0.0252, 1.0, 0.40, 0.60, 0.80, 0.20, 0.80),
+    Persona("loyal_traditional", 0.15, 0.14, (45, 80), 31000, 0.80, 0.0042, 0.45, 0.25, 0.08, 0.10, 0.08, 0.55),
+    Persona("senior", 0.13, 0.16, (62, 88), 26000, 0.62, 0.0056, 0.6, 0.60, 0.10, 0.12, 0.10, 0.50),
 )
 PERSONA_NAMES = tuple(p.name for p in PERSONAS)
 (STUDENT, YOUNG_DRIVER, YOUNG_PRO, FAMILY, AFFLUENT, PRICE_HUNTER, LOYAL, SENIOR) = range(len(PERSONAS))
@@ -193,7 +193,7 @@ def initial_holdings(pop: dict, U: np.ndarray, sector: str):
     """
     n = len(pop["persona"])
     S = P.N_SLOTS
-    persona, stage, stock = pop["persona"], pop["stage"], pop["stock"]
+    persona, stock = pop["persona"], pop["stock"]
     age = (np.where(stock, 0, pop["acq_month"]) - pop["birth_month"]) / 12.0
     saver = _F["saver"][persona]
     bank = pop["sector"] == 0

@@ -67,7 +67,7 @@ WITHDRAWAL_RATE = 0.006  # share of balances withdrawn each month
 AUTO_FREQ, AUTO_SEVERITY, AUTO_SIGMA = 0.07, 2600.0, 1.0
 HOME_FREQ, HOME_SEVERITY, HOME_SIGMA = 0.05, 1900.0, 1.1
 # health: a reimbursement most months; expected monthly cost grows ~4.5 % per year of age
-HEALTH_MONTHLY_P, HEALTH_COST_AT_40, HEALTH_AGE_SLOPE, HEALTH_SIGMA = 0.35, 24.0, 0.048, 0.8
+HEALTH_MONTHLY_P, HEALTH_COST_AT_40, HEALTH_AGE_SLOPE, HEALTH_SIGMA = 0.35, 20.0, 0.033, 0.8
 CLAIM_REFUSAL_P = 0.08  # share of declared claims the insurer refuses (a critical incident)
 RESPONSIBLE_P = 0.65    # share of auto claims where the driver is at fault (malus)
 
@@ -118,7 +118,7 @@ def auto_claim_freq(age_years, coef, risky):
     coefficient records past claims and predicts future ones."""
     age = np.asarray(age_years, dtype=float)
     young = np.where(age < 25, 2.6, np.where(age < 30, 1.5, np.where(age > 75, 1.4, 1.0)))
-    return AUTO_FREQ * young * np.where(risky, 2.2, 1.0) * np.sqrt(np.asarray(coef))
+    return AUTO_FREQ * young * np.where(risky, 3.3, 1.0) * np.sqrt(np.asarray(coef))
 
 
 def home_premium(owner, household_size):

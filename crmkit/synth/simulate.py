@@ -26,6 +26,7 @@ surveys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -59,13 +60,14 @@ R_SALE, R_SERVICE, R_CLAIM, R_COMPLAINT, R_INFO, R_RETENTION = range(6)
 INC_CLAIM, INC_SERVICE, INC_PRICE, INC_COMPET = range(4)
 RESP_NONE, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_EXIT = range(5)
 NEGOTIATION_GESTURE = 30.0  # commercial gesture granted in a negotiation, euros
+LOYALTY_GIFT = 8.0  # yearly loyalty gift, euros
 ACQUISITION_MEDIA = (140.0, 170.0)  # media and commission per acquired customer: bank, insurer
 
 # monthly uniform streams
 _STREAMS = ["ev_" + e for e in L.EVENTS] + [
     "buy", "term", "claim_auto", "claim_auto2", "claim_home", "claim_health", "deposit",
     "churn", "death", "incident", "response", "service_n", "service_ch1", "service_ch2",
-    "service_day1", "service_day2", "survey", "survey_z1", "survey_z2", "survey_z3", "sat",
+    "service_day1", "service_day2", "review", "survey", "survey_z1", "survey_z2", "survey_z3", "sat",
     "move1", "move2", "move3", "day", "sale_ch", "reprice", "extra",
 ] + [f"camp{j}_{k}" for j in range(CA.MAX_PER_MONTH) for k in ("sel", "grp", "resp", "conv")]
 S_ = {name: i for i, name in enumerate(_STREAMS)}
@@ -178,11 +180,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     other = P.SLOT_SECTOR[None, :] != sec[:, None]
     access[other] = 0.35 if cfg.sector == "both" else 0.0
     # heterogeneous voluntary deposit rate (gamma mixing, as BG/NBD assumes)
-    dep_rate = (gammaincinv(0.9, np.clip(Ua[0].astype(np.float64), 1e-6, 1 - 1e-6)) / 0.9) * 0.07 * F["saver"][persona]
+    dep_rate = (gammaincinv(0.9, np.clip(Ua[0].astype(np.float64), 1e-6, 1 - 1e-6)) / 0.9) * 0.10 * F["saver"][persona]
     dep_rate *= np.clip(income / 40000, 0.4, 3.0) ** 0.3 * np.where(multich, 1.3, 1.0)
     price_sens = np.where(persona == PE.PRICE_HUNTER, 2.5, np.where(persona == PE.YOUNG_DRIVER, 1.5, 1.0))
     base_churn = F["churn"][persona]
-    buy_prop = F["buy"][persona] * np.where(multich, 1.4, 1.0) * (0.7 + 0.6 * A)
+    buy_prop = F["buy"][persona] * np.where(multich, 2.2, 1.0) * (0.4 + 1.2 * A)
 
     active = np.zeros(n, dtype=bool)
     churned = np.full(n, -1, dtype=np.int32)
@@ -192,16 +194,23 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     ckey = np.zeros((n, S), dtype=np.int16)
     amount = np.zeros((n, S), dtype=np.float64)
     loan_end = np.full((n, S), 10**6, dtype=np.int32)
+    cstart_m = np.zeros((n, S), dtype=np.int32)  # start month and day of the running contract
+    cstart_d = np.zeros((n, S), dtype=np.int8)
     n_opened = np.zeros(n, dtype=np.int16)
     balance = np.zeros((n, S), dtype=np.float64)
     need = np.zeros((n, S), dtype=np.float64)
     last_event = np.full((n, len(L.EVENTS)), -10**6, dtype=np.int32)
     inc_recent = np.zeros(n)
+    last_incident = np.full(n, -10**6, dtype=np.int32)
+    company_closed = np.zeros(n, dtype=bool)  # the last contract closed was closed by the company
+    retained_until = np.full(n, -1, dtype=np.int32)  # a retention action lowers churn until then
+    reviewed_until = np.full(n, -1, dtype=np.int32)  # the annual review lowers churn a little
     auto_claims = np.zeros(n)
     hum, tot = np.where(C.HUMAN[preferred], 1.0, 0.2), np.ones(n)
 
     opens, closes, tx, events, inter, incid, surveys, targets = (_Rows() for _ in range(8))
     acq_cost = np.zeros(n)
+    acq_day = (pop["u_extra"] * 28).astype(np.int8) % 28  # day of the month of the acquisition
 
     def contract_amount(rows, slots, m, bal):
         age = (m - birth[rows]) / 12.0
@@ -218,7 +227,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             elif s == P.B_CONSUMER:
                 v = np.clip(12000 * np.sqrt(income[r] / 35000), 3000, 40000) * 0.035 / 12 * 0.55
             elif s == P.B_MORTGAGE:
-                v = np.clip(4.5 * income[r], 60000, 700000) * 0.010 / 12 * 0.6
+                v = np.clip(4.5 * income[r], 60000, 700000) * 0.008 / 12 * 0.5
             elif s == P.B_STUDENT:
                 v = np.full(len(r), 15000 * 0.015 / 12)
             elif s in (P.B_SAVINGS,):
@@ -251,6 +260,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         np.add.at(n_opened, rows, 1)
         hold[rows, slots] = True
         ckey[rows, slots] = k
+        cstart_m[rows, slots] = m_arr
+        cstart_d[rows, slots] = day
         # opening balance for savings products: a first lump sum
         bal = np.where(np.isin(slots, P.BALANCE_SLOTS),
                        _lognormal(day / 28.0 * 0.98 + 0.01, np.maximum(income[rows] * 0.06 * F["saver"][persona[rows]], 300), 0.9), 0.0)
@@ -269,6 +280,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         if len(rows) == 0:
             return
         closes.add(row=rows, k=ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
+        company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
         hold[rows, slots] = False
         balance[rows, slots] = 0.0
         amount[rows, slots] = 0.0
@@ -305,6 +317,22 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 3)
         return np.array([CR_DISSAT, CR_COMPET, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
 
+    def scheduled_event(mask, e, new_stage, u=None, *, act, U, m, day):
+        """Customers of ``mask`` (active ones; a share ``u`` of them) live event ``e``."""
+        rows = act[mask[act]]
+        if u is not None:
+            rows = rows[U[S_["ev_" + L.EVENTS[e]]][rows] < u]
+        if len(rows) == 0:
+            return rows
+        before = stage[rows].copy()
+        if new_stage is not None:
+            # children leaving a retired or widowed home do not change the stage
+            keep = np.isin(before, [L.RETIRED, L.WIDOWED]) & (new_stage == L.EMPTY_NEST)
+            stage[rows] = np.where(keep, before, new_stage)
+        add_event(rows, m, day[rows], e, before, stage[rows])
+        need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
+        return rows
+
     cal_by_month = {mm: g for mm, g in cal.groupby("month")} if len(cal) else {}
 
     # ------------------------------------------------------------------ monthly loop
@@ -322,7 +350,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             r, s = np.nonzero(init_hold[rows_new])
             rr = rows_new[r]
             start_m = m - init_back[rr, s]
-            sd = np.where(acq[rr] < 0, (U[S_["sale_ch"]][rr] * 28).astype(np.int8) % 28, day[rr])
+            sd = np.where(acq[rr] < 0, (U[S_["sale_ch"]][rr] * 28).astype(np.int8) % 28, acq_day[rr])
             ch = np.where(acq[rr] < 0, preferred[rr], C.choose(U[S_["sale_ch"]][rr], preferred[rr], mix[rr]))
             ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
             open_contracts(rr, s, start_m, sd, ch)
@@ -340,8 +368,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                           pop["hour"][has], chj, np.where(j == 0, OUTBOUND, INBOUND), R_SALE, cost)
                 acq_cost[has] += cost
 
-        # billing of contracts held at the start of the month
-        r, s = np.nonzero(hold & active[:, None])
+        # billing of contracts running since before this month
+        r, s = np.nonzero(hold & active[:, None] & (cstart_m < m))
         bal_slot = np.isin(s, P.BALANCE_SLOTS)
         amt = np.where(bal_slot, np.where(s == P.B_SAVINGS, balance[r, s] * P.SAVINGS_SPREAD / 12,
                                           balance[r, s] * P.LIFE_MANAGEMENT_FEE / 12), amount[r, s])
@@ -352,19 +380,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
         act = np.flatnonzero(active)
         # ---- scheduled life events
-        def sched(mask, e, new_stage, u=None):
-            rows = act[mask[act]]
-            if u is not None:
-                rows = rows[U[S_["ev_" + L.EVENTS[e]]][rows] < u]
-            if len(rows) == 0:
-                return rows
-            before = stage[rows].copy()
-            if new_stage is not None:
-                stage[rows] = np.where(np.isin(before, [L.RETIRED, L.WIDOWED]) & (new_stage == L.EMPTY_NEST), before, new_stage)
-            add_event(rows, m, day[rows], e, before, stage[rows])
-            need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
-            return rows
-
+        sched = partial(scheduled_event, act=act, U=U, m=m, day=day)
         sched((stage == L.YOUNG_FAMILY) & (m - eldest == 132), L.CHILD_SECONDARY, L.MATURE_FAMILY)
         sched((n_children > 0) & ((m - eldest == 216) | ((n_children > 1) & (m - youngest == 216))),
               L.CHILD_HIGHER_ED, None, 0.65)
@@ -373,6 +389,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         if len(rows):  # the grown child's car leaves the family policy
             k = rows[hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < 0.6)]
             close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
+        sched(has_car & (m - car_bought == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
         rows = sched((m == retire_month) & ~np.isin(stage, [L.RETIRED, L.WIDOWED]), L.RETIREMENT, L.RETIRED)
         if len(rows):
             working[rows] = False
@@ -419,11 +436,10 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
             add_event(rows, m, day[rows], e, before, stage[rows])
             need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
-        need *= L.NEED_DECAY
+        np.multiply(need, L.NEED_DECAY, out=need)
 
         # ---- organic purchases: at most one product a month
         base = np.zeros((len(act), S))
-        kids_home = (m < leave_month[act]) & (n_children[act] > 0)
         a_age = age[act]
         base[:, P.B_CURRENT] = 0.002
         base[:, P.B_CARD] = 0.02 * hold[act, P.B_CURRENT]
@@ -467,7 +483,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             for c in cal_by_month[m].itertuples():
                 j = int(c.rank)
                 slot = int(c.slot)
-                elig = active & consent & ~opt_out & ~hold[:, slot] & (access[:, slot] > 0)
+                retention = c.family == "retention"
+                if retention:
+                    elig = active & consent & ~opt_out & hold[:, slot] & ((m - last_incident) <= 6)
+                else:
+                    elig = active & consent & ~opt_out & ~hold[:, slot] & (access[:, slot] > 0)
                 if slot == P.B_STUDENT:
                     elig &= n_children > 0
                 if slot in (P.B_MORTGAGE,):
@@ -489,11 +509,20 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(3 * p_full[sel, slot], 0.9)
                 converted = conv_resp | organic
                 targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
-                            responded=responded, converted=converted)
+                            responded=responded, converted=converted & ~retention,
+                            month=np.full(len(sel), m), retention=np.full(len(sel), retention))
                 t = sel[test]
                 ch = np.full(len(t), int(c.channel), dtype=np.int8)
-                add_inter(t, m, np.full(len(t), 2), pop["hour"][t], ch, OUTBOUND, R_SALE,
-                          np.full(len(t), c.cost_per_contact))
+                cost = np.full(len(t), c.cost_per_contact)
+                if retention:
+                    cost = cost + np.where(responded[test], CA.RETENTION_GESTURE, 0.0)
+                    r_ok = sel[responded]
+                    retained_until[r_ok] = m + CA.RETENTION_MONTHS
+                    Sat[r_ok] = np.minimum(Sat[r_ok] + 0.08, 1.0)
+                add_inter(t, m, np.full(len(t), 2), pop["hour"][t], ch, OUTBOUND,
+                          R_RETENTION if retention else R_SALE, cost)
+                if retention:
+                    continue
                 buyers = sel[converted & ~hold[sel, slot]]
                 chb = np.where(test[converted & ~hold[sel, slot]], int(c.channel), preferred[buyers])
                 open_contracts(buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], 3), chb)
@@ -532,6 +561,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             amt = np.round(_lognormal(w, sev, sig), 2)
             paid = ~refused
             dd = np.maximum(day[rows], 1)
+            dd = np.where(cstart_m[rows, s] == m, np.maximum(dd, cstart_d[rows, s]), dd).astype(np.int8)
             tx.add(row=rows[paid], k=ckey[rows, s][paid], month=np.full(paid.sum(), m), day=dd[paid],
                    kind=np.full(paid.sum(), P.CLAIM), amount=amt[paid], margin=-amt[paid])
             claims_refused[rows[refused]] = True
@@ -560,7 +590,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             amt = np.round(_lognormal(np.clip(v, 1e-6, 1 - 1e-6), np.maximum(income[rows] * 0.025, 50), 1.0), -1).clip(20)
             balance[rows, slot] += amt
             fee = np.where(slot == P.B_SAVINGS, 0.0, np.round(amt * P.LIFE_ENTRY_FEE, 2))
-            tx.add(row=rows, k=ckey[rows, slot], month=np.full(len(rows), m), day=day[rows],
+            dd = np.where(cstart_m[rows, slot] == m, np.maximum(day[rows], cstart_d[rows, slot]), day[rows]).astype(np.int8)
+            tx.add(row=rows, k=ckey[rows, slot], month=np.full(len(rows), m), day=dd,
                    kind=np.full(len(rows), P.DEPOSIT), amount=amt, margin=fee)
         balance *= 1 - P.WITHDRAWAL_RATE
 
@@ -638,8 +669,9 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
             dd = np.maximum(day[ir], 1)
             incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
-            np.add.at(Sat, ir, np.where(it == INC_CLAIM, -0.2, -0.12))
+            np.add.at(Sat, ir, np.where(it == INC_CLAIM, -0.25, -0.16))
             np.add.at(inc_recent, ir, 1.0)
+            last_incident[ir] = m
             k = resp == RESP_COMPLAINT
             ch = C.choose(ur[k] * 17 % 1, preferred[ir[k]], mix[ir[k]])
             add_inter(ir[k], m, dd[k], pop["hour"][ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
@@ -656,10 +688,10 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 first_t = it[k][np.r_[True, ir[k][1:] != ir[k][:-1]]]
                 reason = np.array([CR_CLAIM, CR_SERVICE, CR_PRICE, CR_COMPET], dtype=np.int8)[first_t]
                 churn(ex, m, dd[k][np.r_[True, ir[k][1:] != ir[k][:-1]]], reason, END_CUSTOMER)
-        inc_recent *= 0.8
+        inc_recent *= 0.93
 
         # ---- satisfaction and attitude drift
-        Sat += 0.08 * (sat_base - Sat) + 0.02 * _z(U[S_["sat"]])
+        Sat += 0.05 * (sat_base - Sat) + 0.02 * _z(U[S_["sat"]])
         np.clip(Sat, 0.0, 1.0, out=Sat)
         A += 0.003 * (Sat - 0.6)
         np.clip(A, 0.01, 0.99, out=A)
@@ -673,7 +705,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         human_share = hum[act] / tot[act]
         h = (base_churn[act] * np.exp(-0.3 * (n_held - 1)) * np.where(hold[act, P.B_MORTGAGE], 0.45, 1.0)
              * np.exp(-3.0 * (Sat[act] - 0.6)) * np.exp(-1.4 * (A[act] - 0.5))
-             * (1 + 0.8 * inc_recent[act]) * np.where(multich[act], 2.0 - 1.2 * human_share, 1.0)
+             * (1 + 1.2 * inc_recent[act]) * np.where(multich[act], 2.0 - 1.2 * human_share, 1.0)
+             * np.where(retained_until[act] >= m, 0.3, 1.0) * np.where(reviewed_until[act] >= m, 0.8, 1.0)
              * np.where(m - moved_month[act] < 3, 3.0, 1.0))
         uc = U[S_["churn"]][act]
         hit = uc < np.minimum(h, 0.5)
@@ -681,11 +714,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         churn(rows, m, day[rows], choose_reason(rows, uc[hit] / np.minimum(h[hit], 0.5)), END_CUSTOMER)
         empty = np.flatnonzero(active & ~hold.any(axis=1))
         if len(empty):
-            last = closes.parts[-1] if closes.parts else None
-            comp = np.zeros(len(empty), dtype=bool)
-            if last is not None:
-                comp = np.isin(empty, last["row"][last["reason"] == END_COMPANY])
-            rs = np.where(comp, CR_COMPANY, choose_reason(empty, U[S_["churn"]][empty] * 7 % 1))
+            rs = np.where(company_closed[empty], CR_COMPANY, choose_reason(empty, U[S_["churn"]][empty] * 7 % 1))
             active[empty] = False
             churned[empty] = m
             churn_day[empty] = day[empty]
@@ -710,6 +739,22 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             hum[rows] += C.HUMAN[ch]
             tot[rows] += 1
 
+        # ---- annual review programme of multi-equipped customers (seed 000, step 5): an
+        # advisor meeting for those who like human contact, a call for the others
+        rows = act[(n_held >= 3) & consent[act] & ~opt_out[act] & (U[S_["review"]][act] < 0.8 / 12)]
+        if len(rows):
+            ch = np.where(C.HUMAN[preferred[rows]] & (hold[rows].sum(axis=1) >= 5), C.BRANCH, C.PHONE).astype(np.int8)
+            add_inter(rows, m, day[rows], pop["hour"][rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
+            reviewed_until[rows] = m + 12
+            Sat[rows] = np.minimum(Sat[rows] + 0.04, 1.0)
+
+        # ---- loyalty programme: a yearly thank-you mailing with a small gift on the
+        # anniversary of customers of two years or more
+        rows = act[((m - acq[act]) % 12 == 0) & (m - acq[act] >= 24) & consent[act] & ~opt_out[act]]
+        add_inter(rows, m, day[rows], pop["hour"][rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
+                  R_RETENTION, np.full(len(rows), C.COST[C.MAIL] + LOYALTY_GIFT))
+        Sat[rows] = np.minimum(Sat[rows] + 0.02, 1.0)
+
         # ---- surveys
         sv = act[U[S_["survey"]][act] < (1 / 30) * (0.6 + 0.8 * A[act])]
         if len(sv):
@@ -721,7 +766,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
     # ------------------------------------------------------------------ assemble tables
     Uend = streams.draw(K_END)
-    state = dict(stage=stage, churned=churned, churn_day=churn_day, churn_reason=churn_reason,
+    state = dict(acq_day=acq_day, stage=stage, churned=churned, churn_day=churn_day, churn_reason=churn_reason,
                  income=income, A=A, dept=dept, addr_u=addr_u, prev_addr_u=prev_addr_u,
                  prev_dept=prev_dept, moved_month=moved_month, acq_cost=acq_cost, day_of=day_of)
     return _assemble(cfg, cust_id, pop, ident, state, opens, closes, tx, events, inter, incid,
@@ -748,8 +793,13 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     out = {}
     # customers
     acq = pop["acq_month"]
-    acq_day = (pop["u_extra"] * 28).astype(np.int8) % 28
+    acq_day = st["acq_day"]
     churned = st["churned"]
+
+    def after_acq(rows, month, day):
+        """Nothing of a customer happens in her acquisition month before the acquisition day."""
+        return np.where(month == acq[rows], np.maximum(day, acq_day[rows]), day).astype(np.int8)
+
     cur = ID.draw_address(pools, st["addr_u"][:, 0], st["addr_u"][:, 1], st["addr_u"][:, 2], st["dept"])
     from crmkit.synth.geography import DEPT_REGION, REGIONS
     final_stage = st["stage"]
@@ -770,7 +820,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "acquisition_date": _dt(day_of(acq, acq_day)),
         "acquisition_channel": _cat(pop["preferred"], CHANNELS),
         "acquisition_cost": np.round(st["acq_cost"], 2),
-        "churn_date": pd.Series(np.where(churned >= 0, _dt(day_of(np.maximum(churned, 0), st["churn_day"])),
+        "churn_date": pd.Series(np.where(churned >= 0, _dt(day_of(np.maximum(churned, 0), after_acq(np.arange(n), churned, st["churn_day"]))),
                                          np.datetime64("NaT", "ms")), dtype="datetime64[ms]"),
         "churn_reason": pd.Categorical.from_codes(st["churn_reason"], categories=list(CHURN_REASONS)),
         "preferred_channel": _cat(pop["preferred"], CHANNELS),
@@ -789,6 +839,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
                     dict(row=np.int64, slot=np.int8, k=np.int64, month=np.int32, day=np.int8, channel=np.int8, premium=float))
     c = closes.frame(["row", "k", "month", "day", "reason"],
                      dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, reason=np.int8))
+    o["day"] = after_acq(o["row"], o["month"], o["day"])
     okey = o["row"] * MAX_CONTRACTS + o["k"]
     order = np.argsort(okey, kind="stable")
     okey = okey[order]
@@ -818,6 +869,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
                  dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, kind=np.int8, amount=float, margin=float))
     order = np.argsort(t["row"].astype(np.uint16 if n < 65536 else np.int64), kind="stable")
     t = {k: v[order] for k, v in t.items()}
+    t["day"] = after_acq(t["row"], t["month"], t["day"])
     out["transactions"] = pd.DataFrame({
         "customer_id": cust_id[t["row"]].astype(np.int32),
         "contract_id": (cust_id[t["row"]] * MAX_CONTRACTS + t["k"]).astype(np.int64),
@@ -831,6 +883,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
                      dict(row=np.int64, month=np.int32, day=np.int8, event=np.int8, before=np.int8, after=np.int8))
     order = np.lexsort((e["event"], e["month"], e["row"]))
     e = {k: v[order] for k, v in e.items()}
+    e["day"] = after_acq(e["row"], e["month"], e["day"])
     out["life_events"] = pd.DataFrame({
         "customer_id": cust_id[e["row"]].astype(np.int32),
         "date": _dt(day_of(e["month"], e["day"])),
@@ -841,6 +894,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     # interactions
     i = inter.frame(["row", "month", "day", "hour", "channel", "direction", "reason", "cost"],
                     dict(row=np.int64, month=np.int32, day=np.int8, hour=np.int8, channel=np.int8, direction=np.int8, reason=np.int8, cost=float))
+    i["day"] = after_acq(i["row"], i["month"], i["day"])
     order = np.lexsort((i["day"], i["month"], i["row"]))
     i = {k: v[order] for k, v in i.items()}
     rank = _within_rank(i["row"])
@@ -859,6 +913,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
                     dict(row=np.int64, month=np.int32, day=np.int8, type=np.int8, response=np.int8))
     order = np.argsort(d["row"], kind="stable")
     d = {k: v[order] for k, v in d.items()}
+    d["day"] = after_acq(d["row"], d["month"], d["day"])
     rank = _within_rank(d["row"])
     out["incidents"] = pd.DataFrame({
         "incident_id": (cust_id[d["row"]] * MAX_ROWS + rank).astype(np.int64),
@@ -872,6 +927,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
                       dict(row=np.int64, month=np.int32, day=np.int8, satisfaction=np.int8, attitude=float, intent=np.int8))
     order = np.argsort(s["row"], kind="stable")
     s = {k: v[order] for k, v in s.items()}
+    s["day"] = after_acq(s["row"], s["month"], s["day"])
     out["surveys"] = pd.DataFrame({
         "customer_id": cust_id[s["row"]].astype(np.int32),
         "date": _dt(day_of(s["month"], s["day"])),
@@ -880,8 +936,13 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "repurchase_intent": s["intent"].astype(np.int8),
     })
     # campaign targets
-    g = targets.frame(["campaign_id", "row", "test", "responded", "converted"],
-                      dict(campaign_id=np.int32, row=np.int64, test=bool, responded=bool, converted=bool))
+    g = targets.frame(["campaign_id", "row", "test", "responded", "converted", "month", "retention"],
+                      dict(campaign_id=np.int32, row=np.int64, test=bool, responded=bool, converted=bool,
+                           month=np.int32, retention=bool))
+    # a retention campaign converts a customer who is still a customer months later
+    ch_m = st["churned"][g["row"]]
+    kept = (ch_m < 0) | (ch_m > g["month"] + CA.RETENTION_MONTHS)
+    g["converted"] = np.where(g["retention"], kept, g["converted"])
     order = np.lexsort((g["campaign_id"], g["row"]))
     g = {k: v[order] for k, v in g.items()}
     out["campaign_targets"] = pd.DataFrame({
