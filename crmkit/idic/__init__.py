@@ -7,6 +7,7 @@ from crmkit.idic.customize import (
     offer_groups,
     recommend_offers,
 )
+from crmkit.idic.differentiate import customer_profiles, profile_summary
 from crmkit.idic.identify import (
     DEFAULT_BLOCKS,
     IdentityResolution,
@@ -22,6 +23,8 @@ from crmkit.idic.identify import (
 from crmkit.idic.interact import DEFAULT_CHANNEL_COSTS, REASONS, ContactPolicy, contact_summary
 
 __all__ = [
+    "customer_profiles",
+    "profile_summary",
     "DEFAULT_RULES",
     "build_bundles",
     "next_best_offer",
