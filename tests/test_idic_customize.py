@@ -73,13 +73,25 @@ def test_child_to_university_within_window_only():
 def test_old_car_is_older_than_the_average_car():
     events = _events([(1, "2012-01-01", "car_purchase"), (1, "2005-01-01", "car_purchase"),
                       (2, "2022-01-01", "car_purchase"), (3, "2020-01-01", "car_purchase")])
-    # last cars: 12, 2 and 4 years old -> average 6: only customer 1's car is old
+    # last cars: 12, 2 and 4 years old; the French average car is about 11 years old
     recs = recommend_offers(_customers(3), NO_CONTRACTS, events, PRODUCTS, AS_OF,
                             rules=_rules("old_car"))
     assert recs["customer_id"].tolist() == [1] and recs["offer"].tolist() == ["B_CONSUMER"]
     recs = recommend_offers(_customers(3), NO_CONTRACTS, events, PRODUCTS, AS_OF,
                             rules=_rules("old_car"), average_car_age_years=3.0)
     assert recs["customer_id"].tolist() == [1, 3]
+    # None: the customers' own average, (12 + 2 + 4) / 3 = 6 years
+    recs = recommend_offers(_customers(3), NO_CONTRACTS, events, PRODUCTS, AS_OF,
+                            rules=_rules("old_car"), average_car_age_years=None)
+    assert recs["customer_id"].tolist() == [1]
+
+
+def test_car_ageing_event_triggers_the_consumer_loan():
+    events = _events([(2, "2023-05-01", "car_ageing"), (3, "2021-05-01", "car_ageing")])
+    recs = recommend_offers(_customers(3), NO_CONTRACTS, events, PRODUCTS, AS_OF,
+                            rules=_rules("old_car", "car_ageing_loan"))
+    assert recs["customer_id"].tolist() == [2]
+    assert recs["rule"].tolist() == ["car_ageing_loan"]
 
 
 def test_marriage_brings_home_and_second_car_cover_unless_held():

@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_RULES", "offer_groups", "recommend_offers", "next_best_offer
            "build_bundles"]
 
 # trigger kinds: "event" (a life event in the last window_months), "car_age" (the last car
-# bought longer ago than the average), "savings_capacity" (income in the top share),
+# bought longer ago than the average car's age), "savings_capacity" (income in the top share),
 # "block" (a life event after which no offer is made for window_months)
 _RULE_COLUMNS = {"rule": "string", "trigger": "string", "event": "string",
                  "window_months": "number", "product_id": "string", "propensity": "number",
@@ -42,6 +42,7 @@ DEFAULT_RULES = pd.DataFrame(
         ("child_to_university", "event", "child_higher_education", 12, "B_STUDENT", 0.20, 1,
          "education"),
         ("old_car", "car_age", "", 0, "B_CONSUMER", 0.06, 1, "car_finance"),
+        ("car_ageing_loan", "event", "car_ageing", 12, "B_CONSUMER", 0.10, 1, "car_finance"),
         ("marriage_home", "event", "marriage", 12, "I_HOME", 0.12, 1, "home_cover"),
         ("marriage_second_car", "event", "marriage", 12, "I_AUTO", 0.08, 2, "car_cover"),
         ("savings_capacity_life", "savings_capacity", "", 0, "I_LIFE", 0.05, 1,
@@ -123,7 +124,7 @@ def recommend_offers(
     rules: pd.DataFrame | None = None,
     horizon_months: int = 36,
     savings_top_share: float = 0.2,
-    average_car_age_years: float | None = None,
+    average_car_age_years: float | None = 11.0,
 ) -> pd.DataFrame:
     """Every offer the trigger rules call for, ranked by expected value per customer.
 
@@ -145,9 +146,11 @@ def recommend_offers(
     savings_top_share : float
         Share of active customers with the highest income counted as having a high savings
         capacity.
-    average_car_age_years : float, optional
-        Age above which a car is "old". Default: the mean age, at ``as_of``, of the cars
-        the active customers bought (the last ``car_purchase`` of each).
+    average_car_age_years : float or None
+        Age above which a car is "old", for the ``car_age`` trigger on the last
+        ``car_purchase`` of each customer: the average age of cars in France, about 11
+        years, by default; ``None`` takes the mean age of the customers' cars instead.
+        (A ``car_ageing`` life event, when the data records one, triggers the same offer.)
 
     Returns
     -------
