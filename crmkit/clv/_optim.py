@@ -189,7 +189,10 @@ def fit_mle(
             res = optimize.minimize(scaled, th0, jac=True, method="L-BFGS-B", bounds=bounds,
                                     options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
         else:
-            res = optimize.minimize(scaled, th0, jac=grad, method="L-BFGS-B", bounds=bounds,
+            # forward differences while far from the optimum (half the evaluations of central
+            # ones); the Newton polish below uses central differences for the last digits
+            res = optimize.minimize(scaled, th0, jac="2-point", method="L-BFGS-B",
+                                    bounds=bounds,
                                     options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
         th = res.x
         converged = bool(res.success)
