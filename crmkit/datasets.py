@@ -48,8 +48,10 @@ def _matches(path: Path, params: dict) -> bool:
     meta = path / META_FILE
     if not (path / "customers.parquet").exists() or not meta.exists():
         return False
+    from crmkit.synth.market import GENERATOR_VERSION
+
     got = json.loads(meta.read_text())
-    return all(got.get(k) == v for k, v in params.items())
+    return got.get("version") == GENERATOR_VERSION and all(got.get(k) == v for k, v in params.items())
 
 
 def build(name: str = "market", *, force: bool = False, progress: bool = False) -> Path:

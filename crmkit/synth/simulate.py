@@ -898,7 +898,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     order = np.lexsort((i["day"], i["month"], i["row"]))
     i = {k: v[order] for k, v in i.items()}
     rank = _within_rank(i["row"])
-    minute = (rank * 7919 + i["row"] * 31) % 60
+    minute = (rank * 7919 + cust_id[i["row"]] * 31) % 60
     out["interactions"] = pd.DataFrame({
         "interaction_id": (cust_id[i["row"]] * MAX_ROWS + rank).astype(np.int64),
         "customer_id": cust_id[i["row"]].astype(np.int32),

@@ -1,0 +1,112 @@
+"""Determinism, block independence and bad arguments of the generator."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmkit.io import MARKET_TABLES, load_market
+from crmkit.synth import generate, generate_to
+from crmkit.synth import market as market_mod
+
+SMALL = dict(customers=1_300, years=3, sector="both", seed=5)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.glob("*.parquet"))}
+
+
+def test_same_arguments_give_byte_identical_parquet(tmp_path):
+    a = generate_to(tmp_path / "a", **SMALL, duckdb=False)
+    b = generate_to(tmp_path / "b", **SMALL, duckdb=False)
+    da, db = _digest(a), _digest(b)
+    assert set(da) == {f"{n}.parquet" for n in MARKET_TABLES}
+    assert da == db
+
+
+def test_a_different_seed_gives_different_data():
+    a = generate(customers=300, years=2, seed=1)
+    b = generate(customers=300, years=2, seed=2)
+    for name in ("customers", "contracts", "transactions", "interactions"):
+        assert not a[name].equals(b[name]), name
+
+
+@pytest.mark.parametrize("block_size", [500, 1_000])
+def test_block_size_does_not_change_the_data(block_size):
+    one = generate(**SMALL, block_size=100_000)
+    other = generate(**SMALL, block_size=block_size)
+    for name in MARKET_TABLES:
+        pd.testing.assert_frame_equal(one[name], other[name], check_exact=True, obj=name)
+
+
+def test_streaming_and_in_memory_agree(tmp_path):
+    mem = generate(**SMALL, block_size=500)
+    path = generate_to(tmp_path / "m", **SMALL, block_size=1_000, duckdb=False)
+    disk = load_market(path)
+    for name in MARKET_TABLES:
+        pd.testing.assert_frame_equal(mem[name], disk[name], check_exact=True, obj=name)
+    assert disk.params["seed"] == SMALL["seed"]
+
+
+def test_a_customer_does_not_depend_on_the_population_size():
+    """Customers are seeded by fixed atoms: the first 500 are the same in a larger market."""
+    small = generate(customers=500, years=2, seed=9)
+    large = generate(customers=1_500, years=2, seed=9)
+    for name in ("customers", "contracts", "transactions", "life_events"):
+        part = large[name][large[name].customer_id <= 500].reset_index(drop=True)
+        pd.testing.assert_frame_equal(small[name], part, check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(customers=-5), "customers"),
+    (dict(customers=0), "customers"),
+    (dict(customers=10.5), "customers"),
+    (dict(years=0), "years"),
+    (dict(years=-1), "years"),
+    (dict(sector="retail"), "sector"),
+    (dict(sector=None), "sector"),
+    (dict(seed=1.5), "seed"),
+    (dict(seed="7"), "seed"),
+    (dict(seed=-1), "seed"),
+    (dict(seed=True), "seed"),
+    (dict(start="not a date"), "start"),
+    (dict(block_size=0), "block_size"),
+])
+def test_bad_arguments_raise_one_clear_error(tmp_path, kwargs, word):
+    args = dict(customers=100, years=1, sector="both", seed=1) | kwargs
+    with pytest.raises(ValueError, match=word):
+        generate(**args)
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=word):
+        generate_to(out, **args)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_midway_leaves_nothing(tmp_path, monkeypatch):
+    real = market_mod.simulate_block
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(market_mod, "simulate_block", flaky)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate_to(tmp_path / "out", customers=1_200, years=1, seed=1, block_size=500)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generating_into_an_existing_market_replaces_it(tmp_path):
+    out = tmp_path / "m"
+    generate_to(out, customers=200, years=1, seed=1, duckdb=False)
+    (out / "notes.txt").write_text("mine")
+    generate_to(out, customers=300, years=1, seed=2, duckdb=False)
+    assert len(load_market(out).customers) == 300
+    assert (out / "notes.txt").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
