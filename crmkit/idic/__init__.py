@@ -21,8 +21,11 @@ from crmkit.idic.identify import (
     unified_customer_view,
 )
 from crmkit.idic.interact import DEFAULT_CHANNEL_COSTS, REASONS, ContactPolicy, contact_summary
+from crmkit.idic.worksheet import load_worksheet, render_worksheet
 
 __all__ = [
+    "load_worksheet",
+    "render_worksheet",
     "customer_profiles",
     "profile_summary",
     "DEFAULT_RULES",
