@@ -21,6 +21,7 @@ from crmkit.loyalty.incidents import incident_churn, incident_response_mix
 from crmkit.loyalty.retention import (
     CostRatio,
     RetentionEffect,
+    acquisition_retention_costs,
     acquisition_retention_ratio,
     bathtub,
     customer_flows,
@@ -56,4 +57,5 @@ __all__ = [
     "retention_for_half_life",
     "CostRatio",
     "acquisition_retention_ratio",
+    "acquisition_retention_costs",
 ]

@@ -98,7 +98,8 @@ def incident_churn(
     DataFrame
         One row per group: ``no_incident`` first, then each value of ``by`` (or
         ``incident``): ``windows`` (incident windows), ``customers``, ``exposure_years``,
-        ``churned``, ``churn_rate`` (per year of exposure), ``churn_within_window`` (share
+        ``churned``, ``churn_rate`` (per year of exposure; NaN without exposure, e.g. for
+        immediate exits), ``churn_within_window`` (share
         of windows ending in churn; for ``no_incident``, the probability of churning
         within a window of the same length at that group's rate) and ``rate_ratio`` (rate
         over the no-incident rate).
@@ -170,7 +171,9 @@ def incident_churn(
         churned=("churned", "sum"),
     ).rename_axis("group").reset_index()
     out = pd.concat([base, per], ignore_index=True)
-    out["churn_rate"] = out["churned"] / out["exposure_years"]
+    # an immediate exit has no exposure: its rate is undefined, read churn_within_window
+    rate = out["churned"] / out["exposure_years"]
+    out["churn_rate"] = rate.where(out["exposure_years"] > 0)
     out["churn_within_window"] = (out["churned"] / out["windows"]).where(out["windows"] > 0)
     rate0 = out.loc[0, "churn_rate"]
     out.loc[0, "churn_within_window"] = 1 - np.exp(-rate0 * window_days / _YEAR_DAYS)

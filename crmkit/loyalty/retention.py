@@ -29,6 +29,7 @@ __all__ = [
     "retention_for_half_life",
     "CostRatio",
     "acquisition_retention_ratio",
+    "acquisition_retention_costs",
 ]
 
 _YEAR_DAYS = 365.25
@@ -102,6 +103,7 @@ def survival_curve(
     customers: pd.DataFrame,
     *,
     as_of=None,
+    observed_from=None,
     max_years: int = 10,
     acquisition_col: str = "acquisition_date",
     churn_col: str = "churn_date",
@@ -111,6 +113,26 @@ def survival_curve(
     Customers still active at ``as_of`` are censored at their tenure, so recent cohorts
     count for as long as they have been observed; this is the honest way to check "half
     the customers are lost within five years".
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Acquisition and churn dates.
+    as_of : date-like, optional
+        End of observation (default: the last date in the table).
+    observed_from : date-like, optional
+        Start of observation. Customers acquired earlier are in the data only because they
+        were still there at that date (those who left before are not): each enters the
+        risk set at the tenure they had then (left truncation). Without it, a base of old
+        survivors makes retention look better than it is. Customers who left before
+        ``observed_from`` are dropped.
+    max_years : int, default 10
+
+    Returns
+    -------
+    DataFrame
+        ``years``, ``at_risk`` (customers observed at that tenure), ``churned`` (churns
+        in the year up to it) and ``survival``.
 
     Examples
     --------
@@ -138,24 +160,35 @@ def survival_curve(
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
     as_of = as_timestamp(as_of)
     cu = customers.loc[customers[acquisition_col] <= as_of]
+    entry_date = cu[acquisition_col]
+    if observed_from is not None:
+        observed_from = as_timestamp(observed_from, "observed_from")
+        cu = cu.loc[cu[churn_col].isna() | (cu[churn_col] >= observed_from)]
+        entry_date = cu[acquisition_col].clip(lower=observed_from)
     churn = cu[churn_col].where(cu[churn_col] <= as_of)
+    year = pd.Timedelta(days=_YEAR_DAYS)
+    entry = ((entry_date - cu[acquisition_col]) / year).to_numpy()
+    exit_ = ((churn.fillna(as_of) - cu[acquisition_col]) / year).to_numpy()
     event = churn.notna().to_numpy()
-    tenure = ((churn.fillna(as_of) - cu[acquisition_col]) / pd.Timedelta(days=_YEAR_DAYS))
-    tenure = tenure.to_numpy()
-    # Kaplan-Meier: product over event times of (1 - deaths / at risk)
-    times, inverse = np.unique(tenure, return_inverse=True)
-    deaths = np.bincount(inverse, weights=event, minlength=len(times))
-    leaving = np.bincount(inverse, minlength=len(times))
-    at_risk = len(tenure) - np.r_[0, np.cumsum(leaving)[:-1]]
-    surv = np.cumprod(1 - deaths / at_risk)
+    if len(exit_) == 0:
+        raise schema.SchemaError("customers: no customer observed between observed_from and as_of")
+    entries, exits = np.sort(entry), np.sort(exit_)
+
+    def at_risk(t):  # entered at or before t and not gone before t
+        return np.searchsorted(entries, t, "right") - np.searchsorted(exits, t, "left")
+
+    # Kaplan-Meier with delayed entry: product over churn times of (1 - churns / at risk)
+    times, deaths = np.unique(exit_[event], return_counts=True)
+    surv = np.cumprod(1 - deaths / at_risk(times)) if len(times) else np.ones(0)
     years = np.arange(max_years + 1)
-    k = np.searchsorted(times, years, side="right")  # event times <= year
-    survival = np.where(k > 0, surv[np.maximum(k - 1, 0)], 1.0)
-    ev_cum = np.r_[0, np.cumsum(deaths)]
+    k = np.searchsorted(times, years, side="right")  # churn times <= year
+    survival = np.where(k > 0, surv[np.maximum(k - 1, 0)], 1.0) if len(times) else (
+        np.ones(len(years)))
+    cum = np.r_[0, np.cumsum(deaths)]
     return pd.DataFrame({
         "years": years,
-        "at_risk": (tenure[:, None] >= years[None, :]).sum(axis=0),
-        "churned": np.diff(np.r_[0, ev_cum[k]]).astype(np.int64),
+        "at_risk": at_risk(years.astype(float)),
+        "churned": np.diff(np.r_[0, cum[k]]).astype(np.int64),
         "survival": survival,
     })
 
@@ -389,3 +422,68 @@ def acquisition_retention_ratio(
             raise ValueError(f"{name} must be a positive number, got {v!r}")
     return CostRatio(acquisition_spend / customers_acquired,
                      retention_spend / customers_retained)
+
+
+def acquisition_retention_costs(
+    customers: pd.DataFrame,
+    interactions: pd.DataFrame,
+    *,
+    first_year: int | None = None,
+    last_year: int | None = None,
+    retention_reasons=("retention",),
+    acquisition_cost_col: str = "acquisition_cost",
+    customer_col: str = "customer_id",
+    acquisition_col: str = "acquisition_date",
+    churn_col: str = "churn_date",
+    reason_col: str = "reason",
+    cost_col: str = "cost",
+    date_col: str = "date",
+) -> CostRatio:
+    """The acquisition / retention cost ratio measured on the market's tables.
+
+    Over the calendar years ``first_year`` to ``last_year`` (default: the full years the
+    interactions cover): the cost per acquisition is the mean ``acquisition_cost`` of the
+    customers won in those years; the cost per retention is the cost of the interactions
+    whose reason is in ``retention_reasons`` divided by the customers kept, year by year
+    (start-of-year stock still there at the end of the year, see :func:`customer_flows`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3],
+    ...     "acquisition_date": pd.to_datetime(["2019-05-01", "2019-06-01", "2020-03-01"]),
+    ...     "churn_date": pd.to_datetime([None, None, None]),
+    ...     "acquisition_cost": [150.0, 250.0, 200.0]})
+    >>> it = pd.DataFrame({"customer_id": [1, 2], "reason": ["retention", "sale"],
+    ...     "cost": [20.0, 30.0], "date": pd.to_datetime(["2020-06-01", "2020-07-01"])})
+    >>> cr = acquisition_retention_costs(cu, it, first_year=2020, last_year=2020)
+    >>> cr.cost_per_acquisition, cr.cost_per_retention, cr.ratio
+    (200.0, 10.0, 20.0)
+    """
+    require(customers, "customers", {customer_col: None, acquisition_cost_col: "number"},
+            nonnegative=(acquisition_cost_col,))
+    require(interactions, "interactions",
+            {reason_col: None, cost_col: "number", date_col: "datetime"},
+            nonnegative=(cost_col,))
+    dates = interactions[date_col]
+    if first_year is None:  # a year counts if the data start in January / end in December
+        first = dates.min()
+        first_year = first.year + (0 if first.month == 1 else 1)
+    if last_year is None:
+        last = dates.max()
+        last_year = last.year - (0 if last.month == 12 else 1)
+    if last_year < first_year:
+        raise ValueError(f"no full calendar year between {first_year} and {last_year}")
+    flows = customer_flows(customers, freq="Y", customer_col=customer_col,
+                           acquisition_col=acquisition_col, churn_col=churn_col)
+    years = flows.index.year
+    flows = flows.loc[(years >= first_year) & (years <= last_year)]
+    kept = float((flows["start_stock"] - flows["churned"] + flows["churned_new"]).sum())
+    won = customers[acquisition_col].dt.year.between(first_year, last_year)
+    spend = interactions.loc[interactions[reason_col].isin(list(retention_reasons))
+                             & dates.dt.year.between(first_year, last_year), cost_col].sum()
+    return acquisition_retention_ratio(
+        float(customers.loc[won, acquisition_cost_col].sum()), float(won.sum()),
+        float(spend), kept,
+    )
+

@@ -45,7 +45,8 @@ def stage_spells(
 ) -> pd.DataFrame:
     """One row per spell of a customer in a life stage, up to ``as_of``.
 
-    The stage before a customer's first event is a spell whose entry is unknown (``entered``
+    Only events that change the stage (``stage_before != stage_after``) open a spell; the
+    stage before a customer's first event is a spell whose entry is unknown (``entered``
     is NaT). A spell still running at ``as_of`` is censored (``completed`` False).
 
     Returns
@@ -58,9 +59,11 @@ def stage_spells(
     Examples
     --------
     >>> import pandas as pd
-    >>> ev = pd.DataFrame({"customer_id": [1, 1],
-    ...     "date": pd.to_datetime(["2010-01-01", "2014-01-01"]),
-    ...     "stage_before": ["single", "couple"], "stage_after": ["couple", "family"]})
+    >>> ev = pd.DataFrame({"customer_id": [1, 1, 1],
+    ...     "date": pd.to_datetime(["2010-01-01", "2012-06-01", "2014-01-01"]),
+    ...     "event": ["marriage", "car_purchase", "birth"],
+    ...     "stage_before": ["single", "couple", "couple"],
+    ...     "stage_after": ["couple", "couple", "family"]})
     >>> cu = pd.DataFrame({"customer_id": [1], "birth_date": pd.to_datetime(["1985-01-01"])})
     >>> stage_spells(ev, cu, as_of="2016-01-01")[
     ...     ["stage", "completed", "age_at_entry", "years_in_stage"]].round(1)
@@ -85,29 +88,33 @@ def stage_spells(
     schema.check_dates_ordered(ev.rename(columns={"_birth": birth_col}), "life_events",
                                birth_col, date_col)
     ev = ev.sort_values([customer_col, date_col], kind="stable")
-    cust = ev[customer_col].to_numpy()
-    dates = ev[date_col].to_numpy()
-    first = np.r_[True, cust[1:] != cust[:-1]]
+    # only events that change the stage open a spell (a car purchase keeps the stage)
+    moves = ev.loc[(ev[before_col].astype(str) != ev[after_col].astype(str)).to_numpy()]
+    cust = moves[customer_col].to_numpy()
+    dates = moves[date_col].to_numpy()
     last = np.r_[cust[1:] != cust[:-1], True]
     next_date = np.r_[dates[1:], dates[-1:]]
     after = pd.DataFrame(
         {
             customer_col: cust,
-            "stage": ev[after_col].to_numpy(),
+            "stage": moves[after_col].astype(str).to_numpy(),
             "entered": dates,
             "left": np.where(last, np.datetime64("NaT"), next_date).astype(dates.dtype),
-            "_birth": ev["_birth"].to_numpy(),
+            "_birth": moves["_birth"].to_numpy(),
         }
     )
+    # the stage each customer was in before their first event, left at the first move
+    first = ev.drop_duplicates(customer_col)
+    first_move = moves.drop_duplicates(customer_col).set_index(customer_col)[date_col]
     initial = pd.DataFrame(
         {
-            customer_col: cust[first],
-            "stage": ev[before_col].to_numpy()[first],
+            customer_col: first[customer_col].to_numpy(),
+            "stage": first[before_col].astype(str).to_numpy(),
             "entered": pd.NaT,
-            "left": dates[first],
-            "_birth": ev["_birth"].to_numpy()[first],
+            "left": first[customer_col].map(first_move).to_numpy(),
+            "_birth": first["_birth"].to_numpy(),
         }
-    ).astype({"entered": dates.dtype})
+    ).astype({"entered": ev[date_col].dtype, "left": ev[date_col].dtype})
     spells = pd.concat([initial, after], ignore_index=True)
     spells = spells.sort_values([customer_col, "left"], kind="stable", na_position="last")
     spells["completed"] = spells["left"].notna()

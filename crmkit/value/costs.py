@@ -38,8 +38,6 @@ COST_POOLS_FR = {
     "distribution": "coûts de distribution physique",
     "cost_to_serve": "coût de gestion client",
 }
-SALE_REASONS = ("sale",)
-SERVICE_REASONS = ("service", "claim", "complaint", "information")
 
 
 def _window(df: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:
@@ -152,6 +150,8 @@ def activity_drivers(
     *,
     start=None,
     end=None,
+    sales_reasons=("sale", "retention"),
+    service_reasons=("service", "claim", "complaint", "information"),
     customer_col: str = "customer_id",
     reason_col: str = "reason",
     interaction_date_col: str = "date",
@@ -161,9 +161,10 @@ def activity_drivers(
     """Activity drivers per customer from the market's tables, over ``[start, end)``.
 
     Returns one row per customer seen in any table with ``sales_contacts`` (interactions
-    whose reason is a sale), ``service_contacts`` (service, claim, complaint,
-    information), ``contracts`` (contracts started: order/contract handling) and ``flows``
-    (transactions processed), each 0 when the table is not given.
+    whose reason is in ``sales_reasons``: commercial actions, sales & marketing),
+    ``service_contacts`` (reason in ``service_reasons``), ``contracts`` (contracts started:
+    order/contract handling) and ``flows`` (transactions processed), each 0 when the table
+    is not given.
 
     Examples
     --------
@@ -179,8 +180,8 @@ def activity_drivers(
             {customer_col: None, reason_col: "string", interaction_date_col: "datetime"})
     it = _window(interactions, interaction_date_col, start, end)
     counts = {
-        "sales_contacts": it.loc[it[reason_col].isin(SALE_REASONS), customer_col],
-        "service_contacts": it.loc[it[reason_col].isin(SERVICE_REASONS), customer_col],
+        "sales_contacts": it.loc[it[reason_col].isin(list(sales_reasons)), customer_col],
+        "service_contacts": it.loc[it[reason_col].isin(list(service_reasons)), customer_col],
     }
     for name, df, date_col, table in (("contracts", contracts, contract_date_col, "contracts"),
                                       ("flows", transactions, transaction_date_col,
