@@ -416,11 +416,11 @@ def register(kind: str, mapping: Mapping[str, tuple[str, str]], *, columns: Iter
 
     Examples
     --------
-    >>> register("persona", {"young_driver": ("Young driver", "Jeune conducteur")}, columns=["persona"])
-    >>> label("young_driver", lang="fr")
-    'Jeune conducteur'
-    >>> kind_of("persona")
-    'persona'
+    >>> register("tier", {"gold": ("Gold", "Or"), "silver": ("Silver", "Argent")}, columns=["tier"])
+    >>> label("gold", lang="fr")
+    'Or'
+    >>> kind_of("tier")
+    'tier'
     """
     if not isinstance(kind, str) or not kind:
         raise ValueError(f"kind must be a non-empty string, got {kind!r}")

@@ -368,7 +368,12 @@ def matrix_scatter(
 
     shown = df if len(df) <= max_points else df.sample(max_points, random_state=seed)
     hue_kind = None
-    if hue is not None:
+    if hue is not None and pd.api.types.is_numeric_dtype(shown[hue].dtype) and not pd.api.types.is_bool_dtype(shown[hue].dtype):
+        # a score or a value: a continuous colour scale, not one colour per distinct number
+        sns.scatterplot(x=shown[x].to_numpy(), y=shown[y].to_numpy(), hue=shown[hue].to_numpy(),
+                        palette="viridis", s=18, alpha=0.6, linewidth=0, rasterized=True, ax=ax)
+        ax.legend(title=labels.header(hue), loc="center left", bbox_to_anchor=(1.0, 0.5))
+    elif hue is not None:
         hue_kind = labels.kind_of(hue, pd.unique(shown[hue].dropna()))
         keys = labels.order(hue_kind, shown[hue]) if hue_kind else list(pd.unique(shown[hue].dropna()))
         hue_values = shown[hue].map({k: labels.label(k, hue_kind) for k in keys})
@@ -412,8 +417,10 @@ def matrix_scatter(
     ax.set_xlabel(labels.header(x))
     ax.set_ylabel(labels.header(y))
     if title is None:
-        preset = quadrants if isinstance(quadrants, str) else "value"
-        title = labels.label(_TITLES.get(preset, "value_matrix"), "plot")
+        if isinstance(quadrants, str):
+            title = labels.label(_TITLES[quadrants], "plot")
+        else:
+            title = f"{labels.header(y)} × {labels.header(x)}"
     ax.set_title(title)
     return ax
 

@@ -358,6 +358,15 @@ def test_matrix_scatter_names_quadrants_with_shares_in_both_languages():
     assert [t.get_text() for t in legend.get_texts()][0] == "Desirable customers"
 
 
+def test_matrix_scatter_numeric_hue_and_generic_title():
+    df = MATRIX.assign(credit_score=np.linspace(0, 1, len(MATRIX)))
+    with labels.language("fr"):
+        ax = plots.matrix_scatter(df, "current_profitability", "potential", hue="credit_score", quadrants=None)
+    assert ax.get_title() == "Potentiel × Rentabilité actuelle"
+    assert ax.get_legend().get_title().get_text() == "Score de crédit"
+    assert len(ax.texts) == 0  # no quadrant names
+
+
 def test_matrix_scatter_bad_input():
     with pytest.raises(SchemaError, match="customers.potential"):
         plots.matrix_scatter(MATRIX.drop(columns="potential"), "current_profitability", "potential")
