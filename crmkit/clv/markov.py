@@ -281,14 +281,19 @@ class MarkovMigrationModel:
             raise ValueError("initial_states: unknown state(s)")
         cdf = np.cumsum(self.transition_matrix_.to_numpy(), axis=1)
         cdf[:, -1] = 1.0
-        out = np.empty((codes.size, int(n_periods) + 1), dtype=np.int64)
-        out[:, 0] = codes
+        k = cdf.shape[0]
+        out = np.empty((int(n_periods) + 1, codes.size), dtype=np.int64)  # period-major
+        out[0] = codes
         for t in range(int(n_periods)):
             u = rng.random(codes.size)
-            out[:, t + 1] = (u[:, None] >= cdf[out[:, t]]).sum(axis=1)
-        labels = np.asarray(self.states_, dtype=object)
-        return pd.DataFrame(labels[out], columns=pd.RangeIndex(int(n_periods) + 1,
-                                                                name="period"))
+            c = cdf[out[t]]
+            nxt = np.zeros(codes.size, dtype=np.int64)
+            for j in range(k - 1):  # next state = number of cumulative probabilities <= u
+                nxt += u >= c[:, j]
+            out[t + 1] = nxt
+        labels = np.asarray(self.states_)  # int or str labels keep a compact dtype
+        return pd.DataFrame(labels[out.T], columns=pd.RangeIndex(int(n_periods) + 1,
+                                                                  name="period"))
 
 
 def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
