@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.clv.summary import validate_transactions
 
 __all__ = ["MarkovMigrationModel", "recency_panel", "recency_transition_matrix"]
 
@@ -318,15 +319,7 @@ def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
     4            1  2024-05      3     0.0
     """
     table = "transactions"
-    schema.check_not_empty(transactions, table)
-    cols = {customer: None, date: "datetime"}
-    if value is not None:
-        cols[value] = "number"
-    schema.check_columns(transactions, table, cols)
-    for c in cols:
-        schema.check_no_missing(transactions, table, c)
-    if value is not None:
-        schema.check_nonnegative(transactions, table, value)
+    validate_transactions(transactions, customer, date, value)
     if int(n_states) != n_states or n_states < 2:
         raise ValueError(f"n_states must be a whole number >= 2, got {n_states}")
     per = transactions[date].dt.to_period(freq)

@@ -54,7 +54,9 @@ def _occasions(df: pd.DataFrame, customer: str, date: str, value: str | None,
     return occ.reset_index(drop=True)
 
 
-def _validate(transactions, customer, date, value) -> None:
+def validate_transactions(transactions, customer, date, value=None) -> None:
+    """Check a transaction log: not empty, the columns present (datetime date, numeric
+    value), no missing key/date/value, no negative value."""
     schema.check_not_empty(transactions, _TABLE)
     cols = {customer: None, date: "datetime"}
     if value is not None:
@@ -145,7 +147,7 @@ def summary_from_transactions(
     1                    1      2.0  4.0            30.0
     2                    0      0.0  3.0             0.0
     """
-    _validate(transactions, customer, date, value)
+    validate_transactions(transactions, customer, date, value)
     unit = _unit(freq)
     end = transactions[date].max() if observation_end is None else _as_end(
         observation_end, "observation_end")
@@ -196,7 +198,7 @@ def calibration_holdout(
     >>> float(ch["duration_holdout"].iloc[0])
     2.0
     """
-    _validate(transactions, customer, date, value)
+    validate_transactions(transactions, customer, date, value)
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit = _unit(freq)
