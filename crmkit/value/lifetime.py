@@ -51,8 +51,10 @@ def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
             raise ValueError("an infinite horizon needs retention / (1 + discount_rate) < 1")
         total = 1 / (1 - q)
     else:
+        # (1 - q^H) / (1 - q) in log space: exact as q -> 1, where the plain form cancels
         with np.errstate(divide="ignore", invalid="ignore"):
-            total = np.where(q == 1, float(horizon), (1 - q**horizon) / (1 - q))
+            lq = np.log(r) - np.log1p(discount_rate)
+            total = np.where(lq == 0, float(horizon), np.expm1(horizon * lq) / np.expm1(lq))
     # t = 0 .. H-1 counts the current period; t = 1 .. H shifts every term by one factor q
     out = total if include_current else q * total
     return float(out) if np.ndim(out) == 0 else out
