@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from threadpoolctl import threadpool_limits
 
 __all__ = ["ConvergenceError", "ConvergenceWarning", "MLEResult", "fit_mle", "FittedModel"]
 
@@ -155,6 +156,13 @@ def fit_mle(
     >>> round(float(res.estimate[0]), 4), round(float(1 / y.mean()), 4)
     (2.0, 2.0)
     """
+    # the optimiser's linear algebra is on 3x3 / 4x4 matrices: a multi-threaded BLAS only
+    # adds thread hand-offs, which cost milliseconds per iteration on a busy machine
+    with threadpool_limits(1, user_api="blas"):
+        return _fit_mle(negll, x0, names, n_obs, jac=jac, model=model)
+
+
+def _fit_mle(negll, x0, names, n_obs, *, jac, model) -> MLEResult:
     n = float(n_obs)
     negll = _last_value_cache(negll)
 
