@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmkit", description="crmkit: the CRM course kit's tools")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_generate,):
+    from crmkit.importer import add_import_command
+    from crmkit.workshop import add_workshop_command
+
+    for add in (_add_generate, add_import_command, add_workshop_command):
         add(sub)
     return parser
 

@@ -177,3 +177,6 @@ def load_market(path: str | os.PathLike, tables: Iterable[str] | None = None):
     if (path / META_FILE).exists():
         meta = json.loads((path / META_FILE).read_text())
     return Market(**data, params=meta)
+
+# bring-your-own-data import lives in crmkit.importer; re-exported so crmkit.io.import_data works
+from crmkit.importer import import_data  # noqa: E402,F401

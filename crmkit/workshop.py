@@ -113,6 +113,8 @@ HEADERS = {
 
 
 def _register_labels() -> None:
+    """Add the workshop's headers to :mod:`crmkit.labels` (idempotent; done on first use
+    rather than at import so that ``crmkit --help`` stays fast)."""
     from crmkit import labels
     from crmkit.segmentation import RFM_SEGMENT_LABELS_FR
 
@@ -125,9 +127,6 @@ def _register_labels() -> None:
         labels.register("rfm_segment", missing)
 
 
-_register_labels()
-
-
 # ---------------------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------------------
@@ -136,6 +135,7 @@ def load_data(data_dir=None, tables=WORKSHOP_TABLES):
 
     Returns a :class:`crmkit.synth.Market`; tables absent from the folder are empty.
     """
+    _register_labels()
     if data_dir is None:
         from crmkit.datasets import load_market
 
@@ -508,6 +508,7 @@ def table(df, *, percent=(), decimals: int = 2, index: bool = False):
     """
     from crmkit import labels
 
+    _register_labels()
     shown = labels.translate_frame(df)
     cols = list(df.columns)
     pct = [shown.columns[i] for i, c in enumerate(cols)
@@ -673,10 +674,16 @@ def _run_workshop(args, parser) -> int:
                         ("months", args.months), ("language", args.language)):
         if value is not None:
             params[name] = value
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         result = run(args.name, args.out, data_dir=args.data, parameters=params, progress=True)
     except (ValueError, FileNotFoundError) as err:
         parser.error(str(err))
+    except PapermillExecutionError as err:
+        print(f"crmkit workshop: the notebook failed in cell {err.exec_count}: {err.ename}: "
+              f"{err.evalue}", file=sys.stderr)
+        return 1
     print(f"report written to {result.html} ({result.seconds:.1f} s); executed notebook: "
           f"{result.notebook}", file=sys.stderr)
     return 0
