@@ -71,8 +71,25 @@ REASONS = (
     "over_budget",
 )
 
+_CODE = {r: i for i, r in enumerate(REASONS)}
+_UNDECIDED = -1
+
 _PROPOSED = {"customer_id": "int", "channel": "string", "date": "datetime", "offer": "string"}
 _CUSTOMERS = ["customer_id", "preferred_channel", "preferred_hour", "contact_consent", "opt_out"]
+
+
+def _priority_order(group: np.ndarray, key1: np.ndarray, key2: np.ndarray) -> np.ndarray:
+    """Order by group, then key1, then key2, then position (= np.lexsort of the four).
+
+    Two stable sorts give the rank of each row on (key1, key2, position), then one sort on
+    the unique integer group * n + rank: about twice as fast as np.lexsort on 10M rows.
+    """
+    n = len(group)
+    o = np.argsort(key2, kind="stable")
+    o = o[np.argsort(key1[o], kind="stable")]
+    rank = np.empty(n, dtype=np.int64)
+    rank[o] = np.arange(n)
+    return np.argsort(group.astype(np.int64) * n + rank)
 
 
 @dataclass(frozen=True)
@@ -197,134 +214,130 @@ class ContactPolicy:
         known = pos >= 0
         safe = np.where(known, pos, 0)
 
-        def attr(col):
-            return cust[col].to_numpy()[safe]
-
-        channel = proposed["channel"].to_numpy(dtype=object)
+        # channels as small integer codes: the rules compare codes, not strings
+        ch, ch_uni = pd.factorize(proposed["channel"])
+        ch_uni = pd.Index(ch_uni.astype(str))
+        cost = pd.Series(self.channel_costs, dtype=float).reindex(ch_uni).to_numpy()[ch]
+        timed = ch_uni.isin(list(self.timed_channels))[ch]
+        pref = ch_uni.get_indexer(cust["preferred_channel"].astype(str).to_numpy())
         date = pd.DatetimeIndex(proposed["date"]).as_unit("ns")  # pandas 3 may parse to us
-        costs = pd.Series(self.channel_costs, dtype=float)
-        cost = costs.reindex(channel).to_numpy()
         has_ev = "expected_value" in proposed.columns
         ev = proposed["expected_value"].to_numpy(dtype=float) if has_ev else np.zeros(n)
-        hour_gap = np.abs(date.hour.to_numpy() - attr("preferred_hour").astype(np.int64))
+        hour = cust["preferred_hour"].to_numpy(dtype=np.int64)[safe]
+        hour_gap = np.abs(date.hour.to_numpy(dtype=np.int64) - hour)
+        dnc = (cust["opt_out"].to_numpy(dtype=bool)
+               | cust.index.isin(list(self.do_not_contact)))[safe]
+        consent = cust["contact_consent"].to_numpy(dtype=bool)[safe]
 
         # stateless rules, first broken rule wins
+        none = np.zeros(n, dtype=bool)
         rules = [
             ("unknown_customer", ~known),
-            ("do_not_contact",
-             attr("opt_out").astype(bool)
-             | np.isin(proposed["customer_id"].to_numpy(), np.asarray(list(self.do_not_contact)))),
-            ("no_consent", ~attr("contact_consent").astype(bool) if self.require_consent
-             else np.zeros(n, bool)),
-            ("not_preferred_channel",
-             channel != attr("preferred_channel") if self.preferred_channel_only
-             else np.zeros(n, bool)),
-            ("outside_preferred_hours",
-             np.isin(channel, list(self.timed_channels)) & (hour_gap > self.hour_tolerance)),
-            ("unprofitable", (ev < cost) if has_ev and self.require_profitable
-             else np.zeros(n, bool)),
+            ("do_not_contact", dnc),
+            ("no_consent", ~consent if self.require_consent else none),
+            ("not_preferred_channel", pref[safe] != ch if self.preferred_channel_only else none),
+            ("outside_preferred_hours", timed & (hour_gap > self.hour_tolerance)),
+            ("unprofitable", (ev < cost) if has_ev and self.require_profitable else none),
         ]
-        reason = np.full(n, "", dtype=object)
+        reason = np.full(n, _UNDECIDED, dtype=np.int8)
         for name, broken in rules:
-            reason[(reason == "") & broken] = name
+            reason[(reason == _UNDECIDED) & broken] = _CODE[name]
 
-        self._stateful(proposed, date, ev, cost, reason, history)
-        out = proposed.copy()
+        self._stateful(proposed, pos, cust.index, date, ev, cost, reason, history)
+        out = proposed.copy(deep=False)  # copy-on-write: the caller's frame is untouched
         out["cost"] = cost
-        out["decision"] = np.where(reason == "ok", "sent", "suppressed")
-        out["reason"] = pd.array(reason, dtype="str")
+        out["decision"] = pd.Categorical.from_codes((reason != _CODE["ok"]).astype(np.int8),
+                                                    categories=["sent", "suppressed"])
+        out["reason"] = pd.Categorical.from_codes(reason, categories=list(REASONS))
         return out
 
     # -----------------------------------------------------------------------------------
-    def _stateful(self, proposed, date, ev, cost, reason, history) -> None:
+    def _offer_codes(self, proposed, history):
+        """Integer codes of offers and of their groups, shared by proposals and history."""
+        p_codes, p_uni = pd.factorize(proposed["offer"])
+        has = history is not None and len(history) and "offer" in history.columns
+        h_codes, h_uni = (pd.factorize(history["offer"]) if has
+                          else (np.empty(0, np.int64), pd.Index([])))
+        uni = pd.Index([str(o) for o in p_uni] + [str(o) for o in h_uni]).unique()
+        # one lookup per distinct offer, not per row
+        group_of = pd.factorize(pd.Index([self.offer_groups.get(o, o) for o in uni]))[0]
+        p_off = uni.get_indexer(pd.Index(p_uni).astype(str))[p_codes]
+        h_off = uni.get_indexer(pd.Index(h_uni).astype(str))[h_codes] if has else h_codes
+        return p_off, group_of[p_off], h_off, group_of[h_off] if has else h_codes, bool(has)
+
+    def _stateful(self, proposed, pos, cust_index, date, ev, cost, reason, history) -> None:
         """Rules 7-9 on the proposals still eligible; writes into ``reason`` in place."""
-        cand = np.flatnonzero(reason == "")
+        cand = np.flatnonzero(reason == _UNDECIDED)
         if len(cand) == 0:
             return
-        offer = proposed["offer"].to_numpy(dtype=object)
-        groups = pd.Series(offer).map(lambda o: self.offer_groups.get(o, o)).to_numpy(object)
-        customer = proposed["customer_id"].to_numpy(np.int64)
+        p_off, p_grp, h_off, h_grp, has_offer = self._offer_codes(proposed, history)
         t = date.asi8
         per = date.to_period(self.period).asi8
         window = pd.Timedelta(self.conflict_window).value
-        h = self._history_arrays(history)
-
-        # integer codes shared by proposals and history
-        cust_codes, cust_uni = pd.factorize(np.concatenate([customer[cand], h["customer"]]))
-        grp_codes, _ = pd.factorize(np.concatenate([groups[cand], h["group"]]))
-        off_codes, _ = pd.factorize(np.concatenate([offer[cand], h["offer"]]))
-        key = pd.MultiIndex.from_arrays([cust_codes, np.concatenate([per[cand], h["period"]])])
-        per_codes, per_uni = pd.factorize(key)
         m = len(cand)
-        c, g, o, pk = cust_codes[:m], grp_codes[:m], off_codes[:m], per_codes[:m]
-        tc = t[cand]
+        c, g, o, tc = pos[cand], p_grp[cand], p_off[cand], t[cand]
+
+        h_cost = 0.0
+        if history is not None and len(history):
+            hd = pd.DatetimeIndex(history["date"]).as_unit("ns")
+            hc = cust_index.get_indexer(history["customer_id"].to_numpy())
+            keep = hc >= 0  # history of unknown customers concerns no proposal
+            hc, ht, hper = hc[keep], hd.asi8[keep], hd.to_period(self.period).asi8[keep]
+            h_off, h_grp = (h_off[keep], h_grp[keep]) if has_offer else (h_off, h_grp)
+            if "cost" in history.columns:
+                h_cost = float(history["cost"].sum())
+        else:
+            hc = ht = hper = np.empty(0, dtype=np.int64)
+
+        # (customer, calendar period) keys shared by proposals and history
+        key = np.concatenate([c.astype(np.int64), hc]) * (1 << 32) + np.concatenate(
+            [per[cand], hper]) - min(per[cand].min(), hper.min() if len(hper) else 0)
+        pk_all, pk_uni = pd.factorize(key)
+        pk = pk_all[:m]
+        counts = np.bincount(pk_all[m:], minlength=len(pk_uni)).astype(np.int64)
 
         # conflicts with the history: suppressed before any new contact is chosen
-        if len(h["customer"]) and h["has_offer"]:
-            hist = pd.DataFrame({"c": cust_codes[m:], "g": grp_codes[m:], "o": off_codes[m:],
-                                 "t": h["time"]})
+        if len(hc) and has_offer:
+            hist = pd.DataFrame({"c": hc, "g": h_grp, "o": h_off, "t": ht})
             prop = pd.DataFrame({"i": np.arange(m), "c": c, "g": g, "o": o, "t": tc})
             j = prop.merge(hist, on=["c", "g"], suffixes=("", "_h"))
             j = j[np.abs(j["t"] - j["t_h"]) < window]
-            same = j.groupby("i")["o"].first().index  # any conflict at all
-            dup = j[j["o"] == j["o_h"]]["i"].unique()
-            reason[cand[same]] = "contradictory_offer"
-            reason[cand[dup]] = "duplicate_offer"
+            reason[cand[j["i"].unique()]] = _CODE["contradictory_offer"]
+            reason[cand[j.loc[j["o"] == j["o_h"], "i"].unique()]] = _CODE["duplicate_offer"]
 
-        # the greedy: priority order within each customer
-        order = np.lexsort((np.arange(m), tc, -ev[cand], c))
-        counts = np.bincount(per_codes[m:], minlength=len(per_uni)).astype(np.int64)
+        # the greedy: priority order within each customer, one round per rank
+        order = _priority_order(c, -ev[cand], tc)
         undecided = np.zeros(m, dtype=bool)
-        undecided[order] = reason[cand[order]] == ""
+        undecided[order] = reason[cand[order]] == _UNDECIDED
         u = order[undecided[order]]
-        latest = np.full(len(cust_uni), -1, dtype=np.int64)
+        latest = np.full(len(cust_index), -1, dtype=np.int64)
         while len(u):
             cu = c[u]
             first = u[np.r_[True, cu[1:] != cu[:-1]]]
             fits = counts[pk[first]] < self.max_contacts
             send, full = first[fits], first[~fits]
-            reason[cand[send]] = "ok"
-            reason[cand[full]] = "contact_pressure"
+            reason[cand[send]] = _CODE["ok"]
+            reason[cand[full]] = _CODE["contact_pressure"]
             undecided[first] = False
-            np.add.at(counts, pk[send], 1)
+            counts[pk[send]] += 1  # one contact per customer per round: keys are distinct
             latest[c[send]] = send
             u = u[undecided[u]]
             s = latest[c[u]]
-            hit = (s >= 0) & (g[u] == g[np.maximum(s, 0)])
-            hit &= np.abs(tc[u] - tc[np.maximum(s, 0)]) < window
+            hit = s >= 0
+            s0 = np.maximum(s, 0)
+            hit &= (g[u] == g[s0]) & (np.abs(tc[u] - tc[s0]) < window)
             hit_u, hit_s = u[hit], s[hit]
-            reason[cand[hit_u]] = np.where(o[hit_u] == o[hit_s], "duplicate_offer",
-                                           "contradictory_offer")
+            reason[cand[hit_u]] = np.where(o[hit_u] == o[hit_s], _CODE["duplicate_offer"],
+                                           _CODE["contradictory_offer"])
             undecided[hit_u] = False
             latest[c[send]] = -1
             u = u[undecided[u]]
 
         if self.budget is not None:
-            sent = cand[reason[cand] == "ok"]
-            glob = sent[np.lexsort((sent, t[sent], -ev[sent]))]
-            spent = h["cost"] + np.cumsum(cost[glob])
-            reason[glob[spent > self.budget + 1e-9]] = "over_budget"
-
-    def _history_arrays(self, history: pd.DataFrame | None) -> dict:
-        if history is None or len(history) == 0:
-            e = np.empty(0)
-            return {"customer": e.astype(np.int64), "group": e.astype(object),
-                    "offer": e.astype(object), "period": e.astype(np.int64),
-                    "time": e.astype(np.int64), "has_offer": False, "cost": 0.0}
-        d = pd.DatetimeIndex(history["date"]).as_unit("ns")
-        has_offer = "offer" in history.columns
-        offer = (history["offer"].to_numpy(dtype=object) if has_offer
-                 else np.full(len(history), None, dtype=object))
-        group = pd.Series(offer).map(lambda o: self.offer_groups.get(o, o)).to_numpy(object)
-        return {
-            "customer": history["customer_id"].to_numpy(np.int64),
-            "group": group,
-            "offer": offer,
-            "period": d.to_period(self.period).asi8,
-            "time": d.asi8,
-            "has_offer": has_offer,
-            "cost": float(history["cost"].sum()) if "cost" in history.columns else 0.0,
-        }
+            sent = cand[reason[cand] == _CODE["ok"]]
+            glob = sent[_priority_order(np.zeros(len(sent), np.int64), -ev[sent], t[sent])]
+            spent = h_cost + np.cumsum(cost[glob])
+            reason[glob[spent > self.budget + 1e-9]] = _CODE["over_budget"]
 
     def _validate(self, proposed, customers, history) -> None:
         schema.check_not_empty(proposed, "proposed_contacts")
@@ -380,7 +393,7 @@ def contact_summary(decisions: pd.DataFrame) -> pd.DataFrame:
     schema.check_not_empty(decisions, "decisions")
     schema.check_columns(decisions, "decisions", {"reason": "string", "cost": "number"})
     schema.check_allowed(decisions, "decisions", "reason", REASONS)
-    g = decisions.groupby("reason")
+    g = decisions.groupby("reason", observed=True)
     out = pd.DataFrame({"contacts": g.size(), "cost": g["cost"].sum()})
     out = out.reindex([r for r in REASONS if r in out.index])
     out.insert(1, "share", out["contacts"] / len(decisions))
