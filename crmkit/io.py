@@ -54,11 +54,15 @@ class MarketWriter:
         self.duckdb = duckdb
         self._writers: dict[str, pq.ParquetWriter] = {}
 
-    def write(self, name: str, df: pd.DataFrame) -> None:
+    def write(self, name: str, df: pd.DataFrame | pa.Table) -> None:
+        """Append ``df`` (a DataFrame or an Arrow table) to table ``name`` as one row group."""
         if name not in TABLES:
             raise ValueError(f"unknown table {name!r}; known tables: {sorted(TABLES)}")
         w = self._writers.get(name)
-        table = _to_arrow(df, w.schema if w is not None else None)
+        if isinstance(df, pa.Table):
+            table = df if w is None else df.cast(w.schema)
+        else:
+            table = _to_arrow(df, w.schema if w is not None else None)
         if w is None:
             w = pq.ParquetWriter(self.tmp / f"{name}.parquet", table.schema, **_PARQUET)
             self._writers[name] = w

@@ -110,3 +110,15 @@ def test_generating_into_an_existing_market_replaces_it(tmp_path):
     assert len(load_market(out).customers) == 300
     assert (out / "notes.txt").read_text() == "mine"
     assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_parallel_workers_write_the_same_bytes(tmp_path):
+    args = dict(customers=1_200, years=2, seed=4, block_size=500, duckdb=False)
+    one = generate_to(tmp_path / "one", workers=1, **args)
+    two = generate_to(tmp_path / "two", workers=2, **args)
+    assert _digest(one) == _digest(two)
+
+
+def test_bad_workers():
+    with pytest.raises(ValueError, match="workers"):
+        generate(customers=10, years=1, workers=0)

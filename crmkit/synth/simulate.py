@@ -64,15 +64,18 @@ LOYALTY_GIFT = 8.0  # yearly loyalty gift, euros
 ACQUISITION_MEDIA = (140.0, 170.0)  # media and commission per acquired customer: bank, insurer
 
 # monthly uniform streams
-_STREAMS = ["ev_" + e for e in L.EVENTS] + [
-    "buy", "term", "claim_auto", "claim_auto2", "claim_home", "claim_health", "deposit",
-    "churn", "death", "incident", "response", "service_n", "service_ch1", "service_ch2",
-    "service_day1", "service_day2", "review", "survey", "survey_z1", "survey_z2", "survey_z3", "sat",
-    "move1", "move2", "move3", "day", "sale_ch", "reprice", "extra",
-] + [f"camp{j}_{k}" for j in range(CA.MAX_PER_MONTH) for k in ("sel", "grp", "resp", "conv")]
+# (competing events share one uniform: "event" picks at most one random life event a month,
+# "churn" decides death first, then leaving)
+_STREAMS = [
+    "event", "scheduled", "buy", "term", "claim_auto", "claim_auto2", "claim_home", "claim_health",
+    "deposit", "churn", "incident", "response", "service_n", "service_ch1", "service_ch2",
+    "service_day1", "service_day2", "review", "survey", "sat", "move1", "move2", "move3", "day",
+    "sale_ch", "reprice", "extra",
+] + [f"camp{j}_{k}" for j in range(CA.MAX_PER_MONTH) for k in ("sel", "resp", "conv")]
 S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
 K_END = 8 * 8 + 4  # uniforms per customer for source records
+IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,21 @@ def _lognormal(u, mean, sigma):
 
 
 class _Rows:
-    """Accumulates row fragments (dict of arrays) and concatenates them once."""
+    """Accumulates row fragments (dict of arrays) and concatenates them once.
 
-    def __init__(self):
+    With ``dtypes`` given, fragments are stored compactly in those dtypes.
+    """
+
+    def __init__(self, **dtypes):
         self.parts: list[dict] = []
+        self.dtypes = dtypes
 
     def add(self, **cols):
         n = len(next(iter(cols.values())))
         if n:
-            self.parts.append({k: (np.full(n, v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in cols.items()})
+            dt = self.dtypes
+            self.parts.append({k: (np.full(n, v, dtype=dt.get(k)) if np.ndim(v) == 0
+                                   else np.asarray(v, dtype=dt.get(k))) for k, v in cols.items()})
 
     def frame(self, names: list[str], dtypes: dict) -> dict:
         if not self.parts:
@@ -142,8 +151,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     month0 = cfg.start.astype("datetime64[M]")
     month_day = (month0 + np.arange(-1200, T + 1)).astype("datetime64[D]")  # months -1200..T
 
-    def day_of(m, day):  # datetime64[D] of month m (may be negative) plus day offset
-        return month_day[np.asarray(m) + 1200] + np.asarray(day).astype("timedelta64[D]")
+    month_day_i = month_day.astype(np.int64)
+
+    def day_of(m, day):  # datetime64[ms] of month m (may be negative) plus a day offset
+        days = month_day_i[np.asarray(m) + 1200] + np.asarray(day)
+        return (days * 86_400_000).astype("datetime64[ms]")
 
     # ------------------------------------------------------------------ initial state
     U0 = streams.draw(PE.K_INIT)
@@ -208,7 +220,10 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     auto_claims = np.zeros(n)
     hum, tot = np.where(C.HUMAN[preferred], 1.0, 0.2), np.ones(n)
 
-    opens, closes, tx, events, inter, incid, surveys, targets = (_Rows() for _ in range(8))
+    opens, closes, events, incid, surveys, targets = (_Rows() for _ in range(6))
+    tx = _Rows(row=np.int32, k=np.int16, month=np.int16, day=np.int8, kind=np.int8, slot=np.int8, amount=np.float64)
+    inter = _Rows(row=np.int32, month=np.int16, day=np.int8, hour=np.int8, channel=np.int8,
+                  direction=np.int8, reason=np.int8, cost=np.float64)
     acq_cost = np.zeros(n)
     acq_day = (pop["u_extra"] * 28).astype(np.int8) % 28  # day of the month of the acquisition
 
@@ -263,7 +278,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         cstart_m[rows, slots] = m_arr
         cstart_d[rows, slots] = day
         # opening balance for savings products: a first lump sum
-        bal = np.where(np.isin(slots, P.BALANCE_SLOTS),
+        bal = np.where(IS_BALANCE[slots],
                        _lognormal(day / 28.0 * 0.98 + 0.01, np.maximum(income[rows] * 0.06 * F["saver"][persona[rows]], 300), 0.9), 0.0)
         bal = np.round(bal, -1)
         balance[rows, slots] = bal
@@ -321,7 +336,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         """Customers of ``mask`` (active ones; a share ``u`` of them) live event ``e``."""
         rows = act[mask[act]]
         if u is not None:
-            rows = rows[U[S_["ev_" + L.EVENTS[e]]][rows] < u]
+            rows = rows[U[S_["scheduled"]][rows] < u]
         if len(rows) == 0:
             return rows
         before = stage[rows].copy()
@@ -370,13 +385,12 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
         # billing of contracts running since before this month
         r, s = np.nonzero(hold & active[:, None] & (cstart_m < m))
-        bal_slot = np.isin(s, P.BALANCE_SLOTS)
-        amt = np.where(bal_slot, np.where(s == P.B_SAVINGS, balance[r, s] * P.SAVINGS_SPREAD / 12,
-                                          balance[r, s] * P.LIFE_MANAGEMENT_FEE / 12), amount[r, s])
-        amt = np.round(amt, 2)
+        bal_slot = IS_BALANCE[s]
+        amt = amount[r, s]
+        rb, sb = r[bal_slot], s[bal_slot]
+        amt[bal_slot] = np.round(balance[rb, sb] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
         keep = amt > 0
-        tx.add(row=r[keep], k=ckey[r, s][keep], month=np.full(keep.sum(), m), day=np.zeros(keep.sum(), np.int8),
-               kind=P.SLOT_KIND[s][keep], amount=amt[keep], margin=np.round(amt * P.SLOT_MARGIN_RATE[s], 2)[keep])
+        tx.add(row=r[keep], k=ckey[r, s][keep], month=m, day=0, kind=P.SLOT_KIND[s][keep], slot=s[keep], amount=amt[keep])
 
         act = np.flatnonzero(active)
         # ---- scheduled life events
@@ -398,8 +412,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         hz = L.monthly_hazards(age[act], stage[act], married[act], owner[act], n_children[act], income[act], working[act])
         car_age = m - car_bought[act]
         hz[L.CAR_PURCHASE] = (0.004 + 0.022 * (car_age > L.AVERAGE_CAR_AGE_MONTHS)) * (age[act] > 19) * has_car[act] + 0.002 * ~has_car[act]
-        for e, p in hz.items():
-            rows = act[U[S_["ev_" + L.EVENTS[e]]][act] < p]
+        ev_order = list(hz)
+        cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
+        pick = (U[S_["event"]][act][:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
+        for j, e in enumerate(ev_order):
+            rows = act[pick == j]
             if len(rows) == 0:
                 continue
             before = stage[rows].copy()
@@ -498,10 +515,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                     elig &= (m - last_event[:, int(c.event)]) <= 3
                 if c.family == "segment":
                     elig &= multich
-                sel = np.flatnonzero(elig & (U[S_[f"camp{j}_sel"]] < c.select_share))
+                usel = U[S_[f"camp{j}_sel"]]
+                sel = np.flatnonzero(elig & (usel < c.select_share))
                 if len(sel) == 0:
                     continue
-                test = U[S_[f"camp{j}_grp"]][sel] < CA.TEST_SHARE
+                test = usel[sel] / c.select_share < CA.TEST_SHARE  # random test/control split
                 pr = np.minimum(c.p_response * (0.5 + A[sel]), 0.9)
                 ur = U[S_[f"camp{j}_resp"]][sel]
                 responded = test & (ur < pr)
@@ -562,8 +580,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             paid = ~refused
             dd = np.maximum(day[rows], 1)
             dd = np.where(cstart_m[rows, s] == m, np.maximum(dd, cstart_d[rows, s]), dd).astype(np.int8)
-            tx.add(row=rows[paid], k=ckey[rows, s][paid], month=np.full(paid.sum(), m), day=dd[paid],
-                   kind=np.full(paid.sum(), P.CLAIM), amount=amt[paid], margin=-amt[paid])
+            tx.add(row=rows[paid], k=ckey[rows, s][paid], month=m, day=dd[paid], kind=P.CLAIM, slot=s, amount=amt[paid])
             claims_refused[rows[refused]] = True
             if s != P.I_HEALTH:
                 ch = np.where(w * 3 % 1 < 0.5, C.PHONE, C.choose(w * 7 % 1, preferred[rows], mix[rows]))
@@ -589,10 +606,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             slot = P.BALANCE_SLOTS[np.argmax(np.cumsum(bh, axis=1) > kk[:, None], axis=1)]
             amt = np.round(_lognormal(np.clip(v, 1e-6, 1 - 1e-6), np.maximum(income[rows] * 0.025, 50), 1.0), -1).clip(20)
             balance[rows, slot] += amt
-            fee = np.where(slot == P.B_SAVINGS, 0.0, np.round(amt * P.LIFE_ENTRY_FEE, 2))
             dd = np.where(cstart_m[rows, slot] == m, np.maximum(day[rows], cstart_d[rows, slot]), day[rows]).astype(np.int8)
-            tx.add(row=rows, k=ckey[rows, slot], month=np.full(len(rows), m), day=dd,
-                   kind=np.full(len(rows), P.DEPOSIT), amount=amt, margin=fee)
+            tx.add(row=rows, k=ckey[rows, slot], month=m, day=dd, kind=P.DEPOSIT, slot=slot, amount=amt)
         balance *= 1 - P.WITHDRAWAL_RATE
 
         # ---- loans at term, voluntary and company terminations
@@ -698,7 +713,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
         # ---- churn: death, leaving, nothing left
         act = np.flatnonzero(active)
-        dead = act[U[S_["death"]][act] < L.mortality(age[act])]
+        q = L.mortality(age)
+        dead = act[U[S_["churn"]][act] < q[act]]
         churn(dead, m, day[dead], CR_DEATH, END_DEATH)
         act = np.flatnonzero(active)
         n_held = hold[act].sum(axis=1)
@@ -708,7 +724,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
              * (1 + 1.2 * inc_recent[act]) * np.where(multich[act], 2.0 - 1.2 * human_share, 1.0)
              * np.where(retained_until[act] >= m, 0.3, 1.0) * np.where(reviewed_until[act] >= m, 0.8, 1.0)
              * np.where(m - moved_month[act] < 3, 3.0, 1.0))
-        uc = U[S_["churn"]][act]
+        uc = (U[S_["churn"]][act] - q[act]) / (1 - q[act])  # uniform again given survival
         hit = uc < np.minimum(h, 0.5)
         rows = act[hit]
         churn(rows, m, day[rows], choose_reason(rows, uc[hit] / np.minimum(h[hit], 0.5)), END_CUSTOMER)
@@ -758,7 +774,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         # ---- surveys
         sv = act[U[S_["survey"]][act] < (1 / 30) * (0.6 + 0.8 * A[act])]
         if len(sv):
-            z1, z2, z3 = _z(U[S_["survey_z1"]][sv]), _z(U[S_["survey_z2"]][sv]), _z(U[S_["survey_z3"]][sv])
+            # three independent noises: the survey draw given selection and two streams
+            # that only movers use
+            p_sv = (1 / 30) * (0.6 + 0.8 * A[sv])
+            z1 = _z(U[S_["survey"]][sv] / p_sv)
+            z2, z3 = _z(U[S_["move1"]][sv]), _z(U[S_["move2"]][sv])
             surveys.add(row=sv, month=np.full(len(sv), m), day=day[sv],
                         satisfaction=np.clip(np.round(1 + 9 * Sat[sv] + 0.9 * z1), 1, 10),
                         attitude=np.round(np.clip(1 + 6 * A[sv] + 0.55 * z2, 1, 7), 1),
@@ -777,8 +797,13 @@ def _cat(codes, categories):
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(categories))
 
 
+def _frame(cols: dict) -> pd.DataFrame:
+    # no consolidation of same-dtype columns into 2-D blocks: that would copy every column
+    return pd.DataFrame(cols, copy=False)
+
+
 def _dt(d):
-    return np.asarray(d).astype("datetime64[ms]")
+    return np.asarray(d).astype("datetime64[ms]", copy=False)
 
 
 def _within_rank(sorted_rows):
@@ -803,7 +828,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     cur = ID.draw_address(pools, st["addr_u"][:, 0], st["addr_u"][:, 1], st["addr_u"][:, 2], st["dept"])
     from crmkit.synth.geography import DEPT_REGION, REGIONS
     final_stage = st["stage"]
-    out["customers"] = pd.DataFrame({
+    out["customers"] = _frame({
         "customer_id": cust_id.astype(np.int32),
         "sector": _cat(pop["sector"], SECTORS),
         "first_name": ID._col(ident["first"]),
@@ -854,7 +879,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     end = np.where(end_m >= 0, _dt(day_of(np.maximum(end_m, 0), end_d)), np.datetime64("NaT", "ms"))
     end = np.where((end_m >= 0) & (end < start), start, end)
     contract_id = (cust_id[o["row"]] * MAX_CONTRACTS + o["k"]).astype(np.int64)
-    out["contracts"] = pd.DataFrame({
+    out["contracts"] = _frame({
         "contract_id": contract_id,
         "customer_id": cust_id[o["row"]].astype(np.int32),
         "product_id": pd.Series(np.array(P.PRODUCT_IDS)[P.SLOT_PRODUCT[o["slot"]]], dtype="str"),
@@ -865,14 +890,20 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "monthly_premium": o["premium"],
     })
     # transactions: stable sort by customer keeps month and emission order
-    t = tx.frame(["row", "k", "month", "day", "kind", "amount", "margin"],
-                 dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, kind=np.int8, amount=float, margin=float))
-    order = np.argsort(t["row"].astype(np.uint16 if n < 65536 else np.int64), kind="stable")
+    t = tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes)
+    order = np.argsort(t["row"].astype(np.uint16) if n < 65536 else t["row"], kind="stable")
     t = {k: v[order] for k, v in t.items()}
     t["day"] = after_acq(t["row"], t["month"], t["day"])
-    out["transactions"] = pd.DataFrame({
+    # the company's margin: what it keeps of premiums and fees, claims paid out, entry fees
+    # on life insurance deposits
+    kind, amt = t["kind"], t["amount"]
+    t["margin"] = np.where(kind == P.CLAIM, -amt,
+                           np.where(kind == P.DEPOSIT,
+                                    np.where(t["slot"] == P.B_SAVINGS, 0.0, np.round(amt * P.LIFE_ENTRY_FEE, 2)),
+                                    np.round(amt * P.SLOT_MARGIN_RATE[t["slot"]], 2)))
+    out["transactions"] = _frame({
         "customer_id": cust_id[t["row"]].astype(np.int32),
-        "contract_id": (cust_id[t["row"]] * MAX_CONTRACTS + t["k"]).astype(np.int64),
+        "contract_id": cust_id[t["row"]] * MAX_CONTRACTS + t["k"],
         "date": _dt(day_of(t["month"], t["day"])),
         "kind": _cat(t["kind"], TRANSACTION_KINDS),
         "amount": t["amount"],
@@ -884,7 +915,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     order = np.lexsort((e["event"], e["month"], e["row"]))
     e = {k: v[order] for k, v in e.items()}
     e["day"] = after_acq(e["row"], e["month"], e["day"])
-    out["life_events"] = pd.DataFrame({
+    out["life_events"] = _frame({
         "customer_id": cust_id[e["row"]].astype(np.int32),
         "date": _dt(day_of(e["month"], e["day"])),
         "event": _cat(e["event"], L.EVENTS),
@@ -892,14 +923,13 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "stage_after": _cat(e["after"], L.STAGES),
     })
     # interactions
-    i = inter.frame(["row", "month", "day", "hour", "channel", "direction", "reason", "cost"],
-                    dict(row=np.int64, month=np.int32, day=np.int8, hour=np.int8, channel=np.int8, direction=np.int8, reason=np.int8, cost=float))
+    i = inter.frame(["row", "month", "day", "hour", "channel", "direction", "reason", "cost"], inter.dtypes)
     i["day"] = after_acq(i["row"], i["month"], i["day"])
     order = np.lexsort((i["day"], i["month"], i["row"]))
     i = {k: v[order] for k, v in i.items()}
     rank = _within_rank(i["row"])
     minute = (rank * 7919 + cust_id[i["row"]] * 31) % 60
-    out["interactions"] = pd.DataFrame({
+    out["interactions"] = _frame({
         "interaction_id": (cust_id[i["row"]] * MAX_ROWS + rank).astype(np.int64),
         "customer_id": cust_id[i["row"]].astype(np.int32),
         "date": _dt(day_of(i["month"], i["day"])) + (i["hour"].astype(np.int64) * 60 + minute).astype("timedelta64[m]"),
@@ -915,7 +945,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     d = {k: v[order] for k, v in d.items()}
     d["day"] = after_acq(d["row"], d["month"], d["day"])
     rank = _within_rank(d["row"])
-    out["incidents"] = pd.DataFrame({
+    out["incidents"] = _frame({
         "incident_id": (cust_id[d["row"]] * MAX_ROWS + rank).astype(np.int64),
         "customer_id": cust_id[d["row"]].astype(np.int32),
         "date": _dt(day_of(d["month"], d["day"])),
@@ -928,7 +958,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     order = np.argsort(s["row"], kind="stable")
     s = {k: v[order] for k, v in s.items()}
     s["day"] = after_acq(s["row"], s["month"], s["day"])
-    out["surveys"] = pd.DataFrame({
+    out["surveys"] = _frame({
         "customer_id": cust_id[s["row"]].astype(np.int32),
         "date": _dt(day_of(s["month"], s["day"])),
         "satisfaction": s["satisfaction"].astype(np.int8),
@@ -945,7 +975,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     g["converted"] = np.where(g["retention"], kept, g["converted"])
     order = np.lexsort((g["campaign_id"], g["row"]))
     g = {k: v[order] for k, v in g.items()}
-    out["campaign_targets"] = pd.DataFrame({
+    out["campaign_targets"] = _frame({
         "campaign_id": g["campaign_id"],
         "customer_id": cust_id[g["row"]].astype(np.int32),
         "group": _cat(np.where(g["test"], 0, 1), ["test", "control"]),
