@@ -19,6 +19,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.idic.customize import DEFAULT_RULES, offer_groups, recommend_offers
+from crmkit.idic.identify import join_distinct
 from crmkit.segmentation import abc_analysis, lifecycle_segments
 from crmkit.value import cost_to_serve, customer_value, direct_profit, potential, value_strategies
 
@@ -151,7 +152,7 @@ def customer_profiles(
     for sector in schema.SECTORS:
         n = running[running["sector"] == sector].groupby("customer_id")["product_id"].nunique()
         prof[f"{sector}_products"] = n.reindex(ids).fillna(0).astype(np.int64).to_numpy()
-    held = g["product_id"].agg(lambda s: "|".join(sorted(set(s))))
+    held = join_distinct(running, "customer_id", "product_id")
     prof["products_held"] = held.reindex(ids).fillna("").to_numpy()
     stages = lifecycle_segments(life_events, customers, as_of=day).set_index("customer_id")
     stage = (stages["stage"].reindex(ids).astype(object) if "life_stage" not in active
@@ -163,7 +164,7 @@ def customer_profiles(
     need = recs["offer"].map(offer_groups(rules))
     recs = recs.assign(need=need)
     first = recs.sort_values(["customer_id", "rank"]).drop_duplicates("customer_id")
-    open_needs = recs.groupby("customer_id")["need"].agg(lambda s: "|".join(sorted(set(s))))
+    open_needs = join_distinct(recs, "customer_id", "need")
     prof["open_needs"] = open_needs.reindex(ids).fillna("").to_numpy()
     prof["next_need"] = first.set_index("customer_id")["need"].reindex(ids).fillna("").to_numpy()
     prof["next_offer_value"] = (first.set_index("customer_id")["expected_value"]

@@ -611,6 +611,21 @@ def resolution_quality(links: pd.DataFrame, source_records: pd.DataFrame) -> Res
 # ---------------------------------------------------------------------------------------
 # the unified customer view
 # ---------------------------------------------------------------------------------------
+def join_distinct(df: pd.DataFrame, key: str, col: str, sep: str = "|") -> pd.Series:
+    """The distinct values of ``col`` per ``key``, sorted and joined (``"B_CARD|I_AUTO"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"k": [1, 1, 1, 2], "v": ["b", "a", "b", "c"]})
+    >>> join_distinct(df, "k", "v").to_dict()
+    {1: 'a|b', 2: 'c'}
+    """
+    d = df[[key, col]].dropna().drop_duplicates()
+    d = d.assign(**{col: d[col].astype(str)}).sort_values([key, col], kind="stable")
+    return d.groupby(key, sort=True)[col].agg(sep.join)
+
+
 def _most_frequent(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     """Most frequent non-missing value of ``col`` per ``key`` (ties: smallest record)."""
     d = df[[key, col]].dropna()
@@ -704,8 +719,8 @@ def unified_customer_view(
         {
             "n_records": g.size(),
             "n_systems": g["system"].nunique(),
-            "systems": g["system"].agg(lambda s: "|".join(sorted(set(s)))),
-            "accounts": g["account_number"].agg(lambda s: "|".join(s)),
+            "systems": join_distinct(recs, "resolved_id", "system"),
+            "accounts": g["account_number"].agg("|".join),
         }
     )
     for col in ("first_name", "last_name", "birth_date", "email", "phone", "postcode", "city"):
@@ -720,9 +735,8 @@ def unified_customer_view(
     crosswalk = own.drop_duplicates(operational_key).set_index(operational_key)["resolved_id"]
 
     def attach(df: pd.DataFrame) -> pd.DataFrame:
-        return df.assign(resolved_id=df["customer_id"].map(crosswalk)).dropna(
-            subset=["resolved_id"]
-        )
+        out = df.assign(resolved_id=df["customer_id"].map(crosswalk))
+        return out.dropna(subset=["resolved_id"]).astype({"resolved_id": np.int64})
 
     if contracts is not None:
         schema.validate(
@@ -737,8 +751,8 @@ def unified_customer_view(
         c = attach(active)
         cg = c.groupby("resolved_id")
         view["active_contracts"] = cg.size().reindex(view.index, fill_value=0)
-        view["products_held"] = cg["product_id"].agg(lambda s: "|".join(sorted(set(s))))
-        view["products_held"] = view["products_held"].fillna("")
+        view["products_held"] = join_distinct(c, "resolved_id", "product_id").reindex(
+            view.index, fill_value="")
         if products is not None:
             schema.validate(products, "products", columns=["product_id", "sector"])
             c = c.merge(products[["product_id", "sector"]], on="product_id", how="left")
