@@ -98,7 +98,7 @@ def test_a_failure_midway_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(market_mod, "simulate_block", flaky)
     with pytest.raises(RuntimeError, match="disk full"):
-        generate_to(tmp_path / "out", customers=1_200, years=1, seed=1, block_size=500)
+        generate_to(tmp_path / "out", customers=1_200, years=1, seed=1, block_size=500, workers=1)
     assert list(tmp_path.iterdir()) == []
 
 
