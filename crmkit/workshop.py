@@ -297,7 +297,7 @@ def _peer_groups(active: pd.DataFrame, end, notes) -> pd.Series:
     return pd.Series("all", index=active.index)
 
 
-def _retention(market, start, end, retention, notes) -> float:
+def _retention(market, start, end, months, retention, notes) -> float:
     if retention is not None:
         if not 0 <= retention <= 1:
             raise ValueError(f"retention must be in [0, 1], got {retention!r}")
@@ -326,8 +326,7 @@ def _retention(market, start, end, retention, notes) -> float:
                      "year is assumed (parameter `retention`).")
         return DEFAULT_RETENTION
     rate = float(stayed.sum() / there.sum())
-    years = (end - start).days / 365.25
-    yearly = rate ** (1 / years) if years > 0 else rate
+    yearly = rate ** (12 / months)
     notes.append(f"Retention measured on the data: {yearly:.1%} a year ({int(stayed.sum()):,} of "
                  f"{int(there.sum()):,} {basis} present at the start of the window stayed).")
     return yearly
@@ -393,7 +392,7 @@ def value_base(
     out["peer_group"] = _peer_groups(extra.reset_index(), end, notes).to_numpy()
     pot = potential(out, "direct_profit", group_cols=["peer_group"], quantile=potential_quantile)
     out["potential"] = pot["potential"].to_numpy()
-    rate = _retention(market, start, end, retention, notes)
+    rate = _retention(market, start, end, months, retention, notes)
     return ValueBase(out, start, end, rate, notes)
 
 
