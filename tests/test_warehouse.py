@@ -17,9 +17,13 @@ from hypothesis import strategies as st
 
 from crmkit import warehouse as wh
 from crmkit.clv.summary import calibration_holdout, summary_from_transactions
+from crmkit.datasets import load_sample
 from crmkit.schema import SchemaError
+from crmkit.segmentation import migration_matrix, segment_kpis
 from crmkit.segmentation.rfm import frat_scores, frat_table
 from crmkit.segmentation.rfm import rfm as rfm_pandas
+from crmkit.synth import generate
+from crmkit.value import activity_drivers, cost_to_serve, direct_profit
 
 ENGINES = ["duckdb", "spark"]
 
@@ -31,6 +35,8 @@ ENGINES = ["duckdb", "spark"]
 def spark():
     session = wh.spark_session(
         "local[2]", app_name="crmkit-tests", shuffle_partitions=4, driver_memory="1g",
+        # tiny data: compiling generated code for every query costs more than it saves
+        config={"spark.sql.codegen.wholeStage": "false"},
     )
     yield session
     session.stop()
@@ -164,6 +170,203 @@ def test_frat_main_type_tie_goes_to_first_type(engine):
     out = wh.frat(tx, bins=2, engine=engine)
     assert out["main_type"].tolist() == ["a", "c"]
     assert out["n_types"].tolist() == [2, 1]
+
+
+# ---------------------------------------------------------------------------------------
+# customer value (crmkit.value)
+# ---------------------------------------------------------------------------------------
+POOLS = {"sales_marketing": (12_345.67, "sales_contacts"),
+         "order_handling": (5_000.0, "contracts"), "distribution": (777.77, "flows")}
+
+
+def value_pandas(tx, it, ct, pools, start=None, end=None) -> pd.DataFrame:
+    """The teaching chain: drivers -> cost to serve (allocated pools) -> direct profit."""
+    if pools:
+        drivers = activity_drivers(it, ct, tx, start=start, end=end)
+        costs = cost_to_serve(it, pools=pools, drivers=drivers, start=start, end=end)
+    else:
+        costs = cost_to_serve(it, start=start, end=end)
+    profit = direct_profit(tx, costs, start=start, end=end)
+    out = profit.merge(costs.drop(columns="cost_to_serve"), on="customer_id", how="left")
+    out = out.fillna(0.0)
+    cols = ["customer_id", "commercial_margin", "direct_cost", *pools, "indirect_cost",
+            "cost_to_serve", "direct_profit"]
+    return out[cols]
+
+
+def make_interactions(tx: pd.DataFrame, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    n = 400
+    it = pd.DataFrame({
+        "customer_id": rng.integers(1, 140, n).astype("int64"),  # some never transact
+        "date": (pd.Timestamp("2022-01-03")
+                 + pd.to_timedelta(rng.integers(0, 730, n), unit="D")).astype("datetime64[us]"),
+        "reason": pd.array(np.array(["sale", "service", "claim", "complaint", "information",
+                                     "retention"])[rng.integers(0, 6, n)], dtype="str"),
+        "channel": pd.array(np.array(["branch", "phone", "web"])[rng.integers(0, 3, n)],
+                            dtype="str"),
+        "cost": np.round(rng.choice([0.5, 6.0, 40.0], n) * rng.integers(1, 3, n), 2),
+    })
+    ct = pd.DataFrame({
+        "customer_id": rng.integers(1, 130, 150).astype("int64"),
+        "start_date": (pd.Timestamp("2022-01-03")
+                       + pd.to_timedelta(rng.integers(0, 730, 150), unit="D")).astype(
+                           "datetime64[us]"),
+    })
+    return it, ct
+
+
+@pytest.fixture(scope="module")
+def tx_margin(tx) -> pd.DataFrame:
+    # claims lose money: a signed margin
+    sign = np.where(tx["kind"] == "claim", -1.0, 0.3)
+    return tx.assign(margin=np.round(tx["amount"] * sign, 2))
+
+
+@pytest.mark.parametrize("window", [(None, None), ("2022-07-01", "2023-07-01")])
+def test_customer_value_matches_pandas(engine, tx_margin, window):
+    it, ct = make_interactions(tx_margin)
+    start, end = window
+    want = value_pandas(tx_margin, it, ct, POOLS, start, end)
+    got = wh.customer_value(tx_margin, it, ct, pools=POOLS, start=start, end=end,
+                            engine=engine)
+    assert_same(got, want)
+    # each pool is spread exactly, to the cent
+    for name, (amount, _) in POOLS.items():
+        assert round(got[name].sum(), 2) == amount
+
+
+def test_customer_value_without_pools_matches_pandas(tx_margin):
+    it, ct = make_interactions(tx_margin)
+    assert_same(wh.customer_value(tx_margin, it), value_pandas(tx_margin, it, ct, {}))
+
+
+def test_allocation_by_hand(engine):
+    # 100 euros over flows 2, 1, 0: 66.666.. and 33.333..; the last cent goes to the
+    # largest remainder (customer 1: 0.67 > 0.33)
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "margin": [300.0, 200.0, 40.0],
+                       "date": pd.to_datetime(["2024-01-01"] * 3)})
+    it = pd.DataFrame({"customer_id": [1, 3], "reason": ["sale", "service"],
+                       "channel": ["branch", "web"], "cost": [40.0, 6.0],
+                       "date": pd.to_datetime(["2024-01-01"] * 2)})
+    v = wh.customer_value(tx, it, pools={"order_handling": (100.0, "flows")}, engine=engine)
+    assert v["customer_id"].tolist() == [1, 2, 3]
+    assert v["order_handling"].tolist() == [66.67, 33.33, 0.0]
+    assert v["direct_profit"].round(2).tolist() == [393.33, 6.67, -6.0]
+
+
+def test_value_bad_input(tx_margin):
+    it, ct = make_interactions(tx_margin)
+    with pytest.raises(ValueError, match="pass the contracts table"):
+        wh.customer_value(tx_margin, it, pools={"p": (10.0, "contracts")})
+    with pytest.raises(ValueError, match="is not one of"):
+        wh.customer_value(tx_margin, it, pools={"p": (10.0, "pages_viewed")})
+    with pytest.raises(SchemaError, match=r"interactions\.cost: 1 row\(s\) negative"):
+        wh.customer_value(tx_margin, it.assign(cost=-it["cost"].clip(upper=0) - (
+            np.arange(len(it)) == 3)))
+    with pytest.raises(ValueError, match="sums to 0"):
+        wh.customer_value(tx_margin, it.assign(reason="service"),
+                          pools={"p": (10.0, "sales_contacts")})
+
+
+# ---------------------------------------------------------------------------------------
+# segment piloting (crmkit.segmentation.piloting)
+# ---------------------------------------------------------------------------------------
+def test_migration_matrix_matches_pandas(engine, tx):
+    before = rfm_pandas(tx, as_of="2022-12-31", kinds=None)[["customer_id", "rfm_segment"]]
+    after = rfm_pandas(tx, kinds=None)[["customer_id", "rfm_segment"]]
+    after = after.loc[after["customer_id"] % 7 != 0]  # some customers lost
+    for normalize in (True, False):
+        want = migration_matrix(before, after, segment_col="rfm_segment", normalize=normalize)
+        got = wh.migration_matrix(before, after, segment_col="rfm_segment",
+                                  normalize=normalize, engine=engine)
+        assert_same(got, want)
+
+
+def test_segment_migration_in_the_engine_matches_pandas(engine, tx):
+    before = rfm_pandas(tx, as_of="2022-12-31")[["customer_id", "rfm_segment"]]
+    after = rfm_pandas(tx, as_of="2023-12-31")[["customer_id", "rfm_segment"]]
+    want = migration_matrix(before, after, segment_col="rfm_segment", normalize=False)
+    got = wh.segment_migration(tx, "2022-12-31", "2023-12-31", normalize=False, engine=engine)
+    assert_same(got, want)
+
+
+def test_migration_with_plain_strings_sorts_segments():
+    t0 = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["b", "a", "b"]})
+    t1 = pd.DataFrame({"customer_id": [1, 2, 4], "segment": ["a", "a", "c"]})
+    got = wh.migration_matrix(t0, t1, normalize=False)
+    assert_same(got, migration_matrix(t0, t1, normalize=False))
+    assert list(got.columns) == ["a", "b", "c", "lost"]
+    assert got.loc["b", "lost"] == 1 and got.loc["new", "c"] == 1
+
+
+def test_segment_kpis_matches_pandas(engine, tx):
+    scores = rfm_pandas(tx, kinds=None)
+    scores = scores.assign(year=scores["last_purchase"].dt.year.astype("int64"),
+                           big=scores["monetary"] > 300)
+    kpis = {"revenue": ("monetary", "sum"), "mean_frequency": ("frequency", "mean"),
+            "big_share": ("big", "mean"), "n_big": ("big", "sum"),
+            "sd_recency": ("recency_days", "std"), "cells": ("rfm_cell", "nunique"),
+            "worst": ("monetary", "min"), "n": ("monetary", "count")}
+    for period in (None, "year"):
+        want = segment_kpis(scores, "rfm_segment", kpis=kpis, period_col=period)
+        got = wh.segment_kpis(scores, "rfm_segment", kpis=kpis, period_col=period,
+                              engine=engine)
+        assert_same(got, want)
+
+
+def test_segment_kpis_bad_input(tx):
+    df = pd.DataFrame({"segment": ["a"], "x": [1.0]})
+    with pytest.raises(ValueError, match="aggregation 'median'"):
+        wh.segment_kpis(df, "segment", kpis={"m": ("x", "median")})
+    with pytest.raises(ValueError, match="always computed"):
+        wh.segment_kpis(df, "segment", kpis={"share": ("x", "sum")})
+    with pytest.raises(SchemaError, match=r"customers\.y: missing column"):
+        wh.segment_kpis(df, "segment", kpis={"m": ("y", "sum")})
+
+
+# ---------------------------------------------------------------------------------------
+# the shipped sample market: every metric, both engines, against the teaching functions
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample():
+    return load_sample(["transactions", "interactions", "contracts"])
+
+
+def test_every_metric_on_the_sample_market(engine, sample):
+    tx, it, ct = sample.transactions, sample.interactions, sample.contracts
+    assert_same(wh.rfm(tx, engine=engine), rfm_pandas(tx))
+    assert_same(wh.frat(ct, type_col="product_id", date_col="start_date",
+                        amount_col="monthly_premium", table="contracts", engine=engine),
+                frat_scores(frat_table(ct, type_col="product_id", date_col="start_date",
+                                       amount_col="monthly_premium", table="contracts")))
+    deposits = tx.loc[tx["kind"] == "deposit"]
+    kw = dict(value="amount", calibration_end="2016-06-30", freq="W")
+    assert_same(wh.calibration_holdout(deposits, engine=engine, **kw),
+                calibration_holdout(deposits, **kw))
+    pools = {"sales_marketing": (20_000.0, "sales_contacts"),
+             "order_handling": (8_000.0, "contracts")}
+    assert_same(wh.customer_value(tx, it, ct, pools=pools, start="2016-01-01",
+                                  end="2017-01-01", engine=engine),
+                value_pandas(tx, it, ct, pools, "2016-01-01", "2017-01-01"))
+
+
+# ---------------------------------------------------------------------------------------
+# the market generated on Spark, one task per block
+# ---------------------------------------------------------------------------------------
+def test_generate_on_spark_equals_the_local_run(spark, tmp_path):
+    args = dict(customers=1_000, years=2, sector="both", seed=11)
+    out = wh.generate_on_spark(spark, tmp_path / "m", block_size=500, **args)
+    parts = sorted(p.name for p in (out / "customers").glob("part-*.parquet"))
+    assert parts == ["part-00000000.parquet", "part-00000001.parquet"]  # one per block
+    got = wh.read_market_folder(out)
+    local = generate(**args)
+    for name, want in local.tables().items():
+        keys = list(want.columns)
+        g = got[name].sort_values(keys, kind="stable").reset_index(drop=True)
+        w = want.sort_values(keys, kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(g, w, check_exact=True, obj=name)
+        assert len(w) > 0, name
 
 
 # ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,11 @@ def spark_session(
     settings = dict(SPARK_DEFAULTS)
     settings["spark.sql.shuffle.partitions"] = str(shuffle_partitions)
     settings["spark.driver.memory"] = driver_memory
+    if master.startswith("local"):
+        # Python tasks (e.g. generate_on_spark) must run in this interpreter, the one with
+        # crmkit installed, not whatever "python3" comes first on the PATH; PySpark reads
+        # it from the environment only
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(config or {})
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():

@@ -25,6 +25,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from crmkit import schema
@@ -128,15 +129,25 @@ def _run(data, engine, table: str, columns: dict, nonnegative: tuple, build) -> 
     """Check the input, build the expression on it with ``build(t)``, run it, fetch pandas."""
     data, con = _engine_and_input(data, engine)
     t = as_table(data, con, table, columns, nonnegative=nonnegative)
-    return _fetch(con, build(t))
+    return _fetch(con, build(t), time_unit(data))
 
 
-def _fetch(con, expr: ir.Table) -> pd.DataFrame:
+def time_unit(data) -> str:
+    """Resolution of the first datetime column of a pandas input (``"us"`` otherwise)."""
+    if isinstance(data, pd.DataFrame):
+        for dtype in data.dtypes:
+            if pd.api.types.is_datetime64_dtype(dtype):
+                return np.datetime_data(dtype)[0]
+    return "us"
+
+
+def _fetch(con, expr: ir.Table, unit: str = "us") -> pd.DataFrame:
     out = con.execute(expr).reset_index(drop=True)
-    # both engines keep microseconds; Spark hands them to pandas as nanoseconds
+    # dates come back at the input's resolution, as the pandas functions return them
+    # (the engines keep microseconds; Spark hands them over as nanoseconds)
     for c in out.columns:
         if pd.api.types.is_datetime64_dtype(out[c].dtype):
-            out[c] = out[c].astype("datetime64[us]")
+            out[c] = out[c].astype(f"datetime64[{unit}]")
     return out
 
 
@@ -288,6 +299,8 @@ def calibration_holdout_expr(
     occ = _occasions(t.filter(t[date] <= end), customer, date, value, grain)
     has_value = value is not None
     out = _summarise(occ.filter(occ.period <= cal), cal, unit_s, has_value)
+    # computed before the join: a scalar of ``t`` cannot enter a projection of the join
+    out = out.mutate(duration_holdout=(_seconds(end) - _seconds(cal)) / unit_s)
     hold = occ.filter(occ.period > cal)
     aggs = {"n_h": hold.count()}
     if has_value:
@@ -299,8 +312,9 @@ def calibration_holdout_expr(
     if has_value:
         cols["monetary_holdout"] = ibis.ifelse(
             n_h > 0, j.total_h.cast("float64") / n_h.cast("float64"), 0.0)
-    cols["duration_holdout"] = (_seconds(end) - _seconds(cal)) / unit_s
-    return j.select(*out.columns, **cols).order_by("customer_id")
+    summary = [c for c in out.columns if c != "duration_holdout"]
+    return j.select(*summary, **cols, duration_holdout=j.duration_holdout).order_by(
+        "customer_id")
 
 
 def calibration_holdout(

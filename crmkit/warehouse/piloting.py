@@ -1,0 +1,241 @@
+"""Piloting segments at scale: migration matrices and segment KPIs, in the engine.
+
+The Ibis twins of :func:`crmkit.segmentation.migration_matrix` and
+:func:`crmkit.segmentation.segment_kpis`. The engine does the heavy part (joining two
+snapshots of millions of customers, grouping them); the result, one row per pair of
+segments or per segment, is small and is laid out in pandas exactly as the teaching
+functions lay it out. :func:`segment_migration` computes the two RFM snapshots themselves
+in the engine, from the transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from crmkit import schema
+from crmkit.segmentation.rfm import RFM_SEGMENTS
+from crmkit.warehouse.engines import as_table
+from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
+
+__all__ = [
+    "migration_counts_expr",
+    "migration_matrix",
+    "segment_migration",
+    "segment_kpis_expr",
+    "segment_kpis",
+    "KPI_AGGREGATIONS",
+]
+
+# aggregations a KPI may use (the same names as pandas')
+KPI_AGGREGATIONS = ("sum", "mean", "min", "max", "count", "nunique", "std", "var")
+
+
+def migration_counts_expr(
+    before: ir.Table, after: ir.Table, *, id_col: str = "customer_id",
+    segment_col: str = "segment", lost_label: str = "lost", new_label: str = "new",
+) -> ir.Table:
+    """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``."""
+    b = before.select(_id=before[id_col], _from=before[segment_col].cast("string"))
+    a = after.select(_id2=after[id_col], _to=after[segment_col].cast("string"))
+    j = b.outer_join(a, b._id == a._id2)
+    pairs = j.select(src=j._from.fill_null(new_label), dst=j._to.fill_null(lost_label))
+    g = pairs.group_by("src", "dst").aggregate(n=pairs.count())
+    return g.select(**{"from": g.src, "to": g.dst, "n": g.n.cast("int64")})
+
+
+def _categories(cats, *frames, segment_col: str) -> list | None:
+    if cats is not None:
+        return list(cats)
+    for df in frames:
+        if isinstance(df, pd.DataFrame) and isinstance(df[segment_col].dtype,
+                                                       pd.CategoricalDtype):
+            return list(df[segment_col].cat.categories)
+    return None
+
+
+def _layout(counts: pd.DataFrame, cats: list | None, lost_label: str, new_label: str,
+            normalize: bool) -> pd.DataFrame:
+    observed = set(counts["from"]) | set(counts["to"])
+    if cats is None:
+        cats = sorted(observed - {lost_label, new_label})
+    unknown = sorted(observed - set(cats) - {lost_label, new_label})
+    if unknown:
+        raise schema.SchemaError(f"segments: values {unknown[:5]} are not in the categories "
+                                 f"{cats}")
+    wide = counts.pivot_table(index="from", columns="to", values="n", aggfunc="sum",
+                              fill_value=0)
+    rows = [c for c in cats if c in wide.index] + (
+        [new_label] if new_label in wide.index else [])
+    out = wide.reindex(index=rows, columns=[*cats, lost_label], fill_value=0).astype("int64")
+    out.index.name, out.columns.name = "from", "to"
+    if normalize:
+        out = out.div(out.sum(axis=1), axis=0)
+    return out
+
+
+def migration_matrix(
+    before,
+    after,
+    *,
+    id_col: str = "customer_id",
+    segment_col: str = "segment",
+    normalize: bool = True,
+    lost_label: str = "lost",
+    new_label: str = "new",
+    categories: Sequence | None = None,
+    engine=None,
+) -> pd.DataFrame:
+    """Where did each segment's customers go between two dates? Computed in the engine.
+
+    Same layout as :func:`crmkit.segmentation.migration_matrix`: rows are the segments of
+    ``before`` that hold customers (in ``categories`` order: given, those of a pandas
+    categorical input, or sorted), then ``new``; columns every segment, then ``lost``;
+    shares per row when ``normalize``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t0 = pd.DataFrame({"customer_id": [1, 2, 3, 4], "segment": ["A", "A", "B", "B"]})
+    >>> t1 = pd.DataFrame({"customer_id": [1, 2, 3, 5], "segment": ["A", "B", "B", "A"]})
+    >>> migration_matrix(t0, t1, normalize=False)  # doctest: +NORMALIZE_WHITESPACE
+    to    A  B  lost
+    from
+    A     1  1     0
+    B     0  1     1
+    new   1  0     0
+    """
+    cols = {id_col: None, segment_col: None}
+    data, con = _engine_and_input(before, engine)
+    b = as_table(data, con, "before", cols)
+    a = as_table(after, con, "after", cols)
+    for name, df in (("before", before), ("after", after)):
+        if isinstance(df, pd.DataFrame):
+            schema.check_unique(df, name, id_col)
+    counts = _fetch(con, migration_counts_expr(
+        b, a, id_col=id_col, segment_col=segment_col, lost_label=lost_label,
+        new_label=new_label))
+    cats = _categories(categories, before, after, segment_col=segment_col)
+    return _layout(counts, cats, lost_label, new_label, normalize)
+
+
+def segment_migration(
+    transactions,
+    before,
+    after,
+    *,
+    kinds=("deposit",),
+    ties: str = "min",
+    normalize: bool = True,
+    engine=None,
+) -> pd.DataFrame:
+    """RFM segment migration between the snapshots ``as_of=before`` and ``as_of=after``,
+    both computed in the engine from the transactions (see :func:`crmkit.warehouse.rfm`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-01-10", "2024-06-01", "2024-05-01"]),
+    ...     "amount": [10.0, 20.0, 30.0, 40.0]})
+    >>> m = segment_migration(tx, "2024-01-31", "2024-06-30", kinds=None, normalize=False)
+    >>> int(m.loc["new"].sum()), int(m.drop(index="new").to_numpy().sum())
+    (1, 2)
+    """
+    cols = {"customer_id": None, "date": "datetime", "amount": "number"}
+    if kinds is not None:
+        cols["kind"] = "string"
+    data, con = _engine_and_input(transactions, engine)
+    t = as_table(data, con, "transactions", cols, nonnegative=("amount",))
+    snap = [rfm_expr(t, as_of=d, kinds=kinds, ties=ties).select("customer_id", "rfm_segment")
+            for d in (before, after)]
+    counts = _fetch(con, migration_counts_expr(*snap, segment_col="rfm_segment"))
+    return _layout(counts, list(RFM_SEGMENTS), "lost", "new", normalize)
+
+
+def _kpi(col: ir.Column, how: str) -> ir.Scalar:
+    if how not in KPI_AGGREGATIONS:
+        raise ValueError(f"aggregation {how!r} is not one of {list(KPI_AGGREGATIONS)}")
+    if col.type().is_boolean() and how in ("sum", "mean", "std", "var"):
+        col = col.cast("int64") if how == "sum" else col.cast("float64")
+    if how == "nunique":
+        return col.nunique()
+    if how == "std":
+        return col.std(how="sample")
+    if how == "var":
+        return col.var(how="sample")
+    return getattr(col, how)()
+
+
+def segment_kpis_expr(
+    t: ir.Table, segment_col: str, *, kpis: Mapping[str, tuple[str, str]] | None = None,
+    period_col: str | None = None,
+) -> ir.Table:
+    """Ibis expression of :func:`crmkit.segmentation.segment_kpis` (unsorted)."""
+    kpis = dict(kpis or {})
+    keys = [segment_col] if period_col is None else [period_col, segment_col]
+    g = t.group_by(keys).aggregate(
+        customers=t.count(), **{name: _kpi(t[col], how) for name, (col, how) in kpis.items()})
+    total = g.customers.sum().over(group_by=period_col) if period_col else g.customers.sum().over()
+    g = g.mutate(customers=g.customers.cast("int64"),
+                 share=g.customers.cast("float64") / total.cast("float64"))
+    return g.select(*keys, "customers", "share", *kpis)
+
+
+def segment_kpis(
+    df,
+    segment_col: str,
+    *,
+    kpis: Mapping[str, tuple[str, str]] | None = None,
+    period_col: str | None = None,
+    categories: Sequence | None = None,
+    table: str = "customers",
+    engine=None,
+) -> pd.DataFrame:
+    """Key indicators per segment (and per period), computed in the engine.
+
+    Same output as :func:`crmkit.segmentation.segment_kpis`: [``period_col``,]
+    ``segment_col``, ``customers``, ``share`` (of the period's customers) and one column
+    per KPI ``{name: (column, aggregation)}`` with an aggregation of
+    :data:`KPI_AGGREGATIONS`; segments in ``categories`` order (given, or those of a pandas
+    categorical column), else sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"segment": ["A", "A", "B", "B", "B"],
+    ...                    "margin": [100.0, 300, 10, 20, 30],
+    ...                    "churned": [False, False, True, False, False]})
+    >>> segment_kpis(df, "segment", kpis={"margin": ("margin", "sum"),
+    ...                                   "churn_rate": ("churned", "mean")})
+      segment  customers  share  margin  churn_rate
+    0       A          2    0.4   400.0    0.000000
+    1       B          3    0.6    60.0    0.333333
+    """
+    kpis = dict(kpis or {})
+    for name, spec in kpis.items():
+        if not (isinstance(spec, tuple) and len(spec) == 2):
+            raise ValueError(f"kpi {name!r} must be a (column, aggregation) pair, got {spec!r}")
+        if spec[1] not in KPI_AGGREGATIONS:
+            raise ValueError(f"kpi {name!r}: aggregation {spec[1]!r} is not one of "
+                             f"{list(KPI_AGGREGATIONS)}")
+    for reserved in ("customers", "share"):
+        if reserved in kpis:
+            raise ValueError(f"{reserved!r} is always computed; name the KPI differently")
+    keys = [segment_col] if period_col is None else [period_col, segment_col]
+    cols = {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}}
+    data, con = _engine_and_input(df, engine)
+    t = as_table(data, con, table, cols)
+    out = _fetch(con, segment_kpis_expr(t, segment_col, kpis=kpis, period_col=period_col))
+    cats = _categories(categories, df, segment_col=segment_col)
+    if cats is not None:
+        out[segment_col] = pd.Categorical(out[segment_col], categories=cats, ordered=True)
+    out = out.sort_values(keys, kind="stable").reset_index(drop=True)
+    if cats is not None and isinstance(df, pd.DataFrame):
+        out[segment_col] = out[segment_col].astype(df[segment_col].dtype)
+    for name, (_, how) in kpis.items():
+        if how in ("count", "nunique"):
+            out[name] = out[name].astype("int64")
+    return out
