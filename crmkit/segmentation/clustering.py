@@ -23,6 +23,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from crmkit import schema
 from crmkit.segmentation._frame import require
@@ -146,9 +147,12 @@ class StatisticalSegmentation(ClusterMixin, BaseEstimator):
             self.pca_ = PCA(n_components=self.n_components, random_state=self.random_state)
             z = self.pca_.fit_transform(z)
             self.explained_variance_ratio_ = self.pca_.explained_variance_ratio_
-        self.kmeans_ = KMeans(
-            n_clusters=self.n_clusters, n_init=self.n_init, random_state=self.random_state
-        ).fit(z)
+        # one OpenMP thread: on a loaded machine k-means' spinning threads can be 100x slower,
+        # and on customer tables of this size one thread is about as fast
+        with threadpool_limits(1, user_api="openmp"):
+            self.kmeans_ = KMeans(
+                n_clusters=self.n_clusters, n_init=self.n_init, random_state=self.random_state
+            ).fit(z)
         raw = self.kmeans_.labels_
         profile = cluster_profile(df, raw, cols, table=table)
         # renumber: largest cluster first, then by the first variable's mean
@@ -168,7 +172,9 @@ class StatisticalSegmentation(ClusterMixin, BaseEstimator):
 
     def predict(self, df: pd.DataFrame, *, table: str = "customers") -> np.ndarray:
         """Segment of each row of ``df`` (nearest cluster centre)."""
-        return self._relabel[self.kmeans_.predict(self.transform(df, table=table))]
+        z = self.transform(df, table=table)
+        with threadpool_limits(1, user_api="openmp"):
+            return self._relabel[self.kmeans_.predict(z)]
 
 
 def choose_k(
