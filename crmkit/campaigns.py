@@ -226,7 +226,8 @@ def uplift(
     Parameters
     ----------
     targets : DataFrame
-        The ``campaign_targets`` table (each campaign needs both groups).
+        The ``campaign_targets`` table. A campaign without a control (or test) group gets
+        NaN uplift, interval and test.
     outcome : {"converted", "responded"}
         The behaviour measured.
     confidence : float
@@ -255,22 +256,24 @@ def uplift(
     if outcome not in ("converted", "responded"):
         raise ValueError(f"outcome must be 'converted' or 'responded', got {outcome!r}")
     _validate_targets(targets)
-    counts = targets.groupby(["campaign_id", "group"])[outcome].agg(["size", "sum"]).unstack(
-        "group")
-    lonely = counts.isna().any(axis=1) | ~pd.Index(["test", "control"]).isin(
-        counts.columns.get_level_values("group")).all()
-    if lonely.any():
-        bad = targets["campaign_id"].isin(counts.index[lonely])
-        schema._fail("campaign_targets", "group", "in a campaign without both a test and a "
-                     "control group", bad, targets)
+    g = targets.assign(group=targets["group"].astype(str)).groupby(["campaign_id", "group"])
+    counts = g[outcome].agg(["size", "sum"]).unstack("group")
+    counts = counts.reindex(columns=pd.MultiIndex.from_product(
+        [["size", "sum"], ["test", "control"]]), fill_value=0).fillna(0)
     n1, n2 = counts[("size", "test")].to_numpy(float), counts[("size", "control")].to_numpy(float)
     x1, x2 = counts[("sum", "test")].to_numpy(float), counts[("sum", "control")].to_numpy(float)
-    low, high = uplift_interval(x1, n1, x2, n2, confidence, method)
-    p1, p2 = x1 / n1, x2 / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    # a campaign without a test or a control group (a tiny campaign where the draw put
+    # everybody on one side) has no measurable uplift: NaN, not an error
+    both = (n1 > 0) & (n2 > 0)
+    low, high = np.full(len(n1), np.nan), np.full(len(n1), np.nan)
+    if both.any():
+        low[both], high[both] = uplift_interval(x1[both], n1[both], x2[both], n2[both],
+                                                confidence, method)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se0 > 0, (p1 - p2) / se0, 0.0)
+        p1, p2 = x1 / n1, x2 / n2
+        pooled = (x1 + x2) / (n1 + n2)
+        se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = np.where(~both, np.nan, np.where(se0 > 0, (p1 - p2) / se0, 0.0))
     return pd.DataFrame(
         {
             "n_test": n1.astype(np.int64), "n_control": n2.astype(np.int64),

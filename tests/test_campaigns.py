@@ -151,11 +151,16 @@ def test_interval_covers_the_true_uplift_95_percent_of_the_time():
     assert 0.935 < coverage < 0.965
 
 
-def test_uplift_needs_both_groups():
+def test_campaign_without_control_has_no_uplift():
     t = pd.concat([_targets([("test", 5, 1, 1), ("control", 5, 0, 0)], 1),
                    _targets([("test", 5, 1, 1)], 2)], ignore_index=True)
-    with pytest.raises(SchemaError, match=r"campaign_targets\.group: 5 row.*\[10, 11"):
-        uplift(t)
+    u = uplift(t)
+    assert u.loc[1, "uplift"] == pytest.approx(0.2)
+    assert u.loc[2, "n_control"] == 0 and u.loc[2, "rate_test"] == pytest.approx(0.2)
+    assert u.loc[2, ["rate_control", "uplift", "ci_low", "ci_high", "z", "p_value"]].isna().all()
+    camps = pd.DataFrame({"campaign_id": [1, 2], "cost_per_contact": [1.0, 1.0]})
+    roi = campaign_roi(t, camps, 10.0)
+    assert np.isnan(roi.loc[2, "roi"]) and roi.loc[2, "naive_roi"] == pytest.approx(1.0)
 
 
 def test_bad_targets_name_table_column_rows():
