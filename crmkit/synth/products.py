@@ -27,13 +27,13 @@ _CATALOGUE = [
     ("B_CURRENT", BANK, "current account", "account", 8.0, "conative"),
     ("B_CARD", BANK, "payment card", "account", 3.5, "conative"),
     ("B_SAVINGS", BANK, "savings account", "savings", 6.0, "cognitive"),
-    ("B_CONSUMER", BANK, "consumer loan", "credit", 30.0, "affective"),
-    ("B_MORTGAGE", BANK, "mortgage", "credit", 150.0, "cognitive"),
-    ("B_STUDENT", BANK, "student loan", "credit", 18.0, "cognitive"),
+    ("B_CONSUMER", BANK, "consumer loan", "credit", 19.0, "affective"),
+    ("B_MORTGAGE", BANK, "mortgage", "credit", 80.0, "cognitive"),
+    ("B_STUDENT", BANK, "student loan", "credit", 19.0, "cognitive"),
     ("B_LIFE", BANK, "life insurance (bank)", "savings", 12.0, "cognitive"),
     ("I_AUTO", INSURANCE, "auto insurance", "cover", 50.0, "cognitive"),
     ("I_HOME", INSURANCE, "home insurance", "cover", 22.0, "conative"),
-    ("I_HEALTH", INSURANCE, "health insurance", "cover", 70.0, "cognitive"),
+    ("I_HEALTH", INSURANCE, "health insurance", "cover", 60.0, "cognitive"),
     ("I_LIFE", INSURANCE, "life / savings insurance", "savings", 12.0, "cognitive"),
 ]
 PRODUCT_IDS = tuple(r[0] for r in _CATALOGUE)
