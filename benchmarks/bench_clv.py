@@ -41,7 +41,7 @@ WEEKS_PER_MONTH = 4.345  # lifetimes' factor for freq="W"
 
 
 def _sim_path(n: int) -> str:
-    return os.path.join("benchmarks", "out", f"clv_sim_{n}.npz")
+    return os.path.join("benchmarks", "out", f"clv_sim_days_{n}.npz")
 
 
 def _cdnow() -> pd.DataFrame:
@@ -55,19 +55,22 @@ def _sim(n: int) -> pd.DataFrame:
 
 
 def _make_sim(n: int) -> None:
-    """Simulate n customers (BG/NBD + Gamma-Gamma, CDNOW parameters, T uniform 1-52 weeks)."""
+    """Simulate n customers (BG/NBD + Gamma-Gamma with CDNOW's parameters), first purchases
+    spread over a year, times in weeks at daily grain, as a summary of a real transaction log
+    is (``summary_from_transactions`` counts whole days)."""
     path = _sim_path(n)
     if os.path.exists(path):
         return
     from crmkit.clv import simulate_bgnbd, simulate_spend
 
     rng = np.random.default_rng(2005)
-    T = rng.uniform(1.0, 52.0, n)
+    T = rng.integers(7, 366, n) / 7.0
     s = simulate_bgnbd(0.243, 4.414, 0.793, 2.426, T, seed=2006)
     m = simulate_spend(6.25, 3.74, 15.44, s["frequency"].to_numpy(), seed=2007)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    np.savez(path, frequency=s["frequency"].to_numpy(), recency=s["recency"].to_numpy(),
-             T=s["T"].to_numpy(), monetary_value=m["monetary_value"].to_numpy())
+    np.savez(path, frequency=s["frequency"].to_numpy(),
+             recency=np.floor(s["recency"].to_numpy() * 7) / 7, T=T,
+             monetary_value=m["monetary_value"].to_numpy())
 
 
 # ------------------------------------------------------------------ crmkit

@@ -459,3 +459,38 @@ def test_no_warnings_on_a_clean_fit(cdnow):
         warnings.simplefilter("error")
         BetaGeoModel().fit(cdnow)
         GammaGammaModel().fit(cdnow)
+
+
+def test_grouping_identical_customers_changes_nothing(monkeypatch):
+    """Day-grained summaries are fitted and scored once per distinct customer; the result
+    is the same as customer by customer."""
+    rng = np.random.default_rng(8)
+    T = rng.integers(7, 120, 2500) / 7.0
+    cases = [(BetaGeoModel, simulate_bgnbd(0.6, 4.0, 0.9, 2.5, T, seed=9)),
+             (ParetoNBDModel, simulate_paretonbd(0.6, 4.0, 0.9, 10.0, T, seed=10))]
+    fitted = []
+    for model, sim in cases:
+        sim["recency"] = np.floor(sim["recency"] * 7) / 7
+        assert bg_mod.distinct_rows(*(sim[c].to_numpy(float) for c in
+                                      ("frequency", "recency", "T"))) is not None
+        m = model().fit(sim)
+        fitted.append((m, m.predict(26, sim), m.probability_alive(sim)))
+    monkeypatch.setattr(bg_mod, "distinct_rows", lambda *a, **k: None)
+    monkeypatch.setattr(pn_mod, "distinct_rows", lambda *a, **k: None)
+    for (model, sim), (g, e, a) in zip(cases, fitted, strict=True):
+        p = model().fit(sim)
+        assert np.allclose(g.params_, p.params_, rtol=1e-5)
+        assert g.loglik_ == pytest.approx(p.loglik_) and g.n_obs_ == p.n_obs_ == 2500
+        assert np.allclose(e, p.predict(26, sim), rtol=1e-4)
+        # same parameters, ungrouped path: identical to rounding
+        p.set_params(**g.params_)
+        assert np.allclose(e, p.predict(26, sim), rtol=1e-12)
+        assert np.allclose(a, p.probability_alive(sim), rtol=1e-12)
+
+
+def test_set_params_after_fit_forgets_the_fit(bgf):
+    m = BetaGeoModel().fit(simulate_bgnbd(0.5, 4.0, 0.8, 2.5, np.full(300, 30.0), seed=1))
+    m.set_params(**bgf.params_)
+    assert not hasattr(m, "loglik_")
+    with pytest.raises(ValueError, match="no likelihood to summarise"):
+        m.summary()

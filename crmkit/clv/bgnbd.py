@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crmkit.clv._optim import FittedModel, fit_mle
+from crmkit.clv._optim import FittedModel, distinct_rows, fit_mle
 from crmkit.clv.summary import check_summary
 
 __all__ = ["BetaGeoModel", "simulate_bgnbd", "simulate_bgnbd_paths"]
@@ -90,7 +90,16 @@ def _loglik_sum(params, d: _FitData):
 
 
 def _euler_tail(r, alpha, a, b, x, T, t):
-    """1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)), bounded form."""
+    """1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)), bounded form.
+
+    The hypergeometric function dominates the cost of scoring; it depends on (x, T) only,
+    so on day-grained summaries it is evaluated once per distinct pair.
+    """
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    groups = distinct_rows(x, T) if x.ndim == 1 and x.size > 1000 else None
+    if groups is not None:
+        first, inv, _ = groups
+        return _euler_tail(r, alpha, a, b, x[first], T[first], t)[..., inv]
     z = t / (alpha + T + t)
     return 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
 
@@ -147,6 +156,7 @@ class BetaGeoModel(FittedModel):
         if not np.any(x > 0):
             raise ValueError("BG/NBD: no customer made a repeat purchase (all frequency == 0); "
                              "drop-out cannot be estimated from this data")
+        x, tx, T, w = _grouped(x, tx, T, w)
         fd = _FitData(x, tx, T, w)
 
         def negll(th):
@@ -209,6 +219,15 @@ class BetaGeoModel(FittedModel):
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
         """Simulate customers from the fitted parameters (see :func:`simulate_bgnbd`)."""
         return simulate_bgnbd(*self._params(), T, holdout=holdout, seed=seed)
+
+
+def _grouped(x, tx, T, w):
+    """Identical customers fitted once, with their summed weight (same likelihood)."""
+    groups = distinct_rows(x, tx, T) if x.size > 1000 else None
+    if groups is None:
+        return x, tx, T, w
+    first, inv, _ = groups
+    return x[first], tx[first], T[first], np.bincount(inv, weights=w)
 
 
 def _weights(weights, n):

@@ -22,8 +22,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
-from crmkit.clv._optim import FittedModel, fit_mle
-from crmkit.clv.bgnbd import _order_statistics, _paths_frame, _paths_to_summary, _weights
+from crmkit.clv._optim import FittedModel, distinct_rows, fit_mle
+from crmkit.clv.bgnbd import (
+    _grouped,
+    _order_statistics,
+    _paths_frame,
+    _paths_to_summary,
+    _weights,
+)
 from crmkit.clv.summary import check_summary
 
 __all__ = ["ParetoNBDModel", "simulate_paretonbd", "simulate_paretonbd_paths"]
@@ -47,6 +53,10 @@ def _log_a0(r, alpha, s, beta, x, tx, T):
     """log A0 = log(term(t_x) - term(T)); -inf when t_x == T (the two terms coincide)."""
     x, tx, T = np.broadcast_arrays(np.asarray(x, float), np.asarray(tx, float),
                                    np.asarray(T, float))
+    groups = distinct_rows(x, tx, T) if x.ndim == 1 and x.size > 1000 else None
+    if groups is not None:  # day-grained data: one evaluation per distinct customer
+        first, inv, _ = groups
+        return _log_a0(r, alpha, s, beta, x[first], tx[first], T[first])[inv]
     # customers without repeat purchase all share term(t_x = 0): one evaluation for them all
     zero = (x == 0) & (tx == 0)
     l1 = np.empty(x.shape)
@@ -105,6 +115,7 @@ class ParetoNBDModel(FittedModel):
         d = check_summary(data)
         x, tx, T = d["frequency"], d["recency"], d["T"]
         w = _weights(weights, len(x))
+        x, tx, T, w = _grouped(x, tx, T, w)
         if not np.any(x > 0):
             raise ValueError("Pareto/NBD: no customer made a repeat purchase (all frequency "
                              "== 0); the model cannot be estimated from this data")
