@@ -26,6 +26,10 @@ from crmkit.synth import generate
 from crmkit.value import activity_drivers, cost_to_serve, direct_profit
 
 ENGINES = ["duckdb", "spark"]
+# Every metric runs on both engines; the variants of a metric (tie rules, grains, windows)
+# run on DuckDB and one or two of them on Spark too, to keep the file fast: each Spark
+# query costs about a second even on tiny data.
+DUCKDB = ["duckdb"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -44,6 +48,7 @@ def spark():
 
 @pytest.fixture(params=ENGINES)
 def engine(request):
+    """An Ibis backend: in-memory DuckDB, or Ibis on the shared Spark session."""
     if request.param == "duckdb":
         return wh.connect()
     return wh.connect(request.getfixturevalue("spark"))
@@ -106,8 +111,10 @@ def test_clv_summary_by_hand(engine):
 
 
 @pytest.mark.parametrize(
-    ("freq", "grain", "observation_end"),
-    [("D", "D", None), ("W", "W", "2023-09-30"), ("7D", "M", "2023-12-31 12:00")],
+    ("engine", "freq", "grain", "observation_end"),
+    [("duckdb", "D", "D", None), ("duckdb", "W", "W", "2023-09-30"),
+     ("duckdb", "7D", "M", "2023-12-31 12:00"), ("spark", "W", "W", "2023-09-30")],
+    indirect=["engine"],
 )
 def test_clv_summary_matches_pandas(engine, tx, freq, grain, observation_end):
     want = summary_from_transactions(tx, value="amount", freq=freq, grain=grain,
@@ -117,6 +124,7 @@ def test_clv_summary_matches_pandas(engine, tx, freq, grain, observation_end):
     assert_same(got, want)
 
 
+@pytest.mark.parametrize("engine", DUCKDB, indirect=True)
 def test_clv_summary_without_value_matches_pandas(engine, tx):
     want = summary_from_transactions(tx, observation_end="2023-06-30")
     got = wh.clv_summary(tx, observation_end="2023-06-30", engine=engine)
@@ -124,7 +132,9 @@ def test_clv_summary_without_value_matches_pandas(engine, tx):
     assert_same(got, want)
 
 
-@pytest.mark.parametrize("value", ["amount", None])
+@pytest.mark.parametrize(("engine", "value"),
+                         [("duckdb", "amount"), ("duckdb", None), ("spark", None)],
+                         indirect=["engine"])
 def test_calibration_holdout_matches_pandas(engine, tx, value):
     kw = dict(value=value, calibration_end="2023-03-31", observation_end="2023-12-31",
               freq="W")
@@ -138,14 +148,19 @@ def test_calibration_holdout_matches_pandas(engine, tx, value):
 # ---------------------------------------------------------------------------------------
 # RFM and FRAT (crmkit.segmentation.rfm)
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("ties", ["min", "first"])
-@pytest.mark.parametrize("kinds", [("deposit",), None])
+@pytest.mark.parametrize(
+    ("engine", "ties", "kinds"),
+    [("duckdb", "min", ("deposit",)), ("duckdb", "first", ("deposit",)),
+     ("duckdb", "min", None), ("duckdb", "first", None), ("spark", "first", None)],
+    indirect=["engine"],
+)
 def test_rfm_matches_pandas(engine, tx, ties, kinds):
     want = rfm_pandas(tx, kinds=kinds, ties=ties)
     got = wh.rfm(tx, kinds=kinds, ties=ties, engine=engine)
     assert_same(got, want)
 
 
+@pytest.mark.parametrize("engine", DUCKDB, indirect=True)
 def test_rfm_as_of_matches_pandas(engine, tx):
     want = rfm_pandas(tx, as_of="2023-01-31", kinds=("deposit", "premium"))
     got = wh.rfm(tx, as_of="2023-01-31", kinds=("deposit", "premium"), engine=engine)
@@ -153,7 +168,9 @@ def test_rfm_as_of_matches_pandas(engine, tx):
     assert (got["last_purchase"] <= pd.Timestamp("2023-01-31")).all()
 
 
-@pytest.mark.parametrize("ties", ["min", "first"])
+@pytest.mark.parametrize(("engine", "ties"),
+                         [("duckdb", "min"), ("duckdb", "first"), ("spark", "first")],
+                         indirect=["engine"])
 def test_frat_matches_pandas(engine, tx, ties):
     want = frat_scores(frat_table(tx, type_col="kind"), ties=ties)
     got = wh.frat(tx, type_col="kind", ties=ties, engine=engine)
@@ -223,6 +240,7 @@ def tx_margin(tx) -> pd.DataFrame:
     return tx.assign(margin=np.round(tx["amount"] * sign, 2))
 
 
+@pytest.mark.parametrize("engine", DUCKDB, indirect=True)
 @pytest.mark.parametrize("window", [(None, None), ("2022-07-01", "2023-07-01")])
 def test_customer_value_matches_pandas(engine, tx_margin, window):
     it, ct = make_interactions(tx_margin)
@@ -276,11 +294,11 @@ def test_migration_matrix_matches_pandas(engine, tx):
     before = rfm_pandas(tx, as_of="2022-12-31", kinds=None)[["customer_id", "rfm_segment"]]
     after = rfm_pandas(tx, kinds=None)[["customer_id", "rfm_segment"]]
     after = after.loc[after["customer_id"] % 7 != 0]  # some customers lost
-    for normalize in (True, False):
-        want = migration_matrix(before, after, segment_col="rfm_segment", normalize=normalize)
-        got = wh.migration_matrix(before, after, segment_col="rfm_segment",
-                                  normalize=normalize, engine=engine)
-        assert_same(got, want)
+    normalize = engine.name == "duckdb"  # counts on Spark, shares on DuckDB
+    want = migration_matrix(before, after, segment_col="rfm_segment", normalize=normalize)
+    got = wh.migration_matrix(before, after, segment_col="rfm_segment",
+                              normalize=normalize, engine=engine)
+    assert_same(got, want)
 
 
 def test_segment_migration_in_the_engine_matches_pandas(engine, tx):
@@ -308,7 +326,7 @@ def test_segment_kpis_matches_pandas(engine, tx):
             "big_share": ("big", "mean"), "n_big": ("big", "sum"),
             "sd_recency": ("recency_days", "std"), "cells": ("rfm_cell", "nunique"),
             "worst": ("monetary", "min"), "n": ("monetary", "count")}
-    for period in (None, "year"):
+    for period in (None, "year") if engine.name == "duckdb" else ("year",):
         want = segment_kpis(scores, "rfm_segment", kpis=kpis, period_col=period)
         got = wh.segment_kpis(scores, "rfm_segment", kpis=kpis, period_col=period,
                               engine=engine)
