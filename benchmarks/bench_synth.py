@@ -33,10 +33,16 @@ MONTHS = 120
 
 
 class _PeakRSS:
-    """Largest total RSS (MB) of this process and its children, sampled in a thread."""
+    """Largest total RSS (MB) of this process and its children, sampled in a thread, and
+    the CPU seconds they used (workers included), to tell cost from contention."""
 
     def __init__(self, every: float = 0.05):
         self.every, self.peak, self._stop = every, 0.0, threading.Event()
+        self._cpu: dict[int, float] = {}
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
 
     def _total(self) -> float:
         try:
@@ -47,9 +53,12 @@ class _PeakRSS:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         me = psutil.Process()
         total = me.memory_info().rss
-        for child in me.children(recursive=True):
+        for proc in [me, *me.children(recursive=True)]:
             try:
-                total += child.memory_info().rss
+                if proc is not me:
+                    total += proc.memory_info().rss
+                t = proc.cpu_times()
+                self._cpu[proc.pid] = t.user + t.system
             except psutil.Error:
                 pass
         return total / 2**20
@@ -83,7 +92,8 @@ def crmkit_generate(customers: int, years: int = 10, duckdb: bool = False, worke
 
     rows = {f.stem: pq.ParquetFile(f).metadata.num_rows for f in sorted(out.glob("*.parquet"))}
     shutil.rmtree(out, ignore_errors=True)
-    return {"peak_mb": mem.peak, "output_mb": round(size, 1), "rows": rows}
+    return {"peak_mb": mem.peak, "cpu_seconds": round(mem.cpu_seconds, 1), "output_mb": round(size, 1),
+            "rows": rows, "load_average": os.getloadavg()}
 
 
 # a small product range for the naive loop: monthly price, monthly purchase and claim

@@ -76,6 +76,10 @@ S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
 K_END = 8 * 8 + 4  # uniforms per customer for source records
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
+# share of a transaction's amount that is the company's margin, by kind and product slot
+MARGIN_RATE = np.tile(P.SLOT_MARGIN_RATE, (len(TRANSACTION_KINDS), 1))
+MARGIN_RATE[P.CLAIM] = -1.0
+MARGIN_RATE[P.DEPOSIT] = np.where(np.arange(P.N_SLOTS) == P.B_SAVINGS, 0.0, P.LIFE_ENTRY_FEE)
 
 
 @dataclass(frozen=True)
@@ -896,11 +900,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     t["day"] = after_acq(t["row"], t["month"], t["day"])
     # the company's margin: what it keeps of premiums and fees, claims paid out, entry fees
     # on life insurance deposits
-    kind, amt = t["kind"], t["amount"]
-    t["margin"] = np.where(kind == P.CLAIM, -amt,
-                           np.where(kind == P.DEPOSIT,
-                                    np.where(t["slot"] == P.B_SAVINGS, 0.0, np.round(amt * P.LIFE_ENTRY_FEE, 2)),
-                                    np.round(amt * P.SLOT_MARGIN_RATE[t["slot"]], 2)))
+    t["margin"] = np.round(t["amount"] * MARGIN_RATE[t["kind"], t["slot"]], 2)
     out["transactions"] = _frame({
         "customer_id": cust_id[t["row"]].astype(np.int32),
         "contract_id": cust_id[t["row"]] * MAX_CONTRACTS + t["k"],
