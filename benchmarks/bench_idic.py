@@ -43,9 +43,8 @@ def prepare(customers: int = CUSTOMERS_1M_RECORDS) -> dict:
 def identity_resolution(customers: int = CUSTOMERS_1M_RECORDS, limit: int | None = None) -> dict:
     from crmkit.idic import resolution_quality, resolve_identities
 
-    records = pd.read_parquet(_records_path(customers))
-    if limit is not None:
-        records = records[records["true_customer_id"] <= limit]
+    filters = [("true_customer_id", "<=", limit)] if limit is not None else None
+    records = pd.read_parquet(_records_path(customers), filters=filters)
     res = resolve_identities(records)
     q = resolution_quality(res.links, records)
     return {"records": len(records), "candidate_pairs": len(res.pairs),

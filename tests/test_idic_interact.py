@@ -329,3 +329,12 @@ def test_property_sent_contacts_break_no_rule(scenario):
         assert spent <= policy.budget + 1e-9
     # and the whole decision is the documented greedy, reason for reason
     assert out["reason"].tolist() == _reference(policy, proposed, customers, history)
+
+
+def test_pressure_with_a_long_history_of_weekly_periods():
+    # a history spanning ten years of weeks takes the engine's factorized key path
+    prop = _proposed([(1, "email", "2024-03-05 09:00", "a"), (1, "email", "2024-03-12 09:00", "b")])
+    hist = pd.DataFrame({"customer_id": [1, 1, 2],
+                         "date": pd.to_datetime(["2014-01-07", "2024-03-04", "2024-03-12"])})
+    out = ContactPolicy(max_contacts=1, period="W").apply(prop, CUST, history=hist)
+    assert out["reason"].tolist() == ["contact_pressure", "ok"]

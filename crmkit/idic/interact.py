@@ -289,12 +289,19 @@ class ContactPolicy:
         else:
             hc = ht = hper = np.empty(0, dtype=np.int64)
 
-        # (customer, calendar period) keys shared by proposals and history
-        key = np.concatenate([c.astype(np.int64), hc]) * (1 << 32) + np.concatenate(
-            [per[cand], hper]) - min(per[cand].min(), hper.min() if len(hper) else 0)
-        pk_all, pk_uni = pd.factorize(key)
+        # (customer, calendar period) keys shared by proposals and history: a direct
+        # index when the periods span little, else factorized
+        allc = np.concatenate([c.astype(np.int64), hc])
+        allp = np.concatenate([per[cand], hper])
+        lo = allp.min()
+        span = int(allp.max() - lo) + 1
+        if len(cust_index) * span <= 4 * len(allc) + 1024:
+            pk_all, n_keys = allc * span + (allp - lo), len(cust_index) * span
+        else:
+            pk_all, uni = pd.factorize(allc * span + (allp - lo))
+            n_keys = len(uni)
         pk = pk_all[:m]
-        counts = np.bincount(pk_all[m:], minlength=len(pk_uni)).astype(np.int64)
+        counts = np.bincount(pk_all[m:], minlength=n_keys).astype(np.int64)
 
         # conflicts with the history: suppressed before any new contact is chosen
         if len(hc) and has_offer:
