@@ -151,11 +151,15 @@ AUTO_DATE_FORMATS = (
     "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
     "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%d.%m.%Y",
 )
-ISO_FORMATS = AUTO_DATE_FORMATS[:4]
 # a number with an optional thousands grouping of exactly three digits
-_NUM_COMMA = r"[+-]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?"
-_NUM_DOT = r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_DATE_SHAPE = r"^\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+# (written with [0-9] and explicit characters, not \d, \s or \b, so that pyarrow's regex
+# engine runs them on millions of cells instead of pandas falling back to Python's re)
+_NUM_COMMA = r"[+-]?(?:(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]*)?|,[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUM_DOT = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUM_NOISE = "(?i)[ \t\u00a0\u202f'\u2019\u20ac$\u00a3]|euros?|eur|usd|gbp"
+_DATE_SHAPE = (r"[0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4}"
+               r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
+_ISO_SHAPE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
 
 TRUE_WORDS = frozenset({"true", "vrai", "yes", "oui", "y", "o", "1", "x", "t"})
 FALSE_WORDS = frozenset({"false", "faux", "no", "non", "n", "0", "f"})
@@ -377,7 +381,7 @@ def _decode(data: bytes, encoding: str) -> tuple[str, str]:
 
 
 def _sniff_separator(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    lines = [ln for ln in text[:200_000].splitlines()[:50] if ln.strip()]
     if not lines:
         return ","
     unquoted = [re.sub(r'"[^"]*"', "", ln) for ln in lines]
@@ -479,7 +483,7 @@ def _split_cells(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(text, native): stripped strings ('' is missing) and the non-string values."""
     if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
         text = raw.str.strip()
-        return text.where(text != ""), pd.Series(np.nan, index=raw.index, dtype=object)
+        return text.where(text != ""), pd.Series(np.nan, index=raw.index, dtype="float64")
     if raw.dtype != object:
         return pd.Series(pd.NA, index=raw.index, dtype="str"), raw
     # object columns (Excel): strings and native numbers/dates mixed, cell by cell
@@ -528,10 +532,9 @@ def parse_numbers(raw: pd.Series, decimal: str = "auto") -> tuple[pd.Series, np.
         native_values = native
     values = pd.to_numeric(native_values, errors="coerce").astype("float64")
     native_bad = native.notna() & values.isna()
-    t = text.str.replace(r"(?i)\s|\u00a0|\u202f|'|’|€|\$|£|eur\b|euros?\b|usd\b|gbp\b", "",
-                         regex=True)
+    t = text.str.replace(_NUM_NOISE, "", regex=True)
     t = t.str.replace("−", "-", regex=False)
-    paren = t.str.match(r"^\(.*\)$").fillna(False).astype(bool)
+    paren = (t.str.startswith("(") & t.str.endswith(")")).fillna(False).astype(bool)
     t = t.str.strip("()")
     trailing_minus = t.str.endswith("-").fillna(False).astype(bool)
     t = t.str.rstrip("-")
@@ -543,8 +546,9 @@ def parse_numbers(raw: pd.Series, decimal: str = "auto") -> tuple[pd.Series, np.
         # the decimal mark is the last of both; a mark repeated alone groups thousands
         n_comma, n_dot = t.str.count(","), t.str.count(r"\.")
         both = (n_comma > 0) & (n_dot > 0)
+        comma_last = t.str.contains(",[^.]*$", regex=True).fillna(False).astype(bool)
         comma_dec = (
-            (both & (t.str.rfind(",") > t.str.rfind(".")))
+            (both & comma_last)
             | (~both & (n_comma == 1))
             | (~both & (n_dot > 1))
         )
@@ -582,8 +586,8 @@ def parse_dates(raw: pd.Series, date_format: str = "auto") -> tuple[pd.Series, p
     [nan, nan, 'impossible date', 'unreadable date', 'implausible date (outside 1900-2099)', nan]
     """
     text, native = _split_cells(raw)
-    formats = AUTO_DATE_FORMATS if date_format == "auto" else (
-        *ISO_FORMATS, date_format, f"{date_format} %H:%M", f"{date_format} %H:%M:%S")
+    formats = AUTO_DATE_FORMATS[4:] if date_format == "auto" else (
+        date_format, f"{date_format} %H:%M", f"{date_format} %H:%M:%S")
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if native.notna().any():
         if pd.api.types.is_datetime64_any_dtype(native.dtype):
@@ -592,18 +596,33 @@ def parse_dates(raw: pd.Series, date_format: str = "auto") -> tuple[pd.Series, p
             is_date = native.map(lambda v: hasattr(v, "year")).astype(bool) & native.notna()
             nat = pd.to_datetime(native.where(is_date), errors="coerce")
         out = out.where(nat.isna(), nat.astype("datetime64[us]"))
-    todo = text.notna()
+    # an export repeats a few thousand dates a million times: parse each distinct text once
+    codes, uniq = pd.factorize(text)
+    uniq = pd.Series(uniq, dtype="str")
+    parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[us]")
+    iso = uniq.str.fullmatch(_ISO_SHAPE).fillna(False).astype(bool)
+    if iso.any():
+        parsed[iso] = pd.to_datetime(uniq[iso], format="ISO8601", errors="coerce")
+    todo = ~iso
     for fmt in formats:
         if not todo.any():
             break
-        got = pd.to_datetime(text.where(todo), format=fmt, errors="coerce")
-        hit = got.notna()
-        out = out.where(~hit, got.astype("datetime64[us]"))
-        todo &= ~hit
-    why = pd.Series(pd.NA, index=raw.index, dtype="str")
-    shaped = text.str.fullmatch(_DATE_SHAPE).fillna(False).astype(bool)
-    why = why.where(~(todo & shaped), "impossible date")
-    why = why.where(~(todo & ~shaped), "unreadable date")
+        got = pd.to_datetime(uniq.where(todo), format=fmt, errors="coerce")
+        parsed = parsed.where(got.isna(), got.astype("datetime64[us]"))
+        todo &= got.isna()
+    shaped = uniq.str.fullmatch(_DATE_SHAPE).fillna(False).astype(bool)
+    reason = pd.Series(pd.NA, index=uniq.index, dtype="str")
+    reason = reason.where(~(parsed.isna() & shaped), "impossible date")
+    reason = reason.where(~(parsed.isna() & ~shaped), "unreadable date")
+    far = parsed.notna() & ((parsed < DATE_MIN) | (parsed >= DATE_MAX))
+    reason = reason.where(~far, "implausible date (outside 1900-2099)")
+    has = codes >= 0
+    got = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[us]")
+    got[has] = parsed.to_numpy()[codes[has]]
+    out = out.where(~has, pd.Series(got, index=raw.index))
+    why_text = np.full(len(raw), None, dtype=object)
+    why_text[has] = reason.to_numpy(dtype=object, na_value=None)[codes[has]]
+    why = pd.Series(why_text, index=raw.index, dtype="str")
     native_bad = native.notna() & out.isna() & text.isna()
     why = why.where(~native_bad, "unreadable date")
     far = out.notna() & ((out < DATE_MIN) | (out >= DATE_MAX))
@@ -630,15 +649,20 @@ def _normalise_ids(raw: pd.Series) -> pd.Series:
     if native.notna().any():
         nat = native.map(privacy._canonical, na_action="ignore").astype("str")
         text = text.where(native.isna(), nat)
-    numeric = text.str.fullmatch(r"\d+(?:\.0+)?").fillna(False).astype(bool)
+    numeric = text.str.fullmatch(r"[0-9]+(?:\.0+)?").fillna(False).astype(bool)
     stripped = text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0")
     return text.where(~numeric, stripped)
 
 
 def _fold(values: pd.Series) -> pd.Series:
-    folded = values.map(lambda v: unicodedata.normalize("NFKD", v).encode("ascii", "ignore")
-                        .decode(), na_action="ignore").astype("str")
-    return folded.str.casefold().str.replace(r"[\s\-/]+", "_", regex=True).str.strip("_")
+    """Case-, accent- and spacing-insensitive spelling (computed once per distinct value)."""
+    codes, uniq = pd.factorize(values)
+    folded = [unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode().casefold()
+              for v in uniq]
+    folded = pd.Series(folded, dtype="str").str.replace(r"[ \t\-/_]+", "_", regex=True)
+    out = np.full(len(values), None, dtype=object)
+    out[codes >= 0] = folded.str.strip("_").to_numpy(dtype=object)[codes[codes >= 0]]
+    return pd.Series(out, index=values.index, dtype="str")
 
 
 def _vocabulary(column: str, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -735,7 +759,7 @@ def _coerce(src: Source, name: str, spec: dict, cols: dict[str, str],
             ids = _normalise_ids(raw)
             if not (pseudonymise and col in privacy.KEY_DOMAINS):
                 # only keys that get a pseudonym may be text ("CL-0012")
-                problems.add(ids.notna() & ~ids.str.fullmatch(r"\d+").fillna(False).astype(bool),
+                problems.add(ids.notna() & ~ids.str.fullmatch(r"[0-9]+").fillna(False).astype(bool),
                              col, "not an integer id", shown)
             out[col] = ids
         elif kind in ("int", "float", "number"):
