@@ -86,6 +86,10 @@ def test_dick_basu_thresholds_and_boundaries():
         L.dick_basu(df.drop(columns="repeat_rate"))
     with pytest.raises(ValueError):
         L.dick_basu(df, attitude_threshold=float("nan"))
+    with pytest.raises(SchemaError, match="customers: the table is empty"):
+        L.dick_basu(df.iloc[:0])
+    with pytest.raises(SchemaError, match=r"customers\.relative_attitude: expected number"):
+        L.dick_basu(df.astype({"relative_attitude": str}))
 
 
 @settings(max_examples=50, deadline=None)

@@ -137,6 +137,20 @@ def test_direct_profit_hand():
         V.direct_profit(tx.drop(columns="margin"))
 
 
+def test_profit_and_loss_deducts_common_costs_at_portfolio_level():
+    p = pd.DataFrame({"commercial_margin": [500.0, 40.0, 0.0, 100.0],
+                      "cost_to_serve": [80.0, 60.0, 5.0, 100.0]})
+    pl = V.profit_and_loss(p, common_costs=300.0)
+    assert pl["direct_profit"] == 420.0 - 20.0 - 5.0 + 0.0
+    assert pl["net_profit"] == 395.0 - 300.0
+    assert pl["loss_making_share"] == 0.5 and pl["loss_making_profit"] == -25.0
+    assert pl["customers"] == 4
+    with pytest.raises(ValueError):
+        V.profit_and_loss(p, common_costs=-1)
+    with pytest.raises(SchemaError, match="profit: the table is empty"):
+        V.profit_and_loss(p.iloc[:0])
+
+
 def test_potential_and_customer_value_hand():
     df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "stage": ["a", "a", "a", "b"],
                        "margin": [0.0, 100.0, 200.0, 40.0]})

@@ -11,21 +11,27 @@ Submodules, named after the course's ideas:
 
 - :mod:`~crmkit.loyalty.typology`: repeat patronage, attitude, Dick & Basu types
 - :mod:`~crmkit.loyalty.incidents`: response mix, churn after an incident versus none
-- :mod:`~crmkit.loyalty.retention`: observed flows, survival, bathtub simulation, the
-  value of retention points, half-life, acquisition/retention cost ratio
+- :mod:`~crmkit.loyalty.retention`: observed flows, survival, bathtub simulation (and its
+  parameters measured on a year), the value of retention points, half-life,
+  acquisition/retention cost ratio, churn within a horizon by group, margin by tenure
 
 Category values are English; :data:`LOYALTY_LABELS_FR` gives the French labels.
 """
 
 from crmkit.loyalty.incidents import incident_churn, incident_response_mix
 from crmkit.loyalty.retention import (
+    BathtubParameters,
     CostRatio,
     RetentionEffect,
     acquisition_retention_costs,
     acquisition_retention_ratio,
     bathtub,
+    bathtub_parameters,
+    churn_within,
+    compare_bathtubs,
     customer_flows,
     half_life,
+    margin_by_tenure,
     retention_for_half_life,
     retention_uplift,
     survival_curve,
@@ -58,4 +64,9 @@ __all__ = [
     "CostRatio",
     "acquisition_retention_ratio",
     "acquisition_retention_costs",
+    "BathtubParameters",
+    "bathtub_parameters",
+    "compare_bathtubs",
+    "churn_within",
+    "margin_by_tenure",
 ]

@@ -30,6 +30,11 @@ __all__ = [
     "CostRatio",
     "acquisition_retention_ratio",
     "acquisition_retention_costs",
+    "BathtubParameters",
+    "compare_bathtubs",
+    "bathtub_parameters",
+    "churn_within",
+    "margin_by_tenure",
 ]
 
 _YEAR_DAYS = 365.25
@@ -487,3 +492,290 @@ def acquisition_retention_costs(
         float(spend), kept,
     )
 
+
+
+@dataclass(frozen=True)
+class BathtubParameters:
+    """One calendar year of the market's bathtub: the inputs of :func:`bathtub`.
+
+    ``acquired`` counts the customers won in the year *and still there at its end*, and
+    ``acquisition_cost`` is the year's whole acquisition spend divided by them, so that
+    ``bathtub(1, initial_customers=start_stock, **p.as_kwargs())`` gives back the observed
+    end stock, margin, acquisition and retention spend of the year.
+    """
+
+    year: int
+    start_stock: float
+    end_stock: float
+    acquired: float
+    retention_rate: float
+    margin_per_customer: float
+    acquisition_cost: float
+    retention_cost: float
+
+    def as_kwargs(self) -> dict:
+        """The flow parameters, as keyword arguments of :func:`bathtub`."""
+        return {"acquired": self.acquired, "retention_rate": self.retention_rate,
+                "margin_per_customer": self.margin_per_customer,
+                "acquisition_cost": self.acquisition_cost,
+                "retention_cost": self.retention_cost}
+
+
+def bathtub_parameters(
+    customers: pd.DataFrame,
+    transactions: pd.DataFrame,
+    interactions: pd.DataFrame,
+    *,
+    year: int,
+    retention_reasons=("retention",),
+    acquisition_cost_col: str = "acquisition_cost",
+    customer_col: str = "customer_id",
+    acquisition_col: str = "acquisition_date",
+    churn_col: str = "churn_date",
+    margin_col: str = "margin",
+    reason_col: str = "reason",
+    cost_col: str = "cost",
+    date_col: str = "date",
+) -> BathtubParameters:
+    """Measure the bathtub of calendar ``year`` on the market's tables.
+
+    - ``retention_rate``: share of the start-of-year stock still there at the end
+      (:func:`customer_flows`);
+    - ``acquired``: customers won in the year and still there at its end;
+    - ``acquisition_cost``: the ``acquisition_cost`` of *all* customers won in the year,
+      divided by ``acquired`` (the customers lost in their first months were paid for too);
+    - ``retention_cost``: cost of the interactions whose reason is in
+      ``retention_reasons``, per customer of the start stock;
+    - ``margin_per_customer``: the year's transaction margin minus the cost of the other
+      interactions (serving, selling, handling claims and complaints), per customer of the
+      end stock: the bathtub earns its margin on the end stock.
+
+    Examples
+    --------
+    Three customers at the start of 2024 (one leaves), two won during the year (one of
+    them leaves within it):
+
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+    ...     "acquisition_date": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01",
+    ...                                         "2024-03-01", "2024-05-01"]),
+    ...     "churn_date": pd.to_datetime([None, "2024-06-01", None, None, "2024-09-01"]),
+    ...     "acquisition_cost": [100.0, 100.0, 100.0, 150.0, 250.0]})
+    >>> tx = pd.DataFrame({"customer_id": [1, 3, 4], "margin": [500.0, 300.0, 100.0],
+    ...     "date": pd.to_datetime(["2024-02-01", "2024-02-01", "2024-04-01"])})
+    >>> it = pd.DataFrame({"customer_id": [1, 2, 3], "reason": ["retention", "service", "retention"],
+    ...     "cost": [30.0, 20.0, 15.0], "date": pd.to_datetime(["2024-01-10"] * 3)})
+    >>> p = bathtub_parameters(cu, tx, it, year=2024)
+    >>> p.start_stock, p.end_stock, p.acquired, round(p.retention_rate, 3)
+    (3.0, 3.0, 1.0, 0.667)
+    >>> p.acquisition_cost, p.retention_cost, round(p.margin_per_customer, 2)
+    (400.0, 15.0, 293.33)
+    >>> bathtub(1, initial_customers=p.start_stock, **p.as_kwargs())[
+    ...     ["end_stock", "margin", "acquisition_spend", "retention_spend"]].round(2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+            end_stock  margin  acquisition_spend  retention_spend
+    period
+    1             3.0   880.0              400.0             45.0
+    """
+    if not isinstance(year, int | np.integer):
+        raise ValueError(f"year must be an integer, got {year!r}")
+    require(customers, "customers",
+            {customer_col: None, acquisition_col: "datetime", churn_col: "datetime",
+             acquisition_cost_col: "number"},
+            nonnegative=(acquisition_cost_col,), nullable=(churn_col,))
+    require(transactions, "transactions", {date_col: "datetime", margin_col: "number"})
+    require(interactions, "interactions",
+            {reason_col: None, cost_col: "number", date_col: "datetime"},
+            nonnegative=(cost_col,))
+    flows = customer_flows(customers, freq="Y", as_of=pd.Timestamp(year=int(year), month=12,
+                                                                     day=31),
+                           customer_col=customer_col, acquisition_col=acquisition_col,
+                           churn_col=churn_col)
+    if int(year) not in flows.index.year:
+        raise ValueError(f"year {year} is before the first acquisition "
+                         f"({flows.index[0]})")
+    row = flows.loc[flows.index.year == int(year)].iloc[0]
+    if not row["start_stock"] > 0:
+        raise ValueError(f"no customer at the start of {year}: the bathtub is empty")
+    kept_new = float(row["acquired"] - row["churned_new"])
+    if not kept_new > 0:
+        raise ValueError(f"no customer won in {year} was still there at its end")
+    end_stock = float(row["end_stock"])
+    won = customers[acquisition_col].dt.year == int(year)
+    in_year = interactions[date_col].dt.year == int(year)
+    retain = interactions[reason_col].isin(list(retention_reasons))
+    margin = float(transactions.loc[transactions[date_col].dt.year == int(year),
+                                    margin_col].sum())
+    serve = float(interactions.loc[in_year & ~retain, cost_col].sum())
+    return BathtubParameters(
+        year=int(year),
+        start_stock=float(row["start_stock"]),
+        end_stock=end_stock,
+        acquired=kept_new,
+        retention_rate=float(row["retention_rate"]),
+        margin_per_customer=(margin - serve) / end_stock if end_stock > 0 else 0.0,
+        acquisition_cost=float(customers.loc[won, acquisition_cost_col].sum()) / kept_new,
+        retention_cost=float(interactions.loc[in_year & retain, cost_col].sum())
+        / float(row["start_stock"]),
+    )
+
+
+def churn_within(
+    groups: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of,
+    years: float = 5,
+    by: str = "loyalty",
+    customer_col: str = "customer_id",
+    churn_col: str = "churn_date",
+    table: str = "groups",
+) -> pd.DataFrame:
+    """Share of each group's customers who left within ``years`` after ``as_of``.
+
+    The test of a typology measured at ``as_of`` (Dick & Basu types, a satisfaction or
+    intention score): does it tell who leaves next? Only the customers of ``groups`` still
+    there at ``as_of`` count. The horizon should end before the data do, or recent churn
+    is missed.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (all categories of a categorical ``by``, in order):
+        ``customers``, ``churned`` and ``churn_share``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty": ["a", "a", "b", "b"]})
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
+    ...     "churn_date": pd.to_datetime([None, "2021-06-01", "2019-01-01", "2030-01-01"])})
+    >>> churn_within(g, cu, as_of="2020-01-01", years=5)
+      loyalty  customers  churned  churn_share
+    0       a          2        1          0.5
+    1       b          1        0          0.0
+    """
+    if not years > 0:
+        raise ValueError(f"years must be > 0, got {years!r}")
+    as_of = as_timestamp(as_of)
+    require(groups, table, {customer_col: None, by: None})
+    schema.check_unique(groups, table, customer_col)
+    require(customers, "customers", {customer_col: None, churn_col: "datetime"},
+            nullable=(churn_col,))
+    schema.check_unique(customers, "customers", customer_col)
+    churn = groups[customer_col].map(customers.set_index(customer_col)[churn_col])
+    schema.check_rows(groups, table, customer_col,
+                      ~groups[customer_col].isin(customers[customer_col]),
+                      "not in the customers table")
+    alive = churn.isna() | (churn > as_of)
+    horizon = as_of + pd.Timedelta(days=_YEAR_DAYS * float(years))
+    left = (churn > as_of) & (churn <= horizon)
+    g = pd.DataFrame({by: groups[by], "left": left.to_numpy()}).loc[alive.to_numpy()]
+    out = g.groupby(by, observed=False, sort=True)["left"].agg(["size", "sum"])
+    out = out.rename(columns={"size": "customers", "sum": "churned"})
+    out["churned"] = out["churned"].astype(np.int64)
+    out["churn_share"] = (out["churned"] / out["customers"]).where(out["customers"] > 0)
+    return out.rename_axis(by).reset_index()
+
+
+def margin_by_tenure(
+    customers: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    year: int,
+    max_years: int = 15,
+    customer_col: str = "customer_id",
+    acquisition_col: str = "acquisition_date",
+    churn_col: str = "churn_date",
+    margin_col: str = "margin",
+    date_col: str = "date",
+) -> pd.DataFrame:
+    """Margin of ``year`` per customer, by tenure: do older customers earn more?
+
+    Reichheld and Sasser (1990) argue that a customer's profit grows with the years (more
+    products, lower costs, referrals), which is why retention pays more than the customer
+    count suggests. Only customers there for the whole year count (acquired before it,
+    not gone before its end), so that every margin covers twelve months; tenure is in
+    whole years at the start of the year, the last class gathering ``max_years`` and more.
+
+    Returns
+    -------
+    DataFrame
+        ``tenure_years``, ``customers``, ``mean_margin``, ``median_margin``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3],
+    ...     "acquisition_date": pd.to_datetime(["2023-06-01", "2019-01-01", "2024-02-01"]),
+    ...     "churn_date": pd.to_datetime([None, None, None])})
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3], "margin": [100.0, 200.0, 300.0, 50.0],
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-09-01", "2024-03-01"])})
+    >>> margin_by_tenure(cu, tx, year=2024, max_years=3)
+       tenure_years  customers  mean_margin  median_margin
+    0             0          1        100.0          100.0
+    1             3          1        500.0          500.0
+    """
+    if not isinstance(year, int | np.integer):
+        raise ValueError(f"year must be an integer, got {year!r}")
+    if not (isinstance(max_years, int | np.integer) and max_years >= 1):
+        raise ValueError(f"max_years must be a positive integer, got {max_years!r}")
+    require(customers, "customers",
+            {customer_col: None, acquisition_col: "datetime", churn_col: "datetime"},
+            nullable=(churn_col,))
+    schema.check_unique(customers, "customers", customer_col)
+    require(transactions, "transactions",
+            {customer_col: None, date_col: "datetime", margin_col: "number"})
+    start = pd.Timestamp(year=int(year), month=1, day=1)
+    end = pd.Timestamp(year=int(year), month=12, day=31)
+    full = (customers[acquisition_col] < start) & (
+        customers[churn_col].isna() | (customers[churn_col] > end))
+    cu = customers.loc[full]
+    if cu.empty:
+        raise schema.SchemaError(f"customers: nobody was a customer for the whole of {year}")
+    tx = transactions.loc[transactions[date_col].dt.year == int(year)]
+    margin = tx.groupby(customer_col)[margin_col].sum()
+    tenure = ((start - cu[acquisition_col]) / pd.Timedelta(days=_YEAR_DAYS)).to_numpy()
+    frame = pd.DataFrame({
+        "tenure_years": np.minimum(np.floor(tenure), max_years).astype(np.int64),
+        "margin": cu[customer_col].map(margin).fillna(0.0).to_numpy(),
+    })
+    out = frame.groupby("tenure_years", sort=True)["margin"].agg(
+        customers="size", mean_margin="mean", median_margin="median")
+    return out.reset_index()
+
+
+def compare_bathtubs(
+    periods: int,
+    scenarios,
+    *,
+    initial_customers: float,
+    discount_rate: float = 0.0,
+) -> pd.DataFrame:
+    """Run :func:`bathtub` once per scenario from the same stock; one tidy table.
+
+    ``scenarios`` maps a scenario name to the keyword arguments of :func:`bathtub`
+    (``acquired``, ``retention_rate``, ``margin_per_customer``...). The result stacks the
+    runs with ``scenario`` and ``period`` columns, ready for a seaborn ``hue``.
+
+    Examples
+    --------
+    >>> runs = compare_bathtubs(2, {"baseline": {"acquired": 10, "retention_rate": 0.8},
+    ...                             "retain": {"acquired": 10, "retention_rate": 0.9}},
+    ...                         initial_customers=50)
+    >>> runs[["scenario", "period", "end_stock"]]
+       scenario  period  end_stock
+    0  baseline       1       50.0
+    1  baseline       2       50.0
+    2    retain       1       55.0
+    3    retain       2       59.5
+    """
+    if not scenarios:
+        raise ValueError("scenarios must map at least one name to bathtub arguments")
+    runs = []
+    for name, kwargs in scenarios.items():
+        run = bathtub(periods, initial_customers=initial_customers, discount_rate=discount_rate,
+                      **dict(kwargs))
+        runs.append(run.reset_index().assign(scenario=str(name)))
+    out = pd.concat(runs, ignore_index=True)
+    return out[["scenario", *[c for c in out.columns if c != "scenario"]]]

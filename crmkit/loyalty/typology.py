@@ -40,10 +40,10 @@ __all__ = [
 
 LOYALTY_TYPES = ("true_loyalty", "latent_loyalty", "spurious_loyalty", "no_loyalty")
 LOYALTY_LABELS_FR = {
-    "true_loyalty": "fidélité véritable",
-    "latent_loyalty": "fidélité latente",
-    "spurious_loyalty": "fausse fidélité",
-    "no_loyalty": "infidélité",
+    "true_loyalty": "Fidélité véritable",
+    "latent_loyalty": "Fidélité latente",
+    "spurious_loyalty": "Fausse fidélité",
+    "no_loyalty": "Infidélité",  # seed 001's name for the low-low cell
 }
 
 

@@ -24,10 +24,10 @@ __all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES", "PACE_L
 
 PACES = ("ahead", "on_norm", "behind", "unknown")
 PACE_LABELS_FR = {
-    "ahead": "en avance",
-    "on_norm": "dans la norme",
-    "behind": "en retard",
-    "unknown": "inconnu",
+    "ahead": "En avance sur la norme",
+    "on_norm": "Dans la norme",
+    "behind": "En retard sur la norme",
+    "unknown": "Entrée non observée",
 }
 _YEAR = pd.Timedelta(days=365.25)
 

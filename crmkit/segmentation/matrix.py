@@ -27,15 +27,15 @@ __all__ = ["profitability_matrix", "MATRIX_QUADRANTS", "MATRIX_LABELS_FR", "CHEC
 
 MATRIX_QUADRANTS = ("desirable", "under_developed", "mature", "undesirable")
 MATRIX_LABELS_FR = {
-    "desirable": "clients désirables",
-    "under_developed": "clients sous-développés",
-    "mature": "clients mûrs",
-    "undesirable": "clients indésirables",
+    "desirable": "Clients désirables",
+    "under_developed": "Clients sous-développés",
+    "mature": "Clients mûrs",
+    "undesirable": "Clients indésirables",
 }
 CHECK_LABELS_FR = {
-    "reference_customer": "client de référence",
-    "fast_growing": "en développement rapide",
-    "other_division": "client d'une autre division",
+    "reference_customer": "Client de référence",
+    "fast_growing": "Client en développement rapide",
+    "other_division": "Client d'une autre division",
     "": "",
 }
 

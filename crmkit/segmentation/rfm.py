@@ -55,16 +55,16 @@ RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
 )
 RFM_SEGMENTS = tuple(rule[0] for rule in RFM_SEGMENT_RULES)
 RFM_SEGMENT_LABELS_FR = {
-    "champions": "champions",
-    "loyal_customers": "clients fidèles",
-    "potential_loyalists": "fidèles en devenir",
-    "new_customers": "nouveaux clients",
-    "promising": "prometteurs",
-    "need_attention": "à surveiller",
-    "about_to_sleep": "en voie d'endormissement",
-    "cant_lose_them": "à ne pas perdre",
-    "at_risk": "à risque",
-    "hibernating": "en hibernation",
+    "champions": "Champions",
+    "loyal_customers": "Clients fidèles",
+    "potential_loyalists": "Fidèles potentiels",
+    "new_customers": "Nouveaux clients",
+    "promising": "Prometteurs",
+    "need_attention": "À surveiller",
+    "about_to_sleep": "En voie d'endormissement",
+    "cant_lose_them": "À ne pas perdre",
+    "at_risk": "À risque",
+    "hibernating": "En sommeil",
 }
 
 

@@ -9,7 +9,8 @@ which may be weighted by a credit score. Seed 000 puts customers on the value ma
 Submodules, named after the course's ideas:
 
 - :mod:`~crmkit.value.costs`: direct, indirect (activity-based allocation) and common costs
-- :mod:`~crmkit.value.profit`: commercial margin, direct profit, potential, customer value
+- :mod:`~crmkit.value.profit`: commercial margin, direct profit, the portfolio account
+  with common costs, potential, customer value
 - :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, customer equity
 - :mod:`~crmkit.value.strategies`: the four strategies, the channel migration scenario
 
@@ -19,7 +20,13 @@ model are in :mod:`crmkit.clv`.
 
 from crmkit.value.costs import COST_POOLS_FR, activity_drivers, allocate_costs, cost_to_serve
 from crmkit.value.lifetime import annuity_factor, customer_equity, lifetime_value
-from crmkit.value.profit import commercial_margin, customer_value, direct_profit, potential
+from crmkit.value.profit import (
+    commercial_margin,
+    customer_value,
+    direct_profit,
+    potential,
+    profit_and_loss,
+)
 from crmkit.value.strategies import (
     QUADRANT_STRATEGY,
     STRATEGIES,
@@ -41,6 +48,7 @@ __all__ = [
     "customer_value",
     "direct_profit",
     "potential",
+    "profit_and_loss",
     "QUADRANT_STRATEGY",
     "STRATEGIES",
     "STRATEGY_LABELS_FR",

@@ -30,13 +30,13 @@ from crmkit.segmentation._frame import as_timestamp, require
 __all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "COST_POOLS_FR"]
 
 COST_POOLS_FR = {
-    "direct_cost": "coûts directs",
-    "indirect_cost": "coûts indirects",
-    "common_cost": "coûts communs non imputables",
-    "sales_marketing": "coûts de vente et marketing",
-    "order_handling": "coûts de gestion et de traitement des commandes",
-    "distribution": "coûts de distribution physique",
-    "cost_to_serve": "coût de gestion client",
+    "direct_cost": "Coûts directs",
+    "indirect_cost": "Coûts indirects",
+    "common_cost": "Coûts communs non imputables",
+    "sales_marketing": "Coûts de vente et marketing",
+    "order_handling": "Coûts de gestion et de traitement des commandes",
+    "distribution": "Coûts de distribution physique",
+    "cost_to_serve": "Coût de gestion client",
 }
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 from crmkit.segmentation._frame import require
 from crmkit.value.costs import _window
 
-__all__ = ["commercial_margin", "direct_profit", "potential", "customer_value"]
+__all__ = ["commercial_margin", "direct_profit", "profit_and_loss", "potential",
+           "customer_value"]
 
 
 def commercial_margin(
@@ -103,6 +104,53 @@ def direct_profit(
         out["cost_to_serve"] = 0.0
     out["direct_profit"] = out["commercial_margin"] - out["cost_to_serve"]
     return out.rename_axis(customer_col).sort_index().reset_index()
+
+
+def profit_and_loss(
+    profit: pd.DataFrame,
+    *,
+    common_costs: float = 0.0,
+    margin_col: str = "commercial_margin",
+    cost_col: str = "cost_to_serve",
+    table: str = "profit",
+) -> pd.Series:
+    """The portfolio's account: where the common costs finally come in.
+
+    Commercial margin minus the cost to serve gives the customers' direct profit; the
+    common, non-attributable costs (head office, brand advertising) are deducted only
+    here, at portfolio level, never spread over customers.
+
+    Returns
+    -------
+    Series
+        ``customers``, ``commercial_margin``, ``cost_to_serve``, ``direct_profit``,
+        ``common_costs``, ``net_profit``, ``loss_making_share`` (customers whose direct
+        profit is negative) and ``loss_making_profit`` (their total, a negative number:
+        what the profitable customers pay for).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"commercial_margin": [500.0, 40.0, 0.0],
+    ...                   "cost_to_serve": [80.0, 60.0, 5.0]})
+    >>> profit_and_loss(p, common_costs=100.0)[["direct_profit", "net_profit",
+    ...                                          "loss_making_profit"]].tolist()
+    [395.0, 295.0, -25.0]
+    """
+    if not (np.isfinite(common_costs) and common_costs >= 0):
+        raise ValueError(f"common_costs must be a finite number >= 0, got {common_costs!r}")
+    require(profit, table, {margin_col: "number", cost_col: "number"}, nonnegative=(cost_col,))
+    direct = profit[margin_col] - profit[cost_col]
+    return pd.Series({
+        "customers": float(len(profit)),
+        "commercial_margin": float(profit[margin_col].sum()),
+        "cost_to_serve": float(profit[cost_col].sum()),
+        "direct_profit": float(direct.sum()),
+        "common_costs": float(common_costs),
+        "net_profit": float(direct.sum() - common_costs),
+        "loss_making_share": float((direct < 0).mean()),
+        "loss_making_profit": float(direct[direct < 0].sum()),
+    })
 
 
 def potential(

@@ -40,10 +40,10 @@ __all__ = [
 
 STRATEGIES = ("loyalty", "multi_equipment", "retention", "termination")
 STRATEGY_LABELS_FR = {
-    "loyalty": "fidélisation",
-    "multi_equipment": "multi-équipement",
-    "retention": "rétention",
-    "termination": "résiliation (externalisation)",
+    "loyalty": "Fidélisation",
+    "multi_equipment": "Multi-équipement",
+    "retention": "Rétention",
+    "termination": "Résiliation (externalisation)",
 }
 QUADRANT_STRATEGY = {
     "desirable": "loyalty",
