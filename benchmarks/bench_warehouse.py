@@ -39,6 +39,7 @@ def transactions_path(rows: int) -> Path:
     tmp = path.with_suffix(".tmp.parquet")
     con = duckdb.connect()
     con.execute("SET threads TO 2")
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"""
         COPY (
             SELECT
@@ -83,6 +84,7 @@ def _duckdb(metric: str, rows: int) -> dict:
 
     con = duckdb.connect()
     con.execute("SET threads TO 2")  # this machine's cores
+    con.execute("SET enable_progress_bar = false")
     return {"customers": _warehouse(metric, rows, con)}
 
 

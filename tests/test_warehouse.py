@@ -433,6 +433,8 @@ def test_inputs_duckdb_file_parquet_and_ibis_table(tmp_path, tx):
     tx.iloc[700:].to_parquet(folder / "part-1.parquet")
     assert_same(wh.rfm(folder, kinds=None), want)
     assert_same(wh.rfm(ibis.memtable(tx), kinds=None), want)
+    with duckdb.connect(str(db), read_only=True) as raw:  # a plain duckdb connection
+        assert_same(wh.rfm("transactions", kinds=None, engine=raw), want)
 
 
 def test_parquet_folder_on_spark(tmp_path, tx, spark):

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
@@ -197,7 +198,10 @@ def connect(engine: Any = None, *, read_only: bool = True) -> BaseBackend:
     'duckdb'
     """
     if engine is None:
-        return ibis.duckdb.connect()
+        con = ibis.duckdb.connect()
+        # a long query would draw a text progress bar into the notebook or the terminal
+        con.raw_sql("SET enable_progress_bar = false")
+        return con
     if isinstance(engine, BaseBackend):
         if engine.name == "pyspark":
             enable_arrow(engine._session)
@@ -207,7 +211,7 @@ def connect(engine: Any = None, *, read_only: bool = True) -> BaseBackend:
         if not path.exists():
             raise ValueError(f"no DuckDB database at {str(path)!r}")
         return ibis.duckdb.connect(str(path), read_only=read_only)
-    if type(engine).__module__.startswith("duckdb") and hasattr(engine, "execute"):
+    if isinstance(engine, duckdb.DuckDBPyConnection):
         return ibis.duckdb.from_connection(engine)
     if _is_spark_session(engine):
         return ibis.pyspark.connect(enable_arrow(engine))
