@@ -118,6 +118,27 @@ def test_resolved_ids_are_deterministic_and_order_free():
     assert firsts.index.tolist() == list(range(1, len(firsts) + 1))
 
 
+def test_namesakes_sharing_an_email_are_split_again():
+    recs = _records([
+        ("a1", "bank_core", "B1", "Luc", "Petit", "1970-05-05", "luc.petit@free.fr", None,
+         "2 rue Vive", "44000", "Nantes", 1),
+        ("a2", "cards", "C1", "Luc", "Petit", None, "luc.petit@free.fr", None,
+         "2 rue Vive", "44000", "Nantes", 1),
+        ("b1", "insurance_auto", "A1", "Luc", "Petit", "1985-09-09", "luc.petit@free.fr", None,
+         "7 quai Sud", "13002", "Marseille", 2),
+    ])
+    # a2, without a birth date, links to both Luc Petits through the shared e-mail
+    merged = resolve_identities(recs, MatchRules(split_conflicts=False))
+    assert merged.n_customers == 1 and merged.repaired_clusters == 0
+    res = resolve_identities(recs)
+    assert res.repaired_clusters == 1
+    got = res.links.set_index("record_id")["resolved_id"]
+    assert got["a1"] == got["a2"] != got["b1"]  # a2 keeps its strongest link (same address)
+    kept = res.pairs.set_index(["record_id_l", "record_id_r"])
+    assert kept.loc[("a2", "b1"), "match"] and not kept.loc[("a2", "b1"), "linked"]
+    assert resolution_quality(res.links, recs).precision == 1.0
+
+
 def test_threshold_trades_precision_for_recall():
     strict = resolve_identities(RECORDS, MatchRules(threshold=30.0))
     assert strict.n_customers == len(RECORDS)  # nothing reaches 30: every record alone

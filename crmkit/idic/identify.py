@@ -95,6 +95,10 @@ class MatchRules:
     block_limit : int
         Blocks larger than this are skipped (a key too common to discriminate, e.g. a
         shared switchboard phone); they are counted in ``IdentityResolution.skipped_blocks``.
+    split_conflicts : bool
+        Repair clusters that hold two different birth dates: such a cluster joins two
+        people through a record without a date (two namesakes sharing an e-mail address,
+        say). In those clusters each record without a date keeps only its strongest link.
     """
 
     name_high: float = 0.94
@@ -108,6 +112,7 @@ class MatchRules:
     address: float = 2.0
     threshold: float = 10.0
     block_limit: int = 1000
+    split_conflicts: bool = True
 
     def __post_init__(self):
         if not 0 < self.name_mid <= self.name_high <= 1:
@@ -129,9 +134,12 @@ class IdentityResolution:
         ``account_number`` and the ``resolved_id`` of the person it belongs to.
     pairs : DataFrame
         Every compared candidate pair: ``record_id_l``, ``record_id_r``, the field
-        similarities/levels, the total ``weight`` and ``match``.
+        similarities/levels, the total ``weight``, ``match`` (weight >= threshold) and
+        ``linked`` (a link kept for clustering, after the conflict repair).
     skipped_blocks : int
         Blocks larger than ``MatchRules.block_limit`` that were not compared.
+    repaired_clusters : int
+        Clusters split because they held two different birth dates.
     rules : MatchRules
         The rules used.
     """
@@ -139,6 +147,7 @@ class IdentityResolution:
     links: pd.DataFrame
     pairs: pd.DataFrame
     skipped_blocks: int
+    repaired_clusters: int = 0
     rules: MatchRules = field(default_factory=MatchRules)
 
     @property
@@ -551,13 +560,49 @@ def resolve_identities(
     norm = normalise_records(source_records)
     left, right, skipped = candidate_pairs(norm, blocks, rules.block_limit)
     pairs = compare_pairs(norm, left, right, rules, n_jobs=n_jobs)
-    matched = pairs["match"].to_numpy()
-    resolved = _components(len(norm), left[matched], right[matched])
+    linked = pairs["match"].to_numpy().copy()
+    resolved = _components(len(norm), left[linked], right[linked])
+    repaired = 0
+    if rules.split_conflicts:
+        linked, repaired = _split_conflicts(norm["birth_date"], pairs, resolved, linked)
+        if repaired:
+            resolved = _components(len(norm), left[linked], right[linked])
     links = norm[["record_id", "system", "account_number"]].assign(resolved_id=resolved)
-    return IdentityResolution(
-        links=links, pairs=pairs.drop(columns=["left", "right"]), skipped_blocks=skipped,
-        rules=rules,
-    )
+    pairs = pairs.drop(columns=["left", "right"]).assign(linked=linked)
+    return IdentityResolution(links=links, pairs=pairs, skipped_blocks=skipped,
+                              repaired_clusters=repaired, rules=rules)
+
+
+def _split_conflicts(
+    dates: pd.Series, pairs: pd.DataFrame, labels: np.ndarray, linked: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Drop the weak links that join two people with different birth dates.
+
+    A record without a birth date can link two namesakes (same names, same e-mail), and
+    connected components then merge both people. In each cluster holding two different
+    dates, a record without a date keeps only its strongest link (ties: the smaller row).
+    """
+    d = pd.DatetimeIndex(dates).as_unit("ns")
+    known = ~np.asarray(d.isna())
+    per = pd.DataFrame({"c": labels[known], "d": d.asi8[known]})
+    n_dates = per.groupby("c")["d"].nunique()
+    bad = n_dates.index[n_dates > 1].to_numpy()
+    if len(bad) == 0:
+        return linked, 0
+    left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+    weak = linked & np.isin(labels[left], bad) & (pairs["birth_date"].to_numpy() == 0)
+    keep = linked & ~weak
+    idx = np.flatnonzero(weak)
+    ends = pd.DataFrame({
+        "rec": np.concatenate([left[idx], right[idx]]),
+        "link": np.concatenate([idx, idx]),
+        "dateless": np.concatenate([~known[left[idx]], ~known[right[idx]]]),
+    })
+    ends = ends[ends["dateless"]]
+    ends["w"] = pairs["weight"].to_numpy()[ends["link"].to_numpy()]
+    best = ends.sort_values(["rec", "w", "link"], ascending=[True, False, True])
+    keep[best.drop_duplicates("rec")["link"].to_numpy()] = True
+    return keep, len(bad)
 
 
 # ---------------------------------------------------------------------------------------
