@@ -95,10 +95,10 @@ def customer_lifetime_value(
         raise ValueError(f"margin must be a finite number, got {margin}")
     d = check_summary(data, monetary=True)
     spend = spend_model.conditional_expected_spend(data).to_numpy()
-    k = np.arange(0, int(horizon) + 1)
+    k = np.arange(1, int(horizon) + 1)
     cum = _cumulative_expected(purchase_model, k * period, d["frequency"], d["recency"], d["T"])
-    per_period = np.diff(cum, axis=0)  # purchases in ((k-1)L, kL]
-    disc = (1.0 + discount_rate) ** -k[1:].astype(float)
+    per_period = np.diff(cum, axis=0, prepend=0.0)  # purchases in ((k-1)L, kL]
+    disc = (1.0 + discount_rate) ** -k.astype(float)
     purchases = cum[-1]
     clv = margin * spend * (disc @ per_period)
     return pd.DataFrame({"expected_purchases": purchases, "expected_spend": spend, "clv": clv},
