@@ -505,7 +505,7 @@ def test_migration_matrix_counts_and_categories():
         S.migration_matrix(t0, t1.rename(columns={"segment": "seg"}))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     before=st.lists(st.sampled_from("ABCD"), min_size=1, max_size=40),
     after=st.lists(st.sampled_from("ABC"), min_size=1, max_size=40),
