@@ -21,15 +21,24 @@ a call to the library:
 
 Examples
 --------
+A client who sent only contracts (no transactions, no contact log):
+
 >>> import pandas as pd
->>> from crmkit.synth import generate
->>> m = generate(customers=60, years=2, sector="insurance", seed=1)
->>> base = value_base(m, months=12)
->>> {"customer_id", "commercial_margin", "cost_to_serve", "direct_profit",
-...  "potential"} <= set(base.customers.columns)
-True
->>> bool(base.customers["customer_id"].is_unique)
-True
+>>> from types import SimpleNamespace
+>>> contracts = pd.DataFrame({"contract_id": [1, 2, 3], "customer_id": [7, 7, 8],
+...     "product_id": ["auto", "home", "auto"],
+...     "start_date": pd.to_datetime(["2020-01-01", "2024-07-01", "2021-01-01"]),
+...     "monthly_premium": [40.0, 20.0, 35.0]})
+>>> none = pd.DataFrame()
+>>> market = SimpleNamespace(customers=none, products=none, contracts=contracts,
+...                          transactions=none, interactions=none)
+>>> base = value_base(market, as_of="2024-12-31", cost_per_contract=30.0)
+>>> base.customers[["customer_id", "commercial_margin", "cost_to_serve"]].round(0)
+   customer_id  commercial_margin  cost_to_serve
+0            7              602.0           60.0
+1            8              421.0           30.0
+>>> print(base.notes[1])  # doctest: +ELLIPSIS
+No interactions with a cost: the cost to serve is a default 30.00 € per contract in force...
 """
 
 from __future__ import annotations
@@ -98,6 +107,9 @@ HEADERS = {
     "recommended_action": ("Recommended action", "Action recommandée"),
     "peer_group": ("Peer group", "Groupe de pairs"),
     "rows": ("Rows", "Lignes"),
+    "table": ("Table", "Table"),
+    "first_date": ("First date", "Première date"),
+    "last_date": ("Last date", "Dernière date"),
     "status": ("Status", "Statut"),
     "source": ("Source file", "Fichier source"),
     "read": ("Rows read", "Lignes lues"),
@@ -461,8 +473,8 @@ def data_overview(market) -> pd.DataFrame:
         col = dates.get(name)
         dated = col is not None and _has(df, col)
         rows.append({"table": name, "rows": len(df),
-                     "from": df[col].min().date() if dated else None,
-                     "to": df[col].max().date() if dated else None,
+                     "first_date": df[col].min().date() if dated else None,
+                     "last_date": df[col].max().date() if dated else None,
                      "status": "present" if len(df) else "absent"})
     return pd.DataFrame(rows)
 
