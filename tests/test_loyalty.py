@@ -436,3 +436,202 @@ def test_market_winning_a_customer_costs_more_than_keeping_one(market, consisten
     cu, _ = consistent
     cr = L.acquisition_retention_costs(cu, market.interactions)
     assert cr.ratio > 1
+
+
+# ---------------------------------------------------------------------------------------
+# chapter 2 additions: the bathtub measured on a year, churn within a horizon by group,
+# margin by tenure, scenario runs; the chapter's figures and explorers
+# ---------------------------------------------------------------------------------------
+def bathtub_year():
+    """Three customers at the start of 2024 (2 leaves), two won in 2024 (5 leaves then)."""
+    cu = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5],
+        "acquisition_date": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01",
+                                            "2024-03-01", "2024-05-01"]),
+        "churn_date": pd.to_datetime([None, "2024-06-01", None, None, "2024-09-01"]),
+        "acquisition_cost": [100.0, 100.0, 100.0, 150.0, 250.0],
+    })
+    tx = pd.DataFrame({"customer_id": [1, 3, 4, 1], "margin": [500.0, 300.0, 100.0, 999.0],
+                       "date": pd.to_datetime(["2024-02-01", "2024-02-01", "2024-04-01",
+                                               "2023-02-01"])})
+    it = pd.DataFrame({"customer_id": [1, 2, 3, 3], "reason": ["retention", "service",
+                                                               "retention", "retention"],
+                       "cost": [30.0, 20.0, 15.0, 99.0],
+                       "date": pd.to_datetime(["2024-01-10", "2024-01-10", "2024-01-10",
+                                               "2025-01-10"])})
+    return cu, tx, it
+
+
+def test_bathtub_parameters_hand():
+    cu, tx, it = bathtub_year()
+    p = L.bathtub_parameters(cu, tx, it, year=2024)
+    assert (p.start_stock, p.end_stock, p.acquired) == (3.0, 3.0, 1.0)
+    assert p.retention_rate == pytest.approx(2 / 3)  # customer 2 of the 3 left
+    assert p.acquisition_cost == pytest.approx(400.0)  # 150 + 250 for one customer kept
+    assert p.retention_cost == pytest.approx(45 / 3)  # 2025 contact not counted
+    assert p.margin_per_customer == pytest.approx((900 - 20) / 3)  # 2023 margin not counted
+    # counting service contacts as retention moves their cost out of the margin
+    q = L.bathtub_parameters(cu, tx, it, year=2024, retention_reasons=("retention", "service"))
+    assert q.retention_cost == pytest.approx(65 / 3)
+    assert q.margin_per_customer == pytest.approx(900 / 3)
+    with pytest.raises(ValueError, match="before the first acquisition"):
+        L.bathtub_parameters(cu, tx, it, year=2010)
+    with pytest.raises(ValueError, match="empty"):
+        L.bathtub_parameters(cu, tx, it, year=2020)  # nobody at the start of 2020
+    with pytest.raises(ValueError, match="integer"):
+        L.bathtub_parameters(cu, tx, it, year="2024")
+    with pytest.raises(SchemaError, match="customers.acquisition_cost"):
+        L.bathtub_parameters(cu.drop(columns="acquisition_cost"), tx, it, year=2024)
+
+
+def test_bathtub_parameters_reproduce_the_market_year(market, consistent):
+    cu, _ = consistent
+    year = 2022
+    p = L.bathtub_parameters(cu, market.transactions, market.interactions, year=year)
+    one = L.bathtub(1, initial_customers=p.start_stock, **p.as_kwargs()).iloc[0]
+    flows = L.customer_flows(cu, as_of=f"{year}-12-31").iloc[-1]
+    assert one["end_stock"] == pytest.approx(flows["end_stock"])
+    tx_y = market.transactions.loc[market.transactions["date"].dt.year == year, "margin"].sum()
+    it_y = market.interactions.loc[market.interactions["date"].dt.year == year, "cost"].sum()
+    won = cu.loc[cu["acquisition_date"].dt.year == year, "acquisition_cost"].sum()
+    # the one-year bathtub earns the year's margin net of every contact and acquisition cost
+    assert one["profit"] == pytest.approx(tx_y - it_y - won, rel=1e-9)
+
+
+def test_churn_within_hand_and_boundaries():
+    groups = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+                           "loyalty": pd.Categorical(["a", "a", "b", "b", "a"],
+                                                     categories=["a", "b", "c"])})
+    cu = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
+                       "churn_date": pd.to_datetime([None, "2020-01-01", "2021-12-31",
+                                                     "2025-06-01", "2022-12-31", None])})
+    out = L.churn_within(groups, cu, as_of="2020-01-01", years=2).set_index("loyalty")
+    # customer 2 left on as_of: not a customer any more; 5 leaves just after 2 years
+    assert out.loc["a", "customers"] == 2 and out.loc["a", "churned"] == 0
+    assert out.loc["b", "customers"] == 2 and out.loc["b", "churned"] == 1
+    assert out.loc["b", "churn_share"] == pytest.approx(0.5)
+    assert out.loc["c", "customers"] == 0 and np.isnan(out.loc["c", "churn_share"])
+    longer = L.churn_within(groups, cu, as_of="2020-01-01", years=3).set_index("loyalty")
+    assert longer.loc["a", "churned"] == 1
+    with pytest.raises(SchemaError, match=r"groups\.customer_id.*not in the customers"):
+        L.churn_within(pd.DataFrame({"customer_id": [9], "loyalty": ["a"]}), cu,
+                       as_of="2020-01-01")
+    with pytest.raises(SchemaError, match="groups.customer_id"):
+        L.churn_within(pd.concat([groups, groups]), cu, as_of="2020-01-01")
+    with pytest.raises(ValueError, match="years"):
+        L.churn_within(groups, cu, as_of="2020-01-01", years=0)
+
+
+def test_margin_by_tenure_hand():
+    cu = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+                       "acquisition_date": pd.to_datetime(["2023-06-01", "2019-01-01",
+                                                           "2024-02-01", "2010-01-01",
+                                                           "2018-12-31"]),
+                       "churn_date": pd.to_datetime([None, None, None, "2024-06-01", None])})
+    tx = pd.DataFrame({"customer_id": [1, 2, 2, 3, 4, 2],
+                       "margin": [100.0, 200.0, 300.0, 50.0, 70.0, 1000.0],
+                       "date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-09-01",
+                                               "2024-03-01", "2024-03-01", "2023-03-01"])})
+    out = L.margin_by_tenure(cu, tx, year=2024, max_years=5)
+    # 3 joined in 2024 and 4 left in 2024: not full years; 5 has no margin (counts 0)
+    assert out["tenure_years"].tolist() == [0, 5]
+    assert out["customers"].tolist() == [1, 2]
+    assert out["mean_margin"].tolist() == pytest.approx([100.0, 250.0])
+    assert out["median_margin"].tolist() == pytest.approx([100.0, 250.0])
+    capped = L.margin_by_tenure(cu, tx, year=2024, max_years=1)
+    assert capped["tenure_years"].tolist() == [0, 1]
+    with pytest.raises(SchemaError, match="whole of 2000"):
+        L.margin_by_tenure(cu, tx, year=2000)
+    with pytest.raises(ValueError, match="max_years"):
+        L.margin_by_tenure(cu, tx, year=2024, max_years=0)
+
+
+def test_compare_bathtubs_stacks_the_runs():
+    kw = dict(acquired=10, retention_rate=0.8, margin_per_customer=5.0)
+    runs = L.compare_bathtubs(4, {"base": kw, "more": kw | {"retention_rate": 0.9}},
+                              initial_customers=100, discount_rate=0.05)
+    assert runs["scenario"].tolist() == ["base"] * 4 + ["more"] * 4
+    alone = L.bathtub(4, initial_customers=100, discount_rate=0.05,
+                      **(kw | {"retention_rate": 0.9}))
+    more = runs.loc[runs["scenario"] == "more"].set_index("period")
+    assert np.allclose(more["cumulative_profit"], alone["cumulative_profit"])
+    with pytest.raises(ValueError, match="at least one"):
+        L.compare_bathtubs(4, {}, initial_customers=100)
+
+
+def test_market_margin_grows_with_tenure(market, consistent):
+    cu, _ = consistent
+    out = L.margin_by_tenure(cu, market.transactions, year=2024, max_years=8)
+    first, last = out.iloc[0], out.iloc[-1]
+    # Reichheld & Sasser's mechanism: the longest-standing customers earn more a year
+    assert last["median_margin"] > first["median_margin"]
+
+
+def test_chapter2_figures_are_labelled_and_switch_language():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crmkit import labels, plots
+
+    cu, _, _ = bathtub_year()
+    flows = L.customer_flows(cu, as_of="2024-12-31")
+    runs = L.compare_bathtubs(3, {"baseline": {"acquired": 1, "retention_rate": 0.8},
+                                  "scenario": {"acquired": 1, "retention_rate": 0.9}},
+                              initial_customers=10)
+    bars = pd.DataFrame({"loyalty_type": ["true_loyalty", "no_loyalty"],
+                         "churn_share": [0.2, 0.4]})
+    mix = L.incident_response_mix(pd.DataFrame({"type": ["price_rise", "claim_refused"],
+                                                "response": ["exit", "complaint"]}))
+    curves = pd.concat([L.survival_curve(cu, as_of="2024-12-31", max_years=3)
+                        .assign(estimate=e) for e in ("naive", "left_truncated")])
+    draw = {
+        "bathtub_flows": lambda: plots.bathtub_flows(flows),
+        "bathtub_scenarios": lambda: plots.bathtub_scenarios(runs, "cumulative_profit"),
+        "measure_bars": lambda: plots.measure_bars(bars, "loyalty_type", "churn_share",
+                                                   reference=0.1, title="churn_by_loyalty_type"),
+        "response_mix": lambda: plots.response_mix(mix),
+        "survival_curves": lambda: plots.survival_curves(curves, mark_years=2),
+    }
+    for name, fn in draw.items():
+        ax = fn()
+        en = (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())
+        assert all(en), name
+        with labels.language("fr"):
+            fr = fn()
+        assert fr.get_title() != en[0], name
+        plt.close("all")
+    with pytest.raises(SchemaError, match="churn_share"):
+        plots.measure_bars(bars.drop(columns="churn_share"), "loyalty_type", "churn_share")
+    with pytest.raises(SchemaError, match="end_stock"):
+        plots.bathtub_flows(flows.drop(columns="end_stock"))
+
+
+def test_chapter2_explorers_redraw_when_a_slider_moves(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from crmkit import widgets
+
+    shown = []
+    monkeypatch.setattr(widgets, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(widgets, "_show", lambda obj: type(
+        "H", (), {"update": lambda self, new: shown.append(new)})())
+    df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "relative_attitude": [6.0, 6.5, 2.0, 3.0],
+                       "repeat_rate": [0.9, 0.1, 0.8, 0.2]})
+    cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
+                       "churn_date": pd.to_datetime([None, None, "2021-01-01", None])})
+    att, pat = widgets.dick_basu_explorer(df, cu, as_of="2020-01-01")
+    assert att.value == 5.0 and pat.value == pytest.approx(0.5)
+    before = len(shown)
+    att.value = 6.5
+    assert len(shown) == before + 2  # a new figure and a new table
+    table = shown[-1]
+    assert table.iloc[:, 1].sum() == 4  # every customer still counted in some type
+    p = L.BathtubParameters(2024, 1000, 1000, 100, 0.9, 400.0, 200.0, 10.0)
+    sliders = widgets.bathtub_explorer(p, periods=5, scenario={"retention_rate": 0.95})
+    assert sliders["retention_rate"].value == pytest.approx(0.95)
+    sliders["acquired"].value = 200
+    last = shown[-1]
+    assert len(last) == 2 and last.iloc[1, 1] > last.iloc[0, 1]  # more customers than baseline

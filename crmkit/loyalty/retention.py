@@ -587,13 +587,12 @@ def bathtub_parameters(
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
-    flows = customer_flows(customers, freq="Y", as_of=pd.Timestamp(year=int(year), month=12,
-                                                                     day=31),
-                           customer_col=customer_col, acquisition_col=acquisition_col,
-                           churn_col=churn_col)
-    if int(year) not in flows.index.year:
-        raise ValueError(f"year {year} is before the first acquisition "
-                         f"({flows.index[0]})")
+    year_end = pd.Timestamp(year=int(year), month=12, day=31)
+    first = customers[acquisition_col].min()
+    if first > year_end:
+        raise ValueError(f"year {year} is before the first acquisition ({first.date()})")
+    flows = customer_flows(customers, freq="Y", as_of=year_end, customer_col=customer_col,
+                           acquisition_col=acquisition_col, churn_col=churn_col)
     row = flows.loc[flows.index.year == int(year)].iloc[0]
     if not row["start_stock"] > 0:
         raise ValueError(f"no customer at the start of {year}: the bathtub is empty")
@@ -735,9 +734,11 @@ def margin_by_tenure(
         raise schema.SchemaError(f"customers: nobody was a customer for the whole of {year}")
     tx = transactions.loc[transactions[date_col].dt.year == int(year)]
     margin = tx.groupby(customer_col)[margin_col].sum()
-    tenure = ((start - cu[acquisition_col]) / pd.Timedelta(days=_YEAR_DAYS)).to_numpy()
+    acq = cu[acquisition_col]
+    # completed calendar years on 1 January: an anniversary on that day counts
+    tenure = int(year) - acq.dt.year - ((acq.dt.month > 1) | (acq.dt.day > 1))
     frame = pd.DataFrame({
-        "tenure_years": np.minimum(np.floor(tenure), max_years).astype(np.int64),
+        "tenure_years": np.minimum(tenure.to_numpy(), max_years).astype(np.int64),
         "margin": cu[customer_col].map(margin).fillna(0.0).to_numpy(),
     })
     out = frame.groupby("tenure_years", sort=True)["margin"].agg(
