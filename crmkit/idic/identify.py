@@ -265,7 +265,7 @@ def normalise_records(source_records: pd.DataFrame) -> pd.DataFrame:
     1         b  elodie  legoff     L210  412345678
     """
     _validate_records(source_records)
-    r = source_records.sort_values("record_id", kind="stable").reset_index(drop=True)
+    r = source_records[_IDENTITY].sort_values("record_id", kind="stable").reset_index(drop=True)
     first = _on_unique(r["first_name"], _fold)
     last = _on_unique(r["last_name"], _fold)
     return pd.DataFrame(
@@ -297,6 +297,17 @@ def _validate_records(source_records: pd.DataFrame) -> None:
 # ---------------------------------------------------------------------------------------
 # blocking
 # ---------------------------------------------------------------------------------------
+def _key_codes(norm: pd.DataFrame, cols) -> np.ndarray:
+    """One integer per distinct combination of ``cols`` (faster than a groupby)."""
+    key = np.zeros(len(norm), dtype=np.int64)
+    for col in cols:
+        s = norm[col]
+        codes = (s.cat.codes.to_numpy(np.int64) if isinstance(s.dtype, pd.CategoricalDtype)
+                 else pd.factorize(s)[0].astype(np.int64))
+        key = pd.factorize(key * (int(codes.max()) + 2) + codes + 1)[0].astype(np.int64)
+    return key
+
+
 def candidate_pairs(
     norm: pd.DataFrame,
     blocks: tuple[tuple[str, ...], ...] = DEFAULT_BLOCKS,
@@ -339,8 +350,8 @@ def candidate_pairs(
         rows = np.flatnonzero(ok)
         if len(rows) < 2:
             continue
-        block = (norm.loc[ok, list(cols)].groupby(list(cols), sort=False, observed=True)
-                 .ngroup().to_numpy())
+        block = _key_codes(norm, cols)[ok]
+        block = pd.factorize(block)[0]
         sizes = np.bincount(block)
         skipped += int((sizes > block_limit).sum())
         keep = (sizes[block] >= 2) & (sizes[block] <= block_limit)
@@ -475,13 +486,14 @@ def compare_pairs(
         + eq_weight(post, rules.postcode)
         + np.where(addr >= rules.name_high, rules.address, 0.0)
     )
-    rid = norm["record_id"].to_numpy()
+    # record ids as categoricals over the (unique) ids: no copy of millions of strings
+    rid = pd.Index(norm["record_id"], dtype="str")
     return pd.DataFrame(
         {
             "left": left,
             "right": right,
-            "record_id_l": pd.array(rid[left], dtype="str"),
-            "record_id_r": pd.array(rid[right], dtype="str"),
+            "record_id_l": pd.Categorical.from_codes(left, categories=rid),
+            "record_id_r": pd.Categorical.from_codes(right, categories=rid),
             "first_sim": first,
             "last_sim": last,
             "birth_date": dob,
