@@ -444,7 +444,10 @@ def read_source(path: str | Path, *, encoding: str = "auto", separator: str = "a
         frame = pd.read_parquet(path)
         return Source(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), no_bad,
                       path, "parquet")
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+    if suffix == ".xls":
+        raise ValueError(f"{path.name}: old Excel .xls files are not read; save it as .xlsx "
+                         "(or CSV) and point the mapping to that file")
+    if suffix in (".xlsx", ".xlsm"):
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
         frame.columns = [str(c) for c in frame.columns]
         return Source(frame, np.arange(2, len(frame) + 2), no_bad, path, "excel")
@@ -958,6 +961,8 @@ def import_data(
         A malformed mapping or a bad option.
     """
     spec, mapping_dir = load_mapping(mapping)
+    if out_dir is not None:
+        _check_out_dir(out_dir)  # before any work
     base = Path(base_dir) if base_dir is not None else mapping_dir
     if pseudonymise and salt is None:
         salt = secrets.token_hex(16)
@@ -992,13 +997,36 @@ def import_data(
     return result
 
 
+def _check_out_dir(out_dir: str | Path) -> Path:
+    """An import writes into a new or empty folder, or over an earlier import: never over a
+    market or other data it did not write."""
+    from crmkit.io import MARKET_TABLES
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out: {out} exists and is not a folder")
+    if out.is_dir() and not (out / "import_report.json").exists() and any(
+            (out / f"{t}.parquet").exists() for t in MARKET_TABLES):
+        raise ValueError(f"out: {out} holds market tables that no import wrote; choose a new "
+                         "or empty folder")
+    return out
+
+
 def write_import(result: ImportResult, out_dir: str | Path) -> Path:
     """Write the kept tables as a market folder (:func:`crmkit.io.save_market`: Parquet
-    files and ``market.duckdb``), with ``rejects.csv`` and ``import_report.json``."""
-    from crmkit.io import save_market
+    files and ``market.duckdb``), with ``rejects.csv`` and ``import_report.json``.
 
-    out = save_market(result.tables, out_dir, meta={"source": "crmkit import",
-                                                      "pseudonymised": result.report["pseudonymised"]})
+    Over an earlier import, the tables this import does not have are removed, so that the
+    workshop never reads a stale table next to fresh ones.
+    """
+    from crmkit.io import MARKET_TABLES, save_market
+
+    out = _check_out_dir(out_dir)
+    out = save_market(result.tables, out, meta={"source": "crmkit import",
+                                                "pseudonymised": result.report["pseudonymised"]})
+    for name in MARKET_TABLES:
+        if name not in result.tables and (out / f"{name}.parquet").exists():
+            (out / f"{name}.parquet").unlink()
     result.rejects.to_csv(out / "rejects.csv", index=False)
     (out / "import_report.json").write_text(json.dumps(result.report, indent=2) + "\n",
                                             encoding="utf-8")

@@ -201,6 +201,30 @@ def test_missing_file():
                     base_dir=MESSY)
 
 
+def test_old_excel_format_is_refused_clearly(tmp_path):
+    (tmp_path / "c.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ValueError, match=r"c\.xls: old Excel \.xls files are not read; save it as \.xlsx"):
+        import_data(_mapping(customers={"file": "c.xls", "columns": {"customer_id": "id"}}),
+                    base_dir=tmp_path)
+
+
+def test_reimport_removes_stale_tables_and_protects_other_folders(tmp_path):
+    out = tmp_path / "o"
+    import_data(MESSY / "mapping.yaml", out_dir=out, salt=SALT)
+    assert (out / "interactions.parquet").exists()
+    m = _mapping(customers={"file": "clients.csv", "encoding": "latin-1",
+                            "columns": {"customer_id": "N° client"}})
+    import_data(m, base_dir=MESSY, out_dir=out, salt=SALT)
+    assert (out / "customers.parquet").exists()
+    assert not (out / "interactions.parquet").exists()  # stale: not in the new import
+    market = tmp_path / "market"
+    market.mkdir()
+    (market / "customers.parquet").write_bytes(b"not mine")
+    with pytest.raises(ValueError, match="holds market tables that no import wrote"):
+        import_data(m, base_dir=MESSY, out_dir=market, salt=SALT)
+    assert (market / "customers.parquet").read_bytes() == b"not mine"
+
+
 def test_bad_salt():
     with pytest.raises(ValueError, match="salt"):
         import_data(MESSY / "mapping.yaml", salt="")
