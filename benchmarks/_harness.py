@@ -34,13 +34,29 @@ class Case:
     python: str | None = None
 
 
+def _own_peak_mb() -> float:
+    """Peak resident memory of this process since it started, in MB.
+
+    Linux keeps ``ru_maxrss`` across ``execve``, so a child forked from a large runner
+    would report the runner's peak; ``VmHWM`` belongs to the new address space only.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(module: str, func: str, kwargs_json: str) -> None:
     mod = importlib.import_module(module)
     kwargs = json.loads(kwargs_json)
     t0 = time.perf_counter()
     extra = getattr(mod, func)(**kwargs)
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _own_peak_mb()
     if isinstance(extra, dict) and isinstance(extra.get("peak_mb"), int | float):
         peak_mb = max(peak_mb, extra["peak_mb"])  # a case that also measured its worker processes
     print("__RESULT__" + json.dumps({"seconds": wall, "peak_mb": peak_mb, "extra": extra}))
