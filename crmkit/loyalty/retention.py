@@ -357,7 +357,7 @@ def retention_uplift(
         (s0, p0), (s1, p1) = [
             (float(b["end_stock"].iloc[-1]), float(b["discounted_profit"].sum())) for b in runs
         ]
-    return RetentionEffect(r0, r1, s0, s1, p0, p1)
+    return RetentionEffect(r0, r1, float(s0), float(s1), float(p0), float(p1))
 
 
 def half_life(retention_rate: float) -> float:
