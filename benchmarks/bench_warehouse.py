@@ -15,6 +15,7 @@ Python process's; for Spark the JVM is a separate process, whose peak is returne
 
 from __future__ import annotations
 
+import os
 import resource
 from pathlib import Path
 
@@ -135,6 +136,9 @@ def prepare(rows: int) -> dict:
 
 
 def cases() -> list[Case]:
+    # pandas on 100M rows needs about 20 GB (10x its 2 GB at 10M): on a shared 24 GB
+    # machine that can take the memory of every other process, so it runs on request only
+    pandas_100m = os.environ.get("CRMKIT_BENCH_PANDAS_100M") == "1"
     out = []
     for rows, label in ((10_000_000, "10M"), (100_000_000, "100M")):
         size = f"{label} transactions, {rows // ROWS_PER_CUSTOMER:,} customers"
@@ -142,8 +146,11 @@ def cases() -> list[Case]:
                         size=size))
         for metric, name in (("clv", "CLV summary"), ("rfm", "RFM")):
             base = f"{name} {label}: pandas"
-            out.append(Case(base, f"pandas_{metric}", {"rows": rows}, size=size,
-                            units=rows, unit_name="rows/s"))
+            if label == "10M" or pandas_100m:
+                out.append(Case(base, f"pandas_{metric}", {"rows": rows}, size=size,
+                                units=rows, unit_name="rows/s"))
+            else:
+                base = None  # compare throughputs (rows/s) with the 10M rows instead
             target = ">= 3x pandas" if label == "10M" else "within 24 GB"
             out.append(Case(f"{name} {label}: DuckDB", f"duckdb_{metric}", {"rows": rows},
                             size=size, baseline=base, units=rows, unit_name="rows/s",
