@@ -272,7 +272,7 @@ class ContactPolicy:
             return
         p_off, p_grp, h_off, h_grp, has_offer = self._offer_codes(proposed, history)
         t = date.asi8
-        per = date.to_period(self.period).asi8
+        per_c = date[cand].to_period(self.period).asi8  # only the eligible proposals
         window = pd.Timedelta(self.conflict_window).value
         m = len(cand)
         c, g, o, tc = pos[cand], p_grp[cand], p_off[cand], t[cand]
@@ -292,7 +292,7 @@ class ContactPolicy:
         # (customer, calendar period) keys shared by proposals and history: a direct
         # index when the periods span little, else factorized
         allc = np.concatenate([c.astype(np.int64), hc])
-        allp = np.concatenate([per[cand], hper])
+        allp = np.concatenate([per_c, hper])
         lo = allp.min()
         span = int(allp.max() - lo) + 1
         if len(cust_index) * span <= 4 * len(allc) + 1024:
