@@ -384,3 +384,28 @@ def test_read_always_equals_kept_plus_rejected(tmp_path, rows):
     assert r.rejects["source_row"].nunique() == info["rejected"]
     kept = r.tables.get("customers", pd.DataFrame({"customer_id": []}))
     assert kept["customer_id"].is_unique
+
+
+@given(st.lists(st.floats(-1e9, 1e9, allow_nan=False).map(lambda x: round(x, 2)),
+                min_size=1, max_size=20))
+def test_french_and_english_amounts_read_back(values):
+    def french(x):
+        # 1 234 567,89 € with a no-break space between thousands
+        return f"{x:,.2f}".replace(",", "\u00a0").replace(".", ",") + " €"
+
+    fr, bad = parse_numbers(pd.Series([french(x) for x in values]))
+    assert not bad.any()
+    np.testing.assert_allclose(fr.to_numpy(), values, rtol=0, atol=1e-6)
+    en, bad = parse_numbers(pd.Series([f"${x:,.2f}" for x in values]), decimal=".")
+    assert not bad.any()
+    np.testing.assert_allclose(en.to_numpy(), values, rtol=0, atol=1e-6)
+
+
+@given(st.lists(st.dates(min_value=pd.Timestamp("1900-01-01").date(),
+                         max_value=pd.Timestamp("2099-12-31").date()), min_size=1, max_size=20))
+def test_french_and_iso_dates_read_back(days):
+    text = pd.Series([d.strftime("%d/%m/%Y") if i % 2 else d.isoformat()
+                      for i, d in enumerate(days)])
+    got, why = parse_dates(text)
+    assert why.isna().all()
+    assert got.dt.date.tolist() == days
