@@ -27,14 +27,14 @@ Examples
 >>> customers = pd.DataFrame({
 ...     "customer_id": [101, 102], "first_name": ["Anne", "Luc"], "last_name": ["Morel", "Petit"],
 ...     "email": ["anne.morel@example.fr", None], "postcode": ["35000", "75011"],
-...     "churn_reason": ["moved, write to anne.morel@example.fr", None]})
+...     "life_stage": ["retired (see anne.morel@example.fr)", None]})
 >>> out = pseudonymise(customers, "customers", salt="workshop-2024-acme")
 >>> list(out.columns)
-['customer_id', 'postcode', 'churn_reason']
+['customer_id', 'postcode', 'life_stage']
 >>> out["postcode"].tolist()
 ['35', '75']
->>> out["churn_reason"].tolist()[0]
-'moved, write to [email]'
+>>> out["life_stage"].tolist()[0]
+'retired (see [email])'
 >>> bool(out["customer_id"].ne(customers["customer_id"]).all())
 True
 """
