@@ -25,7 +25,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[book,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[book,dev,spark]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (crmkit)" >/dev/null
 	touch $(STAMP)
 
