@@ -37,6 +37,14 @@ def _show(obj) -> DisplayHandle:
     return handle
 
 
+def _styled(df: pd.DataFrame, percent: Sequence[str] = (), decimals: int = 2):
+    """``df`` with translated headers and labels, shares as percentages (display only)."""
+    out = labels.translate_frame(df)
+    shares = [labels.header(c) for c in percent]
+    styler = out.style.format(precision=decimals, thousands=",")
+    return styler.format("{:.1%}", subset=shares) if shares else styler
+
+
 def _figure(draw, figsize):
     """Run ``draw(fig)`` on a new figure and detach it from pyplot (no double display)."""
     fig = plt.figure(figsize=figsize)
@@ -100,7 +108,7 @@ def cluster_explorer(
             plots.cluster_profile_heatmap(profile, profile_columns, ax=right)
             fig.tight_layout()
 
-        return _figure(draw, (13, 4.6)), labels.translate_frame(profile.round(2))
+        return _figure(draw, (13, 4.6)), _styled(profile, ["share"]).hide(axis="index")
 
     slider = widgets.IntSlider(value=k, min=min(ks), max=max(ks), step=1,
                                description=str(labels.label("k", "segmentation_measure")),
@@ -179,7 +187,7 @@ def matrix_explorer(
                 ax.set_xlim(*xlim)
             fig.tight_layout()
 
-        table = labels.translate_frame(counts.round(3), kinds={"quadrant": "value_quadrant"})
+        table = _styled(counts, ["share"], decimals=0)
         return _figure(draw, (8, 5)), table
 
     style = {"description_width": "initial"}

@@ -114,7 +114,22 @@ def test_kpi_trend_and_detectable_uplift():
     assert list(ax.get_lines()[0].get_xdata()) == [50, 500, 5000]  # sorted by size
 
 
-def test_explorers_redraw_when_controls_move(capsys):
+class _Handle:
+    """Stands for IPython's DisplayHandle: records what is shown and replaced."""
+
+    shown: list = []
+
+    def display(self, obj):
+        _Handle.shown.append(("display", obj))
+
+    def update(self, obj):
+        _Handle.shown.append(("update", obj))
+
+
+def test_explorers_redraw_when_controls_move(monkeypatch):
+    monkeypatch.setattr(widgets, "DisplayHandle", _Handle)
+    monkeypatch.setattr(widgets, "display", lambda *objs: None)  # the controls themselves
+    _Handle.shown = []
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"customer_id": range(60), "age": rng.normal(50, 10, 60),
                        "products": rng.poisson(3, 60) + 1.0,
@@ -122,14 +137,25 @@ def test_explorers_redraw_when_controls_move(capsys):
                        "potential": rng.gamma(2, 100, 60)})
     slider = widgets.cluster_explorer(df, ["age", "products"], ks=[2, 3], k=2)
     assert slider.value == 2 and (slider.min, slider.max) == (2, 3)
-    before = capsys.readouterr().out
+    # first render: a figure and the profile table of 2 clusters, shown (not updated)
+    kinds = [kind for kind, _ in _Handle.shown]
+    assert kinds == ["display", "display"]
+    assert isinstance(_Handle.shown[0][1], matplotlib.figure.Figure)
+    assert len(_Handle.shown[1][1].data) == 2
     slider.value = 3
-    after = capsys.readouterr().out
-    assert "Cluster" in before and after  # the profile table was redrawn
+    kinds = [kind for kind, _ in _Handle.shown]
+    assert kinds[2:] == ["update", "update"]
+    assert len(_Handle.shown[-1][1].data) == 3  # the table now profiles 3 clusters
     with pytest.raises(ValueError, match="k=5"):
         widgets.cluster_explorer(df, ["age", "products"], ks=[2, 3], k=5)
+
+    _Handle.shown = []
     cur, pot = widgets.matrix_explorer(df)
-    capsys.readouterr()
+    first = _Handle.shown[1][1].data
     pot.value = 0.8
-    out = capsys.readouterr().out
-    assert labels.label("undesirable", "value_quadrant") in out
+    last = _Handle.shown[-1][1].data
+    n = labels.header("customers")
+    # a higher potential cut-off moves customers from the top row to the bottom one
+    top = [labels.label(q, "value_quadrant") for q in ("desirable", "under_developed")]
+    assert last.loc[top, n].sum() < first.loc[top, n].sum()
+    assert last[n].sum() == first[n].sum() == 60
