@@ -1082,7 +1082,7 @@ def measure_bars(
         ax.legend(loc="upper left")
     ax.set_xticks(pos, names, fontsize="small")
     if percent:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     top = np.nanmax(np.r_[values.to_numpy(dtype=float), reference or 0.0])
     ax.set_ylim(top=max(top, 0) * 1.15 + (0.01 if percent else 1))
     ax.set_xlabel(labels.header(category))
