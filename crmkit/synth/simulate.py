@@ -76,6 +76,14 @@ S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
 K_END = 8 * 8 + 4  # uniforms per customer for source records
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
+# voluntary termination of one contract: a customer-level hazard times a product factor
+# (the current account is sticky, cards come and go), plus fixed hazards for loans (early
+# repayment, renegotiation elsewhere)
+TERM_FACTOR = np.ones(P.N_SLOTS)
+TERM_FACTOR[P.B_CURRENT], TERM_FACTOR[P.B_CARD] = 0.3, 1.5
+TERM_FACTOR[P.LOAN_SLOTS] = 0.0
+TERM_CONSTANT = np.zeros(P.N_SLOTS)
+TERM_CONSTANT[P.B_MORTGAGE], TERM_CONSTANT[P.B_STUDENT], TERM_CONSTANT[P.B_CONSUMER] = 0.003, 0.001, 0.004
 # share of a transaction's amount that is the company's margin, by kind and product slot
 MARGIN_RATE = np.tile(P.SLOT_MARGIN_RATE, (len(TRANSACTION_KINDS), 1))
 MARGIN_RATE[P.CLAIM] = -1.0
@@ -213,6 +221,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     cstart_m = np.zeros((n, S), dtype=np.int32)  # start month and day of the running contract
     cstart_d = np.zeros((n, S), dtype=np.int8)
     n_opened = np.zeros(n, dtype=np.int16)
+    nheld = np.zeros(n, dtype=np.int16)  # contracts running (kept equal to hold.sum(axis=1))
+    closed_now: list[np.ndarray] = []  # customers who lost a contract this month
     balance = np.zeros((n, S), dtype=np.float64)
     need = np.zeros((n, S), dtype=np.float64)
     last_event = np.full((n, len(L.EVENTS)), -10**6, dtype=np.int32)
@@ -229,6 +239,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     inter = _Rows(row=np.int32, month=np.int16, day=np.int8, hour=np.int8, channel=np.int8,
                   direction=np.int8, reason=np.int8, cost=np.float64)
     acq_cost = np.zeros(n)
+    acq_channel = preferred.copy()
     acq_day = (pop["u_extra"] * 28).astype(np.int8) % 28  # day of the month of the acquisition
 
     def contract_amount(rows, slots, m, bal):
@@ -278,6 +289,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         k = n_opened[rows] + rank
         np.add.at(n_opened, rows, 1)
         hold[rows, slots] = True
+        np.add.at(nheld, rows, 1)
         ckey[rows, slots] = k
         cstart_m[rows, slots] = m_arr
         cstart_d[rows, slots] = day
@@ -301,6 +313,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         closes.add(row=rows, k=ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
         company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
         hold[rows, slots] = False
+        np.add.at(nheld, rows, -1)
+        closed_now.append(rows)
         balance[rows, slots] = 0.0
         amount[rows, slots] = 0.0
 
@@ -352,11 +366,12 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
         return rows
 
-    cal_by_month = {mm: g for mm, g in cal.groupby("month")} if len(cal) else {}
+    cal_by_month = {mm: list(g.itertuples()) for mm, g in cal.groupby("month")} if len(cal) else {}
 
     # ------------------------------------------------------------------ monthly loop
     for m in range(T):
         U = streams.draw(K_MONTH)
+        closed_now.clear()
         day = np.minimum((U[S_["day"]] * 28).astype(np.int8), 27)
         age_m = m - birth
         age = age_m / 12.0
@@ -373,6 +388,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
             ch = np.where(acq[rr] < 0, preferred[rr], C.choose(U[S_["sale_ch"]][rr], preferred[rr], mix[rr]))
             ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
             open_contracts(rr, s, start_m, sd, ch)
+            first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
+            acq_channel[rr[first]] = ch[first]
             # prospecting contacts before the acquisition of customers won during the run
             fresh = rows_new[acq[rows_new] >= 0]
             media = np.where(sec[rows_new] == 0, ACQUISITION_MEDIA[0], ACQUISITION_MEDIA[1])
@@ -388,7 +405,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 acq_cost[has] += cost
 
         # billing of contracts running since before this month
-        r, s = np.nonzero(hold & active[:, None] & (cstart_m < m))
+        r, s = np.nonzero(hold & (cstart_m < m))  # only active customers hold contracts
         bal_slot = IS_BALANCE[s]
         amt = amount[r, s]
         rb, sb = r[bal_slot], s[bal_slot]
@@ -478,9 +495,10 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         p_buy[:, P.B_MORTGAGE] *= owner[act]
         p_buy[:, P.B_STUDENT] *= (m - last_event[act, L.CHILD_HIGHER_ED]) < 12
         p_buy[:, P.I_AUTO] *= has_car[act]
-        p_buy[:, P.I_AUTO2] *= hold[act, P.I_AUTO] & married[act]
-        p_buy[:, P.B_CARD] *= hold[act, P.B_CURRENT]
-        p_buy[hold[act]] = 0.0
+        hold_act = hold[act]
+        p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & married[act]
+        p_buy[:, P.B_CARD] *= hold_act[:, P.B_CURRENT]
+        p_buy *= ~hold_act
         p_buy = np.minimum(p_buy, 0.6)
         cum = np.cumsum(p_buy, axis=1)
         tot_p = cum[:, -1]
@@ -499,9 +517,9 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
         # ---- campaigns of the month
         if m in cal_by_month:
-            p_full = np.zeros((n, S))
-            p_full[act] = p_buy
-            for c in cal_by_month[m].itertuples():
+            pos = np.full(n, -1)  # row of each active customer in p_buy
+            pos[act] = np.arange(len(act))
+            for c in cal_by_month[m]:
                 j = int(c.rank)
                 slot = int(c.slot)
                 retention = c.family == "retention"
@@ -528,7 +546,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 ur = U[S_[f"camp{j}_resp"]][sel]
                 responded = test & (ur < pr)
                 conv_resp = responded & (ur / pr < CA.CONVERSION)
-                organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(3 * p_full[sel, slot], 0.9)
+                organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(3 * p_buy[pos[sel], slot], 0.9)
                 converted = conv_resp | organic
                 targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
                             responded=responded, converted=converted & ~retention,
@@ -596,7 +614,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 auto_claims[rows[paid]] += 1
 
         # ---- voluntary deposits on savings and life insurance
-        bal_held = hold[act][:, P.BALANCE_SLOTS]
+        bal_held = hold[np.ix_(act, P.BALANCE_SLOTS)]
         has_bal = bal_held.any(axis=1)
         rows = act[has_bal]
         ud = U[S_["deposit"]][rows]
@@ -615,16 +633,10 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         balance *= 1 - P.WITHDRAWAL_RATE
 
         # ---- loans at term, voluntary and company terminations
-        r, s = np.nonzero((loan_end == m) & hold)
-        close_contracts(r, s, m, day[r], END_TERM)
-        h = np.zeros((len(act), S))
-        h[:] = 0.0022 * (1 + inc_recent[act, None]) * np.exp(-2.0 * (Sat[act, None] - 0.6)) * price_sens[act, None] ** 0.5
-        h[:, P.B_CURRENT] *= 0.3
-        h[:, P.B_MORTGAGE] = 0.003  # early repayment, renegotiation elsewhere
-        h[:, P.B_STUDENT] = 0.001
-        h[:, P.B_CONSUMER] = 0.004
-        h[:, P.B_CARD] *= 1.5
-        h[~hold[act]] = 0.0
+        r, j = np.nonzero((loan_end[:, P.LOAN_SLOTS] == m) & hold[:, P.LOAN_SLOTS])
+        close_contracts(r, P.LOAN_SLOTS[j], m, day[r], END_TERM)
+        h_cust = 0.0022 * (1 + inc_recent[act]) * np.exp(-2.0 * (Sat[act] - 0.6)) * price_sens[act] ** 0.5
+        h = (h_cust[:, None] * TERM_FACTOR + TERM_CONSTANT) * hold[act]
         cum = np.cumsum(h, axis=1)
         ut = U[S_["term"]][act]
         hit = ut < cum[:, -1]
@@ -659,7 +671,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
         # ---- critical incidents and responses
         act = np.flatnonzero(active)
-        n_held = hold[act].sum(axis=1)
+        n_held = nheld[act]
         p_sf = 0.0025 + 0.001 * n_held
         p_co = 0.0015 * price_sens[act] * np.where(multich[act], 2.5, 1.0) * np.where(age[act] < 35, 1.5, 1.0)
         ui = U[S_["incident"]][act]
@@ -721,7 +733,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         dead = act[U[S_["churn"]][act] < q[act]]
         churn(dead, m, day[dead], CR_DEATH, END_DEATH)
         act = np.flatnonzero(active)
-        n_held = hold[act].sum(axis=1)
+        n_held = nheld[act]
         human_share = hum[act] / tot[act]
         h = (base_churn[act] * np.exp(-0.3 * (n_held - 1)) * np.where(hold[act, P.B_MORTGAGE], 0.45, 1.0)
              * np.exp(-3.0 * (Sat[act] - 0.6)) * np.exp(-1.4 * (A[act] - 0.5))
@@ -732,7 +744,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         hit = uc < np.minimum(h, 0.5)
         rows = act[hit]
         churn(rows, m, day[rows], choose_reason(rows, uc[hit] / np.minimum(h[hit], 0.5)), END_CUSTOMER)
-        empty = np.flatnonzero(active & ~hold.any(axis=1))
+        cand = np.unique(np.concatenate(closed_now)) if closed_now else np.zeros(0, np.int64)
+        empty = cand[active[cand] & (nheld[cand] == 0)]
         if len(empty):
             rs = np.where(company_closed[empty], CR_COMPANY, choose_reason(empty, U[S_["churn"]][empty] * 7 % 1))
             active[empty] = False
@@ -742,7 +755,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
         # ---- service and information contacts
         act = np.flatnonzero(active)
-        n_held = hold[act].sum(axis=1)
+        n_held = nheld[act]
         lam = (0.05 + 0.03 * n_held) * np.where(multich[act], 1.6, 1.0)
         us = U[S_["service_n"]][act]
         cnt = (us > np.exp(-lam)).astype(int) + (us > np.exp(-lam) * (1 + lam)).astype(int)
@@ -790,7 +803,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
 
     # ------------------------------------------------------------------ assemble tables
     Uend = streams.draw(K_END)
-    state = dict(acq_day=acq_day, stage=stage, churned=churned, churn_day=churn_day, churn_reason=churn_reason,
+    state = dict(acq_channel=acq_channel, acq_day=acq_day, stage=stage, churned=churned, churn_day=churn_day, churn_reason=churn_reason,
                  income=income, A=A, dept=dept, addr_u=addr_u, prev_addr_u=prev_addr_u,
                  prev_dept=prev_dept, moved_month=moved_month, acq_cost=acq_cost, day_of=day_of)
     return _assemble(cfg, cust_id, pop, ident, state, opens, closes, tx, events, inter, incid,
@@ -847,7 +860,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "birth_date": _dt(day_of(pop["birth_month"], (pop["u_extra2"] * 28).astype(np.int8) % 28)),
         "household_id": cust_id.astype(np.int32),
         "acquisition_date": _dt(day_of(acq, acq_day)),
-        "acquisition_channel": _cat(pop["preferred"], CHANNELS),
+        "acquisition_channel": _cat(st["acq_channel"], CHANNELS),
         "acquisition_cost": np.round(st["acq_cost"], 2),
         "churn_date": pd.Series(np.where(churned >= 0, _dt(day_of(np.maximum(churned, 0), after_acq(np.arange(n), churned, st["churn_day"]))),
                                          np.datetime64("NaT", "ms")), dtype="datetime64[ms]"),
