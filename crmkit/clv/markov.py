@@ -26,7 +26,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit.clv.summary import validate_transactions
 
-__all__ = ["MarkovMigrationModel", "recency_panel", "recency_transition_matrix"]
+__all__ = ["MarkovMigrationModel", "recency_panel", "recency_transition_matrix", "value_tier_panel"]
 
 _PANEL = "panel"
 
@@ -345,3 +345,152 @@ def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
         np.add.at(v, (cust_codes, col), transactions[value].to_numpy(dtype=float)[keep])
         out[value] = v[rows, cols_]
     return out
+
+
+def value_tier_panel(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame,
+    interactions: pd.DataFrame | None = None,
+    *,
+    bins=(0.0, 300.0, 1000.0),
+    tiers=("loss_making", "low", "medium", "high"),
+    start=None,
+    end=None,
+    freq: str = "Y",
+    lost: str = "lost",
+    customer: str = "customer_id",
+    date: str = "date",
+    margin: str = "margin",
+    cost: str = "cost",
+    acquisition: str = "acquisition_date",
+    churn: str = "churn_date",
+) -> pd.DataFrame:
+    """Value tier of every customer in every whole period, and ``lost`` once they have left.
+
+    The panel of Pfeifer & Carraway's *migration* model with states defined by profitability
+    rather than recency: :class:`MarkovMigrationModel` fitted on it (``value="direct_profit"``)
+    gives the expected value of a customer in each tier. For each period of ``freq`` from
+    ``start`` (inclusive) to ``end`` (exclusive), and each customer acquired before the
+    period begins:
+
+    - a customer still there when the period ends is in the tier of their *direct profit*
+      over the period: the margin of their flows minus the cost of their contacts
+      (``interactions``, optional), cut at ``bins`` (``tiers[k]`` holds
+      ``bins[k-1] <= profit < bins[k]``);
+    - a customer who leaves during the period, or left before, is ``lost`` (direct profit
+      0) in that period and every later one: the absorbing state.
+
+    The period in which a customer arrives is left out (not a whole period for them).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Money flows with ``customer``, ``date`` and ``margin``.
+    customers : DataFrame
+        One row per customer with ``acquisition`` and ``churn`` dates (churn missing while
+        the customer stays).
+    interactions : DataFrame, optional
+        Contacts with ``customer``, ``date`` and ``cost`` (the direct cost to serve).
+    bins : sequence of float
+        Increasing cut points of direct profit between the tiers.
+    tiers : sequence of str
+        One name per tier, ``len(bins) + 1`` of them, lowest first.
+    start, end : date-like, optional
+        First day of the first period and day after the last one; default the periods
+        spanned by the transactions.
+    freq : str, default "Y"
+        Period of the panel (``"Y"``, ``"Q"``, ``"M"``).
+    lost : str, default "lost"
+        Name of the absorbing state.
+
+    Returns
+    -------
+    DataFrame
+        ``customer``, ``period`` (pandas Period), ``state`` (ordered categorical: the tiers,
+        then ``lost``) and ``direct_profit`` (0 when lost), sorted by customer and period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2], "acquisition_date": pd.to_datetime(
+    ...     ["2019-05-01", "2020-03-01"]), "churn_date": pd.to_datetime([None, "2022-06-30"])})
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2], "date": pd.to_datetime(
+    ...     ["2020-02-01", "2021-02-01", "2021-02-01", "2022-02-01"]),
+    ...     "margin": [150.0, 500.0, -40.0, 90.0]})
+    >>> it = pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2021-05-01"]),
+    ...                    "cost": [30.0]})
+    >>> value_tier_panel(tx, cu, it, bins=[0, 300], tiers=["loss", "low", "high"],
+    ...                  start="2020-01-01", end="2023-01-01")
+       customer_id period state  direct_profit
+    0            1   2020   low          150.0
+    1            1   2021  high          470.0
+    2            1   2022   low            0.0
+    3            2   2021  loss          -40.0
+    4            2   2022  lost            0.0
+    """
+    b = np.asarray(bins, dtype=float)
+    tiers = [str(t) for t in tiers]
+    if b.ndim != 1 or b.size < 1 or not np.all(np.isfinite(b)) or np.any(np.diff(b) <= 0):
+        raise ValueError(f"bins must be one or more finite, strictly increasing numbers, got "
+                         f"{list(bins)}")
+    if len(tiers) != b.size + 1 or len(set(tiers)) != len(tiers):
+        raise ValueError(f"give {b.size + 1} distinct tier names for {b.size} bins, got {tiers}")
+    if lost in tiers:
+        raise ValueError(f"the lost state {lost!r} cannot also be a tier")
+    table = "transactions"
+    schema.check_not_empty(transactions, table)
+    schema.check_columns(transactions, table, {customer: None, date: "datetime",
+                                               margin: "number"})
+    for c in (customer, date, margin):
+        schema.check_no_missing(transactions, table, c)
+    schema.check_not_empty(customers, "customers")
+    schema.check_columns(customers, "customers", {customer: None, acquisition: "datetime",
+                                                  churn: "datetime"})
+    schema.check_no_missing(customers, "customers", customer)
+    schema.check_no_missing(customers, "customers", acquisition)
+    schema.check_unique(customers, "customers", customer)
+    if interactions is not None:
+        schema.check_columns(interactions, "interactions", {customer: None, date: "datetime",
+                                                            cost: "number"})
+        for c in (customer, date, cost):
+            schema.check_no_missing(interactions, "interactions", c)
+        schema.check_nonnegative(interactions, "interactions", cost)
+    first = pd.Timestamp(start) if start is not None else transactions[date].min()
+    last = (pd.Timestamp(end) - pd.Timedelta(days=1) if end is not None
+            else transactions[date].max())
+    if pd.isna(first) or pd.isna(last) or last < first:
+        raise ValueError(f"end ({end}) must be after start ({start})")
+    periods = pd.period_range(first, last, freq=freq)
+    starts = periods.start_time.to_numpy()
+    ends = (periods + 1).start_time.to_numpy()
+    ids = customers[customer].to_numpy()
+    index = pd.Index(ids)
+    acq = customers[acquisition].to_numpy(dtype="datetime64[ns]")
+    gone = customers[churn].to_numpy(dtype="datetime64[ns]")  # NaT while the customer stays
+    in_panel = acq[:, None] < starts[None, :]
+    with np.errstate(invalid="ignore"):
+        left = ~np.isnat(gone)[:, None] & (gone[:, None] < ends[None, :])
+
+    def per_period(df, col, name):
+        rows = index.get_indexer(df[customer])
+        schema.check_rows(df, name, customer, rows < 0, "not in the customers table")
+        cols = df[date].dt.to_period(freq).array.asi8 - periods[0].ordinal
+        keep = (cols >= 0) & (cols < len(periods))
+        grid = np.zeros((len(ids), len(periods)))
+        np.add.at(grid, (rows[keep], cols[keep]), df[col].to_numpy(dtype=float)[keep])
+        return grid
+
+    profit = per_period(transactions, margin, table)
+    if interactions is not None:
+        profit -= per_period(interactions, cost, "interactions")
+    code = np.where(left, len(tiers), np.digitize(profit, b))
+    r, c = np.nonzero(in_panel)  # row-major: by customer, then period
+    order = np.argsort(ids[r], kind="stable")
+    r, c = r[order], c[order]
+    states = pd.Categorical.from_codes(code[r, c], categories=[*tiers, lost], ordered=True)
+    return pd.DataFrame({
+        customer: ids[r],
+        "period": periods[c],
+        "state": states,
+        "direct_profit": np.where(left[r, c], 0.0, profit[r, c]),
+    })

@@ -21,7 +21,8 @@ import pandas as pd
 
 from crmkit import schema
 
-__all__ = ["summary_from_transactions", "calibration_holdout", "check_summary"]
+__all__ = ["summary_from_transactions", "calibration_holdout", "check_summary",
+           "holdout_comparison"]
 
 _TABLE = "transactions"
 
@@ -270,3 +271,54 @@ def check_summary(data: pd.DataFrame, *, monetary: bool = False, table: str = "s
     if monetary:
         schema.check_nonnegative(data, table, "monetary_value")
     return out
+
+
+def holdout_comparison(
+    data: pd.DataFrame,
+    predicted,
+    *,
+    max_frequency: int = 7,
+    actual: str = "frequency_holdout",
+    table: str = "summary",
+) -> pd.DataFrame:
+    """Actual and predicted holdout purchases by calibration frequency: the models' usual test.
+
+    Customers are grouped by their number of repeat purchases in the calibration period
+    (``frequency``, the last group holding ``max_frequency`` or more); per group, the mean
+    number of purchases they actually made in the holdout period (``actual`` column, e.g.
+    from :func:`calibration_holdout`) is set against the mean the model predicted for the
+    same period (``predicted``, one value per row of ``data``, e.g.
+    ``model.conditional_expected_purchases(duration, data)``).
+
+    Returns
+    -------
+    DataFrame
+        ``frequency`` (0 .. ``max_frequency``, the last meaning "or more"), ``customers``,
+        ``actual`` and ``predicted`` (means per customer), in frequency order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"frequency": [0, 0, 1, 3, 5], "frequency_holdout": [0, 1, 1, 2, 6]})
+    >>> holdout_comparison(d, [0.2, 0.2, 0.9, 2.5, 4.0], max_frequency=3)
+       frequency  customers  actual  predicted
+    0          0          2     0.5       0.20
+    1          1          1     1.0       0.90
+    2          3          2     4.0       3.25
+    """
+    if not (isinstance(max_frequency, int | np.integer) and max_frequency >= 1):
+        raise ValueError(f"max_frequency must be a whole number >= 1, got {max_frequency!r}")
+    schema.check_not_empty(data, table)
+    schema.check_columns(data, table, {"frequency": "number", actual: "number"})
+    for c in ("frequency", actual):
+        schema.check_no_missing(data, table, c)
+    pred = np.asarray(predicted, dtype=float).reshape(-1)
+    if pred.shape != (len(data),) or not np.all(np.isfinite(pred)):
+        raise ValueError(f"predicted must hold one finite number per row of {table} "
+                         f"({len(data)}), got shape {pred.shape}")
+    g = pd.DataFrame({"frequency": np.minimum(data["frequency"].to_numpy(), max_frequency)
+                      .astype(np.int64), "actual": data[actual].to_numpy(dtype=float),
+                      "predicted": pred}).groupby("frequency", sort=True)
+    out = g.agg(customers=("actual", "size"), actual=("actual", "mean"),
+                predicted=("predicted", "mean"))
+    return out.reset_index()

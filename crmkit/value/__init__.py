@@ -11,7 +11,8 @@ Submodules, named after the course's ideas:
 - :mod:`~crmkit.value.costs`: direct, indirect (activity-based allocation) and common costs
 - :mod:`~crmkit.value.profit`: commercial margin, direct profit, the portfolio account
   with common costs, potential, customer value
-- :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, customer equity
+- :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, the value chain link
+  by link, customer equity
 - :mod:`~crmkit.value.strategies`: the four strategies, the channel migration scenario
 
 The probabilistic models (BG/NBD, Pareto/NBD, Gamma-Gamma) and the Markov migration
@@ -19,7 +20,13 @@ model are in :mod:`crmkit.clv`.
 """
 
 from crmkit.value.costs import COST_POOLS_FR, activity_drivers, allocate_costs, cost_to_serve
-from crmkit.value.lifetime import annuity_factor, customer_equity, lifetime_value
+from crmkit.value.lifetime import (
+    annuity_factor,
+    chain_steps,
+    customer_equity,
+    lifetime_value,
+    lifetime_value_chain,
+)
 from crmkit.value.profit import (
     commercial_margin,
     customer_value,
@@ -42,8 +49,10 @@ __all__ = [
     "allocate_costs",
     "cost_to_serve",
     "annuity_factor",
+    "chain_steps",
     "customer_equity",
     "lifetime_value",
+    "lifetime_value_chain",
     "commercial_margin",
     "customer_value",
     "direct_profit",

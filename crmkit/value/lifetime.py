@@ -22,7 +22,8 @@ import pandas as pd
 from crmkit import schema
 from crmkit.segmentation._frame import require
 
-__all__ = ["lifetime_value", "customer_equity", "annuity_factor"]
+__all__ = ["lifetime_value", "lifetime_value_chain", "chain_steps", "customer_equity",
+           "annuity_factor"]
 
 
 def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
@@ -172,3 +173,147 @@ def customer_equity(
     out = pd.DataFrame({"customers": g.size(), "equity": g.sum()})
     out["share"] = out["equity"] / out["equity"].sum()
     return out.reset_index()
+
+
+def lifetime_value_chain(
+    df: pd.DataFrame,
+    *,
+    profit_col: str = "direct_profit",
+    potential_col: str = "potential",
+    retention: float | str = 0.8,
+    discount_rate: float = 0.1,
+    horizon: int | None = None,
+    capture: float = 1.0,
+    retention_change: float = 0.0,
+    credit_score_col: str | None = None,
+    id_col: str = "customer_id",
+    table: str = "customers",
+) -> pd.DataFrame:
+    """Seed 001's value chain, one link per column: from direct profit to lifetime value.
+
+    Direct profit (this period) + the same profit in later periods (retained and
+    discounted) + the potential (a yearly amount, e.g. :func:`~crmkit.value.potential`,
+    earned from the next period on, retained and discounted the same way) = the value of
+    the customer, weighted by the credit score (the customer's financial reliability).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer with ``profit_col`` and ``potential_col`` per period.
+    retention : float or str
+        Probability of staying one more period, or a column of customer-specific rates.
+    discount_rate : float
+        Discount rate per period.
+    horizon : int, optional
+        Number of periods counted, the current one included; None for ever.
+    capture : float, default 1.0
+        Share of the potential expected to be won (1: all of it, the ceiling).
+    retention_change : float, default 0.0
+        Added to every customer's retention (a what-if: +0.05 is five points more), the
+        result kept within [0, 1].
+    credit_score_col : str, optional
+        Credit score in [0, 1] weighting the value (none: weight 1).
+
+    Returns
+    -------
+    DataFrame
+        ``id_col``, ``retention``, ``direct_profit``, ``future_profit``,
+        ``potential_value``, ``value_before_credit``, ``credit_weight`` and
+        ``lifetime_value``, in the order of ``df``.
+
+    Examples
+    --------
+    A customer earning 300 a year, with 200 of potential, retention 0.8, 10 % discount,
+    three periods (this one and two more), credit score 0.9:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"customer_id": [1], "direct_profit": [300.0], "potential": [200.0],
+    ...                    "credit_score": [0.9]})
+    >>> c = lifetime_value_chain(df, retention=0.8, discount_rate=0.1, horizon=3,
+    ...                          credit_score_col="credit_score")
+    >>> c[["future_profit", "potential_value", "lifetime_value"]].round(2)
+       future_profit  potential_value  lifetime_value
+    0         376.86           251.24          835.29
+    """
+    if not (np.isfinite(capture) and 0 <= capture <= 1):
+        raise ValueError(f"capture must be in [0, 1], got {capture!r}")
+    if not (np.isfinite(retention_change) and -1 <= retention_change <= 1):
+        raise ValueError(f"retention_change must be in [-1, 1], got {retention_change!r}")
+    cols: dict[str, str | None] = {id_col: None, profit_col: "number", potential_col: "number"}
+    if isinstance(retention, str):
+        cols[retention] = "number"
+    if credit_score_col is not None:
+        cols[credit_score_col] = "number"
+    require(df, table, cols)
+    if credit_score_col is not None:
+        schema.check_in_range(df, table, credit_score_col, 0, 1)
+    if retention_change:
+        if isinstance(retention, str):
+            schema.check_in_range(df, table, retention, 0, 1)
+            base = df[retention].to_numpy(dtype=float)
+        else:
+            base = np.full(len(df), float(retention))
+        shifted = np.clip(base + retention_change, 0.0, 1.0)
+        df = df.assign(_retention=shifted)
+        retention = "_retention"
+    # lifetime_value checks the retention and the rates; its factor counts t = 0 .. H-1
+    now = lifetime_value(df, margin_col=profit_col, retention=retention,
+                         discount_rate=discount_rate, horizon=horizon, id_col=id_col,
+                         table=table)
+    r = now["retention"].to_numpy()
+    if horizon is None or horizon > 1:
+        later = annuity_factor(r, discount_rate, None if horizon is None else horizon - 1,
+                               include_current=False)
+    else:
+        later = np.zeros_like(r)
+    profit = df[profit_col].to_numpy(dtype=float)
+    out = pd.DataFrame({id_col: df[id_col].to_numpy(), "retention": r,
+                        "direct_profit": profit})
+    out["future_profit"] = now["lifetime_value"].to_numpy() - profit
+    out["potential_value"] = capture * df[potential_col].to_numpy(dtype=float) * later
+    out["value_before_credit"] = out["direct_profit"] + out["future_profit"] + out[
+        "potential_value"]
+    out["credit_weight"] = (df[credit_score_col].to_numpy(dtype=float)
+                            if credit_score_col is not None else 1.0)
+    out["lifetime_value"] = out["value_before_credit"] * out["credit_weight"]
+    return out
+
+
+def chain_steps(chain: pd.DataFrame, *, table: str = "chain") -> pd.DataFrame:
+    """The value chain summed over customers, as the steps of a waterfall.
+
+    From :func:`lifetime_value_chain` output: ``direct_profit``, ``future_profit``,
+    ``potential_value``, ``credit_adjustment`` (lifetime value minus value before the
+    credit score, a negative amount) and ``lifetime_value`` (their sum: customer equity).
+
+    Returns
+    -------
+    DataFrame
+        ``item`` and ``amount``, in that order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"direct_profit": [300.0, -50.0], "future_profit": [400.0, -60.0],
+    ...                   "potential_value": [250.0, 300.0],
+    ...                   "value_before_credit": [950.0, 190.0],
+    ...                   "lifetime_value": [855.0, 95.0]})
+    >>> chain_steps(c)
+                    item  amount
+    0      direct_profit   250.0
+    1      future_profit   340.0
+    2    potential_value   550.0
+    3  credit_adjustment  -190.0
+    4     lifetime_value   950.0
+    """
+    cols = ("direct_profit", "future_profit", "potential_value", "value_before_credit",
+            "lifetime_value")
+    require(chain, table, {c: "number" for c in cols})
+    total = chain[list(cols)].sum()
+    return pd.DataFrame({
+        "item": ["direct_profit", "future_profit", "potential_value", "credit_adjustment",
+                 "lifetime_value"],
+        "amount": [total["direct_profit"], total["future_profit"], total["potential_value"],
+                   total["lifetime_value"] - total["value_before_credit"],
+                   total["lifetime_value"]],
+    })

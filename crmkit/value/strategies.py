@@ -134,6 +134,27 @@ class ChannelMigration:
         """Saving minus margin at risk."""
         return self.saving - self.margin_at_risk
 
+    def summary(self) -> pd.DataFrame:
+        """The scenario in one row: ``eligible_customers`` and the totals of ``contacts``,
+        ``contacts_moved``, ``cost_before``, ``cost_after``, ``saving``, ``margin_at_risk``
+        and ``net_gain``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> cu = pd.DataFrame({"customer_id": [1, 2], "eligible": [True, True],
+        ...                    "margin": [100.0, 50.0]})
+        >>> it = pd.DataFrame({"customer_id": [1, 2, 2], "channel": ["branch", "web", "branch"],
+        ...                    "cost": [30.0, 1.0, 30.0]})
+        >>> s = channel_migration(cu, it, churn_risk=0.1, margin_col="margin").summary()
+        >>> s[["eligible_customers", "contacts_moved", "saving", "margin_at_risk", "net_gain"]]
+           eligible_customers  contacts_moved  saving  margin_at_risk  net_gain
+        0                   2             2.0    58.0            15.0      43.0
+        """
+        totals = self.customers[["contacts", "contacts_moved", "cost_before", "cost_after",
+                                 "saving", "margin_at_risk", "net_gain"]].sum()
+        return pd.DataFrame([{"eligible_customers": len(self.customers), **totals.to_dict()}])
+
 
 def channel_migration(
     customers: pd.DataFrame,
