@@ -163,7 +163,7 @@ TABLES: dict[str, Table] = {
             ("region", "string", "French region"),
             ("gender", "string", "F or M"),
             ("birth_date", "datetime", "date of birth"),
-            ("household_id", "int", "household key: customers sharing a home share it"),
+            ("household_id", "int", "household key: customers sharing a home share it (in the synthetic market every customer is her own household)"),
             ("acquisition_date", "datetime", "date the customer became a customer"),
             ("acquisition_channel", "string", "channel of acquisition", False, False, CHANNELS),
             ("acquisition_cost", "float", "cost of winning the customer, euros: prospecting contacts (see interactions, reason sale, before the acquisition date) plus media and commission"),
