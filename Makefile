@@ -10,7 +10,6 @@ MARKET := datasets/market/customers.parquet
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 .PHONY: help venv data book student test unit nbval bench lab clean
 
