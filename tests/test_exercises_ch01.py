@@ -1,0 +1,115 @@
+"""Checkers of Chapter 1's exercises: a right answer passes, a typical wrong answer fails
+with the exercise's hint, and no message gives the expected value away.
+
+Right answers are computed here by hand on small hand-made tables (or listed from the
+datasheet's description of the market), not by calling the checkers' own code."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crmkit.exercises import check, exercises
+from crmkit.schema import SchemaError
+
+
+def assert_wrong(feedback, *secrets):
+    assert not feedback.correct
+    assert feedback.hint  # the hint is shown...
+    for secret in secrets:  # ...and neither it nor the message gives the answer
+        assert secret not in feedback.message and secret not in feedback.hint
+
+
+def test_chapter_1_exercises_are_registered():
+    assert exercises("ch1.") == sorted([
+        "ch1.ground_truth_columns", "ch1.persons_entered_twice", "ch1.customers_at_threshold",
+        "ch1.both_divisions_share"])
+
+
+def test_ground_truth_columns():
+    # the datasheet marks three columns as ground truth: two in customers, one in records
+    right = {"persona", "latent_attitude", "true_customer_id"}
+    assert check("ch1.ground_truth_columns", right).correct
+    assert check("ch1.ground_truth_columns", sorted(right)).correct  # a list is fine
+    fb = check("ch1.ground_truth_columns", {"persona", "latent_attitude"})
+    assert_wrong(fb, "true_customer_id")
+    assert "1 expected item(s) are missing" in fb.message
+    fb = check("ch1.ground_truth_columns", right | {"customer_id"})
+    assert_wrong(fb, "persona")
+    assert "1 item(s) should not be there" in fb.message
+
+
+def records():
+    # person 1: twice in cards; person 2: once in cards, once in credit;
+    # person 3: twice in credit and twice in bank_core (still one person)
+    return pd.DataFrame({
+        "system": ["cards", "cards", "credit", "cards", "credit", "credit", "bank_core",
+                   "bank_core"],
+        "true_customer_id": [1, 1, 1, 2, 2, 3, 3, 3],
+    })
+
+
+def test_persons_entered_twice():
+    recs = records()
+    assert check("ch1.persons_entered_twice", 2, source_records=recs).correct
+    # the typical slips: counting (person, system) pairs, or persons in several systems
+    assert_wrong(check("ch1.persons_entered_twice", 3, source_records=recs))
+    assert "too high" in check("ch1.persons_entered_twice", 3, source_records=recs).message
+    # categorical systems (as in the market) count the same
+    cat = recs.astype({"system": "category"})
+    assert check("ch1.persons_entered_twice", 2, source_records=cat).correct
+    with pytest.raises(SchemaError, match="source_records.true_customer_id"):
+        check("ch1.persons_entered_twice", 2,
+              source_records=recs.drop(columns="true_customer_id"))
+
+
+def identity_records():
+    cols = ["record_id", "system", "account_number", "first_name", "last_name", "birth_date",
+            "email", "phone", "address", "postcode", "city", "true_customer_id"]
+    rows = [
+        # Marie Martin: r1-r2 weigh 16 (initial 2, last 4, date 7, postcode 1, address 2),
+        # r1-r3 weigh 14.5 (names 8, date 7, postcode -0.5), r2-r3 12.5
+        ("r1", "bank_core", "B1", "Marie", "Martin", "1970-03-01", "mm@x.fr", None,
+         "1 rue Neuve", "35000", "Rennes", 1),
+        ("r2", "cards", "C1", "M.", "Martin", "1970-03-01", None, None,
+         "1 rue Neuve", "35000", "Rennes", 1),
+        ("r3", "insurance_auto", "A1", "Marie", "MARTIN", "1970-03-01", None, None,
+         "8 av. Foch", "75016", "Paris", 1),
+        ("r4", "bank_core", "B2", "Jean", "Dupont", "1955-12-03", "jd@x.fr", None,
+         "9 bd Hugo", "69003", "Lyon", 2),
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    return df
+
+
+def test_customers_at_threshold():
+    recs = identity_records()
+    # at 16 only r1-r2 is linked: Marie is two customers, Jean one
+    assert check("ch1.customers_at_threshold", 3, source_records=recs).correct
+    # at the default 10 all of Marie's records are linked: the slip of not changing it
+    assert_wrong(check("ch1.customers_at_threshold", 2, source_records=recs))
+    # the threshold is an input: at 17 nothing is linked
+    assert check("ch1.customers_at_threshold", 4, source_records=recs, threshold=17).correct
+
+
+def unified_view():
+    return pd.DataFrame({
+        "active_contracts": [3, 2, 0, 1, 4],
+        "bank_contracts": [2, 2, 0, 0, 1],
+        "insurance_contracts": [1, 0, 0, 1, 3],
+    }, index=pd.Index([1, 2, 3, 4, 5], name="resolved_id"))
+
+
+def test_both_divisions_share():
+    view = unified_view()
+    # 4 customers with an active contract; customers 1 and 5 hold both divisions
+    assert check("ch1.both_divisions_share", 0.5, view=view).correct
+    # the slip: dividing by every resolved customer, inactive ones included (2 / 5)
+    assert_wrong(check("ch1.both_divisions_share", 0.4, view=view), "0.5")
+    pct = check("ch1.both_divisions_share", 50, view=view)
+    assert not pct.correct and "scale" in pct.message
+    with pytest.raises(SchemaError, match="view.bank_contracts"):
+        check("ch1.both_divisions_share", 0.5, view=view.drop(columns="bank_contracts"))
+    with pytest.raises(SchemaError, match="no customer with an active contract"):
+        check("ch1.both_divisions_share", 0.5, view=view.assign(active_contracts=0))
