@@ -163,14 +163,9 @@ def _occasions(t: ir.Table, customer: str, date: str, value: str | None, grain: 
 
 
 def _summarise(occ: ir.Table, end, unit_s: float, has_value: bool) -> ir.Table:
-    aggs = {
-        "first": occ.period.min(),
-        "last": occ.period.max(),
-        "n": occ.count(),
-    }
+    aggs = {"first": occ.period.min(), "last": occ.period.max(), "n": occ.count()}
     if has_value:
         aggs["total"] = occ.value.sum()
-        aggs["first_value"] = occ.value.argmin(occ.period)
     g = occ.group_by("customer").aggregate(**aggs)
     freq = (g.n - 1).cast("int64")
     cols = {
@@ -179,10 +174,18 @@ def _summarise(occ: ir.Table, end, unit_s: float, has_value: bool) -> ir.Table:
         "recency": (_seconds(g["last"]) - _seconds(g["first"])) / unit_s,
         "T": (_seconds(end) - _seconds(g["first"])) / unit_s,
     }
-    if has_value:
-        repeat = (g.total - g.first_value).cast("float64")
-        cols["monetary_value"] = ibis.ifelse(freq > 0, repeat / freq.cast("float64"), 0.0)
-    return g.select(**cols)
+    if not has_value:
+        return g.select(**cols)
+    s = g.select(**cols, total=g.total, first=g["first"])
+    # the value of the first occasion, by a join on (customer, first period): an ordered
+    # aggregate (argmin) would sort every customer's occasions on DuckDB
+    j = s.inner_join(occ, [s.customer_id == occ.customer, s["first"] == occ.period])
+    repeat = (j.total - j.value).cast("float64")
+    return j.select(
+        "customer_id", "frequency", "recency", "T",
+        monetary_value=ibis.ifelse(j.frequency > 0,
+                                   repeat / j.frequency.cast("float64"), 0.0),
+    )
 
 
 def _tx_columns(customer: str, date: str, value: str | None) -> dict[str, str | None]:
