@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _hand_records import martin_records  # tests/ helper
 
 from crmkit.exercises import check, exercises
 from crmkit.schema import SchemaError
@@ -63,29 +64,9 @@ def test_persons_entered_twice():
               source_records=recs.drop(columns="true_customer_id"))
 
 
-def identity_records():
-    cols = ["record_id", "system", "account_number", "first_name", "last_name", "birth_date",
-            "email", "phone", "address", "postcode", "city", "true_customer_id"]
-    rows = [
-        # Marie Martin: r1-r2 weigh 16 (initial 2, last 4, date 7, postcode 1, address 2),
-        # r1-r3 weigh 14.5 (names 8, date 7, postcode -0.5), r2-r3 12.5
-        ("r1", "bank_core", "B1", "Marie", "Martin", "1970-03-01", "mm@x.fr", None,
-         "1 rue Neuve", "35000", "Rennes", 1),
-        ("r2", "cards", "C1", "M.", "Martin", "1970-03-01", None, None,
-         "1 rue Neuve", "35000", "Rennes", 1),
-        ("r3", "insurance_auto", "A1", "Marie", "MARTIN", "1970-03-01", None, None,
-         "8 av. Foch", "75016", "Paris", 1),
-        ("r4", "bank_core", "B2", "Jean", "Dupont", "1955-12-03", "jd@x.fr", None,
-         "9 bd Hugo", "69003", "Lyon", 2),
-    ]
-    df = pd.DataFrame(rows, columns=cols)
-    df["birth_date"] = pd.to_datetime(df["birth_date"])
-    return df
-
-
 def test_customers_at_threshold():
-    recs = identity_records()
-    # at 16 only r1-r2 is linked: Marie is two customers, Jean one
+    recs = martin_records()
+    # at 16 only r1-r2 (16 points) is linked: Marie is two customers, Paul one
     assert check("ch1.customers_at_threshold", 3, source_records=recs).correct
     # at the default 10 all of Marie's records are linked: the slip of not changing it
     assert_wrong(check("ch1.customers_at_threshold", 2, source_records=recs))

@@ -9,32 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _hand_records import martin_records  # tests/ helper
 
 from crmkit.datasets import load_sample
 from crmkit.idic import MatchRules, resolution_quality, resolve_identities
 from crmkit.idic.identify import links_at_threshold, threshold_sweep, true_matches
 from crmkit.schema import SchemaError
-
-COLS = ["record_id", "system", "account_number", "first_name", "last_name", "birth_date",
-        "email", "phone", "address", "postcode", "city", "true_customer_id"]
-
-
-def _records():
-    rows = [
-        # Marie Martin in three systems: exact, first name as an initial, a new address
-        ("r1", "bank_core", "B1", "Marie", "Martin", "1970-03-01", "mm@x.fr", "0611223344",
-         "1 rue Neuve", "35000", "Rennes", 1),
-        ("r2", "cards", "C1", "M.", "Martin", "1970-03-01", None, None,
-         "1 rue Neuve", "35000", "Rennes", 1),
-        ("r3", "insurance_auto", "A1", "Marie", "MARTIN", "1970-03-01", None, None,
-         "8 av. Foch", "75016", "Paris", 1),
-        # Paul Martin, her husband: same last name, address and home phone
-        ("r4", "bank_core", "B2", "Paul", "Martin", "1968-11-20", None, "0611223344",
-         "1 rue Neuve", "35000", "Rennes", 2),
-    ]
-    df = pd.DataFrame(rows, columns=COLS)
-    df["birth_date"] = pd.to_datetime(df["birth_date"])
-    return df
 
 
 def _weights(res):
@@ -44,7 +24,7 @@ def _weights(res):
 
 
 def test_hand_records_split_as_the_threshold_rises():
-    recs = _records()
+    recs = martin_records()
     res = resolve_identities(recs)
     w = _weights(res)
     # r1-r2: first name (an initial agrees partly) 2 + last name 4 + birth date 7
@@ -90,7 +70,7 @@ def test_sweep_agrees_with_resolution_quality_and_is_monotone():
 
 
 def test_true_matches_hand_and_on_the_sample():
-    recs = _records()
+    recs = martin_records()
     res = resolve_identities(recs)
     same = true_matches(res.pairs, recs)
     want = [recs.set_index("record_id").loc[str(a), "true_customer_id"]
@@ -103,7 +83,7 @@ def test_true_matches_hand_and_on_the_sample():
 
 
 def test_bad_input_is_named():
-    recs = _records()
+    recs = martin_records()
     res = resolve_identities(recs)
     with pytest.raises(SchemaError, match="source_records: 3 record"):
         links_at_threshold(res, recs.iloc[:3], 10.0)

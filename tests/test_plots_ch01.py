@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from _hand_records import martin_records  # noqa: E402 - tests/ helper
 
 from crmkit import labels, plots, widgets  # noqa: E402
 from crmkit.idic import resolve_identities  # noqa: E402
@@ -113,30 +114,12 @@ def test_threshold_curve_lines_and_customers():
         plots.threshold_curve(sweep.drop(columns="persons"))
 
 
-def _records():
-    cols = ["record_id", "system", "account_number", "first_name", "last_name", "birth_date",
-            "email", "phone", "address", "postcode", "city", "true_customer_id"]
-    rows = [
-        ("r1", "bank_core", "B1", "Marie", "Martin", "1970-03-01", "mm@x.fr", None,
-         "1 rue Neuve", "35000", "Rennes", 1),
-        ("r2", "cards", "C1", "M.", "Martin", "1970-03-01", None, None,
-         "1 rue Neuve", "35000", "Rennes", 1),
-        ("r3", "insurance_auto", "A1", "Marie", "MARTIN", "1970-03-01", None, None,
-         "8 av. Foch", "75016", "Paris", 1),
-        ("r4", "bank_core", "B2", "Jean", "Dupont", "1955-12-03", "jd@x.fr", None,
-         "9 bd Hugo", "69003", "Lyon", 2),
-    ]
-    df = pd.DataFrame(rows, columns=cols)
-    df["birth_date"] = pd.to_datetime(df["birth_date"])
-    return df
-
-
 def test_threshold_explorer_redraws_when_the_slider_moves(monkeypatch):
     shown = []
     monkeypatch.setattr(widgets, "display", lambda obj: shown.append(obj))
     monkeypatch.setattr(widgets, "_show", lambda obj: type(
         "H", (), {"update": lambda self, new: shown.append(new)})())
-    recs = _records()
+    recs = martin_records()
     res = resolve_identities(recs)
     slider = widgets.identity_threshold_explorer(res, recs, thresholds=[10, 15, 20])
     assert slider.value == 10.0 and list(slider.options) == [10.0, 15.0, 20.0]
