@@ -594,9 +594,8 @@ def cost_pool_explorer(
         shown = costs.merge(groups[["customer_id", by]], on="customer_id")
 
         def draw(fig):
-            left, right = fig.subplots(1, 2)
-            plots.cost_breakdown(shown, by, ["direct_cost", *spec], legend=False, ax=left)
-            left.legend(loc="upper left", fontsize="x-small")
+            left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
+            plots.cost_breakdown(shown, by, ["direct_cost", *spec], ax=left)
             plots.pareto_curve(profit, "direct_profit", ax=right)
             fig.tight_layout()
 
@@ -728,8 +727,8 @@ def channel_migration_explorer(
             left, right = fig.subplots(1, 2, width_ratios=[1, 1.2])
             plots.value_waterfall(steps, totals=["net_gain"], title="channel_migration",
                                   ax=left)
-            plots.cost_breakdown(unit, "channel", ["unit_cost"], value_label="unit_cost",
-                                 legend=False, title="unit_cost", ax=right)
+            plots.measure_bars(unit, "channel", "unit_cost", percent=False,
+                               title="unit_cost", ax=right)
             fig.tight_layout()
 
         return _figure(draw, (12, 4.4)), labels.translate_frame(mig.summary().round(0))
@@ -741,3 +740,75 @@ def channel_migration_explorer(
 
 
 __all__ += ["cost_pool_explorer", "ltv_explorer", "channel_migration_explorer"]
+
+
+# ---------------------------------------------------------------------------------------
+# chapter 7, running a CRM project
+# ---------------------------------------------------------------------------------------
+def maturity_explorer(
+    answers: dict | None = None,
+    *,
+    n_weakest: int = 3,
+    lang: str | None = None,
+) -> dict[str, widgets.IntSlider]:
+    """Score the 15 success factors of a CRM project and read the maturity profile.
+
+    One slider per factor (1 = not at all, 5 = fully; ``answers`` sets their starting
+    values, 3 by default) next to the statement to score, from the project data
+    (:func:`crmkit.project.project_table`). :func:`crmkit.project.maturity_profile` turns
+    them into the figure (the factors, the weakest hatched; the mean score per dimension
+    of change) and the table of the four causes of failure with the mean score of the
+    factors that guard against each.
+
+    Returns
+    -------
+    dict of ipywidgets.IntSlider
+        The sliders, by factor id.
+
+    Examples
+    --------
+    >>> sliders = maturity_explorer({"SF11": 1})  # doctest: +SKIP
+    >>> sliders["SF11"].value = 4  # doctest: +SKIP
+    """
+    from crmkit import project
+
+    lang = lang or labels.get_language()
+    factors = project.project_table("success_factors", lang)
+    start = {f: 3 for f in factors["id"]} | dict(answers or {})
+
+    def render(values: dict):
+        prof = project.maturity_profile(values, n_weakest=n_weakest, lang=lang)
+
+        def draw(fig):
+            left, right = fig.subplots(1, 2, width_ratios=[1.9, 1])
+            plots.maturity_bars(prof.factors, ax=left)
+            plots.measure_bars(prof.dimensions, "dimension", "mean_score", kind="change_dimension",
+                               percent=False, title="maturity_dimensions", ax=right)
+            right.set_ylim(0, 5.5)
+            fig.tight_layout()
+
+        table = prof.failure_risks.drop(columns="id").round(2)
+        return _figure(draw, (13, 5.6)), labels.translate_frame(table)
+
+    sliders = {
+        fid: widgets.IntSlider(value=int(start[fid]), min=1, max=5, step=1, description=fid,
+                               continuous_update=False, layout={"width": "260px"})
+        for fid in factors["id"]
+    }
+    rows = [widgets.HBox([sliders[fid], widgets.Label(str(text))])
+            for fid, text in zip(factors["id"], factors["statement"], strict=True)]
+    fig, table = render({k: s.value for k, s in sliders.items()})
+    display(widgets.VBox(rows))
+    fig_handle, table_handle = _show(fig), _show(table)
+
+    def on_change(_change):
+        new_fig, new_table = render({k: s.value for k, s in sliders.items()})
+        fig_handle.update(new_fig)
+        table_handle.update(new_table)
+
+    for slider in sliders.values():
+        slider.observe(on_change, names="value")
+    return sliders
+
+
+__all__ += ["maturity_explorer"]

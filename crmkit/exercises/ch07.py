@@ -1,13 +1,92 @@
 """Exercises of Chapter 7, running a CRM project (ids ``ch7.<name>``).
 
-Register each exercise with a function that computes the expected answer from the course
-data or from the student's inputs, never with the answer written out::
+Each exercise registers a function that computes the expected answer, at check time, from
+the inputs the notebook passes to :func:`crmkit.exercises.check` (the tables the student
+worked on), so no expected value is written anywhere a student reads.
 
-    from crmkit.exercises._core import register
+- ``ch7.churn_per_win``: customers lost for every customer won, the figure the usual
+  report leaves out;
+- ``ch7.red_cells``: the KPI dashboard with a more ambitious retention target;
+- ``ch7.payback_dearer_licences``: the programme's payback when licences cost more;
+- ``ch7.exposed_cause``: the cause of failure a company's self-assessment leaves most open.
 
-    @register("ch7.my_exercise", hint="...", tolerance=0.005)
-    def my_exercise(customers=None):
-        ...  # compute and return the expected answer
-
-See ``crmkit.exercises.example`` for numbers, sets, Series, DataFrames and text answers.
+Examples
+--------
+>>> import pandas as pd
+>>> from crmkit.exercises import check
+>>> split = pd.DataFrame({"acquired": [100.0, 200.0], "churned": [150.0, 150.0]},
+...                      index=pd.Index([2020, 2021], name="year"))
+>>> check("ch7.churn_per_win", 1.0, split=split).correct
+True
 """
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmkit import project
+from crmkit.exercises._core import register
+from crmkit.schema import check_columns, check_not_empty
+
+__all__: list[str] = []
+
+
+@register(
+    "ch7.churn_per_win",
+    hint="Sum the customers who left (churned) and the customers won (acquired) over the "
+         "years 2020 to 2024 of the reporting split, then divide the first sum by the second.",
+    tolerance=0.0005,
+    explanation="For every customer the usual report celebrates, this many left through "
+                "the drain in the same years: the report shows only the tap.",
+)
+def churn_per_win(split: pd.DataFrame, *, first_year: int = 2020, last_year: int = 2024) -> float:
+    check_not_empty(split, "split")
+    check_columns(split, "split", {"acquired": "number", "churned": "number"})
+    years = split.loc[(split.index >= first_year) & (split.index <= last_year)]
+    return float(years["churned"].sum() / years["acquired"].sum())
+
+
+@register(
+    "ch7.red_cells",
+    hint="Copy project.kpi_targets(), set the target of retention_rate to 0.93, run "
+         "project.kpi_dashboard on the chapter's measures with these targets and count the "
+         "rows whose status is red.",
+    explanation="An ambitious target turns amber years red: targets are choices, and a "
+                "dashboard is only as demanding as its targets.",
+)
+def red_cells(measures: pd.DataFrame, *, retention_target: float = 0.93) -> int:
+    targets = project.kpi_targets()
+    targets.loc[targets["kpi"] == "retention_rate", "target"] = retention_target
+    board = project.kpi_dashboard(measures, targets)
+    return int((board["status"] == "red").sum())
+
+
+@register(
+    "ch7.payback_dearer_licences",
+    hint="Multiply the amount of the rows whose item is licences by 1.5 (leave the other "
+         "rows alone), run project.programme_roi with the chapter's discount rate and read "
+         "payback_years.",
+    tolerance=0.01,
+    explanation="Licences are a small part of the bill: half as dear again, they delay the "
+                "payback only a little. People and data weigh more than software.",
+)
+def payback_dearer_licences(cash_flows: pd.DataFrame, *, discount_rate: float = 0.08,
+                            factor: float = 1.5) -> float:
+    check_not_empty(cash_flows, "cash_flows")
+    check_columns(cash_flows, "cash_flows", {"item": None, "amount": "number"})
+    dearer = cash_flows.copy()
+    licences = dearer["item"] == "licences"
+    dearer.loc[licences, "amount"] = dearer.loc[licences, "amount"] * factor
+    return project.programme_roi(dearer, discount_rate=discount_rate).payback_years
+
+
+@register(
+    "ch7.exposed_cause",
+    hint="Run project.maturity_profile on the answers and, in its failure_risks table, take "
+         "the id of the cause whose guarding factors have the lowest mean score.",
+    explanation="The profile turns fifteen scores into a diagnosis: the cause of failure "
+                "the project is least protected against is where to act first.",
+)
+def exposed_cause(answers) -> str:
+    risks = project.maturity_profile(answers).failure_risks
+    return str(risks.loc[risks["mean_score"].idxmin(), "id"])
