@@ -1644,6 +1644,8 @@ def _euros(v: float) -> str:
         return f"{v / 1e6:,.1f} M€"
     if a >= 1e4:
         return f"{v / 1e3:,.0f} k€"
+    if 0 < a < 10:
+        return f"{v:,.2f} €"
     return f"{v:,.0f} €"
 
 
@@ -1665,6 +1667,8 @@ def cost_breakdown(
                             "distribution"),
     *,
     kind: str | None = None,
+    value_label: str = "cost_to_serve",
+    legend: bool = True,
     title: str | None = None,
     table: str = "costs",
     ax=None,
@@ -1674,7 +1678,8 @@ def cost_breakdown(
     ``df`` has one row per customer with the ``parts`` columns (as returned by
     :func:`crmkit.value.cost_to_serve`: the direct cost of the contacts and the allocated
     pools) and the column ``by`` (a channel, a number of products, a strategy...). Each bar
-    is the mean over the category's customers, its total written on top.
+    is the mean over the category's customers, its total written on top. ``value_label``
+    names the vertical axis (a label key; e.g. ``unit_cost`` for one row per channel).
 
     Returns
     -------
@@ -1712,8 +1717,9 @@ def cost_breakdown(
     ax.set_xticks(pos, names, fontsize="small")
     ax.set_ylim(top=float(np.nanmax(bottom)) * 1.15)
     ax.set_xlabel(labels.header(by))
-    ax.set_ylabel(f"{labels.header('cost_to_serve')} (€)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.set_ylabel(f"{labels.header(value_label)} (€)")
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     _loyalty_title(ax, title, "cost_breakdown", kind="plot_value")
     return ax
 
@@ -1755,6 +1761,8 @@ def value_waterfall(
     running = 0.0
     tops = []
     for i, (item, amount) in enumerate(zip(items, amounts, strict=True)):
+        if i > 0:  # a thin connector at the level the previous bar ended
+            ax.plot([i - 0.7, i - 0.3], [running, running], color="black", linewidth=0.6)
         if item in totals or i == 0:
             low, high, colour = min(0.0, amount), max(0.0, amount), COLORS["grey"]
             if item in totals and i > 0:
@@ -1763,16 +1771,14 @@ def value_waterfall(
         else:
             low, high = sorted((running, running + amount))
             colour = COLORS["blue"] if amount >= 0 else COLORS["vermilion"]
-            if i > 0:  # a thin connector from the previous bar
-                ax.plot([i - 1.4, i - 0.6], [running, running], color="black", linewidth=0.6)
             running += amount
         ax.bar(i, high - low, bottom=low, color=colour, width=0.6)
         tops.append(high)
-        sign = "" if item in totals or i == 0 or amount < 0 else "+"
-        ax.annotate(sign + _euros(amount), (i, high), textcoords="offset points",
-                    xytext=(0, 3), ha="center", fontsize="small")
-    names = ["\n".join(textwrap.wrap(str(labels.header(it)), 16)) for it in items]
-    ax.set_xticks(np.arange(len(items)), names, fontsize="small")
+        sign = "" if item in totals or i == 0 else "+" if amount >= 0 else "−"
+        ax.annotate(sign + _euros(abs(amount) if sign else amount), (i, high),
+                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize="small")
+    names = ["\n".join(textwrap.wrap(str(labels.header(it)), 12)) for it in items]
+    ax.set_xticks(np.arange(len(items)), names, fontsize="x-small")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylim(top=max(tops) * 1.12)
     ax.yaxis.set_major_formatter(lambda v, _pos: _euros(v))

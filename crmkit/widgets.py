@@ -594,8 +594,9 @@ def cost_pool_explorer(
         shown = costs.merge(groups[["customer_id", by]], on="customer_id")
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
-            plots.cost_breakdown(shown, by, ["direct_cost", *spec], ax=left)
+            left, right = fig.subplots(1, 2)
+            plots.cost_breakdown(shown, by, ["direct_cost", *spec], legend=False, ax=left)
+            left.legend(loc="upper left", fontsize="x-small")
             plots.pareto_curve(profit, "direct_profit", ax=right)
             fig.tight_layout()
 
@@ -727,8 +728,8 @@ def channel_migration_explorer(
             left, right = fig.subplots(1, 2, width_ratios=[1, 1.2])
             plots.value_waterfall(steps, totals=["net_gain"], title="channel_migration",
                                   ax=left)
-            plots.measure_bars(unit, "channel", "unit_cost", percent=False,
-                               title="unit_cost", ax=right)
+            plots.cost_breakdown(unit, "channel", ["unit_cost"], value_label="unit_cost",
+                                 legend=False, title="unit_cost", ax=right)
             fig.tight_layout()
 
         return _figure(draw, (12, 4.4)), labels.translate_frame(mig.summary().round(0))
