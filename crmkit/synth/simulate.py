@@ -163,11 +163,12 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     month0 = cfg.start.astype("datetime64[M]")
     month_day = (month0 + np.arange(-1200, T + 1)).astype("datetime64[D]")  # months -1200..T
 
-    month_day_i = month_day.astype(np.int64)
+    month_ms = month_day.astype(np.int64) * 86_400_000
 
     def day_of(m, day):  # datetime64[ms] of month m (may be negative) plus a day offset
-        days = month_day_i[np.asarray(m) + 1200] + np.asarray(day)
-        return (days * 86_400_000).astype("datetime64[ms]")
+        ms = month_ms[np.asarray(m) + 1200]
+        ms += np.asarray(day, dtype=np.int64) * 86_400_000
+        return ms.view("datetime64[ms]")
 
     # ------------------------------------------------------------------ initial state
     U0 = streams.draw(PE.K_INIT)
@@ -910,7 +911,8 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     t = tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes)
     order = np.argsort(t["row"].astype(np.uint16) if n < 65536 else t["row"], kind="stable")
     t = {k: v[order] for k, v in t.items()}
-    t["day"] = after_acq(t["row"], t["month"], t["day"])
+    # (no acquisition-day clamp: amounts are billed from the month after a contract starts,
+    # claims and deposits are already dated no earlier than their contract's start)
     # the company's margin: what it keeps of premiums and fees, claims paid out, entry fees
     # on life insurance deposits
     t["margin"] = np.round(t["amount"] * MARGIN_RATE[t["kind"], t["slot"]], 2)
