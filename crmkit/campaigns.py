@@ -256,10 +256,20 @@ def uplift(
     if outcome not in ("converted", "responded"):
         raise ValueError(f"outcome must be 'converted' or 'responded', got {outcome!r}")
     _validate_targets(targets)
-    g = targets.assign(group=targets["group"].astype(str)).groupby(["campaign_id", "group"])
-    counts = g[outcome].agg(["size", "sum"]).unstack("group")
-    counts = counts.reindex(columns=pd.MultiIndex.from_product(
+    return _uplift_frame(_group_counts(targets, ["campaign_id"], outcome), confidence, method)
+
+
+def _group_counts(targets: pd.DataFrame, by: list[str], outcome: str) -> pd.DataFrame:
+    """Sizes and successes of the test and control groups per value of ``by``."""
+    g = targets.assign(_group=targets["group"].astype(str)).groupby(
+        [*by, "_group"], observed=True)
+    counts = g[outcome].agg(["size", "sum"]).unstack("_group")
+    return counts.reindex(columns=pd.MultiIndex.from_product(
         [["size", "sum"], ["test", "control"]]), fill_value=0).fillna(0)
+
+
+def _uplift_frame(counts: pd.DataFrame, confidence: float, method: str) -> pd.DataFrame:
+    """The uplift table of :func:`uplift` from :func:`_group_counts` output."""
     n1, n2 = counts[("size", "test")].to_numpy(float), counts[("size", "control")].to_numpy(float)
     x1, x2 = counts[("sum", "test")].to_numpy(float), counts[("sum", "control")].to_numpy(float)
     # a campaign without a test or a control group (a tiny campaign where the draw put
@@ -597,3 +607,486 @@ def run_waves(
         sent.append(decided.loc[decided["decision"] == "sent",
                                 ["customer_id", "channel", "date", "offer", "cost"]])
     return pd.concat(parts).loc[waves.index]
+
+
+# ---------------------------------------------------------------------------------------
+# pooling, targets' profiles, planning (chapter 6)
+# ---------------------------------------------------------------------------------------
+def trigger_family(campaigns: pd.DataFrame) -> pd.Series:
+    """What selected each campaign's targets, without the detail: the part of ``trigger``
+    before the colon (``life_event``, ``segment``, ``churn_risk``...) or ``none``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"campaign_id": [1, 2, 3],
+    ...     "trigger": ["life_event:birth", "none", "segment:multichannel"]})
+    >>> trigger_family(c).tolist()
+    ['life_event', 'none', 'segment']
+    """
+    schema.check_not_empty(campaigns, "campaigns")
+    schema.check_columns(campaigns, "campaigns", {"trigger": "string"})
+    schema.check_no_missing(campaigns, "campaigns", "trigger")
+    family = campaigns["trigger"].astype(str).str.split(":", n=1).str[0]
+    return pd.Series(family.to_numpy(), index=campaigns.index, name="trigger_family",
+                     dtype="str")
+
+
+def pooled_uplift(
+    targets: pd.DataFrame,
+    by: str | list[str],
+    campaigns: pd.DataFrame | None = None,
+    outcome: str = "converted",
+    confidence: float = 0.95,
+    method: str = "newcombe",
+) -> pd.DataFrame:
+    """Uplift of groups of campaigns (or of targets), their targets pooled.
+
+    One campaign is often too small to show its effect: pooling the targets of campaigns
+    of one kind (all the event-triggered offers, all the mailings) gives test and control
+    groups large enough for a narrow interval. ``by`` may also split targets (a score band,
+    a segment) to see where a campaign works.
+
+    Pooling is only fair between campaigns that hold out the same share of their targets:
+    otherwise the campaigns with a large control group weigh more in the control rate than
+    in the test rate, and the difference mixes campaigns instead of measuring them
+    (Simpson's paradox). When ``campaigns`` is given with its ``test_share``, a group that
+    pools campaigns of different shares raises a ``ValueError``.
+
+    Parameters
+    ----------
+    targets : DataFrame
+        The ``campaign_targets`` table, plus the ``by`` columns that are not in
+        ``campaigns``.
+    by : str or list of str
+        Columns of ``targets`` or of ``campaigns`` (joined on ``campaign_id``) to pool by.
+    campaigns : DataFrame, optional
+        The ``campaigns`` table; required when ``by`` names one of its columns.
+    outcome, confidence, method
+        As in :func:`uplift`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``by``: ``campaigns`` (number pooled), then the columns of
+        :func:`uplift`.
+
+    Examples
+    --------
+    Two campaigns of the same kind, each too small to conclude, pooled:
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"campaign_id": [1] * 10 + [2] * 10, "customer_id": range(20),
+    ...     "group": (["test"] * 8 + ["control"] * 2) * 2, "responded": False,
+    ...     "converted": [True] * 4 + [False] * 6 + [True] * 2 + [False] * 8})
+    >>> c = pd.DataFrame({"campaign_id": [1, 2], "kind": ["mailing", "mailing"],
+    ...                   "test_share": [0.8, 0.8]})
+    >>> pooled_uplift(t, "kind", c)[["campaigns", "n_test", "n_control", "uplift"]]  # doctest: +NORMALIZE_WHITESPACE
+             campaigns  n_test  n_control  uplift
+    kind
+    mailing          2      16          4   0.375
+    """
+    if outcome not in ("converted", "responded"):
+        raise ValueError(f"outcome must be 'converted' or 'responded', got {outcome!r}")
+    cols = [by] if isinstance(by, str) else list(by)
+    if not cols:
+        raise ValueError("by must name at least one column")
+    _validate_targets(targets)
+    frame = targets
+    joined = [c for c in cols if c not in targets.columns]
+    if joined and campaigns is None:
+        raise ValueError(f"columns {joined} are not in the targets; pass the campaigns table")
+    if campaigns is not None:
+        schema.validate(campaigns, "campaigns", columns=["campaign_id"])
+        schema.check_columns(campaigns, "campaigns", joined)
+        unknown = ~targets["campaign_id"].isin(campaigns["campaign_id"])
+        if unknown.any():
+            schema._fail("campaign_targets", "campaign_id", "not in the campaigns table",
+                         unknown, targets)
+        extra = [c for c in (*joined, "test_share") if c in campaigns.columns]
+        frame = targets.merge(campaigns[["campaign_id", *extra]], on="campaign_id",
+                              how="left")
+        if "test_share" in extra:
+            shares = frame.groupby(cols, observed=True)["test_share"].nunique()
+            if (shares > 1).any():
+                raise ValueError(
+                    f"campaigns with different test shares are pooled in {by}="
+                    f"{shares.index[np.argmax(shares.to_numpy() > 1)]!r}: pool campaigns "
+                    "with the same control share, or compare them one by one")
+    for c in cols:
+        schema.check_no_missing(frame, "targets", c)
+    out = _uplift_frame(_group_counts(frame, cols, outcome), confidence, method)
+    n_campaigns = frame.groupby(cols, observed=True)["campaign_id"].nunique()
+    out.insert(0, "campaigns", n_campaigns.reindex(out.index).to_numpy(dtype=np.int64))
+    return out
+
+
+_PROFILE_CUSTOMERS = {"customer_id": "int", "birth_date": "datetime",
+                      "acquisition_date": "datetime", "income": "number",
+                      "credit_score": "number"}
+
+
+def target_profiles(
+    targets: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    customers: pd.DataFrame,
+    contracts: pd.DataFrame,
+) -> pd.DataFrame:
+    """Who each target was on the day the campaign started: the inputs of a response score.
+
+    Parameters
+    ----------
+    targets : DataFrame
+        The ``campaign_targets`` table.
+    campaigns : DataFrame
+        The ``campaigns`` table (``start_date``, ``trigger``, ``channel``, ``product_id``).
+    customers : DataFrame
+        ``customer_id``, ``birth_date``, ``acquisition_date``, ``income``, ``credit_score``.
+    contracts : DataFrame
+        ``customer_id``, ``product_id``, ``start_date``, ``end_date``.
+
+    Returns
+    -------
+    DataFrame
+        ``targets`` (same index and order) plus the campaign's ``start_date``,
+        ``trigger_family``, ``channel`` and ``product_id``, and the customer's ``age`` and
+        ``tenure`` (years) on that day, ``income``, ``credit_score`` and ``products_held``
+        (distinct products of the contracts running on that day).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"campaign_id": [1, 1], "customer_id": [7, 8],
+    ...     "group": ["test", "control"], "responded": [True, False],
+    ...     "converted": [True, False]})
+    >>> c = pd.DataFrame({"campaign_id": [1], "start_date": pd.to_datetime(["2020-01-01"]),
+    ...     "trigger": ["none"], "channel": ["email"], "product_id": ["B_SAVINGS"]})
+    >>> cu = pd.DataFrame({"customer_id": [7, 8],
+    ...     "birth_date": pd.to_datetime(["1980-01-01", "1990-01-01"]),
+    ...     "acquisition_date": pd.to_datetime(["2010-01-01", "2019-01-01"]),
+    ...     "income": [40e3, 30e3], "credit_score": [700, 650]})
+    >>> co = pd.DataFrame({"customer_id": [7, 7, 8], "product_id": ["B_CURRENT", "I_AUTO", "B_CURRENT"],
+    ...     "start_date": pd.to_datetime(["2010-01-01", "2015-01-01", "2019-01-01"]),
+    ...     "end_date": pd.to_datetime([None, "2018-01-01", None])})
+    >>> p = target_profiles(t, c, cu, co)
+    >>> p["age"].round(1).tolist(), p["products_held"].tolist()
+    ([40.0, 30.0], [1, 1])
+    """
+    _validate_targets(targets)
+    schema.validate(campaigns, "campaigns", columns=["campaign_id", "start_date", "trigger",
+                                                     "channel", "product_id"])
+    schema.check_not_empty(customers, "customers")
+    schema.check_columns(customers, "customers", _PROFILE_CUSTOMERS)
+    schema.check_unique(customers, "customers", "customer_id")
+    schema.check_columns(contracts, "contracts", {"customer_id": "int", "product_id": "string",
+                                                  "start_date": "datetime",
+                                                  "end_date": "datetime"})
+    camp = campaigns.set_index("campaign_id")
+    cpos = camp.index.get_indexer(targets["campaign_id"].to_numpy())
+    if (cpos < 0).any():
+        schema._fail("campaign_targets", "campaign_id", "not in the campaigns table",
+                     cpos < 0, targets)
+    cust = customers.set_index("customer_id")
+    upos = cust.index.get_indexer(targets["customer_id"].to_numpy())
+    if (upos < 0).any():
+        schema._fail("campaign_targets", "customer_id", "not in the customers table",
+                     upos < 0, targets)
+    day = pd.DatetimeIndex(camp["start_date"]).as_unit("ns")[cpos]
+    year = pd.Timedelta(days=365.25)
+    out = targets.copy()
+    out["start_date"] = day
+    out["trigger_family"] = trigger_family(campaigns).to_numpy()[cpos]
+    for col in ("channel", "product_id"):
+        out[col] = camp[col].astype(str).to_numpy()[cpos]
+    out["age"] = (day - pd.DatetimeIndex(cust["birth_date"]).as_unit("ns")[upos]) / year
+    out["tenure"] = (day - pd.DatetimeIndex(cust["acquisition_date"]).as_unit("ns")[upos]) / year
+    out["income"] = cust["income"].to_numpy(dtype=float)[upos]
+    out["credit_score"] = cust["credit_score"].to_numpy(dtype=float)[upos]
+    # contracts running on the campaign's day, one merge over all targets at once
+    rows = pd.DataFrame({"row": np.arange(len(targets)),
+                         "customer_id": targets["customer_id"].to_numpy(), "day": day})
+    held = rows.merge(contracts[["customer_id", "product_id", "start_date", "end_date"]],
+                      on="customer_id")
+    running = (held["start_date"] <= held["day"]) & (
+        held["end_date"].isna() | (held["end_date"] > held["day"]))
+    n_held = held.loc[running].groupby("row")["product_id"].nunique()
+    products_held = np.zeros(len(targets), dtype=np.int64)
+    products_held[n_held.index.to_numpy()] = n_held.to_numpy()
+    out["products_held"] = products_held
+    return out
+
+
+def pooled_roi(roi: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """ROI of groups of campaigns: costs and margins summed, then the two ratios.
+
+    Campaigns whose uplift cannot be measured (no control group) are left out, their cost
+    included: what a campaign caused is unknown without a control group.
+
+    Parameters
+    ----------
+    roi : DataFrame
+        :func:`campaign_roi` output with the ``by`` column(s) added.
+    by : str or list of str
+        Columns to group the campaigns by.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``by``: ``campaigns`` (measured), ``cost``, ``naive_margin``,
+        ``incremental_margin``, ``naive_roi`` and ``roi``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"channel": ["mail", "mail", "email"], "cost": [100.0, 300.0, 10.0],
+    ...     "naive_margin": [300.0, 500.0, 40.0], "incremental_margin": [100.0, 300.0, 20.0]})
+    >>> pooled_roi(r, "channel")[["cost", "naive_roi", "roi"]]  # doctest: +NORMALIZE_WHITESPACE
+              cost  naive_roi  roi
+    channel
+    email     10.0        3.0  1.0
+    mail     400.0        1.0  0.0
+    """
+    cols = [by] if isinstance(by, str) else list(by)
+    schema.check_not_empty(roi, "roi")
+    schema.check_columns(roi, "roi", cols)
+    schema.check_columns(roi, "roi", {"cost": "number", "naive_margin": "number",
+                                      "incremental_margin": "number"})
+    measured = roi.loc[roi["incremental_margin"].notna()]
+    schema.check_not_empty(measured, "roi")
+    g = measured.groupby(cols, observed=True)
+    out = g[["cost", "naive_margin", "incremental_margin"]].sum()
+    out.insert(0, "campaigns", g.size())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["naive_roi"] = (out["naive_margin"] - out["cost"]) / out["cost"]
+        out["roi"] = (out["incremental_margin"] - out["cost"]) / out["cost"]
+    return out
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """What a planned campaign costs, should earn, and whether its test can prove it.
+
+    Attributes
+    ----------
+    n_targets, n_test, n_control : int
+        Selected targets, contacted (test) and held out (control).
+    cost : float
+        Fixed cost + contacted targets x cost per contact.
+    expected_conversions : float
+        Conversions expected among the contacted: n_test x (control rate + uplift).
+    incremental_conversions : float
+        The part the campaign causes: n_test x uplift.
+    naive_margin, incremental_margin : float
+        The margin of those conversions.
+    naive_roi, roi : float
+        (margin - cost) / cost, on all the expected conversions (naive) or on the
+        incremental ones.
+    breakeven_rate : float
+        Conversion rate among the contacted that pays the cost (cost / (n_test x margin)).
+        The naive reading compares it with the test group's rate, the honest one with the
+        uplift.
+    detectable_uplift : float
+        Smallest uplift the test detects with the given power (NaN if none).
+    needed_targets : int
+        Targets (test + control) needed to detect the expected uplift.
+    """
+
+    n_targets: int
+    n_test: int
+    n_control: int
+    cost: float
+    expected_conversions: float
+    incremental_conversions: float
+    naive_margin: float
+    incremental_margin: float
+    naive_roi: float
+    roi: float
+    breakeven_rate: float
+    detectable_uplift: float
+    needed_targets: int
+
+
+def plan_campaign(
+    n_targets: int,
+    cost_per_contact: float,
+    margin_per_conversion: float,
+    p_control: float,
+    uplift: float,
+    control_share: float = 0.2,
+    fixed_cost: float = 0.0,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> CampaignPlan:
+    """Plan a campaign: cost, expected ROI (naive and incremental), breakeven, and power.
+
+    Puts :func:`breakeven`, :func:`sample_size` and :func:`minimum_detectable_uplift`
+    side by side for one campaign: a campaign whose breakeven rate lies below the uplift
+    its test can detect may pay without its test ever being able to show it.
+
+    Parameters
+    ----------
+    n_targets : int
+        Selected targets (test + control), at least 4.
+    cost_per_contact, margin_per_conversion : float
+        Euros; the margin is that of one conversion (e.g. over the product's expected life).
+    p_control : float
+        Expected conversion rate without contact (the control group's), in (0, 1).
+    uplift : float
+        Expected uplift (test rate - control rate), in (0, 1 - p_control).
+    control_share : float
+        Share of the targets held out.
+    fixed_cost : float
+        Creation, selection, set-up, euros.
+    alpha, power : float
+        Level and power of the test.
+
+    Returns
+    -------
+    CampaignPlan
+
+    Examples
+    --------
+    10,000 targets, 20 % held out, 1 euro a contact, 100 euros a conversion, 2 % buying
+    anyway and 1 point of uplift: 8,000 euros of cost, 80 sales caused (8,000 euros), so
+    the incremental ROI is nil while the naive one is 2.
+
+    >>> p = plan_campaign(10_000, 1.0, 100.0, p_control=0.02, uplift=0.01)
+    >>> p.cost, p.incremental_conversions, round(p.roi, 6), round(p.naive_roi, 6)
+    (8000.0, 80.0, 0.0, 2.0)
+    >>> p.breakeven_rate
+    0.01
+    """
+    if not n_targets >= 4:
+        raise ValueError(f"n_targets must be at least 4, got {n_targets}")
+    _check_plan(p_control, alpha, power, control_share)
+    if not 0 < uplift < 1 - p_control:
+        raise ValueError(f"uplift must be in (0, 1 - p_control), got {uplift}")
+    for name, v in [("cost_per_contact", cost_per_contact), ("fixed_cost", fixed_cost)]:
+        if not v >= 0:
+            raise ValueError(f"{name} must be >= 0, got {v}")
+    if not margin_per_conversion > 0:
+        raise ValueError(f"margin_per_conversion must be > 0, got {margin_per_conversion}")
+    n_control = int(np.floor(n_targets * control_share + 0.5))  # as assign_groups draws
+    n_test = int(n_targets - n_control)
+    if n_test < 1 or n_control < 1:
+        raise ValueError(f"{n_targets} targets leave an empty group at control_share "
+                         f"{control_share}")
+    cost = float(fixed_cost + n_test * cost_per_contact)
+    if not cost > 0:
+        raise ValueError("the campaign costs nothing: its ROI is undefined")
+    expected = n_test * (p_control + uplift)
+    incremental = n_test * uplift
+    try:
+        detectable = minimum_detectable_uplift(n_targets, p_control, alpha, power,
+                                               control_share)
+    except ValueError:  # arguments are valid: the campaign is too small to detect anything
+        detectable = float("nan")
+    return CampaignPlan(
+        n_targets=int(n_targets), n_test=n_test, n_control=n_control, cost=cost,
+        expected_conversions=float(expected), incremental_conversions=float(incremental),
+        naive_margin=float(expected * margin_per_conversion),
+        incremental_margin=float(incremental * margin_per_conversion),
+        naive_roi=float((expected * margin_per_conversion - cost) / cost),
+        roi=float((incremental * margin_per_conversion - cost) / cost),
+        breakeven_rate=float(cost / (n_test * margin_per_conversion)),
+        detectable_uplift=detectable,
+        needed_targets=sample_size(p_control, uplift, alpha, power, control_share).total,
+    )
+
+
+def detectable_uplift_curve(
+    sizes,
+    p_control: float,
+    control_share: float = 0.5,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> pd.DataFrame:
+    """Minimum detectable uplift for each total number of targets in ``sizes``.
+
+    Returns
+    -------
+    DataFrame
+        ``group_size`` (targets, test + control) and ``detectable_uplift`` (NaN where the
+        group is too small to detect any uplift), sorted by size.
+
+    Examples
+    --------
+    >>> detectable_uplift_curve([870, 3480], 0.05)["detectable_uplift"].round(3).tolist()
+    [0.05, 0.023]
+    """
+    _check_plan(p_control, alpha, power, control_share)
+    n = np.sort(np.asarray(sizes, dtype=np.int64).ravel())
+    if len(n) == 0 or (n < 4).any():
+        raise ValueError("sizes must be non-empty and each at least 4")
+    out = np.full(len(n), np.nan)
+    for i, size in enumerate(n):  # one root search per size, a few dozen sizes at most
+        try:
+            out[i] = minimum_detectable_uplift(int(size), p_control, alpha, power,
+                                               control_share)
+        except ValueError:
+            pass
+    return pd.DataFrame({"group_size": n, "detectable_uplift": out})
+
+
+# Vaughn's (1980) FCB grid: involvement x think/feel, and the order in which people learn,
+# feel and act in each quadrant (seed 001's four quadrants)
+FCB_QUADRANTS = pd.DataFrame(
+    [("learning", "high", "think", "learn > feel > do"),
+     ("affectivity", "high", "feel", "feel > learn > do"),
+     ("routine", "low", "think", "do > learn > feel"),
+     ("hedonism", "low", "feel", "do > feel > learn")],
+    columns=["fcb_quadrant", "involvement", "mode", "sequence"],
+)
+# the first response a product calls for (products.learn_feel_do) -> its quadrant; a
+# first response of "doing" is routine for a bank or an insurer (no small pleasures)
+LEARN_FEEL_DO_QUADRANT = {"cognitive": "learning", "affective": "affectivity",
+                          "conative": "routine"}
+
+
+def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> pd.DataFrame:
+    """Place products in the FCB grid from their ``learn_feel_do`` (first response).
+
+    Parameters
+    ----------
+    products : DataFrame
+        ``product_id`` and ``learn_feel_do`` (``cognitive``, ``affective``, ``conative``).
+    mapping : dict, optional
+        ``learn_feel_do`` -> quadrant of :data:`FCB_QUADRANTS` (default
+        :data:`LEARN_FEEL_DO_QUADRANT`).
+
+    Returns
+    -------
+    DataFrame
+        ``products`` with ``fcb_quadrant``, ``involvement`` (high / low), ``mode``
+        (think / feel) and ``sequence`` (the order of the three responses).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"product_id": ["B_MORTGAGE", "B_CARD"],
+    ...                   "learn_feel_do": ["cognitive", "conative"]})
+    >>> learn_feel_do_grid(p)[["product_id", "fcb_quadrant", "sequence"]]
+       product_id fcb_quadrant           sequence
+    0  B_MORTGAGE     learning  learn > feel > do
+    1      B_CARD      routine  do > learn > feel
+    """
+    mapping = LEARN_FEEL_DO_QUADRANT if mapping is None else dict(mapping)
+    bad = set(mapping.values()) - set(FCB_QUADRANTS["fcb_quadrant"])
+    if bad:
+        raise ValueError(f"unknown quadrant(s) {sorted(bad)}; use {FCB_QUADRANTS['fcb_quadrant'].tolist()}")
+    schema.check_not_empty(products, "products")
+    schema.check_columns(products, "products", {"product_id": "string",
+                                                "learn_feel_do": "string"})
+    schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
+    quadrant = products["learn_feel_do"].astype(str).map(mapping)
+    info = FCB_QUADRANTS.set_index("fcb_quadrant").reindex(quadrant.to_numpy())
+    out = products.copy()
+    out["fcb_quadrant"] = quadrant.to_numpy()
+    for col in ("involvement", "mode", "sequence"):
+        out[col] = info[col].to_numpy()
+    return out
+
+
+__all__ += ["trigger_family", "pooled_uplift", "target_profiles", "pooled_roi", "CampaignPlan",
+            "plan_campaign", "detectable_uplift_curve", "FCB_QUADRANTS",
+            "LEARN_FEEL_DO_QUADRANT", "learn_feel_do_grid"]
