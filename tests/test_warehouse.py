@@ -25,6 +25,7 @@ from crmkit.segmentation.rfm import frat_scores, frat_table
 from crmkit.segmentation.rfm import rfm as rfm_pandas
 from crmkit.synth import generate
 from crmkit.value import activity_drivers, cost_to_serve, direct_profit
+from crmkit.warehouse.metrics import quantile_score, with_count_score
 
 ENGINES = ["duckdb", "spark"]
 # Every metric runs on both engines; the variants of a metric (tie rules, grains, windows)
@@ -188,6 +189,48 @@ def test_frat_main_type_tie_goes_to_first_type(engine):
     out = wh.frat(tx, bins=2, engine=engine)
     assert out["main_type"].tolist() == ["a", "c"]
     assert out["n_types"].tolist() == [2, 1]
+
+
+def test_count_score_by_hand(engine):
+    # values 1, 1, 2, 3, 3, 3 over 3 bins: strictly worse counts 0, 0, 2, 3, 3, 3
+    # -> 1 + 3k // 6 = 1, 1, 2, 2, 2, 2; lower is better: strictly worse (higher) counts
+    # 4, 4, 3, 0, 0, 0 -> 3, 3, 2, 1, 1, 1
+    con = engine
+    t = ibis.memtable(pd.DataFrame({"id": [6, 5, 4, 3, 2, 1], "v": [1, 1, 2, 3, 3, 3]}))
+    up = with_count_score(t, "v", "s", 3)
+    down = with_count_score(up, "v", "r", 3, higher_is_better=False)
+    out = con.execute(down.order_by("id")).reset_index(drop=True)
+    assert out["s"].tolist() == [2, 2, 2, 2, 1, 1]
+    assert out["r"].tolist() == [1, 1, 1, 2, 3, 3]
+    assert list(out.columns) == ["id", "v", "s", "r"]
+
+
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=40), st.integers(2, 7))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_count_score_equals_rank_score(values, bins):
+    # the counted scores are the window-rank scores with ties="min", in both directions
+    t = ibis.memtable(pd.DataFrame({"id": range(len(values)), "v": values}))
+    for better in (True, False):
+        want = t.mutate(s=quantile_score(t, "v", "id", bins, higher_is_better=better))
+        got = with_count_score(t, "v", "s", bins, higher_is_better=better)
+        con = wh.connect()
+        pd.testing.assert_frame_equal(con.execute(got.order_by("id")),
+                                      con.execute(want.order_by("id")))
+
+
+@pytest.mark.parametrize("engine", ["spark"], indirect=True)
+def test_rfm_min_ties_on_spark_matches_pandas(engine, tx):
+    assert_same(wh.rfm(tx, kinds=None, engine=engine), rfm_pandas(tx, kinds=None))
+
+
+def test_rfm_keeps_the_callers_duckdb_settings():
+    # the run raises DuckDB's perfect hash table threshold for itself only
+    raw = duckdb.connect()
+    raw.execute("SET perfect_ht_threshold = 7")
+    tx = make_transactions(n_customers=20, n_rows=100)
+    got = wh.rfm(tx, kinds=None, engine=raw)
+    assert_same(got, rfm_pandas(tx, kinds=None))
+    assert raw.execute("SELECT current_setting('perfect_ht_threshold')").fetchone()[0] == 7
 
 
 # ---------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from crmkit.warehouse.engines import as_table, connect
 __all__ = [
     "money_sum",
     "quantile_score",
+    "with_count_score",
     "clv_summary_expr",
     "clv_summary",
     "calibration_holdout_expr",
@@ -91,6 +92,33 @@ def quantile_score(
     return (1 + (rank.cast("int64") * bins) // n).cast("int64")
 
 
+def with_count_score(
+    t: ir.Table,
+    col: str,
+    name: str,
+    bins: int = 5,
+    *,
+    higher_is_better: bool = True,
+) -> ir.Table:
+    """``t`` with a column ``name``: :func:`quantile_score` with ``ties="min"``, counted.
+
+    The same scores, for a column with few distinct values (days, counts): the rank of a
+    value is the number of rows with a strictly worse one, read from the running total of
+    the table of counts per value and joined back by value. That sorts the few distinct
+    values rather than every row (a window rank sorts all of ``t``).
+    """
+    if not isinstance(bins, int) or bins < 2:
+        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
+    h = t.group_by(_v=t[col]).aggregate(_c=t.count())
+    key = h._v if higher_is_better else ibis.desc(h._v)
+    running = h._c.sum().over(ibis.window(order_by=key, preceding=None, following=0))
+    total = h._c.sum().over(ibis.window())
+    h = h.select(
+        "_v", _score=(1 + ((running - h._c).cast("int64") * bins) // total).cast("int64"))
+    j = t.inner_join(h, t[col] == h._v)
+    return j.select(*t.columns, **{name: j._score})
+
+
 def _grain(grain: str | None) -> str:
     if grain not in _GRAINS:
         raise ValueError(
@@ -141,8 +169,26 @@ def time_unit(data) -> str:
     return "us"
 
 
+# DuckDB aggregates in a "perfect" hash table (an array indexed by the key, no hashing
+# nor probing) when the key's range, known from the data's statistics, fits in this many
+# bits; its default (12 bits) leaves customer ids to the general hash table. 20 bits
+# covers a million customer ids at ~1.6 s instead of ~2.6 s for RFM's aggregation on
+# 10M rows; larger ranges fall back to hashing, so memory stays bounded (2^20 slots)
+_PERFECT_HT_BITS = 20
+
+
 def _fetch(con, expr: ir.Table, unit: str = "us") -> pd.DataFrame:
-    out = con.execute(expr).reset_index(drop=True)
+    if con.name == "duckdb":
+        raw = con.con
+        before = int(raw.execute("SELECT current_setting('perfect_ht_threshold')").fetchone()[0])
+        raw.execute(f"SET perfect_ht_threshold = {max(before, _PERFECT_HT_BITS)}")
+        try:
+            out = con.execute(expr)
+        finally:  # the caller's connection keeps its own setting
+            raw.execute(f"SET perfect_ht_threshold = {before}")
+    else:
+        out = con.execute(expr)
+    out = out.reset_index(drop=True)
     # dates come back at the input's resolution, as the pandas functions return them
     # (the engines keep microseconds; Spark hands them over as nanoseconds)
     for c in out.columns:
@@ -380,8 +426,14 @@ def calibration_holdout(
 def _purchases(t: ir.Table, date_col: str, kind_col: str, kinds, as_of):
     """Rows dated on or before ``as_of`` (default: the last date of the whole table) of
     the purchase ``kinds``, and ``as_of`` as an Ibis scalar."""
-    as_of = t[date_col].max() if as_of is None else ibis.literal(_timestamp(as_of, "as_of"))
-    keep = t[date_col] <= as_of
+    if as_of is None:
+        # every dated row is on or before the last date: no filter against the scalar
+        # (on DuckDB that comparison is a nested-loop join of every row with it)
+        as_of = t[date_col].max()
+        keep = t[date_col].notnull()
+    else:
+        as_of = ibis.literal(_timestamp(as_of, "as_of"))
+        keep = t[date_col] <= as_of
     if kinds is not None:
         keep &= t[kind_col].isin(_kinds(kinds))
     return t.filter(keep), as_of
@@ -434,14 +486,22 @@ def rfm_expr(
     R x FM segment)."""
     p, as_of_s = _purchases(t, date_col, kind_col, kinds, as_of)
     a = _rfm_aggregate(p, as_of_s, customer_col, date_col, amount_col, monetary)
-    s = a.mutate(
-        R=quantile_score(a, "recency_days", customer_col, 5, ties=ties, higher_is_better=False),
-        F=quantile_score(a, "frequency", customer_col, 5, ties=ties),
-        M=quantile_score(a, "monetary", customer_col, 5, ties=ties),
-    )
+    if ties == "min":
+        # days and counts take few values: count them rather than rank every customer
+        a = with_count_score(a, "recency_days", "R", 5, higher_is_better=False)
+        a = with_count_score(a, "frequency", "F", 5)
+        s = a.mutate(M=quantile_score(a, "monetary", customer_col, 5, ties=ties))
+    else:
+        s = a.mutate(
+            R=quantile_score(a, "recency_days", customer_col, 5, ties=ties,
+                             higher_is_better=False),
+            F=quantile_score(a, "frequency", customer_col, 5, ties=ties),
+            M=quantile_score(a, "monetary", customer_col, 5, ties=ties),
+        )
     s = s.mutate(
         rfm_score=s.R + s.F + s.M,
-        rfm_cell=s.R.cast("string").concat(s.F.cast("string"), s.M.cast("string")),
+        # one cast of a 3-digit number rather than three casts and a concatenation
+        rfm_cell=(s.R * 100 + s.F * 10 + s.M).cast("string"),
         FM=((s.F + s.M + 1) // 2).cast("int64"),
     )
     return s.mutate(rfm_segment=_segment(s.R, s.FM)).order_by(customer_col)
@@ -535,13 +595,19 @@ def frat_expr(
         n_types=j.n_types.cast("int64"), main_type=j.main_type,
         first_purchase=j.first_purchase, last_purchase=j.last_purchase,
     )
-    s = f.mutate(
-        F=quantile_score(f, "frequency", customer_col, bins, ties=ties),
-        R=quantile_score(f, "recency_days", customer_col, bins, ties=ties,
-                         higher_is_better=False),
-        A=quantile_score(f, "monetary", customer_col, bins, ties=ties),
-        T=quantile_score(f, "n_types", customer_col, bins, ties=ties),
-    )
+    if ties == "min":  # counts, days and numbers of types: counted (see rfm_expr)
+        f = with_count_score(f, "frequency", "F", bins)
+        f = with_count_score(f, "recency_days", "R", bins, higher_is_better=False)
+        s = f.mutate(A=quantile_score(f, "monetary", customer_col, bins, ties=ties))
+        s = with_count_score(s, "n_types", "T", bins)
+    else:
+        s = f.mutate(
+            F=quantile_score(f, "frequency", customer_col, bins, ties=ties),
+            R=quantile_score(f, "recency_days", customer_col, bins, ties=ties,
+                             higher_is_better=False),
+            A=quantile_score(f, "monetary", customer_col, bins, ties=ties),
+            T=quantile_score(f, "n_types", customer_col, bins, ties=ties),
+        )
     return s.mutate(frat_score=s.F + s.R + s.A + s.T).order_by(customer_col)
 
 
