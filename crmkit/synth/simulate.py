@@ -76,6 +76,9 @@ S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
 K_END = 8 * 8 + 4  # uniforms per customer for source records
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
+# stage tests as lookup tables (one gather instead of np.isin over every customer each month)
+_STAGE_HAS_HOME_CHILDREN = np.isin(np.arange(len(L.STAGES)), [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.RETIRED, L.WIDOWED])
+_STAGE_RETIRED = np.isin(np.arange(len(L.STAGES)), [L.RETIRED, L.WIDOWED])
 # voluntary termination of one contract: a customer-level hazard times a product factor
 # (the current account is sticky, cards come and go), plus fixed hazards for loans (early
 # repayment, renegotiation elsewhere)
@@ -164,11 +167,17 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     month_day = (month0 + np.arange(-1200, T + 1)).astype("datetime64[D]")  # months -1200..T
 
     month_ms = month_day.astype(np.int64) * 86_400_000
+    # every (month, day 0..27) as one table: a date is then one int32 index and one gather
+    # (the same integers as month_ms[m] + day * 86_400_000)
+    day_ms = (month_ms[:, None] + np.arange(28, dtype=np.int64) * 86_400_000).ravel()
 
     def day_of(m, day):  # datetime64[ms] of month m (may be negative) plus a day offset
-        ms = month_ms[np.asarray(m) + 1200]
-        ms += np.asarray(day, dtype=np.int64) * 86_400_000
-        return ms.view("datetime64[ms]")
+        m, day = np.asarray(m), np.asarray(day)
+        if day.size and (day.min() < 0 or day.max() > 27):
+            ms = month_ms[m + 1200]
+            ms += day.astype(np.int64) * 86_400_000
+            return ms.view("datetime64[ms]")
+        return day_ms[(m.astype(np.int32) + 1200) * 28 + day].view("datetime64[ms]")
 
     # ------------------------------------------------------------------ initial state
     U0 = streams.draw(PE.K_INIT)
@@ -225,6 +234,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     nheld = np.zeros(n, dtype=np.int16)  # contracts running (kept equal to hold.sum(axis=1))
     closed_now: list[np.ndarray] = []  # customers who lost a contract this month
     balance = np.zeros((n, S), dtype=np.float64)
+    # flat views of the (customer, slot) state, for 1-D gathers
+    amount_flat, balance_flat, ckey_flat = amount.reshape(-1), balance.reshape(-1), ckey.reshape(-1)
     need = np.zeros((n, S), dtype=np.float64)
     last_event = np.full((n, len(L.EVENTS)), -10**6, dtype=np.int32)
     inc_recent = np.zeros(n)
@@ -367,7 +378,10 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
         return rows
 
-    cal_by_month = {mm: list(g.itertuples()) for mm, g in cal.groupby("month")} if len(cal) else {}
+    # campaigns by month (one pass of itertuples: grouping first costs a pandas call per month)
+    cal_by_month: dict = {}
+    for c in cal.itertuples():
+        cal_by_month.setdefault(c.month, []).append(c)
 
     # ------------------------------------------------------------------ monthly loop
     for m in range(T):
@@ -406,13 +420,15 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                 acq_cost[has] += cost
 
         # billing of contracts running since before this month
-        r, s = np.nonzero(hold & (cstart_m < m))  # only active customers hold contracts
+        # (flat indices: 1-D gathers are cheaper than 2-D fancy indexing)
+        flat = np.flatnonzero(hold & (cstart_m < m))  # only active customers hold contracts
+        r, s = np.divmod(flat, S)
         bal_slot = IS_BALANCE[s]
-        amt = amount[r, s]
-        rb, sb = r[bal_slot], s[bal_slot]
-        amt[bal_slot] = np.round(balance[rb, sb] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
+        amt = amount_flat[flat]
+        sb = s[bal_slot]
+        amt[bal_slot] = np.round(balance_flat[flat[bal_slot]] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
         keep = amt > 0
-        tx.add(row=r[keep], k=ckey[r, s][keep], month=m, day=0, kind=P.SLOT_KIND[s][keep], slot=s[keep], amount=amt[keep])
+        tx.add(row=r[keep], k=ckey_flat[flat[keep]], month=m, day=0, kind=P.SLOT_KIND[s[keep]], slot=s[keep], amount=amt[keep])
 
         act = np.flatnonzero(active)
         # ---- scheduled life events
@@ -420,13 +436,13 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         sched((stage == L.YOUNG_FAMILY) & (m - eldest == 132), L.CHILD_SECONDARY, L.MATURE_FAMILY)
         sched((n_children > 0) & ((m - eldest == 216) | ((n_children > 1) & (m - youngest == 216))),
               L.CHILD_HIGHER_ED, None, 0.65)
-        rows = sched((n_children > 0) & (m == leave_month) & np.isin(stage, [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.RETIRED, L.WIDOWED]),
+        rows = sched((n_children > 0) & (m == leave_month) & _STAGE_HAS_HOME_CHILDREN[stage],
                      L.CHILDREN_LEAVE, L.EMPTY_NEST)
         if len(rows):  # the grown child's car leaves the family policy
             k = rows[hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < 0.6)]
             close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
         sched(has_car & (m - car_bought == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
-        rows = sched((m == retire_month) & ~np.isin(stage, [L.RETIRED, L.WIDOWED]), L.RETIREMENT, L.RETIRED)
+        rows = sched((m == retire_month) & ~_STAGE_RETIRED[stage], L.RETIREMENT, L.RETIRED)
         if len(rows):
             working[rows] = False
             income[rows] *= 0.72
@@ -492,7 +508,11 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
         gain = np.full(S, 0.22)
         gain[[P.B_MORTGAGE, P.I_HOME, P.I_AUTO]] = 0.45
         gain[P.B_STUDENT] = 0.35
-        p_buy = (base + gain * need[act]) * buy_prop[act, None] * access[act]
+        # in place, same operations in the same order as (base + gain * need) * buy_prop * access
+        p_buy = gain * need[act]
+        p_buy += base
+        p_buy *= buy_prop[act, None]
+        p_buy *= access[act]
         p_buy[:, P.B_MORTGAGE] *= owner[act]
         p_buy[:, P.B_STUDENT] *= (m - last_event[act, L.CHILD_HIGHER_ED]) < 12
         p_buy[:, P.I_AUTO] *= has_car[act]
@@ -824,6 +844,34 @@ def _dt(d):
     return np.asarray(d).astype("datetime64[ms]", copy=False)
 
 
+def _sort_by_customer(t: dict, n: int) -> dict:
+    """Stable sort of the transaction columns by customer row (keeps month and emission order).
+
+    The narrow columns travel packed in one int64, so that the permutation moves two arrays
+    instead of six, and the sorted rows come from the counts (no gather).
+    """
+    row = t["row"]
+    order = np.argsort(row.astype(np.uint16) if n < 65536 else row, kind="stable")
+    narrow = ("month", "day", "k", "kind", "slot")
+    if len(row) and min(int(t[c].min()) for c in narrow) < 0:  # (never: all are non-negative)
+        return {k: v[order] for k, v in t.items()}
+    packed = t["month"].astype(np.int64) << 40
+    packed |= t["day"].astype(np.int64) << 32
+    packed |= t["k"].astype(np.int64) << 16
+    packed |= t["kind"].astype(np.int64) << 8
+    packed |= t["slot"].astype(np.int64)
+    packed = packed[order]
+    return {
+        "row": np.repeat(np.arange(n, dtype=row.dtype), np.bincount(row, minlength=n)),
+        "k": ((packed >> 16) & 0xFFFF).astype(t["k"].dtype),
+        "month": (packed >> 40).astype(t["month"].dtype),
+        "day": ((packed >> 32) & 0xFF).astype(t["day"].dtype),
+        "kind": ((packed >> 8) & 0xFF).astype(t["kind"].dtype),
+        "slot": (packed & 0xFF).astype(t["slot"].dtype),
+        "amount": t["amount"][order],
+    }
+
+
 def _within_rank(sorted_rows):
     first = np.r_[True, sorted_rows[1:] != sorted_rows[:-1]] if len(sorted_rows) else np.zeros(0, bool)
     start = np.maximum.accumulate(np.where(first, np.arange(len(sorted_rows)), 0))
@@ -908,9 +956,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "monthly_premium": o["premium"],
     })
     # transactions: stable sort by customer keeps month and emission order
-    t = tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes)
-    order = np.argsort(t["row"].astype(np.uint16) if n < 65536 else t["row"], kind="stable")
-    t = {k: v[order] for k, v in t.items()}
+    t = _sort_by_customer(tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes), n)
     # (no acquisition-day clamp: amounts are billed from the month after a contract starts,
     # claims and deposits are already dated no earlier than their contract's start)
     # the company's margin: what it keeps of premiums and fees, claims paid out, entry fees
