@@ -43,7 +43,7 @@ student: $(STAMP) $(MARKET)
 
 # one pytest run: unit + property tests, docstring examples, ruff, nbval on every notebook
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
-NBVAL  := --nbval-lax --nbval-current-env --sanitize-with tests/sanitize.cfg
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
 unit: $(STAMP) $(MARKET)
 	$(PYTEST) tests crmkit --doctest-modules
