@@ -154,4 +154,9 @@ def cases() -> list[Case]:
             out.append(Case(f"{name} {label}: Spark local[2]", f"spark_{metric}",
                             {"rows": rows}, size=size, baseline=base, units=rows,
                             unit_name="rows/s"))
+    # CRMKIT_BENCH_WAREHOUSE_ONLY="RFM 10M,CLV summary 10M": the cases whose name contains
+    # one of these parts (a baseline must be kept for its ratio to show)
+    only = [p.strip() for p in os.environ.get("CRMKIT_BENCH_WAREHOUSE_ONLY", "").split(",")]
+    if any(only):
+        out = [c for c in out if any(p and p in c.name for p in only)]
     return out
