@@ -2143,7 +2143,7 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     bars = ax.bar(pos, split["acquired"].to_numpy(dtype=float), color=_C["blue"])
     ax.bar_label(bars, labels=[f"{v:,.0f}" for v in split["acquired"]], fontsize="small",
                  padding=2)
-    ax.set_xticks(pos, [str(y) for y in split.index])
+    ax.set_xticks(pos, [str(y) for y in split.index], rotation=45 if len(pos) > 6 else 0)
     ax.set_xlabel(labels.header(split.index.name or "year"))
     ax.set_ylabel(labels.label("customers_won", "plot_project"))
     ax.set_ylim(top=float(split["acquired"].max()) * 1.15)
@@ -2184,23 +2184,27 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     for x, top, share in zip(pos, bottom, shares, strict=True):
         ax.text(x, top, "" if np.isnan(share) else f"{share:.0%}", ha="center", va="bottom",
                 fontsize="x-small")
-    ax.set_xticks(pos, [str(y) for y in split.index])
+    ax.set_xticks(pos, [str(y) for y in split.index], rotation=45 if len(pos) > 6 else 0)
     ax.set_xlabel(labels.header(split.index.name or "year"))
-    ax.set_ylabel(labels.header("revenue"))
+    revenue = str(labels.header("revenue"))
+    ax.set_ylabel(revenue if "€" in revenue else f"{revenue} (€)")
     _euro_axis(ax.yaxis)
     ax.set_ylim(top=float(np.nanmax(bottom)) * 1.12)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), ncol=1, fontsize="small")
     _loyalty_title(ax, title, "revenue_split", kind="plot_project")
     return ax
 
 
 def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: str = "project_kpi",
+               plain: Sequence[str] = ("cross_sell_rate", "campaign_lift"),
                title: str | None = None, table: str = "dashboard", ax=None):
     """Traffic lights of a KPI dashboard: one row per KPI, one column per period.
 
     Takes :func:`crmkit.project.kpi_dashboard` output; each cell is coloured by its
     ``status`` (green, amber, red; blank without a value) and shows the value (as a
-    percentage when the target is below 1). The target is written after the KPI's name.
+    percentage with one decimal when the target is below 1, so that a value just off its
+    target does not read as equal to it; KPIs in ``plain``, counts per customer or ratios
+    of rates, as numbers). The target is written after the KPI's name.
 
     Returns
     -------
@@ -2232,12 +2236,13 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
                                    edgecolor="white", linewidth=2))
         v = row["value"]
         if pd.notna(v):
-            text = f"{v:.0%}" if abs(row["target"]) < 1 else f"{v:.1f}"
+            as_share = abs(row["target"]) < 1 and str(row["kpi"]) not in plain
+            text = f"{v:.1%}" if as_share else f"{v:.2f}"
             ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize="x-small")
     names = []
     for k in kpis:
         t = float(targets[k])
-        target = f"{t:.0%}" if abs(t) < 1 else f"{t:.1f}"
+        target = f"{t:.0%}" if abs(t) < 1 and k not in plain else f"{t:.2f}"
         wrapped = textwrap.fill(str(labels.label(k, kpi_kind)), 34)
         names.append(f"{wrapped} ({labels.header('target').lower()} {target})")
     ax.set_xlim(0, len(periods))
@@ -2301,8 +2306,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
                for d in labels.order("change_dimension")]
     ax.legend(handles, [labels.label(d, "change_dimension")
                         for d in labels.order("change_dimension")],
-              title=labels.header("dimension"), loc="upper center",
-              bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize="small")
+              loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small")
     _loyalty_title(ax, title, "maturity_profile", kind="plot_project")
     return ax
 

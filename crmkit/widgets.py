@@ -757,8 +757,8 @@ def maturity_explorer(
     One slider per factor (1 = not at all, 5 = fully; ``answers`` sets their starting
     values, 3 by default) next to the statement to score, from the project data
     (:func:`crmkit.project.project_table`). :func:`crmkit.project.maturity_profile` turns
-    them into the figure (the factors, the weakest hatched; the mean score per dimension
-    of change) and the table of the four causes of failure with the mean score of the
+    them into the figure (the factors, the weakest hatched; the maturity of each dimension
+    of change, its mean score rescaled to 0-100 %) and the table of the four causes of failure with the mean score of the
     factors that guard against each.
 
     Returns
@@ -783,9 +783,9 @@ def maturity_explorer(
         def draw(fig):
             left, right = fig.subplots(1, 2, width_ratios=[1.9, 1])
             plots.maturity_bars(prof.factors, ax=left)
-            plots.measure_bars(prof.dimensions, "dimension", "mean_score", kind="change_dimension",
-                               percent=False, title="maturity_dimensions", ax=right)
-            right.set_ylim(0, 5.5)
+            plots.measure_bars(prof.dimensions, "dimension", "maturity", kind="change_dimension",
+                               title="maturity_dimensions", ax=right)
+            right.set_ylim(0, 1.1)
             fig.tight_layout()
 
         table = prof.failure_risks.drop(columns="id").round(2)
