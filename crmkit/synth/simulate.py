@@ -847,29 +847,26 @@ def _dt(d):
 def _sort_by_customer(t: dict, n: int) -> dict:
     """Stable sort of the transaction columns by customer row (keeps month and emission order).
 
-    The narrow columns travel packed in one int64, so that the permutation moves two arrays
-    instead of six, and the sorted rows come from the counts (no gather).
+    The five narrow columns travel together as one 8-byte record (gathered as int64), so
+    that the permutation moves two arrays instead of six; the sorted rows come from the
+    counts (no gather).
     """
     row = t["row"]
     order = np.argsort(row.astype(np.uint16) if n < 65536 else row, kind="stable")
-    narrow = ("month", "day", "k", "kind", "slot")
-    if len(row) and min(int(t[c].min()) for c in narrow) < 0:  # (never: all are non-negative)
+    names = ["month", "k", "day", "kind", "slot"]
+    offsets = np.r_[0, np.cumsum([t[c].dtype.itemsize for c in names])[:-1]]
+    if offsets[-1] + t[names[-1]].dtype.itemsize > 8:  # (never with the engine's dtypes)
         return {k: v[order] for k, v in t.items()}
-    packed = t["month"].astype(np.int64) << 40
-    packed |= t["day"].astype(np.int64) << 32
-    packed |= t["k"].astype(np.int64) << 16
-    packed |= t["kind"].astype(np.int64) << 8
-    packed |= t["slot"].astype(np.int64)
-    packed = packed[order]
-    return {
-        "row": np.repeat(np.arange(n, dtype=row.dtype), np.bincount(row, minlength=n)),
-        "k": ((packed >> 16) & 0xFFFF).astype(t["k"].dtype),
-        "month": (packed >> 40).astype(t["month"].dtype),
-        "day": ((packed >> 32) & 0xFF).astype(t["day"].dtype),
-        "kind": ((packed >> 8) & 0xFF).astype(t["kind"].dtype),
-        "slot": (packed & 0xFF).astype(t["slot"].dtype),
-        "amount": t["amount"][order],
-    }
+    rec = np.dtype({"names": names, "formats": [t[c].dtype for c in names],
+                    "offsets": offsets.tolist(), "itemsize": 8})
+    packed = np.zeros(len(row), dtype=rec)
+    for c in names:
+        packed[c] = t[c]
+    packed = packed.view(np.int64)[order].view(rec)
+    out = {"row": np.repeat(np.arange(n, dtype=row.dtype), np.bincount(row, minlength=n))}
+    out.update({c: packed[c].copy() for c in names})
+    out["amount"] = t["amount"][order]
+    return out
 
 
 def _within_rank(sorted_rows):
