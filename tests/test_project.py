@@ -485,3 +485,78 @@ def test_discounting_delays_the_payback_of_an_investment(cost, benefits, rate):
     plain = project.programme_roi(cf, discount_rate=0.0).payback_years
     discounted = project.programme_roi(cf, discount_rate=rate).discounted_payback_years
     assert discounted >= plain - 1e-9
+
+
+# ---------------------------------------------------------------------------------------
+# the chapter's figures and the maturity explorer (crmkit.plots, crmkit.widgets)
+# ---------------------------------------------------------------------------------------
+def test_figures_are_titled_and_labelled():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crmkit import labels, plots
+
+    cu, co, tx = small_market()
+    split = project.reporting_split(cu, co, tx)
+    ax = plots.usual_report(split)
+    assert ax.get_title() == labels.label("usual_report", "plot_project")
+    assert [p.get_height() for p in ax.patches] == [1.0, 1.0]
+    ax = plots.revenue_split(split)
+    assert ax.get_title() == labels.label("revenue_split", "plot_project")
+    # share from existing customers: 150 of 190 in 2023, 215 of 245 in 2024
+    assert [t.get_text() for t in ax.texts] == ["79%", "88%"]
+    m = pd.DataFrame({"retention_rate": [0.93, 0.915], "campaign_lift": [2.5, 1.0]},
+                     index=pd.Index([2023, 2024], name="year"))
+    ax = plots.kpi_lights(project.kpi_dashboard(m))
+    assert {"93.0%", "91.5%", "2.50", "1.00"} <= {t.get_text() for t in ax.texts}
+    prof = project.maturity_profile(dict.fromkeys(ALL_IDS, 4) | {"SF11": 1})
+    ax = plots.maturity_bars(prof.factors)
+    assert len(ax.patches) == 15 and ax.get_xlabel() == labels.header("score")
+    cf = pd.DataFrame({"year": [0, 1], "item": ["data", "x"], "kind": ["cost", "benefit"],
+                       "amount": [100.0, 150.0]})
+    roi = project.programme_roi(cf, discount_rate=0.0)
+    ax = plots.payback_curve(roi.flows, payback=roi.payback_years)
+    assert ax.get_title() == labels.label("payback", "plot_project")
+    with pytest.raises(SchemaError, match="split.acquired"):
+        plots.usual_report(split.drop(columns="acquired"))
+    plt.close("all")
+
+
+class _Handle:
+    """Stands for IPython's DisplayHandle: records what is shown and replaced."""
+
+    shown: list = []
+
+    def display(self, obj):
+        _Handle.shown.append(("display", obj))
+
+    def update(self, obj):
+        _Handle.shown.append(("update", obj))
+
+
+def test_maturity_explorer_redraws(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from crmkit import labels, widgets
+
+    monkeypatch.setattr(widgets, "DisplayHandle", _Handle)
+    monkeypatch.setattr(widgets, "display", lambda *objs: None)
+    _Handle.shown = []
+    sliders = widgets.maturity_explorer({"SF08": 1, "SF09": 1, "SF11": 1})
+    assert sorted(sliders) == ALL_IDS and sliders["SF01"].value == 3
+    assert [kind for kind, _ in _Handle.shown] == ["display", "display"]
+    exposed = labels.header("exposed")
+
+    def table():
+        return _Handle.shown[-1][1].set_index(labels.header("name"))[exposed]
+
+    training = project.project_table("failure_causes").set_index("id").loc[
+        "insufficient_training", "name"]
+    assert bool(table()[training])
+    for fid in ("SF08", "SF09", "SF11"):
+        sliders[fid].value = 5
+    assert [kind for kind, _ in _Handle.shown][-2:] == ["update", "update"]
+    assert not bool(table()[training])
