@@ -234,6 +234,15 @@ def _summarise(occ: ir.Table, end, unit_s: float, has_value: bool) -> ir.Table:
     )
 
 
+def _up_to(t: ir.Table, date: str, observation_end):
+    """Rows dated on or before ``observation_end`` (default: the last date) and that end
+    as an Ibis scalar; by default no row is compared with the scalar (see _purchases)."""
+    if observation_end is None:
+        return t.filter(t[date].notnull()), t[date].max()
+    end = ibis.literal(_timestamp(observation_end, "observation_end"))
+    return t.filter(t[date] <= end), end
+
+
 def _tx_columns(customer: str, date: str, value: str | None) -> dict[str, str | None]:
     cols: dict[str, str | None] = {customer: None, date: "datetime"}
     if value is not None:
@@ -253,9 +262,8 @@ def clv_summary_expr(
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.clv.summary.summary_from_transactions`."""
     unit_s = _unit(freq).total_seconds()
-    end = t[date].max() if observation_end is None else ibis.literal(
-        _timestamp(observation_end, "observation_end"))
-    occ = _occasions(t.filter(t[date] <= end), customer, date, value, grain)
+    rows, end = _up_to(t, date, observation_end)
+    occ = _occasions(rows, customer, date, value, grain)
     return _summarise(occ, end, unit_s, value is not None).order_by("customer_id")
 
 
@@ -343,9 +351,8 @@ def calibration_holdout_expr(
         raise ValueError("calibration_end is required")
     unit_s = _unit(freq).total_seconds()
     cal = ibis.literal(_timestamp(calibration_end, "calibration_end"))
-    end = t[date].max() if observation_end is None else ibis.literal(
-        _timestamp(observation_end, "observation_end"))
-    occ = _occasions(t.filter(t[date] <= end), customer, date, value, grain)
+    rows, end = _up_to(t, date, observation_end)
+    occ = _occasions(rows, customer, date, value, grain)
     has_value = value is not None
     out = _summarise(occ.filter(occ.period <= cal), cal, unit_s, has_value)
     # computed before the join: a scalar of ``t`` cannot enter a projection of the join
