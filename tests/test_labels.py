@@ -352,7 +352,7 @@ def test_matrix_scatter_names_quadrants_with_shares_in_both_languages():
         ax = plots.matrix_scatter(MATRIX, "current_profitability", "potential", x_cut=5, y_cut=5,
                                   quadrants="loyalty")
     texts = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
-    assert "Fidélité véritable (38%)" in texts and "Absence de fidélité (12%)" in texts
+    assert "Fidélité véritable (38%)" in texts and "Infidélité (12%)" in texts
     assert ax.get_title() == "Matrice de fidélité (Dick et Basu)"
     legend = plots.matrix_scatter(MATRIX, "current_profitability", "potential", hue="quadrant").get_legend()
     assert [t.get_text() for t in legend.get_texts()][0] == "Desirable customers"
