@@ -1,0 +1,191 @@
+"""The book's look: palettes, category colours, label helpers shared by every figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from crmkit import labels
+from crmkit.schema import check_columns, check_no_missing, check_not_empty
+
+__all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette"]
+
+# seaborn's colour-blind-safe palette, named, so category colours read as intent
+COLORS = {
+    "blue": "#0173b2",
+    "orange": "#de8f05",
+    "green": "#029e73",
+    "vermilion": "#d55e00",
+    "purple": "#cc78bc",
+    "brown": "#ca9161",
+    "pink": "#fbafe4",
+    "grey": "#949494",
+    "yellow": "#ece133",
+    "sky": "#56b4e9",
+}
+_CYCLE = list(COLORS.values())
+
+# One colour per category, the same in every chapter. The four cells of the two course
+# matrices share a logic: the "good" corner is green, the one to develop blue, the one to
+# watch orange, the one to give up vermilion.
+_C = COLORS
+PALETTES: dict[str, dict[str, str]] = {
+    "value_quadrant": {
+        "desirable": _C["green"],
+        "under_developed": _C["blue"],
+        "mature": _C["orange"],
+        "undesirable": _C["vermilion"],
+        "crown_jewels": _C["purple"],
+    },
+    "strategy": {
+        "loyalty": _C["green"],
+        "multi_equipment": _C["blue"],
+        "retention": _C["orange"],
+        "termination": _C["vermilion"],
+    },
+    "loyalty_type": {
+        "true_loyalty": _C["green"],
+        "latent_loyalty": _C["blue"],
+        "spurious_loyalty": _C["orange"],
+        "no_loyalty": _C["vermilion"],
+    },
+    "abc_class": {"A": _C["blue"], "B": _C["sky"], "C": _C["grey"]},
+    "group": {"test": _C["blue"], "control": _C["grey"]},
+    "sector": {"bank": _C["blue"], "insurance": _C["orange"]},
+    "channel": {
+        "branch": _C["brown"],
+        "phone": _C["purple"],
+        "web": _C["blue"],
+        "mobile": _C["sky"],
+        "email": _C["green"],
+        "mail": _C["yellow"],
+    },
+    "level": {"high": _C["green"], "low": _C["vermilion"]},
+    "incident_response": {
+        "none": _C["grey"],
+        "negotiation": _C["blue"],
+        "complaint": _C["orange"],
+        "negative_word_of_mouth": _C["purple"],
+        "exit": _C["vermilion"],
+    },
+    "bathtub": {"tap": _C["blue"], "drain": _C["vermilion"], "water_level": _C["sky"]},
+}
+
+# which category sits in which corner of a matrix (x to the right, y upwards)
+QUADRANT_PRESETS: dict[str, tuple[str, dict[str, str]]] = {
+    # current profitability (x) x potential (y), seed 001's matrix
+    "value": (
+        "value_quadrant",
+        {"top_right": "desirable", "top_left": "under_developed",
+         "bottom_right": "mature", "bottom_left": "undesirable"},
+    ),
+    # the strategy each cell of the value matrix calls for (seed 000)
+    "strategy": (
+        "strategy",
+        {"top_right": "loyalty", "top_left": "multi_equipment",
+         "bottom_right": "retention", "bottom_left": "termination"},
+    ),
+    # repeat patronage (x) x relative attitude (y), Dick & Basu (1994)
+    "loyalty": (
+        "loyalty_type",
+        {"top_right": "true_loyalty", "top_left": "latent_loyalty",
+         "bottom_right": "spurious_loyalty", "bottom_left": "no_loyalty"},
+    ),
+}
+_TITLES = {"value": "value_matrix", "strategy": "value_matrix", "loyalty": "loyalty_matrix"}
+_CORNERS = {
+    "top_right": (0.98, 0.98, "right", "top"),
+    "top_left": (0.02, 0.98, "left", "top"),
+    "bottom_right": (0.98, 0.02, "right", "bottom"),
+    "bottom_left": (0.02, 0.02, "left", "bottom"),
+}
+
+# book figures: ~770 px wide at the figure dpi, readable on a laptop and in print
+_RC = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 120,
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+}
+
+
+def use_style(context: str = "notebook", *, font_scale: float = 1.0) -> None:
+    """Apply the book's seaborn theme: white grid, colour-blind-safe palette, book size.
+
+    ``context`` is a seaborn context (``"notebook"``, ``"talk"`` for workshop slides,
+    ``"paper"``).
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> use_style()
+    >>> mpl.rcParams["axes.spines.top"]
+    False
+    """
+    sns.set_theme(context=context, style="whitegrid", palette=_CYCLE, font_scale=font_scale, rc=_RC)
+
+
+def palette(kind: str | None, values: Sequence | None = None) -> dict:
+    """Colours of a kind's categories, keyed by key *and* by English and French label.
+
+    Pass it as seaborn's ``palette=`` whether the frame holds keys or labels (after
+    :func:`crmkit.labels.translate_frame`). Values the kind has no fixed colour for get the
+    next colours of the cycle, in display order, so they are stable too.
+
+    Examples
+    --------
+    >>> p = palette("value_quadrant")
+    >>> p["desirable"] == p["Desirable customers"] == p["Clients désirables"]
+    True
+    >>> palette("sector", ["bank", "telecom"])["telecom"]
+    '#029e73'
+    """
+    fixed = dict(PALETTES.get(kind, {})) if kind else {}
+    keys = labels.order(kind) if kind else []
+    if values is not None:
+        keys = keys + [v for v in labels.order(kind, values) if v not in keys]
+    free = [c for c in _CYCLE if c not in fixed.values()] or _CYCLE
+    i = 0
+    for k in keys:
+        if k not in fixed:
+            fixed[k] = free[i % len(free)]
+            i += 1
+    out = {}
+    for k, colour in fixed.items():
+        out[k] = colour
+        for lang in labels.LANGUAGES:
+            out.setdefault(labels.label(k, kind, lang=lang), colour)
+    return out
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _numeric(df: pd.DataFrame, table: str, *columns: str) -> None:
+    check_not_empty(df, table)
+    check_columns(df, table, {c: "number" for c in columns})
+    for c in columns:
+        check_no_missing(df, table, c)
+
+
+def _loyalty_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:
+    """Set a title given as a label key (looked up in ``kind``, then anywhere) or as text."""
+    key = default if title is None else title
+    text = labels.label(key, kind)
+    ax.set_title(text if text != key else labels.label(key))
+
+
+def _any_label(key, kind):
+    """The label of ``key`` in ``kind``, else in any kind (a mixed column)."""
+    text = labels.label(key, kind) if kind else key
+    return labels.label(key) if text == key else text
