@@ -148,7 +148,12 @@ def hash_keys(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
     True
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.asarray([_canonical(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
+    # 12 and "12" are distinct values to factorize but one customer number: hash each
+    # canonical text once and map every raw value onto it
+    canon = [_canonical(u) for u in np.asarray(uniques, dtype=object)]
+    to_text, texts = pd.factorize(pd.Series(canon, dtype=object))
+    codes = np.where(codes >= 0, to_text[np.maximum(codes, 0)], -1)
+    texts = np.asarray(texts, dtype=object)
     raw = b"".join(_digests(texts, salt, domain, 8))
     pseudo = (np.frombuffer(raw, dtype=">u8") >> _BITS_DROPPED).astype(np.int64)
     if len(np.unique(pseudo)) != len(pseudo):

@@ -6,7 +6,17 @@ session (a couple of seconds). Tests must not modify its tables in place: copy f
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# CI must be reproducible: by default the property tests draw the same examples on every
+# run, and a loaded 2-core machine must not turn a slow example into a failure. To hunt
+# for new counter-examples, run with HYPOTHESIS_PROFILE=explore (random draws).
+settings.register_profile("crmkit", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "crmkit"))
 
 
 @pytest.fixture(scope="session")

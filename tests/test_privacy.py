@@ -153,3 +153,9 @@ def test_pseudonymise_market_keeps_joins(market):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_hash_keys_number_and_its_text_are_one_key():
+    # found by hypothesis: 0 and "0" were hashed twice and reported as a collision
+    h = hash_keys(pd.Series([0, "0", 12.0, "12", 7], dtype=object), SALT, "customer")
+    assert h[0] == h[1] and h[2] == h[3] and h[0] != h[2] != h[4]
