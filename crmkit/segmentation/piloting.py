@@ -217,15 +217,9 @@ def segment_kpis(
     0       A          2    0.4   400.0    0.000000
     1       B          3    0.6    60.0    0.333333
     """
-    kpis = dict(kpis or {})
-    for name, spec in kpis.items():
-        if not (isinstance(spec, tuple) and len(spec) == 2):
-            raise ValueError(f"kpi {name!r} must be a (column, aggregation) pair, got {spec!r}")
+    kpis = kpi_specs(kpis)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
     require(df, table, {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}})
-    for reserved in ("customers", "share"):
-        if reserved in kpis:
-            raise ValueError(f"{reserved!r} is always computed; name the KPI differently")
     g = df.groupby(keys, observed=True, sort=True)
     out = g.size().rename("customers").to_frame()
     for name, (col, how) in kpis.items():
@@ -236,3 +230,32 @@ def segment_kpis(
     )
     out.insert(len(keys) + 1, "share", out["customers"] / total)
     return out
+
+
+def kpi_specs(kpis, allowed=None) -> dict:
+    """Check a segment-KPI spec ``{name: (column, aggregation)}`` and return it as a dict.
+
+    Shared by :func:`segment_kpis` and its warehouse twin, which passes the aggregations
+    its engines support as ``allowed``. ``customers`` and ``share`` are always computed, so
+    they cannot name a KPI.
+
+    Examples
+    --------
+    >>> kpi_specs({"margin": ("margin", "sum")})
+    {'margin': ('margin', 'sum')}
+    >>> kpi_specs({"share": ("margin", "sum")})
+    Traceback (most recent call last):
+    ...
+    ValueError: 'share' is always computed; name the KPI differently
+    """
+    kpis = dict(kpis or {})
+    for name, spec in kpis.items():
+        if not (isinstance(spec, tuple) and len(spec) == 2):
+            raise ValueError(f"kpi {name!r} must be a (column, aggregation) pair, got {spec!r}")
+        if allowed is not None and spec[1] not in allowed:
+            raise ValueError(f"kpi {name!r}: aggregation {spec[1]!r} is not one of "
+                             f"{list(allowed)}")
+    for reserved in ("customers", "share"):
+        if reserved in kpis:
+            raise ValueError(f"{reserved!r} is always computed; name the KPI differently")
+    return kpis

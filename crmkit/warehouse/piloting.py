@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmkit import schema
+from crmkit.segmentation.piloting import kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
 from crmkit.warehouse.engines import as_table
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
@@ -214,16 +215,7 @@ def segment_kpis(
     0       A          2    0.4   400.0    0.000000
     1       B          3    0.6    60.0    0.333333
     """
-    kpis = dict(kpis or {})
-    for name, spec in kpis.items():
-        if not (isinstance(spec, tuple) and len(spec) == 2):
-            raise ValueError(f"kpi {name!r} must be a (column, aggregation) pair, got {spec!r}")
-        if spec[1] not in KPI_AGGREGATIONS:
-            raise ValueError(f"kpi {name!r}: aggregation {spec[1]!r} is not one of "
-                             f"{list(KPI_AGGREGATIONS)}")
-    for reserved in ("customers", "share"):
-        if reserved in kpis:
-            raise ValueError(f"{reserved!r} is always computed; name the KPI differently")
+    kpis = kpi_specs(kpis, KPI_AGGREGATIONS)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
     cols = {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}}
     data, con = _engine_and_input(df, engine)
