@@ -42,10 +42,14 @@ def run_topic(topic: str) -> list[str]:
             continue
         thr = (f"{case.units / r['seconds']:,.0f} {case.unit_name}"
                if case.units and r["seconds"] > 0 else "")
-        ratio = ""
-        base = results.get(case.baseline) if case.baseline else None
-        if base and "seconds" in base and r["seconds"] > 0:
-            ratio = f"{base['seconds'] / r['seconds']:.1f}x faster than {case.baseline}"
+        ratios = []
+        for name in case.baselines:
+            base = results.get(name)
+            if base and "seconds" in base and r["seconds"] > 0:
+                ratios.append(f"{base['seconds'] / r['seconds']:.1f}x faster than {name}")
+        ratio = "; ".join(ratios)
+        if len(r.get("runs", ())) > 1:  # median of several runs: show the spread
+            thr += f" (median of {len(r['runs'])}: {min(r['runs']):.2f}–{max(r['runs']):.2f} s)"
         lines.append(f"| {case.name} | {case.size} | {_fmt(r['seconds'], '.2f')} | "
                      f"{_fmt(r['peak_mb'], ',.0f')} | {thr} | {ratio} | {case.target} |")
     lines.append("")

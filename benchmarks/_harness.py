@@ -25,13 +25,23 @@ class Case:
     func: str  # function of the benchmark module to call
     kwargs: dict = field(default_factory=dict)
     size: str = ""  # human-readable size, e.g. "100,000 customers x 120 months"
-    baseline: str | None = None  # name of the case this one is compared with
+    # name of the case this one is compared with, or several names (one ratio each)
+    baseline: str | tuple[str, ...] | None = None
     units: float | None = None  # work units (e.g. customer-months) for a throughput column
     unit_name: str = ""  # e.g. "customer-months/s"
     target: str = ""  # the issue's target, e.g. "<= 120 s, <= 8 GB"
     # another interpreter for this case, relative to the repo root (e.g. the separate
     # ".venv-lifetimes/bin/python" where an old reference library lives); None = this one
     python: str | None = None
+    # runs of the case (each in its own subprocess): the report gives the median time and
+    # the largest peak, for cases short enough that one run is at the mercy of the machine
+    repeat: int = 1
+
+    @property
+    def baselines(self) -> tuple[str, ...]:
+        if self.baseline is None:
+            return ()
+        return (self.baseline,) if isinstance(self.baseline, str) else tuple(self.baseline)
 
 
 def _own_peak_mb() -> float:
@@ -63,7 +73,19 @@ def _child(module: str, func: str, kwargs_json: str) -> None:
 
 
 def run_case(module: str, case: Case, timeout: float = 3600) -> dict:
-    """Run one case in a subprocess and return its timing and peak memory."""
+    """Run one case (``case.repeat`` times) and return its timing and peak memory."""
+    runs = [_run_once(module, case, timeout) for _ in range(max(1, case.repeat))]
+    failed = [r for r in runs if "error" in r]
+    if failed or len(runs) == 1:
+        return failed[0] if failed else runs[0]
+    seconds = sorted(r["seconds"] for r in runs)
+    median = seconds[len(seconds) // 2] if len(seconds) % 2 else (
+        seconds[len(seconds) // 2 - 1] + seconds[len(seconds) // 2]) / 2
+    return {"seconds": median, "peak_mb": max(r["peak_mb"] for r in runs),
+            "extra": runs[-1]["extra"], "runs": seconds}
+
+
+def _run_once(module: str, case: Case, timeout: float) -> dict:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     python = os.path.join(root, case.python) if case.python else sys.executable
     cmd = [python, "-c",

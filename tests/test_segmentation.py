@@ -621,3 +621,24 @@ def test_market_statistical_segmentation_profiles(market, yearly_margin):
     assert prof["size"].sum() == len(feats) and prof["size"].is_monotonic_decreasing
     # segments are not all alike: mean margins differ widely between clusters
     assert prof["margin"].max() - prof["margin"].min() > feats["margin"].std()
+
+
+def test_rfm_equal_totals_tie_whatever_the_row_order():
+    # (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1 in floats: a float sum would split the two
+    # customers across a score boundary; exact micro-euro sums make them tie, as on DuckDB
+    from crmkit.segmentation.rfm import frat_table, rfm
+
+    assert (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1
+    amounts = [0.1, 0.2, 0.3, 0.3, 0.2, 0.1]
+    tx = pd.DataFrame({
+        "customer_id": [1, 1, 1, 2, 2, 2] + [3, 4, 5],
+        "date": pd.to_datetime(["2024-01-01"] * 9),
+        "amount": amounts + [0.1, 5.0, 9.0],
+        "kind": ["a", "b", "a", "a", "b", "a", "a", "a", "a"],
+    })
+    out = rfm(tx, kinds=None).set_index("customer_id")
+    assert out.loc[1, "monetary"] == out.loc[2, "monetary"] == 0.6
+    assert out.loc[1, "M"] == out.loc[2, "M"]
+    frat = frat_table(tx, type_col="kind").set_index("customer_id")
+    # type totals a = 0.4 and b = 0.2 for both customers, summed in different orders
+    assert frat.loc[1, "main_type"] == frat.loc[2, "main_type"] == "a"

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.segmentation._frame import (
+    money_sums,
     ordered_categorical,
     quantile_scores,
     require,
@@ -114,7 +115,7 @@ def _aggregate(
     np.minimum.at(first, codes, ticks)
     np.maximum.at(last, codes, ticks)
     freq = np.bincount(codes, minlength=n)
-    spent = np.bincount(codes, weights=tx[amount_col].to_numpy(dtype=float), minlength=n)
+    spent = money_sums(codes, tx[amount_col].to_numpy(dtype=float), n)
     last_purchase = pd.Series(last.view(d.dtype))
     out = pd.DataFrame({
         customer_col: ids.to_numpy() if isinstance(ids, pd.Index) else ids,
@@ -352,13 +353,14 @@ def _types(codes: np.ndarray, n: int, types: pd.Series, amount: np.ndarray):
     cell = codes.astype(np.int64) * k + tcodes
     if n * k <= _DENSE_CELLS:
         count = np.bincount(cell, minlength=n * k).reshape(n, k)
-        total = np.bincount(cell, weights=amount, minlength=n * k).reshape(n, k)
+        # exact sums: equal totals tie, and the tie goes to the first type
+        total = money_sums(cell, amount, n * k).reshape(n, k)
         bought = count > 0
         # argmax takes the first of equal maxima: the first type in sorted order
         main = np.argmax(np.where(bought, total, -np.inf), axis=1)
         return bought.sum(axis=1), labels[main]
     cells, inverse = np.unique(cell, return_inverse=True)
-    total = np.bincount(inverse, weights=amount)
+    total = money_sums(inverse, amount, len(cells))
     cust, typ = np.divmod(cells, k)
     # per customer, the largest total first, then the smallest type code
     pick = np.lexsort((typ, -total, cust))

@@ -30,6 +30,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.clv.summary import _unit
+from crmkit.segmentation._frame import ordered_categorical
 from crmkit.segmentation.rfm import RFM_SEGMENT_RULES
 from crmkit.warehouse.engines import as_table, connect
 
@@ -523,10 +524,6 @@ def _check_any(out: pd.DataFrame, table: str, date_col: str, kind_col: str, kind
             "nothing to score (pass kinds=None to use every row)")
 
 
-def _categorical(values: pd.Series, categories) -> pd.Categorical:
-    return pd.Categorical(values, categories=list(categories), ordered=True)
-
-
 def rfm(
     transactions,
     *,
@@ -567,7 +564,7 @@ def rfm(
                                   customer_col=customer_col, date_col=date_col,
                                   amount_col=amount_col, kind_col=kind_col))
     _check_any(out, table, date_col, kind_col, kinds, as_of)
-    out["rfm_segment"] = _categorical(out["rfm_segment"], [r[0] for r in RFM_SEGMENT_RULES])
+    out["rfm_segment"] = ordered_categorical(out["rfm_segment"], [r[0] for r in RFM_SEGMENT_RULES])
     return out
 
 
