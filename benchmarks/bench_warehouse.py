@@ -193,8 +193,8 @@ def cases() -> list[Case]:
         out.append(Case(f"generate Parquet {label} (DuckDB)", "prepare", {"rows": rows},
                         size=size))
         for metric, name in (("clv", "CLV summary"), ("rfm", "RFM")):
-            # the one-machine cases at 10M are short: median of three runs
-            repeat = 3 if label == "10M" else 1
+            # the one-machine cases at 10M are short: median of five runs
+            repeat = 5 if label == "10M" else 1
             base: tuple[str, ...] = ()
             if label == "10M" or pandas_100m:
                 if metric == "rfm":

@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 
 from crmkit.schema import TABLES
 
-__all__ = ["MARKET_TABLES", "save_market", "load_market", "MarketWriter", "build_duckdb"]
+__all__ = ["MARKET_TABLES", "save_market", "load_market", "MarketWriter", "build_duckdb",
+           "to_arrow"]
 
 # the tables of a market, in the order they are written and listed
 MARKET_TABLES = ("customers", "source_records", "life_events", "products", "contracts",
@@ -40,7 +41,8 @@ DUCKDB_FILE = "market.duckdb"
 META_FILE = "market.json"
 
 
-def _to_arrow(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
+def to_arrow(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
+    """``df`` as an Arrow table (no index), cast to ``schema`` when given."""
     return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
 
@@ -69,7 +71,7 @@ class MarketWriter:
         if isinstance(df, pa.Table):
             table = df if w is None else df.cast(w.schema)
         else:
-            table = _to_arrow(df, w.schema if w is not None else None)
+            table = to_arrow(df, w.schema if w is not None else None)
         if w is None:
             w = pq.ParquetWriter(self.tmp / f"{name}.parquet", table.schema,
                                  use_dictionary=_dictionary_columns(table.schema), **_PARQUET)

@@ -22,12 +22,19 @@ import pandas as pd
 from crmkit import schema
 
 __all__ = ["summary_from_transactions", "calibration_holdout", "check_summary",
-           "holdout_comparison"]
+           "holdout_comparison", "unit_timedelta"]
 
 _TABLE = "transactions"
 
 
-def _unit(freq: str) -> pd.Timedelta:
+def unit_timedelta(freq: str) -> pd.Timedelta:
+    """The length of the time unit ``freq`` (``"D"``, ``"W"``, ``"h"``, ``"7D"``...).
+
+    Shared with :mod:`crmkit.warehouse`, so that both paths accept the same units.
+
+    >>> unit_timedelta("W")
+    Timedelta('7 days 00:00:00')
+    """
     try:
         u = pd.to_timedelta(freq) if freq[:1].isdigit() else pd.to_timedelta(1, unit=freq)
     except (ValueError, TypeError) as e:
@@ -149,7 +156,7 @@ def summary_from_transactions(
     2                    0      0.0  3.0             0.0
     """
     validate_transactions(transactions, customer, date, value)
-    unit = _unit(freq)
+    unit = unit_timedelta(freq)
     end = transactions[date].max() if observation_end is None else _as_end(
         observation_end, "observation_end")
     first_date = transactions[date].min()
@@ -202,7 +209,7 @@ def calibration_holdout(
     validate_transactions(transactions, customer, date, value)
     if calibration_end is None:
         raise ValueError("calibration_end is required")
-    unit = _unit(freq)
+    unit = unit_timedelta(freq)
     cal = _as_end(calibration_end, "calibration_end")
     end = transactions[date].max() if observation_end is None else _as_end(
         observation_end, "observation_end")

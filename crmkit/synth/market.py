@@ -99,7 +99,13 @@ def check_arguments(customers, years, sector, seed, start, block_size) -> Config
     return Config(customers=int(customers), months=int(years) * 12, sector=sector, seed=int(seed), start=start_m)
 
 
-def _blocks(cfg: Config, block_size: int):
+def customer_blocks(cfg: Config, block_size: int) -> list[tuple[int, list[int]]]:
+    """The blocks of a market: (first atom, sizes of its atoms of customers) pairs.
+
+    Atoms are the unit of randomness (one SeedSequence child each), so any grouping of
+    them into blocks, here or in Spark tasks (:mod:`crmkit.warehouse.spark`), gives the
+    same customers.
+    """
     sizes = atom_sizes(cfg.customers)
     per = max(1, -(-block_size // ATOM))
     return [(a, sizes[a:a + per]) for a in range(0, len(sizes), per)]
@@ -121,7 +127,7 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
     With ``workers > 1`` blocks are simulated in parallel processes, at most ``workers + 1``
     ahead of the consumer (memory stays bounded); the order, hence the output, is the same.
     """
-    blocks = _blocks(cfg, block_size)
+    blocks = customer_blocks(cfg, block_size)
     if workers <= 1 or len(blocks) <= 1:
         for first_atom, sizes in blocks:
             yield sum(sizes), _block_job(cfg, first_atom, sizes, cal, arrow)
@@ -157,7 +163,9 @@ def _params(cfg: Config) -> dict:
                 version=GENERATOR_VERSION)
 
 
-def _global_tables(cfg: Config):
+def global_tables(cfg: Config):
+    """The campaign calendar and the tables that belong to no block (products,
+    campaigns), drawn from their own SeedSequence child."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(cfg.seed, spawn_key=(1,))))
     cal = CA.calendar(rng, cfg.months, cfg.sector, cfg.start)
     return cal, {"products": _products(cfg), "campaigns": CA.campaigns_table(cal)}
@@ -201,7 +209,7 @@ def generate(customers: int = 10_000, years: int = 10, sector: str = "both", see
     """
     cfg = check_arguments(customers, years, sector, seed, start, block_size)
     workers = _check_workers(workers)
-    cal, glob = _global_tables(cfg)
+    cal, glob = global_tables(cfg)
     parts: dict[str, list] = {}
     with _progress(cfg.customers, progress, "generating") as bar:
         for n, block in _run_blocks(cfg, block_size, cal, workers, arrow=False):
@@ -226,7 +234,7 @@ def generate_to(out: str | os.PathLike, customers: int = 10_000, years: int = 10
     """
     cfg = check_arguments(customers, years, sector, seed, start, block_size)
     workers = _check_workers(workers)
-    cal, glob = _global_tables(cfg)
+    cal, glob = global_tables(cfg)
     with MarketWriter(out, duckdb=duckdb) as w, _progress(cfg.customers, progress, "generating") as bar:
         for name, df in glob.items():
             w.write(name, df)

@@ -27,7 +27,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit.segmentation._frame import as_timestamp, require
 
-__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "COST_POOLS_FR"]
+__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "cost_pools", "COST_POOLS_FR"]
 
 COST_POOLS_FR = {
     "direct_cost": "Coûts directs",
@@ -50,7 +50,16 @@ def _window(df: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:
     return df if keep.all() else df.loc[keep]
 
 
-def _pools(pools) -> list[tuple[str, float, str]]:
+def cost_pools(pools) -> list[tuple[str, float, str]]:
+    """The cost pools as checked ``(pool, amount, driver column)`` triples.
+
+    ``pools`` is a mapping ``{pool: (amount, driver)}`` or a DataFrame with columns
+    ``pool``, ``amount``, ``driver``; shared with :mod:`crmkit.warehouse.value`, so that
+    both paths refuse the same bad pools.
+
+    >>> cost_pools({"branch": (1000, "branch_visits")})
+    [('branch', 1000.0, 'branch_visits')]
+    """
     if isinstance(pools, pd.DataFrame):
         require(pools, "pools", {"pool": None, "amount": "number", "driver": None})
         schema.check_unique(pools, "pools", "pool")
@@ -115,7 +124,7 @@ def allocate_costs(
     """
     if not unit > 0:
         raise ValueError(f"unit must be > 0, got {unit!r}")
-    items = _pools(pools)
+    items = cost_pools(pools)
     driver_cols = sorted({d for _, _, d in items})
     require(drivers, table, {id_col: None, **{d: "number" for d in driver_cols}},
             nonnegative=tuple(driver_cols))

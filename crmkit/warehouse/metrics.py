@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
-from crmkit.clv.summary import _unit
+from crmkit.clv.summary import unit_timedelta
 from crmkit.segmentation._frame import ordered_categorical
 from crmkit.segmentation.rfm import RFM_SEGMENT_RULES
 from crmkit.warehouse.engines import as_table, connect
@@ -184,7 +184,9 @@ def _fetch(con, expr: ir.Table, unit: str = "us") -> pd.DataFrame:
         before = int(raw.execute("SELECT current_setting('perfect_ht_threshold')").fetchone()[0])
         raw.execute(f"SET perfect_ht_threshold = {max(before, _PERFECT_HT_BITS)}")
         try:
-            out = con.execute(expr)
+            # through Arrow: pyarrow builds the pandas blocks in one go, where Ibis's
+            # execute stacks them column by column (0.4 s of 1 s for RFM on 10M rows)
+            out = con.to_pyarrow(expr).to_pandas()
         finally:  # the caller's connection keeps its own setting
             raw.execute(f"SET perfect_ht_threshold = {before}")
     else:
@@ -262,7 +264,7 @@ def clv_summary_expr(
     grain: str = "D",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.clv.summary.summary_from_transactions`."""
-    unit_s = _unit(freq).total_seconds()
+    unit_s = unit_timedelta(freq).total_seconds()
     rows, end = _up_to(t, date, observation_end)
     occ = _occasions(rows, customer, date, value, grain)
     return _summarise(occ, end, unit_s, value is not None).order_by("customer_id")
@@ -323,7 +325,7 @@ def clv_summary(
     1                    1      2.0  4.0            30.0
     2                    0      0.0  3.0             0.0
     """
-    _unit(freq)
+    unit_timedelta(freq)
     _grain(grain)
     out = _run(transactions, engine, "transactions", _tx_columns(customer, date, value),
                (value,) if value else (),
@@ -350,7 +352,7 @@ def calibration_holdout_expr(
     """Ibis expression of :func:`crmkit.clv.summary.calibration_holdout`."""
     if calibration_end is None:
         raise ValueError("calibration_end is required")
-    unit_s = _unit(freq).total_seconds()
+    unit_s = unit_timedelta(freq).total_seconds()
     cal = ibis.literal(_timestamp(calibration_end, "calibration_end"))
     rows, end = _up_to(t, date, observation_end)
     occ = _occasions(rows, customer, date, value, grain)
@@ -409,7 +411,7 @@ def calibration_holdout(
     1                    1  2.0                  1              40.0
     2                    0  1.0                  0               0.0
     """
-    _unit(freq)
+    unit_timedelta(freq)
     _grain(grain)
     if calibration_end is None:
         raise ValueError("calibration_end is required")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmkit.io import MARKET_TABLES, _to_arrow
+from crmkit.io import MARKET_TABLES, to_arrow
 
 __all__ = ["generate_on_spark", "read_market_folder"]
 
@@ -32,19 +32,19 @@ def _write(df: pd.DataFrame, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(_to_arrow(df), tmp, **_PARQUET)
+    pq.write_table(to_arrow(df), tmp, **_PARQUET)
     os.replace(tmp, path)  # a retried task overwrites whole files only
 
 
 def _simulate_and_write(task):
     """Spark task: simulate one block of atoms and write its part of every table."""
     from crmkit.synth.identities import build_pools
-    from crmkit.synth.market import _global_tables
+    from crmkit.synth.market import global_tables
     from crmkit.synth.simulate import simulate_block
 
     cfg, first_atom, sizes, out = task
     # rebuilt in the task (deterministic from the seed) rather than shipped from the driver
-    cal, _ = _global_tables(cfg)
+    cal, _ = global_tables(cfg)
     pools = build_pools(cfg.seed)
     block = simulate_block(cfg, first_atom, sizes, cal, pools)
     rows = {}
@@ -93,20 +93,20 @@ def generate_on_spark(
     ...                   years=2, seed=7, block_size=500)  # doctest: +SKIP
     PosixPath('market_spark')
     """
-    from crmkit.synth.market import _blocks, _global_tables, check_arguments
+    from crmkit.synth.market import check_arguments, customer_blocks, global_tables
 
     cfg = check_arguments(customers, years, sector, seed, start, block_size)
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    tasks = [(cfg, first, sizes, str(out.resolve())) for first, sizes in _blocks(cfg, block_size)]
+    tasks = [(cfg, first, sizes, str(out.resolve())) for first, sizes in customer_blocks(cfg, block_size)]
     sc = spark.sparkContext
     sc.setJobDescription(f"crmkit: generate {customers:,} customers in {len(tasks)} blocks")
     done = sc.parallelize(tasks, numSlices=len(tasks)).map(_simulate_and_write).collect()
     if len(done) != len(tasks):  # pragma: no cover - Spark returns every task or raises
         raise RuntimeError(f"{len(tasks) - len(done)} block(s) of the market were not written")
-    _, glob = _global_tables(cfg)
+    _, glob = global_tables(cfg)
     for name, df in glob.items():
         _write(df, out / name / "part-global.parquet")
     return out

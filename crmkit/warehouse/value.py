@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmkit.value.costs import _pools
+from crmkit.value.costs import cost_pools
 from crmkit.warehouse.engines import as_table
 from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, _timestamp, time_unit
 
@@ -102,7 +102,7 @@ def customer_value_expr(
             flows=zero))
     u = ibis.union(*parts)
     drivers = u.group_by(u[c]).aggregate(**{k: u[k].sum().cast("int64") for k in DRIVERS})
-    pools = _pools(pools) if pools is not None else []
+    pools = cost_pools(pools) if pools is not None else []
     for name, _, driver in pools:
         if driver not in DRIVERS:
             raise ValueError(f"pool {name!r}: driver {driver!r} is not one of {list(DRIVERS)}")
@@ -182,7 +182,7 @@ def customer_value(
     """
     if not unit > 0:
         raise ValueError(f"unit must be > 0, got {unit!r}")
-    items = _pools(pools) if pools is not None else []
+    items = cost_pools(pools) if pools is not None else []
     needs_contracts = any(d == "contracts" for _, _, d in items)
     if needs_contracts and contracts is None:
         raise ValueError("a pool is driven by contracts: pass the contracts table")
