@@ -35,6 +35,7 @@ def run_topic(topic: str) -> list[str]:
     lines = [f"### {mod.TITLE}", "",
              "| case | size | seconds | peak MB | throughput | vs baseline | target |",
              "|---|---|---:|---:|---:|---:|---|"]
+    by_name = {case.name: case for case in cases}
     for case in cases:
         r = results[case.name]
         if "error" in r:
@@ -46,12 +47,22 @@ def run_topic(topic: str) -> list[str]:
         for name in case.baselines:
             base = results.get(name)
             if base and "seconds" in base and r["seconds"] > 0:
-                ratios.append(f"{base['seconds'] / r['seconds']:.1f}x faster than {name}")
+                # work per second when both cases count units (the sizes may differ), else time
+                b_case = by_name[name]
+                if case.units and b_case.units:
+                    x = (case.units / r["seconds"]) / (b_case.units / base["seconds"])
+                else:
+                    x = base["seconds"] / r["seconds"]
+                ratios.append(f"{x:.1f}x faster than {name}")
         ratio = "; ".join(ratios)
         if len(r.get("runs", ())) > 1:  # median of several runs: show the spread
             thr += f" (median of {len(r['runs'])}: {min(r['runs']):.2f}–{max(r['runs']):.2f} s)"
+        peak = _fmt(r["peak_mb"], ",.0f")
+        extra = r.get("extra")
+        if isinstance(extra, dict) and "jvm_peak_mb" in extra:  # Spark's JVM, a child process
+            peak += f" + JVM {_fmt(extra['jvm_peak_mb'], ',.0f')}"
         lines.append(f"| {case.name} | {case.size} | {_fmt(r['seconds'], '.2f')} | "
-                     f"{_fmt(r['peak_mb'], ',.0f')} | {thr} | {ratio} | {case.target} |")
+                     f"{peak} | {thr} | {ratio} | {case.target} |")
     lines.append("")
     return lines
 

@@ -414,3 +414,20 @@ def test_generated_market_categories_are_labelled(market):
             assert labels.missing(list(df[col].dropna().unique()), kind) == [], f"{name}.{col}"
             checked += 1
     assert checked >= 20
+
+
+def test_matrix_scatter_shares_match_profitability_matrix_on_the_cut():
+    # a customer exactly on a cut is "high", in the figure as in the function it draws
+    from crmkit.segmentation.matrix import profitability_matrix
+
+    df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "current": [5.0, 5.0, 1.0, 9.0],
+                       "potential": [5.0, 1.0, 5.0, 9.0]})
+    m = profitability_matrix(df, current_col="current", potential_col="potential",
+                             current_threshold=5, potential_threshold=5)
+    m["current"], m["potential"] = df["current"], df["potential"]
+    ax = plots.matrix_scatter(m, "current", "potential", hue="quadrant", x_cut=5, y_cut=5)
+    texts = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+    share = m["quadrant"].astype(str).value_counts(normalize=True)
+    assert share["desirable"] == 0.5
+    assert "Desirable customers (50%)" in texts
+    assert f"Mature customers ({share['mature']:.0%})" in texts

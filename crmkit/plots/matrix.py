@@ -102,7 +102,8 @@ def matrix_scatter(
             bad = sorted(set(corners) - set(_CORNERS))
             if bad:
                 raise ValueError(f"unknown corner(s) {bad}; use {sorted(_CORNERS)}")
-        right, top = df[x].to_numpy() > xc, df[y].to_numpy() > yc
+        # a value on the cut is high, as in profitability_matrix and loyalty_typology
+        right, top = df[x].to_numpy() >= xc, df[y].to_numpy() >= yc
         cells = {"top_right": right & top, "top_left": ~right & top,
                  "bottom_right": right & ~top, "bottom_left": ~right & ~top}
         colours = palette(q_kind)
