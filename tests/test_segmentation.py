@@ -642,3 +642,18 @@ def test_rfm_equal_totals_tie_whatever_the_row_order():
     frat = frat_table(tx, type_col="kind").set_index("customer_id")
     # type totals a = 0.4 and b = 0.2 for both customers, summed in different orders
     assert frat.loc[1, "main_type"] == frat.loc[2, "main_type"] == "a"
+
+
+# spans of up to 5,050 ids over up to 200 rows fall on both sides of the dense threshold
+@given(st.lists(st.integers(-50, 5000), min_size=1, max_size=200),
+       st.sampled_from(["int64", "int32", "uint32"]))
+def test_sorted_codes_is_sorted_factorize(keys, dtype):
+    # the dense lookup path (and the sparse fallback) number keys as factorize(sort=True)
+    from crmkit.segmentation._frame import sorted_codes
+
+    s = pd.Series(np.array(keys)).abs().astype(dtype) if dtype.startswith("u") else \
+        pd.Series(np.array(keys, dtype=dtype))
+    codes, uniques = sorted_codes(s)
+    ref_codes, ref_uniques = pd.factorize(s, sort=True)
+    assert codes.tolist() == ref_codes.tolist()
+    assert uniques.tolist() == ref_uniques.tolist() and uniques.dtype == s.dtype

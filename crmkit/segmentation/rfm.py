@@ -27,6 +27,7 @@ from crmkit.segmentation._frame import (
     require,
     select_kinds,
     snapshot,
+    sorted_codes,
 )
 
 __all__ = [
@@ -101,7 +102,7 @@ def _aggregate(
     """
     if monetary not in ("sum", "mean"):
         raise ValueError(f"monetary must be 'sum' or 'mean', got {monetary!r}")
-    codes, ids = pd.factorize(tx[customer_col], sort=True)
+    codes, ids = sorted_codes(tx[customer_col])
     n = len(ids)
     dates = tx[date_col]
     tz = getattr(dates.dtype, "tz", None)
@@ -118,7 +119,7 @@ def _aggregate(
     spent = money_sums(codes, tx[amount_col].to_numpy(dtype=float), n)
     last_purchase = pd.Series(last.view(d.dtype))
     out = pd.DataFrame({
-        customer_col: ids.to_numpy() if isinstance(ids, pd.Index) else ids,
+        customer_col: ids,
         "recency_days": (as_of - last_purchase).dt.days.to_numpy(dtype=np.int64),
         "frequency": freq,
         "monetary": spent if monetary == "sum" else spent / freq,
