@@ -292,8 +292,8 @@ def test_fcb_grid_writes_products_in_their_quadrant():
 # ---------------------------------------------------------------------------------------
 def test_campaign_planner_redraws_when_a_slider_moves(monkeypatch):
     shown = []
-    monkeypatch.setattr(widgets, "display", lambda obj: shown.append(obj))
-    monkeypatch.setattr(widgets, "_show", lambda obj: type(
+    monkeypatch.setattr(widgets._base, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(widgets._base, "show", lambda obj: type(
         "H", (), {"update": lambda self, new: shown.append(new)})())
     sliders = widgets.campaign_planner(n_targets=1_000, cost_per_contact=1.0,
                                        margin_per_conversion=100.0, p_control=0.02,

@@ -615,8 +615,8 @@ def test_chapter2_explorers_redraw_when_a_slider_moves(monkeypatch):
     from crmkit import widgets
 
     shown = []
-    monkeypatch.setattr(widgets, "display", lambda obj: shown.append(obj))
-    monkeypatch.setattr(widgets, "_show", lambda obj: type(
+    monkeypatch.setattr(widgets._base, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(widgets._base, "show", lambda obj: type(
         "H", (), {"update": lambda self, new: shown.append(new)})())
     df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "relative_attitude": [6.0, 6.5, 2.0, 3.0],
                        "repeat_rate": [0.9, 0.1, 0.8, 0.2]})

@@ -116,8 +116,8 @@ def test_threshold_curve_lines_and_customers():
 
 def test_threshold_explorer_redraws_when_the_slider_moves(monkeypatch):
     shown = []
-    monkeypatch.setattr(widgets, "display", lambda obj: shown.append(obj))
-    monkeypatch.setattr(widgets, "_show", lambda obj: type(
+    monkeypatch.setattr(widgets._base, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(widgets._base, "show", lambda obj: type(
         "H", (), {"update": lambda self, new: shown.append(new)})())
     recs = martin_records()
     res = resolve_identities(recs)

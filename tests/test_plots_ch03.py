@@ -107,8 +107,8 @@ class _Handle:
 
 
 def test_contact_policy_explorer_redraws_with_the_new_policy(monkeypatch):
-    monkeypatch.setattr(widgets, "DisplayHandle", _Handle)
-    monkeypatch.setattr(widgets, "display", lambda *objs: None)
+    monkeypatch.setattr(widgets._base, "DisplayHandle", _Handle)
+    monkeypatch.setattr(widgets._base, "display", lambda *objs: None)
     _Handle.shown = []
     customers = pd.DataFrame({"customer_id": [1, 2], "preferred_channel": ["mobile", "phone"],
                               "preferred_hour": [10, 18], "contact_consent": [True, True],

@@ -127,8 +127,8 @@ class _Handle:
 
 
 def test_explorers_redraw_when_controls_move(monkeypatch):
-    monkeypatch.setattr(widgets, "DisplayHandle", _Handle)
-    monkeypatch.setattr(widgets, "display", lambda *objs: None)  # the controls themselves
+    monkeypatch.setattr(widgets._base, "DisplayHandle", _Handle)
+    monkeypatch.setattr(widgets._base, "display", lambda *objs: None)  # the controls themselves
     _Handle.shown = []
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"customer_id": range(60), "age": rng.normal(50, 10, 60),

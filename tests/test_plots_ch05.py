@@ -135,8 +135,8 @@ class _Handle:
 
 @pytest.fixture
 def shown(monkeypatch):
-    monkeypatch.setattr(widgets, "DisplayHandle", _Handle)
-    monkeypatch.setattr(widgets, "display", lambda *objs: None)
+    monkeypatch.setattr(widgets._base, "DisplayHandle", _Handle)
+    monkeypatch.setattr(widgets._base, "display", lambda *objs: None)
     _Handle.shown = []
     return _Handle.shown
 

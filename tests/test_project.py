@@ -542,8 +542,8 @@ def test_maturity_explorer_redraws(monkeypatch):
     matplotlib.use("Agg")
     from crmkit import labels, widgets
 
-    monkeypatch.setattr(widgets, "DisplayHandle", _Handle)
-    monkeypatch.setattr(widgets, "display", lambda *objs: None)
+    monkeypatch.setattr(widgets._base, "DisplayHandle", _Handle)
+    monkeypatch.setattr(widgets._base, "display", lambda *objs: None)
     _Handle.shown = []
     sliders = widgets.maturity_explorer({"SF08": 1, "SF09": 1, "SF11": 1})
     assert sorted(sliders) == ALL_IDS and sliders["SF01"].value == 3

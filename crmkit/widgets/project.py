@@ -1,0 +1,76 @@
+"""Chapter 7, running a CRM project: its explorers."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from crmkit import labels, plots
+from crmkit.widgets import _base
+
+__all__ = ["maturity_explorer"]
+
+
+def maturity_explorer(
+    answers: dict | None = None,
+    *,
+    n_weakest: int = 3,
+    lang: str | None = None,
+) -> dict[str, widgets.IntSlider]:
+    """Score the 15 success factors of a CRM project and read the maturity profile.
+
+    One slider per factor (1 = not at all, 5 = fully; ``answers`` sets their starting
+    values, 3 by default) next to the statement to score, from the project data
+    (:func:`crmkit.project.project_table`). :func:`crmkit.project.maturity_profile` turns
+    them into the figure (the factors, the weakest hatched; the maturity of each dimension
+    of change, its mean score rescaled to 0-100 %) and the table of the four causes of failure with the mean score of the
+    factors that guard against each.
+
+    Returns
+    -------
+    dict of ipywidgets.IntSlider
+        The sliders, by factor id.
+
+    Examples
+    --------
+    >>> sliders = maturity_explorer({"SF11": 1})  # doctest: +SKIP
+    >>> sliders["SF11"].value = 4  # doctest: +SKIP
+    """
+    from crmkit import project
+
+    lang = lang or labels.get_language()
+    factors = project.project_table("success_factors", lang)
+    start = {f: 3 for f in factors["id"]} | dict(answers or {})
+
+    def render(values: dict):
+        prof = project.maturity_profile(values, n_weakest=n_weakest, lang=lang)
+
+        def draw(fig):
+            left, right = fig.subplots(1, 2, width_ratios=[1.9, 1])
+            plots.maturity_bars(prof.factors, ax=left)
+            plots.measure_bars(prof.dimensions, "dimension", "maturity", kind="change_dimension",
+                               title="maturity_dimensions", ax=right)
+            right.set_ylim(0, 1.1)
+            fig.tight_layout()
+
+        table = prof.failure_risks.drop(columns="id").round(2)
+        return _base.figure(draw, (13, 5.6)), labels.translate_frame(table)
+
+    sliders = {
+        fid: widgets.IntSlider(value=int(start[fid]), min=1, max=5, step=1, description=fid,
+                               continuous_update=False, layout={"width": "260px"})
+        for fid in factors["id"]
+    }
+    rows = [widgets.HBox([sliders[fid], widgets.Label(str(text))])
+            for fid, text in zip(factors["id"], factors["statement"], strict=True)]
+    fig, table = render({k: s.value for k, s in sliders.items()})
+    _base.display(widgets.VBox(rows))
+    fig_handle, table_handle = _base.show(fig), _base.show(table)
+
+    def on_change(_change):
+        new_fig, new_table = render({k: s.value for k, s in sliders.items()})
+        fig_handle.update(new_fig)
+        table_handle.update(new_table)
+
+    for slider in sliders.values():
+        slider.observe(on_change, names="value")
+    return sliders

@@ -1,0 +1,175 @@
+"""Chapter 4, segmentation: its explorers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import pandas as pd
+
+from crmkit import labels, plots
+from crmkit.segmentation import (
+    StatisticalSegmentation,
+    choose_k,
+    cluster_profile,
+    profitability_matrix,
+)
+from crmkit.widgets import _base
+
+__all__ = ["cluster_explorer", "matrix_explorer"]
+
+
+def cluster_explorer(
+    features: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    profile_columns: Sequence[str] | None = None,
+    ks: Sequence[int] = range(2, 9),
+    k: int = 4,
+    selection: pd.DataFrame | None = None,
+    n_components: int | float | None = 0.9,
+    random_state: int = 0,
+) -> widgets.IntSlider:
+    """Explore the number of clusters of a statistical segmentation.
+
+    A slider sets ``k``; the figure shows the elbow and silhouette of every k
+    (:func:`crmkit.segmentation.choose_k`, or ``selection`` if already computed) next to
+    the profile of the k clusters (:class:`crmkit.segmentation.StatisticalSegmentation`
+    fitted on ``columns``, described on ``profile_columns`` by
+    :func:`crmkit.segmentation.cluster_profile`), and the profile table below it.
+
+    Returns
+    -------
+    ipywidgets.IntSlider
+        The control (its ``value`` is the k shown).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"age": [20, 22, 21, 60, 64, 62, 40, 41],
+    ...                    "products": [1, 1, 2, 4, 6, 5, 3, 3]})
+    >>> slider = cluster_explorer(df, ["age", "products"], ks=[2, 3], k=2)  # doctest: +SKIP
+    >>> slider.value = 3  # doctest: +SKIP
+    """
+    columns = list(columns)
+    profile_columns = columns if profile_columns is None else list(profile_columns)
+    if selection is None:
+        selection = choose_k(features, columns, ks, n_components=n_components,
+                             random_state=random_state)
+    ks = [int(v) for v in selection["k"]]
+    if k not in ks:
+        raise ValueError(f"k={k} is not among the numbers of clusters explored {ks}")
+
+    def render(n: int):
+        model = StatisticalSegmentation(n, columns=columns, n_components=n_components,
+                                        random_state=random_state).fit(features)
+        profile = cluster_profile(features, model.labels_, profile_columns)
+
+        def draw(fig):
+            left, right = fig.subplots(1, 2, width_ratios=[1, 2.2])
+            plots.k_selection(selection, k=n, ax=left)
+            plots.cluster_profile_heatmap(profile, profile_columns, ax=right)
+            fig.tight_layout()
+
+        return _base.figure(draw, (13, 4.6)), _base.styled(profile, ["share"]).hide(axis="index")
+
+    slider = widgets.IntSlider(value=k, min=min(ks), max=max(ks), step=1,
+                               description=str(labels.label("k", "segmentation_measure")),
+                               style={"description_width": "initial"},
+                               continuous_update=False)
+    fig, table = render(k)
+    _base.display(slider)
+    fig_handle = _base.show(fig)
+    table_handle = _base.show(table)
+
+    def on_change(change):
+        new_fig, new_table = render(int(change["new"]))
+        fig_handle.update(new_fig)
+        table_handle.update(new_table)
+
+    slider.observe(on_change, names="value")
+    return slider
+
+
+def matrix_explorer(
+    df: pd.DataFrame,
+    *,
+    current_col: str = "direct_profit",
+    potential_col: str = "potential",
+    id_col: str = "customer_id",
+    current_quantile: float = 0.5,
+    potential_quantile: float = 0.5,
+    reference_col: str | None = None,
+    growth_col: str | None = None,
+    growth_threshold: float | None = None,
+    other_division_col: str | None = None,
+    xlim: tuple[float, float] | None = None,
+) -> tuple[widgets.FloatSlider, widgets.FloatSlider]:
+    """Move the cut-offs of the profitability matrix and watch the quadrants change.
+
+    Two sliders set the cut-offs as quantiles of current profitability and of potential
+    (0.5 = the median); the figure is :func:`crmkit.plots.matrix_scatter`, the table
+    counts the customers per quadrant and how many of them
+    :func:`crmkit.segmentation.profitability_matrix` calls non-priority after seed
+    001's three checks (pass their columns as in that function). ``xlim`` crops the
+    horizontal axis (margins have long tails).
+
+    Returns
+    -------
+    tuple of ipywidgets.FloatSlider
+        The current and potential sliders.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "direct_profit": [500.0, -20, 400, 10],
+    ...                    "potential": [900.0, 800, 50, 0]})
+    >>> cur, pot = matrix_explorer(df)  # doctest: +SKIP
+    >>> pot.value = 0.75  # doctest: +SKIP
+    """
+    checks = dict(reference_col=reference_col, growth_col=growth_col,
+                  growth_threshold=growth_threshold, other_division_col=other_division_col)
+
+    def render(qc: float, qp: float):
+        cut_c = float(df[current_col].quantile(qc))
+        cut_p = float(df[potential_col].quantile(qp))
+        mat = profitability_matrix(df, current_col=current_col, potential_col=potential_col,
+                                   id_col=id_col, current_threshold=cut_c,
+                                   potential_threshold=cut_p, **checks)
+        counts = mat.groupby("quadrant", observed=False).agg(
+            customers=("quadrant", "size"), non_priority=("non_priority", "sum"))
+        counts.insert(1, "share", counts["customers"] / len(mat))
+
+        def draw(fig):
+            ax = fig.subplots()
+            plots.matrix_scatter(mat, "current", "potential", "quadrant", x_cut=cut_c,
+                                 y_cut=cut_p, ax=ax)
+            ax.set_xlabel(labels.header(current_col))
+            ax.set_ylabel(labels.header(potential_col))
+            if xlim is not None:
+                ax.set_xlim(*xlim)
+            fig.tight_layout()
+
+        table = _base.styled(counts, ["share"], decimals=0)
+        return _base.figure(draw, (8, 5)), table
+
+    style = {"description_width": "initial"}
+    cur = widgets.FloatSlider(value=current_quantile, min=0.1, max=0.9, step=0.05,
+                              description=str(labels.header(current_col)), style=style,
+                              continuous_update=False, readout_format=".2f")
+    pot = widgets.FloatSlider(value=potential_quantile, min=0.1, max=0.9, step=0.05,
+                              description=str(labels.header(potential_col)), style=style,
+                              continuous_update=False, readout_format=".2f")
+    fig, table = render(current_quantile, potential_quantile)
+    _base.display(widgets.VBox([cur, pot]))
+    fig_handle = _base.show(fig)
+    table_handle = _base.show(table)
+
+    def on_change(_change):
+        new_fig, new_table = render(cur.value, pot.value)
+        fig_handle.update(new_fig)
+        table_handle.update(new_table)
+
+    cur.observe(on_change, names="value")
+    pot.observe(on_change, names="value")
+    return cur, pot
