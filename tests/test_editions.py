@@ -1,5 +1,6 @@
 """The two editions of the book: solutions first in the notebooks, stripped for students."""
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -54,3 +55,29 @@ def test_notebook_conventions(path):
             assert not cell.get("outputs"), f"{path.name} cell {i}: outputs must be stripped"
             if "solution" in _tags(cell):
                 assert "hide-input" in _tags(cell), f"{path.name} cell {i}: tag hide-input too"
+
+
+def test_execution_cache_is_emptied_when_crmkit_or_the_market_changes(tmp_path):
+    # jupyter-cache keys on code cells only: a new crmkit or market must not reuse outputs
+    from build_book import fingerprint, refresh_cache
+
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    (cache / "outputs").write_text("old")
+    assert refresh_cache(tmp_path, "v1") is True  # a cache without a stamp is not trusted
+    assert not cache.exists()
+    cache.mkdir()
+    (cache / "outputs").write_text("filled by v1")
+    assert refresh_cache(tmp_path, "v1") is False and (cache / "outputs").exists()
+    assert refresh_cache(tmp_path, "v2") is True and not cache.exists()
+    # the fingerprint follows crmkit's sources and the market's parameters
+    fake = tmp_path / "root"
+    (fake / "crmkit").mkdir(parents=True)
+    (fake / "crmkit" / "a.py").write_text("x = 1\n")
+    first = fingerprint(fake)
+    (fake / "datasets" / "market").mkdir(parents=True)
+    (fake / "datasets" / "market" / "market.json").write_text('{"version": 4}')
+    second = fingerprint(fake)
+    (fake / "crmkit" / "a.py").write_text("x = 2\n")
+    assert len({first, second, fingerprint(fake)}) == 3

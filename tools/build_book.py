@@ -7,17 +7,23 @@ exercise edition students open in JupyterLab.
 
 A failing cell fails the build: ``nb_execution_raise_on_error`` in ``_config.yml`` plus
 ``--warningiserror`` here, and the exit code of jupyter-book is passed on.
+
+The execution cache (jupyter-cache) re-runs a notebook only when its code cells change; it
+does not see a change in crmkit or in the course market, after which the cached outputs
+would be stale. :func:`refresh_cache` empties it when their fingerprint changes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # what the book needs besides the notebooks; everything else stays out of the staged copy
@@ -52,6 +58,37 @@ def make_student_edition(src: Path, dst: Path) -> dict[str, int]:
         nbformat.write(nb, path)
         removed[str(path.relative_to(dst))] = n
     return removed
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    """Hash of what the notebooks' outputs depend on besides their code: crmkit's sources
+    and data files, and the course market's parameters (``datasets/market/market.json``,
+    which names the generator version)."""
+    h = hashlib.sha256()
+    files = [f for f in sorted((root / "crmkit").rglob("*"))
+             if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    files += [root / "datasets" / "market" / "market.json"]
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes() if f.exists() else b"missing")
+    return h.hexdigest()
+
+
+def refresh_cache(source: Path, value: str | None = None) -> bool:
+    """Empty the execution cache of the book at ``source`` if crmkit or the market changed
+    since it was filled; return whether it was emptied."""
+    config = yaml.safe_load((source / "_config.yml").read_text())
+    cache = source / config["execute"]["cache"]
+    stamp = cache.with_name(cache.name + ".fingerprint")
+    value = fingerprint() if value is None else value
+    stale = cache.exists() and (not stamp.exists() or stamp.read_text() != value)
+    if stale:
+        print(f"crmkit or the course market changed since {cache} was filled: "
+              "every notebook is executed again")
+        shutil.rmtree(cache)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(value)
+    return stale
 
 
 def build(source: Path, output: Path) -> int:
@@ -90,9 +127,11 @@ def main(argv=None) -> int:
     if args.preview:
         staged = ROOT / "_build" / f"preview-{Path(args.preview[0]).stem}"
         make_preview(ROOT, staged, args.preview)
+        refresh_cache(staged)
         rc = build(staged, staged)
         index = staged / "_build" / "html" / "index.html"
     elif args.edition == "instructor":
+        refresh_cache(ROOT)
         rc = build(ROOT, ROOT)  # -> _build/html
         index = ROOT / "_build" / "html" / "index.html"
     else:
@@ -100,6 +139,7 @@ def main(argv=None) -> int:
         removed = make_student_edition(ROOT, staged)
         print(f"student edition: removed {sum(removed.values())} solution cells "
               f"from {len(removed)} notebooks -> {staged / 'notebooks'}")
+        refresh_cache(staged)
         rc = build(staged, ROOT / "_build" / "student")
         index = ROOT / "_build" / "student" / "_build" / "html" / "index.html"
     if rc == 0:
