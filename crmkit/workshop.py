@@ -607,7 +607,13 @@ def export_html(notebook, out) -> Path:
 def _notebook(workshop: str) -> Path:
     if workshop not in WORKSHOPS:
         raise ValueError(f"unknown workshop {workshop!r}; choose one of {sorted(WORKSHOPS)}")
-    return NOTEBOOK_DIR / WORKSHOPS[workshop]
+    path = NOTEBOOK_DIR / WORKSHOPS[workshop]
+    if not path.exists():
+        # the notebooks live in the repository, not in an installed wheel
+        raise FileNotFoundError(
+            f"{path}: the workshop notebooks come with the crmkit repository "
+            "(notebooks/workshops/); run crmkit from a clone installed with `pip install -e .`")
+    return path
 
 
 def run(workshop: str, out, *, data_dir=None, parameters: dict | None = None,

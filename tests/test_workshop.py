@@ -141,6 +141,14 @@ def test_unknown_workshop():
         workshop.run("audit", "/tmp/never.html")
 
 
+def test_missing_notebooks_say_where_they_come_from(tmp_path, monkeypatch):
+    # crmkit installed from a wheel has no notebooks/ folder beside it
+    monkeypatch.setattr(workshop, "NOTEBOOK_DIR", tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="come with the crmkit repository"):
+        workshop.run("value-audit", tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()
+
+
 # ---------------------------------------------------------------------------------------
 # end to end: a client's French CSV export -> crmkit import -> workshop -> HTML report
 # ---------------------------------------------------------------------------------------
