@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -79,9 +80,7 @@ def run_case(module: str, case: Case, timeout: float = 3600) -> dict:
     if failed or len(runs) == 1:
         return failed[0] if failed else runs[0]
     seconds = sorted(r["seconds"] for r in runs)
-    median = seconds[len(seconds) // 2] if len(seconds) % 2 else (
-        seconds[len(seconds) // 2 - 1] + seconds[len(seconds) // 2]) / 2
-    return {"seconds": median, "peak_mb": max(r["peak_mb"] for r in runs),
+    return {"seconds": statistics.median(seconds), "peak_mb": max(r["peak_mb"] for r in runs),
             "extra": runs[-1]["extra"], "runs": seconds}
 
 

@@ -16,8 +16,8 @@ from crmkit.plots.style import (
     PALETTES,
     _any_label,
     _axes,
-    _loyalty_title,
     _numeric,
+    _set_title,
     palette,
 )
 from crmkit.schema import SchemaError, check_columns, check_not_empty
@@ -90,7 +90,7 @@ def uplift_bars(
     ax.set_ylabel(labels.label(rate, "campaign_term"))
     # the legend goes to the side away from the tallest pair
     ax.legend(loc="upper left" if np.nanargmax(tops) >= len(keys) / 2 else "upper right")
-    _loyalty_title(ax, title, "test_control_rates", kind="plot_campaign")
+    _set_title(ax, title, "test_control_rates", kind="plot_campaign")
     return ax
 
 
@@ -163,7 +163,7 @@ def uplift_funnel(
                 label=labels.label("pooled_level", "plot_campaign"))
     if color_col is not None or pooled is not None:
         ax.legend(loc="upper right", fontsize="small")
-    _loyalty_title(ax, title, "uplift_funnel", kind="plot_campaign")
+    _set_title(ax, title, "uplift_funnel", kind="plot_campaign")
     return ax
 
 
@@ -224,7 +224,7 @@ def campaign_power(
     ax.set_xlabel(labels.header("n_targets"))
     ax.set_ylabel(labels.header("uplift_axis"))
     ax.legend(loc="upper right", fontsize="small")
-    _loyalty_title(ax, title, "campaign_power", kind="plot_campaign")
+    _set_title(ax, title, "campaign_power", kind="plot_campaign")
     return ax
 
 
@@ -282,7 +282,7 @@ def fcb_grid(
     ax.set_xlabel(labels.header("mode"))
     ax.set_ylabel(labels.header("involvement"))
     ax.grid(False)
-    _loyalty_title(ax, title, "fcb_grid", kind="plot_campaign")
+    _set_title(ax, title, "fcb_grid", kind="plot_campaign")
     return ax
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _loyalty_title, _numeric, palette
+from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, _set_title, palette
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
 
 # a pair joining two records of one person is a good link (green); of two people, a bad one
@@ -101,7 +101,7 @@ def yearly_counts(
     if by is not None:
         ax.legend(title=labels.header(by), loc="upper left", bbox_to_anchor=(1.0, 1.0),
                   fontsize="small")
-    _loyalty_title(ax, title, "rows_per_year", kind="plot_customer_data")
+    _set_title(ax, title, "rows_per_year", kind="plot_customer_data")
     return ax
 
 
@@ -154,7 +154,7 @@ def match_weights(
     ax.set_xlabel(labels.header(weight))
     ax.set_ylabel(labels.header("candidate_pairs"))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small")
-    _loyalty_title(ax, title, "match_weights", kind="plot_customer_data")
+    _set_title(ax, title, "match_weights", kind="plot_customer_data")
     return ax
 
 
@@ -210,7 +210,7 @@ def threshold_curve(
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
               bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small")
-    _loyalty_title(ax, title, "threshold_curve", kind="plot_customer_data")
+    _set_title(ax, title, "threshold_curve", kind="plot_customer_data")
     return ax
 
 

@@ -11,7 +11,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _loyalty_title, _numeric, palette
+from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, _set_title, palette
 from crmkit.schema import check_columns, check_no_missing, check_not_empty
 
 # who proposes a contact keeps a colour (the bank blue and the insurer orange, as sectors);
@@ -86,7 +86,7 @@ def contact_decisions(
     ax.grid(axis="y", visible=False)
     if kind:
         ax.legend(title=labels.header(by), loc="lower right", fontsize="small")
-    _loyalty_title(ax, title, "contact_decisions", kind="plot_idic")
+    _set_title(ax, title, "contact_decisions", kind="plot_idic")
     return ax
 
 
@@ -138,7 +138,7 @@ def need_heatmap(
                         for k in grid.columns], rotation=0, fontsize="small")
     ax.set_xlabel(labels.header(col))
     ax.set_ylabel(labels.header(row))
-    _loyalty_title(ax, title, "need_heatmap", kind="plot_idic")
+    _set_title(ax, title, "need_heatmap", kind="plot_idic")
     return ax
 
 
@@ -208,7 +208,7 @@ def offer_values(
         names.append(str(labels.header(baseline)))
     if names:
         ax.legend(handles, names, loc="lower right", fontsize="small")
-    _loyalty_title(ax, title, "offer_values", kind="plot_idic")
+    _set_title(ax, title, "offer_values", kind="plot_idic")
     return ax
 
 

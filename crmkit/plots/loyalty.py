@@ -15,8 +15,8 @@ from crmkit.plots.style import (
     PALETTES,
     _any_label,
     _axes,
-    _loyalty_title,
     _numeric,
+    _set_title,
     palette,
 )
 from crmkit.schema import check_columns, check_not_empty
@@ -67,7 +67,7 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
               bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize="small")
-    _loyalty_title(ax, title, "bathtub_flows")
+    _set_title(ax, title, "bathtub_flows")
     return ax
 
 
@@ -113,7 +113,7 @@ def bathtub_scenarios(
     ax.set_ylabel(labels.header(value))
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.legend(loc="best")
-    _loyalty_title(ax, title, "bathtub_profit" if "profit" in value else "bathtub_stock")
+    _set_title(ax, title, "bathtub_profit" if "profit" in value else "bathtub_stock")
     return ax
 
 
@@ -176,7 +176,7 @@ def measure_bars(
     ax.set_ylim(top=max(top, 0) * 1.15 + (0.01 if percent else 1))
     ax.set_xlabel(labels.header(category))
     ax.set_ylabel(labels.header(value))
-    _loyalty_title(ax, title, f"{labels.header(value)} — {labels.header(category)}")
+    _set_title(ax, title, f"{labels.header(value)} — {labels.header(category)}")
     return ax
 
 
@@ -237,7 +237,7 @@ def response_mix(
     ax.set_ylabel(labels.header(mix.index.name) if mix.index.name else "")
     ax.grid(axis="y", visible=False)
     ax.legend(title=labels.header("response"), loc="center left", bbox_to_anchor=(1.0, 0.5))
-    _loyalty_title(ax, title, "response_mix")
+    _set_title(ax, title, "response_mix")
     return ax
 
 
@@ -293,7 +293,7 @@ def survival_curves(
     ax.set_xlabel(labels.header("years"))
     ax.set_ylabel(labels.header("survival"))
     ax.legend(loc="lower left", fontsize="small")
-    _loyalty_title(ax, title, "survival_curves")
+    _set_title(ax, title, "survival_curves")
     return ax
 
 

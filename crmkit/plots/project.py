@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import labels
-from crmkit.plots.style import _C, PALETTES, _axes, _loyalty_title, _numeric, palette
+from crmkit.plots.style import _C, PALETTES, _axes, _numeric, _set_title, palette
 from crmkit.schema import check_columns, check_no_missing, check_not_empty
 
 PALETTES.setdefault("budget_scenario", {"baseline": _C["grey"], "open_the_tap": _C["blue"],
@@ -54,7 +54,7 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     ax.set_xlabel(labels.header(split.index.name or "year"))
     ax.set_ylabel(labels.label("customers_won", "plot_project"))
     ax.set_ylim(top=float(split["acquired"].max()) * 1.15)
-    _loyalty_title(ax, title, "usual_report", kind="plot_project")
+    _set_title(ax, title, "usual_report", kind="plot_project")
     return ax
 
 
@@ -98,7 +98,7 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     _euro_axis(ax.yaxis)
     ax.set_ylim(top=float(np.nanmax(bottom)) * 1.12)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), ncol=1, fontsize="small")
-    _loyalty_title(ax, title, "revenue_split", kind="plot_project")
+    _set_title(ax, title, "revenue_split", kind="plot_project")
     return ax
 
 
@@ -165,7 +165,7 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
                for s in ("green", "amber", "red")]
     ax.legend(handles, [labels.label(s, "kpi_status") for s in ("green", "amber", "red")],
               loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize="small")
-    _loyalty_title(ax, title, "kpi_lights", kind="plot_project")
+    _set_title(ax, title, "kpi_lights", kind="plot_project")
     return ax
 
 
@@ -214,7 +214,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ax.legend(handles, [labels.label(d, "change_dimension")
                         for d in labels.order("change_dimension")],
               loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small")
-    _loyalty_title(ax, title, "maturity_profile", kind="plot_project")
+    _set_title(ax, title, "maturity_profile", kind="plot_project")
     return ax
 
 
@@ -261,7 +261,7 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     ax.set_ylabel(labels.header("amount"))
     _euro_axis(ax.yaxis)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small")
-    _loyalty_title(ax, title, "payback", kind="plot_project")
+    _set_title(ax, title, "payback", kind="plot_project")
     return ax
 
 
@@ -300,7 +300,7 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
     ax.set_xlabel(labels.label("cost_per_saved", "plot_project"))
     ax.set_ylabel(labels.header("profit_per_euro"))
     ax.legend(loc="best", fontsize="small")
-    _loyalty_title(ax, title, "break_even", kind="plot_project")
+    _set_title(ax, title, "break_even", kind="plot_project")
     return ax
 
 

@@ -178,11 +178,9 @@ def _numeric(df: pd.DataFrame, table: str, *columns: str) -> None:
         check_no_missing(df, table, c)
 
 
-def _loyalty_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:
+def _set_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:
     """Set a title given as a label key (looked up in ``kind``, then anywhere) or as text."""
-    key = default if title is None else title
-    text = labels.label(key, kind)
-    ax.set_title(text if text != key else labels.label(key))
+    ax.set_title(_any_label(default if title is None else title, kind))
 
 
 def _any_label(key, kind):

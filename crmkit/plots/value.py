@@ -19,8 +19,8 @@ from crmkit.plots.style import (
     QUADRANT_PRESETS,
     _any_label,
     _axes,
-    _loyalty_title,
     _numeric,
+    _set_title,
     palette,
 )
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
@@ -117,7 +117,7 @@ def cost_breakdown(
     ax.set_ylabel(f"{labels.header(value_label)} (€)")
     if legend:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
-    _loyalty_title(ax, title, "cost_breakdown", kind="plot_value")
+    _set_title(ax, title, "cost_breakdown", kind="plot_value")
     return ax
 
 
@@ -180,7 +180,7 @@ def value_waterfall(
     ax.set_ylim(top=max(tops) * 1.12)
     ax.yaxis.set_major_formatter(lambda v, _pos: _euros(v))
     ax.set_ylabel(labels.label("euros", "plot_value"))
-    _loyalty_title(ax, title, "profit_waterfall", kind="plot_value")
+    _set_title(ax, title, "profit_waterfall", kind="plot_value")
     return ax
 
 
@@ -345,7 +345,7 @@ def story_path(
     ax.yaxis.set_major_formatter(lambda v, _pos: _euros(v))
     ax.set_xlabel(labels.header(x))
     ax.set_ylabel(labels.header(y))
-    _loyalty_title(ax, title, "story", kind="plot_value")
+    _set_title(ax, title, "story", kind="plot_value")
     return ax
 
 
@@ -387,7 +387,7 @@ def holdout_fit(
     ax.set_xlabel(labels.header("calibration_frequency"))
     ax.set_ylabel(labels.header("purchases_per_customer"))
     ax.legend(loc="upper left")
-    _loyalty_title(ax, title, "holdout_fit", kind="plot_value")
+    _set_title(ax, title, "holdout_fit", kind="plot_value")
     return ax
 
 
@@ -434,7 +434,7 @@ def state_shares(
     handles, names = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0),
               fontsize="small")
-    _loyalty_title(ax, title, "state_shares", kind="plot_value")
+    _set_title(ax, title, "state_shares", kind="plot_value")
     return ax
 
 
@@ -492,7 +492,7 @@ def equity_comparison(
     ax.set_xlabel(labels.header(category))
     ax.set_ylabel(labels.header("equity"))
     ax.legend(loc="upper right", fontsize="small")
-    _loyalty_title(ax, title, "equity_by_group", kind="plot_value")
+    _set_title(ax, title, "equity_by_group", kind="plot_value")
     return ax
 
 
