@@ -127,10 +127,10 @@ def main(argv=None) -> int:
     if args.preview:
         staged = ROOT / "_build" / f"preview-{Path(args.preview[0]).stem}"
         make_preview(ROOT, staged, args.preview)
-        refresh_cache(staged)
         rc = build(staged, staged)
         index = staged / "_build" / "html" / "index.html"
     elif args.edition == "instructor":
+        # staged builds (preview, student) start from an empty folder, hence an empty cache
         refresh_cache(ROOT)
         rc = build(ROOT, ROOT)  # -> _build/html
         index = ROOT / "_build" / "html" / "index.html"
@@ -139,7 +139,6 @@ def main(argv=None) -> int:
         removed = make_student_edition(ROOT, staged)
         print(f"student edition: removed {sum(removed.values())} solution cells "
               f"from {len(removed)} notebooks -> {staged / 'notebooks'}")
-        refresh_cache(staged)
         rc = build(staged, ROOT / "_build" / "student")
         index = ROOT / "_build" / "student" / "_build" / "html" / "index.html"
     if rc == 0:
