@@ -80,7 +80,7 @@ def _crmkit_pipeline(d: pd.DataFrame, purchase_model) -> dict:
     gg = GammaGammaModel().fit(d)
     t_fit = time.perf_counter() - t0
     alive = pm.probability_alive(d)
-    nxt = pm.conditional_expected_purchases(HORIZON_WEEKS, d)
+    nxt = pm.predict(d, t=HORIZON_WEEKS)
     clv = customer_lifetime_value(pm, gg, d, horizon=12, period=WEEKS_PER_MONTH,
                                   discount_rate=0.01)
     return {"params": {k: float(v) for k, v in pm.params_.items()} | {

@@ -295,7 +295,7 @@ def holdout_comparison(
     number of purchases they actually made in the holdout period (``actual`` column, e.g.
     from :func:`calibration_holdout`) is set against the mean the model predicted for the
     same period (``predicted``, one value per row of ``data``, e.g.
-    ``model.conditional_expected_purchases(duration, data)``).
+    ``model.predict(data, t=duration)``).
 
     Returns
     -------
