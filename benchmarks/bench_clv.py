@@ -57,7 +57,7 @@ def _sim(n: int) -> pd.DataFrame:
 def _make_sim(n: int) -> None:
     """Simulate n customers (BG/NBD + Gamma-Gamma with CDNOW's parameters), first purchases
     spread over a year, times in weeks at daily grain, as a summary of a real transaction log
-    is (``summary_from_transactions`` counts whole days)."""
+    is (``clv_summary`` counts whole days)."""
     path = _sim_path(n)
     if os.path.exists(path):
         return

@@ -18,6 +18,7 @@ from crmkit.clv import (
     ParetoNBDModel,
     SpendDependenceWarning,
     calibration_holdout,
+    clv_summary,
     customer_equity,
     customer_lifetime_value,
     simulate_bgnbd,
@@ -25,7 +26,6 @@ from crmkit.clv import (
     simulate_paretonbd,
     simulate_spend,
     spend_independence,
-    summary_from_transactions,
 )
 from crmkit.clv import _common as common_mod
 from crmkit.clv import bgnbd as bg_mod
@@ -334,7 +334,7 @@ def test_parameter_recovery(which):
     assert (s["std_error"] / s["estimate"] < 0.5).all()
 
 
-def test_paths_close_the_loop_through_summary_from_transactions():
+def test_paths_close_the_loop_through_clv_summary():
     T = np.linspace(10, 30, 400)
     sim = simulate_bgnbd(0.8, 3.0, 0.6, 2.0, T, seed=41)
     paths = simulate_bgnbd_paths(0.8, 3.0, 0.6, 2.0, T, seed=41)
@@ -343,7 +343,7 @@ def test_paths_close_the_loop_through_summary_from_transactions():
     tx = pd.DataFrame({"customer_id": paths["customer_id"],
                        "date": start + pd.to_timedelta(paths["time"] * 7, unit="D")})
     # paths stop at each customer's own T <= 30 weeks, so one common end loses nothing
-    s = summary_from_transactions(tx, observation_end=start + pd.Timedelta(days=7 * 30),
+    s = clv_summary(tx, observation_end=start + pd.Timedelta(days=7 * 30),
                                   freq="W", grain=None)
     assert (s["frequency"].to_numpy() == sim["frequency"].to_numpy()).all()
     assert np.allclose(s["recency"].to_numpy(), sim["recency"].to_numpy(), atol=1e-6)

@@ -1,6 +1,6 @@
 """Customer lifetime value: probabilistic purchase and spend models, and Markov migration.
 
-- :func:`summary_from_transactions`, :func:`calibration_holdout`: from a transaction log to
+- :func:`clv_summary`, :func:`calibration_holdout`: from a transaction log to
   frequency, recency, T and monetary value (with a calibration/holdout split);
   :func:`holdout_comparison` sets a model's holdout predictions against what happened;
 - :class:`BetaGeoModel` (BG/NBD, Fader, Hardie & Lee 2005) and :class:`ParetoNBDModel`
@@ -28,7 +28,8 @@ purchase model through it. A new model subclasses ``crmkit.clv._common.MLEModel`
 
 Deprecated, kept one release with a ``FutureWarning``: ``set_params(<fitted values>)`` (use
 ``from_params``), ``MarkovMigrationModel.set_matrix`` (use ``from_matrix``), the argument
-order ``conditional_expected_purchases(t, data)`` (use ``predict(data, t=t)``).
+order ``conditional_expected_purchases(t, data)`` (use ``predict(data, t=t)``),
+``summary_from_transactions`` (use :func:`clv_summary`, the name of its warehouse twin).
 """
 
 from crmkit.clv._optim import ConvergenceError, ConvergenceWarning
@@ -52,6 +53,7 @@ from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd, simulate_pa
 from crmkit.clv.summary import (
     calibration_holdout,
     check_summary,
+    clv_summary,
     holdout_comparison,
     summary_from_transactions,
 )
@@ -68,6 +70,7 @@ __all__ = [
     "calibration_holdout",
     "check_summary",
     "customer_equity",
+    "clv_summary",
     "customer_lifetime_value",
     "holdout_comparison",
     "load_cdnow",

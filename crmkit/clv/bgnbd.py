@@ -6,7 +6,7 @@ process of rate lambda; after each repeat purchase the customer drops out for go
 probability p. Across customers lambda ~ Gamma(r, alpha) (shape r, rate alpha) and
 p ~ Beta(a, b). A customer is summarised by (x, t_x, T): repeat purchases, time of the last
 one and time observed, all counted from the first purchase (see
-:func:`crmkit.clv.summary_from_transactions`).
+:func:`crmkit.clv.clv_summary`).
 
 The likelihood is their equation (6), computed on the log scale with log-sum-exp; the
 hypergeometric functions of the expectations are taken after Euler's transformation,
@@ -306,7 +306,7 @@ def simulate_bgnbd_paths(r, alpha, a, b, T, *, seed=None) -> pd.DataFrame:
 
     Columns ``customer_id`` and ``time`` (in the unit of the parameters); each customer is
     followed over (0, T_i]. Turn times into dates and feed
-    :func:`crmkit.clv.summary_from_transactions` to close the loop.
+    :func:`crmkit.clv.clv_summary` to close the loop.
 
     Examples
     --------

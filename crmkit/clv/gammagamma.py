@@ -141,7 +141,7 @@ class GammaGammaModel(MLEModel):
     """Gamma-Gamma spend model, fitted by maximum likelihood on the repeat buyers.
 
     ``fit`` reads ``frequency`` and ``monetary_value`` (the mean of the repeat purchases, as
-    made by :func:`crmkit.clv.summary_from_transactions`); customers without a repeat purchase
+    made by :func:`crmkit.clv.clv_summary`); customers without a repeat purchase
     carry no spend information and are left out of the fit (counted in ``n_excluded_``). It
     records :func:`spend_independence` in ``independence_`` and warns when frequency and spend
     are clearly correlated. ``predict(data)`` is the expected spend per transaction
