@@ -17,8 +17,8 @@ Examples
 --------
 >>> from crmkit.synth import generate
 >>> from crmkit.synth.validation import calibration_table
->>> table = calibration_table(generate(customers=300, years=2, seed=3))
->>> sorted(table["verdict"].unique()) == sorted(set(table["verdict"]) & {"within", "miss", "not measured"})
+>>> table = calibration_table(generate(customers=200, years=2, seed=3))
+>>> set(table["verdict"]) <= {"within", "miss", "not measured"}
 True
 >>> list(table.columns)[:4]
 ['quantity', 'label', 'group', 'public']
@@ -174,6 +174,12 @@ def _age(birth, when) -> np.ndarray:
     return _years(pd.to_datetime(pd.Series(when).to_numpy()) - pd.to_datetime(pd.Series(birth).to_numpy()))
 
 
+def _months_between(a, b) -> np.ndarray:
+    """Whole calendar months from dates ``a`` to dates ``b`` (month of b minus month of a)."""
+    a, b = pd.DatetimeIndex(a), pd.DatetimeIndex(b)
+    return np.asarray((b.year - a.year) * 12 + (b.month - a.month))
+
+
 def _customer_spans(market, start, end) -> pd.DataFrame:
     """Each customer's time as a customer inside the window: columns a, b (dates), years."""
     c = market.customers
@@ -211,6 +217,12 @@ def _mean(x) -> float:
     if len(x) == 0:
         raise NotMeasurable("no observation in the window")
     return float(x.mean())
+
+
+def _ratio(a: float, b: float, what: str) -> float:
+    if not b or not math.isfinite(b):
+        raise NotMeasurable(f"{what} is zero: the ratio is undefined")
+    return float(a / b)
 
 
 def _share(mask) -> float:
@@ -459,7 +471,7 @@ def _switching_rate_aged(market, lo, hi) -> float:
 
 def bank_switching_young_to_old(market) -> float:
     """Leaving rate of bank customers aged 18-24 over that of those aged 65+."""
-    return _switching_rate_aged(market, 18, 25) / _switching_rate_aged(market, 65, 200)
+    return _ratio(_switching_rate_aged(market, 18, 25), _switching_rate_aged(market, 65, 200), "the rate at 65+")
 
 
 def _holding(market, products, sector: str | None = "bank") -> float:
@@ -496,11 +508,11 @@ def mortgage_margin_year5_over_year1(market) -> float:
     t = _tx(market, k["contract_id"], "interest_margin").merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
         raise NotMeasurable("no mortgage billed for five full years in the window")
-    year = np.floor(_years(t["date"] - t["start_date"])).astype(int)
+    year = _months_between(t["start_date"], t["date"]) // 12
     y1, y5 = t.loc[year == 0, "amount"], t.loc[year == 4, "amount"]
     if y1.empty or y5.empty:
         raise NotMeasurable("no mortgage billed in both its first and fifth year")
-    return float(y5.mean() / y1.mean())
+    return _ratio(y5.mean(), y1.mean(), "the first-year margin")
 
 
 # ---------------------------------------------------------------------------------------
@@ -605,6 +617,8 @@ def _auto_renewals(market) -> pd.DataFrame:
     k = _with_customer(k[["contract_id", "customer_id", "start_date"]], market, ("birth_date",))
     prem = _tx(market, k["contract_id"], "premium")[["contract_id", "date", "amount"]]
     prem = prem.assign(ym=prem["date"].dt.year * 12 + prem["date"].dt.month - 1)
+    if prem.empty:
+        raise NotMeasurable("no auto premium in the window")
     prem = prem.groupby(["contract_id", "ym"], as_index=False).agg(amount=("amount", "mean"), date=("date", "min"))
     cl = _tx(market, k["contract_id"], "claim")
     cl = cl.assign(ym=cl["date"].dt.year * 12 + cl["date"].dt.month - 1)
@@ -662,7 +676,7 @@ def novice_premium_year1_over_year4(market) -> float:
     t = _tx(market, k["contract_id"], ("premium", "claim")).merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
         raise NotMeasurable("no novice auto contract observed for four years in the window")
-    t["year"] = np.floor(_years(t["date"] - t["start_date"])).astype(int)
+    t["year"] = _months_between(t["start_date"], t["date"]) // 12
     claims = t[(t["kind"].astype(str) == "claim") & (t["year"] < 3)]["contract_id"].unique()
     t = t[(t["kind"].astype(str) == "premium") & ~t["contract_id"].isin(claims)]
     g = t.groupby(["contract_id", "year"])["amount"].mean().unstack()
@@ -688,7 +702,7 @@ def novice_claim_frequency_ratio(market) -> float:
             raise NotMeasurable(f"no auto contract of customers aged {lo}-{hi}")
         return ((kind == "claim") & band).sum() / (months / 12)
 
-    return float(freq(18, 25) / freq(30, 60))
+    return _ratio(freq(18, 25), freq(30, 60), "the claim frequency at 30-59")
 
 
 def _loss_ratio(market, product: str) -> float:
@@ -732,7 +746,7 @@ def health_premium_at_20(market) -> float:
 
 def health_premium_age_ratio(market) -> float:
     """Mean monthly health premium at 80+ over that at 18-24."""
-    return _health_premium(market, 80, 200) / _health_premium(market, 18, 25)
+    return _ratio(_health_premium(market, 80, 200), _health_premium(market, 18, 25), "the premium at 18-24")
 
 
 # ---------------------------------------------------------------------------------------
@@ -794,7 +808,7 @@ def response_mobile_customers(market) -> float:
 
 def mail_over_email_response(market) -> float:
     """Mail response over e-mail response of customers."""
-    return response_mail_customers(market) / response_email_customers(market)
+    return _ratio(response_mail_customers(market), response_email_customers(market), "the e-mail response")
 
 
 def acquisition_cost(market) -> float:
@@ -845,7 +859,7 @@ def branch_visits_on_sunday(market) -> float:
     """Share of branch interactions dated on a Sunday."""
     i = market.interactions
     i = _in_window(i[i["channel"].astype(str) == "branch"], "date", market)
-    return _share(i["date"].dt.dayofweek == 6)
+    return _share(i["date"].dt.day_of_week == 6)
 
 
 def days_29_to_31_share(market) -> float:
@@ -889,6 +903,29 @@ MEASURES: dict[str, Callable] = {f.__name__: f for f in [
 ]}
 
 
+_DATE_COLUMNS = {
+    "customers": ("birth_date", "acquisition_date", "churn_date"),
+    "life_events": ("date",), "contracts": ("start_date", "end_date"), "transactions": ("date",),
+    "interactions": ("date",), "campaigns": ("start_date",),
+}
+
+
+def _dated(market):
+    """The market itself, or a shallow copy whose empty or untyped date columns are datetimes
+    (tables missing from a folder load as empty object columns)."""
+    fixed = {}
+    for name, cols in _DATE_COLUMNS.items():
+        df = getattr(market, name)
+        bad = [c for c in cols if c in df.columns and not pd.api.types.is_datetime64_any_dtype(df[c])]
+        if bad:
+            fixed[name] = df.assign(**{c: pd.to_datetime(df[c]) for c in bad})
+    if not fixed:
+        return market
+    from dataclasses import replace
+
+    return replace(market, **fixed)
+
+
 def measure(market, quantity: str) -> float:
     """The market's value of one quantity (raises :class:`NotMeasurable` when it has none).
 
@@ -901,7 +938,7 @@ def measure(market, quantity: str) -> float:
     """
     if quantity not in MEASURES:
         raise KeyError(f"unknown quantity {quantity!r}; known: {sorted(MEASURES)}")
-    return MEASURES[quantity](market)
+    return MEASURES[quantity](_dated(market))
 
 
 def calibration_table(market, targets: dict | str | Path | None = None) -> pd.DataFrame:
@@ -926,8 +963,8 @@ def calibration_table(market, targets: dict | str | Path | None = None) -> pd.Da
     --------
     >>> from crmkit.synth import generate
     >>> from crmkit.synth.validation import calibration_table
-    >>> t = calibration_table(generate(customers=300, years=2, seed=3))
-    >>> t.set_index("quantity").loc["branch_visits_on_sunday", "public"]
+    >>> t = calibration_table(generate(customers=200, years=2, seed=3))
+    >>> float(t.set_index("quantity").loc["branch_visits_on_sunday", "public"])
     0.0
     """
     if not isinstance(targets, dict):
@@ -935,6 +972,7 @@ def calibration_table(market, targets: dict | str | Path | None = None) -> pd.Da
     unknown = [k for k in targets if k not in MEASURES]
     if unknown:
         raise ValueError(f"targets without a measure in crmkit.synth.validation: {unknown}")
+    market = _dated(market)
     rows = []
     for key, t in targets.items():
         low, high = acceptance_interval(t, key=key)
