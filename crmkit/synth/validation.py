@@ -529,16 +529,12 @@ def life_insurance_holding(market) -> float:
 
 
 def _margin_rate(name: str) -> float:
+    """The generator's yearly margin rate on a balance (the bank knows what it earns)."""
     from crmkit.synth import products as P
 
     rate = getattr(P, name, None)
     if rate is None:
-        try:
-            from crmkit.synth import parameters as PR  # the sourced parameters, when present
-
-            rate = PR.value(name)
-        except Exception as err:  # noqa: BLE001 - any failure means the rate is unknown here
-            raise NotMeasurable(f"the generator's margin rate {name} is not available") from err
+        raise NotMeasurable(f"the generator's margin rate crmkit.synth.products.{name} is not available")
     return float(rate)
 
 
