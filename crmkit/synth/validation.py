@@ -604,6 +604,22 @@ def home_mean_premium(market) -> float:
     return _mean_yearly_premium(market, "I_HOME")
 
 
+def _auto_premium_by_age(market, lo, hi) -> float:
+    k = _product_contracts(market, "I_AUTO")
+    t = _with_customer(_tx(market, k["contract_id"], "premium"), market, ("birth_date",))
+    age = _age(t["birth_date"], t["date"])
+    x = t.loc[(age >= lo) & (age < hi), "amount"]
+    if x.empty:
+        raise NotMeasurable(f"no auto premium of customers aged {lo}-{hi}")
+    return float(x.mean())
+
+
+def motor_premium_young_over_experienced(market) -> float:
+    """Mean monthly auto premium at 18-24 over that at 30-59."""
+    return _ratio(_auto_premium_by_age(market, 18, 25), _auto_premium_by_age(market, 30, 60),
+                  "the premium at 30-59")
+
+
 @_memo
 def _auto_renewals(market) -> pd.DataFrame:
     """Pairs (premium at month m, premium at month m + 12) of auto contracts with the paid
@@ -851,6 +867,12 @@ def marriage_summer_share(market) -> float:
     return _share(e["date"].dt.month.between(5, 9))
 
 
+def car_purchases_august_over_june(market) -> float:
+    """Car purchase events dated in August over those dated in June."""
+    month = _car_purchases(market)["date"].dt.month
+    return _ratio(float((month == 8).sum()), float((month == 6).sum()), "the number of June purchases")
+
+
 def branch_visits_on_sunday(market) -> float:
     """Share of branch interactions dated on a Sunday."""
     i = market.interactions
@@ -886,6 +908,7 @@ MEASURES: dict[str, Callable] = {f.__name__: f for f in [
     mortgage_margin_year5_over_year1,
     livret_a_holding, livret_a_mean_balance, life_insurance_holding, life_insurance_mean_balance,
     home_insurance_cancellation_rate, motor_cancellation_rate, motor_mean_premium, home_mean_premium,
+    motor_premium_young_over_experienced,
     bm_claim_free_factor, bm_claim_factor, novice_premium_year1_over_year4,
     novice_claim_frequency_ratio, loss_ratio_motor, loss_ratio_home, loss_ratio_health_individual,
     health_premium_at_20, health_premium_age_ratio,
@@ -894,7 +917,7 @@ MEASURES: dict[str, Callable] = {f.__name__: f for f in [
     mail_over_email_response, acquisition_cost,
     leaving_reason_credit_elsewhere, leaving_reason_price, leaving_reason_bad_experience,
     leaving_reason_moved,
-    marriage_summer_share, branch_visits_on_sunday, days_29_to_31_share,
+    marriage_summer_share, car_purchases_august_over_june, branch_visits_on_sunday, days_29_to_31_share,
     campaign_launch_day_concentration,
 ]}
 
