@@ -419,12 +419,19 @@ def used_car_share_of_purchases(market) -> float:
 
 
 def car_holding_years(market) -> float:
-    """Auto contract-years in the window per car purchase event (steady-state renewal)."""
-    start, end = _window(market)
-    years = _exposure_years(_product_contracts(market, "I_AUTO"), start, end)
-    n = len(_car_purchases(market))
+    """Years of car ownership per car purchase, for customers insuring a car with the group:
+    customer-years with a running auto contract (counted at the year ends) over the car
+    purchases of customers whose auto contract runs on the purchase date (steady state:
+    years per car = 1 / purchase rate)."""
+    auto = _product_contracts(market, "I_AUTO")
+    years = sum(auto.loc[_running(auto, d), "customer_id"].nunique() for d in _year_ends(market))
+    buys = _car_purchases(market)[["customer_id", "date"]].reset_index(drop=True)
+    pairs = buys.reset_index().merge(auto[["customer_id", "start_date", "end_date"]], on="customer_id")
+    insured = pairs[(pairs["start_date"] <= pairs["date"])
+                    & (pairs["end_date"].isna() | (pairs["end_date"] > pairs["date"]))]
+    n = insured["index"].nunique()
     if n == 0:
-        raise NotMeasurable("no car purchase in the window")
+        raise NotMeasurable("no car purchase by a customer insuring a car in the window")
     return years / n
 
 
