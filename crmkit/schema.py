@@ -429,7 +429,7 @@ def check_finite(df: pd.DataFrame, table: str, column: str) -> None:
     v = s.to_numpy(dtype=float, na_value=np.nan)
     inf = np.isinf(v)
     if inf.any():
-        _fail(table, column, "infinite", inf, df)
+        _fail(table, column, "infinite value(s)", inf, df)
     with np.errstate(over="ignore"):
         total = np.nansum(np.abs(v))
     if not np.isfinite(total):
