@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from crmkit.market import active_on, in_window, period_on, running_on
+
 __all__ = [
     "TARGETS_FILE",
     "MEASURES",
@@ -197,13 +199,11 @@ def _with_customer(df: pd.DataFrame, market, cols=("birth_date", "gender", "sect
 
 
 def _running(contracts: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    end = contracts["end_date"]
-    return (contracts["start_date"] <= day) & (end.isna() | (end > day))
+    return running_on(contracts, day)
 
 
 def _active(customers: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    churn = customers["churn_date"]
-    return (customers["acquisition_date"] <= day) & (churn.isna() | (churn > day))
+    return active_on(customers, day)
 
 
 def _events(market, name: str) -> pd.DataFrame:
@@ -234,7 +234,7 @@ def _share(mask) -> float:
 
 def _in_window(df: pd.DataFrame, col: str, market) -> pd.DataFrame:
     start, end = _window(market)
-    return df[(df[col] >= start) & (df[col] < end)]
+    return df[in_window(df[col], start, end)]
 
 
 def _product_contracts(market, product: str) -> pd.DataFrame:
@@ -779,8 +779,8 @@ def _contacted(market) -> pd.DataFrame:
     g = g[~g["trigger"].astype(str).str.startswith("churn_risk")]
     c = market.customers[["customer_id", "acquisition_date", "churn_date"]]
     g = g.merge(c, on="customer_id", how="left")
-    customer = (g["acquisition_date"] <= g["start_date"]) & (g["churn_date"].isna() | (g["churn_date"] > g["start_date"]))
-    return g.assign(is_customer=customer.fillna(False).astype(bool))
+    # a customer on the launch day (crmkit.market's rule); unknown ids have no acquisition date
+    return g.assign(is_customer=period_on(g["acquisition_date"], g["churn_date"], g["start_date"]))
 
 
 MIN_CONTACTS = 30  # fewer contacts than this and a response rate says nothing
