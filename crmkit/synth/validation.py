@@ -54,9 +54,11 @@ _REQUIRED = ("group", "label", "value", "unit", "definition", "measure", "source
 _STATUSES = ("sourced", "derived", "rule", "assumption")
 _DAY = np.timedelta64(1, "D")
 YEAR_DAYS = 365.25
-# life stages in which the generator's customer is married (the market has no other couple)
+# life stages in which the generator's customer is married, and those of unmarried couples
+# (PACS or cohabitation): births in the latter are births outside marriage (INSEE's definition)
 MARRIED_STAGES = ("couple", "young_family", "mature_family", "empty_nest")
-COUPLE_STAGES = MARRIED_STAGES
+COHABITING_STAGES = ("cohabiting", "cohabiting_family")
+COUPLE_STAGES = MARRIED_STAGES + COHABITING_STAGES
 
 
 class NotMeasurable(Exception):
