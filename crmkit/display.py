@@ -43,16 +43,16 @@ TABLE_CLASS = "crm-table"
 MAX_ROWS = 40
 
 # what a column name says about its values (snake_case words of the name)
-_SHARE = re.compile(r"(^|_)(share|shares|rate|rates|proportion|probability|pct|ratio_of)($|_)")
+_SHARE = re.compile(r"(^|[_\s])(share|shares|rate|rates|proportion|probability|pct|ratio_of)($|[_\s])")
 _MONEY = re.compile(
-    r"(^|_)(margin|profit|profits|cost|costs|revenue|revenues|clv|ltv|premium|premiums|fee|fees|"
+    r"(^|[_\s])(margin|profit|profits|cost|costs|revenue|revenues|clv|ltv|premium|premiums|fee|fees|"
     r"spend|spent|saved|savings|budget|amount|eur|euros|price|claims|income|value|values|"
-    r"lifetime_value|cash|breakeven_cost|loss|losses|gain|gains|npv|investment)($|_)")
-_YEAR = re.compile(r"(^|_)(year|years_?of|cohort|vintage)($|_)")
-_ID = re.compile(r"(^|_)id$|_ids?$|^id_")
+    r"lifetime_value|cash|breakeven_cost|loss|losses|gain|gains|npv|investment)($|[_\s])")
+_YEAR = re.compile(r"(^|[_\s])(year|years_?of|cohort|vintage)($|[_\s])")
+_ID = re.compile(r"(^|[_\s])id$|_ids?$|^id_")
 # words that make a "share"/"money" match wrong: a count of something or a unit in the name
-_NOT_MONEY = re.compile(r"(^|_)(n|number|count|customers|contacts|months|years|days|rank|"
-                        r"score|points|per_cent|percent|share|rate|ratio)($|_)")
+_NOT_MONEY = re.compile(r"(^|[_\s])(n|number|count|customers|contacts|months|years|days|rank|"
+                        r"score|points|per_cent|percent|share|rate|ratio)($|[_\s])")
 
 
 def column_format(name, values: pd.Series, *, percent: Iterable = (), money: Iterable = (),
@@ -87,7 +87,7 @@ def column_format(name, values: pd.Series, *, percent: Iterable = (), money: Ite
         return "date"
     if not pd.api.types.is_numeric_dtype(values.dtype):
         return "text"
-    key = str(name).lower() if isinstance(name, str) else ""
+    key = str(name).lower().replace("(", " ").replace(")", " ") if isinstance(name, str) else ""
     if name in set(percent):
         return "percent"
     if name in set(money):
@@ -178,11 +178,11 @@ def _is_positional(index: pd.Index) -> bool:
 
 def show_table(
     data,
-    *,
     percent: Sequence = (),
+    decimals: int | None = None,
+    *,
     money: Sequence = (),
     plain: Sequence = (),
-    decimals: int | None = None,
     caption: str | None = None,
     max_rows: int | None = MAX_ROWS,
     kinds: dict | None = None,
