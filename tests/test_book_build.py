@@ -82,7 +82,7 @@ def built_problems():
 
 
 # the checks the built book passes (each one a defect a reader saw on the screenshots)
-ENFORCED = ["external asset", "external asset in CSS"]
+ENFORCED = [*check_book_html.PAGE_CHECKS, "external asset in CSS"]
 
 
 @pytest.mark.parametrize("check", ENFORCED)

@@ -39,8 +39,9 @@ _DTYPE = re.compile(r"(^|\s|,)dtype: \w+", re.M)
 _TRUNCATED = re.compile(r"(…|\.\.\.)\s*$")
 _SCIENTIFIC = re.compile(r"^[-+]?\d(\.\d+)?e[-+]\d{2,3}$", re.I)
 _CONTROL_ASK = re.compile(
-    r"\b(move|drag|slide|change|set|use|adjust|try)\b[^.!?]{0,40}\b(slider|sliders|the controls?|"
-    r"the dropdown|the checkbox)\b|\byour settings\b", re.I)
+    r"\b(move|drag|slide|change|set|use|adjust|try)\b[^.!?]{0,40}\b(slider|sliders|"
+    r"(its |the )?controls?|the dropdown|the checkbox|the explorer)\b"
+    r"|\bexplorer\b[^.!?]{0,30}\blets you\b|\byour settings\b", re.I)
 # a sentence that says where the controls are is honest
 _CONTROL_WHERE = re.compile(r"live notebook|in jupyterlab|browser edition|when you run|"
                             r"run the notebook|in the notebook", re.I)
