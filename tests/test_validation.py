@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmkit.schema import TABLES
-from crmkit.synth.market import Market
+from crmkit.market import Market
 from crmkit.synth.validation import (
     MEASURES,
     NotMeasurable,

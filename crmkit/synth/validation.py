@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from crmkit.market import active_on, in_window, period_on, running_on
+
 __all__ = [
     "TARGETS_FILE",
     "MEASURES",
@@ -52,9 +54,11 @@ _REQUIRED = ("group", "label", "value", "unit", "definition", "measure", "source
 _STATUSES = ("sourced", "derived", "rule", "assumption")
 _DAY = np.timedelta64(1, "D")
 YEAR_DAYS = 365.25
-# life stages in which the generator's customer is married (the market has no other couple)
+# life stages in which the generator's customer is married, and those of unmarried couples
+# (PACS or cohabitation): births in the latter are births outside marriage (INSEE's definition)
 MARRIED_STAGES = ("couple", "young_family", "mature_family", "empty_nest")
-COUPLE_STAGES = MARRIED_STAGES
+COHABITING_STAGES = ("cohabiting", "cohabiting_family")
+COUPLE_STAGES = MARRIED_STAGES + COHABITING_STAGES
 
 
 class NotMeasurable(Exception):
@@ -197,13 +201,11 @@ def _with_customer(df: pd.DataFrame, market, cols=("birth_date", "gender", "sect
 
 
 def _running(contracts: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    end = contracts["end_date"]
-    return (contracts["start_date"] <= day) & (end.isna() | (end > day))
+    return running_on(contracts, day)
 
 
 def _active(customers: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    churn = customers["churn_date"]
-    return (customers["acquisition_date"] <= day) & (churn.isna() | (churn > day))
+    return active_on(customers, day)
 
 
 def _events(market, name: str) -> pd.DataFrame:
@@ -234,7 +236,7 @@ def _share(mask) -> float:
 
 def _in_window(df: pd.DataFrame, col: str, market) -> pd.DataFrame:
     start, end = _window(market)
-    return df[(df[col] >= start) & (df[col] < end)]
+    return df[in_window(df[col], start, end)]
 
 
 def _product_contracts(market, product: str) -> pd.DataFrame:
@@ -419,12 +421,19 @@ def used_car_share_of_purchases(market) -> float:
 
 
 def car_holding_years(market) -> float:
-    """Auto contract-years in the window per car purchase event (steady-state renewal)."""
-    start, end = _window(market)
-    years = _exposure_years(_product_contracts(market, "I_AUTO"), start, end)
-    n = len(_car_purchases(market))
+    """Years of car ownership per car purchase, for customers insuring a car with the group:
+    customer-years with a running auto contract (counted at the year ends) over the car
+    purchases of customers whose auto contract runs on the purchase date (steady state:
+    years per car = 1 / purchase rate)."""
+    auto = _product_contracts(market, "I_AUTO")
+    years = sum(auto.loc[_running(auto, d), "customer_id"].nunique() for d in _year_ends(market))
+    buys = _car_purchases(market)[["customer_id", "date"]].reset_index(drop=True)
+    pairs = buys.reset_index().merge(auto[["customer_id", "start_date", "end_date"]], on="customer_id")
+    insured = pairs[(pairs["start_date"] <= pairs["date"])
+                    & (pairs["end_date"].isna() | (pairs["end_date"] > pairs["date"]))]
+    n = insured["index"].nunique()
     if n == 0:
-        raise NotMeasurable("no car purchase in the window")
+        raise NotMeasurable("no car purchase by a customer insuring a car in the window")
     return years / n
 
 
@@ -604,6 +613,22 @@ def home_mean_premium(market) -> float:
     return _mean_yearly_premium(market, "I_HOME")
 
 
+def _auto_premium_by_age(market, lo, hi) -> float:
+    k = _product_contracts(market, "I_AUTO")
+    t = _with_customer(_tx(market, k["contract_id"], "premium"), market, ("birth_date",))
+    age = _age(t["birth_date"], t["date"])
+    x = t.loc[(age >= lo) & (age < hi), "amount"]
+    if x.empty:
+        raise NotMeasurable(f"no auto premium of customers aged {lo}-{hi}")
+    return float(x.mean())
+
+
+def motor_premium_young_over_experienced(market) -> float:
+    """Mean monthly auto premium at 18-24 over that at 30-59."""
+    return _ratio(_auto_premium_by_age(market, 18, 25), _auto_premium_by_age(market, 30, 60),
+                  "the premium at 30-59")
+
+
 @_memo
 def _auto_renewals(market) -> pd.DataFrame:
     """Pairs (premium at month m, premium at month m + 12) of auto contracts with the paid
@@ -756,8 +781,8 @@ def _contacted(market) -> pd.DataFrame:
     g = g[~g["trigger"].astype(str).str.startswith("churn_risk")]
     c = market.customers[["customer_id", "acquisition_date", "churn_date"]]
     g = g.merge(c, on="customer_id", how="left")
-    customer = (g["acquisition_date"] <= g["start_date"]) & (g["churn_date"].isna() | (g["churn_date"] > g["start_date"]))
-    return g.assign(is_customer=customer.fillna(False).astype(bool))
+    # a customer on the launch day (crmkit.market's rule); unknown ids have no acquisition date
+    return g.assign(is_customer=period_on(g["acquisition_date"], g["churn_date"], g["start_date"]))
 
 
 MIN_CONTACTS = 30  # fewer contacts than this and a response rate says nothing
@@ -851,6 +876,12 @@ def marriage_summer_share(market) -> float:
     return _share(e["date"].dt.month.between(5, 9))
 
 
+def car_purchases_august_over_june(market) -> float:
+    """Car purchase events dated in August over those dated in June."""
+    month = _car_purchases(market)["date"].dt.month
+    return _ratio(float((month == 8).sum()), float((month == 6).sum()), "the number of June purchases")
+
+
 def branch_visits_on_sunday(market) -> float:
     """Share of branch interactions dated on a Sunday."""
     i = market.interactions
@@ -886,6 +917,7 @@ MEASURES: dict[str, Callable] = {f.__name__: f for f in [
     mortgage_margin_year5_over_year1,
     livret_a_holding, livret_a_mean_balance, life_insurance_holding, life_insurance_mean_balance,
     home_insurance_cancellation_rate, motor_cancellation_rate, motor_mean_premium, home_mean_premium,
+    motor_premium_young_over_experienced,
     bm_claim_free_factor, bm_claim_factor, novice_premium_year1_over_year4,
     novice_claim_frequency_ratio, loss_ratio_motor, loss_ratio_home, loss_ratio_health_individual,
     health_premium_at_20, health_premium_age_ratio,
@@ -894,7 +926,7 @@ MEASURES: dict[str, Callable] = {f.__name__: f for f in [
     mail_over_email_response, acquisition_cost,
     leaving_reason_credit_elsewhere, leaving_reason_price, leaving_reason_bad_experience,
     leaving_reason_moved,
-    marriage_summer_share, branch_visits_on_sunday, days_29_to_31_share,
+    marriage_summer_share, car_purchases_august_over_june, branch_visits_on_sunday, days_29_to_31_share,
     campaign_launch_day_concentration,
 ]}
 
