@@ -18,7 +18,6 @@ import pandas as pd
 
 from crmkit.clv._common import PurchaseModel
 from crmkit.clv.gammagamma import GammaGammaModel
-from crmkit.clv.summary import check_summary
 
 __all__ = ["customer_lifetime_value", "customer_equity"]
 
@@ -86,7 +85,7 @@ def customer_lifetime_value(
     if not isinstance(purchase_model, PurchaseModel):
         raise TypeError(f"purchase_model must be a purchase model (BetaGeoModel, "
                         f"ParetoNBDModel...), got {type(purchase_model).__name__}")
-    check_summary(data, monetary=True)
+    # each model validates the summary it reads (spend: frequency and monetary_value first)
     spend = spend_model.predict(data).to_numpy()
     k = np.arange(1, int(horizon) + 1)
     # cumulative expected purchases at each period end: one row per period, one column each

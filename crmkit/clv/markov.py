@@ -285,8 +285,7 @@ class MarkovMigrationModel(FittedModel):
         """
         self._check_fitted()
         if isinstance(data, pd.DataFrame):
-            schema.check_columns(data, "customers", {state: None})
-            s = data[state]
+            s = schema.require_columns(data, "customers", {state: None})[state]
         else:
             s = data if isinstance(data, pd.Series) else pd.Series(list(data))
         unknown = ~s.isin(self.states_)
