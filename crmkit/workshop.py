@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import active_on, in_window, period_during, period_on
 from crmkit.segmentation._frame import as_timestamp
 
 __all__ = [
@@ -220,11 +221,12 @@ def _active_customers(market, start, end) -> pd.DataFrame:
     cu = market.customers
     if len(cu) == 0:
         return pd.DataFrame({"customer_id": pd.Series([], dtype=np.int64)})
-    keep = pd.Series(True, index=cu.index)
-    if _has(cu, "acquisition_date"):
-        keep &= cu["acquisition_date"].isna() | (cu["acquisition_date"] < end)
-    if "churn_date" in cu.columns:
-        keep &= cu["churn_date"].isna() | (cu["churn_date"] >= start)
+    # active on at least one day of [start, end) (crmkit.market's rule); imported data may
+    # lack the dates: a missing acquisition date counts as acquired before the window
+    none = pd.Series(pd.NaT, index=cu.index, dtype="datetime64[ns]")
+    acquired = cu["acquisition_date"] if _has(cu, "acquisition_date") else none
+    churned = cu["churn_date"] if "churn_date" in cu.columns else none
+    keep = period_during(acquired.fillna(start), churned, start, end)
     cols = [c for c in ("customer_id", "sector", "credit_score", "life_stage", "birth_date")
             if c in cu.columns]
     return cu.loc[keep, cols]
@@ -317,15 +319,15 @@ def _retention(market, start, end, months, retention, notes) -> float:
     cu, co = market.customers, market.contracts
     # customers present at the start of the window who are still there at its end
     if _has(cu, "acquisition_date") and "churn_date" in cu.columns:
-        there = (cu["acquisition_date"] < start) & (cu["churn_date"].isna() | (cu["churn_date"] >= start))
-        stayed = there & (cu["churn_date"].isna() | (cu["churn_date"] >= end))
+        there = active_on(cu, start)
+        stayed = there & ~in_window(cu["churn_date"], start, end)
         basis = "customers"
     elif _has(co, "customer_id", "start_date"):
         end_date = co["end_date"] if "end_date" in co.columns else pd.Series(pd.NaT, index=co.index)
-        at_start = co.loc[(co["start_date"] < start) & (end_date.isna() | (end_date >= start)),
-                          "customer_id"].unique()
-        at_end = co.loc[(co["start_date"] < end) & (end_date.isna() | (end_date >= end)),
-                        "customer_id"].unique()
+        # holders on the window's first day, and those still holding on its last day
+        at_start = co.loc[period_on(co["start_date"], end_date, start), "customer_id"].unique()
+        last_day = end - pd.Timedelta(days=1)
+        at_end = co.loc[period_on(co["start_date"], end_date, last_day), "customer_id"].unique()
         there = pd.Series(True, index=at_start)
         stayed = there & pd.Series(at_start).isin(at_end).to_numpy()
         basis = "contract holders"
@@ -502,9 +504,11 @@ def import_summary(data_dir) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 _PERCENT = ("share", "stayed")
 
 
-def table(df, *, percent=(), decimals: int = 2, index: bool = False):
-    """A table for the report: labelled headers and categories (current language), numbers
-    with thousands separators, shares as percentages, text left-aligned, no row numbers.
+def table(df, *, percent=(), decimals: int | None = None, index: bool = False):
+    """A table for the report, through the kit's one table helper
+    (:func:`crmkit.display.show_table`): labelled headers and categories (current
+    language), thousands separators, amounts in euros, shares as percentages, long text
+    wrapped, no row numbers (``index=True`` shows the index as first columns).
 
     Columns named ``share``, ``*_share``, ``share_*`` or ``stayed``, and those in
     ``percent``, are shown as percentages. Returns a pandas ``Styler`` (display only).
@@ -514,25 +518,16 @@ def table(df, *, percent=(), decimals: int = 2, index: bool = False):
     >>> import pandas as pd
     >>> t = table(pd.DataFrame({"strategy": ["loyalty"], "share": [0.25], "value": [1234.5]}))
     >>> html = t.to_html()
-    >>> "25%" in html and "1,234.50" in html and "Loyalty building" in html
+    >>> "25.0\u00a0%" in html and "1,234\u00a0€" in html and "Loyalty building" in html
     True
     """
-    from crmkit import labels
+    from crmkit.display import show_table
 
     _register_labels()
-    shown = labels.translate_frame(df)
-    cols = list(df.columns)
-    pct = [shown.columns[i] for i, c in enumerate(cols)
+    pct = [c for c in df.columns
            if c in percent or (isinstance(c, str) and (c in _PERCENT or c.endswith("_share")
                                                       or c.startswith("share_")))]
-    text = [shown.columns[i] for i, c in enumerate(cols)
-            if not pd.api.types.is_numeric_dtype(df[c].dtype)]
-    styler = shown.style.format(precision=decimals, thousands=",", na_rep="")
-    if pct:
-        styler = styler.format("{:.0%}", subset=pct, na_rep="")
-    if text:
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})
-    return styler if index else styler.hide(axis="index")
+    return show_table(df, pct, decimals, index=True if index else False, max_rows=None)
 
 
 def notes_markdown(notes) -> str:
