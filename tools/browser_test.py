@@ -166,6 +166,8 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
                   f"{entry['first_cell_s']} s, all cells {entry['run_all_s']} s, "
                   f"{result['run']}/{result['code']} cells, {len(result['errors'])} errors, "
                   f"{entry['bytes'] / 1e6:.1f} MB", flush=True)
+            for e in result["errors"][:1]:
+                print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}", flush=True)
             page.close()
         browser.close()
     server.shutdown()

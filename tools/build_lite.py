@@ -63,12 +63,14 @@ EXTRA_WHEELS = {
     "openpyxl": (["openpyxl"], ["et-xmlfile"]),
     "pyyaml": (["yaml"], []),
     "rapidfuzz": (["rapidfuzz"], []),
+    "markupsafe": (["markupsafe"], []),
+    "jinja2": (["jinja2"], ["markupsafe"]),
 }
 # what crmkit needs in the browser (its desktop-only dependencies - DuckDB, Ibis, papermill,
 # PySpark - are imported lazily by the functions that use them)
 CRMKIT_DEPENDS = ["numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
                   "ipywidgets", "faker", "pyarrow", "tqdm", "pyyaml", "threadpoolctl",
-                  "openpyxl", "rapidfuzz"]
+                  "openpyxl", "rapidfuzz", "jinja2"]
 MARKET_FILES = "*.parquet", "market.json"
 
 
@@ -167,7 +169,7 @@ def strip_compiled(wheel: Path, dest: Path) -> Path:
     """Repackage ``wheel`` without its compiled modules, as a ``py3-none-any`` wheel.
 
     For packages whose Python code falls back on a pure-Python implementation when their
-    extension is missing (PyYAML, rapidfuzz) and that have no Pyodide build here.
+    extension is missing (PyYAML, rapidfuzz, MarkupSafe) and that have no Pyodide build here.
     """
     name, version = wheel.name.split("-")[:2]
     out = dest / f"{name}-{version}-py3-none-any.whl"
@@ -220,8 +222,11 @@ def site_lock(official: dict, shipped: list[str], extras: list[dict]) -> dict:
 def build_crmkit_wheel(dest: Path) -> Path:
     for old in dest.glob("crmkit-*.whl"):
         old.unlink()
+    leftover = not (ROOT / "build").exists()  # setuptools' build/ folder, removed after
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dest),
                     str(ROOT)], check=True)
+    if leftover:
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
     (wheel,) = dest.glob("crmkit-*.whl")
     return wheel
 
@@ -297,6 +302,8 @@ def lite_config() -> dict:
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": "CRM course (browser edition)",
+            # window.jupyterapp: the browser test drives the notebook through it
+            "exposeAppInBrowser": True,
             # the market's Parquet files are binary: without this they would be read as text
             "fileTypes": {"parquet": {"name": "parquet", "extensions": [".parquet"],
                                       "mimeTypes": ["application/vnd.apache.parquet"],
@@ -341,6 +348,12 @@ def build(output: Path, *, cache: Path, market: Path) -> dict:
     contents = cache / "contents"
     skipped = stage_contents(contents, pages, market)
     (stage / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2))
+    extensions = pip_download(LITE / "requirements-extensions.txt", cache / "extensions")
+    (stage / "jupyter_lite_config.json").write_text(json.dumps({"LiteBuildConfig": {
+        # the pinned extensions only, not whatever the build environment has installed
+        "federated_extensions": [str(e) for e in extensions],
+        "ignore_sys_prefix": ["federated_extensions"],
+    }}, indent=2))
 
     if output.exists():
         shutil.rmtree(output)
