@@ -39,7 +39,6 @@ def test_customers_rejects_are_exactly_the_broken_rows(messy):
     # clients.csv (Windows-1252, ';'): rows numbered as a spreadsheet, header = row 1
     assert _rejects(messy, "customers") == {
         (4, "birth_date", "impossible date"),  # 31/02/1990
-        (5, "customer_id", "duplicate key (first at row 3)"),  # 1002 again
         (6, "customer_id", "missing value"),
         (8, "acquisition_channel", CHANNELS),  # "Pigeon voyageur"
         (9, "*", "line has 1 field(s), expected 16"),  # written with ',' separators
@@ -56,7 +55,6 @@ def test_contracts_rejects_follow_references_to_kept_customers(messy):
         (6, "end_date", "before start_date"),
         (7, "monthly_premium", "negative value"),
         (8, "customer_id", UNKNOWN_CUSTOMER),  # 9999 never existed
-        (9, "contract_id", "duplicate key (first at row 4)"),
         (11, "start_date", "impossible date"),  # 13/13/2013
     }
 
@@ -72,13 +70,19 @@ def test_interactions_rejects_with_mixed_encodings(messy):
     assert info["encoding"].startswith("utf-8 + windows-1252")
 
 
-@pytest.mark.parametrize("table,read,kept", [("customers", 13, 4), ("contracts", 11, 5),
-                                              ("interactions", 8, 5)])
-def test_counts_read_equal_kept_plus_rejected(messy, table, read, kept):
+@pytest.mark.parametrize("table,read,kept,merged", [("customers", 13, 4, 1),
+                                                     ("contracts", 11, 5, 1),
+                                                     ("interactions", 8, 5, 0)])
+def test_counts_read_equal_kept_plus_merged_plus_rejected(messy, table, read, kept, merged):
+    # customer 1002 (row 5) and contract C-3 (row 9) repeat an earlier row identically: the
+    # same entity again, merged into it rather than rejected
     info = messy.report["tables"][table]
-    assert (info["read"], info["kept"], info["rejected"]) == (read, kept, read - kept)
+    assert (info["read"], info["kept"], info["merged"], info["rejected"]) == (
+        read, kept, merged, read - kept - merged)
     assert len(messy.tables[table]) == kept
-    assert messy.rejects.loc[messy.rejects["table"] == table, "source_row"].nunique() == read - kept
+    assert not len(messy.conflicts)
+    assert messy.rejects.loc[messy.rejects["table"] == table, "source_row"].nunique() == (
+        read - kept - merged)
 
 
 def test_values_are_coerced_from_french_formats(messy):
@@ -127,11 +131,11 @@ def test_kept_tables_validate_and_reload_as_a_market(messy):
     assert len(market.transactions) == 0  # absent from the import: an empty table
     rejects = pd.read_csv(messy.out_dir / "rejects.csv")
     assert list(rejects.columns) == ["table", "source_file", "source_row", "column", "value",
-                                     "reason"]
+                                     "reason", "detail"]
     assert len(rejects) == len(messy.rejects)
     report = json.loads((messy.out_dir / "import_report.json").read_text())
     for info in report["tables"].values():
-        assert info["read"] == info["kept"] + info["rejected"]
+        assert info["read"] == info["kept"] + info["merged"] + info["rejected"]
 
 
 def test_no_direct_identifier_in_any_output_file(messy):
@@ -270,11 +274,12 @@ def test_parquet_with_typed_columns(tmp_path):
     m = _mapping(customers={"file": "c.parquet", "columns": {
         "customer_id": "id", "acquisition_date": "seen", "acquisition_channel": "chan"}})
     r = import_data(m, base_dir=tmp_path, pseudonymise=False)
-    assert _rejects(r, "customers") == {
-        (4, "customer_id", "duplicate key (first at row 3)"),
-        (5, "acquisition_date", "implausible date (outside 1900-2099)"),
-    }
+    assert _rejects(r, "customers") == {(5, "acquisition_date", "date before the minimum")}
+    # customer 11 twice, with two channels: merged, the first value kept, the conflict shown
     assert r.tables["customers"]["acquisition_channel"].tolist() == ["web", "branch"]
+    assert r.conflicts[["key", "column", "values", "kept", "rows"]].to_dict("records") == [
+        {"key": "11", "column": "acquisition_channel", "values": "Agence | web",
+         "kept": "Agence", "rows": "3, 4"}]
 
 
 def test_json_mapping_and_unpseudonymised_integer_ids(tmp_path):
@@ -282,9 +287,11 @@ def test_json_mapping_and_unpseudonymised_integer_ids(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(_mapping(customers={
         "file": "c.csv", "columns": {"customer_id": "id", "acquisition_date": "since"}})))
     r = import_data(tmp_path / "m.json", pseudonymise=False)
-    # 0007 is customer 7 again; X7 is no integer without pseudonymisation
-    assert _rejects(r, "customers") == {(3, "customer_id", "not an integer id"),
-                                        (4, "customer_id", "duplicate key (first at row 2)")}
+    # 0007 is customer 7 again (merged, its other date a conflict); X7 is no integer
+    # without pseudonymisation
+    assert _rejects(r, "customers") == {(3, "customer_id", "not an integer id")}
+    assert r.report["tables"]["customers"]["merged"] == 1
+    assert r.conflicts["values"].tolist() == ["2020-01-01 | 2020-01-03"]
     assert r.tables["customers"]["customer_id"].tolist() == [7]
     assert r.tables["customers"]["customer_id"].dtype == np.int64
 
@@ -327,7 +334,7 @@ def test_read_source_duplicated_header(tmp_path):
 
 
 def test_decode_pure_windows_1252_euro():
-    text, enc = importer._decode("12,5 €; déjà".encode("cp1252"), "auto")
+    text, enc = importer.read._decode("12,5 €; déjà".encode("cp1252"), "auto")
     assert (text, enc) == ("12,5 €; déjà", "windows-1252")
 
 
@@ -376,11 +383,11 @@ def test_read_always_equals_kept_plus_rejected(tmp_path, rows):
     m = _mapping(customers={"file": "h.csv", "columns": {
         "customer_id": "id", "acquisition_date": "date", "acquisition_channel": "canal"}})
     try:
-        r = import_data(m, base_dir=tmp_path, salt="k")
+        r = import_data(m, base_dir=tmp_path, salt=SALT)
     except schema.SchemaError:
         return  # a header broken by a stray quote: one clear error, nothing half-read
     info = r.report["tables"]["customers"]
-    assert info["read"] == info["kept"] + info["rejected"]
+    assert info["read"] == info["kept"] + info["merged"] + info["rejected"]
     assert r.rejects["source_row"].nunique() == info["rejected"]
     kept = r.tables.get("customers", pd.DataFrame({"customer_id": []}))
     assert kept["customer_id"].is_unique
