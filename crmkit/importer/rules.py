@@ -222,8 +222,9 @@ def births(df: pd.DataFrame, name: str, kept: dict, problems: Problems, shown: d
     cu = kept.get("customers")
     if col not in df or "customer_id" not in df or cu is None or "birth_date" not in cu:
         return
-    born = df["customer_id"].map(cu.drop_duplicates("customer_id")
-                                 .set_index("customer_id")["birth_date"])
+    lookup = cu.drop_duplicates("customer_id").set_index("customer_id")["birth_date"]
+    born = pd.Series(lookup.reindex(df["customer_id"].to_numpy()).to_numpy(), index=df.index,
+                     dtype="datetime64[us]")
     early = (df[col] < born) & ~problems.any
     problems.add(early, col, "before the customer's birth", shown.get(col),
                  "born " + born.dt.year.astype("Int64").astype("str"))

@@ -106,16 +106,16 @@ def _profile(values: pd.Series) -> dict:
     if not len(cells):
         return out
     dates, why = parse_dates(cells, "auto")
-    out["date"] = bool(dates.notna().mean() >= 0.9)
+    out["date"] = bool(dates.notna().mean() >= 0.8)
     if out["date"]:
         if cells.str.fullmatch("[0-9]{8}").all():
             out["date_format"] = "YYYYMMDD"
     else:
         us, _ = parse_dates(cells, "%m/%d/%Y")
-        if us.notna().mean() >= 0.9:
+        if us.notna().mean() >= 0.8:
             out.update(date=True, date_format="%m/%d/%Y")
     nums, bad = parse_numbers(cells)
-    out["number"] = bool((~bad).mean() >= 0.9) and not out["date"]
+    out["number"] = bool((~bad).mean() >= 0.8) and not out["date"]
     out["integer"] = out["number"] and bool((nums.dropna() % 1 == 0).all())
     return out
 
@@ -247,7 +247,7 @@ def _write(src, header, frame, profiles, chosen) -> str:
     lines = [f"# Mapping proposed by `crmkit import --suggest {src.path.name}`: review every",
              "# line (right: the file's column; comments: sample values), delete what is",
              "# wrong, then run `crmkit import THIS_FILE --out DIR`.",
-             f"encoding: {'auto' if src.encoding is None else q(src.encoding.split(' ')[0])}",
+             "encoding: auto" + (f"       # read as {src.encoding}" if src.encoding else ""),
              f"separator: {_separator_text(src.separator)}"]
     if len(formats) == 1:
         lines.append(f"date_format: {q(formats.pop())}")
