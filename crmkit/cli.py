@@ -131,7 +131,7 @@ def _run_import(args, parser) -> int:
 
 
 def _add_workshop(sub) -> None:
-    from crmkit.workshop import WORKSHOPS
+    from crmkit.workshop.runner import WORKSHOPS
 
     p = sub.add_parser(
         "workshop", help="run a workshop notebook on imported data and export an HTML report",
