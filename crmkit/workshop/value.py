@@ -103,7 +103,10 @@ def _costs(market, ids: pd.Series, start, end, months, cost_per_contract, curren
 
     it = market.interactions
     if _has(it, "customer_id", "date", "cost", "channel"):
-        return cost_to_serve(it, start=start, end=end)[["customer_id", "cost_to_serve"]]
+        # buyers without a contact in the window cost nothing to serve
+        costs = cost_to_serve(it, start=start, end=end).set_index("customer_id")
+        return costs["cost_to_serve"].reindex(ids, fill_value=0.0).rename_axis(
+            "customer_id").reset_index()
     if not (np.isfinite(cost_per_contract) and cost_per_contract >= 0):
         raise ValueError(f"cost_per_contract must be a number >= 0, got {cost_per_contract!r}")
     co = market.contracts
