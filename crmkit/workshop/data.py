@@ -106,11 +106,9 @@ def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timesta
     else:
         raise schema.SchemaError("market: no dated transactions, contracts or interactions; "
                                  "nothing to analyse")
-    from crmkit.segmentation._frame import as_timestamp
-
     if as_of is None:
         as_of = last
-    as_of = as_timestamp(as_of)
+    as_of = schema.as_timestamp(as_of)
     if as_of < first:
         raise schema.SchemaError(f"as_of {as_of.date()} is before the data, which start on "
                                  f"{first.date()}; choose a date between {first.date()} and "
