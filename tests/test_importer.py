@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import yaml
 
 from crmkit import importer, schema
 from crmkit.importer import import_data, mapping_template, parse_dates, parse_numbers, read_source

@@ -7,7 +7,6 @@ rejected: the importer asserts it, and the report shows it.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,19 +125,17 @@ def _resolve_columns(src: Source, name: str, wanted: dict[str, str]) -> dict[str
         if not src.header:
             hint += "; a file without a header line names its columns under `names`"
         col, client = missing[0]
-        raise schema.SchemaError(
-            f"{name}.{col}: column(s) {[m[1] for m in missing]} not found in {src.path.name} "
-            f"(read with separator {src.separator!r}); the file has {have}{hint}"
-        )
+        schema.fail(name, col, f"column(s) {[m[1] for m in missing]} not found in "
+                    f"{src.path.name} (read with separator {src.separator!r}); the file has "
+                    f"{have}{hint}")
     return out
 
 
 def _no_date_read(name, col, client, src, raw, spec):
     sample = [str(v) for v in pd.unique(raw.dropna().astype(str))[:3]]
-    return schema.SchemaError(
-        f"{name}.{col}: no date of column {client!r} of {src.path.name} could be read with "
-        f"date_format {spec['date_format']!r} (first values {sample}); set date_format in "
-        "the mapping, e.g. '%d/%m/%Y', '%m/%d/%Y' or 'YYYYMMDD'")
+    schema.fail(name, col, f"no date of column {client!r} of {src.path.name} could be read "
+                f"with date_format {spec['date_format']!r} (first values {sample}); set "
+                "date_format in the mapping, e.g. '%d/%m/%Y', '%m/%d/%Y' or 'YYYYMMDD'")
 
 
 def _coerce(src: Source, name: str, spec: dict, cols: dict[str, str],
@@ -177,7 +174,7 @@ def _coerce(src: Source, name: str, spec: dict, cols: dict[str, str],
             vals, why = parse_dates(raw, spec["date_format"])
             if present.any() and not vals[present].notna().any():
                 # not one date read: the format is wrong, not every row
-                raise _no_date_read(name, col, client, src, raw[present], spec)
+                _no_date_read(name, col, client, src, raw[present], spec)
             problems.add(why.notna(), col, why, shown)
             out[col] = vals
         elif kind == "bool":

@@ -114,10 +114,8 @@ its columns are ['customer_id', 'sector', ...]
         have = set(cols) | set(constants) | ({GENERATED_KEYS[name]} if name in GENERATED_KEYS else set())
         missing = [c for c in REQUIRED[name] if c not in have]
         if missing:
-            raise schema.SchemaError(
-                f"{name}.{missing[0]}: required column(s) {missing} not mapped; "
-                f"add them under tables.{name}.columns"
-            )
+            schema.fail(name, missing[0], f"required column(s) {missing} not mapped; "
+                        f"add them under tables.{name}.columns")
         opts = {**defaults, **{k: v for k, v in spec.items() if k in DEFAULTS}}
         opts["separator"] = separator_of(opts["separator"])
         if not isinstance(opts["header"], bool):

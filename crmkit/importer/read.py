@@ -233,12 +233,12 @@ def read_source(path: str | Path, *, encoding: str = "auto", separator: str = "a
     if header:
         names = [h.strip() for h in cells]
         if not any(names):
-            raise schema.SchemaError(f"{path.name}: the file is empty or has no header line")
+            schema.fail(path.name, None, "the file is empty or has no header line")
     else:
         names = _names(names, len(cells), path)
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise schema.SchemaError(f"{path.name}: duplicated column name(s) {dup} in the header")
+        schema.fail(path.name, None, f"duplicated column name(s) {dup} in the header")
     data = text.encode("utf-8")
     skip = 1 if header else 0
     table, bad = _read_csv(data, sep, names, threads=True, skip=skip)
@@ -264,6 +264,6 @@ def _names(names, n: int, path: Path) -> list[str]:
         return [f"col{i}" for i in range(1, n + 1)]
     names = [str(x).strip() for x in names]
     if len(names) != n:
-        raise schema.SchemaError(f"{path.name}: the mapping names {len(names)} column(s) "
-                                 f"({names}) but the first line has {n} field(s)")
+        schema.fail(path.name, None, f"the mapping names {len(names)} column(s) ({names}) but "
+                    f"the first line has {n} field(s)")
     return names

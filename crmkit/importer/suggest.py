@@ -181,7 +181,7 @@ def suggest_mapping(path: str | Path, *, encoding: str = "auto", separator: str 
             if score and score > best.get(target, (0, ""))[0]:
                 best[target] = (score, col)
     used: dict[str, tuple[str, str]] = {}
-    for target, (score, col) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+    for target, (_, col) in sorted(best.items(), key=lambda kv: -kv[1][0]):
         if col not in used:
             used[col] = target
     chosen = {target: col for col, target in used.items()}

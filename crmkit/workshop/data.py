@@ -67,7 +67,7 @@ def dense_range(dates: pd.Series, *, max_gap_months: int = MAX_GAP_MONTHS):
     """
     d = pd.Series(dates).dropna()
     if d.empty:
-        raise schema.SchemaError("dates: no date to take a range from")
+        schema.fail("dates", None, "no date to take a range from")
     months = d.dt.year * 12 + d.dt.month
     counts = months.value_counts().sort_index()
     block = np.concatenate([[0], np.cumsum(np.diff(counts.index.to_numpy()) > max_gap_months)])
@@ -104,13 +104,13 @@ def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timesta
             first, last = dense_range(df[col])
             break
     else:
-        raise schema.SchemaError("market: no dated transactions, contracts or interactions; "
+        schema.fail("market", None, "no dated transactions, contracts or interactions; "
                                  "nothing to analyse")
     if as_of is None:
         as_of = last
     as_of = schema.as_timestamp(as_of)
     if as_of < first:
-        raise schema.SchemaError(f"as_of {as_of.date()} is before the data, which start on "
+        schema.fail("market", None, f"as_of {as_of.date()} is before the data, which start on "
                                  f"{first.date()}; choose a date between {first.date()} and "
                                  f"{last.date()}")
     end = as_of.normalize() + pd.Timedelta(days=1)
@@ -154,8 +154,8 @@ def purchases(market) -> Purchases:
             frame, note = tx.assign(purchase_type="purchase"), "purchases_untyped"
         frame = frame.loc[frame["amount"] >= 0]
         return Purchases(frame, "transactions", "date", "amount", "purchase_type", note)
-    raise schema.SchemaError("market: RFM needs contracts (start_date, monthly_premium, "
-                             "product_id) or transactions (date, amount); the data have neither")
+    schema.fail("market", None, "RFM needs contracts (start_date, monthly_premium, "
+                "product_id) or transactions (date, amount); the data have neither")
 
 
 def data_overview(market) -> pd.DataFrame:

@@ -93,9 +93,8 @@ def _margin_flows(market, start, end, months, margin_rate, notes) -> pd.DataFram
         flows = pd.DataFrame({"customer_id": co["customer_id"], "date": start,
                               "margin": co["monthly_premium"] * m})[m > 0]
     else:
-        raise schema.SchemaError(
-            "market: the value audit needs transactions (with a margin or an amount) or "
-            "contracts with a monthly_premium; the data have neither")
+        schema.fail("market", None, "the value audit needs transactions (with a margin or an "
+                    "amount) or contracts with a monthly_premium; the data have neither")
     return flows.loc[in_window(flows["date"], start, end)]
 
 
@@ -231,7 +230,7 @@ def value_base(
     known = _known_customers(market, start, end)
     ids = pd.Index(pd.unique(flows["customer_id"])).sort_values()
     if len(ids) == 0:
-        raise schema.SchemaError(f"market: no customer bought between {start.date()} and "
+        schema.fail("market", None, f"no customer bought between {start.date()} and "
                                  f"{end.date()}; choose another as_of")
     non_buyers = int((~known["customer_id"].isin(ids)).sum()) if len(known) else 0
     costs = _costs(market, pd.Series(ids), start, end, months, cost_per_contract, currency, notes)
