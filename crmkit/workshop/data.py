@@ -91,7 +91,7 @@ def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timesta
     >>> import pandas as pd
     >>> from types import SimpleNamespace
     >>> m = SimpleNamespace(transactions=pd.DataFrame({"date": pd.to_datetime(
-    ...     ["2023-03-01", "2024-06-30", "2091-03-12"])}), contracts=pd.DataFrame(),
+    ...     ["2023-09-01", "2024-06-30", "2091-03-12"])}), contracts=pd.DataFrame(),
     ...     interactions=pd.DataFrame())
     >>> [str(d.date()) for d in analysis_window(m, months=6)]
     ['2024-01-01', '2024-07-01']

@@ -139,7 +139,7 @@ def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) 
     Examples
     --------
     >>> money(1234.5, "USD", 2, lang="en"), money(1234.5, "EUR", lang="fr")
-    ('US$1,234.50', '1\\u202f235\\xa0€')
+    ('US$1,234.50', '1\\u202f234\\xa0€')
     """
     from babel.numbers import format_currency
 
