@@ -32,7 +32,6 @@ __all__ = ["TEXTS_PATH", "Note", "text", "show", "locale", "number", "percent", 
 TEXTS_PATH = Path(__file__).resolve().parents[1] / "data" / "workshop_texts.yaml"
 _LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 
-
 @cache
 def _texts() -> dict:
     data = yaml.safe_load(TEXTS_PATH.read_text(encoding="utf-8"))
@@ -49,7 +48,6 @@ def _texts() -> dict:
 
     walk("", data)
     return flat
-
 
 def text(key: str, lang: str | None = None, **values) -> str:
     """The text ``key`` of the workshop texts in the current language, ``{names}`` filled
@@ -71,18 +69,15 @@ def text(key: str, lang: str | None = None, **values) -> str:
     template = entry[lang or labels.get_language()]
     return template.format(**values) if values else template
 
-
 def show(key: str, **values):
     """:func:`text` as Markdown for a notebook cell (IPython's ``Markdown`` object)."""
     from IPython.display import Markdown
 
     return Markdown(text(key, **values))
 
-
 def locale(lang: str | None = None) -> str:
     """The Babel locale of a language (``en_GB``, ``fr_FR``)."""
     return _LOCALES[lang or labels.get_language()]
-
 
 def _pattern(kind: str, decimals: int, lang: str | None) -> str:
     """The locale's own pattern for percentages or money, with ``decimals`` decimals."""
@@ -96,11 +91,9 @@ def _pattern(kind: str, decimals: int, lang: str | None) -> str:
     digits = "0" * decimals
     return re.sub(r"#,##0(\.0+)?", "#,##0" + (f".{digits}" if decimals > 0 else ""), pattern)
 
-
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA \
         or x is pd.NaT
-
 
 def number(x, decimals: int = 0, lang: str | None = None) -> str:
     """A number with the locale's grouping and decimal mark.
@@ -117,7 +110,6 @@ def number(x, decimals: int = 0, lang: str | None = None) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return format_decimal(x, format=pattern, locale=locale(lang))
 
-
 def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     """A share as a percentage (``0.236`` → ``24%``, ``24 %`` in French).
 
@@ -131,7 +123,6 @@ def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     if _missing(x):
         return ""
     return format_percent(x, format=_pattern("percent", decimals, lang), locale=locale(lang))
-
 
 def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) -> str:
     """An amount in ``currency`` (ISO code) as the locale writes it.
@@ -147,7 +138,6 @@ def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) 
         return ""
     return format_currency(x, currency, format=_pattern("currency", decimals, lang),
                            locale=locale(lang), currency_digits=False)
-
 
 def currency_name(currency: str = "EUR", lang: str | None = None) -> str:
     """The currency's name in the language, plural (``euros``, ``US dollars``).
@@ -165,7 +155,6 @@ def currency_name(currency: str = "EUR", lang: str | None = None) -> str:
         raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, "
                          f"got {currency!r}") from None
 
-
 def check_currency(currency) -> str:
     """``currency`` as an upper-case ISO 4217 code Babel knows, or a clear error."""
     from babel.numbers import list_currencies
@@ -174,7 +163,6 @@ def check_currency(currency) -> str:
     if code not in list_currencies():
         raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, got {currency!r}")
     return code
-
 
 def date(d, lang: str | None = None) -> str:
     """A date written out in the language (``30 June 1998``, ``30 juin 1998``).
@@ -190,10 +178,6 @@ def date(d, lang: str | None = None) -> str:
         return ""
     return format_date(pd.Timestamp(d).date(), format="long", locale=locale(lang))
 
-
-_fmt_percent, _fmt_money = percent, money
-
-
 class Note(str):
     """A note of the report: the client's sentence, with the consultant's ``hint`` (which
     parameter to set) kept apart."""
@@ -205,13 +189,11 @@ class Note(str):
         self.hint = hint
         return self
 
-
 def notes_markdown(notes) -> str:
     """The client's notes as a Markdown list (an explicit line when there is none)."""
     if not notes:
         return text("common.no_assumption")
     return "\n".join(f"- {n}" for n in notes)
-
 
 def consultant_markdown(notes) -> str:
     """The consultant's hints (parameters to set) as a Markdown list."""
@@ -219,7 +201,6 @@ def consultant_markdown(notes) -> str:
     if not hints:
         return text("common.no_hint")
     return "\n".join(f"- {h}" for h in hints)
-
 
 def register_labels() -> None:
     """Give :mod:`crmkit.labels` the workshop's table headers (idempotent; done on first use
@@ -236,47 +217,35 @@ def register_labels() -> None:
     if missing:
         labels.register("rfm_segment", missing)
 
-
 _PERCENT = ("share", "stayed")
 
-
-def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int = 2,
+def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | None = None,
           index: bool = False):
-    """A table for the report: labelled headers and categories (current language), numbers
-    in the locale's format, shares as percentages, money with its currency, text
-    left-aligned, no row numbers.
+    """A table for the report, through the kit's one table helper
+    (:func:`crmkit.display.show_table`): labelled headers and categories (current language),
+    numbers in the language's format, amounts with the report's currency, shares as
+    percentages, long text wrapped, no row numbers (``index=True`` shows the index as
+    first columns).
 
     Columns named ``share``, ``*_share``, ``share_*`` or ``stayed``, and those in
-    ``percent``, are shown as percentages; those in ``money`` as amounts of ``currency``.
-    Returns a pandas ``Styler`` (display only).
+    ``percent``, are shown as percentages; those in ``money`` (and those whose name says
+    money) as amounts of ``currency``. Returns a pandas ``Styler`` (display only).
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = table(pd.DataFrame({"strategy": ["loyalty"], "share": [0.25], "value": [1234.5]}))
     >>> html = t.to_html()
-    >>> "25%" in html and "1,234.50" in html and "Loyalty building" in html
+    >>> "25.0\u00a0%" in html and "1,234\u00a0€" in html and "Loyalty building" in html
+    True
+    >>> "US$" in table(pd.DataFrame({"direct_profit": [12.5]}), currency="USD").to_html()
     True
     """
+    from crmkit.display import show_table
+
     register_labels()
-    shown = labels.translate_frame(df)
-    cols = list(df.columns)
-    pct = [shown.columns[i] for i, c in enumerate(cols)
+    pct = [c for c in df.columns
            if c in percent or (isinstance(c, str) and (c in _PERCENT or c.endswith("_share")
                                                       or c.startswith("share_")))]
-    cash = [shown.columns[i] for i, c in enumerate(cols) if c in money]
-    text_cols = [shown.columns[i] for i, c in enumerate(cols)
-                 if not pd.api.types.is_numeric_dtype(df[c].dtype)]
-    nums = [c for c in shown.columns if c not in pct and c not in cash and c not in text_cols]
-    ints = [c for i, c in enumerate(shown.columns)
-            if c in nums and pd.api.types.is_integer_dtype(df[cols[i]].dtype)]
-    fmt = {c: (lambda x, d=(0 if c in ints else decimals): number(x, d)) for c in nums}
-    fmt.update({c: _fmt_percent for c in pct})
-    fmt.update({c: (lambda x: _fmt_money(x, currency, decimals)) for c in cash})
-    styler = shown.style.format(fmt, na_rep="")
-    if index:
-        styler = styler.format_index(lambda v: number(v) if isinstance(v, int | float)
-                                     and not isinstance(v, bool) else v)
-    if text_cols:
-        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
-    return styler if index else styler.hide(axis="index")
+    return show_table(df, pct, decimals, money=list(money), index=True if index else False,
+                      max_rows=None, currency=check_currency(currency))
