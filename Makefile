@@ -62,8 +62,6 @@ test: $(STAMP) $(MARKET) $(LITE_TOOLS)
 	$(BIN)/python tools/build_book.py --edition instructor
 	$(BIN)/python tools/build_lite.py
 	$(PYTEST) tests crmkit notebooks --doctest-modules $(NBVAL)
-	@if [ -x "$(CHROMIUM)" ]; then $(BIN)/python tools/browser_test.py --chromium "$(CHROMIUM)"; \
-	else echo "SKIPPED the browser test: no Chromium at $(CHROMIUM) (apt-get install chromium, then make test-browser)"; fi
 
 # the browser edition (JupyterLite + Pyodide, tools/build_lite.py) and its test in Chromium
 # from the system's package manager (tools/browser_test.py)
