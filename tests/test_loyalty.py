@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmkit import labels
 from crmkit import loyalty as L
 from crmkit.schema import SchemaError
 
@@ -76,12 +77,12 @@ def test_dick_basu_thresholds_and_boundaries():
                        "repeat_rate": [0.5, 0.5, 0.49, 0.1, 0.9]})
     out = L.dick_basu(df, attitude_threshold=5.0, patronage_threshold=0.5)
     # at the threshold counts as high
-    assert out["loyalty"].astype(str).tolist() == [
+    assert out["loyalty_type"].astype(str).tolist() == [
         "true_loyalty", "spurious_loyalty", "latent_loyalty", "no_loyalty", "true_loyalty"]
     med = L.dick_basu(df)  # median repeat rate 0.5
     assert med["high_patronage"].tolist() == [True, True, False, False, True]
-    assert list(out["loyalty"].cat.categories) == list(L.LOYALTY_TYPES)
-    assert set(L.LOYALTY_LABELS_FR) == set(L.LOYALTY_TYPES)
+    assert list(out["loyalty_type"].cat.categories) == list(L.LOYALTY_TYPES)
+    assert labels.missing(L.LOYALTY_TYPES, "loyalty_type") == []
     with pytest.raises(SchemaError, match=r"customers\.repeat_rate: missing column"):
         L.dick_basu(df.drop(columns="repeat_rate"))
     with pytest.raises(ValueError):
@@ -101,7 +102,7 @@ def test_dick_basu_types_match_the_two_axes(rows, a_cut, p_cut):
     expect = {(True, True): "true_loyalty", (True, False): "latent_loyalty",
               (False, True): "spurious_loyalty", (False, False): "no_loyalty"}
     for a, p, kind in zip(df["relative_attitude"] >= a_cut, df["repeat_rate"] >= p_cut,
-                          out["loyalty"].astype(str), strict=True):
+                          out["loyalty_type"].astype(str), strict=True):
         assert expect[(bool(a), bool(p))] == kind
 
 
@@ -405,7 +406,7 @@ def test_market_true_loyalty_churns_less_than_spurious(market, consistent):
     churn = typ["customer_id"].map(cu.set_index("customer_id")["churn_date"])
     typ = typ.loc[churn.isna() | (churn > as_of)]  # still customers at the survey date
     left = typ["customer_id"].map(cu.set_index("customer_id")["churn_date"]).notna()
-    rate = left.groupby(typ["loyalty"], observed=False).mean()
+    rate = left.groupby(typ["loyalty_type"], observed=False).mean()
     assert rate["true_loyalty"] < rate["spurious_loyalty"]
     assert rate[["true_loyalty", "latent_loyalty"]].mean() < rate[
         ["spurious_loyalty", "no_loyalty"]].mean()
