@@ -493,21 +493,21 @@ def test_bathtub_parameters_reproduce_the_market_year(market, consistent):
 
 def test_churn_within_hand_and_boundaries():
     groups = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
-                           "loyalty": pd.Categorical(["a", "a", "b", "b", "a"],
+                           "loyalty_type": pd.Categorical(["a", "a", "b", "b", "a"],
                                                      categories=["a", "b", "c"])})
     cu = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
                        "churn_date": pd.to_datetime([None, "2020-01-01", "2021-12-31",
                                                      "2025-06-01", "2022-12-31", None])})
-    out = L.churn_within(groups, cu, as_of="2020-01-01", years=2).set_index("loyalty")
+    out = L.churn_within(groups, cu, as_of="2020-01-01", years=2).set_index("loyalty_type")
     # customer 2 left on as_of: not a customer any more; 5 leaves just after 2 years
     assert out.loc["a", "customers"] == 2 and out.loc["a", "churned"] == 0
     assert out.loc["b", "customers"] == 2 and out.loc["b", "churned"] == 1
     assert out.loc["b", "churn_share"] == pytest.approx(0.5)
     assert out.loc["c", "customers"] == 0 and np.isnan(out.loc["c", "churn_share"])
-    longer = L.churn_within(groups, cu, as_of="2020-01-01", years=3).set_index("loyalty")
+    longer = L.churn_within(groups, cu, as_of="2020-01-01", years=3).set_index("loyalty_type")
     assert longer.loc["a", "churned"] == 1
     with pytest.raises(SchemaError, match=r"groups\.customer_id.*not in the customers"):
-        L.churn_within(pd.DataFrame({"customer_id": [9], "loyalty": ["a"]}), cu,
+        L.churn_within(pd.DataFrame({"customer_id": [9], "loyalty_type": ["a"]}), cu,
                        as_of="2020-01-01")
     with pytest.raises(SchemaError, match="groups.customer_id"):
         L.churn_within(pd.concat([groups, groups]), cu, as_of="2020-01-01")
