@@ -1,0 +1,166 @@
+"""The mutations: small, realistic ways a valid input table goes bad.
+
+Each mutation takes a valid DataFrame and a column (or ``None`` for whole-table
+mutations) and returns the mutated copy, or ``None`` when it does not apply to that
+column (e.g. ``inf`` in a text column). ``EXPECT`` says what a correct function does
+with it:
+
+- ``"refuse"``: the data is wrong (a missing value where none is allowed, an infinite
+  amount, a date in 2300...): the only correct outcome is a crmkit error, or the same
+  result as on the valid input when the function does not use that value;
+- ``"same"``: the data means the same thing written differently (a time zone, ids
+  written ``1`` and ``"1"``, an exact duplicate of a row of a one-row-per-key table):
+  the function may refuse it clearly or must return the result of the valid input;
+- ``"empty"``: no rows: a clear error, or a result with nothing non-finite in it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# the row every value mutation alters (the middle one: neither the first nor the last)
+
+
+def _row(df: pd.DataFrame) -> int:
+    return len(df) // 2
+
+
+def _kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "number"
+    return "other"
+
+
+def _set(df: pd.DataFrame, col: str, value, *, as_object: bool = False) -> pd.DataFrame:
+    out = df.copy()
+    s = out[col]
+    if as_object:
+        s = s.astype(object)
+    elif _kind(s) == "number" and pd.api.types.is_integer_dtype(s.dtype):
+        s = s.astype(float)
+    s = s.copy()
+    s.iloc[_row(df)] = value
+    out[col] = s
+    return out
+
+
+def drop_column(df, col):
+    return df.drop(columns=[col])
+
+
+def missing(df, col):
+    kind = _kind(df[col])
+    if kind == "datetime":
+        return _set(df, col, pd.NaT)
+    if kind == "number":
+        return _set(df, col, np.nan)
+    if kind == "bool":
+        return _set(df, col, None, as_object=True)
+    return _set(df, col, None, as_object=df[col].dtype == object)
+
+
+def infinite(df, col):
+    if _kind(df[col]) != "number":
+        return None
+    return _set(df, col, np.inf)
+
+
+def overflow(df, col):
+    """Two huge finite values: each is a float, their sum is infinite."""
+    if _kind(df[col]) != "number" or len(df) < 2:
+        return None
+    out = df.copy()
+    s = out[col].astype(float)
+    s.iloc[[0, len(df) - 1]] = 1e308
+    out[col] = s
+    return out
+
+
+def negative(df, col):
+    """Only applied to the columns the registry declares non-negative."""
+    if _kind(df[col]) != "number":
+        return None
+    s = df[col]
+    return _set(df, col, -(abs(float(s.iloc[_row(df)])) + 1.0))
+
+
+def wrong_dtype(df, col):
+    """Numbers written as text ("12.5"), as a CSV read without care gives them."""
+    if _kind(df[col]) != "number":
+        return None
+    out = df.copy()
+    out[col] = df[col].astype(str).astype(object)
+    return out
+
+
+def time_zone(df, col):
+    """The same instants, tz-aware and shown in Paris time (naive values are UTC)."""
+    if _kind(df[col]) != "datetime" or getattr(df[col].dt, "tz", None) is not None:
+        return None
+    out = df.copy()
+    out[col] = df[col].dt.tz_localize("UTC").dt.tz_convert("Europe/Paris")
+    return out
+
+
+def far_date(df, col):
+    """One date in the year 2300 (past pandas' nanosecond range), in a datetime64[s] column."""
+    if _kind(df[col]) != "datetime":
+        return None
+    out = df.copy()
+    s = df[col].astype("datetime64[s]").copy()
+    s.iloc[_row(df)] = np.datetime64("2300-01-01", "s")
+    out[col] = s
+    return out
+
+
+def far_date_text(df, col):
+    """Dates as ISO text with one in the year 2300 (an object column)."""
+    if _kind(df[col]) != "datetime":
+        return None
+    out = df.copy()
+    s = df[col].dt.strftime("%Y-%m-%d").astype(object)
+    s.iloc[_row(df)] = "2300-01-01"
+    out[col] = s
+    return out
+
+
+def mixed_ids(df, col):
+    """Integer ids of which every other one is written as text: 1 and "1"."""
+    if not pd.api.types.is_integer_dtype(df[col].dtype):
+        return None
+    out = df.copy()
+    s = df[col].astype(object).copy()
+    s.iloc[::2] = s.iloc[::2].map(str)
+    out[col] = s
+    return out
+
+
+def duplicate_key(df, col):
+    """An exact copy of one row appended to a one-row-per-key table."""
+    return pd.concat([df, df.iloc[[_row(df)]]], ignore_index=False)
+
+
+def empty(df, col):
+    return df.iloc[:0].copy()
+
+
+# name -> (function, applies to: "column" | "table" | "id" | "key" | "nonneg", expectation)
+MUTATIONS = {
+    "drop_column": (drop_column, "column", "refuse"),
+    "missing": (missing, "column", "refuse"),
+    "inf": (infinite, "column", "refuse"),
+    "overflow": (overflow, "column", "refuse"),
+    "negative": (negative, "nonneg", "refuse"),
+    "text_numbers": (wrong_dtype, "column", "refuse"),
+    "time_zone": (time_zone, "column", "same"),
+    "year_2300": (far_date, "column", "refuse"),
+    "year_2300_text": (far_date_text, "column", "refuse"),
+    "mixed_ids": (mixed_ids, "id", "same"),
+    "duplicate_key": (duplicate_key, "key", "same"),
+    "empty": (empty, "table", "empty"),
+}
