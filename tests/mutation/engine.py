@@ -142,7 +142,7 @@ def same(a, b) -> bool:
         if isinstance(a, dict):
             return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
         if isinstance(a, list):
-            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
         if isinstance(a, float) and isinstance(b, float | int):
             return bool(np.isclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
         return bool(a == b)
@@ -259,12 +259,12 @@ def cases(entry, frames, used) -> list[Case]:
     return out
 
 
-def run_case(entry, frames, base, case: Case) -> Case:
+def run_case(entry, frames, base, case: Case, row: int | None = None) -> Case:
+    """Run one case; ``row`` picks the row a value mutation alters (default: the middle)."""
     fn, _, expect = MUTATIONS[case.mutation]
     trial = {k: v.copy() for k, v in frames.items()}
-    mutated = fn(frames[case.arg], case.column)
+    mutated = fn(frames[case.arg], case.column, row)
     trial[case.arg] = mutated
-    spec = entry.args[case.arg]
     try:
         res = call(entry, trial)
     except Exception as exc:  # noqa: BLE001 - classifying every exception is the point

@@ -22,8 +22,9 @@ import pandas as pd
 # the row every value mutation alters (the middle one: neither the first nor the last)
 
 
-def _row(df: pd.DataFrame) -> int:
-    return len(df) // 2
+def _row(df: pd.DataFrame, row: int | None = None) -> int:
+    """The row a value mutation alters: ``row`` (wrapped to the table), else the middle one."""
+    return len(df) // 2 if row is None else row % len(df)
 
 
 def _kind(s: pd.Series) -> str:
@@ -36,7 +37,7 @@ def _kind(s: pd.Series) -> str:
     return "other"
 
 
-def _set(df: pd.DataFrame, col: str, value, *, as_object: bool = False) -> pd.DataFrame:
+def _set(df: pd.DataFrame, col: str, value, row=None, *, as_object: bool = False) -> pd.DataFrame:
     out = df.copy()
     s = out[col]
     if as_object:
@@ -44,33 +45,33 @@ def _set(df: pd.DataFrame, col: str, value, *, as_object: bool = False) -> pd.Da
     elif _kind(s) == "number" and pd.api.types.is_integer_dtype(s.dtype):
         s = s.astype(float)
     s = s.copy()
-    s.iloc[_row(df)] = value
+    s.iloc[_row(df, row)] = value
     out[col] = s
     return out
 
 
-def drop_column(df, col):
+def drop_column(df, col, row=None):
     return df.drop(columns=[col])
 
 
-def missing(df, col):
+def missing(df, col, row=None):
     kind = _kind(df[col])
     if kind == "datetime":
-        return _set(df, col, pd.NaT)
+        return _set(df, col, pd.NaT, row)
     if kind == "number":
-        return _set(df, col, np.nan)
+        return _set(df, col, np.nan, row)
     if kind == "bool":
-        return _set(df, col, None, as_object=True)
-    return _set(df, col, None, as_object=df[col].dtype == object)
+        return _set(df, col, None, row, as_object=True)
+    return _set(df, col, None, row, as_object=df[col].dtype == object)
 
 
-def infinite(df, col):
+def infinite(df, col, row=None):
     if _kind(df[col]) != "number":
         return None
-    return _set(df, col, np.inf)
+    return _set(df, col, np.inf, row)
 
 
-def overflow(df, col):
+def overflow(df, col, row=None):
     """Two huge finite values: each is a float, their sum is infinite."""
     if _kind(df[col]) != "number" or len(df) < 2:
         return None
@@ -81,15 +82,15 @@ def overflow(df, col):
     return out
 
 
-def negative(df, col):
+def negative(df, col, row=None):
     """Only applied to the columns the registry declares non-negative."""
     if _kind(df[col]) != "number":
         return None
-    s = df[col]
-    return _set(df, col, -(abs(float(s.iloc[_row(df)])) + 1.0))
+    i = _row(df, row)
+    return _set(df, col, -(abs(float(df[col].iloc[i])) + 1.0), i)
 
 
-def wrong_dtype(df, col):
+def wrong_dtype(df, col, row=None):
     """Numbers written as text ("12.5"), as a CSV read without care gives them."""
     if _kind(df[col]) != "number":
         return None
@@ -98,7 +99,7 @@ def wrong_dtype(df, col):
     return out
 
 
-def time_zone(df, col):
+def time_zone(df, col, row=None):
     """The same instants, tz-aware and shown in Paris time (naive values are UTC)."""
     if _kind(df[col]) != "datetime" or getattr(df[col].dt, "tz", None) is not None:
         return None
@@ -107,29 +108,29 @@ def time_zone(df, col):
     return out
 
 
-def far_date(df, col):
+def far_date(df, col, row=None):
     """One date in the year 2300 (past pandas' nanosecond range), in a datetime64[s] column."""
     if _kind(df[col]) != "datetime":
         return None
     out = df.copy()
     s = df[col].astype("datetime64[s]").copy()
-    s.iloc[_row(df)] = np.datetime64("2300-01-01", "s")
+    s.iloc[_row(df, row)] = np.datetime64("2300-01-01", "s")
     out[col] = s
     return out
 
 
-def far_date_text(df, col):
+def far_date_text(df, col, row=None):
     """Dates as ISO text with one in the year 2300 (an object column)."""
     if _kind(df[col]) != "datetime":
         return None
     out = df.copy()
     s = df[col].dt.strftime("%Y-%m-%d").astype(object)
-    s.iloc[_row(df)] = "2300-01-01"
+    s.iloc[_row(df, row)] = "2300-01-01"
     out[col] = s
     return out
 
 
-def mixed_ids(df, col):
+def mixed_ids(df, col, row=None):
     """Integer ids of which every other one is written as text: 1 and "1"."""
     if not pd.api.types.is_integer_dtype(df[col].dtype):
         return None
@@ -140,12 +141,12 @@ def mixed_ids(df, col):
     return out
 
 
-def duplicate_key(df, col):
+def duplicate_key(df, col, row=None):
     """An exact copy of one row appended to a one-row-per-key table."""
-    return pd.concat([df, df.iloc[[_row(df)]]], ignore_index=False)
+    return pd.concat([df, df.iloc[[_row(df, row)]]], ignore_index=False)
 
 
-def empty(df, col):
+def empty(df, col, row=None):
     return df.iloc[:0].copy()
 
 
