@@ -401,7 +401,10 @@ def campaign_roi(
     DataFrame
         Indexed by ``campaign_id``: ``cost``, ``conversions`` (test group),
         ``incremental_conversions``, ``naive_margin``, ``incremental_margin``,
-        ``naive_roi``, ``roi`` (= (incremental margin - cost) / cost).
+        ``naive_roi``, ``roi`` (= (incremental margin - cost) / cost). A campaign whose
+        targets are all in the control group contacted nobody: 0 conversions and 0
+        incremental conversions, a ROI of -1 if it had a fixed cost, undefined (NaN)
+        if it cost nothing.
 
     Examples
     --------
@@ -434,13 +437,17 @@ def campaign_roi(
     margin = per_campaign(margin_per_conversion, "margin_per_conversion")
     fixed = per_campaign(fixed_cost, "fixed_cost")
     cost = fixed + up["n_test"] * camp["cost_per_contact"].reindex(up.index)
-    conversions = up["rate_test"] * up["n_test"]
+    # a campaign whose targets are all held out contacted nobody: no conversion, no
+    # incremental conversion (its uplift is undefined, its effect is nil)
+    contacted = up["n_test"] > 0
+    conversions = (up["rate_test"] * up["n_test"]).where(contacted, 0.0)
+    incremental = up["incremental"].where(contacted, 0.0)
     out = pd.DataFrame({
         "cost": cost,
         "conversions": conversions.round().astype(np.int64),
-        "incremental_conversions": up["incremental"],
+        "incremental_conversions": incremental,
         "naive_margin": conversions * margin,
-        "incremental_margin": up["incremental"] * margin,
+        "incremental_margin": incremental * margin,
     })
     with np.errstate(divide="ignore", invalid="ignore"):
         out["naive_roi"] = (out["naive_margin"] - cost) / cost
