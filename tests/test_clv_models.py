@@ -494,3 +494,51 @@ def test_set_params_after_fit_forgets_the_fit(bgf):
     assert not hasattr(m, "loglik_")
     with pytest.raises(ValueError, match="no likelihood to summarise"):
         m.summary()
+
+
+# ---------------------------------------------------------------------------------------
+# degenerate data (issue 14): refuse clearly or predict finite numbers, never NaN
+# ---------------------------------------------------------------------------------------
+def _cdnow_repeat_buyer(n):
+    from crmkit.clv import load_cdnow
+
+    cd = load_cdnow()
+    return pd.concat([cd[cd["frequency"] > 0].iloc[[3]]] * n, ignore_index=True)
+
+
+@pytest.mark.parametrize("model", ["BetaGeoModel", "ParetoNBDModel", "GammaGammaModel"])
+@pytest.mark.parametrize("n", [1, 40])
+def test_identical_customers_are_refused(model, n):
+    import crmkit.clv as K
+
+    with pytest.raises(ValueError, match="distinct customer|fewer than 2 customers"):
+        getattr(K, model)().fit(_cdnow_repeat_buyer(n))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_small_samples_predict_finite_numbers_or_refuse(seed):
+    # a handful of customers often sends BG/NBD's a and b to the edge of the search box,
+    # where the hypergeometric function gave NaN expected purchases
+    import warnings
+
+    from crmkit.clv import BetaGeoModel, ConvergenceError, ParetoNBDModel, load_cdnow
+
+    cd = load_cdnow()
+    rng = np.random.default_rng(seed)
+    d = cd.iloc[rng.choice(len(cd), int(rng.integers(4, 15)), replace=False)]
+    for model in (BetaGeoModel, ParetoNBDModel):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                m = model().fit(d)
+            except (ValueError, ConvergenceError):  # refused, with a clear message
+                continue
+            for predict in (lambda: m.conditional_expected_purchases(10, d),
+                            lambda: m.expected_purchases([1.0, 10.0]),
+                            lambda: m.probability_alive(d)):
+                try:
+                    out = np.asarray(predict(), dtype=float)
+                except ValueError as exc:
+                    assert "degenerate" in str(exc)
+                    continue
+                assert np.isfinite(out).all()

@@ -671,3 +671,12 @@ def test_lifecycle_when_no_event_changes_the_stage(fn):
     # one spell each, in the stage held throughout, entered before the data began
     assert out["stage"].to_dict() == {1: "couple", 2: "single"}
     assert out["entered"].isna().all()
+
+
+def test_identical_customers_cannot_be_clustered():
+    # issue 14: k-means on identical rows returned one cluster and choose_k a NaN silhouette
+    df = pd.DataFrame({"customer_id": range(20), "a": 1.0, "b": 2.0})
+    with pytest.raises(ValueError, match="only 1 distinct customer"):
+        S.StatisticalSegmentation(3, columns=["a", "b"], n_components=None).fit(df)
+    with pytest.raises(ValueError, match="only 1 distinct customer"):
+        S.choose_k(df, ["a", "b"], ks=[2, 3], n_components=None)

@@ -378,3 +378,18 @@ class FittedModel:
             return f"{type(self).__name__}()"
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
         return f"{type(self).__name__}({ps})"
+
+
+def check_identified(model: str, names: tuple[str, ...], n_params: int, *cols: np.ndarray) -> None:
+    """Refuse data with fewer distinct customers than the model has parameters.
+
+    Identical customers (or a single one) carry the information of one: the likelihood
+    has a ridge, the optimiser runs to the edge of the search box and the predictions
+    of the fitted model are NaN or meaningless. ``cols`` are the columns the likelihood
+    reads (``names`` names them in the error).
+    """
+    distinct = len(np.unique(np.column_stack(cols), axis=0)) if len(cols[0]) else 0
+    if distinct < n_params:
+        raise ValueError(
+            f"{model}: the data hold {distinct} distinct customer(s) in {list(names)}; "
+            f"its {n_params} parameters cannot be estimated from fewer than {n_params}")

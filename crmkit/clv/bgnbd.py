@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crmkit.clv._optim import FittedModel, distinct_rows, fit_mle
+from crmkit.clv._optim import FittedModel, check_identified, distinct_rows, fit_mle
 from crmkit.clv.summary import check_summary
 
 __all__ = ["BetaGeoModel", "simulate_bgnbd", "simulate_bgnbd_paths"]
@@ -113,6 +113,22 @@ def _cond_expected(r, alpha, a, b, t, x, tx, T):
     return num * _p_alive(r, alpha, a, b, x, tx, T)
 
 
+def _finite(model: str, params: dict, out, what: str):
+    """``out`` if every value is finite, else one clear error (never a silent NaN).
+
+    Parameters that ran to the edge of the search box (the fit warned) can put the
+    hypergeometric function out of its numerical range: the prediction is then
+    undefined, and saying so beats returning NaN.
+    """
+    if not np.all(np.isfinite(out)):
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in params.items())
+        raise ValueError(
+            f"{model}: {what} is not computable with the fitted parameters ({shown}): they "
+            "are degenerate (the data do not identify the model); fit on more customers, "
+            "or use a model the data identify (e.g. the Pareto/NBD)")
+    return out
+
+
 def _p_alive(r, alpha, a, b, x, tx, T):
     """P(alive at T | x, t_x, T), FHL (2005) eq. (9), as a logistic of a log-odds."""
     pos = x > 0
@@ -156,6 +172,8 @@ class BetaGeoModel(FittedModel):
         if not np.any(x > 0):
             raise ValueError("BG/NBD: no customer made a repeat purchase (all frequency == 0); "
                              "drop-out cannot be estimated from this data")
+        check_identified(self._model_name, ("frequency", "recency", "T"),
+                         len(self._param_names), x[w > 0], tx[w > 0], T[w > 0])
         x, tx, T, w = _grouped(x, tx, T, w)
         fd = _FitData(x, tx, T, w)
 
@@ -181,12 +199,17 @@ class BetaGeoModel(FittedModel):
         purchase (FHL 2005 eq. 7). Scalar in, scalar out; arrays broadcast."""
         r, alpha, a, b = self._params()
         t = np.asarray(t, dtype=float)
-        return _cond_expected(r, alpha, a, b, t, 0.0, 0.0, 0.0)[()]
+        out = _cond_expected(r, alpha, a, b, t, 0.0, 0.0, 0.0)[()]
+        return _finite(self._model_name, dict(zip(self._param_names, self._params(),
+                                                  strict=True)),
+                       out, "the expected number of purchases")
 
     def conditional_expected_purchases(self, t, data: pd.DataFrame) -> pd.Series:
         """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` time units (eq. 10)."""
         d = check_summary(data)
         out = _cond_expected(*self._params(), float(t), d["frequency"], d["recency"], d["T"])
+        _finite(self._model_name, dict(zip(self._param_names, self._params(), strict=True)),
+                out, "the conditional expected number of purchases")
         return pd.Series(out, index=data.index, name="expected_purchases")
 
     predict = conditional_expected_purchases
@@ -214,7 +237,9 @@ class BetaGeoModel(FittedModel):
         cdf = stats.nbinom.cdf(n - 1, r, alpha / (alpha + t))
         second = np.where(n > 0, np.exp(betaln(a + 1, np.maximum(b + n - 1, 1e-300))
                                         - betaln(a, b)) * (1.0 - cdf), 0.0)
-        return (first + second)[()]
+        return _finite(self._model_name, dict(zip(self._param_names, self._params(),
+                                                  strict=True)),
+                       (first + second)[()], "the probability of purchases")
 
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
         """Simulate customers from the fitted parameters (see :func:`simulate_bgnbd`)."""

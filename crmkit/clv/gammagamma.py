@@ -24,7 +24,7 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from crmkit import schema
-from crmkit.clv._optim import ConvergenceWarning, FittedModel, fit_mle
+from crmkit.clv._optim import ConvergenceWarning, FittedModel, check_identified, fit_mle
 from crmkit.clv.bgnbd import _weights
 
 __all__ = [
@@ -160,6 +160,8 @@ class GammaGammaModel(FittedModel):
         """Fit on a summary with ``frequency`` and ``monetary_value``."""
         x, m, keep = _repeat_buyers(data)
         w = _weights(weights, len(keep))[keep]
+        check_identified(self._model_name, ("frequency", "monetary_value"),
+                         len(self._param_names), x[w > 0], m[w > 0])
         self.independence_ = spend_independence(data)
         if not self.independence_.independent:
             warnings.warn(

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
-from crmkit.clv._optim import FittedModel, distinct_rows, fit_mle
+from crmkit.clv._optim import FittedModel, check_identified, distinct_rows, fit_mle
 from crmkit.clv.bgnbd import (
     _grouped,
     _order_statistics,
@@ -119,6 +119,8 @@ class ParetoNBDModel(FittedModel):
         if not np.any(x > 0):
             raise ValueError("Pareto/NBD: no customer made a repeat purchase (all frequency "
                              "== 0); the model cannot be estimated from this data")
+        check_identified(self._model_name, ("frequency", "recency", "T"),
+                         len(self._param_names), x[w > 0], tx[w > 0], T[w > 0])
 
         def negll(th):
             return -np.dot(w, _loglik(np.exp(th), x, tx, T))

@@ -94,7 +94,7 @@ def _numbers(value) -> list[np.ndarray]:
     if isinstance(value, dict):
         return [a for v in value.values() for a in _numbers(v)]
     if isinstance(value, list | tuple):
-        if value and value[0] == "figure":
+        if value and isinstance(value[0], str) and value[0] == "figure":
             return []
         return [a for v in value for a in _numbers(v)]
     if isinstance(value, bool):
