@@ -533,11 +533,11 @@ def test_small_samples_predict_finite_numbers_or_refuse(seed):
                 m = model().fit(d)
             except (ValueError, ConvergenceError):  # refused, with a clear message
                 continue
-            for predict in (lambda: m.conditional_expected_purchases(10, d),
-                            lambda: m.expected_purchases([1.0, 10.0]),
-                            lambda: m.probability_alive(d)):
+            for method, args in (("conditional_expected_purchases", (10, d)),
+                                 ("expected_purchases", ([1.0, 10.0],)),
+                                 ("probability_alive", (d,))):
                 try:
-                    out = np.asarray(predict(), dtype=float)
+                    out = np.asarray(getattr(m, method)(*args), dtype=float)
                 except ValueError as exc:
                     assert "degenerate" in str(exc)
                     continue
