@@ -83,7 +83,7 @@ def main(argv=None) -> int:
             rows.append(engine.Case(name, "*", None, "valid_input", "crash", detail))
     text = table(rows)
     if broken:
-        text += "\n\nEntries whose valid input failed (not counted):\n\n" + "\n".join(
+        text += "\n\nEntries whose valid input failed (each counted as one crash):\n\n" + "\n".join(
             f"- `{k}`: {v}" for k, v in broken.items())
     print(text)
     if args.out:

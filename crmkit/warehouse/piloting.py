@@ -18,7 +18,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit.segmentation.piloting import kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
-from crmkit.warehouse.engines import as_table
+from crmkit.warehouse.engines import as_table, check_expr
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
 
 __all__ = [
@@ -39,6 +39,9 @@ def migration_counts_expr(
     segment_col: str = "segment", lost_label: str = "lost", new_label: str = "new",
 ) -> ir.Table:
     """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``."""
+    cols = {id_col: None, segment_col: None}
+    before = check_expr(before, "before", cols)
+    after = check_expr(after, "after", cols)
     b = before.select(_id=before[id_col], _from=before[segment_col].cast("string"))
     a = after.select(_id2=after[id_col], _to=after[segment_col].cast("string"))
     j = b.outer_join(a, b._id == a._id2)
@@ -177,6 +180,7 @@ def segment_kpis_expr(
     """Ibis expression of :func:`crmkit.segmentation.segment_kpis` (unsorted)."""
     kpis = dict(kpis or {})
     keys = [segment_col] if period_col is None else [period_col, segment_col]
+    t = check_expr(t, "customers", {c: None for c in [*keys, *(c for c, _ in kpis.values())]})
     g = t.group_by(keys).aggregate(
         customers=t.count(), **{name: _kpi(t[col], how) for name, (col, how) in kpis.items()})
     total = g.customers.sum().over(group_by=period_col) if period_col else g.customers.sum().over()
