@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit.synth.parameters import PARAMS as PR
+
 BANK, INSURANCE = 0, 1
 
 # slot index -> (product_id, sector, name, family, typical monthly amount, learn-feel-do)
@@ -69,7 +71,7 @@ HOME_FREQ, HOME_SEVERITY, HOME_SIGMA = 0.05, 1900.0, 1.1
 # health: a reimbursement most months; expected monthly cost grows ~4.5 % per year of age
 HEALTH_MONTHLY_P, HEALTH_COST_AT_40, HEALTH_AGE_SLOPE, HEALTH_SIGMA = 0.35, 20.0, 0.033, 0.8
 CLAIM_REFUSAL_P = 0.08  # share of declared claims the insurer refuses (a critical incident)
-RESPONSIBLE_P = 0.65    # share of auto claims where the driver is at fault (malus)
+RESPONSIBLE_P = PR.claims.responsible_share  # share of auto claims where the driver is at fault (malus)
 
 
 def catalogue() -> pd.DataFrame:

@@ -1,5 +1,14 @@
 """The monthly engine: every customer of a block moves one month at a time, vectorised.
 
+The simulation is a sequence of named monthly *steps* over a :class:`State` (one NumPy
+array per attribute, one entry per customer of the block). Each step is a function
+``step_<name>(st, log, mo)`` that reads and updates the state and appends the rows it
+creates (contracts opened, transactions, events, contacts…) to a :class:`Log`; ``mo`` is
+the :class:`Month` (its index, its uniforms, the day of the month of each customer's
+events). Every behavioural number a step uses comes from ``parameters.yaml``
+(:data:`crmkit.synth.parameters.PARAMS`, aliased ``PR`` here) and is named in the step's
+docstring.
+
 Randomness and block independence
 ---------------------------------
 Customers are grouped into fixed *atoms* of :data:`ATOM` customers. Atom ``a`` owns its
@@ -14,19 +23,18 @@ Ids are derived from the customer id (``contract_id = customer_id * 100 + k`` fo
 customer's ``k``-th contract, and similarly for interactions and incidents), so that they
 too are independent of the block size and blocks could run on different machines.
 
-The order of operations within a month
---------------------------------------
-billing of the contracts held at the start of the month -> acquisitions -> scheduled and
-random life events (which open needs) -> organic purchases -> campaigns -> claims ->
-deposits -> loans at term, voluntary and company terminations -> critical incidents and
-the customer's response -> satisfaction and attitude -> churn -> service contacts ->
-surveys.
+The order of the steps within a month
+-------------------------------------
+:data:`MONTHLY_STEPS`: acquisitions -> billing of the contracts held at the start of the
+month -> scheduled life events -> random life events (which open needs) -> organic
+purchases -> campaigns -> claims -> deposits -> loans at term and terminations -> yearly
+repricing -> critical incidents and the customer's response -> satisfaction and attitude
+-> churn -> service contacts -> review programme -> loyalty programme -> surveys.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -48,20 +56,55 @@ from crmkit.synth import identities as ID
 from crmkit.synth import lifestages as L
 from crmkit.synth import personas as PE
 from crmkit.synth import products as P
+from crmkit.synth.geography import draw_department
+from crmkit.synth.parameters import PARAMS as PR
 
 ATOM = 500  # customers per random-stream atom (fixed: changing it changes the data)
 MAX_CONTRACTS = 100  # per customer (contract_id = customer_id * 100 + k)
 MAX_ROWS = 100_000  # interactions and incidents per customer
+NEVER = 10**6  # a month that never comes
+LONG_AGO = -10**6  # a month long before any simulated one
+DAYS = 28  # days of the month an event may fall on (0-based offsets)
+PAST = 1200  # months before the start that dates may reach (stock customers' history)
 
-(CR_DISSAT, CR_COMPET, CR_MOVED, CR_PRICE, CR_CLAIM, CR_SERVICE, CR_COMPANY, CR_DEATH) = range(8)
-END_CUSTOMER, END_COMPANY, END_TERM, END_DEATH = range(4)
-INBOUND, OUTBOUND = 0, 1
-R_SALE, R_SERVICE, R_CLAIM, R_COMPLAINT, R_INFO, R_RETENTION = range(6)
-INC_CLAIM, INC_SERVICE, INC_PRICE, INC_COMPET = range(4)
-RESP_NONE, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_EXIT = range(5)
-NEGOTIATION_GESTURE = 30.0  # commercial gesture granted in a negotiation, euros
-LOYALTY_GIFT = 8.0  # yearly loyalty gift, euros
-ACQUISITION_MEDIA = (140.0, 170.0)  # media and commission per acquired customer: bank, insurer
+
+def _codes(names, *wanted):
+    """The codes of ``wanted`` in a schema vocabulary (so that a reordered schema cannot
+    silently change the meaning of a code)."""
+    return tuple(names.index(w) for w in wanted)
+
+
+# codes derived from the schema's vocabularies
+(CR_DISSAT, CR_COMPET, CR_MOVED, CR_PRICE, CR_CLAIM, CR_SERVICE, CR_COMPANY, CR_DEATH) = _codes(
+    CHURN_REASONS, "dissatisfaction", "competitor_offer", "moved", "price_rise", "claim_refused",
+    "service_failure", "company_termination", "death")
+END_CUSTOMER, END_COMPANY, END_TERM, END_DEATH = _codes(
+    END_REASONS, "customer_termination", "company_termination", "term", "death")
+DIRECTIONS = ("inbound", "outbound")
+INBOUND, OUTBOUND = _codes(DIRECTIONS, "inbound", "outbound")
+R_SALE, R_SERVICE, R_CLAIM, R_COMPLAINT, R_INFO, R_RETENTION = _codes(
+    INTERACTION_REASONS, "sale", "service", "claim", "complaint", "information", "retention")
+INC_CLAIM, INC_SERVICE, INC_PRICE, INC_COMPET = _codes(
+    INCIDENT_TYPES, "claim_refused", "service_failure", "price_rise", "competitor_offer")
+RESP_NONE, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_EXIT = _codes(
+    INCIDENT_RESPONSES, "none", "negotiation", "complaint", "negative_word_of_mouth", "exit")
+# the churn reason that an exit after each incident type records (INCIDENT_TYPES order)
+_INCIDENT_CHURN_REASON = np.zeros(len(INCIDENT_TYPES), dtype=np.int8)
+_INCIDENT_CHURN_REASON[[INC_CLAIM, INC_SERVICE, INC_PRICE, INC_COMPET]] = [CR_CLAIM, CR_SERVICE, CR_PRICE, CR_COMPET]
+
+
+def _by_slot(mapping: dict, default=0.0) -> np.ndarray:
+    """A per-slot array from a ``{product_id: value}`` parameter."""
+    out = np.full(P.N_SLOTS, default, dtype=np.float64)
+    for pid, v in mapping.items():
+        out[P.PRODUCT_IDS.index(pid)] = v
+    return out
+
+
+def _by_incident(mapping: dict) -> np.ndarray:
+    """A per-incident-type array from a ``{incident_type: value}`` parameter."""
+    return np.array([mapping[t] for t in INCIDENT_TYPES], dtype=np.float64)
+
 
 # monthly uniform streams
 # (competing events share one uniform: "event" picks at most one random life event a month,
@@ -82,15 +125,16 @@ _STAGE_RETIRED = np.isin(np.arange(len(L.STAGES)), [L.RETIRED, L.WIDOWED])
 # voluntary termination of one contract: a customer-level hazard times a product factor
 # (the current account is sticky, cards come and go), plus fixed hazards for loans (early
 # repayment, renegotiation elsewhere)
-TERM_FACTOR = np.ones(P.N_SLOTS)
-TERM_FACTOR[P.B_CURRENT], TERM_FACTOR[P.B_CARD] = 0.3, 1.5
+TERM_FACTOR = _by_slot(PR.terminations.product_factor, 1.0)
 TERM_FACTOR[P.LOAN_SLOTS] = 0.0
-TERM_CONSTANT = np.zeros(P.N_SLOTS)
-TERM_CONSTANT[P.B_MORTGAGE], TERM_CONSTANT[P.B_STUDENT], TERM_CONSTANT[P.B_CONSUMER] = 0.003, 0.001, 0.004
+TERM_CONSTANT = _by_slot(PR.terminations.loan_early_end)
 # share of a transaction's amount that is the company's margin, by kind and product slot
 MARGIN_RATE = np.tile(P.SLOT_MARGIN_RATE, (len(TRANSACTION_KINDS), 1))
 MARGIN_RATE[P.CLAIM] = -1.0
 MARGIN_RATE[P.DEPOSIT] = np.where(np.arange(P.N_SLOTS) == P.B_SAVINGS, 0.0, P.LIFE_ENTRY_FEE)
+# organic purchases: the need's weight in the monthly purchase probability, per slot
+PURCHASE_GAIN = _by_slot(PR.purchases.need_gain, PR.purchases.need_gain_default)
+PURCHASE_GAIN[P.I_AUTO2] = PR.purchases.need_gain_default
 
 
 @dataclass(frozen=True)
@@ -129,6 +173,11 @@ def _lognormal(u, mean, sigma):
     return np.exp(np.log(mean) - 0.5 * sigma**2 + sigma * _z(u))
 
 
+def _day(u):
+    """A day offset (0 .. DAYS - 1) from a uniform."""
+    return (u * DAYS).astype(np.int8) % DAYS
+
+
 class _Rows:
     """Accumulates row fragments (dict of arrays) and concatenates them once.
 
@@ -152,6 +201,1037 @@ class _Rows:
         return {k: np.concatenate([p[k] for p in self.parts]).astype(dtypes[k], copy=False) for k in names}
 
 
+@dataclass
+class Log:
+    """The rows the steps produce, accumulated until the block's tables are assembled."""
+
+    opens: _Rows = field(default_factory=_Rows)
+    closes: _Rows = field(default_factory=_Rows)
+    events: _Rows = field(default_factory=_Rows)
+    incid: _Rows = field(default_factory=_Rows)
+    surveys: _Rows = field(default_factory=_Rows)
+    targets: _Rows = field(default_factory=_Rows)
+    tx: _Rows = field(default_factory=lambda: _Rows(row=np.int32, k=np.int16, month=np.int16, day=np.int8,
+                                                    kind=np.int8, slot=np.int8, amount=np.float64))
+    inter: _Rows = field(default_factory=lambda: _Rows(row=np.int32, month=np.int16, day=np.int8, hour=np.int8,
+                                                       channel=np.int8, direction=np.int8, reason=np.int8,
+                                                       cost=np.float64))
+
+
+@dataclass
+class State:
+    """Every customer of a block at the current month: one array entry per customer.
+
+    Months are counted from the simulation start (month 0; negative before it). The
+    ``(n, slots)`` arrays hold one column per product slot (:mod:`crmkit.synth.products`).
+    Fixed traits come first, then what the months change.
+    """
+
+    # fixed traits
+    persona: np.ndarray          # hidden persona (PE codes)
+    sec: np.ndarray              # division that acquired the customer (SECTORS codes)
+    birth: np.ndarray            # month of birth
+    acq: np.ndarray              # month of acquisition (negative: stock customer)
+    acq_day: np.ndarray          # day of the month of the acquisition
+    retire_month: np.ndarray     # month of retirement
+    leave_age: np.ndarray        # months between the youngest child's birth and leaving home
+    risky: np.ndarray            # risky driver
+    chronic: np.ndarray          # chronic illness (health claims)
+    urban: np.ndarray            # lives in a dense area (motor premium)
+    sat_base: np.ndarray         # long-run satisfaction level
+    preferred: np.ndarray        # preferred channel (CHANNELS codes)
+    mix: np.ndarray              # (n, channels) channels the customer uses
+    multich: np.ndarray          # uses three channels or more
+    consent: np.ndarray          # consents to marketing contacts
+    opt_out: np.ndarray          # on the do-not-contact list
+    hour: np.ndarray             # preferred hour of contact
+    access: np.ndarray           # (n, slots) 1 if the group sells the product to this customer
+    dep_rate: np.ndarray         # monthly rate of voluntary deposits
+    price_sens: np.ndarray       # price sensitivity (competitor offers, price rises)
+    base_churn: np.ndarray       # persona's base monthly churn hazard
+    buy_prop: np.ndarray         # propensity to buy
+    # household and life
+    stage: np.ndarray
+    married: np.ndarray
+    owner: np.ndarray
+    n_children: np.ndarray
+    eldest: np.ndarray           # month of birth of the eldest child (NEVER: none)
+    youngest: np.ndarray
+    leave_month: np.ndarray      # month the youngest child leaves home
+    working: np.ndarray
+    income: np.ndarray           # yearly household income, euros
+    has_car: np.ndarray
+    car_bought: np.ndarray       # month the current car was bought
+    coef: np.ndarray             # bonus-malus coefficient
+    # attitude and satisfaction (latent, in [0, 1])
+    A: np.ndarray
+    Sat: np.ndarray
+    # address (uniforms that pick it) and moves
+    dept: np.ndarray
+    addr_u: np.ndarray
+    prev_addr_u: np.ndarray
+    prev_dept: np.ndarray
+    moved_month: np.ndarray
+    # relationship
+    active: np.ndarray
+    churned: np.ndarray          # month of churn (-1: still a customer)
+    churn_day: np.ndarray
+    churn_reason: np.ndarray
+    acq_cost: np.ndarray
+    acq_channel: np.ndarray
+    # contracts, one per (customer, slot)
+    hold: np.ndarray
+    ckey: np.ndarray             # k of the running contract (contract_id = customer_id * 100 + k)
+    amount: np.ndarray           # monthly amount billed (premium, fee, margin)
+    balance: np.ndarray          # savings and life-insurance balances
+    loan_end: np.ndarray         # month a loan reaches its term
+    cstart_m: np.ndarray         # start month and day of the running contract
+    cstart_d: np.ndarray
+    n_opened: np.ndarray         # contracts opened so far
+    nheld: np.ndarray            # contracts running (kept equal to hold.sum(axis=1))
+    need: np.ndarray             # (n, slots) needs opened by life events, in [0, 1]
+    last_event: np.ndarray       # (n, events) month each life event last happened
+    # incidents, programmes
+    inc_recent: np.ndarray       # decaying count of recent critical incidents
+    last_incident: np.ndarray
+    company_closed: np.ndarray   # the last contract closed was closed by the company
+    retained_until: np.ndarray   # a retention action lowers churn until then
+    reviewed_until: np.ndarray   # the annual review lowers churn a little until then
+    auto_claims: np.ndarray      # auto claims paid since the last January review
+    hum: np.ndarray              # decaying count of human contacts
+    tot: np.ndarray              # decaying count of all contacts
+    closed_now: list = field(default_factory=list)  # customers who lost a contract this month
+
+    @property
+    def n(self) -> int:
+        return len(self.persona)
+
+
+@dataclass
+class Month:
+    """The month being simulated: its index, uniforms and each customer's day of events."""
+
+    m: int
+    U: np.ndarray                # (K_MONTH, n) uniforms of the month
+    day: np.ndarray              # day offset of the customer's events this month
+    age: np.ndarray              # age in years
+    january: bool                # the yearly review month
+    cal: list = field(default_factory=list)  # campaigns of the month
+
+    def u(self, name: str) -> np.ndarray:
+        return self.U[S_[name]]
+
+
+def new_month(st: State, m: int, U: np.ndarray, *, january: bool, cal=()) -> Month:
+    """The :class:`Month` context for month ``m`` from its uniforms."""
+    day = np.minimum((U[S_["day"]] * DAYS).astype(np.int8), DAYS - 1)
+    return Month(m=m, U=U, day=day, age=(m - st.birth) / 12.0, january=january, cal=list(cal))
+
+
+# ---------------------------------------------------------------------------- the initial state
+def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> State:
+    """The :class:`State` of a block before month 0, from the drawn population.
+
+    Parameters: ``access.cross_sector`` (how much the other division sells to a customer of
+    a bancassurance group), ``deposits.*`` (gamma-mixed deposit rates),
+    ``behaviour.price_sensitivity``, ``purchases.multichannel_factor``,
+    ``purchases.attitude_*``, ``service.nonhuman_weight``.
+    """
+    n, S = len(pop["persona"]), P.N_SLOTS
+    persona = pop["persona"]
+    F = PE._F
+    income = pop["income"].astype(np.float64)
+    multich = pop["multichannel"]
+    preferred = pop["preferred"]
+    access = np.ones((n, S), dtype=np.float64)
+    other = P.SLOT_SECTOR[None, :] != pop["sector"][:, None]
+    access[other] = PR.access.cross_sector if sector == "both" else 0.0
+    # heterogeneous voluntary deposit rate (gamma mixing, as BG/NBD assumes)
+    shape = PR.deposits.rate_gamma_shape
+    dep_rate = (gammaincinv(shape, np.clip(Ua[0].astype(np.float64), 1e-6, 1 - 1e-6)) / shape) * PR.deposits.monthly_rate * F["saver"][persona]
+    lo, hi = PR.deposits.income_factor_bounds
+    dep_rate *= np.clip(income / PR.deposits.income_reference, lo, hi) ** PR.deposits.income_elasticity * np.where(multich, PR.deposits.multichannel_factor, 1.0)
+    ps = PR.behaviour.price_sensitivity
+    price_sens = np.where(persona == PE.PRICE_HUNTER, ps["price_hunter"], np.where(persona == PE.YOUNG_DRIVER, ps["young_driver"], 1.0))
+    buy_prop = F["buy"][persona] * np.where(multich, PR.purchases.multichannel_factor, 1.0) * (
+        PR.purchases.attitude_intercept + PR.purchases.attitude_slope * pop["attitude"].astype(np.float64))
+    addr_u = np.stack([Uid[9], Uid[10], Uid[11]], axis=1).astype(np.float64)
+    stage = pop["stage"].copy()
+    youngest = pop["youngest_birth"].copy()
+    return State(
+        persona=persona, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"],
+        acq_day=_day(pop["u_extra"]), retire_month=pop["retire_month"],
+        leave_age=pop["leave_month"] - youngest, risky=pop["risky"], chronic=pop["chronic"],
+        urban=pop["urban"], sat_base=pop["sat_base"].astype(np.float64), preferred=preferred,
+        mix=pop["mix"], multich=multich, consent=pop["consent"], opt_out=pop["opt_out"],
+        hour=pop["hour"], access=access, dep_rate=dep_rate, price_sens=price_sens,
+        base_churn=F["churn"][persona], buy_prop=buy_prop,
+        stage=stage, married=pop["married"].copy(), owner=pop["owner"].copy(),
+        n_children=pop["n_children"].astype(np.int8), eldest=pop["eldest_birth"].copy(), youngest=youngest,
+        leave_month=pop["leave_month"].copy(),
+        working=~np.isin(stage, [L.RETIRED, L.WIDOWED]) & (persona != PE.STUDENT),
+        income=income, has_car=pop["has_car"].copy(), car_bought=pop["car_bought"].copy(),
+        coef=pop["coef"].astype(np.float64), A=pop["attitude"].astype(np.float64),
+        Sat=pop["sat_base"].astype(np.float64).copy(), dept=pop["dept"].copy(), addr_u=addr_u,
+        prev_addr_u=addr_u.copy(), prev_dept=pop["dept"].copy(),
+        moved_month=np.full(n, LONG_AGO, dtype=np.int32),
+        active=np.zeros(n, dtype=bool), churned=np.full(n, -1, dtype=np.int32),
+        churn_day=np.zeros(n, dtype=np.int8), churn_reason=np.full(n, -1, dtype=np.int8),
+        acq_cost=np.zeros(n), acq_channel=preferred.copy(),
+        hold=np.zeros((n, S), dtype=bool), ckey=np.zeros((n, S), dtype=np.int16),
+        amount=np.zeros((n, S), dtype=np.float64), balance=np.zeros((n, S), dtype=np.float64),
+        loan_end=np.full((n, S), NEVER, dtype=np.int32), cstart_m=np.zeros((n, S), dtype=np.int32),
+        cstart_d=np.zeros((n, S), dtype=np.int8), n_opened=np.zeros(n, dtype=np.int16),
+        nheld=np.zeros(n, dtype=np.int16), need=np.zeros((n, S), dtype=np.float64),
+        last_event=np.full((n, len(L.EVENTS)), LONG_AGO, dtype=np.int32), inc_recent=np.zeros(n),
+        last_incident=np.full(n, LONG_AGO, dtype=np.int32), company_closed=np.zeros(n, dtype=bool),
+        retained_until=np.full(n, -1, dtype=np.int32), reviewed_until=np.full(n, -1, dtype=np.int32),
+        auto_claims=np.zeros(n), hum=np.where(C.HUMAN[preferred], 1.0, PR.service.nonhuman_weight),
+        tot=np.ones(n),
+    )
+
+
+# ---------------------------------------------------------------------------- shared actions
+def contract_amount(st: State, rows, slots, m, bal):
+    """Monthly amount billed on new contracts (fee, premium or interest margin), euros.
+
+    Parameters: ``prices.*`` (account fees, loan sizes, rates and margins),
+    ``prices.second_car_*`` (the second car's standard driver).
+    """
+    pr = PR.prices
+    age = (m - st.birth[rows]) / 12.0
+    out = np.zeros(len(rows))
+    kids = np.where(m < st.leave_month[rows], st.n_children[rows], 0)
+    hh = 1 + st.married[rows] + kids
+    income = st.income
+    for s in np.unique(slots):
+        k = slots == s
+        r = rows[k]
+        if s == P.B_CURRENT:
+            lo, hi = pr.account_fee_bounds
+            v = np.clip(pr.account_fee_base + income[r] / pr.account_fee_income_step, lo, hi)
+        elif s == P.B_CARD:
+            v = np.where(income[r] > pr.premium_card_income, pr.premium_card_fee, pr.card_fee)
+        elif s == P.B_CONSUMER:
+            lo, hi = pr.consumer_loan_bounds
+            v = (np.clip(pr.consumer_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
+                 * pr.consumer_loan_margin / 12 * pr.consumer_loan_outstanding_share)
+        elif s == P.B_MORTGAGE:
+            lo, hi = pr.mortgage_bounds
+            v = np.clip(pr.mortgage_income_multiple * income[r], lo, hi) * pr.mortgage_margin / 12 * pr.mortgage_outstanding_share
+        elif s == P.B_STUDENT:
+            v = np.full(len(r), pr.student_loan_size * pr.student_loan_margin / 12)
+        elif s in (P.B_SAVINGS,):
+            v = bal[k] * P.SAVINGS_SPREAD / 12
+        elif s in (P.B_LIFE, P.I_LIFE):
+            v = bal[k] * P.LIFE_MANAGEMENT_FEE / 12
+        elif s == P.I_AUTO:
+            v = P.auto_premium(age[k], st.coef[r], st.urban[r])
+        elif s == P.I_AUTO2:
+            v = P.auto_premium(np.full(len(r), pr.second_car_driver_age), np.full(len(r), pr.second_car_coef),
+                               st.urban[r]) * pr.second_car_discount
+        elif s == P.I_HOME:
+            v = P.home_premium(st.owner[r], hh[k])
+        else:  # health
+            v = P.health_premium(age[k], kids[k])
+        out[k] = v
+    return np.round(out, 2)
+
+
+def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
+    """Open contracts (rows, slots unique pairs, not held).
+
+    Parameters: ``deposits.opening_share_of_income``, ``deposits.opening_minimum``,
+    ``deposits.opening_sigma`` (the first lump sum of a savings product).
+    """
+    if len(rows) == 0:
+        return
+    order = np.lexsort((slots, rows))
+    rows, slots = rows[order], slots[order]
+    day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
+    m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+    rank = np.arange(len(rows)) - grp_start
+    k = st.n_opened[rows] + rank
+    np.add.at(st.n_opened, rows, 1)
+    st.hold[rows, slots] = True
+    np.add.at(st.nheld, rows, 1)
+    st.ckey[rows, slots] = k
+    st.cstart_m[rows, slots] = m_arr
+    st.cstart_d[rows, slots] = day
+    # opening balance for savings products: a first lump sum
+    pd_ = PR.deposits
+    bal = np.where(IS_BALANCE[slots],
+                   _lognormal(day / 28.0 * 0.98 + 0.01,
+                              np.maximum(st.income[rows] * pd_.opening_share_of_income * PE._F["saver"][st.persona[rows]],
+                                         pd_.opening_minimum), pd_.opening_sigma), 0.0)
+    bal = np.round(bal, -1)
+    st.balance[rows, slots] = bal
+    amt = contract_amount(st, rows, slots, m_arr, bal)
+    st.amount[rows, slots] = amt
+    term = np.zeros(len(rows), dtype=np.int32)
+    for s, t in P.LOAN_TERM.items():
+        term[slots == s] = t
+    st.loan_end[rows, slots] = np.where(term > 0, m_arr + term, NEVER)
+    st.need[rows, slots] = 0.0
+    log.opens.add(row=rows, slot=slots, k=k, month=m_arr, day=day, channel=channel, premium=amt)
+
+
+def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
+    """End the running contracts of (rows, slots) on month ``m``."""
+    if len(rows) == 0:
+        return
+    log.closes.add(row=rows, k=st.ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
+    st.company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
+    st.hold[rows, slots] = False
+    np.add.at(st.nheld, rows, -1)
+    st.closed_now.append(rows)
+    st.balance[rows, slots] = 0.0
+    st.amount[rows, slots] = 0.0
+
+
+def add_inter(log: Log, rows, m, day, hour, channel, direction, reason, cost):
+    """Record contacts (interactions) of customers ``rows``."""
+    log.inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
+                  channel=channel, direction=direction, reason=reason, cost=cost)
+
+
+def add_event(st: State, log: Log, rows, m, day, e, before, after):
+    """Record life event ``e`` of customers ``rows``."""
+    log.events.add(row=rows, month=np.full(len(rows), m), day=day, event=np.full(len(rows), e),
+                   before=before, after=after)
+    st.last_event[rows, e] = m
+
+
+def churn(st: State, log: Log, rows, m, day, reason, end_reason):
+    """Customers ``rows`` leave: every running contract ends."""
+    if len(rows) == 0:
+        return
+    st.active[rows] = False
+    st.churned[rows] = m
+    st.churn_day[rows] = day
+    st.churn_reason[rows] = reason
+    r, s = np.nonzero(st.hold[rows])
+    rr = rows[r]
+    close_contracts(st, log, rr, s, m, day[r], np.broadcast_to(end_reason, rows.shape)[r])
+
+
+def choose_reason(st: State, rows, u, m):
+    """The reason a customer gives for leaving, drawn from weights (uniforms ``u``).
+
+    Parameters: ``churn.reason_weights`` (dissatisfaction, competitor offer, moving home,
+    service), ``churn.moved_window``.
+    """
+    w_ = PR.churn.reason_weights
+    w = np.stack([
+        w_["dissatisfaction"] * (1 - st.Sat[rows]) ** 2,
+        w_["competitor_offer"] * st.price_sens[rows] * np.where(st.multich[rows], w_["competitor_multichannel"], 1.0),
+        w_["moved"] * (m - st.moved_month[rows] < PR.churn.moved_window),
+        w_["service_per_incident"] * st.inc_recent[rows] + w_["service"],
+    ], axis=1)
+    cum = np.cumsum(w, axis=1)
+    k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 3)
+    return np.array([CR_DISSAT, CR_COMPET, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
+
+
+# ---------------------------------------------------------------------------- the monthly steps
+def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) -> None:
+    """Customers acquired this month (and, on month 0, the stock) open their first contracts.
+
+    Why: the customer base grows by acquisition; the stock arrives with contracts started
+    in the past. The prospecting contacts before an acquisition and the media cost make the
+    acquisition cost. Parameters: ``acquisition.media_cost`` (by division),
+    ``acquisition.cost_spread``, ``acquisition.prospecting_contacts``,
+    ``acquisition.outbound_phone_share``.
+    """
+    m, U = mo.m, mo.U
+    new = (st.acq == m) | ((m == 0) & (st.acq < 0))
+    if not new.any():
+        return
+    rows_new = np.flatnonzero(new)
+    st.active[rows_new] = True
+    r, s = np.nonzero(init_hold[rows_new])
+    rr = rows_new[r]
+    start_m = m - init_back[rr, s]
+    sd = np.where(st.acq[rr] < 0, _day(U[S_["sale_ch"]][rr]), st.acq_day[rr])
+    ch = np.where(st.acq[rr] < 0, st.preferred[rr], C.choose(U[S_["sale_ch"]][rr], st.preferred[rr], st.mix[rr]))
+    ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
+    open_contracts(st, log, rr, s, start_m, sd, ch)
+    first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
+    st.acq_channel[rr[first]] = ch[first]
+    # prospecting contacts before the acquisition of customers won during the run
+    fresh = rows_new[st.acq[rows_new] >= 0]
+    media_bank, media_ins = PR.acquisition.media_cost["bank"], PR.acquisition.media_cost["insurance"]
+    media = np.where(st.sec[rows_new] == 0, media_bank, media_ins)
+    lo, width = PR.acquisition.cost_spread
+    st.acq_cost[rows_new] = media * (lo + width * Ua[1][rows_new])
+    for j, share in enumerate(PR.acquisition.prospecting_contacts):
+        has = fresh[Ua[2 + j][fresh] < share]
+        chj = C.choose(Ua[5][has] * 0.999 + 0.0005 * j, st.preferred[has], st.mix[has])
+        chj = np.where(j == 0, np.where(Ua[6][has] < PR.acquisition.outbound_phone_share, C.PHONE, chj), chj)
+        mm = np.maximum(m - (j + 1), -PAST)
+        cost = C.COST[chj]
+        add_inter(log, has, np.full(len(has), mm), _day(Ua[7][has]),
+                  st.hour[has], chj, np.where(j == 0, OUTBOUND, INBOUND), R_SALE, cost)
+        st.acq_cost[has] += cost
+
+
+def step_billing(st: State, log: Log, mo: Month) -> None:
+    """Bill every contract running since before this month (premiums, fees, interest margin).
+
+    Why: the monthly margin of each customer. Balance products earn a share of the balance
+    (``P.SAVINGS_SPREAD``, ``P.LIFE_MANAGEMENT_FEE``); the others their fixed amount.
+    """
+    S = P.N_SLOTS
+    # (flat indices: 1-D gathers are cheaper than 2-D fancy indexing)
+    flat = np.flatnonzero(st.hold & (st.cstart_m < mo.m))  # only active customers hold contracts
+    r, s = np.divmod(flat, S)
+    bal_slot = IS_BALANCE[s]
+    amt = st.amount.reshape(-1)[flat]
+    sb = s[bal_slot]
+    amt[bal_slot] = np.round(st.balance.reshape(-1)[flat[bal_slot]] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
+    keep = amt > 0
+    log.tx.add(row=r[keep], k=st.ckey.reshape(-1)[flat[keep]], month=mo.m, day=0, kind=P.SLOT_KIND[s[keep]],
+               slot=s[keep], amount=amt[keep])
+
+
+def scheduled_event(st: State, log: Log, mo: Month, act, mask, e, new_stage, u=None):
+    """Active customers of ``mask`` (a share ``u`` of them) live event ``e`` (needs open)."""
+    rows = act[mask[act]]
+    if u is not None:
+        rows = rows[mo.U[S_["scheduled"]][rows] < u]
+    if len(rows) == 0:
+        return rows
+    before = st.stage[rows].copy()
+    if new_stage is not None:
+        # children leaving a retired or widowed home do not change the stage
+        keep = np.isin(before, [L.RETIRED, L.WIDOWED]) & (new_stage == L.EMPTY_NEST)
+        st.stage[rows] = np.where(keep, before, new_stage)
+    add_event(st, log, rows, mo.m, mo.day[rows], e, before, st.stage[rows])
+    st.need[rows] = np.minimum(1.0, st.need[rows] + L.NEED_MATRIX[e])
+    return rows
+
+
+def step_scheduled_events(st: State, log: Log, mo: Month) -> None:
+    """Life events that come with the calendar: a child to secondary school and to higher
+    education, children leaving home, the car passing the fleet's average age, retirement.
+
+    Why: these events open needs (a student loan, a consumer loan for the next car…).
+    Parameters: ``events.secondary_school_age``, ``events.higher_education_age``,
+    ``events.higher_education_share``, ``events.child_car_leaves_share``,
+    ``events.retirement_income_ratio``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    act = np.flatnonzero(st.active)
+    ev = PR.events
+    scheduled_event(st, log, mo, act, (st.stage == L.YOUNG_FAMILY) & (m - st.eldest == ev.secondary_school_age),
+                    L.CHILD_SECONDARY, L.MATURE_FAMILY)
+    he = ev.higher_education_age
+    scheduled_event(st, log, mo, act, (st.n_children > 0) & ((m - st.eldest == he) | ((st.n_children > 1) & (m - st.youngest == he))),
+                    L.CHILD_HIGHER_ED, None, ev.higher_education_share)
+    rows = scheduled_event(st, log, mo, act, (st.n_children > 0) & (m == st.leave_month) & _STAGE_HAS_HOME_CHILDREN[st.stage],
+                           L.CHILDREN_LEAVE, L.EMPTY_NEST)
+    if len(rows):  # the grown child's car leaves the family policy
+        k = rows[st.hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < ev.child_car_leaves_share)]
+        close_contracts(st, log, k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
+    scheduled_event(st, log, mo, act, st.has_car & (m - st.car_bought == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
+    rows = scheduled_event(st, log, mo, act, (m == st.retire_month) & ~_STAGE_RETIRED[st.stage], L.RETIREMENT, L.RETIRED)
+    if len(rows):
+        st.working[rows] = False
+        st.income[rows] *= ev.retirement_income_ratio
+
+
+def step_random_events(st: State, log: Log, mo: Month) -> None:
+    """At most one random life event a month: marriage, birth, home purchase, car purchase,
+    job move, death of the spouse (hazards of :func:`crmkit.synth.lifestages.monthly_hazards`).
+
+    Why: life events open needs (``lifestages.NEED_MATRIX``) that drive purchases; moving
+    home changes the address (identity resolution) and raises churn. Parameters:
+    ``events.car_*`` (replacement hazards), ``events.children_leave_bounds``,
+    ``events.job_move_income_gain``, ``events.far_move_share``,
+    ``events.old_car_loan_need``; needs decay by ``lifestages.NEED_DECAY``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    ev = PR.events
+    act = np.flatnonzero(st.active)
+    age = mo.age
+    hz = L.monthly_hazards(age[act], st.stage[act], st.married[act], st.owner[act], st.n_children[act],
+                           st.income[act], st.working[act])
+    car_age = m - st.car_bought[act]
+    hz[L.CAR_PURCHASE] = ((ev.car_replacement + ev.car_replacement_old * (car_age > L.AVERAGE_CAR_AGE_MONTHS))
+                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act])
+    ev_order = list(hz)
+    cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
+    pick = (U[S_["event"]][act][:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
+    for j, e in enumerate(ev_order):
+        rows = act[pick == j]
+        if len(rows) == 0:
+            continue
+        before = st.stage[rows].copy()
+        if e == L.MARRIAGE:
+            st.married[rows] = True
+            st.stage[rows] = L.COUPLE
+        elif e == L.BIRTH:
+            first = st.n_children[rows] == 0
+            st.eldest[rows] = np.where(first, m, st.eldest[rows])
+            st.youngest[rows] = m
+            st.n_children[rows] += 1
+            st.leave_month[rows] = m + st.leave_age[rows].clip(*ev.children_leave_bounds)
+            st.stage[rows] = np.where(before == L.COUPLE, L.YOUNG_FAMILY, before)
+        elif e == L.HOME_PURCHASE or e == L.JOB_MOVE:
+            if e == L.HOME_PURCHASE:
+                st.owner[rows] = True
+            else:
+                st.income[rows] *= ev.job_move_income_gain
+            st.prev_addr_u[rows], st.prev_dept[rows] = st.addr_u[rows], st.dept[rows]
+            st.addr_u[rows] = np.stack([U[S_["move1"]][rows], U[S_["move2"]][rows], U[S_["move3"]][rows]], axis=1)
+            far = (e == L.JOB_MOVE) & (U[S_["move3"]][rows] < ev.far_move_share)
+            st.dept[rows] = np.where(far, draw_department(U[S_["move2"]][rows] * 0.999), st.dept[rows])
+            st.moved_month[rows] = m
+        elif e == L.CAR_PURCHASE:
+            old = (m - st.car_bought[rows]) > L.AVERAGE_CAR_AGE_MONTHS
+            st.need[rows, P.B_CONSUMER] = np.minimum(1.0, st.need[rows, P.B_CONSUMER] + ev.old_car_loan_need * old)
+            st.has_car[rows] = True
+            st.car_bought[rows] = m
+        elif e == L.DEATH_OF_SPOUSE:
+            st.married[rows] = False
+            st.stage[rows] = L.WIDOWED
+            k = rows[st.hold[rows, P.I_AUTO2]]
+            close_contracts(st, log, k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
+        add_event(st, log, rows, m, day[rows], e, before, st.stage[rows])
+        st.need[rows] = np.minimum(1.0, st.need[rows] + L.NEED_MATRIX[e])
+    np.multiply(st.need, L.NEED_DECAY, out=st.need)
+
+
+def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
+    """Monthly probability that each active customer buys each product (``act`` x slots).
+
+    A base rate per product plus the need's weight, times the customer's propensity and
+    the group's access, zero for what she holds or cannot hold. Parameters:
+    ``purchases.base_rate``, ``purchases.need_gain``, ``purchases.*_age``,
+    ``purchases.saver_clip``, ``purchases.max_probability``, ``purchases.student_window``.
+    """
+    pu = PR.purchases
+    S = P.N_SLOTS
+    F = PE._F
+    base = np.zeros((len(act), S))
+    a_age = mo.age[act]
+    br = pu.base_rate
+    saver = F["saver"][st.persona[act]]
+    base[:, P.B_CURRENT] = br["B_CURRENT"]
+    base[:, P.B_CARD] = br["B_CARD"] * st.hold[act, P.B_CURRENT]
+    base[:, P.B_SAVINGS] = br["B_SAVINGS"] * saver.clip(*pu.saver_clip_savings)
+    base[:, P.B_CONSUMER] = br["B_CONSUMER"] * (a_age < pu.consumer_loan_max_age)
+    base[:, P.B_LIFE] = br["B_LIFE"] * saver.clip(*pu.saver_clip_life) * (a_age > pu.life_min_age)
+    base[:, P.I_AUTO] = br["I_AUTO"] * st.has_car[act]
+    base[:, P.I_HOME] = br["I_HOME"] * (st.persona[act] != PE.STUDENT)
+    base[:, P.I_HEALTH] = br["I_HEALTH"] * (1 + (a_age > pu.health_senior_age))
+    base[:, P.I_LIFE] = br["I_LIFE"] * saver.clip(*pu.saver_clip_life) * (a_age > pu.life_min_age)
+    # in place, same operations in the same order as (base + gain * need) * buy_prop * access
+    p_buy = PURCHASE_GAIN * st.need[act]
+    p_buy += base
+    p_buy *= st.buy_prop[act, None]
+    p_buy *= st.access[act]
+    p_buy[:, P.B_MORTGAGE] *= st.owner[act]
+    p_buy[:, P.B_STUDENT] *= (mo.m - st.last_event[act, L.CHILD_HIGHER_ED]) < pu.student_window
+    p_buy[:, P.I_AUTO] *= st.has_car[act]
+    hold_act = st.hold[act]
+    p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & st.married[act]
+    p_buy[:, P.B_CARD] *= hold_act[:, P.B_CURRENT]
+    p_buy *= ~hold_act
+    return np.minimum(p_buy, pu.max_probability)
+
+
+def step_purchases(st: State, log: Log, mo: Month) -> tuple[np.ndarray, np.ndarray]:
+    """Organic purchases: at most one product a month, through the customer's channels.
+
+    Why: needs opened by life events turn into contracts. Returns the active customers and
+    their purchase probabilities (campaigns reuse them: a targeted customer may have bought
+    anyway). Parameters: :func:`purchase_probabilities`, ``purchases.max_total``,
+    ``purchases.branch_share_loans``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    S = P.N_SLOTS
+    act = np.flatnonzero(st.active)
+    p_buy = purchase_probabilities(st, mo, act)
+    cum = np.cumsum(p_buy, axis=1)
+    tot_p = cum[:, -1]
+    ub = U[S_["buy"]][act]
+    cap = PR.purchases.max_total
+    buyer = ub < np.minimum(tot_p, cap)
+    if buyer.any():
+        v = ub[buyer] / np.minimum(tot_p[buyer], cap) * tot_p[buyer]
+        slot = (v[:, None] >= cum[buyer]).sum(axis=1).clip(0, S - 1)
+        rows = act[buyer]
+        ok = ~st.hold[rows, slot]
+        rows, slot = rows[ok], slot[ok]
+        ch = C.choose(U[S_["sale_ch"]][rows], st.preferred[rows], st.mix[rows])
+        ch = np.where((slot == P.B_MORTGAGE) | (slot == P.B_STUDENT),
+                      np.where(U[S_["sale_ch"]][rows] < PR.purchases.branch_share_loans, C.BRANCH, ch), ch)
+        open_contracts(st, log, rows, slot, m, day[rows], ch)
+        add_inter(log, rows, m, day[rows], st.hour[rows], ch, INBOUND, R_SALE, C.COST[ch])
+    return act, p_buy
+
+
+def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
+    """The month's campaigns: select eligible customers, hold out a random control group,
+    contact the test group; responses, conversions and retention gestures.
+
+    Why: chapter 6 measures response, uplift and cost per answer on these. Parameters:
+    ``campaigns.incident_window``, ``campaigns.event_window``, ``campaigns.attitude_*``,
+    ``campaigns.max_response``, ``campaigns.organic_factor``,
+    ``campaigns.retention_satisfaction_gain``, ``campaigns.contact_day``; the calendar's
+    response rates (:mod:`crmkit.synth.campaigns`).
+    """
+    if not mo.cal:
+        return
+    m, U, day = mo.m, mo.U, mo.day
+    n = st.n
+    cp = PR.campaigns
+    pos = np.full(n, -1)  # row of each active customer in p_buy
+    pos[act] = np.arange(len(act))
+    for c in mo.cal:
+        j = int(c.rank)
+        slot = int(c.slot)
+        retention = c.family == "retention"
+        if retention:
+            elig = st.active & st.consent & ~st.opt_out & st.hold[:, slot] & ((m - st.last_incident) <= cp.incident_window)
+        else:
+            elig = st.active & st.consent & ~st.opt_out & ~st.hold[:, slot] & (st.access[:, slot] > 0)
+        if slot == P.B_STUDENT:
+            elig &= st.n_children > 0
+        if slot in (P.B_MORTGAGE,):
+            elig &= st.owner
+        if slot == P.I_AUTO:
+            elig &= st.has_car
+        if c.event >= 0:
+            elig &= (m - st.last_event[:, int(c.event)]) <= cp.event_window
+        if c.family == "segment":
+            elig &= st.multich
+        usel = U[S_[f"camp{j}_sel"]]
+        sel = np.flatnonzero(elig & (usel < c.select_share))
+        if len(sel) == 0:
+            continue
+        test = usel[sel] / c.select_share < CA.TEST_SHARE  # random test/control split
+        pr = np.minimum(c.p_response * (cp.attitude_intercept + st.A[sel]), cp.max_response)
+        ur = U[S_[f"camp{j}_resp"]][sel]
+        responded = test & (ur < pr)
+        conv_resp = responded & (ur / pr < CA.CONVERSION)
+        organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
+        converted = conv_resp | organic
+        log.targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
+                        responded=responded, converted=converted & ~retention,
+                        month=np.full(len(sel), m), retention=np.full(len(sel), retention))
+        t = sel[test]
+        ch = np.full(len(t), int(c.channel), dtype=np.int8)
+        cost = np.full(len(t), c.cost_per_contact)
+        if retention:
+            cost = cost + np.where(responded[test], CA.RETENTION_GESTURE, 0.0)
+            r_ok = sel[responded]
+            st.retained_until[r_ok] = m + CA.RETENTION_MONTHS
+            st.Sat[r_ok] = np.minimum(st.Sat[r_ok] + cp.retention_satisfaction_gain, 1.0)
+        add_inter(log, t, m, np.full(len(t), cp.contact_day), st.hour[t], ch, OUTBOUND,
+                  R_RETENTION if retention else R_SALE, cost)
+        if retention:
+            continue
+        buyers = sel[converted & ~st.hold[sel, slot]]
+        chb = np.where(test[converted & ~st.hold[sel, slot]], int(c.channel), st.preferred[buyers])
+        open_contracts(st, log, buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], cp.contact_day + 1), chb)
+
+
+def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
+    """Claims on the auto, second-car, home and health covers; refusals; bonus-malus.
+
+    Why: claims make the insurer's losses (loss ratios by line), a refused claim is a
+    critical incident, an at-fault auto claim raises the bonus-malus coefficient. Returns
+    who had a claim refused. Parameters: ``claims.*`` and the frequencies and severities of
+    :mod:`crmkit.synth.products`.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    cl = PR.claims
+    act = np.flatnonzero(st.active)
+    claims_refused = np.zeros(st.n, dtype=bool)
+    for s, stream in ((P.I_AUTO, "claim_auto"), (P.I_AUTO2, "claim_auto2"), (P.I_HOME, "claim_home"), (P.I_HEALTH, "claim_health")):
+        rows = act[st.hold[act, s]]
+        if len(rows) == 0:
+            continue
+        a_ = mo.age[rows]
+        kids = np.where(m < st.leave_month[rows], st.n_children[rows], 0)
+        if s == P.I_AUTO:
+            p = P.auto_claim_freq(a_, st.coef[rows], st.risky[rows]) / 12
+            sev, sig, refuse = P.AUTO_SEVERITY, P.AUTO_SIGMA, P.CLAIM_REFUSAL_P
+        elif s == P.I_AUTO2:
+            p = P.auto_claim_freq(np.full(len(rows), cl.second_car_driver_age), np.ones(len(rows)), np.zeros(len(rows), bool)) / 12
+            sev, sig, refuse = P.AUTO_SEVERITY, P.AUTO_SIGMA, P.CLAIM_REFUSAL_P
+        elif s == P.I_HOME:
+            p = np.full(len(rows), P.HOME_FREQ / 12 * 1.0)
+            sev, sig, refuse = P.HOME_SEVERITY, P.HOME_SIGMA, P.CLAIM_REFUSAL_P
+        else:
+            p = np.full(len(rows), P.HEALTH_MONTHLY_P)
+            sev = P.health_expected_cost(a_, st.chronic[rows], kids) / P.HEALTH_MONTHLY_P
+            sig, refuse = P.HEALTH_SIGMA, cl.health_refusal_share
+        u = U[S_[stream]][rows]
+        hit = u < p
+        rows, u, p = rows[hit], u[hit], p[hit]
+        if len(rows) == 0:
+            continue
+        sev = sev[hit] if np.ndim(sev) else sev
+        v = u / p
+        refused = v < refuse
+        w = np.clip((v - refuse) / (1 - refuse), 1e-6, 1 - 1e-6)
+        amt = np.round(_lognormal(w, sev, sig), 2)
+        paid = ~refused
+        dd = np.maximum(day[rows], 1)
+        dd = np.where(st.cstart_m[rows, s] == m, np.maximum(dd, st.cstart_d[rows, s]), dd).astype(np.int8)
+        log.tx.add(row=rows[paid], k=st.ckey[rows, s][paid], month=m, day=dd[paid], kind=P.CLAIM, slot=s, amount=amt[paid])
+        claims_refused[rows[refused]] = True
+        if s != P.I_HEALTH:
+            ch = np.where(w * 3 % 1 < cl.phone_share, C.PHONE, C.choose(w * 7 % 1, st.preferred[rows], st.mix[rows]))
+            add_inter(log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch])
+            st.Sat[rows[paid]] += cl.paid_satisfaction_gain
+        if s == P.I_AUTO:
+            resp_ = paid & (w * 11 % 1 < P.RESPONSIBLE_P)
+            st.coef[rows[resp_]] = np.minimum(st.coef[rows[resp_]] * cl.malus_factor, cl.malus_ceiling)
+            st.auto_claims[rows[paid]] += 1
+    return claims_refused
+
+
+def step_deposits(st: State, log: Log, mo: Month) -> None:
+    """Voluntary deposits on savings and life insurance; monthly withdrawals.
+
+    Why: balances (and the margin they earn) build up irregularly, as BG/NBD assumes of
+    repeat transactions. Parameters: ``deposits.amount_share_of_income``,
+    ``deposits.amount_minimum``, ``deposits.amount_sigma``, ``deposits.amount_floor``,
+    ``P.WITHDRAWAL_RATE``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    dp = PR.deposits
+    act = np.flatnonzero(st.active)
+    bal_held = st.hold[np.ix_(act, P.BALANCE_SLOTS)]
+    has_bal = bal_held.any(axis=1)
+    rows = act[has_bal]
+    ud = U[S_["deposit"]][rows]
+    p = 1 - np.exp(-st.dep_rate[rows])
+    hit = ud < p
+    rows, v = rows[hit], ud[hit] / p[hit]
+    if len(rows):
+        bh = st.hold[rows][:, P.BALANCE_SLOTS]
+        nb = bh.sum(axis=1)
+        kk = np.minimum((v * 7 % 1 * nb).astype(int), nb - 1)
+        slot = P.BALANCE_SLOTS[np.argmax(np.cumsum(bh, axis=1) > kk[:, None], axis=1)]
+        amt = np.round(_lognormal(np.clip(v, 1e-6, 1 - 1e-6), np.maximum(st.income[rows] * dp.amount_share_of_income, dp.amount_minimum),
+                                  dp.amount_sigma), -1).clip(dp.amount_floor)
+        st.balance[rows, slot] += amt
+        dd = np.where(st.cstart_m[rows, slot] == m, np.maximum(day[rows], st.cstart_d[rows, slot]), day[rows]).astype(np.int8)
+        log.tx.add(row=rows, k=st.ckey[rows, slot], month=m, day=dd, kind=P.DEPOSIT, slot=slot, amount=amt)
+    st.balance *= 1 - P.WITHDRAWAL_RATE
+
+
+def step_terminations(st: State, log: Log, mo: Month) -> None:
+    """Loans at term; voluntary termination of one contract (the card goes with the account).
+
+    Why: contracts fall away before the customer leaves (the bathtub's leaks).
+    Parameters: ``terminations.customer_hazard``, ``terminations.satisfaction_effect``,
+    ``terminations.satisfaction_reference``, ``terminations.product_factor``,
+    ``terminations.loan_early_end``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    S = P.N_SLOTS
+    tm = PR.terminations
+    r, j = np.nonzero((st.loan_end[:, P.LOAN_SLOTS] == m) & st.hold[:, P.LOAN_SLOTS])
+    close_contracts(st, log, r, P.LOAN_SLOTS[j], m, day[r], END_TERM)
+    act = np.flatnonzero(st.active)
+    h_cust = (tm.customer_hazard * (1 + st.inc_recent[act]) * np.exp(-tm.satisfaction_effect * (st.Sat[act] - tm.satisfaction_reference))
+              * st.price_sens[act] ** 0.5)
+    h = (h_cust[:, None] * TERM_FACTOR + TERM_CONSTANT) * st.hold[act]
+    cum = np.cumsum(h, axis=1)
+    ut = U[S_["term"]][act]
+    hit = ut < cum[:, -1]
+    if hit.any():
+        slot = ((ut[hit] / cum[hit, -1] * cum[hit, -1])[:, None] >= cum[hit]).sum(axis=1).clip(0, S - 1)
+        rows = act[hit]
+        close_contracts(st, log, rows, slot, m, day[rows], END_CUSTOMER)
+        # the card goes with the account
+        k = rows[(slot == P.B_CURRENT) & st.hold[rows, P.B_CARD]]
+        close_contracts(st, log, k, np.full(len(k), P.B_CARD), m, day[k], END_CUSTOMER)
+
+
+def step_repricing(st: State, log: Log, mo: Month) -> np.ndarray:
+    """The yearly review (January): bonus for claim-free drivers, the insurer ends the worst
+    auto risks, auto and health premiums are recomputed. Returns who noticed a price rise.
+
+    Parameters: ``repricing.bonus_factor``, ``repricing.bonus_floor``,
+    ``repricing.company_termination_*``, ``repricing.rise_threshold_*``,
+    ``repricing.noticed_share``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    rp = PR.repricing
+    price_rise = np.zeros(st.n, dtype=bool)
+    if mo.january:
+        act = np.flatnonzero(st.active)
+        age = mo.age
+        ca = act[st.hold[act, P.I_AUTO]]
+        clean = st.auto_claims[ca] < 0.5
+        st.coef[ca] = np.where(clean, np.maximum(st.coef[ca] * rp.bonus_factor, rp.bonus_floor), st.coef[ca])
+        bad = ca[(st.coef[ca] >= rp.company_termination_coef) & (st.auto_claims[ca] >= 1)
+                 & (U[S_["reprice"]][ca] < rp.company_termination_share)]
+        close_contracts(st, log, bad, np.full(len(bad), P.I_AUTO), m, day[bad], END_COMPANY)
+        k2 = bad[st.hold[bad, P.I_AUTO2]]
+        close_contracts(st, log, k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
+        ca = act[st.hold[act, P.I_AUTO]]
+        new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca]), 2)
+        price_rise[ca[new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto]] = True
+        st.amount[ca, P.I_AUTO] = new_p
+        st.auto_claims[:] = 0
+        ch_ = act[st.hold[act, P.I_HEALTH]]
+        kids = np.where(m < st.leave_month[ch_], st.n_children[ch_], 0)
+        new_p = np.round(P.health_premium(age[ch_], kids), 2)
+        price_rise[ch_[new_p > st.amount[ch_, P.I_HEALTH] * rp.rise_threshold_health]] = True
+        st.amount[ch_, P.I_HEALTH] = new_p
+    price_rise &= U[S_["reprice"]] < rp.noticed_share  # not every rise is noticed
+    return price_rise
+
+
+def step_incidents(st: State, log: Log, mo: Month, claims_refused, price_rise) -> None:
+    """Critical incidents (claim refused, price rise, service failure, competitor offer)
+    and the customer's response (negotiation, complaint, negative word of mouth, exit).
+
+    Why: chapter 2's critical incidents; an exit is a churn with the incident as reason.
+    Parameters: ``incidents.*`` (hazards, response propensities by incident type, effects
+    on satisfaction and attitude, the negotiation gesture).
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    ic = PR.incidents
+    act = np.flatnonzero(st.active)
+    n_held = st.nheld[act]
+    p_sf = ic.service_failure_base + ic.service_failure_per_product * n_held
+    p_co = (ic.competitor_offer * st.price_sens[act] * np.where(st.multich[act], ic.competitor_multichannel_factor, 1.0)
+            * np.where(mo.age[act] < ic.competitor_young_age, ic.competitor_young_factor, 1.0))
+    ui = U[S_["incident"]][act]
+    types = np.full(len(act), -1, dtype=np.int8)
+    types[ui < p_sf] = INC_SERVICE
+    types[(ui >= p_sf) & (ui < p_sf + p_co)] = INC_COMPET
+    inc_rows, inc_types = [], []
+    for t_, mask in ((INC_CLAIM, claims_refused[act]), (INC_PRICE, price_rise[act]),
+                     (INC_SERVICE, types == INC_SERVICE), (INC_COMPET, types == INC_COMPET)):
+        inc_rows.append(act[mask])
+        inc_types.append(np.full(mask.sum(), t_, dtype=np.int8))
+    ir = np.concatenate(inc_rows)
+    it = np.concatenate(inc_types)
+    if len(ir):
+        order = np.argsort(ir, kind="stable")
+        ir, it = ir[order], it[order]
+        ur = U[S_["response"]][ir] * 1.0
+        ur = np.where(np.r_[False, ir[1:] == ir[:-1]], ur * 13 % 1, ur)
+        a_, s_ = st.A[ir], st.Sat[ir]
+        p_exit = (_by_incident(ic.exit_propensity)[it] * (ic.exit_attitude_intercept - a_) * (ic.exit_satisfaction_intercept - s_)
+                  * np.where(st.multich[ir], ic.exit_multichannel_factor, 1.0))
+        p_nego = _by_incident(ic.negotiation_propensity)[it] * (ic.negotiation_attitude_intercept + a_)
+        p_comp = _by_incident(ic.complaint_propensity)[it] * (ic.complaint_attitude_intercept + a_)
+        p_wom = ic.word_of_mouth_propensity * (ic.word_of_mouth_attitude_intercept - a_)
+        cum = np.stack([p_exit, p_exit + p_nego, p_exit + p_nego + p_comp, p_exit + p_nego + p_comp + p_wom], axis=1)
+        cum = cum / np.maximum(cum[:, -1:], 1.0)
+        resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
+        dd = np.maximum(day[ir], 1)
+        log.incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
+        np.add.at(st.Sat, ir, np.where(it == INC_CLAIM, ic.satisfaction_loss_claim, ic.satisfaction_loss_other))
+        np.add.at(st.inc_recent, ir, 1.0)
+        st.last_incident[ir] = m
+        k = resp == RESP_COMPLAINT
+        ch = C.choose(ur[k] * 17 % 1, st.preferred[ir[k]], st.mix[ir[k]])
+        add_inter(log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
+        np.add.at(st.Sat, ir[k], ic.complaint_satisfaction_gain)
+        k = resp == RESP_NEGO
+        ch = np.where(ur[k] * 19 % 1 < ic.negotiation_phone_share, C.PHONE, C.BRANCH)
+        add_inter(log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + ic.negotiation_gesture)
+        np.add.at(st.Sat, ir[k], ic.negotiation_satisfaction_gain)
+        k = resp == RESP_WOM
+        np.add.at(st.A, ir[k], ic.word_of_mouth_attitude_loss)
+        k = resp == RESP_EXIT
+        ex = np.unique(ir[k])
+        if len(ex):
+            first_t = it[k][np.r_[True, ir[k][1:] != ir[k][:-1]]]
+            reason = _INCIDENT_CHURN_REASON[first_t]
+            churn(st, log, ex, m, dd[k][np.r_[True, ir[k][1:] != ir[k][:-1]]], reason, END_CUSTOMER)
+    st.inc_recent *= ic.memory_decay
+
+
+def step_satisfaction(st: State, log: Log, mo: Month) -> None:
+    """Satisfaction returns towards its base level with noise; attitude follows satisfaction.
+
+    Parameters: ``satisfaction.reversion``, ``satisfaction.noise``,
+    ``satisfaction.attitude_drift``, ``satisfaction.reference``.
+    """
+    sa = PR.satisfaction
+    st.Sat += sa.reversion * (st.sat_base - st.Sat) + sa.noise * _z(mo.U[S_["sat"]])
+    np.clip(st.Sat, 0.0, 1.0, out=st.Sat)
+    st.A += sa.attitude_drift * (st.Sat - sa.reference)
+    np.clip(st.A, 0.01, 0.99, out=st.A)
+
+
+def churn_hazard(st: State, mo: Month, act) -> np.ndarray:
+    """Monthly hazard of leaving of active customers ``act``.
+
+    The persona's base hazard times the effects of products held, a mortgage, satisfaction,
+    attitude, recent incidents, multichannel use (less for customers with human contacts),
+    retention actions, the annual review and a recent move. Parameters: ``churn.*``.
+    """
+    ch = PR.churn
+    n_held = st.nheld[act]
+    human_share = st.hum[act] / st.tot[act]
+    m = mo.m
+    return (st.base_churn[act] * np.exp(-ch.product_effect * (n_held - 1)) * np.where(st.hold[act, P.B_MORTGAGE], ch.mortgage_factor, 1.0)
+            * np.exp(-ch.satisfaction_effect * (st.Sat[act] - ch.satisfaction_reference)) * np.exp(-ch.attitude_effect * (st.A[act] - 0.5))
+            * (1 + ch.incident_effect * st.inc_recent[act])
+            * np.where(st.multich[act], ch.multichannel_factor - ch.multichannel_human_offset * human_share, 1.0)
+            * np.where(st.retained_until[act] >= m, ch.retained_factor, 1.0) * np.where(st.reviewed_until[act] >= m, ch.reviewed_factor, 1.0)
+            * np.where(m - st.moved_month[act] < ch.moved_window_hazard, ch.moved_factor, 1.0))
+
+
+def step_churn(st: State, log: Log, mo: Month) -> None:
+    """Death, then leaving (:func:`churn_hazard`), then customers with nothing left.
+
+    Parameters: :func:`churn_hazard`, ``churn.max_hazard``; mortality of
+    :func:`crmkit.synth.lifestages.mortality`.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    act = np.flatnonzero(st.active)
+    q = L.mortality(mo.age)
+    dead = act[U[S_["churn"]][act] < q[act]]
+    churn(st, log, dead, m, day[dead], CR_DEATH, END_DEATH)
+    act = np.flatnonzero(st.active)
+    h = churn_hazard(st, mo, act)
+    cap = PR.churn.max_hazard
+    uc = (U[S_["churn"]][act] - q[act]) / (1 - q[act])  # uniform again given survival
+    hit = uc < np.minimum(h, cap)
+    rows = act[hit]
+    churn(st, log, rows, m, day[rows], choose_reason(st, rows, uc[hit] / np.minimum(h[hit], cap), m), END_CUSTOMER)
+    cand = np.unique(np.concatenate(st.closed_now)) if st.closed_now else np.zeros(0, np.int64)
+    empty = cand[st.active[cand] & (st.nheld[cand] == 0)]
+    if len(empty):
+        rs = np.where(st.company_closed[empty], CR_COMPANY, choose_reason(st, empty, U[S_["churn"]][empty] * 7 % 1, m))
+        st.active[empty] = False
+        st.churned[empty] = m
+        st.churn_day[empty] = day[empty]
+        st.churn_reason[empty] = rs
+
+
+def step_service(st: State, log: Log, mo: Month) -> None:
+    """Service and information contacts (Poisson, at most two a month).
+
+    Why: the cost to serve; the share of human contacts (which tempers multichannel churn).
+    Parameters: ``service.*``.
+    """
+    m, U = mo.m, mo.U
+    sv = PR.service
+    act = np.flatnonzero(st.active)
+    n_held = st.nheld[act]
+    lam = (sv.contact_rate + sv.contact_rate_per_product * n_held) * np.where(st.multich[act], sv.multichannel_factor, 1.0)
+    us = U[S_["service_n"]][act]
+    cnt = (us > np.exp(-lam)).astype(int) + (us > np.exp(-lam) * (1 + lam)).astype(int)
+    st.hum *= sv.memory_decay
+    st.tot *= sv.memory_decay
+    for j in (1, 2):
+        rows = act[cnt >= j]
+        uch = U[S_[f"service_ch{j}"]][rows]
+        ch = C.choose(uch, st.preferred[rows], st.mix[rows])
+        reason = np.where(uch * 7 % 1 < sv.information_share, R_INFO, R_SERVICE)
+        udy = U[S_[f"service_day{j}"]][rows]
+        add_inter(log, rows, m, _day(udy),
+                  np.clip(st.hour[rows] + (udy * 11 % 1 * 5).astype(np.int8) - 2, 8, 20), ch, INBOUND, reason, C.COST[ch])
+        st.hum[rows] += C.HUMAN[ch]
+        st.tot[rows] += 1
+
+
+def step_review_programme(st: State, log: Log, mo: Month) -> None:
+    """The annual review of multi-equipped customers (seed 000, step 5): an advisor meeting
+    for those who like human contact, a call for the others; churn is lower for a year.
+
+    Parameters: ``programmes.review_*``.
+    """
+    m, U, day = mo.m, mo.U, mo.day
+    pg = PR.programmes
+    act = np.flatnonzero(st.active)
+    n_held = st.nheld[act]
+    rows = act[(n_held >= pg.review_min_products) & st.consent[act] & ~st.opt_out[act]
+               & (U[S_["review"]][act] < pg.review_yearly_share / 12)]
+    if len(rows):
+        ch = np.where(C.HUMAN[st.preferred[rows]] & (st.hold[rows].sum(axis=1) >= pg.review_branch_min_products),
+                      C.BRANCH, C.PHONE).astype(np.int8)
+        add_inter(log, rows, m, day[rows], st.hour[rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
+        st.reviewed_until[rows] = m + pg.review_effect_months
+        st.Sat[rows] = np.minimum(st.Sat[rows] + pg.review_satisfaction_gain, 1.0)
+
+
+def step_loyalty_programme(st: State, log: Log, mo: Month) -> None:
+    """A yearly thank-you mailing with a small gift on the anniversary of customers of two
+    years or more. Parameters: ``programmes.loyalty_*``."""
+    m, day = mo.m, mo.day
+    pg = PR.programmes
+    act = np.flatnonzero(st.active)
+    rows = act[((m - st.acq[act]) % 12 == 0) & (m - st.acq[act] >= pg.loyalty_min_tenure) & st.consent[act] & ~st.opt_out[act]]
+    add_inter(log, rows, m, day[rows], st.hour[rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
+              R_RETENTION, np.full(len(rows), C.COST[C.MAIL] + pg.loyalty_gift))
+    st.Sat[rows] = np.minimum(st.Sat[rows] + pg.loyalty_satisfaction_gain, 1.0)
+
+
+def step_surveys(st: State, log: Log, mo: Month) -> None:
+    """Satisfaction surveys: stated satisfaction, relative attitude and repurchase intent,
+    noisy readings of the latent ones. Parameters: ``surveys.*``."""
+    m, U, day = mo.m, mo.U, mo.day
+    su = PR.surveys
+    act = np.flatnonzero(st.active)
+    p_all = su.monthly_rate * (su.attitude_intercept + su.attitude_slope * st.A[act])
+    sv = act[U[S_["survey"]][act] < p_all]
+    if len(sv):
+        # three independent noises: the survey draw given selection and two streams
+        # that only movers use
+        p_sv = su.monthly_rate * (su.attitude_intercept + su.attitude_slope * st.A[sv])
+        z1 = _z(U[S_["survey"]][sv] / p_sv)
+        z2, z3 = _z(U[S_["move1"]][sv]), _z(U[S_["move2"]][sv])
+        log.surveys.add(row=sv, month=np.full(len(sv), m), day=day[sv],
+                        satisfaction=np.clip(np.round(1 + 9 * st.Sat[sv] + su.satisfaction_noise * z1), 1, 10),
+                        attitude=np.round(np.clip(1 + 6 * st.A[sv] + su.attitude_noise * z2, 1, 7), 1),
+                        intent=np.clip(np.round(1 + 4 * (su.intent_attitude_weight * st.A[sv] + su.intent_satisfaction_weight * st.Sat[sv])
+                                                + su.intent_noise * z3), 1, 5))
+
+
+MONTHLY_STEPS = ("acquisitions", "billing", "scheduled_events", "random_events", "purchases", "campaigns",
+                 "claims", "deposits", "terminations", "repricing", "incidents", "satisfaction", "churn",
+                 "service", "review_programme", "loyalty_programme", "surveys")
+
+
+def simulate_month(st: State, log: Log, mo: Month, init_hold, init_back, Ua) -> None:
+    """One month: every step of :data:`MONTHLY_STEPS`, in order."""
+    st.closed_now.clear()
+    step_acquisitions(st, log, mo, init_hold, init_back, Ua)
+    step_billing(st, log, mo)
+    step_scheduled_events(st, log, mo)
+    step_random_events(st, log, mo)
+    act, p_buy = step_purchases(st, log, mo)
+    step_campaigns(st, log, mo, act, p_buy)
+    claims_refused = step_claims(st, log, mo)
+    step_deposits(st, log, mo)
+    step_terminations(st, log, mo)
+    price_rise = step_repricing(st, log, mo)
+    step_incidents(st, log, mo, claims_refused, price_rise)
+    step_satisfaction(st, log, mo)
+    step_churn(st, log, mo)
+    step_service(st, log, mo)
+    step_review_programme(st, log, mo)
+    step_loyalty_programme(st, log, mo)
+    step_surveys(st, log, mo)
+
+
+def _calendar_by_month(cal: pd.DataFrame) -> dict:
+    # one pass of itertuples: grouping first costs a pandas call per month
+    out: dict = {}
+    for c in cal.itertuples():
+        out.setdefault(c.month, []).append(c)
+    return out
+
+
 def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame, pools) -> dict:
     """Simulate the customers of atoms ``first_atom .. first_atom + len(sizes) - 1``.
 
@@ -164,22 +1244,22 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     cust_id = np.arange(first_id, first_id + n, dtype=np.int64)
     streams = Streams(cfg.seed, first_atom, sizes)
     month0 = cfg.start.astype("datetime64[M]")
-    month_day = (month0 + np.arange(-1200, T + 1)).astype("datetime64[D]")  # months -1200..T
+    month_day = (month0 + np.arange(-PAST, T + 1)).astype("datetime64[D]")  # months -PAST..T
 
     month_ms = month_day.astype(np.int64) * 86_400_000
     # every (month, day 0..27) as one table: a date is then one int32 index and one gather
     # (the same integers as month_ms[m] + day * 86_400_000)
-    day_ms = (month_ms[:, None] + np.arange(28, dtype=np.int64) * 86_400_000).ravel()
+    day_ms = (month_ms[:, None] + np.arange(DAYS, dtype=np.int64) * 86_400_000).ravel()
 
     def day_of(m, day):  # datetime64[ms] of month m (may be negative) plus a day offset
         m, day = np.asarray(m), np.asarray(day)
-        if day.size and (day.min() < 0 or day.max() > 27):
-            ms = month_ms[m + 1200]
+        if day.size and (day.min() < 0 or day.max() > DAYS - 1):
+            ms = month_ms[m + PAST]
             ms += day.astype(np.int64) * 86_400_000
             return ms.view("datetime64[ms]")
-        return day_ms[(m.astype(np.int32) + 1200) * 28 + day].view("datetime64[ms]")
+        return day_ms[(m.astype(np.int32) + PAST) * DAYS + day].view("datetime64[ms]")
 
-    # ------------------------------------------------------------------ initial state
+    # initial state
     U0 = streams.draw(PE.K_INIT)
     pop = PE.draw_population(U0, cfg.sector, T)
     Uh = streams.draw(2 * S + 1)
@@ -187,648 +1267,24 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     Uid = streams.draw(12)
     ident = ID.draw_identities(pools, Uid, pop["gender"], pop["dept"])
     Ua = streams.draw(8)  # acquisition, deposit rate and misc per-customer draws
+    st = initial_state(pop, cfg.sector, Ua, Uid)
+    log = Log()
+    cal_by_month = _calendar_by_month(cal)
 
-    persona, sec = pop["persona"], pop["sector"]
-    F = PE._F
-    birth, acq = pop["birth_month"], pop["acq_month"]
-    stage, married, owner = pop["stage"].copy(), pop["married"].copy(), pop["owner"].copy()
-    n_children = pop["n_children"].astype(np.int8)
-    eldest, youngest = pop["eldest_birth"].copy(), pop["youngest_birth"].copy()
-    leave_age = pop["leave_month"] - youngest  # months
-    leave_month, retire_month = pop["leave_month"].copy(), pop["retire_month"]
-    working = ~np.isin(stage, [L.RETIRED, L.WIDOWED]) & (persona != PE.STUDENT)
-    income = pop["income"].astype(np.float64)
-    has_car, car_bought = pop["has_car"].copy(), pop["car_bought"].copy()
-    coef = pop["coef"].astype(np.float64)
-    risky, chronic, urban = pop["risky"], pop["chronic"], pop["urban"]
-    A = pop["attitude"].astype(np.float64)
-    sat_base = pop["sat_base"].astype(np.float64)
-    Sat = sat_base.copy()
-    preferred, mix, multich = pop["preferred"], pop["mix"], pop["multichannel"]
-    consent, opt_out = pop["consent"], pop["opt_out"]
-    dept = pop["dept"].copy()
-    addr_u = np.stack([Uid[9], Uid[10], Uid[11]], axis=1).astype(np.float64)
-    prev_addr_u, prev_dept = addr_u.copy(), dept.copy()
-    moved_month = np.full(n, -10**6, dtype=np.int32)
-    access = np.ones((n, S), dtype=np.float64)
-    other = P.SLOT_SECTOR[None, :] != sec[:, None]
-    access[other] = 0.35 if cfg.sector == "both" else 0.0
-    # heterogeneous voluntary deposit rate (gamma mixing, as BG/NBD assumes)
-    dep_rate = (gammaincinv(0.9, np.clip(Ua[0].astype(np.float64), 1e-6, 1 - 1e-6)) / 0.9) * 0.10 * F["saver"][persona]
-    dep_rate *= np.clip(income / 40000, 0.4, 3.0) ** 0.3 * np.where(multich, 1.3, 1.0)
-    price_sens = np.where(persona == PE.PRICE_HUNTER, 2.5, np.where(persona == PE.YOUNG_DRIVER, 1.5, 1.0))
-    base_churn = F["churn"][persona]
-    buy_prop = F["buy"][persona] * np.where(multich, 2.2, 1.0) * (0.4 + 1.2 * A)
-
-    active = np.zeros(n, dtype=bool)
-    churned = np.full(n, -1, dtype=np.int32)
-    churn_day = np.zeros(n, dtype=np.int8)
-    churn_reason = np.full(n, -1, dtype=np.int8)
-    hold = np.zeros((n, S), dtype=bool)
-    ckey = np.zeros((n, S), dtype=np.int16)
-    amount = np.zeros((n, S), dtype=np.float64)
-    loan_end = np.full((n, S), 10**6, dtype=np.int32)
-    cstart_m = np.zeros((n, S), dtype=np.int32)  # start month and day of the running contract
-    cstart_d = np.zeros((n, S), dtype=np.int8)
-    n_opened = np.zeros(n, dtype=np.int16)
-    nheld = np.zeros(n, dtype=np.int16)  # contracts running (kept equal to hold.sum(axis=1))
-    closed_now: list[np.ndarray] = []  # customers who lost a contract this month
-    balance = np.zeros((n, S), dtype=np.float64)
-    # flat views of the (customer, slot) state, for 1-D gathers
-    amount_flat, balance_flat, ckey_flat = amount.reshape(-1), balance.reshape(-1), ckey.reshape(-1)
-    need = np.zeros((n, S), dtype=np.float64)
-    last_event = np.full((n, len(L.EVENTS)), -10**6, dtype=np.int32)
-    inc_recent = np.zeros(n)
-    last_incident = np.full(n, -10**6, dtype=np.int32)
-    company_closed = np.zeros(n, dtype=bool)  # the last contract closed was closed by the company
-    retained_until = np.full(n, -1, dtype=np.int32)  # a retention action lowers churn until then
-    reviewed_until = np.full(n, -1, dtype=np.int32)  # the annual review lowers churn a little
-    auto_claims = np.zeros(n)
-    hum, tot = np.where(C.HUMAN[preferred], 1.0, 0.2), np.ones(n)
-
-    opens, closes, events, incid, surveys, targets = (_Rows() for _ in range(6))
-    tx = _Rows(row=np.int32, k=np.int16, month=np.int16, day=np.int8, kind=np.int8, slot=np.int8, amount=np.float64)
-    inter = _Rows(row=np.int32, month=np.int16, day=np.int8, hour=np.int8, channel=np.int8,
-                  direction=np.int8, reason=np.int8, cost=np.float64)
-    acq_cost = np.zeros(n)
-    acq_channel = preferred.copy()
-    acq_day = (pop["u_extra"] * 28).astype(np.int8) % 28  # day of the month of the acquisition
-
-    def contract_amount(rows, slots, m, bal):
-        age = (m - birth[rows]) / 12.0
-        out = np.zeros(len(rows))
-        kids = np.where(m < leave_month[rows], n_children[rows], 0)
-        hh = 1 + married[rows] + kids
-        for s in np.unique(slots):
-            k = slots == s
-            r = rows[k]
-            if s == P.B_CURRENT:
-                v = np.clip(5.0 + income[r] / 15000.0, 6.0, 16.0)
-            elif s == P.B_CARD:
-                v = np.where(income[r] > 70000, 11.0, 3.5)
-            elif s == P.B_CONSUMER:
-                v = np.clip(12000 * np.sqrt(income[r] / 35000), 3000, 40000) * 0.035 / 12 * 0.55
-            elif s == P.B_MORTGAGE:
-                v = np.clip(4.5 * income[r], 60000, 700000) * 0.008 / 12 * 0.5
-            elif s == P.B_STUDENT:
-                v = np.full(len(r), 15000 * 0.015 / 12)
-            elif s in (P.B_SAVINGS,):
-                v = bal[k] * P.SAVINGS_SPREAD / 12
-            elif s in (P.B_LIFE, P.I_LIFE):
-                v = bal[k] * P.LIFE_MANAGEMENT_FEE / 12
-            elif s == P.I_AUTO:
-                v = P.auto_premium(age[k], coef[r], urban[r])
-            elif s == P.I_AUTO2:
-                v = P.auto_premium(np.full(len(r), 40.0), np.full(len(r), 0.8), urban[r]) * 0.9
-            elif s == P.I_HOME:
-                v = P.home_premium(owner[r], hh[k])
-            else:  # health
-                v = P.health_premium(age[k], kids[k])
-            out[k] = v
-        return np.round(out, 2)
-
-    def open_contracts(rows, slots, m, day, channel):
-        """Open contracts (rows, slots unique pairs, not held)."""
-        if len(rows) == 0:
-            return
-        order = np.lexsort((slots, rows))
-        rows, slots = rows[order], slots[order]
-        day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
-        m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
-        first = np.r_[True, rows[1:] != rows[:-1]]
-        grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-        rank = np.arange(len(rows)) - grp_start
-        k = n_opened[rows] + rank
-        np.add.at(n_opened, rows, 1)
-        hold[rows, slots] = True
-        np.add.at(nheld, rows, 1)
-        ckey[rows, slots] = k
-        cstart_m[rows, slots] = m_arr
-        cstart_d[rows, slots] = day
-        # opening balance for savings products: a first lump sum
-        bal = np.where(IS_BALANCE[slots],
-                       _lognormal(day / 28.0 * 0.98 + 0.01, np.maximum(income[rows] * 0.06 * F["saver"][persona[rows]], 300), 0.9), 0.0)
-        bal = np.round(bal, -1)
-        balance[rows, slots] = bal
-        amt = contract_amount(rows, slots, m_arr, bal)
-        amount[rows, slots] = amt
-        term = np.zeros(len(rows), dtype=np.int32)
-        for s, t in P.LOAN_TERM.items():
-            term[slots == s] = t
-        loan_end[rows, slots] = np.where(term > 0, m_arr + term, 10**6)
-        need[rows, slots] = 0.0
-        opens.add(row=rows, slot=slots, k=k, month=m_arr, day=day, channel=channel, premium=amt)
-
-    def close_contracts(rows, slots, m, day, reason):
-        if len(rows) == 0:
-            return
-        closes.add(row=rows, k=ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
-        company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
-        hold[rows, slots] = False
-        np.add.at(nheld, rows, -1)
-        closed_now.append(rows)
-        balance[rows, slots] = 0.0
-        amount[rows, slots] = 0.0
-
-    def add_inter(rows, m, day, hour, channel, direction, reason, cost):
-        inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
-                  channel=channel, direction=direction, reason=reason, cost=cost)
-
-    def add_event(rows, m, day, e, before, after):
-        events.add(row=rows, month=np.full(len(rows), m), day=day, event=np.full(len(rows), e),
-                   before=before, after=after)
-        last_event[rows, e] = m
-
-    def churn(rows, m, day, reason, end_reason):
-        """Customer leaves: every running contract ends."""
-        if len(rows) == 0:
-            return
-        active[rows] = False
-        churned[rows] = m
-        churn_day[rows] = day
-        churn_reason[rows] = reason
-        r, s = np.nonzero(hold[rows])
-        rr = rows[r]
-        close_contracts(rr, s, m, day[r], np.broadcast_to(end_reason, rows.shape)[r])
-
-    def choose_reason(rows, u):
-        w = np.stack([
-            2.0 * (1 - Sat[rows]) ** 2,
-            0.6 * price_sens[rows] * np.where(multich[rows], 1.5, 1.0),
-            3.0 * (m - moved_month[rows] < 6),
-            0.3 * inc_recent[rows] + 0.05,
-        ], axis=1)
-        cum = np.cumsum(w, axis=1)
-        k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 3)
-        return np.array([CR_DISSAT, CR_COMPET, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
-
-    def scheduled_event(mask, e, new_stage, u=None, *, act, U, m, day):
-        """Customers of ``mask`` (active ones; a share ``u`` of them) live event ``e``."""
-        rows = act[mask[act]]
-        if u is not None:
-            rows = rows[U[S_["scheduled"]][rows] < u]
-        if len(rows) == 0:
-            return rows
-        before = stage[rows].copy()
-        if new_stage is not None:
-            # children leaving a retired or widowed home do not change the stage
-            keep = np.isin(before, [L.RETIRED, L.WIDOWED]) & (new_stage == L.EMPTY_NEST)
-            stage[rows] = np.where(keep, before, new_stage)
-        add_event(rows, m, day[rows], e, before, stage[rows])
-        need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
-        return rows
-
-    # campaigns by month (one pass of itertuples: grouping first costs a pandas call per month)
-    cal_by_month: dict = {}
-    for c in cal.itertuples():
-        cal_by_month.setdefault(c.month, []).append(c)
-
-    # ------------------------------------------------------------------ monthly loop
+    # the months
     for m in range(T):
         U = streams.draw(K_MONTH)
-        closed_now.clear()
-        day = np.minimum((U[S_["day"]] * 28).astype(np.int8), 27)
-        age_m = m - birth
-        age = age_m / 12.0
+        mo = new_month(st, m, U, january=(month0 + m).astype(object).month == 1, cal=cal_by_month.get(m, ()))
+        simulate_month(st, log, mo, init_hold, init_back, Ua)
 
-        # acquisitions (stock customers on month 0 with contracts started in the past)
-        new = (acq == m) | ((m == 0) & (acq < 0))
-        if new.any():
-            rows_new = np.flatnonzero(new)
-            active[rows_new] = True
-            r, s = np.nonzero(init_hold[rows_new])
-            rr = rows_new[r]
-            start_m = m - init_back[rr, s]
-            sd = np.where(acq[rr] < 0, (U[S_["sale_ch"]][rr] * 28).astype(np.int8) % 28, acq_day[rr])
-            ch = np.where(acq[rr] < 0, preferred[rr], C.choose(U[S_["sale_ch"]][rr], preferred[rr], mix[rr]))
-            ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
-            open_contracts(rr, s, start_m, sd, ch)
-            first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
-            acq_channel[rr[first]] = ch[first]
-            # prospecting contacts before the acquisition of customers won during the run
-            fresh = rows_new[acq[rows_new] >= 0]
-            media = np.where(sec[rows_new] == 0, ACQUISITION_MEDIA[0], ACQUISITION_MEDIA[1])
-            acq_cost[rows_new] = media * (0.7 + 0.6 * Ua[1][rows_new])
-            for j in range(3):
-                has = fresh[Ua[2 + j][fresh] < (0.95, 0.7, 0.4)[j]]
-                chj = C.choose(Ua[5][has] * 0.999 + 0.0005 * j, preferred[has], mix[has])
-                chj = np.where(j == 0, np.where(Ua[6][has] < 0.5, C.PHONE, chj), chj)
-                mm = np.maximum(m - (j + 1), -1200)
-                cost = C.COST[chj]
-                add_inter(has, np.full(len(has), mm), (Ua[7][has] * 28).astype(np.int8) % 28,
-                          pop["hour"][has], chj, np.where(j == 0, OUTBOUND, INBOUND), R_SALE, cost)
-                acq_cost[has] += cost
-
-        # billing of contracts running since before this month
-        # (flat indices: 1-D gathers are cheaper than 2-D fancy indexing)
-        flat = np.flatnonzero(hold & (cstart_m < m))  # only active customers hold contracts
-        r, s = np.divmod(flat, S)
-        bal_slot = IS_BALANCE[s]
-        amt = amount_flat[flat]
-        sb = s[bal_slot]
-        amt[bal_slot] = np.round(balance_flat[flat[bal_slot]] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
-        keep = amt > 0
-        tx.add(row=r[keep], k=ckey_flat[flat[keep]], month=m, day=0, kind=P.SLOT_KIND[s[keep]], slot=s[keep], amount=amt[keep])
-
-        act = np.flatnonzero(active)
-        # ---- scheduled life events
-        sched = partial(scheduled_event, act=act, U=U, m=m, day=day)
-        sched((stage == L.YOUNG_FAMILY) & (m - eldest == 132), L.CHILD_SECONDARY, L.MATURE_FAMILY)
-        sched((n_children > 0) & ((m - eldest == 216) | ((n_children > 1) & (m - youngest == 216))),
-              L.CHILD_HIGHER_ED, None, 0.65)
-        rows = sched((n_children > 0) & (m == leave_month) & _STAGE_HAS_HOME_CHILDREN[stage],
-                     L.CHILDREN_LEAVE, L.EMPTY_NEST)
-        if len(rows):  # the grown child's car leaves the family policy
-            k = rows[hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < 0.6)]
-            close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
-        sched(has_car & (m - car_bought == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
-        rows = sched((m == retire_month) & ~_STAGE_RETIRED[stage], L.RETIREMENT, L.RETIRED)
-        if len(rows):
-            working[rows] = False
-            income[rows] *= 0.72
-        # ---- random life events
-        hz = L.monthly_hazards(age[act], stage[act], married[act], owner[act], n_children[act], income[act], working[act])
-        car_age = m - car_bought[act]
-        hz[L.CAR_PURCHASE] = (0.004 + 0.022 * (car_age > L.AVERAGE_CAR_AGE_MONTHS)) * (age[act] > 19) * has_car[act] + 0.002 * ~has_car[act]
-        ev_order = list(hz)
-        cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
-        pick = (U[S_["event"]][act][:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
-        for j, e in enumerate(ev_order):
-            rows = act[pick == j]
-            if len(rows) == 0:
-                continue
-            before = stage[rows].copy()
-            if e == L.MARRIAGE:
-                married[rows] = True
-                stage[rows] = L.COUPLE
-            elif e == L.BIRTH:
-                first = n_children[rows] == 0
-                eldest[rows] = np.where(first, m, eldest[rows])
-                youngest[rows] = m
-                n_children[rows] += 1
-                leave_month[rows] = m + leave_age[rows].clip(240, 300)
-                stage[rows] = np.where(before == L.COUPLE, L.YOUNG_FAMILY, before)
-            elif e == L.HOME_PURCHASE or e == L.JOB_MOVE:
-                if e == L.HOME_PURCHASE:
-                    owner[rows] = True
-                else:
-                    income[rows] *= 1.08
-                prev_addr_u[rows], prev_dept[rows] = addr_u[rows], dept[rows]
-                addr_u[rows] = np.stack([U[S_["move1"]][rows], U[S_["move2"]][rows], U[S_["move3"]][rows]], axis=1)
-                far = (e == L.JOB_MOVE) & (U[S_["move3"]][rows] < 0.6)
-                from crmkit.synth.geography import draw_department
-                dept[rows] = np.where(far, draw_department(U[S_["move2"]][rows] * 0.999), dept[rows])
-                moved_month[rows] = m
-            elif e == L.CAR_PURCHASE:
-                old = (m - car_bought[rows]) > L.AVERAGE_CAR_AGE_MONTHS
-                need[rows, P.B_CONSUMER] = np.minimum(1.0, need[rows, P.B_CONSUMER] + 0.3 * old)
-                has_car[rows] = True
-                car_bought[rows] = m
-            elif e == L.DEATH_OF_SPOUSE:
-                married[rows] = False
-                stage[rows] = L.WIDOWED
-                k = rows[hold[rows, P.I_AUTO2]]
-                close_contracts(k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
-            add_event(rows, m, day[rows], e, before, stage[rows])
-            need[rows] = np.minimum(1.0, need[rows] + L.NEED_MATRIX[e])
-        np.multiply(need, L.NEED_DECAY, out=need)
-
-        # ---- organic purchases: at most one product a month
-        base = np.zeros((len(act), S))
-        a_age = age[act]
-        base[:, P.B_CURRENT] = 0.002
-        base[:, P.B_CARD] = 0.02 * hold[act, P.B_CURRENT]
-        base[:, P.B_SAVINGS] = 0.003 * F["saver"][persona[act]].clip(0.3, 2)
-        base[:, P.B_CONSUMER] = 0.0012 * (a_age < 72)
-        base[:, P.B_LIFE] = 0.0012 * F["saver"][persona[act]].clip(0.2, 2) * (a_age > 25)
-        base[:, P.I_AUTO] = 0.004 * has_car[act]
-        base[:, P.I_HOME] = 0.002 * (persona[act] != PE.STUDENT)
-        base[:, P.I_HEALTH] = 0.0012 * (1 + (a_age > 55))
-        base[:, P.I_LIFE] = 0.0010 * F["saver"][persona[act]].clip(0.2, 2) * (a_age > 25)
-        gain = np.full(S, 0.22)
-        gain[[P.B_MORTGAGE, P.I_HOME, P.I_AUTO]] = 0.45
-        gain[P.B_STUDENT] = 0.35
-        # in place, same operations in the same order as (base + gain * need) * buy_prop * access
-        p_buy = gain * need[act]
-        p_buy += base
-        p_buy *= buy_prop[act, None]
-        p_buy *= access[act]
-        p_buy[:, P.B_MORTGAGE] *= owner[act]
-        p_buy[:, P.B_STUDENT] *= (m - last_event[act, L.CHILD_HIGHER_ED]) < 12
-        p_buy[:, P.I_AUTO] *= has_car[act]
-        hold_act = hold[act]
-        p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & married[act]
-        p_buy[:, P.B_CARD] *= hold_act[:, P.B_CURRENT]
-        p_buy *= ~hold_act
-        p_buy = np.minimum(p_buy, 0.6)
-        cum = np.cumsum(p_buy, axis=1)
-        tot_p = cum[:, -1]
-        ub = U[S_["buy"]][act]
-        buyer = ub < np.minimum(tot_p, 0.9)
-        if buyer.any():
-            v = ub[buyer] / np.minimum(tot_p[buyer], 0.9) * tot_p[buyer]
-            slot = (v[:, None] >= cum[buyer]).sum(axis=1).clip(0, S - 1)
-            rows = act[buyer]
-            ok = ~hold[rows, slot]
-            rows, slot = rows[ok], slot[ok]
-            ch = C.choose(U[S_["sale_ch"]][rows], preferred[rows], mix[rows])
-            ch = np.where((slot == P.B_MORTGAGE) | (slot == P.B_STUDENT), np.where(U[S_["sale_ch"]][rows] < 0.85, C.BRANCH, ch), ch)
-            open_contracts(rows, slot, m, day[rows], ch)
-            add_inter(rows, m, day[rows], pop["hour"][rows], ch, INBOUND, R_SALE, C.COST[ch])
-
-        # ---- campaigns of the month
-        if m in cal_by_month:
-            pos = np.full(n, -1)  # row of each active customer in p_buy
-            pos[act] = np.arange(len(act))
-            for c in cal_by_month[m]:
-                j = int(c.rank)
-                slot = int(c.slot)
-                retention = c.family == "retention"
-                if retention:
-                    elig = active & consent & ~opt_out & hold[:, slot] & ((m - last_incident) <= 6)
-                else:
-                    elig = active & consent & ~opt_out & ~hold[:, slot] & (access[:, slot] > 0)
-                if slot == P.B_STUDENT:
-                    elig &= n_children > 0
-                if slot in (P.B_MORTGAGE,):
-                    elig &= owner
-                if slot == P.I_AUTO:
-                    elig &= has_car
-                if c.event >= 0:
-                    elig &= (m - last_event[:, int(c.event)]) <= 3
-                if c.family == "segment":
-                    elig &= multich
-                usel = U[S_[f"camp{j}_sel"]]
-                sel = np.flatnonzero(elig & (usel < c.select_share))
-                if len(sel) == 0:
-                    continue
-                test = usel[sel] / c.select_share < CA.TEST_SHARE  # random test/control split
-                pr = np.minimum(c.p_response * (0.5 + A[sel]), 0.9)
-                ur = U[S_[f"camp{j}_resp"]][sel]
-                responded = test & (ur < pr)
-                conv_resp = responded & (ur / pr < CA.CONVERSION)
-                organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(3 * p_buy[pos[sel], slot], 0.9)
-                converted = conv_resp | organic
-                targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
-                            responded=responded, converted=converted & ~retention,
-                            month=np.full(len(sel), m), retention=np.full(len(sel), retention))
-                t = sel[test]
-                ch = np.full(len(t), int(c.channel), dtype=np.int8)
-                cost = np.full(len(t), c.cost_per_contact)
-                if retention:
-                    cost = cost + np.where(responded[test], CA.RETENTION_GESTURE, 0.0)
-                    r_ok = sel[responded]
-                    retained_until[r_ok] = m + CA.RETENTION_MONTHS
-                    Sat[r_ok] = np.minimum(Sat[r_ok] + 0.08, 1.0)
-                add_inter(t, m, np.full(len(t), 2), pop["hour"][t], ch, OUTBOUND,
-                          R_RETENTION if retention else R_SALE, cost)
-                if retention:
-                    continue
-                buyers = sel[converted & ~hold[sel, slot]]
-                chb = np.where(test[converted & ~hold[sel, slot]], int(c.channel), preferred[buyers])
-                open_contracts(buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], 3), chb)
-
-        # ---- claims
-        act = np.flatnonzero(active)
-        claims_refused = np.zeros(n, dtype=bool)
-        for s, stream in ((P.I_AUTO, "claim_auto"), (P.I_AUTO2, "claim_auto2"), (P.I_HOME, "claim_home"), (P.I_HEALTH, "claim_health")):
-            rows = act[hold[act, s]]
-            if len(rows) == 0:
-                continue
-            a_ = age[rows]
-            kids = np.where(m < leave_month[rows], n_children[rows], 0)
-            if s == P.I_AUTO:
-                p = P.auto_claim_freq(a_, coef[rows], risky[rows]) / 12
-                sev, sig, refuse = P.AUTO_SEVERITY, P.AUTO_SIGMA, P.CLAIM_REFUSAL_P
-            elif s == P.I_AUTO2:
-                p = P.auto_claim_freq(np.full(len(rows), 35.0), np.ones(len(rows)), np.zeros(len(rows), bool)) / 12
-                sev, sig, refuse = P.AUTO_SEVERITY, P.AUTO_SIGMA, P.CLAIM_REFUSAL_P
-            elif s == P.I_HOME:
-                p = np.full(len(rows), P.HOME_FREQ / 12 * 1.0)
-                sev, sig, refuse = P.HOME_SEVERITY, P.HOME_SIGMA, P.CLAIM_REFUSAL_P
-            else:
-                p = np.full(len(rows), P.HEALTH_MONTHLY_P)
-                sev = P.health_expected_cost(a_, chronic[rows], kids) / P.HEALTH_MONTHLY_P
-                sig, refuse = P.HEALTH_SIGMA, 0.01
-            u = U[S_[stream]][rows]
-            hit = u < p
-            rows, u, p = rows[hit], u[hit], p[hit]
-            if len(rows) == 0:
-                continue
-            sev = sev[hit] if np.ndim(sev) else sev
-            v = u / p
-            refused = v < refuse
-            w = np.clip((v - refuse) / (1 - refuse), 1e-6, 1 - 1e-6)
-            amt = np.round(_lognormal(w, sev, sig), 2)
-            paid = ~refused
-            dd = np.maximum(day[rows], 1)
-            dd = np.where(cstart_m[rows, s] == m, np.maximum(dd, cstart_d[rows, s]), dd).astype(np.int8)
-            tx.add(row=rows[paid], k=ckey[rows, s][paid], month=m, day=dd[paid], kind=P.CLAIM, slot=s, amount=amt[paid])
-            claims_refused[rows[refused]] = True
-            if s != P.I_HEALTH:
-                ch = np.where(w * 3 % 1 < 0.5, C.PHONE, C.choose(w * 7 % 1, preferred[rows], mix[rows]))
-                add_inter(rows, m, dd, pop["hour"][rows], ch, INBOUND, R_CLAIM, C.COST[ch])
-                Sat[rows[paid]] += 0.02
-            if s == P.I_AUTO:
-                resp_ = paid & (w * 11 % 1 < P.RESPONSIBLE_P)
-                coef[rows[resp_]] = np.minimum(coef[rows[resp_]] * 1.25, 3.5)
-                auto_claims[rows[paid]] += 1
-
-        # ---- voluntary deposits on savings and life insurance
-        bal_held = hold[np.ix_(act, P.BALANCE_SLOTS)]
-        has_bal = bal_held.any(axis=1)
-        rows = act[has_bal]
-        ud = U[S_["deposit"]][rows]
-        p = 1 - np.exp(-dep_rate[rows])
-        hit = ud < p
-        rows, v = rows[hit], ud[hit] / p[hit]
-        if len(rows):
-            bh = hold[rows][:, P.BALANCE_SLOTS]
-            nb = bh.sum(axis=1)
-            kk = np.minimum((v * 7 % 1 * nb).astype(int), nb - 1)
-            slot = P.BALANCE_SLOTS[np.argmax(np.cumsum(bh, axis=1) > kk[:, None], axis=1)]
-            amt = np.round(_lognormal(np.clip(v, 1e-6, 1 - 1e-6), np.maximum(income[rows] * 0.025, 50), 1.0), -1).clip(20)
-            balance[rows, slot] += amt
-            dd = np.where(cstart_m[rows, slot] == m, np.maximum(day[rows], cstart_d[rows, slot]), day[rows]).astype(np.int8)
-            tx.add(row=rows, k=ckey[rows, slot], month=m, day=dd, kind=P.DEPOSIT, slot=slot, amount=amt)
-        balance *= 1 - P.WITHDRAWAL_RATE
-
-        # ---- loans at term, voluntary and company terminations
-        r, j = np.nonzero((loan_end[:, P.LOAN_SLOTS] == m) & hold[:, P.LOAN_SLOTS])
-        close_contracts(r, P.LOAN_SLOTS[j], m, day[r], END_TERM)
-        h_cust = 0.0022 * (1 + inc_recent[act]) * np.exp(-2.0 * (Sat[act] - 0.6)) * price_sens[act] ** 0.5
-        h = (h_cust[:, None] * TERM_FACTOR + TERM_CONSTANT) * hold[act]
-        cum = np.cumsum(h, axis=1)
-        ut = U[S_["term"]][act]
-        hit = ut < cum[:, -1]
-        if hit.any():
-            slot = ((ut[hit] / cum[hit, -1] * cum[hit, -1])[:, None] >= cum[hit]).sum(axis=1).clip(0, S - 1)
-            rows = act[hit]
-            close_contracts(rows, slot, m, day[rows], END_CUSTOMER)
-            # the card goes with the account
-            k = rows[(slot == P.B_CURRENT) & hold[rows, P.B_CARD]]
-            close_contracts(k, np.full(len(k), P.B_CARD), m, day[k], END_CUSTOMER)
-        # yearly review and repricing (January)
-        price_rise = np.zeros(n, dtype=bool)
-        if (month0 + m).astype(object).month == 1:
-            ca = act[hold[act, P.I_AUTO]]
-            clean = auto_claims[ca] < 0.5
-            coef[ca] = np.where(clean, np.maximum(coef[ca] * 0.95, 0.5), coef[ca])
-            bad = ca[(coef[ca] >= 1.5) & (auto_claims[ca] >= 1) & (U[S_["reprice"]][ca] < 0.5)]
-            close_contracts(bad, np.full(len(bad), P.I_AUTO), m, day[bad], END_COMPANY)
-            k2 = bad[hold[bad, P.I_AUTO2]]
-            close_contracts(k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
-            ca = act[hold[act, P.I_AUTO]]
-            new_p = np.round(P.auto_premium(age[ca], coef[ca], urban[ca]), 2)
-            price_rise[ca[new_p > amount[ca, P.I_AUTO] * 1.05]] = True
-            amount[ca, P.I_AUTO] = new_p
-            auto_claims[:] = 0
-            ch_ = act[hold[act, P.I_HEALTH]]
-            kids = np.where(m < leave_month[ch_], n_children[ch_], 0)
-            new_p = np.round(P.health_premium(age[ch_], kids), 2)
-            price_rise[ch_[new_p > amount[ch_, P.I_HEALTH] * 1.04]] = True
-            amount[ch_, P.I_HEALTH] = new_p
-        price_rise &= U[S_["reprice"]] < 0.6  # not every rise is noticed
-
-        # ---- critical incidents and responses
-        act = np.flatnonzero(active)
-        n_held = nheld[act]
-        p_sf = 0.0025 + 0.001 * n_held
-        p_co = 0.0015 * price_sens[act] * np.where(multich[act], 2.5, 1.0) * np.where(age[act] < 35, 1.5, 1.0)
-        ui = U[S_["incident"]][act]
-        types = np.full(len(act), -1, dtype=np.int8)
-        types[ui < p_sf] = INC_SERVICE
-        types[(ui >= p_sf) & (ui < p_sf + p_co)] = INC_COMPET
-        inc_rows, inc_types = [], []
-        for t_, mask in ((INC_CLAIM, claims_refused[act]), (INC_PRICE, price_rise[act]),
-                         (INC_SERVICE, types == INC_SERVICE), (INC_COMPET, types == INC_COMPET)):
-            inc_rows.append(act[mask])
-            inc_types.append(np.full(mask.sum(), t_, dtype=np.int8))
-        ir = np.concatenate(inc_rows)
-        it = np.concatenate(inc_types)
-        if len(ir):
-            order = np.argsort(ir, kind="stable")
-            ir, it = ir[order], it[order]
-            ur = U[S_["response"]][ir] * 1.0
-            ur = np.where(np.r_[False, ir[1:] == ir[:-1]], ur * 13 % 1, ur)
-            a_, s_ = A[ir], Sat[ir]
-            p_exit = np.array([0.12, 0.05, 0.07, 0.18])[it] * (1.6 - a_) * (1.5 - s_) * np.where(multich[ir], 1.4, 1.0)
-            p_nego = np.array([0.2, 0.1, 0.35, 0.35])[it] * (0.5 + a_)
-            p_comp = np.array([0.45, 0.45, 0.15, 0.02])[it] * (0.6 + a_)
-            p_wom = 0.18 * (1.5 - a_)
-            cum = np.stack([p_exit, p_exit + p_nego, p_exit + p_nego + p_comp, p_exit + p_nego + p_comp + p_wom], axis=1)
-            cum = cum / np.maximum(cum[:, -1:], 1.0)
-            resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
-            dd = np.maximum(day[ir], 1)
-            incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
-            np.add.at(Sat, ir, np.where(it == INC_CLAIM, -0.25, -0.16))
-            np.add.at(inc_recent, ir, 1.0)
-            last_incident[ir] = m
-            k = resp == RESP_COMPLAINT
-            ch = C.choose(ur[k] * 17 % 1, preferred[ir[k]], mix[ir[k]])
-            add_inter(ir[k], m, dd[k], pop["hour"][ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
-            np.add.at(Sat, ir[k], 0.05)
-            k = resp == RESP_NEGO
-            ch = np.where(ur[k] * 19 % 1 < 0.6, C.PHONE, C.BRANCH)
-            add_inter(ir[k], m, dd[k], pop["hour"][ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + NEGOTIATION_GESTURE)
-            np.add.at(Sat, ir[k], 0.08)
-            k = resp == RESP_WOM
-            np.add.at(A, ir[k], -0.04)
-            k = resp == RESP_EXIT
-            ex = np.unique(ir[k])
-            if len(ex):
-                first_t = it[k][np.r_[True, ir[k][1:] != ir[k][:-1]]]
-                reason = np.array([CR_CLAIM, CR_SERVICE, CR_PRICE, CR_COMPET], dtype=np.int8)[first_t]
-                churn(ex, m, dd[k][np.r_[True, ir[k][1:] != ir[k][:-1]]], reason, END_CUSTOMER)
-        inc_recent *= 0.93
-
-        # ---- satisfaction and attitude drift
-        Sat += 0.05 * (sat_base - Sat) + 0.02 * _z(U[S_["sat"]])
-        np.clip(Sat, 0.0, 1.0, out=Sat)
-        A += 0.003 * (Sat - 0.6)
-        np.clip(A, 0.01, 0.99, out=A)
-
-        # ---- churn: death, leaving, nothing left
-        act = np.flatnonzero(active)
-        q = L.mortality(age)
-        dead = act[U[S_["churn"]][act] < q[act]]
-        churn(dead, m, day[dead], CR_DEATH, END_DEATH)
-        act = np.flatnonzero(active)
-        n_held = nheld[act]
-        human_share = hum[act] / tot[act]
-        h = (base_churn[act] * np.exp(-0.3 * (n_held - 1)) * np.where(hold[act, P.B_MORTGAGE], 0.45, 1.0)
-             * np.exp(-3.0 * (Sat[act] - 0.6)) * np.exp(-1.4 * (A[act] - 0.5))
-             * (1 + 1.2 * inc_recent[act]) * np.where(multich[act], 2.0 - 1.2 * human_share, 1.0)
-             * np.where(retained_until[act] >= m, 0.3, 1.0) * np.where(reviewed_until[act] >= m, 0.8, 1.0)
-             * np.where(m - moved_month[act] < 3, 3.0, 1.0))
-        uc = (U[S_["churn"]][act] - q[act]) / (1 - q[act])  # uniform again given survival
-        hit = uc < np.minimum(h, 0.5)
-        rows = act[hit]
-        churn(rows, m, day[rows], choose_reason(rows, uc[hit] / np.minimum(h[hit], 0.5)), END_CUSTOMER)
-        cand = np.unique(np.concatenate(closed_now)) if closed_now else np.zeros(0, np.int64)
-        empty = cand[active[cand] & (nheld[cand] == 0)]
-        if len(empty):
-            rs = np.where(company_closed[empty], CR_COMPANY, choose_reason(empty, U[S_["churn"]][empty] * 7 % 1))
-            active[empty] = False
-            churned[empty] = m
-            churn_day[empty] = day[empty]
-            churn_reason[empty] = rs
-
-        # ---- service and information contacts
-        act = np.flatnonzero(active)
-        n_held = nheld[act]
-        lam = (0.05 + 0.03 * n_held) * np.where(multich[act], 1.6, 1.0)
-        us = U[S_["service_n"]][act]
-        cnt = (us > np.exp(-lam)).astype(int) + (us > np.exp(-lam) * (1 + lam)).astype(int)
-        hum *= 0.92
-        tot *= 0.92
-        for j in (1, 2):
-            rows = act[cnt >= j]
-            uch = U[S_[f"service_ch{j}"]][rows]
-            ch = C.choose(uch, preferred[rows], mix[rows])
-            reason = np.where(uch * 7 % 1 < 0.3, R_INFO, R_SERVICE)
-            udy = U[S_[f"service_day{j}"]][rows]
-            add_inter(rows, m, (udy * 28).astype(np.int8) % 28,
-                      np.clip(pop["hour"][rows] + (udy * 11 % 1 * 5).astype(np.int8) - 2, 8, 20), ch, INBOUND, reason, C.COST[ch])
-            hum[rows] += C.HUMAN[ch]
-            tot[rows] += 1
-
-        # ---- annual review programme of multi-equipped customers (seed 000, step 5): an
-        # advisor meeting for those who like human contact, a call for the others
-        rows = act[(n_held >= 3) & consent[act] & ~opt_out[act] & (U[S_["review"]][act] < 0.8 / 12)]
-        if len(rows):
-            ch = np.where(C.HUMAN[preferred[rows]] & (hold[rows].sum(axis=1) >= 5), C.BRANCH, C.PHONE).astype(np.int8)
-            add_inter(rows, m, day[rows], pop["hour"][rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
-            reviewed_until[rows] = m + 12
-            Sat[rows] = np.minimum(Sat[rows] + 0.04, 1.0)
-
-        # ---- loyalty programme: a yearly thank-you mailing with a small gift on the
-        # anniversary of customers of two years or more
-        rows = act[((m - acq[act]) % 12 == 0) & (m - acq[act] >= 24) & consent[act] & ~opt_out[act]]
-        add_inter(rows, m, day[rows], pop["hour"][rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
-                  R_RETENTION, np.full(len(rows), C.COST[C.MAIL] + LOYALTY_GIFT))
-        Sat[rows] = np.minimum(Sat[rows] + 0.02, 1.0)
-
-        # ---- surveys
-        sv = act[U[S_["survey"]][act] < (1 / 30) * (0.6 + 0.8 * A[act])]
-        if len(sv):
-            # three independent noises: the survey draw given selection and two streams
-            # that only movers use
-            p_sv = (1 / 30) * (0.6 + 0.8 * A[sv])
-            z1 = _z(U[S_["survey"]][sv] / p_sv)
-            z2, z3 = _z(U[S_["move1"]][sv]), _z(U[S_["move2"]][sv])
-            surveys.add(row=sv, month=np.full(len(sv), m), day=day[sv],
-                        satisfaction=np.clip(np.round(1 + 9 * Sat[sv] + 0.9 * z1), 1, 10),
-                        attitude=np.round(np.clip(1 + 6 * A[sv] + 0.55 * z2, 1, 7), 1),
-                        intent=np.clip(np.round(1 + 4 * (0.55 * A[sv] + 0.45 * Sat[sv]) + 0.6 * z3), 1, 5))
-
-    # ------------------------------------------------------------------ assemble tables
+    # assemble tables
     Uend = streams.draw(K_END)
-    state = dict(acq_channel=acq_channel, acq_day=acq_day, stage=stage, churned=churned, churn_day=churn_day, churn_reason=churn_reason,
-                 income=income, A=A, dept=dept, addr_u=addr_u, prev_addr_u=prev_addr_u,
-                 prev_dept=prev_dept, moved_month=moved_month, acq_cost=acq_cost, day_of=day_of)
-    return _assemble(cfg, cust_id, pop, ident, state, opens, closes, tx, events, inter, incid,
-                     surveys, targets, Uend, pools)
+    state = dict(acq_channel=st.acq_channel, acq_day=st.acq_day, stage=st.stage, churned=st.churned,
+                 churn_day=st.churn_day, churn_reason=st.churn_reason, income=st.income, A=st.A, dept=st.dept,
+                 addr_u=st.addr_u, prev_addr_u=st.prev_addr_u, prev_dept=st.prev_dept,
+                 moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of)
+    return _assemble(cfg, cust_id, pop, ident, state, log.opens, log.closes, log.tx, log.events, log.inter,
+                     log.incid, log.surveys, log.targets, Uend, pools)
 
 
 def _cat(codes, categories):
