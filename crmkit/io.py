@@ -128,7 +128,9 @@ def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLE
     try:
         con.execute("SET threads TO 2")
         con.execute("SET preserve_insertion_order = true")
-        for name in tables:
+        for name in check_table_names(tables):
+            if not (folder / f"{name}.parquet").exists():
+                raise ValueError(f"{name}: no {name}.parquet in {str(folder)!r}")
             src = str(folder / f"{name}.parquet").replace("'", "''")
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{src}\')')
     finally:
