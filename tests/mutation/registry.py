@@ -1272,3 +1272,302 @@ def _typo_loaders():
 
 
 TYPO_TABLES = (["customers", "transaction"], ["custumers"])
+
+
+@entry("crmkit.plots.campaigns.uplift_funnel",
+       per_campaign=derived(lambda: uplift_table().dropna().reset_index(), "uplift",
+                            unique=("campaign_id",)))
+def _(per_campaign):
+    return PL.uplift_funnel(per_campaign)
+
+
+@entry("crmkit.plots.campaigns.campaign_power",
+       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve"))
+def _(curve):
+    return PL.campaign_power(curve, n_targets=1000)
+
+
+@entry("crmkit.plots.segmentation.detectable_uplift",
+       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve"))
+def _(curve):
+    return PL.detectable_uplift(curve, sizes=[500])
+
+
+@entry("crmkit.plots.customer_data.threshold_curve",
+       sweep=derived(lambda: __import__("crmkit.idic.identify", fromlist=["x"]).threshold_sweep(
+           resolution(), records(), [0.0, 5.0, 10.0]), "sweep"))
+def _(sweep):
+    return PL.threshold_curve(sweep, threshold=5.0)
+
+
+@entry("crmkit.plots.customer_data.match_weights",
+       pairs=derived(lambda: resolution().pairs.assign(
+           same_person=__import__("crmkit.idic.identify", fromlist=["x"]).true_matches(
+               resolution().pairs, records()).to_numpy()), "pairs"))
+def _(pairs):
+    return PL.match_weights(pairs, threshold=5.0)
+
+
+@entry("crmkit.plots.idic.need_heatmap",
+       shares=derived(lambda: pd.DataFrame({
+           "need": ["savings", "car_cover", "car_cover"],
+           "life_stage": ["young_family", "couple", "retired"],
+           "share": [0.25, 0.5, 0.125]}), "needs"))
+def _(shares):
+    return PL.need_heatmap(shares)
+
+
+@entry("crmkit.plots.idic.offer_values",
+       offers=derived(lambda: pd.DataFrame({
+           "rule": ["savings_capacity_life", "birth_health"],
+           "trigger": ["savings_capacity", "event"], "customers": [790, 31],
+           "expected_value": [21.6, 216.0], "untargeted_value": [5.0, 25.0]}), "offers",
+           unique=("rule",)))
+def _(offers):
+    return PL.offer_values(offers)
+
+
+@entry("crmkit.plots.loyalty.bathtub_scenarios",
+       runs=derived(lambda: L.compare_bathtubs(
+           4, {"baseline": {"acquired": 10, "retention_rate": 0.8},
+               "retain": {"acquired": 10, "retention_rate": 0.9}},
+           initial_customers=50), "runs"))
+def _(runs):
+    return PL.bathtub_scenarios(runs)
+
+
+@entry("crmkit.plots.loyalty.measure_bars",
+       df=derived(lambda: L.incident_churn(market().customers, incidents_before_churn(),
+                                           as_of=as_of() - pd.DateOffset(years=1)
+                                           ).reset_index(), "measures"))
+def _(df):
+    return PL.measure_bars(df, "group", "churn_rate")
+
+
+@entry("crmkit.plots.project.usual_report", split=derived(split, "split"))
+def _(split):
+    return PL.usual_report(split)
+
+
+@entry("crmkit.plots.project.kpi_lights",
+       dashboard=derived(lambda: P.kpi_dashboard(measures(), P.kpi_targets()), "dashboard"))
+def _(dashboard):
+    return PL.kpi_lights(dashboard)
+
+
+def answers() -> pd.DataFrame:
+    return pd.DataFrame({"id": [f"SF{i:02d}" for i in range(1, 16)],
+                         "score": [1 + i % 5 for i in range(15)]})
+
+
+@entry("crmkit.project.maturity_profile",
+       answers=derived(answers, "answers", unique=("id",)))
+def _(answers):
+    return P.maturity_profile(answers)
+
+
+@entry("crmkit.plots.project.maturity_bars",
+       factors=derived(lambda: P.maturity_profile(answers()).factors, "factors",
+                       unique=("id",)))
+def _(factors):
+    return PL.maturity_bars(factors)
+
+
+@entry("crmkit.plots.project.break_even_sweep",
+       sweep=derived(lambda: pd.concat(
+           [P.budget_summary(P.budget_scenarios(bathtub_params(), 1_000.0, cost_per_saved=c))
+            .assign(cost_per_saved=c).reset_index() for c in (100.0, 200.0, 400.0)],
+           ignore_index=True),
+           "sweep"))
+def _(sweep):
+    return PL.break_even_sweep(sweep)
+
+
+@entry("crmkit.plots.segmentation.cluster_profile_heatmap",
+       profile=derived(lambda: S.cluster_profile(features(), np.arange(len(features())) % 3,
+                                                 feature_cols()), "profile",
+                       unique=("cluster",)))
+def _(profile):
+    return PL.cluster_profile_heatmap(profile)
+
+
+@entry("crmkit.plots.segmentation.kpi_trend",
+       kpis=derived(lambda: S.segment_kpis(kpi_frame(), "segment",
+                                           kpis={"margin": ("direct_profit", "mean")},
+                                           period_col="year"), "kpis"))
+def _(kpis):
+    return PL.kpi_trend(kpis, "year", "segment", "margin")
+
+
+@entry("crmkit.plots.segmentation.score_outcome",
+       scores=derived(lambda: rfm_scores().assign(
+           bought=(rfm_scores()["customer_id"] % 3 == 0).astype(float)), "scores",
+           unique=("customer_id",)))
+def _(scores):
+    return PL.score_outcome(scores, "bought", dims=["R", "F"])
+
+
+@entry("crmkit.plots.value.cost_breakdown",
+       df=derived(lambda: market().customers[["customer_id", "preferred_channel"]].merge(
+           V.allocate_costs(drivers(), POOLS), on="customer_id"), "costs",
+           unique=("customer_id",)))
+def _(df):
+    return PL.cost_breakdown(df, "preferred_channel", ["handling", "sales"])
+
+
+@entry("crmkit.plots.value.equity_comparison",
+       df=derived(lambda: pd.DataFrame({
+           "strategy": ["retention", "loyalty"], "baseline_equity": [2e6, 5e6],
+           "scenario_equity": [2.3e6, 5.5e6]}), "equity", unique=("strategy",)))
+def _(df):
+    return PL.equity_comparison(df, "strategy")
+
+
+@entry("crmkit.plots.value.state_shares",
+       distribution=derived(lambda: pd.DataFrame({"high": [0.4, 0.35], "lost": [0.0, 0.15],
+                                                  "low": [0.6, 0.5]}), "distribution"))
+def _(distribution):
+    return PL.state_shares(distribution)
+
+
+@entry("crmkit.plots.value.story_path",
+       path=derived(lambda: __import__("crmkit.synth", fromlist=["x"]).story("young_driver").path,
+                    "path"))
+def _(path):
+    return PL.story_path(path, story="young_driver")
+
+
+# ---- the rest of the public table-taking API ----------------------------------------------
+from crmkit import market as MK  # noqa: E402
+
+
+@entry("crmkit.market.active_on", customers=customers_arg())
+def _(customers):
+    return MK.active_on(customers, as_of() - pd.DateOffset(years=1))
+
+
+@entry("crmkit.market.active_during", customers=customers_arg())
+def _(customers):
+    return MK.active_during(customers, as_of() - pd.DateOffset(years=2),
+                            as_of() - pd.DateOffset(years=1))
+
+
+@entry("crmkit.market.running_on", contracts=market_arg("contracts"))
+def _(contracts):
+    return MK.running_on(contracts, as_of() - pd.DateOffset(years=1))
+
+
+@entry("crmkit.market.running_during", contracts=market_arg("contracts"))
+def _(contracts):
+    return MK.running_during(contracts, as_of() - pd.DateOffset(years=2),
+                             as_of() - pd.DateOffset(years=1))
+
+
+@entry("crmkit.idic.customize.offer_groups",
+       rules=derived(lambda: __import__("crmkit.idic.customize", fromlist=["x"]).DEFAULT_RULES,
+                     "rules"))
+def _(rules):
+    return I.offer_groups(rules)
+
+
+@entry("crmkit.idic.identify.compare_pairs",
+       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",)))
+def _(norm):
+    pairs = I.candidate_pairs(I.normalise_records(records()))
+    return I.compare_pairs(norm, pairs[0], pairs[1]) if isinstance(pairs, tuple) else \
+        I.compare_pairs(norm, pairs["left"].to_numpy(), pairs["right"].to_numpy())
+
+
+@entry("crmkit.idic.identify.true_matches",
+       pairs=derived(lambda: resolution().pairs, "pairs"), source_records=RECORDS)
+def _(pairs, source_records):
+    from crmkit.idic.identify import true_matches
+
+    return true_matches(pairs, source_records)
+
+
+@entry("crmkit.idic.identify.links_at_threshold", source_records=RECORDS)
+def _(source_records):
+    from crmkit.idic.identify import links_at_threshold
+
+    return links_at_threshold(resolution(), source_records, 5.0)
+
+
+@entry("crmkit.privacy.pseudonymise", df=customers_arg())
+def _(df):
+    from crmkit import privacy
+
+    return privacy.pseudonymise(df, "customers", "salt")
+
+
+@entry("crmkit.privacy.pseudonymise_tables", customers=customers_arg(),
+       contracts=market_arg("contracts"))
+def _(customers, contracts):
+    from crmkit import privacy
+
+    return privacy.pseudonymise_tables({"customers": customers, "contracts": contracts}, "salt")
+
+
+def _with(**tables):
+    import dataclasses
+
+    return dataclasses.replace(market(), **tables)
+
+
+@entry("crmkit.workshop.analysis_window", transactions=TX)
+def _(transactions):
+    from crmkit import workshop
+
+    return workshop.analysis_window(_with(transactions=transactions))
+
+
+@entry("crmkit.workshop.data_overview", customers=customers_arg(), transactions=TX)
+def _(customers, transactions):
+    from crmkit import workshop
+
+    return workshop.data_overview(_with(customers=customers, transactions=transactions))
+
+
+@entry("crmkit.workshop.purchases", transactions=TX)
+def _(transactions):
+    from crmkit import workshop
+
+    return workshop.purchases(_with(transactions=transactions)).frame
+
+
+@entry("crmkit.workshop.value_base", customers=customers_arg(), transactions=TX,
+       contracts=market_arg("contracts"), interactions=market_arg("interactions"))
+def _(customers, transactions, contracts, interactions):
+    from crmkit import workshop
+
+    return workshop.value_base(_with(customers=customers, transactions=transactions,
+                                     contracts=contracts, interactions=interactions))
+
+
+EXEMPT.update({
+    **{f"crmkit.schema.{n}": "the validation layer itself: its own tests feed it bad tables"
+       for n in ("check_allowed", "check_columns", "check_dates", "check_dates_ordered",
+                 "check_finite", "check_ids", "check_in_range", "check_no_missing",
+                 "check_nonnegative", "check_not_empty", "check_rows", "check_unique", "fail",
+                 "require_columns", "snapshot", "validate")},
+    "crmkit.warehouse.engines.check_expr": "the validation layer itself (Ibis tables)",
+    "crmkit.synth.market.generate": "takes no table (a number of customers)",
+    "crmkit.synth.market.generate_to": "takes no table (a number of customers)",
+    "crmkit.synth.market.check_arguments": "takes no table (the generator's arguments)",
+    "crmkit.warehouse.spark.generate_on_spark": "takes no table; needs a Spark session",
+    "crmkit.synth.validation.calibration_table": "measures the generator's own output "
+                                                 "against its targets, not a user's table",
+    "crmkit.synth.validation.measure": "measures the generator's own output against its "
+                                       "targets, not a user's table",
+    "crmkit.exercises.ch06.untargeted_phone_campaigns": "an exercise's reference solution, "
+                                                        "checked by the exercise tests",
+    "crmkit.labels.translate_frame": "relabels any frame for display: unknown values pass "
+                                     "unchanged by design",
+    "crmkit.workshop.table": "formats any frame for the workshop's HTML report",
+    **{f"crmkit.widgets.{n}": "an interactive front door: it hands the same tables to the "
+                              "registered analytics and plots, which validate them"
+       for n in ("customer_data.identity_threshold_explorer", "idic.contact_policy_explorer",
+                 "loyalty.dick_basu_explorer", "segmentation.cluster_explorer",
+                 "segmentation.matrix_explorer", "value.channel_migration_explorer",
+                 "value.cost_pool_explorer", "value.ltv_explorer")},
+})
