@@ -346,7 +346,11 @@ def check_columns(
     if missing:
         _fail(table, missing[0], f"missing column(s) {missing}; the table has {list(df.columns)}")
     for name, kind in spec.items():
-        if kind is None:
+        if kind is None:  # any kind, but dates and floats must still be usable values
+            if _is_datetime(df[name]):
+                check_dates(df, table, name)
+            elif _is_float(df[name]):
+                check_finite(df, table, name)
             continue
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; use one of {sorted(KINDS)}")
@@ -455,6 +459,14 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
     crmkit.schema.SchemaError: customers.customer_id: 1 row(s) are strings while other ids are numbers (1 and '1' would be two customers); cast the column to one type; first offending rows (index): [1]
     """
     s = df[column]
+    if _is_float(s):  # e.g. integer ids made float by a missing value: whole numbers only
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(v) & ~(np.isfinite(v) & (v == np.round(v)))
+        if bad.any():
+            _fail(table, column, "are not whole numbers (an id is an integer or a text)",
+                  bad, df)
+        return
     if s.dtype != object or len(s) == 0:
         return
     is_str = s.map(lambda x: isinstance(x, str)).to_numpy(dtype=bool)

@@ -50,6 +50,7 @@ def census(names, *, only=None, log=print):
 
 
 def table(rows) -> str:
+    rows = [c for c in rows if c.outcome != "n/a"]  # the harness could not build the input
     per = defaultdict(Counter)
     for c in rows:
         per[c.entry.split(".")[1]][c.outcome] += 1

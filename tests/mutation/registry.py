@@ -41,10 +41,17 @@ class Arg:
     unique: tuple[str, ...] = ()  # one row per this key
     nonneg: tuple[str, ...] = ()  # more non-negative columns than the name rule finds
     nullable: tuple[str, ...] = ()  # more columns where a missing value is valid
+    # columns whose name reads like an amount but whose negative values are valid ("*": all)
+    signed: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()  # documented optional columns: dropping one is valid
+    labels: tuple[str, ...] = ()  # category labels stored as numbers: no numeric mutation
+    wide: bool = False  # one column per category (a matrix): dropping one is a valid table
 
     def nonneg_columns(self, df: pd.DataFrame) -> list[str]:
-        return [c for c in df.columns if c in self.nonneg
-                or (isinstance(c, str) and _NONNEG.search(c)
+        if "*" in self.signed:
+            return list(self.nonneg)
+        return [c for c in df.columns if c in self.nonneg or c not in self.signed
+                and (isinstance(c, str) and _NONNEG.search(c)
                     and pd.api.types.is_numeric_dtype(df[c].dtype)
                     and not pd.api.types.is_bool_dtype(df[c].dtype)
                     and (df[c].dropna() >= 0).all())]
@@ -455,20 +462,20 @@ for _name in ("abc_analysis", "gini", "lorenz_curve", "pareto_curve", "top_share
 
 
 @entry("crmkit.segmentation.clustering.choose_k",
-       df=derived(features, "customers", unique=("customer_id",)))
+       df=derived(features, "customers", unique=("customer_id",), signed=("*",)))
 def _(df):
     return S.choose_k(df, feature_cols(), ks=[2, 3], n_components=None)
 
 
 @entry("crmkit.segmentation.clustering.cluster_profile",
-       df=derived(features, "customers", unique=("customer_id",)))
+       df=derived(features, "customers", unique=("customer_id",), signed=("*",)))
 def _(df):
     labels = np.arange(len(df)) % 3
     return S.cluster_profile(df, labels, feature_cols())
 
 
 @entry("crmkit.segmentation.clustering.StatisticalSegmentation",
-       df=derived(features, "customers", unique=("customer_id",)))
+       df=derived(features, "customers", unique=("customer_id",), signed=("*",)))
 def _(df):
     model = S.StatisticalSegmentation(3, columns=feature_cols(), n_components=None, n_init=2)
     return model.fit_predict(df)
@@ -725,7 +732,7 @@ def _(data):
 
 @entry("crmkit.clv.summary.holdout_comparison", data=CDNOW)
 def _(data):
-    predicted = data["frequency"] * 0.5
+    predicted = CDNOW.build()["frequency"] * 0.5
     return K.holdout_comparison(data, predicted)
 
 
@@ -784,7 +791,8 @@ def _(transactions, customers, interactions):
 
 
 @entry("crmkit.clv.markov.MarkovMigrationModel",
-       panel=derived(recency_panel, "panel", unique=("customer_id", "period")))
+       panel=derived(recency_panel, "panel", unique=("customer_id", "period"),
+                     signed=("amount",), labels=("state",)))
 def _(panel):
     m = K.MarkovMigrationModel(discount_rate=0.1).fit(panel, value="amount")
     return {"P": m.transition_matrix_, "values": m.state_values(horizon=5)}
@@ -846,7 +854,8 @@ def _(targets, campaigns, customers, contracts):
 
 
 @entry("crmkit.campaigns.run_waves",
-       waves=derived(lambda: proposed().assign(wave=np.arange(len(proposed())) % 2), "waves"),
+       waves=derived(lambda: proposed().assign(wave=np.arange(len(proposed())) % 2), "waves",
+                     optional=("expected_value",)),
        customers=customers_arg())
 def _(waves, customers):
     from crmkit.idic import ContactPolicy
@@ -929,7 +938,8 @@ def _(recommendations, products):
     return I.build_bundles(recommendations, products)
 
 
-@entry("crmkit.idic.interact.ContactPolicy", proposed=derived(proposed, "proposed"),
+@entry("crmkit.idic.interact.ContactPolicy",
+       proposed=derived(proposed, "proposed", optional=("expected_value",)),
        customers=customers_arg())
 def _(proposed, customers):
     return I.ContactPolicy().apply(proposed, customers)
@@ -957,7 +967,7 @@ def _(split, interactions, campaigns, campaign_targets):
     return P.kpi_measures(split, interactions, campaigns, campaign_targets)
 
 
-@entry("crmkit.project.kpi_dashboard", measures=derived(measures, "measures"))
+@entry("crmkit.project.kpi_dashboard", measures=derived(measures, "measures", wide=True))
 def _(measures):
     return P.kpi_dashboard(measures, P.kpi_targets())
 
@@ -982,7 +992,12 @@ def _(cash_flows):
 def _mem(df):
     import ibis
 
-    return ibis.memtable(df)
+    from tests.mutation.engine import NotApplicable
+
+    try:
+        return ibis.memtable(df)
+    except Exception as exc:  # noqa: BLE001 - Arrow refuses the frame before crmkit sees it
+        raise NotApplicable(f"no Ibis table from this frame: {type(exc).__name__}") from exc
 
 
 def _wh(name):
@@ -1037,14 +1052,16 @@ def _(t):
 
 
 @entry("crmkit.warehouse.metrics.quantile_score",
-       t=derived(lambda: rfm_table().reset_index(drop=True), "rfm", unique=("customer_id",)))
+       t=derived(lambda: rfm_table().reset_index(drop=True), "rfm", unique=("customer_id",),
+                 signed=("*",)))
 def _(t):
     tt = _mem(t)
     return tt.mutate(score=_wh("quantile_score")(tt, "monetary", "customer_id")).to_pandas()
 
 
 @entry("crmkit.warehouse.metrics.with_count_score",
-       t=derived(lambda: rfm_table().reset_index(drop=True), "rfm", unique=("customer_id",)))
+       t=derived(lambda: rfm_table().reset_index(drop=True), "rfm", unique=("customer_id",),
+                 signed=("*",)))
 def _(t):
     from crmkit.warehouse.metrics import with_count_score
 
@@ -1116,7 +1133,7 @@ def _(customers, products):
                 "products": back.products if hasattr(back, "products") else back["products"]}
 
 
-@entry("crmkit.io.to_arrow", df=customers_arg())
+@entry("crmkit.io.to_arrow", df=Arg(T("customers"), "customers"))  # a converter: no key
 def _(df):
     from crmkit import io
 
@@ -1156,7 +1173,8 @@ def _(flows):
 
 
 @entry("crmkit.plots.loyalty.response_mix",
-       mix=derived(lambda: L.incident_response_mix(market().incidents), "response_mix"))
+       mix=derived(lambda: L.incident_response_mix(market().incidents), "response_mix",
+                   wide=True))
 def _(mix):
     return PL.response_mix(mix)
 
@@ -1169,7 +1187,7 @@ def _(scores):
 
 @entry("crmkit.plots.segmentation.migration_heatmap",
        matrix=derived(lambda: S.migration_matrix(segments_before(), segments_after()),
-                      "migration"))
+                      "migration", wide=True))
 def _(matrix):
     return PL.migration_heatmap(matrix)
 
@@ -1222,7 +1240,7 @@ def _(flows):
 
 
 @entry("crmkit.plots.value.value_waterfall",
-       steps=derived(lambda: V.chain_steps(chain()), "steps"))
+       steps=derived(lambda: V.chain_steps(chain()), "steps", signed=("amount",)))
 def _(steps):
     return PL.value_waterfall(steps)
 
