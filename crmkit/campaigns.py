@@ -635,6 +635,7 @@ def trigger_family(campaigns: pd.DataFrame) -> pd.Series:
     schema.check_not_empty(campaigns, "campaigns")
     schema.check_columns(campaigns, "campaigns", {"trigger": "string"})
     schema.check_no_missing(campaigns, "campaigns", "trigger")
+    schema.check_key(campaigns, "campaigns")
     family = campaigns["trigger"].astype(str).str.split(":", n=1).str[0]
     return pd.Series(family.to_numpy(), index=campaigns.index, name="trigger_family",
                      dtype="str")
@@ -1084,6 +1085,7 @@ def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> p
     schema.check_not_empty(products, "products")
     schema.check_columns(products, "products", {"product_id": "string",
                                                 "learn_feel_do": "string"})
+    schema.check_key(products, "products")
     schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
     quadrant = products["learn_feel_do"].astype(str).map(mapping)
     info = FCB_QUADRANTS.set_index("fcb_quadrant").reindex(quadrant.to_numpy())

@@ -41,6 +41,7 @@ __all__ = [
     "check_in_range",
     "check_allowed",
     "check_unique",
+    "check_key",
     "check_no_missing",
     "check_dates_ordered",
     "check_rows",
@@ -517,6 +518,28 @@ def check_unique(df: pd.DataFrame, table: str, columns: str | list[str]) -> None
     mask = df.duplicated(subset=cols, keep=False)
     if mask.any():
         _fail(table, "+".join(cols), "duplicated key", mask, df)
+
+
+def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) -> None:
+    """Raise if the rows of ``df`` repeat their key (one row per customer, contract,
+    interaction...), when the key columns are in ``df``: a repeated row would be counted
+    twice. The key is ``key``, else the primary key of market table ``table``; tables
+    without a key, or frames without its columns, pass.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> it = pd.DataFrame({"interaction_id": [1, 2, 2], "cost": [1.0, 2.0, 2.0]})
+    >>> check_key(it, "interactions")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.interaction_id: 2 row(s) duplicated key; first offending rows (index): [1, 2]
+    """
+    if key is None:
+        key = list(TABLES[table].key) if table in TABLES else []
+    key = [key] if isinstance(key, str) else list(key)
+    if key and all(k in df.columns for k in key):
+        check_unique(df, table, key)
 
 
 def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> None:

@@ -257,6 +257,7 @@ def check_summary(data: pd.DataFrame, *, monetary: bool = False, table: str = "s
         cols["monetary_value"] = "number"
     schema.check_not_empty(data, table)
     schema.check_columns(data, table, cols)
+    schema.check_key(data, table, "customer_id")
     out = {}
     for c in cols:
         schema.check_no_missing(data, table, c)

@@ -208,6 +208,7 @@ def profile_summary(profiles: pd.DataFrame, by: str = "strategy") -> pd.DataFram
     schema.check_columns(profiles, "profiles", {by: None, "direct_profit": "number",
                                                 "potential": "number", "n_products": "number",
                                                 "next_need": "string"})
+    schema.check_key(profiles, "profiles", "customer_id")
     g = profiles.groupby(by, observed=True)
     out = pd.DataFrame({
         "customers": g.size(),
