@@ -784,12 +784,12 @@ def target_profiles(
     _validate_targets(targets)
     schema.validate(campaigns, "campaigns", columns=["campaign_id", "start_date", "trigger",
                                                      "channel", "product_id"])
-    schema.check_not_empty(customers, "customers")
-    schema.check_columns(customers, "customers", _PROFILE_CUSTOMERS)
-    schema.check_unique(customers, "customers", "customer_id")
-    schema.check_columns(contracts, "contracts", {"customer_id": "int", "product_id": "string",
-                                                  "start_date": "datetime",
-                                                  "end_date": "datetime"})
+    schema.require_columns(customers, "customers", _PROFILE_CUSTOMERS, unique="customer_id")
+    schema.require_columns(contracts, "contracts", {"customer_id": "int", "product_id": "string",
+                                                    "start_date": "datetime",
+                                                    "end_date": "datetime"},
+                           nullable=("end_date",))
+    schema.check_key(contracts, "contracts")
     camp = campaigns.set_index("campaign_id")
     cpos = camp.index.get_indexer(targets["campaign_id"].to_numpy())
     if (cpos < 0).any():
@@ -1082,9 +1082,8 @@ def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> p
     bad = set(mapping.values()) - set(FCB_QUADRANTS["fcb_quadrant"])
     if bad:
         raise ValueError(f"unknown quadrant(s) {sorted(bad)}; use {FCB_QUADRANTS['fcb_quadrant'].tolist()}")
-    schema.check_not_empty(products, "products")
-    schema.check_columns(products, "products", {"product_id": "string",
-                                                "learn_feel_do": "string"})
+    schema.require_columns(products, "products", {"product_id": "string",
+                                                  "learn_feel_do": "string"})
     schema.check_key(products, "products")
     schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
     quadrant = products["learn_feel_do"].astype(str).map(mapping)

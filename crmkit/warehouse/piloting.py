@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmkit import schema
-from crmkit.segmentation.piloting import kpi_specs
+from crmkit.segmentation.piloting import kpi_columns, kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
 from crmkit.warehouse.engines import as_table, check_expr
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
@@ -221,7 +221,7 @@ def segment_kpis(
     """
     kpis = kpi_specs(kpis, KPI_AGGREGATIONS)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
-    cols = {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}}
+    cols = {**{k: None for k in keys}, **kpi_columns(kpis, df)}
     data, con = _engine_and_input(df, engine)
     t = as_table(data, con, table, cols)
     out = _fetch(con, segment_kpis_expr(t, segment_col, kpis=kpis, period_col=period_col))
