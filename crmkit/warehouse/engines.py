@@ -343,6 +343,7 @@ def check_expr(
     *,
     nonnegative: tuple[str, ...] = (),
     nullable: tuple[str, ...] = (),
+    unique: str | None = None,
 ) -> ibis.Table:
     """Validate an Ibis table given to a ``*_expr`` function, as ``crmkit.schema`` does a
     pandas one: one :class:`crmkit.schema.SchemaError` naming table and column.
@@ -350,8 +351,9 @@ def check_expr(
     The presence and kind of each column (and time zones) are read from the table's
     schema; the values are checked by one aggregate query on the table's engine: missing
     values (except in ``nullable``), NaN and infinite floats, float sums that overflow,
-    negative values in ``nonnegative`` and dates outside pandas' range (the results come
-    back to pandas). Rows of an engine table have no index: the error gives their count.
+    negative values in ``nonnegative``, dates outside pandas' range (the results come
+    back to pandas) and repeated values of the key ``unique`` (one row per customer).
+    Rows of an engine table have no index: the error gives their count.
 
     Examples
     --------
@@ -394,6 +396,8 @@ def check_expr(
             for i, cond in enumerate(checks.values())}
     floats = [n for n in columns if t.schema()[n].is_floating()]
     aggs.update({f"s{i}": t[n].abs().sum() for i, n in enumerate(floats)})
+    if unique is not None:
+        aggs["rows"], aggs["keys"] = t.count(), t[unique].nunique()
     if not aggs:
         return _validated(t)
     row = t.aggregate(**aggs).execute().iloc[0]
@@ -403,6 +407,10 @@ def check_expr(
             raise schema.SchemaError(
                 f"{table}.{name}: {int(n)} row(s) {what} (rows of an engine table have no "
                 "index)")
+    if unique is not None and row["keys"] < row["rows"]:
+        raise schema.SchemaError(
+            f"{table}.{unique}: {int(row['rows'] - row['keys'])} row(s) duplicated key "
+            "(rows of an engine table have no index)")
     for i, name in enumerate(floats):
         total = row[f"s{i}"]
         if pd.notna(total) and not np.isfinite(total):

@@ -80,7 +80,7 @@ def quantile_score(
     equal values the rank of the first of them, ``ties="first"`` breaks ties by
     ``id_col`` ascending.
     """
-    check_expr(t, "table", {col: "number", id_col: None})
+    check_expr(t, "table", {col: "number", id_col: None}, unique=id_col)
     return _quantile_score(t, col, id_col, bins, ties=ties, higher_is_better=higher_is_better)
 
 

@@ -40,8 +40,13 @@ def migration_counts_expr(
 ) -> ir.Table:
     """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``."""
     cols = {id_col: None, segment_col: None}
-    before = check_expr(before, "before", cols)
-    after = check_expr(after, "after", cols)
+    before = check_expr(before, "before", cols, unique=id_col)
+    after = check_expr(after, "after", cols, unique=id_col)
+    return _migration_counts(before, after, id_col=id_col, segment_col=segment_col,
+                             lost_label=lost_label, new_label=new_label)
+
+
+def _migration_counts(before, after, *, id_col, segment_col, lost_label, new_label):
     b = before.select(_id=before[id_col], _from=before[segment_col].cast("string"))
     a = after.select(_id2=after[id_col], _to=after[segment_col].cast("string"))
     j = b.outer_join(a, b._id == a._id2)
@@ -155,7 +160,9 @@ def segment_migration(
     t = as_table(data, con, "transactions", cols, nonnegative=("amount",))
     snap = [rfm_expr(t, as_of=d, kinds=kinds, ties=ties).select("customer_id", "rfm_segment")
             for d in (before, after)]
-    counts = _fetch(con, migration_counts_expr(*snap, segment_col="rfm_segment"))
+    # the snapshots are computed from a validated table: no second check
+    counts = _fetch(con, _migration_counts(*snap, id_col="customer_id", segment_col="rfm_segment",
+                                           lost_label="lost", new_label="new"))
     return _layout(counts, list(RFM_SEGMENTS), "lost", "new", normalize)
 
 

@@ -967,7 +967,11 @@ def _(split, interactions, campaigns, campaign_targets):
     return P.kpi_measures(split, interactions, campaigns, campaign_targets)
 
 
-@entry("crmkit.project.kpi_dashboard", measures=derived(measures, "measures", wide=True))
+# a KPI may have no value for a year (a blank light): missing values are valid
+@entry("crmkit.project.kpi_dashboard",
+       measures=derived(measures, "measures", wide=True,
+                        nullable=("retention_rate", "existing_revenue_share", "cross_sell_rate",
+                                  "early_churn", "contact_cost_ratio", "campaign_lift")))
 def _(measures):
     return P.kpi_dashboard(measures, P.kpi_targets())
 
@@ -1218,7 +1222,10 @@ def _(pooled):
     return PL.uplift_bars(pooled, category="channel")
 
 
-@entry("crmkit.plots.customer_data.yearly_counts", df=TX)
+# a missing date is not counted, by design (yearly_counts(customers, "churn_date") counts
+# the churns: customers still there have none)
+@entry("crmkit.plots.customer_data.yearly_counts",
+       df=market_arg("transactions", nullable=("date",)))
 def _(df):
     return PL.yearly_counts(df, "date")
 
@@ -1368,7 +1375,8 @@ def _(split):
 
 
 @entry("crmkit.plots.project.kpi_lights",
-       dashboard=derived(lambda: P.kpi_dashboard(measures(), P.kpi_targets()), "dashboard"))
+       dashboard=derived(lambda: P.kpi_dashboard(measures(), P.kpi_targets()), "dashboard",
+                         nullable=("value", "status")))
 def _(dashboard):
     return PL.kpi_lights(dashboard)
 
