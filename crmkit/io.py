@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crmkit import schema
 from crmkit.market import MARKET_TABLES, Market, check_table_names
 from crmkit.schema import TABLES
 
@@ -156,6 +157,10 @@ def save_market(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     if hasattr(tables, "tables") and callable(tables.tables):
         meta = meta if meta is not None else getattr(tables, "params", None)
         tables = tables.tables()
+    check_table_names(list(tables))  # a misspelt name must not be silently left out
+    for name, df in tables.items():  # one row per customer, contract...: no double counting
+        if isinstance(df, pd.DataFrame):
+            schema.check_key(df, name)
     with MarketWriter(path, duckdb=duckdb) as w:
         for name in MARKET_TABLES:
             if name in tables:
