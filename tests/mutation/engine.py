@@ -199,11 +199,11 @@ class Case:
 
 
 def call(entry, frames: dict):
-    import matplotlib.pyplot as plt
-
     import random
 
-    np.random.seed(0)  # seaborn's jitter and sampling use the global generators
+    import matplotlib.pyplot as plt
+
+    np.random.seed(0)  # noqa: NPY002 - seaborn's jitter draws from the global generator
     random.seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
