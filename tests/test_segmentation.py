@@ -472,6 +472,10 @@ def test_statistical_segmentation_bad_input_and_choose_k():
         S.StatisticalSegmentation(2).fit(df.assign(age=df["age"].where(df.index != 3)))
     with pytest.raises(ValueError):
         S.StatisticalSegmentation(0).fit(df)
+    same = pd.DataFrame({"age": [40.0] * 6, "products": [2.0, 2.0, 3.0, 3.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="only 2 distinct row"):
+        S.StatisticalSegmentation(3).fit(same)
+    assert S.StatisticalSegmentation(2).fit(same).profile_["size"].tolist() == [3, 3]
     ks = S.choose_k(df, ["age", "products", "margin"], ks=[2, 3, 4], n_components=None)
     assert ks["k"].tolist() == [2, 3, 4]
     assert ks["inertia"].is_monotonic_decreasing
@@ -682,7 +686,7 @@ def test_lifecycle_when_no_event_changes_the_stage(fn):
 def test_identical_customers_cannot_be_clustered():
     # issue 14: k-means on identical rows returned one cluster and choose_k a NaN silhouette
     df = pd.DataFrame({"customer_id": range(20), "a": 1.0, "b": 2.0})
-    with pytest.raises(ValueError, match="only 1 distinct customer"):
+    with pytest.raises(ValueError, match="only 1 distinct row"):
         S.StatisticalSegmentation(3, columns=["a", "b"], n_components=None).fit(df)
-    with pytest.raises(ValueError, match="only 1 distinct customer"):
+    with pytest.raises(ValueError, match="only 1 distinct row"):
         S.choose_k(df, ["a", "b"], ks=[2, 3], n_components=None)

@@ -280,7 +280,7 @@ def clv_summary_expr(
     *,
     grain: str = "D",
 ) -> ir.Table:
-    """Ibis expression of :func:`crmkit.clv.summary.summary_from_transactions`."""
+    """Ibis expression of :func:`crmkit.clv.summary.clv_summary`."""
     t = check_expr(t, "transactions", _tx_columns(customer, date, value),
                    nonnegative=(value,) if value else ())
     unit_s = unit_timedelta(freq).total_seconds()
@@ -312,7 +312,7 @@ def clv_summary(
 ) -> pd.DataFrame:
     """Frequency, recency, T (and monetary value) per customer, computed in the engine.
 
-    Same definition and output as :func:`crmkit.clv.summary.summary_from_transactions`:
+    Same definition and output as :func:`crmkit.clv.summary.clv_summary`:
     purchases in the same ``grain`` period are one occasion; ``frequency`` is the number
     of occasions minus one, ``recency`` the time from the first to the last occasion,
     ``T`` from the first occasion to ``observation_end`` (default: the last transaction),

@@ -1540,28 +1540,28 @@ def _with(**tables):
     return dataclasses.replace(market(), **tables)
 
 
-@entry("crmkit.workshop.analysis_window", transactions=TX)
+@entry("crmkit.workshop.data.analysis_window", transactions=TX)
 def _(transactions):
     from crmkit import workshop
 
     return workshop.analysis_window(_with(transactions=transactions))
 
 
-@entry("crmkit.workshop.data_overview", customers=customers_arg(), transactions=TX)
+@entry("crmkit.workshop.data.data_overview", customers=customers_arg(), transactions=TX)
 def _(customers, transactions):
     from crmkit import workshop
 
     return workshop.data_overview(_with(customers=customers, transactions=transactions))
 
 
-@entry("crmkit.workshop.purchases", transactions=TX)
+@entry("crmkit.workshop.data.purchases", transactions=TX)
 def _(transactions):
     from crmkit import workshop
 
     return workshop.purchases(_with(transactions=transactions)).frame
 
 
-@entry("crmkit.workshop.value_base", customers=customers_arg(), transactions=TX,
+@entry("crmkit.workshop.value.value_base", customers=customers_arg(), transactions=TX,
        contracts=market_arg("contracts"), interactions=market_arg("interactions"))
 def _(customers, transactions, contracts, interactions):
     from crmkit import workshop
@@ -1591,7 +1591,10 @@ EXEMPT.update({
                                                         "checked by the exercise tests",
     "crmkit.labels.translate_frame": "relabels any frame for display: unknown values pass "
                                      "unchanged by design",
-    "crmkit.workshop.table": "formats any frame for the workshop's HTML report",
+    "crmkit.workshop.report.table": "formats any frame for the workshop's HTML report",
+    "crmkit.models.by_horizon": "takes a prediction function and an index, not a table",
+    "crmkit.workshop.value.action_plan": "NOT REGISTERED YET: needs the workshop's KPI "
+                                         "table (added to main while this suite was written)",
     **{f"crmkit.widgets.{n}": "an interactive front door: it hands the same tables to the "
                               "registered analytics and plots, which validate them"
        for n in ("customer_data.identity_threshold_explorer", "idic.contact_policy_explorer",
@@ -1599,3 +1602,67 @@ EXEMPT.update({
                  "segmentation.matrix_explorer", "value.channel_migration_explorer",
                  "value.cost_pool_explorer", "value.ltv_explorer")},
 })
+
+
+# ---- added to main while the suite was written: twins, profitability, privacy -------------
+@entry("crmkit.clv.summary.clv_summary", transactions=DEPOSITS)
+def _(transactions):
+    return K.clv_summary(transactions, value="amount", freq="W", observation_end=as_of())
+
+
+@entry("crmkit.segmentation.rfm.frat", purchases=TX)
+def _(purchases):
+    from crmkit.segmentation.rfm import frat
+
+    return frat(purchases, as_of=as_of())
+
+
+@entry("crmkit.segmentation.piloting.segment_migration", transactions=TX)
+def _(transactions):
+    from crmkit.segmentation.piloting import segment_migration
+
+    a = as_of()
+    return segment_migration(transactions, a - pd.DateOffset(years=1), a)
+
+
+@entry("crmkit.value.profit.customer_profitability", transactions=TX,
+       interactions=market_arg("interactions"), contracts=market_arg("contracts"))
+def _(transactions, interactions, contracts):
+    from crmkit.value.profit import customer_profitability
+
+    return customer_profitability(transactions, interactions, contracts)
+
+
+@entry("crmkit.warehouse.value.customer_profitability", transactions=TX,
+       interactions=market_arg("interactions"), contracts=market_arg("contracts"))
+def _(transactions, interactions, contracts):
+    return _wh("customer_profitability")(transactions, interactions, contracts)
+
+
+@entry("crmkit.warehouse.value.customer_profitability_expr", transactions=TX,
+       interactions=market_arg("interactions"), contracts=market_arg("contracts"))
+def _(transactions, interactions, contracts):
+    return _wh("customer_profitability_expr")(_mem(transactions), _mem(interactions),
+                                              _mem(contracts)).to_pandas()
+
+
+@entry("crmkit.privacy.rare_combinations", df=customers_arg())
+def _(df):
+    from crmkit import privacy
+
+    return privacy.rare_combinations(df, ["gender", "region"], 3)
+
+
+@entry("crmkit.privacy.suppress_rare", df=customers_arg())
+def _(df):
+    from crmkit import privacy
+
+    return privacy.suppress_rare(df, 3)
+
+
+@entry("crmkit.workshop.value.concentration",
+       customers=derived(profiles, "customers", unique=("customer_id",), signed=("*",)))
+def _(customers):
+    from crmkit.workshop.value import concentration
+
+    return concentration(customers)
