@@ -1523,7 +1523,7 @@ def _(source_records):
 def _(df):
     from crmkit import privacy
 
-    return privacy.pseudonymise(df, "customers", "salt")
+    return privacy.pseudonymise(df, "customers", "a-sixteen-byte-salt")
 
 
 @entry("crmkit.privacy.pseudonymise_tables", customers=customers_arg(),
@@ -1531,7 +1531,8 @@ def _(df):
 def _(customers, contracts):
     from crmkit import privacy
 
-    return privacy.pseudonymise_tables({"customers": customers, "contracts": contracts}, "salt")
+    return privacy.pseudonymise_tables({"customers": customers, "contracts": contracts},
+                                      "a-sixteen-byte-salt")
 
 
 def _with(**tables):
