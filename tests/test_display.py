@@ -92,3 +92,20 @@ def test_live_kernel_shows_the_controls(monkeypatch):
     slider = widgets.IntSlider(value=3, min=1, max=5)
     _base.live([slider], lambda v: ("fig", pd.DataFrame({"n": [v]})), lambda: (slider.value,))
     assert isinstance(shown[0], widgets.VBox)
+
+
+def test_book_figures_are_narrow_enough_to_read():
+    # a figure wider than MAX_BOOK_WIDTH is shrunk so much that its small text falls under
+    # 10 px on the book's column (the explorers scale their fonts instead: _base.figure)
+    import re
+    from pathlib import Path
+
+    from crmkit.plots.style import MAX_BOOK_WIDTH
+
+    root = Path(__file__).resolve().parents[1]
+    wide = []
+    for nb in sorted((root / "notebooks").rglob("*.ipynb")):
+        for w in re.findall(r"figsize=\(([0-9.]+),", nb.read_text()):
+            if float(w) > MAX_BOOK_WIDTH:
+                wide.append(f"{nb.name}: {w} in")
+    assert not wide, wide
