@@ -40,7 +40,7 @@ _TRUNCATED = re.compile(r"(…|\.\.\.)\s*$")
 _SCIENTIFIC = re.compile(r"^[-+]?\d(\.\d+)?e[-+]\d{2,3}$", re.I)
 _CONTROL_ASK = re.compile(
     r"\b(move|drag|slide|change|set|use|adjust|try)\b[^.!?]{0,40}\b(slider|sliders|"
-    r"(its |the )?controls?|the dropdown|the checkbox|the explorer)\b"
+    r"(its|the) controls|the dropdown|the checkbox|the explorer)\b"
     r"|\bexplorer\b[^.!?]{0,30}\blets you\b|\byour settings\b", re.I)
 # a sentence that says where the controls are is honest
 _CONTROL_WHERE = re.compile(r"live notebook|in jupyterlab|browser edition|when you run|"
