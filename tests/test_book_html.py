@@ -53,3 +53,15 @@ def test_clean_page_has_no_problem(tmp_path):
     (tmp_path / "_static" / "a.css").write_text("@font-face { src: url(fonts/a.woff2) }")
     problems = chk.check_book(tmp_path)
     assert problems and not any(problems.values()), problems
+
+
+def test_browser_edition_pages_are_checked_for_assets_only(tmp_path):
+    (tmp_path / "index.html").write_text("<main><p>Book.</p></main>")
+    (tmp_path / "lite" / "lab").mkdir(parents=True)
+    (tmp_path / "lite" / "lab" / "index.html").write_text(
+        '<script src="https://cdn.example.org/pyodide.js"></script>'
+        "<main><p>Move the slider.</p></main>")
+    problems = chk.check_book(tmp_path)
+    assert problems["external asset"] == ["lite/lab/index.html: script "
+                                          "https://cdn.example.org/pyodide.js"]
+    assert not problems["control the page does not have"]

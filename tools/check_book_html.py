@@ -232,21 +232,28 @@ PAGE_CHECKS = {
 }
 
 
-def pages(build: Path = BUILD) -> list[Path]:
-    """The book's HTML pages (Sphinx's own index and search pages left out)."""
+def pages(build: Path = BUILD, *, lite: bool = False) -> list[Path]:
+    """The book's HTML pages (Sphinx's own index and search pages left out); with ``lite``,
+    the browser edition's pages (``lite/``, a JupyterLite site) too."""
     return sorted(p for p in build.rglob("*.html")
                   if p.name not in SKIP and "_static" not in p.parts
-                  and "_sources" not in p.parts and ".doctrees" not in p.parts)
+                  and "_sources" not in p.parts and ".doctrees" not in p.parts
+                  and (lite or "lite" not in p.relative_to(build).parts))
 
 
 def check_book(build: Path = BUILD) -> dict[str, list[str]]:
-    """Every problem of the built book, by check: ``{check: ["page: problem", ...]}``."""
+    """Every problem of the built book, by check: ``{check: ["page: problem", ...]}``.
+
+    The browser edition's pages (``lite/``) are an application, not book pages: only
+    their assets are checked."""
     problems: dict[str, list[str]] = {name: [] for name in PAGE_CHECKS}
     problems["external asset in CSS"] = []
-    for page in pages(build):
+    book_pages = set(pages(build))
+    for page in pages(build, lite=True):
         soup = _soup(page.read_text(encoding="utf-8", errors="replace"))
         rel = page.relative_to(build).as_posix()
-        for name, check in PAGE_CHECKS.items():
+        checks = PAGE_CHECKS if page in book_pages else {"external asset": external_assets}
+        for name, check in checks.items():
             problems[name] += [f"{rel}: {p}" for p in check(soup)]
     for css in sorted(build.rglob("*.css")):
         rel = css.relative_to(build).as_posix()
