@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
 from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import ordered_categorical, require, threshold
 
@@ -109,6 +110,7 @@ def profitability_matrix(
         if col is not None:
             cols[col] = kind
     require(df, table, cols)
+    schema.check_key(df, table, id_col)
     current = df[current_col]
     potential = df[potential_col]
     high_c = (current >= threshold(current, current_threshold, "current_threshold")).to_numpy()
