@@ -175,17 +175,38 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
     return report
 
 
+def desktop_times(chapters: list[str], timeout: float) -> dict[str, float]:
+    """Each chapter's run time on this machine's desktop Python (nbclient, fresh kernel), for
+    the benchmarks page's comparison with the browser."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    out = {}
+    for chapter in chapters:
+        nb = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+        t0 = time.perf_counter()
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str((ROOT / chapter).parent)}}).execute()
+        out[chapter] = round(time.perf_counter() - t0, 1)
+        print(f"{chapter}: desktop {out[chapter]} s", flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=Path, default=SITE)
     ap.add_argument("--chromium", default=CHROMIUM)
     ap.add_argument("--timeout", type=float, default=600, help="seconds per chapter")
     ap.add_argument("--report", type=Path, default=ROOT / "_build" / "lite-browser-test.json")
+    ap.add_argument("--desktop", action="store_true",
+                    help="also time each chapter on the desktop Python (benchmarks page)")
     ap.add_argument("chapters", nargs="*", help="notebooks/NAME (default: every chapter)")
     args = ap.parse_args(argv)
     summary = json.loads((args.site / "build-summary.json").read_text())
     chapters = args.chapters or summary["pages"]
     report = run(args.site, chapters, args.chromium, args.timeout)
+    if args.desktop:
+        report["desktop_s"] = desktop_times(chapters, args.timeout)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=1))
     failed = [c for c in report["chapters"] if c["errors"] or c["cells_run"] != c["code_cells"]]

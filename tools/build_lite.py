@@ -232,7 +232,8 @@ def build_crmkit_wheel(dest: Path) -> Path:
 
 
 def chapters(root: Path = ROOT) -> list[str]:
-    """The notebooks of the book's table of contents (``notebooks/...`` without suffix)."""
+    """The notebooks of the book's table of contents (``notebooks/...`` without suffix) that
+    run in the browser."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     files = []
 
@@ -248,7 +249,13 @@ def chapters(root: Path = ROOT) -> list[str]:
                 walk(v)
 
     walk(toc)
-    return files
+    return [f for f in files if not no_browser(root / f"{f}.ipynb")]
+
+
+def no_browser(notebook: Path) -> str | None:
+    """Why a chapter is left out of the browser edition (metadata ``crmkit.no_browser``)."""
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return (meta.get("crmkit") or {}).get("no_browser")
 
 
 SKIP_NOTE = ("# Not run in the browser edition: {why}\n"
