@@ -208,3 +208,20 @@ def test_pages_left_out_of_the_browser_edition_say_so():
     assert reason
     html = lite_button.banner("notebooks/90-scaling-up", lambda *a: "x", reason)
     assert "does not run in the browser edition" in html and "href" not in html
+
+
+@pytest.mark.parametrize("student", [False, True])
+def test_staged_chapters_and_market(tmp_path, student):
+    market = tmp_path / "market"
+    market.mkdir()
+    for name in ("customers.parquet", "market.json", "market.duckdb"):
+        (market / name).write_bytes(b"x")
+    page = "notebooks/01-customer-data"
+    bl.stage_contents(tmp_path / "site", [page], market, student=student)
+    nb = nbformat.read(tmp_path / "site" / f"{page}.ipynb", as_version=4)
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    assert ("solution" in tags) is not student  # the chapter has solutions to strip
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    # the market's Parquet files and its metadata, not its DuckDB file
+    assert sorted(p.name for p in (tmp_path / "site" / "datasets" / "market").iterdir()) == [
+        "customers.parquet", "market.json"]

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from build_book import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 LITE = ROOT / "lite"
@@ -279,14 +280,19 @@ def browser_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
     return nb, skipped
 
 
-def stage_contents(dest: Path, pages: list[str], market: Path) -> dict[str, list[int]]:
-    """Write the chapters and the market's files into ``dest`` (the site's files)."""
+def stage_contents(dest: Path, pages: list[str], market: Path,
+                   student: bool = False) -> dict[str, list[int]]:
+    """Write the chapters and the market's files into ``dest`` (the site's files); the
+    student edition's chapters lose their solution cells, as the student book does."""
     if dest.exists():
         shutil.rmtree(dest)
     skipped = {}
     for page in pages:
         src = ROOT / f"{page}.ipynb"
-        nb, cells = browser_notebook(nbformat.read(src, as_version=4))
+        nb = nbformat.read(src, as_version=4)
+        if student:
+            nb, _ = strip_solutions(nb)
+        nb, cells = browser_notebook(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
@@ -324,7 +330,7 @@ def lite_config() -> dict:
     }
 
 
-def build(output: Path, *, cache: Path, market: Path) -> dict:
+def build(output: Path, *, cache: Path, market: Path, student: bool = False) -> dict:
     """Build the site into ``output``; return a summary (sizes, shipped packages, skips)."""
     official = json.loads((LITE / "pyodide-lock.json").read_text())
     if official["info"]["version"] != PYODIDE_VERSION:
@@ -353,7 +359,7 @@ def build(output: Path, *, cache: Path, market: Path) -> dict:
 
     pages = chapters()
     contents = cache / "contents"
-    skipped = stage_contents(contents, pages, market)
+    skipped = stage_contents(contents, pages, market, student)
     (stage / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2))
     extensions = pip_download(LITE / "requirements-extensions.txt", cache / "extensions")
     (stage / "jupyter_lite_config.json").write_text(json.dumps({"LiteBuildConfig": {
@@ -383,10 +389,12 @@ def main(argv=None) -> int:
     p.add_argument("--cache", type=Path, default=ROOT / "_build" / "lite-cache",
                    help="downloads and staging (default: _build/lite-cache)")
     p.add_argument("--market", type=Path, default=ROOT / "datasets" / "market")
+    p.add_argument("--edition", choices=["instructor", "student"], default="instructor",
+                   help="student: the chapters without their solution cells")
     args = p.parse_args(argv)
     try:
         summary = build(args.output.resolve(), cache=args.cache.resolve(),
-                        market=args.market.resolve())
+                        market=args.market.resolve(), student=args.edition == "student")
     except LiteBuildError as e:
         print(f"browser edition NOT built: {e}", file=sys.stderr)
         return 1
