@@ -499,6 +499,8 @@ def value_tier_panel(
     schema.check_no_missing(customers, "customers", acquisition)
     schema.check_unique(customers, "customers", customer)
     if interactions is not None:
+        schema.check_key(interactions, "interactions")
+    if interactions is not None:
         schema.check_columns(interactions, "interactions", {customer: None, date: "datetime",
                                                             cost: "number"})
         for c in (customer, date, cost):

@@ -399,7 +399,8 @@ def contact_summary(decisions: pd.DataFrame) -> pd.DataFrame:
     contact_pressure         1   0.25   1.0
     """
     schema.check_not_empty(decisions, "decisions")
-    schema.check_columns(decisions, "decisions", {"reason": "string", "cost": "number"})
+    schema.require_columns(decisions, "decisions", {"reason": "string", "cost": "number"},
+                           nonnegative=("cost",))
     schema.check_allowed(decisions, "decisions", "reason", REASONS)
     g = decisions.groupby("reason", observed=True)
     out = pd.DataFrame({"contacts": g.size(), "cost": g["cost"].sum()})

@@ -209,7 +209,8 @@ def response_mix(
     check_not_empty(mix, table)
     responses = [c for c in labels.order("incident_response", [c for c in mix.columns
                                                               if c != "incidents"])]
-    _numeric(mix, table, *responses)
+    counts = [c for c in ("incidents",) if c in mix.columns]
+    _numeric(mix, table, *responses, *counts, nonnegative=(*responses, *counts))
     rows = [str(r) for r in mix.index]
     kind = kind or labels.kind_of(mix.index.name, rows)
     order = labels.order(kind, rows) if kind else rows

@@ -240,7 +240,8 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     ...                  index=pd.Index([0, 1], name="year"))
     >>> ax = payback_curve(f, payback=0.67)  # doctest: +SKIP
     """
-    _numeric(flows, table, "costs", "benefits", "cumulative_net", "cumulative_discounted")
+    _numeric(flows, table, "costs", "benefits", "cumulative_net", "cumulative_discounted",
+             nonnegative=("costs", "benefits"))
     ax = _axes(ax)
     years = flows.index.to_numpy(dtype=float)
     ax.bar(years, flows["benefits"], width=0.6, color=_C["green"], alpha=0.45,

@@ -307,10 +307,8 @@ def migration_heatmap(
     ...                  index=["A", "B", "new"], columns=["A", "B", "lost"])
     >>> ax = migration_heatmap(m, kind="abc_class")  # doctest: +SKIP
     """
-    check_not_empty(matrix, table)
+    _numeric(matrix, table, *matrix.columns, nonnegative=tuple(matrix.columns))
     values = matrix.to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise SchemaError(f"{table}: the matrix holds missing or infinite values")
 
     def name(v) -> str:
         if v in (new_label, lost_label):

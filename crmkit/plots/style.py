@@ -9,7 +9,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.schema import require_columns
 
 __all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette"]
 
@@ -176,11 +176,8 @@ def _axes(ax):
     return ax
 
 
-def _numeric(df: pd.DataFrame, table: str, *columns: str) -> None:
-    check_not_empty(df, table)
-    check_columns(df, table, {c: "number" for c in columns})
-    for c in columns:
-        check_no_missing(df, table, c)
+def _numeric(df: pd.DataFrame, table: str, *columns: str, nonnegative=()) -> None:
+    require_columns(df, table, {c: "number" for c in columns}, nonnegative=nonnegative)
 
 
 def _set_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:

@@ -23,7 +23,13 @@ from crmkit.plots.style import (
     _set_title,
     palette,
 )
-from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
+from crmkit.schema import (
+    SchemaError,
+    check_columns,
+    check_no_missing,
+    check_not_empty,
+    require_columns,
+)
 
 # value tiers run from red (loss-making) to green (high); the lost state is grey
 PALETTES.setdefault("value_tier", {"loss_making": _C["vermilion"], "low": _C["orange"],
@@ -151,7 +157,7 @@ def value_waterfall(
     >>> ax = value_waterfall(s, totals=["direct_profit"])  # doctest: +SKIP
     """
     _numeric(steps, table, amount_col)
-    check_columns(steps, table, [item_col])
+    require_columns(steps, table, [item_col])
     items = steps[item_col].astype(str).tolist()
     amounts = steps[amount_col].to_numpy(dtype=float)
     ax = _axes(ax)
@@ -373,7 +379,8 @@ def holdout_fit(
     ...                   "actual": [0.2, 0.9, 2.1], "predicted": [0.25, 0.8, 1.9]})
     >>> ax = holdout_fit(c)  # doctest: +SKIP
     """
-    _numeric(comparison, table, "frequency", "actual", "predicted")
+    _numeric(comparison, table, "frequency", "actual", "predicted",
+             nonnegative=("frequency", "actual", "predicted"))
     ax = _axes(ax)
     f = comparison["frequency"].to_numpy()
     ax.plot(f, comparison["actual"], marker="o", color=COLORS["grey"], linewidth=2,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
 from crmkit.segmentation._frame import (
     money_sums,
     ordered_categorical,
@@ -191,8 +192,10 @@ def _scores(
     ties: str,
     id_col: str,
     table: str,
+    counts: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}})
+    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}},
+            nonnegative=counts, unique=id_col)
     out = df.copy()
     ids = df[id_col].to_numpy()
     for name, (col, higher_is_better) in spec.items():
@@ -234,7 +237,7 @@ def rfm_scores(
     out = _scores(
         rfm_df,
         {"R": (recency_col, False), "F": (frequency_col, True), "M": (monetary_col, True)},
-        bins=bins, ties=ties, id_col=id_col, table=table,
+        bins=bins, ties=ties, id_col=id_col, table=table, counts=(recency_col, frequency_col),
     )
     out["rfm_score"] = out["R"] + out["F"] + out["M"]
     out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
@@ -276,6 +279,7 @@ def rfm_segments(
     ['champions', 'cant_lose_them', 'new_customers', 'need_attention']
     """
     require(scores, table, {"R": "int", "F": "int", "M": "int"})
+    schema.check_key(scores, table, "customer_id")
     grid = _segment_grid(rules)
     r = scores["R"].to_numpy()
     f = scores["F"].to_numpy()
@@ -444,6 +448,7 @@ def frat_scores(
         {"F": ("frequency", True), "R": ("recency_days", False), "A": ("monetary", True),
          "T": ("n_types", True)},
         bins=bins, ties=ties, id_col=id_col, table=table,
+        counts=("frequency", "recency_days", "n_types"),
     )
     out["frat_score"] = out["F"] + out["R"] + out["A"] + out["T"]
     return out

@@ -187,6 +187,7 @@ def activity_drivers(
     """
     require(interactions, "interactions",
             {customer_col: None, reason_col: "string", interaction_date_col: "datetime"})
+    schema.check_key(interactions, "interactions")
     it = _window(interactions, interaction_date_col, start, end)
     counts = {
         "sales_contacts": it.loc[it[reason_col].isin(list(sales_reasons)), customer_col],
@@ -197,6 +198,7 @@ def activity_drivers(
                                        "transactions")):
         if df is not None:
             require(df, table, {customer_col: None, date_col: "datetime"})
+            schema.check_key(df, table)
             counts[name] = _window(df, date_col, start, end)[customer_col]
         else:
             counts[name] = it[customer_col].iloc[:0]
@@ -261,6 +263,7 @@ def cost_to_serve(
     require(interactions, "interactions",
             {customer_col: None, cost_col: "number", channel_col: None, date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     it = _window(interactions, date_col, start, end)
     direct = it.groupby(customer_col)[cost_col].sum().rename("direct_cost")
     parts = [direct]
