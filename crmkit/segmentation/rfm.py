@@ -346,6 +346,7 @@ def _types(codes: np.ndarray, n: int, types: pd.Series, amount: np.ndarray):
     k = max(len(labels), 1)
     cell = codes.astype(np.int64) * k + tcodes
     if n * k <= _DENSE_CELLS:
+        cell = cell.astype(np.intp)  # small here; 32-bit NumPy (the browser) counts no int64
         count = np.bincount(cell, minlength=n * k).reshape(n, k)
         # exact sums: equal totals tie, and the tie goes to the first type
         total = money_sums(cell, amount, n * k).reshape(n, k)
