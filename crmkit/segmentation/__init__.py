@@ -3,8 +3,8 @@ statistical segmentation, and the piloting of segments over time (course chapter
 
 Every function takes tidy DataFrames with column names as keyword arguments (defaults
 follow :data:`crmkit.schema.TABLES`), validates them with :mod:`crmkit.schema`, and returns
-a DataFrame or a small dataclass. Category values are English; the ``*_LABELS_FR`` dicts
-give the French labels (registered by :mod:`crmkit.labels`).
+a DataFrame or a small dataclass. Category values are English; their English and French
+labels are in ``crmkit/data/labels.yaml``, read by :mod:`crmkit.labels`.
 
 Submodules, named after the course's ideas:
 

@@ -260,7 +260,7 @@ def rfm_segments(
     in the widely used R x FM grid: ``champions`` (R 5, FM 4-5), ``loyal_customers``,
     ``potential_loyalists``, ``new_customers``, ``promising``, ``need_attention``,
     ``about_to_sleep``, ``cant_lose_them``, ``at_risk``, ``hibernating`` (see
-    :data:`RFM_SEGMENT_RULES`; French labels in :data:`RFM_SEGMENT_LABELS_FR`). ``rules``
+    :data:`RFM_SEGMENT_RULES`; labels: kind ``rfm_segment`` of :mod:`crmkit.labels`). ``rules``
     may replace the map; it must cover the 5 x 5 grid exactly once.
 
     Examples

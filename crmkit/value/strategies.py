@@ -68,8 +68,8 @@ def value_strategies(
     """Assign each customer the strategy of their quadrant of the value matrix.
 
     Takes the arguments of :func:`crmkit.segmentation.profitability_matrix` and returns its
-    table with a ``strategy`` column (ordered categorical of :data:`STRATEGIES`; French
-    labels :data:`STRATEGY_LABELS_FR`). Undesirable customers protected by a check get
+    table with a ``strategy`` column (ordered categorical of :data:`STRATEGIES`; labels:
+    kind ``strategy`` of :mod:`crmkit.labels`). Undesirable customers protected by a check get
     ``retention`` instead of ``termination``.
 
     Examples
