@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 
 __all__ = ["MARKET_TABLES", "Market", "active_on", "running_on", "in_window", "active_during",
            "running_during", "period_on", "period_during"]
@@ -150,11 +151,12 @@ def _bound(value, name: str):
     return None if value is None else _dates(value, name)
 
 
-def period_on(first, last, day) -> np.ndarray:
-    """Boolean mask of the periods ``[first, last)`` that contain ``day``.
+@renamed_keywords(day="as_of")
+def period_on(first, last, as_of) -> np.ndarray:
+    """Boolean mask of the periods ``[first, last)`` that contain ``as_of``.
 
     ``first`` and ``last`` are date Series (``last`` ``NaT``: the period has not ended);
-    ``day`` is a date or a Series of dates aligned with them (one day per row). A missing
+    ``as_of`` is a date or a Series of dates aligned with them (one day per row). A missing
     ``first`` never contains a day. This is *the* rule; :func:`active_on` and
     :func:`running_on` apply it to customers and contracts.
 
@@ -168,10 +170,10 @@ def period_on(first, last, day) -> np.ndarray:
     """
     first = _dates(first, "first")
     last = _dates(last, "last")
-    day = _dates(day, "day")
-    if isinstance(day, pd.Series):
-        day = day.to_numpy()
-    return ((first <= day) & (last.isna() | (last > day))).to_numpy(dtype=bool)
+    as_of = _dates(as_of, "as_of")
+    if isinstance(as_of, pd.Series):
+        as_of = as_of.to_numpy()
+    return ((first <= as_of) & (last.isna() | (last > as_of))).to_numpy(dtype=bool)
 
 
 def period_during(first, last, start, end) -> np.ndarray:
@@ -197,12 +199,13 @@ def period_during(first, last, start, end) -> np.ndarray:
     return keep.to_numpy(dtype=bool)
 
 
-def active_on(customers: pd.DataFrame, day, *, acquisition: str = "acquisition_date",
+@renamed_keywords(day="as_of")
+def active_on(customers: pd.DataFrame, as_of, *, acquisition: str = "acquisition_date",
               churn: str = "churn_date") -> pd.Series:
-    """Boolean mask (indexed like ``customers``) of the customers active on ``day``:
+    """Boolean mask (indexed like ``customers``) of the customers active on ``as_of``:
     ``acquisition <= day < churn`` (a missing churn date: still a customer).
 
-    ``day`` is a date, or a Series of dates aligned with the rows. Filter with
+    ``as_of`` is a date, or a Series of dates aligned with the rows. Filter with
     ``customers[active_on(customers, day)]``.
 
     Examples
@@ -214,16 +217,17 @@ def active_on(customers: pd.DataFrame, day, *, acquisition: str = "acquisition_d
     ([True, False], [False, True])
     """
     schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
-    return pd.Series(period_on(customers[acquisition], customers[churn], day),
+    return pd.Series(period_on(customers[acquisition], customers[churn], as_of),
                      index=customers.index, name="active")
 
 
-def running_on(contracts: pd.DataFrame, day, *, start: str = "start_date",
+@renamed_keywords(day="as_of")
+def running_on(contracts: pd.DataFrame, as_of, *, start: str = "start_date",
                end: str = "end_date") -> pd.Series:
-    """Boolean mask (indexed like ``contracts``) of the contracts running on ``day``:
+    """Boolean mask (indexed like ``contracts``) of the contracts running on ``as_of``:
     ``start <= day < end`` (a missing end date: still running).
 
-    ``day`` is a date, or a Series of dates aligned with the rows (e.g. each target's
+    ``as_of`` is a date, or a Series of dates aligned with the rows (e.g. each target's
     campaign day after a merge).
 
     Examples
@@ -235,7 +239,7 @@ def running_on(contracts: pd.DataFrame, day, *, start: str = "start_date",
     [False, True]
     """
     schema.check_columns(contracts, "contracts", {start: "datetime", end: "datetime"})
-    return pd.Series(period_on(contracts[start], contracts[end], day),
+    return pd.Series(period_on(contracts[start], contracts[end], as_of),
                      index=contracts.index, name="running")
 
 

@@ -8,15 +8,17 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit._deprecation import renamed_keywords
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
 
 # a pair joining two records of one person is a good link (green); of two people, a bad one
 
 
+@renamed_keywords(date="date_col")
 def yearly_counts(
     df: pd.DataFrame,
-    date: str,
+    date_col: str,
     by: str | None = None,
     *,
     kind: str | None = None,
@@ -26,7 +28,7 @@ def yearly_counts(
     table: str = "rows",
     ax=None,
 ):
-    """Rows per calendar year of ``date`` (customers won, contracts opened...), stacked by
+    """Rows per calendar year of ``date_col`` (customers won, contracts opened...), stacked by
     the categories of ``by``.
 
     Bars sit at the year itself on the horizontal axis (so ``ax.axvline(2014.5)`` marks
@@ -38,7 +40,7 @@ def yearly_counts(
     ----------
     df : DataFrame
         One row per thing counted.
-    date : str
+    date_col : str
         Datetime column giving the year.
     by : str, optional
         Category column the bars are split by.
@@ -60,12 +62,12 @@ def yearly_counts(
     >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")  # doctest: +SKIP
     """
     check_not_empty(df, table)
-    check_columns(df, table, {date: "datetime"})
-    d = df.loc[df[date].notna()]
+    check_columns(df, table, {date_col: "datetime"})
+    d = df.loc[df[date_col].notna()]
     if by is not None:
         check_columns(df, table, [by])
         check_no_missing(d, table, by)
-    year = d[date].dt.year
+    year = d[date_col].dt.year
     if years is not None:
         first, last = int(years[0]), int(years[1])
         if first > last:
@@ -73,7 +75,7 @@ def yearly_counts(
         keep = year.between(first, last).to_numpy()
         d, year = d.loc[keep], year.loc[keep]
     if len(d) == 0:
-        raise SchemaError(f"{table}.{date}: no row with a date in the years asked for")
+        raise SchemaError(f"{table}.{date_col}: no row with a date in the years asked for")
     if by is None:
         counts = year.value_counts().sort_index().to_frame("all")
     else:
