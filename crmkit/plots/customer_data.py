@@ -59,7 +59,7 @@ def yearly_counts(
     >>> cu = pd.DataFrame({"acquisition_date": pd.to_datetime(["2020-03-01", "2021-06-01",
     ...                                                         "2021-09-01"]),
     ...                    "acquisition_channel": ["web", "branch", "web"]})
-    >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")  # doctest: +SKIP
+    >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")
     """
     check_not_empty(df, table)
     check_columns(df, table, {date_col: "datetime"})
@@ -134,7 +134,7 @@ def match_weights(
     >>> import pandas as pd
     >>> p = pd.DataFrame({"weight": [25.0, 22.0, 18.0, 3.0, -2.0],
     ...                   "same_person": [True, True, True, False, False]})
-    >>> ax = match_weights(p, threshold=10)  # doctest: +SKIP
+    >>> ax = match_weights(p, threshold=10)
     """
     _numeric(pairs, table, weight)
     check_columns(pairs, table, {truth: "bool"})
@@ -184,7 +184,7 @@ def threshold_curve(
     >>> s = pd.DataFrame({"threshold": [0.0, 10.0, 20.0], "precision": [0.95, 0.999, 1.0],
     ...                   "recall": [0.999, 0.99, 0.7], "resolved": [98, 101, 140],
     ...                   "persons": [100, 100, 100]})
-    >>> ax = threshold_curve(s, threshold=10)  # doctest: +SKIP
+    >>> ax = threshold_curve(s, threshold=10)
     """
     _numeric(sweep, table, "threshold", "precision", "recall", "resolved", "persons")
     s = sweep.sort_values("threshold")
