@@ -149,7 +149,8 @@ class MarkovMigrationModel(FittedModel):
         else:
             labels = list(states)
             schema.check_allowed(panel, _PANEL, state, labels)
-        codes = pd.Categorical(panel[state], categories=labels).codes.astype(np.int64)
+        # the index type (int32 in the browser edition, whose NumPy cannot count int64)
+        codes = pd.Categorical(panel[state], categories=labels).codes.astype(np.intp)
         cust = pd.factorize(panel[customer])[0]
         order = np.lexsort((per, cust))
         c_s, p_s, s_s = cust[order], per[order], codes[order]
@@ -497,6 +498,8 @@ def value_tier_panel(
     schema.check_no_missing(customers, "customers", customer)
     schema.check_no_missing(customers, "customers", acquisition)
     schema.check_unique(customers, "customers", customer)
+    if interactions is not None:
+        schema.check_key(interactions, "interactions")
     if interactions is not None:
         schema.check_columns(interactions, "interactions", {customer: None, date: "datetime",
                                                             cost: "number"})

@@ -78,6 +78,7 @@ def customer_flows(
     require(customers, "customers",
             {customer_col: None, acquisition_col: "datetime", churn_col: "datetime"},
             nullable=(churn_col,))
+    schema.check_key(customers, "customers", customer_col)
     schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
     if as_of is None:
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
@@ -160,6 +161,7 @@ def survival_curve(
         raise ValueError(f"max_years must be a positive integer, got {max_years!r}")
     require(customers, "customers", {acquisition_col: "datetime", churn_col: "datetime"},
             nullable=(churn_col,))
+    schema.check_key(customers, "customers")
     schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
     if as_of is None:
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
@@ -467,9 +469,11 @@ def acquisition_retention_costs(
     """
     require(customers, "customers", {customer_col: None, acquisition_cost_col: "number"},
             nonnegative=(acquisition_cost_col,))
+    schema.check_key(customers, "customers", customer_col)
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     dates = interactions[date_col]
     if first_year is None:  # a year counts if the data start in January / end in December
         first = dates.min()
@@ -583,10 +587,12 @@ def bathtub_parameters(
             {customer_col: None, acquisition_col: "datetime", churn_col: "datetime",
              acquisition_cost_col: "number"},
             nonnegative=(acquisition_cost_col,), nullable=(churn_col,))
+    schema.check_key(customers, "customers", customer_col)
     require(transactions, "transactions", {date_col: "datetime", margin_col: "number"})
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     year_end = pd.Timestamp(year=int(year), month=12, day=31)
     first = customers[acquisition_col].min()
     if first > year_end:
@@ -625,7 +631,7 @@ def churn_within(
     *,
     as_of,
     years: float = 5,
-    by: str = "loyalty",
+    by: str = "loyalty_type",
     customer_col: str = "customer_id",
     churn_col: str = "churn_date",
     table: str = "groups",
@@ -646,13 +652,13 @@ def churn_within(
     Examples
     --------
     >>> import pandas as pd
-    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty": ["a", "a", "b", "b"]})
+    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty_type": ["a", "a", "b", "b"]})
     >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
     ...     "churn_date": pd.to_datetime([None, "2021-06-01", "2019-01-01", "2030-01-01"])})
     >>> churn_within(g, cu, as_of="2020-01-01", years=5)
-      loyalty  customers  churned  churn_share
-    0       a          2        1          0.5
-    1       b          1        0          0.0
+      loyalty_type  customers  churned  churn_share
+    0            a          2        1          0.5
+    1            b          1        0          0.0
     """
     if not years > 0:
         raise ValueError(f"years must be > 0, got {years!r}")

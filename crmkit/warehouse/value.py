@@ -17,7 +17,7 @@ import pandas as pd
 
 from crmkit._deprecation import renamed
 from crmkit.value.costs import cost_pools
-from crmkit.warehouse.engines import as_table
+from crmkit.warehouse.engines import as_table, check_expr
 from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, _timestamp, time_unit
 
 __all__ = ["customer_profitability_expr", "customer_profitability", "DRIVERS",
@@ -83,6 +83,13 @@ def customer_profitability_expr(
     """Ibis expression of margin, cost to serve (direct + allocated pools) and direct
     profit per customer (see :func:`customer_profitability`)."""
     c = customer_col
+    transactions = check_expr(transactions, "transactions",
+                              {c: None, date_col: "datetime", margin_col: "number"})
+    interactions = check_expr(interactions, "interactions",
+                              {c: None, date_col: "datetime", reason_col: "string",
+                               cost_col: "number"}, nonnegative=(cost_col,))
+    if contracts is not None:
+        contracts = check_expr(contracts, "contracts", {c: None, contract_date_col: "datetime"})
     tx = _window(transactions, date_col, start, end)
     it = _window(interactions, date_col, start, end)
     margin = tx.group_by(tx[c]).aggregate(
