@@ -388,7 +388,7 @@ def value_base(
     notes: list[str] = []
     flows = _margin_flows(market, start, end, months, margin_rate, notes)
     active = _active_customers(market, start, end)
-    window_ids = flows.loc[(flows["date"] >= start) & (flows["date"] < end), "customer_id"]
+    window_ids = flows.loc[in_window(flows["date"], start, end), "customer_id"]
     ids = pd.Index(pd.unique(pd.concat([active["customer_id"], window_ids]))).sort_values()
     if len(ids) == 0:
         raise schema.SchemaError(f"market: no customer active between {start.date()} and "

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from crmkit.market import active_on, in_window, running_on
+
 __all__ = [
     "TARGETS_FILE",
     "MEASURES",
@@ -183,9 +185,8 @@ def _months_between(a, b) -> np.ndarray:
 def _customer_spans(market, start, end) -> pd.DataFrame:
     """Each customer's time as a customer inside the window: columns a, b (dates), years."""
     c = market.customers
-    a = c["acquisition_date"].where(c["acquisition_date"] > start, start)
-    b = c["churn_date"].fillna(end)
-    b = b.where(b < end, end)
+    a = c["acquisition_date"].clip(lower=start)
+    b = c["churn_date"].fillna(end).clip(upper=end)
     out = pd.DataFrame({"customer_id": c["customer_id"].to_numpy(), "a": a.to_numpy(), "b": b.to_numpy()})
     out["years"] = np.clip(_years(out["b"] - out["a"]), 0, None)
     return out
@@ -196,14 +197,8 @@ def _with_customer(df: pd.DataFrame, market, cols=("birth_date", "gender", "sect
     return df.merge(c, on="customer_id", how="left")
 
 
-def _running(contracts: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    end = contracts["end_date"]
-    return (contracts["start_date"] <= day) & (end.isna() | (end > day))
-
-
-def _active(customers: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    churn = customers["churn_date"]
-    return (customers["acquisition_date"] <= day) & (churn.isna() | (churn > day))
+_running = running_on  # crmkit.market's rules, under the names this module uses
+_active = active_on
 
 
 def _events(market, name: str) -> pd.DataFrame:
@@ -234,7 +229,7 @@ def _share(mask) -> float:
 
 def _in_window(df: pd.DataFrame, col: str, market) -> pd.DataFrame:
     start, end = _window(market)
-    return df[(df[col] >= start) & (df[col] < end)]
+    return df[in_window(df[col], start, end)]
 
 
 def _product_contracts(market, product: str) -> pd.DataFrame:
@@ -243,9 +238,8 @@ def _product_contracts(market, product: str) -> pd.DataFrame:
 
 
 def _exposure_years(contracts: pd.DataFrame, start, end) -> float:
-    a = contracts["start_date"].where(contracts["start_date"] > start, start)
-    b = contracts["end_date"].fillna(end)
-    b = b.where(b < end, end)
+    a = contracts["start_date"].clip(lower=start)
+    b = contracts["end_date"].fillna(end).clip(upper=end)
     return float(np.clip(_years(b - a), 0, None).sum())
 
 
@@ -504,7 +498,9 @@ def mortgage_margin_year5_over_year1(market) -> float:
     start, end = _window(market)
     k = _product_contracts(market, "B_MORTGAGE")
     five = k["start_date"] + pd.DateOffset(years=5)
-    k = k[(k["start_date"] >= start) & (five <= end) & (k["end_date"].isna() | (k["end_date"] >= five))]
+    # started in the window, and ran through its fifth year (still running on its last day)
+    k = k[in_window(k["start_date"], start) & (five <= end)
+          & running_on(k, five - pd.Timedelta(days=1))]
     t = _tx(market, k["contract_id"], "interest_margin").merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
         raise NotMeasurable("no mortgage billed for five full years in the window")
@@ -683,8 +679,9 @@ def novice_premium_year1_over_year4(market) -> float:
     """Median first-year over fourth-year premium of claim-free novices (started at 18-21)."""
     start, end = _window(market)
     k = _with_customer(_product_contracts(market, "I_AUTO"), market, ("birth_date",))
-    k = k[(k["start_date"] >= start) & (k["start_date"] + pd.DateOffset(years=4) <= end)]
-    k = k[(_age(k["birth_date"], k["start_date"]) < 22) & (k["end_date"].isna() | (k["end_date"] >= k["start_date"] + pd.DateOffset(years=4)))]
+    k = k[in_window(k["start_date"], start) & (k["start_date"] + pd.DateOffset(years=4) <= end)]
+    four = k["start_date"] + pd.DateOffset(years=4)
+    k = k[(_age(k["birth_date"], k["start_date"]) < 22) & running_on(k, four - pd.Timedelta(days=1))]
     t = _tx(market, k["contract_id"], ("premium", "claim")).merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
         raise NotMeasurable("no novice auto contract observed for four years in the window")
@@ -772,8 +769,7 @@ def _contacted(market) -> pd.DataFrame:
     g = g[~g["trigger"].astype(str).str.startswith("churn_risk")]
     c = market.customers[["customer_id", "acquisition_date", "churn_date"]]
     g = g.merge(c, on="customer_id", how="left")
-    customer = (g["acquisition_date"] <= g["start_date"]) & (g["churn_date"].isna() | (g["churn_date"] > g["start_date"]))
-    return g.assign(is_customer=customer.fillna(False).astype(bool))
+    return g.assign(is_customer=active_on(g, g["start_date"]))
 
 
 MIN_CONTACTS = 30  # fewer contacts than this and a response rate says nothing
