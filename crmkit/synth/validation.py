@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from crmkit.market import active_on, in_window, running_on
+from crmkit.market import active_on, in_window, period_on, running_on
 
 __all__ = [
     "TARGETS_FILE",
@@ -54,9 +54,11 @@ _REQUIRED = ("group", "label", "value", "unit", "definition", "measure", "source
 _STATUSES = ("sourced", "derived", "rule", "assumption")
 _DAY = np.timedelta64(1, "D")
 YEAR_DAYS = 365.25
-# life stages in which the generator's customer is married (the market has no other couple)
+# life stages in which the generator's customer is married, and those of unmarried couples
+# (PACS or cohabitation): births in the latter are births outside marriage (INSEE's definition)
 MARRIED_STAGES = ("couple", "young_family", "mature_family", "empty_nest")
-COUPLE_STAGES = MARRIED_STAGES
+COHABITING_STAGES = ("cohabiting", "cohabiting_family")
+COUPLE_STAGES = MARRIED_STAGES + COHABITING_STAGES
 
 
 class NotMeasurable(Exception):
@@ -197,8 +199,12 @@ def _with_customer(df: pd.DataFrame, market, cols=("birth_date", "gender", "sect
     return df.merge(c, on="customer_id", how="left")
 
 
-_running = running_on  # crmkit.market's rules, under the names this module uses
-_active = active_on
+def _running(contracts: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    return running_on(contracts, day)
+
+
+def _active(customers: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    return active_on(customers, day)
 
 
 def _events(market, name: str) -> pd.DataFrame:
@@ -413,12 +419,18 @@ def used_car_share_of_purchases(market) -> float:
 
 
 def car_holding_years(market) -> float:
-    """Auto contract-years in the window per car purchase event (steady-state renewal)."""
-    start, end = _window(market)
-    years = _exposure_years(_product_contracts(market, "I_AUTO"), start, end)
-    n = len(_car_purchases(market))
+    """Years of car ownership per car purchase, for customers insuring a car with the group:
+    customer-years with a running auto contract (counted at the year ends) over the car
+    purchases of customers whose auto contract runs on the purchase date (steady state:
+    years per car = 1 / purchase rate)."""
+    auto = _product_contracts(market, "I_AUTO")
+    years = sum(auto.loc[_running(auto, d), "customer_id"].nunique() for d in _year_ends(market))
+    buys = _car_purchases(market)[["customer_id", "date"]].reset_index(drop=True)
+    pairs = buys.reset_index().merge(auto[["customer_id", "start_date", "end_date"]], on="customer_id")
+    insured = pairs[running_on(pairs, pairs["date"])]
+    n = insured["index"].nunique()
     if n == 0:
-        raise NotMeasurable("no car purchase in the window")
+        raise NotMeasurable("no car purchase by a customer insuring a car in the window")
     return years / n
 
 
@@ -600,19 +612,20 @@ def home_mean_premium(market) -> float:
     return _mean_yearly_premium(market, "I_HOME")
 
 
-def _auto_premium_by_age(market, lo, hi) -> float:
-    k = _product_contracts(market, "I_AUTO")
+def _premium_by_age(market, product: str, lo, hi) -> float:
+    """Mean monthly premium billed on a product's contracts to customers aged [lo, hi)."""
+    k = _product_contracts(market, product)
     t = _with_customer(_tx(market, k["contract_id"], "premium"), market, ("birth_date",))
     age = _age(t["birth_date"], t["date"])
     x = t.loc[(age >= lo) & (age < hi), "amount"]
     if x.empty:
-        raise NotMeasurable(f"no auto premium of customers aged {lo}-{hi}")
+        raise NotMeasurable(f"no {product} premium of customers aged {lo}-{hi}")
     return float(x.mean())
 
 
 def motor_premium_young_over_experienced(market) -> float:
     """Mean monthly auto premium at 18-24 over that at 30-59."""
-    return _ratio(_auto_premium_by_age(market, 18, 25), _auto_premium_by_age(market, 30, 60),
+    return _ratio(_premium_by_age(market, "I_AUTO", 18, 25), _premium_by_age(market, "I_AUTO", 30, 60),
                   "the premium at 30-59")
 
 
@@ -680,7 +693,7 @@ def novice_premium_year1_over_year4(market) -> float:
     start, end = _window(market)
     k = _with_customer(_product_contracts(market, "I_AUTO"), market, ("birth_date",))
     k = k[in_window(k["start_date"], start) & (k["start_date"] + pd.DateOffset(years=4) <= end)]
-    four = k["start_date"] + pd.DateOffset(years=4)
+    four = k["start_date"] + pd.DateOffset(years=4)  # ran through its fourth year
     k = k[(_age(k["birth_date"], k["start_date"]) < 22) & running_on(k, four - pd.Timedelta(days=1))]
     t = _tx(market, k["contract_id"], ("premium", "claim")).merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
@@ -738,24 +751,15 @@ def loss_ratio_health_individual(market) -> float:
     return _loss_ratio(market, "I_HEALTH")
 
 
-def _health_premium(market, lo, hi) -> float:
-    k = _product_contracts(market, "I_HEALTH")
-    t = _with_customer(_tx(market, k["contract_id"], "premium"), market, ("birth_date",))
-    age = _age(t["birth_date"], t["date"])
-    x = t.loc[(age >= lo) & (age < hi), "amount"]
-    if x.empty:
-        raise NotMeasurable(f"no health premium of customers aged {lo}-{hi}")
-    return float(x.mean())
-
-
 def health_premium_at_20(market) -> float:
     """Mean monthly health premium of customers aged 18-24."""
-    return _health_premium(market, 18, 25)
+    return _premium_by_age(market, "I_HEALTH", 18, 25)
 
 
 def health_premium_age_ratio(market) -> float:
     """Mean monthly health premium at 80+ over that at 18-24."""
-    return _ratio(_health_premium(market, 80, 200), _health_premium(market, 18, 25), "the premium at 18-24")
+    return _ratio(_premium_by_age(market, "I_HEALTH", 80, 200), _premium_by_age(market, "I_HEALTH", 18, 25),
+                  "the premium at 18-24")
 
 
 # ---------------------------------------------------------------------------------------
@@ -769,7 +773,8 @@ def _contacted(market) -> pd.DataFrame:
     g = g[~g["trigger"].astype(str).str.startswith("churn_risk")]
     c = market.customers[["customer_id", "acquisition_date", "churn_date"]]
     g = g.merge(c, on="customer_id", how="left")
-    return g.assign(is_customer=active_on(g, g["start_date"]))
+    # a customer on the launch day (crmkit.market's rule); unknown ids have no acquisition date
+    return g.assign(is_customer=period_on(g["acquisition_date"], g["churn_date"], g["start_date"]))
 
 
 MIN_CONTACTS = 30  # fewer contacts than this and a response rate says nothing
