@@ -169,8 +169,14 @@ def _run_workshop(args, parser) -> int:
     from papermill.exceptions import PapermillExecutionError
 
     from crmkit.workshop import run
+    from crmkit.workshop.report import check_currency
 
     params = dict(_parse_param(t, parser) for t in args.param)
+    if args.currency is not None:
+        try:  # before the notebook starts: one line, not a failed cell
+            args.currency = check_currency(args.currency)
+        except ValueError as err:
+            parser.error(str(err))
     for name, value in (("client", args.client), ("as_of", args.as_of),
                         ("months", args.months), ("language", args.language),
                         ("currency", args.currency)):

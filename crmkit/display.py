@@ -36,7 +36,7 @@ import pandas as pd
 
 from crmkit import labels
 
-__all__ = ["show_table", "cells", "column_format", "use_for_frames", "TABLE_CLASS"]
+__all__ = ["show_table", "cells", "column_format", "use_for_frames", "glue", "TABLE_CLASS"]
 
 TABLE_CLASS = "crm-table"
 # default longest table shown in full; longer ones show their first rows and say so
@@ -308,3 +308,25 @@ def use_for_frames(ip=None) -> None:
     html = ip.display_formatter.formatters["text/html"]
     html.for_type(pd.DataFrame, _html)
     html.for_type(pd.Series, _html)
+
+
+def glue(name: str, variable, display: bool = True) -> None:
+    """Keep ``variable`` for the book's prose under ``name`` (myst-nb's ``glue``).
+
+    The book's build has myst-nb; the browser edition and a bare JupyterLab may not. There
+    the value is only shown (when ``display`` is true) and nothing is stored, so a chapter
+    runs the same everywhere.
+
+    Examples
+    --------
+    >>> glue("n_customers", 10_000, display=False)  # stored for the book, shows nothing
+    """
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        if display:
+            from IPython.display import display as _display
+
+            _display(variable)
+        return
+    _glue(name, variable, display=display)

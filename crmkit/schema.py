@@ -61,6 +61,7 @@ __all__ = [
     "check_in_range",
     "check_allowed",
     "check_unique",
+    "check_key",
     "check_no_missing",
     "check_dates_ordered",
     "check_rows",
@@ -424,7 +425,11 @@ def check_columns(
     if missing:
         _fail(table, missing[0], f"missing column(s) {missing}; the table has {list(df.columns)}")
     for name, kind in spec.items():
-        if kind is None:
+        if kind is None:  # any kind, but dates and floats must still be usable values
+            if _is_datetime(df[name]):
+                check_dates(df, table, name)
+            elif _is_float(df[name]):
+                check_finite(df, table, name)
             continue
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; use one of {sorted(KINDS)}")
@@ -536,6 +541,14 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
     crmkit.schema.SchemaError: customers.customer_id: 1 row(s) are strings while other ids are numbers (1 and '1' would be two customers); cast the column to one type; first offending rows (index): [1]
     """
     s = df[column]
+    if _is_float(s):  # e.g. integer ids made float by a missing value: whole numbers only
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(v) & ~(np.isfinite(v) & (v == np.round(v)))
+        if bad.any():
+            _fail(table, column, "are not whole numbers (an id is an integer or a text)",
+                  bad, df)
+        return
     if s.dtype != object or len(s) == 0:
         return
     is_str = s.map(lambda x: isinstance(x, str)).to_numpy(dtype=bool)
@@ -586,6 +599,28 @@ def check_unique(df: pd.DataFrame, table: str, columns: str | list[str]) -> None
     mask = df.duplicated(subset=cols, keep=False)
     if mask.any():
         _fail(table, "+".join(cols), "duplicated key", mask, df)
+
+
+def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) -> None:
+    """Raise if the rows of ``df`` repeat their key (one row per customer, contract,
+    interaction...), when the key columns are in ``df``: a repeated row would be counted
+    twice. The key is ``key``, else the primary key of market table ``table``; tables
+    without a key, or frames without its columns, pass.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> it = pd.DataFrame({"interaction_id": [1, 2, 2], "cost": [1.0, 2.0, 2.0]})
+    >>> check_key(it, "interactions")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.interaction_id: 2 row(s) duplicated key; first offending rows (index): [1, 2]
+    """
+    if key is None:
+        key = list(TABLES[table].key) if table in TABLES else []
+    key = [key] if isinstance(key, str) else list(key)
+    if key and all(k in df.columns for k in key):
+        check_unique(df, table, key)
 
 
 def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> None:

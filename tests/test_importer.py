@@ -563,7 +563,7 @@ def test_a_rejected_share_above_the_mapping_threshold_fails(tmp_path):
                                                         "acquisition_date": "since"}})
     assert import_data(m, base_dir=tmp_path, salt=SALT).failures == [
         "customers: 3 of 20 rows rejected (15% > max_rejected_share 10%; first reason: "
-        "impossible date, 3 rows from row 2)"]
+        "impossible date, 3 row(s) from row 2)"]
     loose = {**m, "rules": {"max_rejected_share": 0.2}}
     assert import_data(loose, base_dir=tmp_path, salt=SALT).failures == []
 

@@ -472,6 +472,10 @@ def test_statistical_segmentation_bad_input_and_choose_k():
         S.StatisticalSegmentation(2).fit(df.assign(age=df["age"].where(df.index != 3)))
     with pytest.raises(ValueError):
         S.StatisticalSegmentation(0).fit(df)
+    same = pd.DataFrame({"age": [40.0] * 6, "products": [2.0, 2.0, 3.0, 3.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="only 2 distinct row"):
+        S.StatisticalSegmentation(3).fit(same)
+    assert S.StatisticalSegmentation(2).fit(same).profile_["size"].tolist() == [3, 3]
     ks = S.choose_k(df, ["age", "products", "margin"], ks=[2, 3, 4], n_components=None)
     assert ks["k"].tolist() == [2, 3, 4]
     assert ks["inertia"].is_monotonic_decreasing
@@ -663,3 +667,26 @@ def test_sorted_codes_is_sorted_factorize(keys, dtype):
     ref_codes, ref_uniques = pd.factorize(s, sort=True)
     assert codes.tolist() == ref_codes.tolist()
     assert uniques.tolist() == ref_uniques.tolist() and uniques.dtype == s.dtype
+
+
+@pytest.mark.parametrize("fn", [S.stage_spells, S.lifecycle_segments])
+def test_lifecycle_when_no_event_changes_the_stage(fn):
+    # issue 14: a car purchase keeps the stage; with only such events both crashed
+    cu = pd.DataFrame({"customer_id": [1, 2],
+                       "birth_date": pd.to_datetime(["1980-01-01", "1990-06-01"])})
+    ev = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2020-01-01"] * 2),
+                       "event": ["car_purchase"] * 2, "stage_before": ["couple", "single"],
+                       "stage_after": ["couple", "single"]})
+    out = fn(ev, cu, as_of="2024-01-01").set_index("customer_id")
+    # one spell each, in the stage held throughout, entered before the data began
+    assert out["stage"].to_dict() == {1: "couple", 2: "single"}
+    assert out["entered"].isna().all()
+
+
+def test_identical_customers_cannot_be_clustered():
+    # issue 14: k-means on identical rows returned one cluster and choose_k a NaN silhouette
+    df = pd.DataFrame({"customer_id": range(20), "a": 1.0, "b": 2.0})
+    with pytest.raises(ValueError, match="only 1 distinct row"):
+        S.StatisticalSegmentation(3, columns=["a", "b"], n_components=None).fit(df)
+    with pytest.raises(ValueError, match="only 1 distinct row"):
+        S.choose_k(df, ["a", "b"], ks=[2, 3], n_components=None)

@@ -295,6 +295,9 @@ def test_cli_errors_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         cli(["workshop", "value-audit", "--out", "r.html", "-p", "oops"])
     assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        cli(["workshop", "value-audit", "--out", "r.html", "--currency", "dollars"])
+    assert e.value.code == 2 and "ISO 4217" in capsys.readouterr().err
 
 
 def test_default_retention_note_when_unmeasurable():

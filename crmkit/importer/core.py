@@ -310,8 +310,9 @@ def _failures(report: dict, max_share: float) -> list[str]:
 def _top_reason(info: dict) -> str:
     if not info["reasons"]:
         return "none"
-    reason, r = max(info["reasons"].items(), key=lambda kv: kv[1]["rows"])
-    return f"{reason}, {r['rows']:,} rows from row {r['first_rows'][0]}"
+    # the most frequent reason; among equals, the one met first in the file
+    reason, r = min(info["reasons"].items(), key=lambda kv: (-kv[1]["rows"], kv[1]["first_rows"][0]))
+    return f"{reason}, {r['rows']:,} row(s) from row {r['first_rows'][0]}"
 
 
 def _pseudonymise_values(frame: pd.DataFrame, value_col: str, column_col: str, salt,
@@ -405,7 +406,7 @@ def import_data(
     ['customer_id', 'acquisition_date']
     >>> result.failures  # a third of the rows rejected: more than the default 10 %
     ['customers: 1 of 3 rows rejected (33% > max_rejected_share 10%; first reason: \
-impossible date, 1 rows from row 3)']
+impossible date, 1 row(s) from row 3)']
     """
     spec, mapping_dir = load_mapping(mapping)
     if out_dir is not None:
@@ -443,8 +444,12 @@ impossible date, 1 rows from row 3)']
         if len(conflicts):
             keys = conflicts.assign(key_col=[schema.TABLES[t].key[0] for t in conflicts["table"]])
             conflicts["key"] = _pseudonymise_values(keys, "key", "key_col", salt, names)
-            for c in ("values", "kept"):
-                conflicts[c] = _pseudonymise_values(conflicts, c, "column", salt, names)
+            conflicts["kept"] = _pseudonymise_values(conflicts, "kept", "column", salt, names)
+            # each value seen, pseudonymised on its own
+            seen = conflicts.assign(values=conflicts["values"].str.split(" | ", regex=False))
+            seen = seen.explode("values").reset_index()
+            seen["values"] = _pseudonymise_values(seen, "values", "column", salt, names).to_numpy()
+            conflicts["values"] = seen.groupby("index")["values"].agg(" | ".join).to_numpy()
     for name, key in R.GENERATED_KEYS.items():
         if name in tables and key not in tables[name]:
             tables[name].insert(0, key, np.arange(1, len(tables[name]) + 1, dtype=np.int64))

@@ -46,6 +46,7 @@ def incident_response_mix(
     """
     cols = {response_col: "string"} | ({by: None} if by is not None else {})
     require(incidents, table, cols)
+    schema.check_key(incidents, "incidents")
     key = incidents[by] if by is not None else pd.Series("all", index=incidents.index,
                                                              name="incidents_of")
     counts = pd.crosstab(key, incidents[response_col])

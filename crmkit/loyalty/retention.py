@@ -79,6 +79,7 @@ def customer_flows(
     require(customers, "customers",
             {customer_col: None, acquisition_col: "datetime", churn_col: "datetime"},
             nullable=(churn_col,))
+    schema.check_key(customers, "customers", customer_col)
     schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
     if as_of is None:
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
@@ -161,6 +162,7 @@ def survival_curve(
         raise ValueError(f"max_years must be a positive integer, got {max_years!r}")
     require(customers, "customers", {acquisition_col: "datetime", churn_col: "datetime"},
             nullable=(churn_col,))
+    schema.check_key(customers, "customers")
     schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
     if as_of is None:
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
@@ -469,9 +471,11 @@ def acquisition_retention_costs(
     """
     require(customers, "customers", {customer_col: None, acquisition_cost_col: "number"},
             nonnegative=(acquisition_cost_col,))
+    schema.check_key(customers, "customers", customer_col)
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     dates = interactions[date_col]
     if first_year is None:  # a year counts if the data start in January / end in December
         first = dates.min()
@@ -585,10 +589,12 @@ def bathtub_parameters(
             {customer_col: None, acquisition_col: "datetime", churn_col: "datetime",
              acquisition_cost_col: "number"},
             nonnegative=(acquisition_cost_col,), nullable=(churn_col,))
+    schema.check_key(customers, "customers", customer_col)
     require(transactions, "transactions", {date_col: "datetime", margin_col: "number"})
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     year_end = pd.Timestamp(year=int(year), month=12, day=31)
     first = customers[acquisition_col].min()
     if first > year_end:

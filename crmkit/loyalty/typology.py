@@ -189,6 +189,7 @@ def dick_basu(
     ['true_loyalty', 'latent_loyalty', 'spurious_loyalty', 'no_loyalty']
     """
     require(df, table, {attitude_col: "number", patronage_col: "number"})
+    schema.check_key(df, table, "customer_id")
     a = df[attitude_col] >= threshold(df[attitude_col], attitude_threshold, "attitude_threshold")
     p = df[patronage_col] >= threshold(df[patronage_col], patronage_threshold,
                                        "patronage_threshold")

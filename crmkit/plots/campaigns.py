@@ -20,7 +20,7 @@ from crmkit.plots.style import (
     _set_title,
     palette,
 )
-from crmkit.schema import SchemaError, check_columns, check_not_empty
+from crmkit.schema import SchemaError, check_columns, check_not_empty, require_columns
 
 # event-triggered offers stand out (green), untargeted ones stay grey
 PALETTES.setdefault("trigger_family", {"life_event": _C["green"], "segment": _C["blue"],
@@ -64,8 +64,7 @@ def uplift_bars(
     """
     df = pooled.reset_index() if category is None else pooled
     category = category or pooled.index.name
-    check_not_empty(df, table)
-    check_columns(df, table, [category])
+    require_columns(df, table, [category])
     _numeric(df, table, "rate_test", "rate_control", "uplift")
     cats = df[category].astype(str)
     kind = kind or labels.kind_of(category, pd.unique(cats))
@@ -258,8 +257,7 @@ def fcb_grid(
     ...                   "fcb_quadrant": ["learning", "routine"]})
     >>> ax = fcb_grid(g)  # doctest: +SKIP
     """
-    check_not_empty(grid, table)
-    check_columns(grid, table, [name_col, "fcb_quadrant"])
+    require_columns(grid, table, [name_col, "fcb_quadrant"])
     unknown = ~grid["fcb_quadrant"].astype(str).isin(list(_FCB_CELLS))
     if unknown.any():
         raise SchemaError(f"{table}.fcb_quadrant: unknown quadrant(s) "
@@ -274,7 +272,7 @@ def fcb_grid(
         names = grid.loc[grid["fcb_quadrant"].astype(str) == quadrant, name_col].astype(str)
         shown = [str(labels.label(n, name_kind)) if name_kind else n for n in names]
         ax.text(col + 0.05, row + 0.78, "\n".join(shown) if shown else "—", ha="left",
-                va="top", fontsize="x-small", linespacing=1.4)
+                va="top", fontsize="small", linespacing=1.4)
     ax.set_xlim(0, 2)
     ax.set_ylim(0, 2)
     ax.set_xticks([0.5, 1.5], [labels.label(k, "fcb_mode") for k in ("think", "feel")])

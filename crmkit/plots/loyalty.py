@@ -209,7 +209,8 @@ def response_mix(
     check_not_empty(mix, table)
     responses = [c for c in labels.order("incident_response", [c for c in mix.columns
                                                               if c != "incidents"])]
-    _numeric(mix, table, *responses)
+    counts = [c for c in ("incidents",) if c in mix.columns]
+    _numeric(mix, table, *responses, *counts, nonnegative=(*responses, *counts))
     rows = [str(r) for r in mix.index]
     kind = kind or labels.kind_of(mix.index.name, rows)
     order = labels.order(kind, rows) if kind else rows
@@ -225,7 +226,7 @@ def response_mix(
         for y, x0, s in zip(pos, left, share, strict=True):
             if s >= 0.06:
                 ax.text(x0 + s / 2, y, f"{s:.0%}", ha="center", va="center",
-                        fontsize="x-small", color="white", fontweight="bold")
+                        fontsize="small", color="white", fontweight="bold")
         left = left + share
     names = [str(labels.label(r, kind)) for r in order]
     if "incidents" in data.columns:

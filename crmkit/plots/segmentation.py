@@ -269,7 +269,7 @@ def cluster_profile_heatmap(
 
     annot = means.map(fmt).to_numpy()
     sns.heatmap(index, annot=annot, fmt="", cmap="RdBu_r", center=100, vmin=0, vmax=200,
-                linewidths=0.5, annot_kws={"fontsize": "x-small"},
+                linewidths=0.5, annot_kws={"fontsize": "small"},
                 cbar_kws={"label": labels.label("index_100", "segmentation_measure")}, ax=ax)
     ax.set_yticks(np.arange(len(index)) + 0.5,
                   [f"{labels.label('cluster', 'segmentation_measure')} {c} ({s:.0%})"
@@ -307,10 +307,8 @@ def migration_heatmap(
     ...                  index=["A", "B", "new"], columns=["A", "B", "lost"])
     >>> ax = migration_heatmap(m, kind="abc_class")  # doctest: +SKIP
     """
-    check_not_empty(matrix, table)
+    _numeric(matrix, table, *matrix.columns, nonnegative=tuple(matrix.columns))
     values = matrix.to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise SchemaError(f"{table}: the matrix holds missing or infinite values")
 
     def name(v) -> str:
         if v in (new_label, lost_label):
@@ -323,7 +321,7 @@ def migration_heatmap(
                              columns=[name(v) for v in matrix.columns]),
                 annot=True, fmt=".0%" if share else ".0f", cmap="Blues", vmin=0,
                 vmax=1 if share else None, linewidths=0.5, cbar=False,
-                annot_kws={"fontsize": "x-small"}, ax=ax)
+                annot_kws={"fontsize": "small"}, ax=ax)
     cols = list(matrix.columns)
     for i, r in enumerate(matrix.index):
         if r in cols:

@@ -23,7 +23,13 @@ from crmkit.plots.style import (
     _set_title,
     palette,
 )
-from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
+from crmkit.schema import (
+    SchemaError,
+    check_columns,
+    check_no_missing,
+    check_not_empty,
+    require_columns,
+)
 
 # value tiers run from red (loss-making) to green (high); the lost state is grey
 PALETTES.setdefault("value_tier", {"loss_making": _C["vermilion"], "low": _C["orange"],
@@ -151,7 +157,7 @@ def value_waterfall(
     >>> ax = value_waterfall(s, totals=["direct_profit"])  # doctest: +SKIP
     """
     _numeric(steps, table, amount_col)
-    check_columns(steps, table, [item_col])
+    require_columns(steps, table, [item_col])
     items = steps[item_col].astype(str).tolist()
     amounts = steps[amount_col].to_numpy(dtype=float)
     ax = _axes(ax)
@@ -175,7 +181,7 @@ def value_waterfall(
         ax.annotate(sign + _euros(abs(amount) if sign else amount), (i, high),
                     textcoords="offset points", xytext=(0, 3), ha="center", fontsize="small")
     names = ["\n".join(textwrap.wrap(str(labels.header(it)), 12)) for it in items]
-    ax.set_xticks(np.arange(len(items)), names, fontsize="x-small")
+    ax.set_xticks(np.arange(len(items)), names, fontsize="small")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylim(top=max(tops) * 1.12)
     ax.yaxis.set_major_formatter(lambda v, _pos: _euros(v))
@@ -337,7 +343,7 @@ def story_path(
             zip(sx, sy, strict=True), notes, _place_notes(ax, sx, sy, xs, ys, notes),
             strict=True):
         ax.annotate(note, (px_, py_), textcoords="offset points", xytext=(dx, dy),
-                    ha=ha, va=va, fontsize="x-small", zorder=6,
+                    ha=ha, va=va, fontsize="small", zorder=6,
                     bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.9,
                           "edgecolor": COLORS["grey"], "linewidth": 0.5},
                     arrowprops={"arrowstyle": "-", "color": COLORS["grey"], "lw": 0.6})
@@ -373,7 +379,8 @@ def holdout_fit(
     ...                   "actual": [0.2, 0.9, 2.1], "predicted": [0.25, 0.8, 1.9]})
     >>> ax = holdout_fit(c)  # doctest: +SKIP
     """
-    _numeric(comparison, table, "frequency", "actual", "predicted")
+    _numeric(comparison, table, "frequency", "actual", "predicted",
+             nonnegative=("frequency", "actual", "predicted"))
     ax = _axes(ax)
     f = comparison["frequency"].to_numpy()
     ax.plot(f, comparison["actual"], marker="o", color=COLORS["grey"], linewidth=2,
@@ -483,7 +490,7 @@ def equity_comparison(
     for x, b, s in zip(pos, base, scen, strict=True):
         change = f"{s / b - 1:+.0%}" if b else ""
         ax.annotate(f"{_euros(s)}\n{change}", (x + 0.2, max(s, 0)), textcoords="offset points",
-                    xytext=(0, 3), ha="center", fontsize="x-small")
+                    xytext=(0, 3), ha="center", fontsize="small")
     names = ["\n".join(textwrap.wrap(str(_any_label(c, kind)), 14)) for c in cats]
     ax.set_xticks(pos, names, fontsize="small")
     ax.axhline(0, color="black", linewidth=0.8)

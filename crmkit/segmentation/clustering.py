@@ -35,6 +35,7 @@ def _matrix(df: pd.DataFrame, columns: Sequence[str], table: str) -> np.ndarray:
     if len(columns) == 0:
         raise ValueError("give at least one column to segment on")
     require(df, table, {c: "number" for c in columns})
+    schema.check_key(df, table, "customer_id")
     x = df[list(columns)].to_numpy(dtype=float)
     for j, col in enumerate(columns):  # missing values are caught above; infinities here
         schema.check_rows(df, table, col, ~np.isfinite(x[:, j]), "infinite value(s)")
@@ -137,6 +138,10 @@ class StatisticalSegmentation(ClusterMixin, BaseEstimator):
         x = _matrix(df, cols, table)
         if len(x) < self.n_clusters:
             raise ValueError(f"{table}: {len(x)} rows for {self.n_clusters} clusters")
+        distinct = len(np.unique(x, axis=0))
+        if distinct < self.n_clusters:
+            raise ValueError(f"{table}: only {distinct} distinct row(s) of {cols} for "
+                             f"{self.n_clusters} clusters; k-means cannot separate them")
         self.columns_ = cols
         self.scaler_ = StandardScaler().fit(x)
         z = self.scaler_.transform(x)

@@ -111,7 +111,8 @@ def stage_spells(
             customer_col: first[customer_col].to_numpy(),
             "stage": first[before_col].astype(str).to_numpy(),
             "entered": pd.NaT,
-            "left": first[customer_col].map(first_move).to_numpy(),
+            # reindex keeps the date dtype even when no event changes the stage
+            "left": first_move.reindex(first[customer_col].to_numpy()).to_numpy(),
             "_birth": first["_birth"].to_numpy(),
         }
     ).astype({"entered": ev[date_col].dtype, "left": ev[date_col].dtype})

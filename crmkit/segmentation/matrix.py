@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
 from crmkit.segmentation._frame import ordered_categorical, require, threshold
 
 __all__ = ["profitability_matrix", "MATRIX_QUADRANTS", "MATRIX_LABELS_FR", "CHECK_LABELS_FR"]
@@ -113,6 +114,7 @@ def profitability_matrix(
         if col is not None:
             cols[col] = kind
     require(df, table, cols)
+    schema.check_key(df, table, id_col)
     current = df[current_col]
     potential = df[potential_col]
     high_c = (current >= threshold(current, current_threshold, "current_threshold")).to_numpy()

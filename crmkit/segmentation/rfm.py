@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
 from crmkit.segmentation._frame import (
     money_sums,
     ordered_categorical,
@@ -31,6 +32,7 @@ from crmkit.segmentation._frame import (
 )
 
 __all__ = [
+    "frat",
     "rfm_table",
     "rfm_scores",
     "rfm_segments",
@@ -190,8 +192,10 @@ def _scores(
     ties: str,
     id_col: str,
     table: str,
+    counts: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}})
+    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}},
+            nonnegative=counts, unique=id_col)
     out = df.copy()
     ids = df[id_col].to_numpy()
     for name, (col, higher_is_better) in spec.items():
@@ -233,7 +237,7 @@ def rfm_scores(
     out = _scores(
         rfm_df,
         {"R": (recency_col, False), "F": (frequency_col, True), "M": (monetary_col, True)},
-        bins=bins, ties=ties, id_col=id_col, table=table,
+        bins=bins, ties=ties, id_col=id_col, table=table, counts=(recency_col, frequency_col),
     )
     out["rfm_score"] = out["R"] + out["F"] + out["M"]
     out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
@@ -275,6 +279,7 @@ def rfm_segments(
     ['champions', 'cant_lose_them', 'new_customers', 'need_attention']
     """
     require(scores, table, {"R": "int", "F": "int", "M": "int"})
+    schema.check_key(scores, table, "customer_id")
     grid = _segment_grid(rules)
     r = scores["R"].to_numpy()
     f = scores["F"].to_numpy()
@@ -349,6 +354,7 @@ def _types(codes: np.ndarray, n: int, types: pd.Series, amount: np.ndarray):
     k = max(len(labels), 1)
     cell = codes.astype(np.int64) * k + tcodes
     if n * k <= _DENSE_CELLS:
+        cell = cell.astype(np.intp)  # small here; 32-bit NumPy (the browser) counts no int64
         count = np.bincount(cell, minlength=n * k).reshape(n, k)
         # exact sums: equal totals tie, and the tie goes to the first type
         total = money_sums(cell, amount, n * k).reshape(n, k)
@@ -442,6 +448,46 @@ def frat_scores(
         {"F": ("frequency", True), "R": ("recency_days", False), "A": ("monetary", True),
          "T": ("n_types", True)},
         bins=bins, ties=ties, id_col=id_col, table=table,
+        counts=("frequency", "recency_days", "n_types"),
     )
     out["frat_score"] = out["F"] + out["R"] + out["A"] + out["T"]
     return out
+
+
+def frat(
+    purchases: pd.DataFrame,
+    *,
+    type_col: str = "kind",
+    as_of=None,
+    kinds=None,
+    bins: int = 5,
+    ties: str = "min",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """:func:`frat_table` then :func:`frat_scores` in one call (the twin of
+    :func:`crmkit.warehouse.frat`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contracts = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2021-06-01", "2023-01-01",
+    ...                                   "2022-01-01"]),
+    ...     "monthly_premium": [30.0, 80.0, 20.0, 45.0],
+    ...     "product_id": ["auto", "home", "auto", "health"]})
+    >>> frat(contracts, type_col="product_id", date_col="start_date",
+    ...      amount_col="monthly_premium", bins=2, table="contracts")[
+    ...     ["customer_id", "n_types", "main_type", "F", "R", "A", "T", "frat_score"]]
+       customer_id  n_types main_type  F  R  A  T  frat_score
+    0            1        2      home  2  2  2  2           8
+    1            2        1    health  1  1  1  1           4
+    """
+    table_df = frat_table(
+        purchases, type_col=type_col, as_of=as_of, kinds=kinds, customer_col=customer_col,
+        date_col=date_col, amount_col=amount_col, kind_col=kind_col, table=table,
+    )
+    return frat_scores(table_df, bins=bins, ties=ties, id_col=customer_col)

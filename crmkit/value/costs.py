@@ -187,6 +187,7 @@ def activity_drivers(
     """
     require(interactions, "interactions",
             {customer_col: None, reason_col: "string", interaction_date_col: "datetime"})
+    schema.check_key(interactions, "interactions")
     it = _window(interactions, interaction_date_col, start, end)
     counts = {
         "sales_contacts": it.loc[it[reason_col].isin(list(sales_reasons)), customer_col],
@@ -197,6 +198,7 @@ def activity_drivers(
                                        "transactions")):
         if df is not None:
             require(df, table, {customer_col: None, date_col: "datetime"})
+            schema.check_key(df, table)
             counts[name] = _window(df, date_col, start, end)[customer_col]
         else:
             counts[name] = it[customer_col].iloc[:0]
@@ -218,6 +220,7 @@ def cost_to_serve(
     cost_col: str = "cost",
     channel_col: str = "channel",
     date_col: str = "date",
+    unit: float = 0.01,
 ) -> pd.DataFrame:
     """Cost of managing each customer: direct interaction costs plus allocated pools.
 
@@ -234,6 +237,8 @@ def cost_to_serve(
         Only interactions with ``start <= date < end`` (the drivers are taken as given).
     by_channel : bool, default False
         Add one ``direct_<channel>`` column per channel.
+    unit : float, default 0.01
+        The pools are spread in whole units of this size (see :func:`allocate_costs`).
 
     Returns
     -------
@@ -258,6 +263,7 @@ def cost_to_serve(
     require(interactions, "interactions",
             {customer_col: None, cost_col: "number", channel_col: None, date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     it = _window(interactions, date_col, start, end)
     direct = it.groupby(customer_col)[cost_col].sum().rename("direct_cost")
     parts = [direct]
@@ -269,7 +275,8 @@ def cost_to_serve(
     if pools is not None:
         if drivers is None:
             raise ValueError("pools need drivers (a table of driver quantities per customer)")
-        alloc = allocate_costs(drivers, pools, id_col=customer_col).set_index(customer_col)
+        alloc = allocate_costs(drivers, pools, id_col=customer_col, unit=unit).set_index(
+            customer_col)
         out = out.join(alloc, how="outer")
     elif drivers is not None:
         raise ValueError("drivers were given without pools to allocate")

@@ -219,6 +219,7 @@ def channel_migration(
     require(interactions, "interactions",
             {customer_col: None, channel_col: None, cost_col: "number"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     measured = interactions.groupby(channel_col, observed=True)[cost_col].mean()
     costs = measured if unit_costs is None else pd.Series(dict(unit_costs), dtype=float)
     if to_channel not in costs.index:
