@@ -107,7 +107,7 @@ def test_pandera_schema_is_usable_alone():
 # derived tables: the functions' outputs fit the schemas the next function expects
 # ---------------------------------------------------------------------------------------
 def test_clv_summary_fits_its_schema(sample):
-    s = clv.summary_from_transactions(sample.transactions, freq="W")
+    s = clv.clv_summary(sample.transactions, freq="W")
     assert schema.validate(s, "clv_summary") is s
     bad = s.assign(recency=s["T"] + 1.0)
     with pytest.raises(SchemaError, match=r"clv_summary\.recency: \d+ row\(s\) greater than T"):
