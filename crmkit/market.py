@@ -331,12 +331,13 @@ def active_throughout(customers: pd.DataFrame, start, end, *,
     return keep.rename("active")
 
 
-def seen_by(dates, day):
-    """Boolean mask of the ``dates`` on or before ``day``: what a snapshot taken on ``day``
+@renamed_keywords(day="as_of")
+def seen_by(dates, as_of):
+    """Boolean mask of the ``dates`` on or before ``as_of``: what a snapshot taken on ``as_of``
     sees (missing dates: never).
 
-    It is the other face of the half-open rule: a customer who leaves on ``day`` is no
-    longer active on ``day`` (:func:`active_on`), and her departure is seen by ``day``;
+    It is the other face of the half-open rule: a customer who leaves on ``as_of`` is no
+    longer active on ``as_of`` (:func:`active_on`), and her departure is seen by ``as_of``;
     ``seen_by(churn_date, d)`` is ``~active`` for those acquired by ``d``.
 
     Examples
@@ -347,14 +348,14 @@ def seen_by(dates, day):
     [True, True, False, False]
     """
     if _is_ibis(dates):
-        return dates.notnull() & (dates <= _ibis_literal(day, "day"))
-    if _is_grid(dates, day):
+        return dates.notnull() & (dates <= _ibis_literal(as_of, "as_of"))
+    if _is_grid(dates, as_of):
         d = _grid(dates)
         with np.errstate(invalid="ignore"):
-            return ~np.isnat(d) & (d <= _grid(day))
+            return ~np.isnat(d) & (d <= _grid(as_of))
     s = _dates(dates, "dates")
-    day = _dates(day, "day")
-    keep = s.notna() & (s <= (day.to_numpy() if isinstance(day, pd.Series) else day))
+    as_of = _dates(as_of, "as_of")
+    keep = s.notna() & (s <= (as_of.to_numpy() if isinstance(as_of, pd.Series) else as_of))
     return keep.rename(None) if isinstance(dates, pd.Series) else keep.to_numpy(dtype=bool)
 
 
