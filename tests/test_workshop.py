@@ -489,4 +489,4 @@ def test_every_reject_reason_of_the_importer_reads_in_french(tmp_path):
     assert len(reasons) >= 14
     for r in sorted(reasons):
         fr = report.reason(r, lang="fr")
-        assert fr != r and report.reason(r, lang="en") == r, r
+        assert fr != r and fr != report.reason(r, lang="en"), r
