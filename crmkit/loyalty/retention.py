@@ -631,7 +631,7 @@ def churn_within(
     *,
     as_of,
     years: float = 5,
-    by: str = "loyalty",
+    by: str = "loyalty_type",
     customer_col: str = "customer_id",
     churn_col: str = "churn_date",
     table: str = "groups",
@@ -652,13 +652,13 @@ def churn_within(
     Examples
     --------
     >>> import pandas as pd
-    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty": ["a", "a", "b", "b"]})
+    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty_type": ["a", "a", "b", "b"]})
     >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
     ...     "churn_date": pd.to_datetime([None, "2021-06-01", "2019-01-01", "2030-01-01"])})
     >>> churn_within(g, cu, as_of="2020-01-01", years=5)
-      loyalty  customers  churned  churn_share
-    0       a          2        1          0.5
-    1       b          1        0          0.0
+      loyalty_type  customers  churned  churn_share
+    0            a          2        1          0.5
+    1            b          1        0          0.0
     """
     if not years > 0:
         raise ValueError(f"years must be > 0, got {years!r}")

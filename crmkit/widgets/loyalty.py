@@ -49,7 +49,6 @@ def dick_basu_explorer(
 
     def render(a_cut: float, p_cut: float):
         typ = loyalty.dick_basu(df, attitude_threshold=a_cut, patronage_threshold=p_cut)
-        typ = typ.rename(columns={"loyalty": "loyalty_type"})
         churn = loyalty.churn_within(typ, customers, as_of=as_of, years=years,
                                      by="loyalty_type")
 

@@ -395,7 +395,7 @@ def kpi_frame():
 def churn_groups():
     cu = market().customers
     return pd.DataFrame({"customer_id": cu["customer_id"],
-                         "loyalty": np.where(cu["credit_score"] > 0.5, "true", "spurious")})
+                         "loyalty_type": np.where(cu["credit_score"] > 0.5, "true", "spurious")})
 
 
 @functools.cache
