@@ -53,7 +53,7 @@ def dick_basu_explorer(
                                      by="loyalty_type")
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1.35, 1])
+            left, right = _base.panels(fig, 2, width_ratios=[1.35, 1])
             plots.matrix_scatter(typ, "repeat_rate", "relative_attitude", "loyalty_type",
                                  x_cut=p_cut, y_cut=a_cut, quadrants="loyalty",
                                  show_shares=False, ax=left)
@@ -111,7 +111,7 @@ def bathtub_explorer(
             initial_customers=params.end_stock, discount_rate=discount_rate)
 
         def draw(fig):
-            left, right = fig.subplots(1, 2)
+            left, right = _base.panels(fig, 2)
             plots.bathtub_scenarios(runs, "end_stock", ax=left)
             plots.bathtub_scenarios(runs, "cumulative_profit", ax=right)
             fig.tight_layout()

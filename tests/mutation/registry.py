@@ -1478,6 +1478,12 @@ def _(customers):
                             as_of() - pd.DateOffset(years=1))
 
 
+@entry("crmkit.market.active_throughout", customers=customers_arg())
+def _(customers):
+    return MK.active_throughout(customers, as_of() - pd.DateOffset(years=2),
+                                as_of() - pd.DateOffset(years=1))
+
+
 @entry("crmkit.market.running_on", contracts=market_arg("contracts"))
 def _(contracts):
     return MK.running_on(contracts, as_of() - pd.DateOffset(years=1))
