@@ -1464,28 +1464,31 @@ def _(path):
 
 
 # ---- the rest of the public table-taking API ----------------------------------------------
-from crmkit import market as MK  # noqa: E402
+def _mk():
+    import importlib
+
+    return importlib.import_module("crmkit.market")
 
 
 @entry("crmkit.market.active_on", customers=customers_arg())
 def _(customers):
-    return MK.active_on(customers, as_of() - pd.DateOffset(years=1))
+    return _mk().active_on(customers, as_of() - pd.DateOffset(years=1))
 
 
 @entry("crmkit.market.active_during", customers=customers_arg())
 def _(customers):
-    return MK.active_during(customers, as_of() - pd.DateOffset(years=2),
+    return _mk().active_during(customers, as_of() - pd.DateOffset(years=2),
                             as_of() - pd.DateOffset(years=1))
 
 
 @entry("crmkit.market.running_on", contracts=market_arg("contracts"))
 def _(contracts):
-    return MK.running_on(contracts, as_of() - pd.DateOffset(years=1))
+    return _mk().running_on(contracts, as_of() - pd.DateOffset(years=1))
 
 
 @entry("crmkit.market.running_during", contracts=market_arg("contracts"))
 def _(contracts):
-    return MK.running_during(contracts, as_of() - pd.DateOffset(years=2),
+    return _mk().running_during(contracts, as_of() - pd.DateOffset(years=2),
                              as_of() - pd.DateOffset(years=1))
 
 
