@@ -181,7 +181,7 @@ def clv_summary():
     tx = market().transactions
     tx = tx[tx["kind"] == "deposit"]
     return summary_from_transactions(tx, value="amount", freq="W",
-                                     observation_end=as_of()).reset_index(drop=True)
+                                     observation_end=as_of()).reset_index()
 
 
 @functools.cache
