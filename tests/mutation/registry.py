@@ -867,6 +867,9 @@ def _(waves, customers):
 from crmkit import idic as I  # noqa: E402
 
 RECORDS = Arg(records, "source_records", unique=("record_id",))
+# the compared values of a normalised record may be missing (no e-mail, no phone...)
+NORM_VALUES = ("first", "last", "first_key", "last_key", "birth_date", "email", "phone",
+               "postcode", "address", "city", "system", "account_number")
 LIFE = market_arg("life_events")
 
 
@@ -881,7 +884,8 @@ def _(source_records):
 
 
 @entry("crmkit.idic.identify.candidate_pairs",
-       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",)))
+       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",),
+                    nullable=NORM_VALUES))
 def _(norm):
     return I.candidate_pairs(norm)
 
@@ -1500,7 +1504,8 @@ def _(rules):
 
 
 @entry("crmkit.idic.identify.compare_pairs",
-       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",)))
+       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",),
+                    nullable=NORM_VALUES))
 def _(norm):
     pairs = I.candidate_pairs(I.normalise_records(records()))
     return I.compare_pairs(norm, pairs[0], pairs[1]) if isinstance(pairs, tuple) else \
