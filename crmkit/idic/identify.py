@@ -981,9 +981,8 @@ def true_matches(pairs: pd.DataFrame, source_records: pd.DataFrame) -> pd.Series
                        index=pd.Index(source_records["record_id"].astype(str)))
     left = person.reindex(pairs["record_id_l"].astype(str)).to_numpy()
     right = person.reindex(pairs["record_id_r"].astype(str)).to_numpy()
-    unknown = pd.isna(left) | pd.isna(right)
-    if unknown.any():
-        schema._fail("pairs", "record_id_l", "not in source_records", unknown, pairs)
+    for side, ids in (("record_id_l", left), ("record_id_r", right)):
+        schema.check_rows(pairs, "pairs", side, pd.isna(ids), "not in source_records")
     return pd.Series(left == right, index=pairs.index, name="same_person")
 
 

@@ -1311,13 +1311,15 @@ def _(per_campaign):
 
 
 @entry("crmkit.plots.campaigns.campaign_power",
-       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve"))
+       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve",
+                     nullable=("detectable_uplift",)))
 def _(curve):
     return PL.campaign_power(curve, n_targets=1000)
 
 
 @entry("crmkit.plots.segmentation.detectable_uplift",
-       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve"))
+       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve",
+                     nullable=("detectable_uplift",)))
 def _(curve):
     return PL.detectable_uplift(curve, sizes=[500])
 
@@ -1474,23 +1476,29 @@ def _mk():
     return importlib.import_module("crmkit.market")
 
 
-@entry("crmkit.market.active_on", customers=customers_arg())
+# row-wise rules: a missing acquisition date means "never active" (documented), a repeated
+# row gets its own answer (no total to double)
+RULE_CUSTOMERS = Arg(T("customers"), "customers", nullable=("acquisition_date",))
+RULE_CONTRACTS = Arg(T("contracts"), "contracts", nullable=("start_date",))
+
+
+@entry("crmkit.market.active_on", customers=RULE_CUSTOMERS)
 def _(customers):
     return _mk().active_on(customers, as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.active_during", customers=customers_arg())
+@entry("crmkit.market.active_during", customers=RULE_CUSTOMERS)
 def _(customers):
     return _mk().active_during(customers, as_of() - pd.DateOffset(years=2),
                             as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.running_on", contracts=market_arg("contracts"))
+@entry("crmkit.market.running_on", contracts=RULE_CONTRACTS)
 def _(contracts):
     return _mk().running_on(contracts, as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.running_during", contracts=market_arg("contracts"))
+@entry("crmkit.market.running_during", contracts=RULE_CONTRACTS)
 def _(contracts):
     return _mk().running_during(contracts, as_of() - pd.DateOffset(years=2),
                              as_of() - pd.DateOffset(years=1))
