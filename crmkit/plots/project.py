@@ -11,7 +11,7 @@ import pandas as pd
 
 from crmkit import labels
 from crmkit.plots.style import _C, PALETTES, _axes, _numeric, _set_title, palette
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.schema import check_columns, check_no_missing, require_columns
 
 PALETTES.setdefault("budget_scenario", {"baseline": _C["grey"], "open_the_tap": _C["blue"],
                                         "plug_the_drain": _C["vermilion"]})
@@ -125,8 +125,8 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     ...                   "status": ["green", "red"]})
     >>> ax = kpi_lights(d)  # doctest: +SKIP
     """
-    check_not_empty(dashboard, table)
-    check_columns(dashboard, table, [period_col, "kpi", "status"])
+    require_columns(dashboard, table, [period_col, "kpi"])
+    check_columns(dashboard, table, ["status"])
     check_columns(dashboard, table, {"value": "number", "target": "number"})
     check_no_missing(dashboard, table, "target")
     kpis = list(pd.unique(dashboard["kpi"].astype(str)))
@@ -189,8 +189,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ...                   "weakest": [True, False]})
     >>> ax = maturity_bars(f)  # doctest: +SKIP
     """
-    check_not_empty(factors, table)
-    check_columns(factors, table, ["id", "name", "dimension", "weakest"])
+    require_columns(factors, table, ["id", "name", "dimension", "weakest"], unique="id")
     _numeric(factors, table, "score")
     colours = palette("change_dimension")
     ax = _axes(ax)
@@ -286,8 +285,8 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
     ...     "profit_per_euro": [4.0, 8.0, 4.0, 2.0]})
     >>> ax = break_even_sweep(s, measured=250)  # doctest: +SKIP
     """
-    check_columns(sweep, table, ["scenario"])
-    _numeric(sweep, table, "cost_per_saved", "profit_per_euro")
+    require_columns(sweep, table, ["scenario"])
+    _numeric(sweep, table, "cost_per_saved", "profit_per_euro", nonnegative=("cost_per_saved",))
     colours = palette("budget_scenario")
     ax = _axes(ax)
     for key in labels.order("budget_scenario", sweep["scenario"].astype(str)):
