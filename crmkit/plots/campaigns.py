@@ -11,9 +11,7 @@ from matplotlib.ticker import LogLocator, NullFormatter, PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     COLORS,
-    PALETTES,
     _any_label,
     _axes,
     _numeric,
@@ -23,14 +21,6 @@ from crmkit.plots.style import (
 from crmkit.schema import SchemaError, check_columns, check_not_empty, require_columns
 
 # event-triggered offers stand out (green), untargeted ones stay grey
-PALETTES.setdefault("trigger_family", {"life_event": _C["green"], "segment": _C["blue"],
-                                       "none": _C["grey"], "churn_risk": _C["orange"]})
-PALETTES.setdefault("campaign_plan", {"cost": _C["vermilion"], "naive_margin": _C["grey"],
-                                      "incremental_margin": _C["green"]})
-PALETTES.setdefault("fcb_quadrant", {"learning": _C["blue"], "affectivity": _C["pink"],
-                                     "routine": _C["grey"], "hedonism": _C["orange"]})
-PALETTES.setdefault("score_band", {"q1": "#c6dbef", "q2": "#6baed6", "q3": "#2171b5",
-                                   "q4": "#08306b"})
 
 
 def uplift_bars(

@@ -10,9 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     COLORS,
-    PALETTES,
     _any_label,
     _axes,
     _numeric,
@@ -22,9 +20,6 @@ from crmkit.plots.style import (
 from crmkit.schema import check_columns, check_not_empty, require_columns
 
 # the simulated scenario stands out against a grey baseline; the two survival estimates
-PALETTES.setdefault("bathtub_scenario", {"baseline": _C["grey"], "scenario": _C["blue"]})
-PALETTES.setdefault("survival_estimate", {"naive": _C["grey"], "left_truncated": _C["blue"]})
-PALETTES.setdefault("incident_group", {"no_incident": _C["grey"], "incident": _C["vermilion"]})
 
 
 def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str = "flows",

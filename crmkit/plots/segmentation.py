@@ -12,12 +12,10 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, palette
 from crmkit.schema import SchemaError, check_columns, check_not_empty
 
 # pace against the life-stage norm: early green, on time blue, late orange, unseen grey
-PALETTES.setdefault("lifecycle_pace", {"ahead": _C["green"], "on_norm": _C["blue"],
-                                       "behind": _C["orange"], "unknown": _C["grey"]})
 
 
 def rfm_heatmap(

@@ -395,7 +395,7 @@ def kpi_frame():
 def churn_groups():
     cu = market().customers
     return pd.DataFrame({"customer_id": cu["customer_id"],
-                         "loyalty": np.where(cu["credit_score"] > 0.5, "true", "spurious")})
+                         "loyalty_type": np.where(cu["credit_score"] > 0.5, "true", "spurious")})
 
 
 @functools.cache
@@ -1491,6 +1491,12 @@ def _(customers):
 def _(customers):
     return _mk().active_during(customers, as_of() - pd.DateOffset(years=2),
                             as_of() - pd.DateOffset(years=1))
+
+
+@entry("crmkit.market.active_throughout", customers=RULE_CUSTOMERS)
+def _(customers):
+    return _mk().active_throughout(customers, as_of() - pd.DateOffset(years=2),
+                                   as_of() - pd.DateOffset(years=1))
 
 
 @entry("crmkit.market.running_on", contracts=RULE_CONTRACTS)
