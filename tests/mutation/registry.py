@@ -1616,6 +1616,9 @@ EXEMPT.update({
                                      "unchanged by design",
     "crmkit.workshop.report.table": "formats any frame for the workshop's HTML report",
     "crmkit.models.by_horizon": "takes a prediction function and an index, not a table",
+    **{f"crmkit.clv.sbg.{n}": "NOT REGISTERED YET: the sBG model landed on main at the end "
+                              "of this suite's session"
+       for n in ("ShiftedBetaGeoModel", "simulate_sbg", "survivor_table")},
     "crmkit.workshop.value.action_plan": "NOT REGISTERED YET: needs the workshop's KPI "
                                          "table (added to main while this suite was written)",
     **{f"crmkit.widgets.{n}": "an interactive front door: it hands the same tables to the "
