@@ -185,8 +185,10 @@ def campaign_power(
     ...                   "detectable_uplift": [0.12, 0.035, 0.011]})
     >>> ax = campaign_power(c, n_targets=500, uplift=0.012, breakeven_rate=0.004)
     """
-    _numeric(curve.dropna(subset=["detectable_uplift"]), table, "group_size",
-             "detectable_uplift")
+    # no detectable uplift (NaN) below some size, by construction
+    require_columns(curve, table, {"group_size": "number", "detectable_uplift": "number"},
+                    nullable=("detectable_uplift",),
+                    nonnegative=("group_size", "detectable_uplift"))
     part = curve.dropna(subset=["detectable_uplift"]).sort_values("group_size")
     x = part["group_size"].to_numpy(dtype=float)
     y = part["detectable_uplift"].to_numpy(dtype=float)

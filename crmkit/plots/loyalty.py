@@ -17,7 +17,7 @@ from crmkit.plots.style import (
     _set_title,
     palette,
 )
-from crmkit.schema import check_columns, check_not_empty
+from crmkit.schema import check_columns, check_not_empty, require_columns
 
 # the simulated scenario stands out against a grey baseline; the two survival estimates
 
@@ -93,8 +93,7 @@ def bathtub_scenarios(
     ...                   "period": [1, 2, 1, 2], "end_stock": [100.0, 100.0, 100.0, 110.0]})
     >>> ax = bathtub_scenarios(r)
     """
-    check_not_empty(runs, table)
-    check_columns(runs, table, [scenario_col])
+    require_columns(runs, table, [scenario_col])
     _numeric(runs, table, period_col, value)
     kind = labels.kind_of(scenario_col, pd.unique(runs[scenario_col])) or "bathtub_scenario"
     keys = labels.order(kind, runs[scenario_col].astype(str))

@@ -408,7 +408,7 @@ def detectable_uplift(
     ...                   "detectable_uplift": [0.25, 0.07, 0.02]})
     >>> ax = detectable_uplift(c, sizes=[12, 80, 800])
     """
-    _numeric(curve, table, size_col, uplift_col)
+    _numeric(curve, table, size_col, uplift_col, nonnegative=(size_col,))
     ax = _axes(ax)
     part = curve.sort_values(size_col)
     ax.plot(part[size_col], part[uplift_col], color=COLORS["blue"], linewidth=2,
