@@ -17,7 +17,7 @@ import inspect
 import pkgutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import crmkit
@@ -104,7 +104,10 @@ def _with_holes(names):
 
 
 @pytest.mark.parametrize("name", _with_holes(sorted(REGISTRY)))
-@settings(max_examples=3, deadline=None, derandomize=True,
+@settings(max_examples=3, deadline=None, derandomize=True, database=None,
+          # no shrinking: a failing case is reported as drawn (shrinking re-runs the
+          # function dozens of times on the xfail entries of KNOWN_HOLES)
+          phases=(Phase.explicit, Phase.generate),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_bad_input_is_refused_or_handled(prepared, name, data):

@@ -376,6 +376,7 @@ def build_bundles(
     schema.check_not_empty(recommendations, "recommendations")
     schema.check_columns(recommendations, "recommendations",
                          {"customer_id": "int", "offer": "string", "expected_value": "number"})
+    schema.check_key(products, "products")  # a repeated product would be priced twice
     schema.validate(products, "products", columns=["product_id", "sector", "monthly_price"])
     schema.check_nonnegative(products, "products", "monthly_price")
     unknown = ~recommendations["offer"].isin(products["product_id"])

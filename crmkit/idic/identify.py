@@ -309,11 +309,15 @@ def _key_codes(norm: pd.DataFrame, cols) -> np.ndarray:
     return key
 
 
-def _check_norm(norm: pd.DataFrame, columns) -> None:
+def _check_norm(norm: pd.DataFrame, columns, *, ids: bool = False) -> None:
     """Validate the normalised records (:func:`normalise_records`) a step reads: one row per
-    ``record_id`` (when the column is there); the compared values may be missing (a record
-    without an e-mail)."""
-    schema.require_columns(norm, "norm", list(columns), nullable=tuple(columns))
+    ``record_id`` (when the column is there; required and never missing with ``ids``, for a
+    step that names the records); the compared values may be missing (a record without an
+    e-mail); ``birth_date`` is a date."""
+    spec = {c: ("datetime" if c == "birth_date" else None) for c in columns}
+    if ids:
+        spec = {"record_id": None, **spec}
+    schema.require_columns(norm, "norm", spec, nullable=tuple(columns))
     schema.check_key(norm, "norm", "record_id")
 
 
@@ -462,7 +466,8 @@ def compare_pairs(
        first_sim  birth_date  phone  weight  match
     0        1.0         1.0     -1    13.5   True
     """
-    _check_norm(norm, ["first", "last", "address", "birth_date", "email", "phone", "postcode"])
+    _check_norm(norm, ["first", "last", "address", "birth_date", "email", "phone", "postcode"],
+                ids=True)
     rules = rules or MatchRules()
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)

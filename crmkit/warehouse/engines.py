@@ -284,15 +284,19 @@ def as_table(
     *,
     nonnegative: tuple[str, ...] = (),
     nullable: tuple[str, ...] = (),
+    key: str | None = None,
 ) -> ibis.Table:
     """An Ibis table for ``data``, its columns checked against ``crmkit.schema``.
 
     ``data`` is a pandas DataFrame (fully validated here, then handed to the engine), an
     Ibis table, the name of a table of ``con`` or the path of a Parquet file or folder
-    (checked on its engine by :func:`check_expr`).
+    (checked on its engine by :func:`check_expr`). ``key``: one row per value of this
+    column, when the data has it (e.g. ``interaction_id``: a repeated row counted twice).
     """
     if isinstance(data, pd.DataFrame):
         require(data, table, columns, nonnegative=nonnegative, nullable=nullable)
+        if key is not None:
+            schema.check_key(data, table, key)
         return _validated(ibis.memtable(data[list(columns)]))
     if isinstance(data, ibis.Table):
         t = data
@@ -318,7 +322,8 @@ def as_table(
             f"{table}: expected a pandas DataFrame, an Ibis table, a table name or a "
             f"Parquet path, got {type(data).__name__}"
         )
-    check_expr(t, table, columns, nonnegative=nonnegative, nullable=nullable)
+    check_expr(t, table, columns, nonnegative=nonnegative, nullable=nullable,
+               unique=key if key in t.columns else None)
     return _validated(t.select(*columns))
 
 

@@ -190,7 +190,8 @@ def segment_kpis_expr(
     """Ibis expression of :func:`crmkit.segmentation.segment_kpis` (unsorted)."""
     kpis = dict(kpis or {})
     keys = [segment_col] if period_col is None else [period_col, segment_col]
-    t = check_expr(t, "customers", {c: None for c in [*keys, *(c for c, _ in kpis.values())]})
+    # numbers for arithmetic aggregations (a sum of numbers written as text is refused)
+    t = check_expr(t, "customers", {**{c: None for c in keys}, **kpi_columns(kpis, t)})
     g = t.group_by(keys).aggregate(
         customers=t.count(), **{name: _kpi(t[col], how) for name, (col, how) in kpis.items()})
     total = g.customers.sum().over(group_by=period_col) if period_col else g.customers.sum().over()

@@ -88,7 +88,10 @@ def customer_profitability_expr(
                               {c: None, date_col: "datetime", margin_col: "number"})
     interactions = check_expr(interactions, "interactions",
                               {c: None, date_col: "datetime", reason_col: "string",
-                               cost_col: "number"}, nonnegative=(cost_col,))
+                               cost_col: "number"}, nonnegative=(cost_col,),
+                              unique=("interaction_id"
+                                      if "interaction_id" in getattr(interactions, "columns", ())
+                                      else None))
     if contracts is not None:
         contracts = check_expr(contracts, "contracts", {c: None, contract_date_col: "datetime"})
     tx = _window(transactions, date_col, start, end)
@@ -202,7 +205,7 @@ def customer_profitability(
     tx = as_table(data, con, "transactions", {c: None, "date": "datetime", "margin": "number"})
     it = as_table(interactions, con, "interactions",
                   {c: None, "date": "datetime", "reason": "string", "cost": "number"},
-                  nonnegative=("cost",))
+                  nonnegative=("cost",), key="interaction_id")
     ct = None if contracts is None else as_table(
         contracts, con, "contracts", {c: None, "start_date": "datetime"})
     expr = customer_profitability_expr(tx, it, ct, pools=pools, start=start, end=end, unit=unit,
