@@ -119,9 +119,19 @@ def tenure_table(
 
     The input of every survival estimate of the kit (:func:`survival_curve`, and
     :mod:`crmkit.loyalty.survival`'s Kaplan-Meier and Cox fits through lifelines).
-    Parameters as in :func:`survival_curve`: customers still active at ``as_of`` are
-    censored; with ``observed_from``, customers acquired earlier enter at the tenure they
-    had then (left truncation) and those who left before it are dropped.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Acquisition and churn dates.
+    as_of : date-like, optional
+        End of observation (default: the last date in the table); customers still active
+        then are censored.
+    observed_from : date-like, optional
+        Start of observation: customers acquired earlier enter at the tenure they had then
+        (left truncation); those who left before it are dropped.
+    acquisition_col, churn_col : str
+        Column names.
 
     Returns
     -------
