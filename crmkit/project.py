@@ -42,6 +42,7 @@ import yaml
 
 from crmkit import campaigns as _campaigns
 from crmkit import loyalty, schema
+from crmkit.market import in_window, period_on
 from crmkit.segmentation.features import REVENUE_KINDS
 
 __all__ = [
@@ -348,14 +349,15 @@ def reporting_split(
 
     # contracts in force on 1 January, and how each of them ended the year
     co = contracts
+    # (years x contracts grids; crmkit.market's rule: running on 1 January, ended before
+    # the next 1 January)
     jan1 = pd.to_datetime([f"{y}-01-01" for y in years]).to_numpy()[:, None]
-    dec31 = pd.to_datetime([f"{y}-12-31" for y in years]).to_numpy()[:, None]
+    next_jan1 = pd.to_datetime([f"{y + 1}-01-01" for y in years]).to_numpy()[:, None]
     start = co["start_date"].to_numpy(dtype="datetime64[ns]")[None, :]
     end = co["end_date"].to_numpy(dtype="datetime64[ns]")[None, :]
-    open_end = np.isnat(end)
-    in_force = (start < jan1) & (open_end | (end >= jan1))
+    in_force = period_on(start, end, jan1)
     lost_reason = (co["end_reason"].astype(str) != "term").to_numpy()[None, :]
-    lost = in_force & ~open_end & (end <= dec31) & lost_reason
+    lost = in_force & in_window(end, None, next_jan1) & lost_reason
     n_in_force = in_force.sum(axis=1).astype(float)
     # contracts started during the year by customers acquired before it
     co_start_year = co["start_date"].dt.year.to_numpy()

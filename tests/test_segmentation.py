@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmkit import labels
 from crmkit import segmentation as S
 from crmkit.schema import SchemaError
 from crmkit.segmentation._frame import quantile_scores
@@ -243,7 +244,7 @@ def test_rfm_segment_rules_cover_the_grid_once():
                            "M": [c[1] for c in cells]})
     seg = S.rfm_segments(scores)["rfm_segment"]
     assert seg.notna().all() and set(seg.astype(str)) == set(S.RFM_SEGMENTS)
-    assert set(S.RFM_SEGMENT_LABELS_FR) == set(S.RFM_SEGMENTS)
+    assert labels.missing(S.RFM_SEGMENTS, "rfm_segment") == []
     with pytest.raises(ValueError, match="cover"):
         S.rfm_segments(scores, rules=S.RFM_SEGMENT_RULES[:-1])
     with pytest.raises(ValueError, match="overlaps"):
@@ -361,7 +362,7 @@ def test_profitability_matrix_quadrants_and_checks():
     # median thresholds: 4 of 7 at or above the median of each axis
     med = S.profitability_matrix(df)
     assert med["high_current"].sum() == 4 and med["high_potential"].sum() == 4
-    assert set(S.MATRIX_LABELS_FR) == set(S.MATRIX_QUADRANTS)
+    assert labels.missing(S.MATRIX_QUADRANTS, "value_quadrant") == []
 
 
 def test_profitability_matrix_bad_input():
@@ -422,7 +423,7 @@ def test_lifecycle_segments_pace_hand():
     assert seg.loc[1, "years_ahead"] == pytest.approx(3.5, abs=0.01)
     wide = S.lifecycle_segments(ev, cu, as_of="2018-01-01", tolerance_years=5)
     assert (wide.loc[wide["customer_id"] < 3, "pace"] == "on_norm").all()
-    assert set(S.PACE_LABELS_FR) == set(S.PACES)
+    assert labels.missing(S.PACES, "lifecycle_pace") == []
 
 
 def test_lifecycle_bad_input():

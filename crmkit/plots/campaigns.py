@@ -11,9 +11,7 @@ from matplotlib.ticker import LogLocator, NullFormatter, PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     COLORS,
-    PALETTES,
     _any_label,
     _axes,
     _numeric,
@@ -23,14 +21,6 @@ from crmkit.plots.style import (
 from crmkit.schema import SchemaError, check_columns, check_not_empty, require_columns
 
 # event-triggered offers stand out (green), untargeted ones stay grey
-PALETTES.setdefault("trigger_family", {"life_event": _C["green"], "segment": _C["blue"],
-                                       "none": _C["grey"], "churn_risk": _C["orange"]})
-PALETTES.setdefault("campaign_plan", {"cost": _C["vermilion"], "naive_margin": _C["grey"],
-                                      "incremental_margin": _C["green"]})
-PALETTES.setdefault("fcb_quadrant", {"learning": _C["blue"], "affectivity": _C["pink"],
-                                     "routine": _C["grey"], "hedonism": _C["orange"]})
-PALETTES.setdefault("score_band", {"q1": "#c6dbef", "q2": "#6baed6", "q3": "#2171b5",
-                                   "q4": "#08306b"})
 
 
 def uplift_bars(
@@ -195,8 +185,10 @@ def campaign_power(
     ...                   "detectable_uplift": [0.12, 0.035, 0.011]})
     >>> ax = campaign_power(c, n_targets=500, uplift=0.012, breakeven_rate=0.004)  # doctest: +SKIP
     """
-    _numeric(curve.dropna(subset=["detectable_uplift"]), table, "group_size",
-             "detectable_uplift")
+    # no detectable uplift (NaN) below some size, by construction
+    require_columns(curve, table, {"group_size": "number", "detectable_uplift": "number"},
+                    nullable=("detectable_uplift",),
+                    nonnegative=("group_size", "detectable_uplift"))
     part = curve.dropna(subset=["detectable_uplift"]).sort_values("group_size")
     x = part["group_size"].to_numpy(dtype=float)
     y = part["detectable_uplift"].to_numpy(dtype=float)

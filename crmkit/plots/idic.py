@@ -11,18 +11,11 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, _set_title, palette
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
+from crmkit.schema import check_columns, check_no_missing, check_not_empty, require_columns
 
 # who proposes a contact keeps a colour (the bank blue and the insurer orange, as sectors);
 # event-triggered campaigns and offers are green, untargeted ones grey
-PALETTES.setdefault("contact_sender", {"advisor_workstation": _C["green"],
-                                       "bank_marketing": _C["blue"],
-                                       "insurer_call_centre": _C["orange"]})
-PALETTES.setdefault("campaign_kind", {"life_event": _C["green"], "segment": _C["blue"],
-                                      "none": _C["grey"], "churn_risk": _C["orange"]})
-PALETTES.setdefault("offer_trigger", {"event": _C["green"], "car_age": _C["brown"],
-                                      "savings_capacity": _C["sky"], "block": _C["grey"]})
 
 
 def contact_decisions(
@@ -117,8 +110,7 @@ def need_heatmap(
     ...                   "life_stage": ["couple", "retired"] * 2, "share": [0.1, 0.0, 0.0, 0.05]})
     >>> ax = need_heatmap(s)  # doctest: +SKIP
     """
-    check_not_empty(shares, table)
-    check_columns(shares, table, [row, col])
+    require_columns(shares, table, [row, col])
     _numeric(shares, table, value)
     rkind = labels.kind_of(row, pd.unique(shares[row].astype(str))) or "need"
     ckind = labels.kind_of(col, pd.unique(shares[col].astype(str)))
@@ -173,9 +165,9 @@ def offer_values(
     ...                   "expected_value": [216.0, 21.6], "untargeted_value": [25.5, 5.1]})
     >>> ax = offer_values(o)  # doctest: +SKIP
     """
-    check_not_empty(offers, table)
-    check_columns(offers, table, [category] + [c for c in (hue,) if c])
-    _numeric(offers, table, value, *[c for c in (baseline, count) if c])
+    require_columns(offers, table, [category] + [c for c in (hue,) if c], unique=category)
+    _numeric(offers, table, value, *[c for c in (baseline, count) if c],
+             nonnegative=tuple(c for c in (count,) if c))
     data = offers.sort_values(value, ascending=True).reset_index(drop=True)
     cats = data[category].astype(str)
     ckind = labels.kind_of(category, pd.unique(cats))

@@ -10,21 +10,16 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     COLORS,
-    PALETTES,
     _any_label,
     _axes,
     _numeric,
     _set_title,
     palette,
 )
-from crmkit.schema import check_columns, check_not_empty
+from crmkit.schema import check_columns, check_not_empty, require_columns
 
 # the simulated scenario stands out against a grey baseline; the two survival estimates
-PALETTES.setdefault("bathtub_scenario", {"baseline": _C["grey"], "scenario": _C["blue"]})
-PALETTES.setdefault("survival_estimate", {"naive": _C["grey"], "left_truncated": _C["blue"]})
-PALETTES.setdefault("incident_group", {"no_incident": _C["grey"], "incident": _C["vermilion"]})
 
 
 def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str = "flows",
@@ -98,8 +93,7 @@ def bathtub_scenarios(
     ...                   "period": [1, 2, 1, 2], "end_stock": [100.0, 100.0, 100.0, 110.0]})
     >>> ax = bathtub_scenarios(r)  # doctest: +SKIP
     """
-    check_not_empty(runs, table)
-    check_columns(runs, table, [scenario_col])
+    require_columns(runs, table, [scenario_col])
     _numeric(runs, table, period_col, value)
     kind = labels.kind_of(scenario_col, pd.unique(runs[scenario_col])) or "bathtub_scenario"
     keys = labels.order(kind, runs[scenario_col].astype(str))

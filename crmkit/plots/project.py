@@ -10,17 +10,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit import labels
-from crmkit.plots.style import _C, PALETTES, _axes, _numeric, _set_title, palette
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.plots.style import _C, _axes, _numeric, _set_title, palette
+from crmkit.schema import check_columns, check_no_missing, require_columns
 
-PALETTES.setdefault("budget_scenario", {"baseline": _C["grey"], "open_the_tap": _C["blue"],
-                                        "plug_the_drain": _C["vermilion"]})
-PALETTES.setdefault("kpi_status", {"green": _C["green"], "amber": _C["orange"],
-                                   "red": _C["vermilion"]})
-PALETTES.setdefault("change_dimension", {"collective": _C["blue"], "individual": _C["purple"],
-                                         "organisational": _C["brown"]})
-_REVENUE_BOXES = {"revenue_existing": _C["sky"], "revenue_cross_sell": _C["green"],
-                  "revenue_new": _C["orange"]}
+_REVENUE_BOXES = labels.palette_of("project_column")  # revenue_existing, _cross_sell, _new
 
 
 def _euro_axis(axis) -> None:
@@ -125,8 +118,8 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     ...                   "status": ["green", "red"]})
     >>> ax = kpi_lights(d)  # doctest: +SKIP
     """
-    check_not_empty(dashboard, table)
-    check_columns(dashboard, table, [period_col, "kpi", "status"])
+    require_columns(dashboard, table, [period_col, "kpi"])
+    check_columns(dashboard, table, ["status"])
     check_columns(dashboard, table, {"value": "number", "target": "number"})
     check_no_missing(dashboard, table, "target")
     kpis = list(pd.unique(dashboard["kpi"].astype(str)))
@@ -189,8 +182,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ...                   "weakest": [True, False]})
     >>> ax = maturity_bars(f)  # doctest: +SKIP
     """
-    check_not_empty(factors, table)
-    check_columns(factors, table, ["id", "name", "dimension", "weakest"])
+    require_columns(factors, table, ["id", "name", "dimension", "weakest"], unique="id")
     _numeric(factors, table, "score")
     colours = palette("change_dimension")
     ax = _axes(ax)
@@ -286,8 +278,8 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
     ...     "profit_per_euro": [4.0, 8.0, 4.0, 2.0]})
     >>> ax = break_even_sweep(s, measured=250)  # doctest: +SKIP
     """
-    check_columns(sweep, table, ["scenario"])
-    _numeric(sweep, table, "cost_per_saved", "profit_per_euro")
+    require_columns(sweep, table, ["scenario"])
+    _numeric(sweep, table, "cost_per_saved", "profit_per_euro", nonnegative=("cost_per_saved",))
     colours = palette("budget_scenario")
     ax = _axes(ax)
     for key in labels.order("budget_scenario", sweep["scenario"].astype(str)):

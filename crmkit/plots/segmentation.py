@@ -12,12 +12,10 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, palette
 from crmkit.schema import SchemaError, check_columns, check_not_empty
 
 # pace against the life-stage norm: early green, on time blue, late orange, unseen grey
-PALETTES.setdefault("lifecycle_pace", {"ahead": _C["green"], "on_norm": _C["blue"],
-                                       "behind": _C["orange"], "unknown": _C["grey"]})
 
 
 def rfm_heatmap(
@@ -410,7 +408,7 @@ def detectable_uplift(
     ...                   "detectable_uplift": [0.25, 0.07, 0.02]})
     >>> ax = detectable_uplift(c, sizes=[12, 80, 800])  # doctest: +SKIP
     """
-    _numeric(curve, table, size_col, uplift_col)
+    _numeric(curve, table, size_col, uplift_col, nonnegative=(size_col,))
     ax = _axes(ax)
     part = curve.sort_values(size_col)
     ax.plot(part[size_col], part[uplift_col], color=COLORS["blue"], linewidth=2,

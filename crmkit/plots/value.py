@@ -11,11 +11,9 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     _CORNERS,
     _CYCLE,
     COLORS,
-    PALETTES,
     QUADRANT_PRESETS,
     _any_label,
     _axes,
@@ -32,12 +30,8 @@ from crmkit.schema import (
 )
 
 # value tiers run from red (loss-making) to green (high); the lost state is grey
-PALETTES.setdefault("value_tier", {"loss_making": _C["vermilion"], "low": _C["orange"],
-                                   "medium": _C["sky"], "high": _C["green"],
-                                   "lost": _C["grey"]})
 # the parts of a cost to serve: direct contacts, then the three pools of seed 001
-_COST_PARTS = {"direct_cost": _C["brown"], "sales_marketing": _C["blue"],
-               "order_handling": _C["purple"], "distribution": _C["sky"]}
+_COST_PARTS = labels.palette_of("value_column")
 
 
 def _euros(v: float) -> str:

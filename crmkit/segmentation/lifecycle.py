@@ -18,17 +18,15 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import ordered_categorical, require, snapshot
 
-__all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES", "PACE_LABELS_FR"]
+__all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES"]
 
 PACES = ("ahead", "on_norm", "behind", "unknown")
-PACE_LABELS_FR = {
-    "ahead": "En avance sur la norme",
-    "on_norm": "Dans la norme",
-    "behind": "En retard sur la norme",
-    "unknown": "Entrée non observée",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"PACE_LABELS_FR": ("lifecycle_pace", PACES)})
 _YEAR = pd.Timedelta(days=365.25)
 
 

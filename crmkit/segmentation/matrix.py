@@ -22,23 +22,19 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import ordered_categorical, require, threshold
 
-__all__ = ["profitability_matrix", "MATRIX_QUADRANTS", "MATRIX_LABELS_FR", "CHECK_LABELS_FR"]
+__all__ = ["profitability_matrix", "MATRIX_QUADRANTS"]
 
 MATRIX_QUADRANTS = ("desirable", "under_developed", "mature", "undesirable")
-MATRIX_LABELS_FR = {
-    "desirable": "Clients désirables",
-    "under_developed": "Clients sous-développés",
-    "mature": "Clients mûrs",
-    "undesirable": "Clients indésirables",
-}
-CHECK_LABELS_FR = {
-    "reference_customer": "Client de référence",
-    "fast_growing": "Client en développement rapide",
-    "other_division": "Client d'une autre division",
-    "": "",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {
+    "MATRIX_LABELS_FR": ("value_quadrant", MATRIX_QUADRANTS),
+    "CHECK_LABELS_FR": ("matrix_check", ("reference_customer", "fast_growing", "other_division")),
+})
+
 
 
 def profitability_matrix(

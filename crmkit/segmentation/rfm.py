@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import (
     money_sums,
     ordered_categorical,
@@ -41,7 +42,6 @@ __all__ = [
     "frat_scores",
     "RFM_SEGMENT_RULES",
     "RFM_SEGMENTS",
-    "RFM_SEGMENT_LABELS_FR",
 ]
 
 # the classic R x FM map: (segment, R range, FM range) on scores 1-5, FM = ceil((F + M) / 2)
@@ -58,18 +58,10 @@ RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
     ("hibernating", (1, 2), (1, 2)),
 )
 RFM_SEGMENTS = tuple(rule[0] for rule in RFM_SEGMENT_RULES)
-RFM_SEGMENT_LABELS_FR = {
-    "champions": "Champions",
-    "loyal_customers": "Clients fidèles",
-    "potential_loyalists": "Fidèles potentiels",
-    "new_customers": "Nouveaux clients",
-    "promising": "Prometteurs",
-    "need_attention": "À surveiller",
-    "about_to_sleep": "En voie d'endormissement",
-    "cant_lose_them": "À ne pas perdre",
-    "at_risk": "À risque",
-    "hibernating": "En sommeil",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"RFM_SEGMENT_LABELS_FR": ("rfm_segment", RFM_SEGMENTS)})
+
 
 
 def _purchases(
@@ -268,7 +260,7 @@ def rfm_segments(
     in the widely used R x FM grid: ``champions`` (R 5, FM 4-5), ``loyal_customers``,
     ``potential_loyalists``, ``new_customers``, ``promising``, ``need_attention``,
     ``about_to_sleep``, ``cant_lose_them``, ``at_risk``, ``hibernating`` (see
-    :data:`RFM_SEGMENT_RULES`; French labels in :data:`RFM_SEGMENT_LABELS_FR`). ``rules``
+    :data:`RFM_SEGMENT_RULES`; labels: kind ``rfm_segment`` of :mod:`crmkit.labels`). ``rules``
     may replace the map; it must cover the 5 x 5 grid exactly once.
 
     Examples

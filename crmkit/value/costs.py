@@ -25,20 +25,15 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.market import in_window
 from crmkit.segmentation._frame import as_timestamp, require
 
-__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "cost_pools", "COST_POOLS_FR"]
+__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "cost_pools"]
 
-COST_POOLS_FR = {
-    "direct_cost": "Coûts directs",
-    "indirect_cost": "Coûts indirects",
-    "common_cost": "Coûts communs non imputables",
-    "sales_marketing": "Coûts de vente et marketing",
-    "order_handling": "Coûts de gestion et de traitement des commandes",
-    "distribution": "Coûts de distribution physique",
-    "cost_to_serve": "Coût de gestion client",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"COST_POOLS_FR": ("value_column", ("direct_cost", "indirect_cost", "sales_marketing", "order_handling", "distribution", "cost_to_serve"))})
 
 
 def _window(df: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:

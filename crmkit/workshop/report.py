@@ -25,9 +25,8 @@ import yaml
 
 from crmkit import labels
 
-__all__ = ["TEXTS_PATH", "Note", "text", "show", "locale", "number", "percent", "money",
-           "currency_name", "date", "table", "notes_markdown", "consultant_markdown",
-           "register_labels"]
+__all__ = ["TEXTS_PATH", "Note", "text", "reason", "show", "locale", "number", "percent", "money",
+           "currency_name", "date", "table", "notes_markdown", "consultant_markdown"]
 
 TEXTS_PATH = Path(__file__).resolve().parents[1] / "data" / "workshop_texts.yaml"
 _LOCALES = {"en": "en_GB", "fr": "fr_FR"}
@@ -47,6 +46,9 @@ def _texts() -> dict:
             raise ValueError(f"{TEXTS_PATH.name}: {prefix}: expected en and fr texts")
 
     walk("", data)
+    # the column headers are labels: kind `workshop_header` of crmkit/data/labels.yaml
+    en, fr = (labels.labels_of("workshop_header", lang=lang) for lang in ("en", "fr"))
+    flat.update({f"headers.{k}": {"en": en[k], "fr": fr[k]} for k in en})
     return flat
 
 def text(key: str, lang: str | None = None, **values) -> str:
@@ -68,6 +70,36 @@ def text(key: str, lang: str | None = None, **values) -> str:
         raise KeyError(f"workshop text {key!r} not found in {TEXTS_PATH.name}") from None
     template = entry[lang or labels.get_language()]
     return template.format(**values) if values else template
+
+def reason(text_: str, lang: str | None = None) -> str:
+    """An import's reject reason (English, as ``rejects.csv`` writes it) in the language.
+
+    Examples
+    --------
+    >>> reason("line has 1 field(s), expected 16", lang="fr")
+    'la ligne a 1 champ(s), 16 attendus'
+    >>> reason("customer under 18 at acquisition", lang="fr")
+    "client de moins de 18 ans à l'acquisition"
+    >>> reason("unknown customer_id (not among the kept customers)", lang="fr")
+    'Identifiant client inconnu (absent de la table Clients gardée)'
+    >>> reason("a reason no text knows", lang="fr")
+    'a reason no text knows'
+    """
+    import re
+
+    lang = lang or labels.get_language()
+    for key, entry in _texts().items():
+        if not key.startswith("reasons."):
+            continue
+        pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>.+?)", re.escape(entry["en"]))
+        m = re.fullmatch(pattern, str(text_))
+        if m:
+            # column and table names in the language (labels.yaml)
+            found = {k: (labels.header(v, lang=lang) if k in ("column", "table") else v)
+                     for k, v in m.groupdict().items()}
+            return entry[lang].format(**found)
+    return str(text_)
+
 
 def show(key: str, **values):
     """:func:`text` as Markdown for a notebook cell (IPython's ``Markdown`` object)."""
@@ -202,21 +234,6 @@ def consultant_markdown(notes) -> str:
         return text("common.no_hint")
     return "\n".join(f"- {h}" for h in hints)
 
-def register_labels() -> None:
-    """Give :mod:`crmkit.labels` the workshop's table headers (idempotent; done on first use
-    rather than at import so that ``crmkit --help`` stays fast)."""
-    from crmkit.segmentation import RFM_SEGMENT_LABELS_FR
-
-    headers = {k[len("headers."):]: (v["en"], v["fr"]) for k, v in _texts().items()
-               if k.startswith("headers.")}
-    labels.register("workshop_header", headers)
-    # RFM segment names the label file does not know yet get a readable English label
-    known = labels.labels_of("rfm_segment") if "rfm_segment" in labels.kinds() else {}
-    missing = {k: (k.replace("_", " ").capitalize().replace("Cant", "Can't"), fr.capitalize())
-               for k, fr in RFM_SEGMENT_LABELS_FR.items() if k not in known}
-    if missing:
-        labels.register("rfm_segment", missing)
-
 _PERCENT = ("share", "stayed")
 
 def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | None = None,
@@ -243,7 +260,6 @@ def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | No
     """
     from crmkit.display import show_table
 
-    register_labels()
     pct = [c for c in df.columns
            if c in percent or (isinstance(c, str) and (c in _PERCENT or c.endswith("_share")
                                                       or c.startswith("share_")))]
