@@ -65,7 +65,7 @@ def pareto_curve(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"margin": [500.0, 200.0, 120.0, 80.0, 50.0, 30.0, 10.0, 5.0, 3.0, 2.0]})
-    >>> ax = pareto_curve(df, "margin")  # doctest: +SKIP
+    >>> ax = pareto_curve(df, "margin")
     """
     _numeric(df, table, value)
     check_key(df, table, "customer_id")  # one row per customer: a repeated one counts twice

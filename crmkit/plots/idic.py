@@ -44,7 +44,7 @@ def contact_decisions(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"reason": ["ok", "ok", "no_consent", "contact_pressure"],
     ...                   "sender": ["bank_marketing", "advisor_workstation"] * 2})
-    >>> ax = contact_decisions(d, by="sender")  # doctest: +SKIP
+    >>> ax = contact_decisions(d, by="sender")
     """
     check_not_empty(decisions, table)
     check_columns(decisions, table, [reason_col] + ([by] if by else []))
@@ -108,7 +108,7 @@ def need_heatmap(
     >>> import pandas as pd
     >>> s = pd.DataFrame({"need": ["car_cover", "car_cover", "savings", "savings"],
     ...                   "life_stage": ["couple", "retired"] * 2, "share": [0.1, 0.0, 0.0, 0.05]})
-    >>> ax = need_heatmap(s)  # doctest: +SKIP
+    >>> ax = need_heatmap(s)
     """
     require_columns(shares, table, [row, col])
     _numeric(shares, table, value)
@@ -163,7 +163,7 @@ def offer_values(
     >>> o = pd.DataFrame({"rule": ["birth_health", "savings_capacity_life"],
     ...                   "trigger": ["event", "savings_capacity"], "customers": [31, 790],
     ...                   "expected_value": [216.0, 21.6], "untargeted_value": [25.5, 5.1]})
-    >>> ax = offer_values(o)  # doctest: +SKIP
+    >>> ax = offer_values(o)
     """
     require_columns(offers, table, [category] + [c for c in (hue,) if c], unique=category)
     _numeric(offers, table, value, *[c for c in (baseline, count) if c],

@@ -60,7 +60,7 @@ def matrix_scatter(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"current": [1.0, 5.0, 2.0, 8.0], "potential": [9.0, 8.0, 1.0, 2.0]})
-    >>> ax = matrix_scatter(df, "current", "potential")  # doctest: +SKIP
+    >>> ax = matrix_scatter(df, "current", "potential")
     """
     _numeric(df, table, x, y)
     check_key(df, table, "customer_id")  # one point per customer
