@@ -452,7 +452,9 @@ def rare_combinations(df: pd.DataFrame, columns: Iterable[str], k: int) -> np.nd
     """
     if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
-    cols = [c for c in columns if c in df.columns]
+    cols = list(columns)
+    # a column named but absent would silently make every row look common: refused
+    schema.check_columns(df, "table", {c: None for c in cols})
     if not cols or len(df) == 0:
         return np.zeros(len(df), dtype=bool)
     keys = pd.DataFrame({c: (df[c].dt.year if pd.api.types.is_datetime64_any_dtype(df[c].dtype)
@@ -479,8 +481,9 @@ def suppress_rare(df: pd.DataFrame, k: int, columns: Iterable[str] = QUASI_IDENT
     >>> out["postcode"].tolist(), n, out["income"].tolist()
     (['35', '35', nan], 1, [1.0, 2.0, 3.0])
     """
+    columns = [c for c in columns if c in df.columns]  # the quasi-identifiers it has
     rare = rare_combinations(df, columns, k)
     out = df.copy()
-    for c in (c for c in columns if c in df.columns):
+    for c in columns:
         out[c] = out[c].where(~rare)
     return out, int(rare.sum())
