@@ -1000,10 +1000,9 @@ def _(cash_flows):
 # ---- warehouse (Ibis on an embedded DuckDB) --------------------------------------------------
 def _mem(df):
     import ibis
+    import pyarrow as pa
 
     from tests.mutation.engine import NotApplicable
-
-    import pyarrow as pa
 
     try:
         # through Arrow now: ibis.memtable converts lazily, so a frame Arrow refuses (ids
