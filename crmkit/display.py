@@ -67,6 +67,11 @@ def static_book() -> bool:
     The book gives each page its title in a Markdown cell; notebooks that also write a
     (translated) title from code, such as the workshop reports, skip it there.
 
+    Returns
+    -------
+    bool
+        True when the environment variable :data:`STATIC_ENV` is ``"1"``.
+
     Examples
     --------
     >>> import os

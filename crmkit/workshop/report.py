@@ -74,6 +74,19 @@ def text(key: str, lang: str | None = None, **values) -> str:
 def reason(text_: str, lang: str | None = None) -> str:
     """An import's reject reason (English, as ``rejects.csv`` writes it) in the language.
 
+    Parameters
+    ----------
+    text_ : str
+        The reason as the importer writes it; placeholders such as a column or table name
+        are recognised and translated too.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The reason in ``lang``; a reason no text knows is returned unchanged.
+
     Examples
     --------
     >>> reason("line has 1 field(s), expected 16", lang="fr")
