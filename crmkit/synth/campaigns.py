@@ -85,7 +85,12 @@ def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datet
     cal["campaign_id"] = np.arange(1, len(cal) + 1, dtype=np.int32)
     cal["rank"] = cal.groupby("month").cumcount()
     ms = (start.astype("datetime64[M]") + cal["month"].to_numpy()).astype("datetime64[D]")
-    cal["start_date"] = (ms + 2).astype("datetime64[ms]")
+    # a campaign starts on a working day of the first ten days of its month
+    first_day = ms + rng.integers(0, 10, size=len(cal)) if len(cal) else ms
+    start = np.busday_offset(first_day.astype("datetime64[D]"), 0, roll="forward")
+    start = np.where(start.astype("datetime64[M]") == ms.astype("datetime64[M]"), start, ms)
+    cal["start_date"] = start.astype("datetime64[ms]")
+    cal["start_day"] = (start - ms).astype(np.int64)
     cal["cost_per_contact"] = C.CAMPAIGN_COST[cal["channel"].to_numpy(dtype=int)]
     cal["p_response"] = [RESPONSE[f] for f in cal["family"]] * CHANNEL_LIFT[cal["channel"].to_numpy(dtype=int)]
     cal["select_share"] = [SELECT_SHARE[f] for f in cal["family"]]

@@ -64,7 +64,8 @@ MAX_CONTRACTS = 100  # per customer (contract_id = customer_id * 100 + k)
 MAX_ROWS = 100_000  # interactions and incidents per customer
 NEVER = 10**6  # a month that never comes
 LONG_AGO = -10**6  # a month long before any simulated one
-DAYS = 28  # days of the month an event may fall on (0-based offsets)
+DAYS = 31  # longest month: day offsets 0 .. 30 (each month uses its own length)
+SUNDAY = 6  # weekday codes: Monday 0 .. Sunday 6
 PAST = 1200  # months before the start that dates may reach (stock customers' history)
 
 
@@ -173,9 +174,47 @@ def _lognormal(u, mean, sigma):
     return np.exp(np.log(mean) - 0.5 * sigma**2 + sigma * _z(u))
 
 
-def _day(u):
-    """A day offset (0 .. DAYS - 1) from a uniform."""
-    return (u * DAYS).astype(np.int8) % DAYS
+class Calendar:
+    """The real calendar of the months a block's dates may fall in (``-PAST .. T``).
+
+    ``day_of(m, day)`` is the date (``datetime64[ms]``) of day offset ``day`` (0 = the
+    first) of month ``m``; ``ndays`` and ``weekday`` (of each month's first day, Monday 0)
+    give month lengths and weekdays, so that events fall on every day of the month
+    (29-31 included) and on the days their channel is open.
+    """
+
+    def __init__(self, start: np.datetime64, months: int):
+        first = (start.astype("datetime64[M]") + np.arange(-PAST, months + 2)).astype("datetime64[D]")
+        self.first_ms = first[:-1].astype(np.int64) * 86_400_000
+        self.ndays = (first[1:] - first[:-1]).astype(np.int64).astype(np.int8)
+        self.weekday0 = ((first[:-1].astype(np.int64) + 3) % 7).astype(np.int8)  # 1970-01-01 was a Thursday
+        self.month_of_year = (first[:-1].astype("datetime64[M]").astype(np.int64) % 12).astype(np.int8)
+
+    def day_of(self, m, day):
+        m, day = np.asarray(m), np.asarray(day)
+        ms = self.first_ms[m.astype(np.int64) + PAST] + day.astype(np.int64) * 86_400_000
+        return ms.view("datetime64[ms]")
+
+    def draw(self, u, m):
+        """A day offset of month ``m`` (uniforms ``u``): every day equally likely."""
+        nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
+        return np.minimum((np.asarray(u, dtype=np.float64) * nd).astype(np.int8), nd - 1).astype(np.int8)
+
+    def weekday(self, m, day):
+        return ((self.weekday0[np.asarray(m, dtype=np.int64) + PAST] + np.asarray(day)) % 7).astype(np.int8)
+
+    def open_day(self, m, day, channel, salt=0):
+        """Move contacts through a channel closed on Sundays (branch, phone, mail) to one of
+        the six open days of the same week (picked by ``salt``, e.g. the customer's row), or
+        of the week after if that one starts in the previous month."""
+        day = np.asarray(day, dtype=np.int8)
+        closed = C.CLOSED_SUNDAY[np.asarray(channel, dtype=np.int64)] & (self.weekday(m, day) == SUNDAY)
+        if not closed.any():
+            return day
+        k = (np.asarray(salt, dtype=np.int64) * 7 + day + 3 * np.asarray(m, dtype=np.int64)) % 6 + 1  # 1 .. 6 days back
+        nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
+        moved = np.where(day - k >= 0, day - k, np.minimum(day + 7 - k, nd - 1))
+        return np.where(closed, moved, day).astype(np.int8)
 
 
 class _Rows:
@@ -300,7 +339,14 @@ class State:
     auto_claims: np.ndarray      # auto claims paid since the last January review
     hum: np.ndarray              # decaying count of human contacts
     tot: np.ndarray              # decaying count of all contacts
+    busy: np.ndarray = None      # latest day offset of the customer's records this month
+    month: int = 0               # the month being simulated
+    calendar: Calendar = None
     closed_now: list = field(default_factory=list)  # customers who lost a contract this month
+
+    def __post_init__(self):
+        if self.busy is None:
+            self.busy = np.zeros(len(self.persona), dtype=np.int8)
 
     @property
     def n(self) -> int:
@@ -315,21 +361,29 @@ class Month:
     U: np.ndarray                # (K_MONTH, n) uniforms of the month
     day: np.ndarray              # day offset of the customer's events this month
     age: np.ndarray              # age in years
-    january: bool                # the yearly review month
+    moy: int                     # month of the year, 0 = January (the yearly review month)
     cal: list = field(default_factory=list)  # campaigns of the month
+
+    @property
+    def january(self) -> bool:
+        return self.moy == 0
 
     def u(self, name: str) -> np.ndarray:
         return self.U[S_[name]]
 
 
-def new_month(st: State, m: int, U: np.ndarray, *, january: bool, cal=()) -> Month:
+def new_month(st: State, m: int, U: np.ndarray, *, calendar: Calendar, cal=()) -> Month:
     """The :class:`Month` context for month ``m`` from its uniforms."""
-    day = np.minimum((U[S_["day"]] * DAYS).astype(np.int8), DAYS - 1)
-    return Month(m=m, U=U, day=day, age=(m - st.birth) / 12.0, january=january, cal=list(cal))
+    day = calendar.draw(U[S_["day"]], m)
+    st.busy[:] = 0
+    st.calendar = calendar
+    st.month = m
+    return Month(m=m, U=U, day=day, age=(m - st.birth) / 12.0, moy=int(calendar.month_of_year[m + PAST]),
+                 cal=list(cal))
 
 
 # ---------------------------------------------------------------------------- the initial state
-def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> State:
+def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calendar: Calendar) -> State:
     """The :class:`State` of a block before month 0, from the drawn population.
 
     Parameters: ``access.cross_sector`` (how much the other division sells to a customer of
@@ -360,7 +414,7 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> St
     youngest = pop["youngest_birth"].copy()
     return State(
         persona=persona, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"],
-        acq_day=_day(pop["u_extra"]), retire_month=pop["retire_month"],
+        acq_day=calendar.draw(pop["u_extra"], np.maximum(pop["acq_month"], -PAST)), retire_month=pop["retire_month"],
         leave_age=pop["leave_month"] - youngest, risky=pop["risky"], chronic=pop["chronic"],
         urban=pop["urban"], sat_base=pop["sat_base"].astype(np.float64), preferred=preferred,
         mix=pop["mix"], multich=multich, consent=pop["consent"], opt_out=pop["opt_out"],
@@ -387,7 +441,7 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> St
         last_incident=np.full(n, LONG_AGO, dtype=np.int32), company_closed=np.zeros(n, dtype=bool),
         retained_until=np.full(n, -1, dtype=np.int32), reviewed_until=np.full(n, -1, dtype=np.int32),
         auto_claims=np.zeros(n), hum=np.where(C.HUMAN[preferred], 1.0, PR.service.nonhuman_weight),
-        tot=np.ones(n),
+        tot=np.ones(n), calendar=calendar,
     )
 
 
@@ -450,6 +504,8 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     rows, slots = rows[order], slots[order]
     day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
     m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
+    day = st.calendar.open_day(m_arr, day, channel, rows)
+    _touch(st, rows[m_arr == st.month], day[m_arr == st.month])
     first = np.r_[True, rows[1:] != rows[:-1]]
     grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
     rank = np.arange(len(rows)) - grp_start
@@ -463,7 +519,7 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     # opening balance for savings products: a first lump sum
     pd_ = PR.deposits
     bal = np.where(IS_BALANCE[slots],
-                   _lognormal(day / 28.0 * 0.98 + 0.01,
+                   _lognormal((day + 0.5) / DAYS,
                               np.maximum(st.income[rows] * pd_.opening_share_of_income * PE._F["saver"][st.persona[rows]],
                                          pd_.opening_minimum), pd_.opening_sigma), 0.0)
     bal = np.round(bal, -1)
@@ -478,10 +534,18 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     log.opens.add(row=rows, slot=slots, k=k, month=m_arr, day=day, channel=channel, premium=amt)
 
 
+def _touch(st: State, rows, day):
+    """Record that customers ``rows`` have something dated ``day`` this month."""
+    np.maximum.at(st.busy, rows, np.asarray(day, dtype=np.int8))
+
+
 def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
-    """End the running contracts of (rows, slots) on month ``m``."""
+    """End the running contracts of (rows, slots) on month ``m``, no earlier than anything
+    else of the customer this month (a claim, a deposit, a contact: money and contacts stay
+    inside their contract's dates)."""
     if len(rows) == 0:
         return
+    day = np.maximum(np.broadcast_to(day, rows.shape), st.busy[rows]).astype(np.int8)
     log.closes.add(row=rows, k=st.ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
     st.company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
     st.hold[rows, slots] = False
@@ -491,8 +555,11 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
     st.amount[rows, slots] = 0.0
 
 
-def add_inter(log: Log, rows, m, day, hour, channel, direction, reason, cost):
-    """Record contacts (interactions) of customers ``rows``."""
+def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reason, cost):
+    """Record contacts (interactions) of customers ``rows``, on a day their channel is open."""
+    day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)), rows)
+    if np.ndim(m) == 0 and m == st.month:
+        _touch(st, rows, day)
     log.inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
                   channel=channel, direction=direction, reason=reason, cost=cost)
 
@@ -508,6 +575,7 @@ def churn(st: State, log: Log, rows, m, day, reason, end_reason):
     """Customers ``rows`` leave: every running contract ends."""
     if len(rows) == 0:
         return
+    day = np.maximum(np.broadcast_to(day, rows.shape), st.busy[rows]).astype(np.int8)
     st.active[rows] = False
     st.churned[rows] = m
     st.churn_day[rows] = day
@@ -554,12 +622,18 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     r, s = np.nonzero(init_hold[rows_new])
     rr = rows_new[r]
     start_m = m - init_back[rr, s]
-    sd = np.where(st.acq[rr] < 0, _day(U[S_["sale_ch"]][rr]), st.acq_day[rr])
     ch = np.where(st.acq[rr] < 0, st.preferred[rr], C.choose(U[S_["sale_ch"]][rr], st.preferred[rr], st.mix[rr]))
     ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
-    open_contracts(st, log, rr, s, start_m, sd, ch)
     first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
     st.acq_channel[rr[first]] = ch[first]
+    # the acquisition day is a day the first product's channel is open; nothing of a
+    # customer happens in her acquisition month before it
+    st.acq_day[rows_new] = st.calendar.open_day(st.acq[rows_new], st.acq_day[rows_new], st.acq_channel[rows_new], rows_new)
+    now = rows_new[st.acq[rows_new] == m]
+    mo.day[now] = np.maximum(mo.day[now], st.acq_day[now])
+    _touch(st, now, st.acq_day[now])
+    sd = np.where(st.acq[rr] < 0, st.calendar.draw(U[S_["sale_ch"]][rr], start_m), st.acq_day[rr])
+    open_contracts(st, log, rr, s, start_m, sd, ch)
     # prospecting contacts before the acquisition of customers won during the run
     fresh = rows_new[st.acq[rows_new] >= 0]
     media_bank, media_ins = PR.acquisition.media_cost["bank"], PR.acquisition.media_cost["insurance"]
@@ -572,7 +646,7 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
         chj = np.where(j == 0, np.where(Ua[6][has] < PR.acquisition.outbound_phone_share, C.PHONE, chj), chj)
         mm = np.maximum(m - (j + 1), -PAST)
         cost = C.COST[chj]
-        add_inter(log, has, np.full(len(has), mm), _day(Ua[7][has]),
+        add_inter(st, log, has, np.full(len(has), mm), st.calendar.draw(Ua[7][has], mm),
                   st.hour[has], chj, np.where(j == 0, OUTBOUND, INBOUND), R_SALE, cost)
         st.acq_cost[has] += cost
 
@@ -770,7 +844,7 @@ def step_purchases(st: State, log: Log, mo: Month) -> tuple[np.ndarray, np.ndarr
         ch = np.where((slot == P.B_MORTGAGE) | (slot == P.B_STUDENT),
                       np.where(U[S_["sale_ch"]][rows] < PR.purchases.branch_share_loans, C.BRANCH, ch), ch)
         open_contracts(st, log, rows, slot, m, day[rows], ch)
-        add_inter(log, rows, m, day[rows], st.hour[rows], ch, INBOUND, R_SALE, C.COST[ch])
+        add_inter(st, log, rows, m, day[rows], st.hour[rows], ch, INBOUND, R_SALE, C.COST[ch])
     return act, p_buy
 
 
@@ -809,6 +883,7 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
             elig &= (m - st.last_event[:, int(c.event)]) <= cp.event_window
         if c.family == "segment":
             elig &= st.multich
+        elig &= ~((st.acq == m) & (st.acq_day > int(c.start_day)))  # not yet customers when the list was drawn
         usel = U[S_[f"camp{j}_sel"]]
         sel = np.flatnonzero(elig & (usel < c.select_share))
         if len(sel) == 0:
@@ -825,19 +900,27 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
                         month=np.full(len(sel), m), retention=np.full(len(sel), retention))
         t = sel[test]
         ch = np.full(len(t), int(c.channel), dtype=np.int8)
+        # contacts spread from the campaign's start over the channel's delay (e-mails go
+        # out at once, letters land over a few days, calls take weeks)
+        v = usel[t] / c.select_share / CA.TEST_SHARE
+        nd = st.calendar.ndays[m + PAST]
+        spread = cp.contact_spread_days[CHANNELS[int(c.channel)]]
+        cday = np.minimum(int(c.start_day) + (v * spread).astype(np.int64), nd - 1).astype(np.int8)
         cost = np.full(len(t), c.cost_per_contact)
         if retention:
             cost = cost + np.where(responded[test], CA.RETENTION_GESTURE, 0.0)
             r_ok = sel[responded]
             st.retained_until[r_ok] = m + CA.RETENTION_MONTHS
             st.Sat[r_ok] = np.minimum(st.Sat[r_ok] + cp.retention_satisfaction_gain, 1.0)
-        add_inter(log, t, m, np.full(len(t), cp.contact_day), st.hour[t], ch, OUTBOUND,
-                  R_RETENTION if retention else R_SALE, cost)
+        add_inter(st, log, t, m, cday, st.hour[t], ch, OUTBOUND, R_RETENTION if retention else R_SALE, cost)
         if retention:
             continue
-        buyers = sel[converted & ~st.hold[sel, slot]]
-        chb = np.where(test[converted & ~st.hold[sel, slot]], int(c.channel), st.preferred[buyers])
-        open_contracts(st, log, buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], cp.contact_day + 1), chb)
+        contact_day = np.zeros(st.n, dtype=np.int8)
+        contact_day[t] = cday
+        buy = converted & ~st.hold[sel, slot]
+        buyers = sel[buy]
+        chb = np.where(test[buy], int(c.channel), st.preferred[buyers])
+        open_contracts(st, log, buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], contact_day[buyers]), chb)
 
 
 def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
@@ -882,13 +965,13 @@ def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
         w = np.clip((v - refuse) / (1 - refuse), 1e-6, 1 - 1e-6)
         amt = np.round(_lognormal(w, sev, sig), 2)
         paid = ~refused
-        dd = np.maximum(day[rows], 1)
-        dd = np.where(st.cstart_m[rows, s] == m, np.maximum(dd, st.cstart_d[rows, s]), dd).astype(np.int8)
+        dd = np.where(st.cstart_m[rows, s] == m, np.maximum(day[rows], st.cstart_d[rows, s]), day[rows]).astype(np.int8)
+        _touch(st, rows, dd)
         log.tx.add(row=rows[paid], k=st.ckey[rows, s][paid], month=m, day=dd[paid], kind=P.CLAIM, slot=s, amount=amt[paid])
         claims_refused[rows[refused]] = True
         if s != P.I_HEALTH:
             ch = np.where(w * 3 % 1 < cl.phone_share, C.PHONE, C.choose(w * 7 % 1, st.preferred[rows], st.mix[rows]))
-            add_inter(log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch])
+            add_inter(st, log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch])
             st.Sat[rows[paid]] += cl.paid_satisfaction_gain
         if s == P.I_AUTO:
             resp_ = paid & (w * 11 % 1 < P.RESPONSIBLE_P)
@@ -924,6 +1007,7 @@ def step_deposits(st: State, log: Log, mo: Month) -> None:
                                   dp.amount_sigma), -1).clip(dp.amount_floor)
         st.balance[rows, slot] += amt
         dd = np.where(st.cstart_m[rows, slot] == m, np.maximum(day[rows], st.cstart_d[rows, slot]), day[rows]).astype(np.int8)
+        _touch(st, rows, dd)
         log.tx.add(row=rows, k=st.ckey[rows, slot], month=m, day=dd, kind=P.DEPOSIT, slot=slot, amount=amt)
     st.balance *= 1 - P.WITHDRAWAL_RATE
 
@@ -1033,18 +1117,19 @@ def step_incidents(st: State, log: Log, mo: Month, claims_refused, price_rise) -
         cum = np.stack([p_exit, p_exit + p_nego, p_exit + p_nego + p_comp, p_exit + p_nego + p_comp + p_wom], axis=1)
         cum = cum / np.maximum(cum[:, -1:], 1.0)
         resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
-        dd = np.maximum(day[ir], 1)
+        dd = day[ir]
+        _touch(st, ir, dd)
         log.incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
         np.add.at(st.Sat, ir, np.where(it == INC_CLAIM, ic.satisfaction_loss_claim, ic.satisfaction_loss_other))
         np.add.at(st.inc_recent, ir, 1.0)
         st.last_incident[ir] = m
         k = resp == RESP_COMPLAINT
         ch = C.choose(ur[k] * 17 % 1, st.preferred[ir[k]], st.mix[ir[k]])
-        add_inter(log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
+        add_inter(st, log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
         np.add.at(st.Sat, ir[k], ic.complaint_satisfaction_gain)
         k = resp == RESP_NEGO
         ch = np.where(ur[k] * 19 % 1 < ic.negotiation_phone_share, C.PHONE, C.BRANCH)
-        add_inter(log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + ic.negotiation_gesture)
+        add_inter(st, log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + ic.negotiation_gesture)
         np.add.at(st.Sat, ir[k], ic.negotiation_satisfaction_gain)
         k = resp == RESP_WOM
         np.add.at(st.A, ir[k], ic.word_of_mouth_attitude_loss)
@@ -1113,7 +1198,7 @@ def step_churn(st: State, log: Log, mo: Month) -> None:
         rs = np.where(st.company_closed[empty], CR_COMPANY, choose_reason(st, empty, U[S_["churn"]][empty] * 7 % 1, m))
         st.active[empty] = False
         st.churned[empty] = m
-        st.churn_day[empty] = day[empty]
+        st.churn_day[empty] = np.maximum(day[empty], st.busy[empty])
         st.churn_reason[empty] = rs
 
 
@@ -1138,7 +1223,7 @@ def step_service(st: State, log: Log, mo: Month) -> None:
         ch = C.choose(uch, st.preferred[rows], st.mix[rows])
         reason = np.where(uch * 7 % 1 < sv.information_share, R_INFO, R_SERVICE)
         udy = U[S_[f"service_day{j}"]][rows]
-        add_inter(log, rows, m, _day(udy),
+        add_inter(st, log, rows, m, st.calendar.draw(udy, m),
                   np.clip(st.hour[rows] + (udy * 11 % 1 * 5).astype(np.int8) - 2, 8, 20), ch, INBOUND, reason, C.COST[ch])
         st.hum[rows] += C.HUMAN[ch]
         st.tot[rows] += 1
@@ -1159,7 +1244,7 @@ def step_review_programme(st: State, log: Log, mo: Month) -> None:
     if len(rows):
         ch = np.where(C.HUMAN[st.preferred[rows]] & (st.hold[rows].sum(axis=1) >= pg.review_branch_min_products),
                       C.BRANCH, C.PHONE).astype(np.int8)
-        add_inter(log, rows, m, day[rows], st.hour[rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
+        add_inter(st, log, rows, m, day[rows], st.hour[rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
         st.reviewed_until[rows] = m + pg.review_effect_months
         st.Sat[rows] = np.minimum(st.Sat[rows] + pg.review_satisfaction_gain, 1.0)
 
@@ -1171,7 +1256,7 @@ def step_loyalty_programme(st: State, log: Log, mo: Month) -> None:
     pg = PR.programmes
     act = np.flatnonzero(st.active)
     rows = act[((m - st.acq[act]) % 12 == 0) & (m - st.acq[act] >= pg.loyalty_min_tenure) & st.consent[act] & ~st.opt_out[act]]
-    add_inter(log, rows, m, day[rows], st.hour[rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
+    add_inter(st, log, rows, m, day[rows], st.hour[rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
               R_RETENTION, np.full(len(rows), C.COST[C.MAIL] + pg.loyalty_gift))
     st.Sat[rows] = np.minimum(st.Sat[rows] + pg.loyalty_satisfaction_gain, 1.0)
 
@@ -1243,21 +1328,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     first_id = first_atom * ATOM + 1
     cust_id = np.arange(first_id, first_id + n, dtype=np.int64)
     streams = Streams(cfg.seed, first_atom, sizes)
-    month0 = cfg.start.astype("datetime64[M]")
-    month_day = (month0 + np.arange(-PAST, T + 1)).astype("datetime64[D]")  # months -PAST..T
-
-    month_ms = month_day.astype(np.int64) * 86_400_000
-    # every (month, day 0..27) as one table: a date is then one int32 index and one gather
-    # (the same integers as month_ms[m] + day * 86_400_000)
-    day_ms = (month_ms[:, None] + np.arange(DAYS, dtype=np.int64) * 86_400_000).ravel()
-
-    def day_of(m, day):  # datetime64[ms] of month m (may be negative) plus a day offset
-        m, day = np.asarray(m), np.asarray(day)
-        if day.size and (day.min() < 0 or day.max() > DAYS - 1):
-            ms = month_ms[m + PAST]
-            ms += day.astype(np.int64) * 86_400_000
-            return ms.view("datetime64[ms]")
-        return day_ms[(m.astype(np.int32) + PAST) * DAYS + day].view("datetime64[ms]")
+    calendar = Calendar(cfg.start, T)
+    day_of = calendar.day_of
 
     # initial state
     U0 = streams.draw(PE.K_INIT)
@@ -1267,14 +1339,14 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     Uid = streams.draw(12)
     ident = ID.draw_identities(pools, Uid, pop["gender"], pop["dept"])
     Ua = streams.draw(8)  # acquisition, deposit rate and misc per-customer draws
-    st = initial_state(pop, cfg.sector, Ua, Uid)
+    st = initial_state(pop, cfg.sector, Ua, Uid, calendar)
     log = Log()
     cal_by_month = _calendar_by_month(cal)
 
     # the months
     for m in range(T):
         U = streams.draw(K_MONTH)
-        mo = new_month(st, m, U, january=(month0 + m).astype(object).month == 1, cal=cal_by_month.get(m, ()))
+        mo = new_month(st, m, U, calendar=calendar, cal=cal_by_month.get(m, ()))
         simulate_month(st, log, mo, init_hold, init_back, Ua)
 
     # assemble tables
@@ -1282,7 +1354,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     state = dict(acq_channel=st.acq_channel, acq_day=st.acq_day, stage=st.stage, churned=st.churned,
                  churn_day=st.churn_day, churn_reason=st.churn_reason, income=st.income, A=st.A, dept=st.dept,
                  addr_u=st.addr_u, prev_addr_u=st.prev_addr_u, prev_dept=st.prev_dept,
-                 moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of)
+                 moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of,
+                 birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]))
     return _assemble(cfg, cust_id, pop, ident, state, log.opens, log.closes, log.tx, log.events, log.inter,
                      log.incid, log.surveys, log.targets, Uend, pools)
 
@@ -1359,7 +1432,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "city": ID._col(cur["city"]),
         "region": _cat(DEPT_REGION[st["dept"]], REGIONS),
         "gender": _cat(1 - pop["gender"], ["F", "M"]),
-        "birth_date": _dt(day_of(pop["birth_month"], (pop["u_extra2"] * 28).astype(np.int8) % 28)),
+        "birth_date": _dt(day_of(pop["birth_month"], st["birth_day"])),
         "household_id": cust_id.astype(np.int32),
         "acquisition_date": _dt(day_of(acq, acq_day)),
         "acquisition_channel": _cat(st["acq_channel"], CHANNELS),
