@@ -120,8 +120,14 @@ S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
 K_END = 8 * 8 + 4  # uniforms per customer for source records
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
+IS_LOAN = np.isin(np.arange(P.N_SLOTS), P.LOAN_SLOTS)
+LOAN_MARGIN = _by_slot(PR.prices.loan_margin)
+OPENING_SHARE = _by_slot(PR.deposits.opening_share_of_income)
+LOAN_RATE = _by_slot({P.PRODUCT_IDS[s]: v for s, v in P.LOAN_RATE.items()})
+LOAN_TERM = _by_slot({P.PRODUCT_IDS[s]: v for s, v in P.LOAN_TERM.items()}, 1.0)
 # stage tests as lookup tables (one gather instead of np.isin over every customer each month)
-_STAGE_HAS_HOME_CHILDREN = np.isin(np.arange(len(L.STAGES)), [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.RETIRED, L.WIDOWED])
+_STAGE_HAS_HOME_CHILDREN = np.isin(np.arange(len(L.STAGES)), [L.COHABITING_FAMILY, L.YOUNG_FAMILY, L.MATURE_FAMILY,
+                                                                L.RETIRED, L.WIDOWED])
 _STAGE_RETIRED = np.isin(np.arange(len(L.STAGES)), [L.RETIRED, L.WIDOWED])
 # voluntary termination of one contract: a customer-level hazard times a product factor
 # (the current account is sticky, cards come and go), plus fixed hazards for loans (early
@@ -268,6 +274,7 @@ class State:
 
     # fixed traits
     persona: np.ndarray          # hidden persona (PE codes)
+    female: np.ndarray           # sex (True: female)
     sec: np.ndarray              # division that acquired the customer (SECTORS codes)
     birth: np.ndarray            # month of birth
     acq: np.ndarray              # month of acquisition (negative: stock customer)
@@ -301,7 +308,10 @@ class State:
     income: np.ndarray           # yearly household income, euros
     has_car: np.ndarray
     car_bought: np.ndarray       # month the current car was bought
+    car_made: np.ndarray         # month the current car was first registered (its age)
     coef: np.ndarray             # bonus-malus coefficient
+    first_insured: np.ndarray    # month the driver's insurance record starts (novice surcharge)
+    ever_insured: np.ndarray     # has held an auto policy with the group
     # attitude and satisfaction (latent, in [0, 1])
     A: np.ndarray
     Sat: np.ndarray
@@ -323,6 +333,7 @@ class State:
     ckey: np.ndarray             # k of the running contract (contract_id = customer_id * 100 + k)
     amount: np.ndarray           # monthly amount billed (premium, fee, margin)
     balance: np.ndarray          # savings and life-insurance balances
+    principal: np.ndarray        # loans' initial principal
     loan_end: np.ndarray         # month a loan reaches its term
     cstart_m: np.ndarray         # start month and day of the running contract
     cstart_d: np.ndarray
@@ -341,6 +352,7 @@ class State:
     tot: np.ndarray              # decaying count of all contacts
     busy: np.ndarray = None      # latest day offset of the customer's records this month
     month: int = 0               # the month being simulated
+    first_row: int = 0           # index of the block's first customer in the market (block-independent salts)
     calendar: Calendar = None
     closed_now: list = field(default_factory=list)  # customers who lost a contract this month
 
@@ -413,19 +425,23 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calen
     stage = pop["stage"].copy()
     youngest = pop["youngest_birth"].copy()
     return State(
-        persona=persona, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"],
+        persona=persona, female=pop["gender"] == 1, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"],
         acq_day=calendar.draw(pop["u_extra"], np.maximum(pop["acq_month"], -PAST)), retire_month=pop["retire_month"],
         leave_age=pop["leave_month"] - youngest, risky=pop["risky"], chronic=pop["chronic"],
         urban=pop["urban"], sat_base=pop["sat_base"].astype(np.float64), preferred=preferred,
         mix=pop["mix"], multich=multich, consent=pop["consent"], opt_out=pop["opt_out"],
         hour=pop["hour"], access=access, dep_rate=dep_rate, price_sens=price_sens,
-        base_churn=F["churn"][persona], buy_prop=buy_prop,
+        base_churn=F["churn"][persona] * np.array([PR.churn.sector_scale[s] for s in SECTORS])[pop["sector"]],
+        buy_prop=buy_prop,
         stage=stage, married=pop["married"].copy(), owner=pop["owner"].copy(),
         n_children=pop["n_children"].astype(np.int8), eldest=pop["eldest_birth"].copy(), youngest=youngest,
         leave_month=pop["leave_month"].copy(),
         working=~np.isin(stage, [L.RETIRED, L.WIDOWED]) & (persona != PE.STUDENT),
         income=income, has_car=pop["has_car"].copy(), car_bought=pop["car_bought"].copy(),
-        coef=pop["coef"].astype(np.float64), A=pop["attitude"].astype(np.float64),
+        car_made=pop["car_made"].copy(),
+        coef=pop["coef"].astype(np.float64),
+        first_insured=(pop["birth_month"] + int(PR.prices.licence_age * 12)).astype(np.int32),
+        ever_insured=np.zeros(n, dtype=bool), A=pop["attitude"].astype(np.float64),
         Sat=pop["sat_base"].astype(np.float64).copy(), dept=pop["dept"].copy(), addr_u=addr_u,
         prev_addr_u=addr_u.copy(), prev_dept=pop["dept"].copy(),
         moved_month=np.full(n, LONG_AGO, dtype=np.int32),
@@ -434,6 +450,7 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calen
         acq_cost=np.zeros(n), acq_channel=preferred.copy(),
         hold=np.zeros((n, S), dtype=bool), ckey=np.zeros((n, S), dtype=np.int16),
         amount=np.zeros((n, S), dtype=np.float64), balance=np.zeros((n, S), dtype=np.float64),
+        principal=np.zeros((n, S), dtype=np.float64),
         loan_end=np.full((n, S), NEVER, dtype=np.int32), cstart_m=np.zeros((n, S), dtype=np.int32),
         cstart_d=np.zeros((n, S), dtype=np.int8), n_opened=np.zeros(n, dtype=np.int16),
         nheld=np.zeros(n, dtype=np.int16), need=np.zeros((n, S), dtype=np.float64),
@@ -447,7 +464,8 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calen
 
 # ---------------------------------------------------------------------------- shared actions
 def contract_amount(st: State, rows, slots, m, bal):
-    """Monthly amount billed on new contracts (fee, premium or interest margin), euros.
+    """Monthly amount billed on new contracts (fee, premium or interest margin), euros, and
+    the principal of loans (0 for other products).
 
     Parameters: ``prices.*`` (account fees, loan sizes, rates and margins),
     ``prices.second_car_*`` (the second car's standard driver).
@@ -455,8 +473,9 @@ def contract_amount(st: State, rows, slots, m, bal):
     pr = PR.prices
     age = (m - st.birth[rows]) / 12.0
     out = np.zeros(len(rows))
+    principal = np.zeros(len(rows))
     kids = np.where(m < st.leave_month[rows], st.n_children[rows], 0)
-    hh = 1 + st.married[rows] + kids
+    hh = 1 + L.PARTNERED[st.stage[rows]] + kids
     income = st.income
     for s in np.unique(slots):
         k = slots == s
@@ -468,19 +487,26 @@ def contract_amount(st: State, rows, slots, m, bal):
             v = np.where(income[r] > pr.premium_card_income, pr.premium_card_fee, pr.card_fee)
         elif s == P.B_CONSUMER:
             lo, hi = pr.consumer_loan_bounds
-            v = (np.clip(pr.consumer_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
-                 * pr.consumer_loan_margin / 12 * pr.consumer_loan_outstanding_share)
+            principal[k] = np.clip(pr.consumer_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
+            v = principal[k] * LOAN_MARGIN[s] / 12
         elif s == P.B_MORTGAGE:
             lo, hi = pr.mortgage_bounds
-            v = np.clip(pr.mortgage_income_multiple * income[r], lo, hi) * pr.mortgage_margin / 12 * pr.mortgage_outstanding_share
+            principal[k] = np.clip(pr.mortgage_income_multiple * income[r], lo, hi)
+            v = principal[k] * LOAN_MARGIN[s] / 12
         elif s == P.B_STUDENT:
-            v = np.full(len(r), pr.student_loan_size * pr.student_loan_margin / 12)
+            lo, hi = pr.student_loan_bounds
+            principal[k] = np.clip(pr.student_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
+            v = principal[k] * LOAN_MARGIN[s] / 12
         elif s in (P.B_SAVINGS,):
             v = bal[k] * P.SAVINGS_SPREAD / 12
         elif s in (P.B_LIFE, P.I_LIFE):
             v = bal[k] * P.LIFE_MANAGEMENT_FEE / 12
         elif s == P.I_AUTO:
-            v = P.auto_premium(age[k], st.coef[r], st.urban[r])
+            # a young customer's first auto policy starts her insurance record (novice)
+            young_first = ~st.ever_insured[r] & (age[k] < PR.prices.novice_first_policy_age)
+            st.first_insured[r] = np.where(young_first, np.broadcast_to(m, rows.shape)[k], st.first_insured[r])
+            st.ever_insured[r] = True
+            v = P.auto_premium(age[k], st.coef[r], st.urban[r], (np.broadcast_to(m, rows.shape)[k] - st.first_insured[r]) / 12)
         elif s == P.I_AUTO2:
             v = P.auto_premium(np.full(len(r), pr.second_car_driver_age), np.full(len(r), pr.second_car_coef),
                                st.urban[r]) * pr.second_car_discount
@@ -489,7 +515,7 @@ def contract_amount(st: State, rows, slots, m, bal):
         else:  # health
             v = P.health_premium(age[k], kids[k])
         out[k] = v
-    return np.round(out, 2)
+    return np.round(out, 2), principal
 
 
 def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
@@ -504,7 +530,7 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     rows, slots = rows[order], slots[order]
     day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
     m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
-    day = st.calendar.open_day(m_arr, day, channel, rows)
+    day = st.calendar.open_day(m_arr, day, channel, rows + st.first_row)
     _touch(st, rows[m_arr == st.month], day[m_arr == st.month])
     first = np.r_[True, rows[1:] != rows[:-1]]
     grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
@@ -520,12 +546,13 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     pd_ = PR.deposits
     bal = np.where(IS_BALANCE[slots],
                    _lognormal((day + 0.5) / DAYS,
-                              np.maximum(st.income[rows] * pd_.opening_share_of_income * PE._F["saver"][st.persona[rows]],
+                              np.maximum(st.income[rows] * OPENING_SHARE[slots] * PE._F["saver"][st.persona[rows]],
                                          pd_.opening_minimum), pd_.opening_sigma), 0.0)
     bal = np.round(bal, -1)
     st.balance[rows, slots] = bal
-    amt = contract_amount(st, rows, slots, m_arr, bal)
+    amt, principal = contract_amount(st, rows, slots, m_arr, bal)
     st.amount[rows, slots] = amt
+    st.principal[rows, slots] = principal
     term = np.zeros(len(rows), dtype=np.int32)
     for s, t in P.LOAN_TERM.items():
         term[slots == s] = t
@@ -557,7 +584,7 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
 
 def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reason, cost):
     """Record contacts (interactions) of customers ``rows``, on a day their channel is open."""
-    day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)), rows)
+    day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)), rows + st.first_row)
     if np.ndim(m) == 0 and m == st.month:
         _touch(st, rows, day)
     log.inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
@@ -595,12 +622,13 @@ def choose_reason(st: State, rows, u, m):
     w = np.stack([
         w_["dissatisfaction"] * (1 - st.Sat[rows]) ** 2,
         w_["competitor_offer"] * st.price_sens[rows] * np.where(st.multich[rows], w_["competitor_multichannel"], 1.0),
+        w_["price"] * st.price_sens[rows],
         w_["moved"] * (m - st.moved_month[rows] < PR.churn.moved_window),
         w_["service_per_incident"] * st.inc_recent[rows] + w_["service"],
     ], axis=1)
     cum = np.cumsum(w, axis=1)
-    k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 3)
-    return np.array([CR_DISSAT, CR_COMPET, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
+    k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 4)
+    return np.array([CR_DISSAT, CR_COMPET, CR_PRICE, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
 
 
 # ---------------------------------------------------------------------------- the monthly steps
@@ -628,7 +656,8 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     st.acq_channel[rr[first]] = ch[first]
     # the acquisition day is a day the first product's channel is open; nothing of a
     # customer happens in her acquisition month before it
-    st.acq_day[rows_new] = st.calendar.open_day(st.acq[rows_new], st.acq_day[rows_new], st.acq_channel[rows_new], rows_new)
+    st.acq_day[rows_new] = st.calendar.open_day(st.acq[rows_new], st.acq_day[rows_new], st.acq_channel[rows_new],
+                                                rows_new + st.first_row)
     now = rows_new[st.acq[rows_new] == m]
     mo.day[now] = np.maximum(mo.day[now], st.acq_day[now])
     _touch(st, now, st.acq_day[now])
@@ -665,6 +694,13 @@ def step_billing(st: State, log: Log, mo: Month) -> None:
     amt = st.amount.reshape(-1)[flat]
     sb = s[bal_slot]
     amt[bal_slot] = np.round(st.balance.reshape(-1)[flat[bal_slot]] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
+    # loans: the margin is earned on the balance still owed, which the monthly payments reduce
+    loan = IS_LOAN[s]
+    fl = flat[loan]
+    sl = s[loan]
+    elapsed = mo.m - st.cstart_m.reshape(-1)[fl]
+    amt[loan] = np.round(st.principal.reshape(-1)[fl] * LOAN_MARGIN[sl] / 12
+                         * P.outstanding_share(LOAN_RATE[sl], LOAN_TERM[sl], elapsed), 2)
     keep = amt > 0
     log.tx.add(row=r[keep], k=st.ckey.reshape(-1)[flat[keep]], month=mo.m, day=0, kind=P.SLOT_KIND[s[keep]],
                slot=s[keep], amount=amt[keep])
@@ -709,7 +745,7 @@ def step_scheduled_events(st: State, log: Log, mo: Month) -> None:
     if len(rows):  # the grown child's car leaves the family policy
         k = rows[st.hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < ev.child_car_leaves_share)]
         close_contracts(st, log, k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
-    scheduled_event(st, log, mo, act, st.has_car & (m - st.car_bought == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
+    scheduled_event(st, log, mo, act, st.has_car & (m - st.car_made == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
     rows = scheduled_event(st, log, mo, act, (m == st.retire_month) & ~_STAGE_RETIRED[st.stage], L.RETIREMENT, L.RETIRED)
     if len(rows):
         st.working[rows] = False
@@ -728,35 +764,45 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
     """
     m, U, day = mo.m, mo.U, mo.day
     ev = PR.events
+    ev_sched = ev
     act = np.flatnonzero(st.active)
     age = mo.age
-    hz = L.monthly_hazards(age[act], st.stage[act], st.married[act], st.owner[act], st.n_children[act],
-                           st.income[act], st.working[act])
-    car_age = m - st.car_bought[act]
+    hz = L.monthly_hazards(age[act], st.female[act], st.stage[act], st.married[act], st.owner[act], st.n_children[act],
+                           st.income[act], st.working[act], mo.moy)
+    car_age = m - st.car_made[act]
     hz[L.CAR_PURCHASE] = ((ev.car_replacement + ev.car_replacement_old * (car_age > L.AVERAGE_CAR_AGE_MONTHS))
-                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act])
+                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act] * (age[act] >= 18))
     ev_order = list(hz)
     cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
-    pick = (U[S_["event"]][act][:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
+    ue = U[S_["event"]][act]
+    pick = (ue[:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
     for j, e in enumerate(ev_order):
-        rows = act[pick == j]
+        sel = pick == j
+        rows = act[sel]
         if len(rows) == 0:
             continue
+        # the event's uniform again given the event (for its details)
+        lo = cum[sel, j - 1] if j else 0.0
+        v = np.clip((ue[sel] - lo) / np.maximum(cum[sel, j] - lo, 1e-12), 0, 1)
         before = st.stage[rows].copy()
-        if e == L.MARRIAGE:
+        if e == L.UNION:
+            st.stage[rows] = L.COHABITING
+        elif e == L.MARRIAGE:
             st.married[rows] = True
-            st.stage[rows] = L.COUPLE
+            grown = (m - st.eldest[rows]) >= ev_sched.secondary_school_age
+            st.stage[rows] = np.select([before == L.COHABITING_FAMILY, before == L.YOUNG_FAMILY, before == L.MATURE_FAMILY],
+                                       [np.where(grown, L.MATURE_FAMILY, L.YOUNG_FAMILY), before, before], L.COUPLE)
         elif e == L.BIRTH:
             first = st.n_children[rows] == 0
             st.eldest[rows] = np.where(first, m, st.eldest[rows])
             st.youngest[rows] = m
             st.n_children[rows] += 1
             st.leave_month[rows] = m + st.leave_age[rows].clip(*ev.children_leave_bounds)
-            st.stage[rows] = np.where(before == L.COUPLE, L.YOUNG_FAMILY, before)
-        elif e == L.HOME_PURCHASE or e == L.JOB_MOVE:
+            st.stage[rows] = np.select([before == L.COUPLE, before == L.COHABITING], [L.YOUNG_FAMILY, L.COHABITING_FAMILY], before)
+        elif e in (L.HOME_PURCHASE, L.JOB_MOVE, L.HOME_MOVE):
             if e == L.HOME_PURCHASE:
                 st.owner[rows] = True
-            else:
+            elif e == L.JOB_MOVE:
                 st.income[rows] *= ev.job_move_income_gain
             st.prev_addr_u[rows], st.prev_dept[rows] = st.addr_u[rows], st.dept[rows]
             st.addr_u[rows] = np.stack([U[S_["move1"]][rows], U[S_["move2"]][rows], U[S_["move3"]][rows]], axis=1)
@@ -764,10 +810,18 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
             st.dept[rows] = np.where(far, draw_department(U[S_["move2"]][rows] * 0.999), st.dept[rows])
             st.moved_month[rows] = m
         elif e == L.CAR_PURCHASE:
-            old = (m - st.car_bought[rows]) > L.AVERAGE_CAR_AGE_MONTHS
+            old = (m - st.car_made[rows]) > L.AVERAGE_CAR_AGE_MONTHS
             st.need[rows, P.B_CONSUMER] = np.minimum(1.0, st.need[rows, P.B_CONSUMER] + ev.old_car_loan_need * old)
             st.has_car[rows] = True
             st.car_bought[rows] = m
+            used = v < ev.used_car_share
+            lo_, hi_ = ev.used_car_age
+            st.car_made[rows] = m - np.where(used, lo_ + (v / ev.used_car_share * (hi_ - lo_)).astype(np.int32), 0)
+            # a used car is recorded as its own event
+            for ee, rr in ((L.CAR_PURCHASE, rows[~used]), (L.USED_CAR_PURCHASE, rows[used])):
+                add_event(st, log, rr, m, day[rr], ee, st.stage[rr], st.stage[rr])
+                st.need[rr] = np.minimum(1.0, st.need[rr] + L.NEED_MATRIX[ee])
+            continue
         elif e == L.DEATH_OF_SPOUSE:
             st.married[rows] = False
             st.stage[rows] = L.WIDOWED
@@ -802,6 +856,7 @@ def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
     base[:, P.I_HOME] = br["I_HOME"] * (st.persona[act] != PE.STUDENT)
     base[:, P.I_HEALTH] = br["I_HEALTH"] * (1 + (a_age > pu.health_senior_age))
     base[:, P.I_LIFE] = br["I_LIFE"] * saver.clip(*pu.saver_clip_life) * (a_age > pu.life_min_age)
+    base[:, P.I_AUTO2] = br["I_AUTO2"]
     # in place, same operations in the same order as (base + gain * need) * buy_prop * access
     p_buy = PURCHASE_GAIN * st.need[act]
     p_buy += base
@@ -811,7 +866,7 @@ def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
     p_buy[:, P.B_STUDENT] *= (mo.m - st.last_event[act, L.CHILD_HIGHER_ED]) < pu.student_window
     p_buy[:, P.I_AUTO] *= st.has_car[act]
     hold_act = st.hold[act]
-    p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & st.married[act]
+    p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & L.PARTNERED[st.stage[act]]
     p_buy[:, P.B_CARD] *= hold_act[:, P.B_CURRENT]
     p_buy *= ~hold_act
     return np.minimum(p_buy, pu.max_probability)
@@ -1064,7 +1119,7 @@ def step_repricing(st: State, log: Log, mo: Month) -> np.ndarray:
         k2 = bad[st.hold[bad, P.I_AUTO2]]
         close_contracts(st, log, k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
         ca = act[st.hold[act, P.I_AUTO]]
-        new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca]), 2)
+        new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca], (m - st.first_insured[ca]) / 12), 2)
         price_rise[ca[new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto]] = True
         st.amount[ca, P.I_AUTO] = new_p
         st.auto_claims[:] = 0
@@ -1334,12 +1389,16 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     # initial state
     U0 = streams.draw(PE.K_INIT)
     pop = PE.draw_population(U0, cfg.sector, T)
+    head = PE.pair_households(pop, sizes)  # partners who are both customers share a household
     Uh = streams.draw(2 * S + 1)
     init_hold, init_back = PE.initial_holdings(pop, Uh, cfg.sector)
     Uid = streams.draw(12)
+    follow = np.flatnonzero(head != np.arange(n))
+    Uid[9:12, follow] = Uid[9:12, head[follow]]  # the same address
     ident = ID.draw_identities(pools, Uid, pop["gender"], pop["dept"])
     Ua = streams.draw(8)  # acquisition, deposit rate and misc per-customer draws
     st = initial_state(pop, cfg.sector, Ua, Uid, calendar)
+    st.first_row = first_id - 1
     log = Log()
     cal_by_month = _calendar_by_month(cal)
 
@@ -1355,7 +1414,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                  churn_day=st.churn_day, churn_reason=st.churn_reason, income=st.income, A=st.A, dept=st.dept,
                  addr_u=st.addr_u, prev_addr_u=st.prev_addr_u, prev_dept=st.prev_dept,
                  moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of,
-                 birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]))
+                 birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]), household=head)
     return _assemble(cfg, cust_id, pop, ident, state, log.opens, log.closes, log.tx, log.events, log.inter,
                      log.incid, log.surveys, log.targets, Uend, pools)
 
@@ -1433,7 +1492,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "region": _cat(DEPT_REGION[st["dept"]], REGIONS),
         "gender": _cat(1 - pop["gender"], ["F", "M"]),
         "birth_date": _dt(day_of(pop["birth_month"], st["birth_day"])),
-        "household_id": cust_id.astype(np.int32),
+        "household_id": cust_id[st["household"]].astype(np.int32),
         "acquisition_date": _dt(day_of(acq, acq_day)),
         "acquisition_channel": _cat(st["acq_channel"], CHANNELS),
         "acquisition_cost": np.round(st["acq_cost"], 2),
