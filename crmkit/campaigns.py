@@ -29,6 +29,7 @@ from scipy import optimize
 from scipy.stats import norm
 
 from crmkit import schema
+from crmkit.market import running_on
 
 __all__ = [
     "Breakeven",
@@ -807,8 +808,7 @@ def target_profiles(
                          "customer_id": targets["customer_id"].to_numpy(), "day": day})
     held = rows.merge(contracts[["customer_id", "product_id", "start_date", "end_date"]],
                       on="customer_id")
-    running = (held["start_date"] <= held["day"]) & (
-        held["end_date"].isna() | (held["end_date"] > held["day"]))
+    running = running_on(held, held["day"])
     n_held = held.loc[running].groupby("row")["product_id"].nunique()
     products_held = np.zeros(len(targets), dtype=np.int64)
     products_held[n_held.index.to_numpy()] = n_held.to_numpy()

@@ -20,15 +20,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crmkit.market import MARKET_TABLES, Market, check_table_names
 from crmkit.schema import TABLES
 
 __all__ = ["MARKET_TABLES", "save_market", "load_market", "MarketWriter", "build_duckdb",
            "to_arrow"]
 
-# the tables of a market, in the order they are written and listed
-MARKET_TABLES = ("customers", "source_records", "life_events", "products", "contracts",
-                 "transactions", "interactions", "campaigns", "campaign_targets", "surveys",
-                 "incidents")
 # zstd at level 1 compresses nearly as well as the default level, faster; dictionary
 # encoding only where values repeat (categories and text), not on ids, dates and amounts
 _PARQUET = dict(compression="zstd", compression_level=1, write_statistics=True)
@@ -65,8 +62,7 @@ class MarketWriter:
 
     def write(self, name: str, df: pd.DataFrame | pa.Table) -> None:
         """Append ``df`` (a DataFrame or an Arrow table) to table ``name`` as one row group."""
-        if name not in TABLES:
-            raise ValueError(f"unknown table {name!r}; known tables: {sorted(TABLES)}")
+        check_table_names([name])
         w = self._writers.get(name)
         if isinstance(df, pa.Table):
             table = df if w is None else df.cast(w.schema)
@@ -142,7 +138,7 @@ def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLE
 
 def save_market(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
                 meta: Mapping | None = None, duckdb: bool = True) -> Path:
-    """Save market tables (a mapping name -> DataFrame, or a :class:`crmkit.synth.Market`)
+    """Save market tables (a mapping name -> DataFrame, or a :class:`crmkit.market.Market`)
     to ``path``: Parquet files plus ``market.duckdb``. Atomic: on any error nothing is left.
 
     Examples
@@ -168,18 +164,14 @@ def save_market(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
 def load_market(path: str | os.PathLike, tables: Iterable[str] | None = None):
     """Load a market folder written by :func:`save_market` or ``crmkit generate``.
 
-    Returns a :class:`crmkit.synth.Market`; tables not asked for (``tables``) or absent
-    from the folder are empty DataFrames with the schema's columns.
+    Returns a :class:`crmkit.market.Market`; tables not asked for (``tables``) or absent
+    from the folder are empty DataFrames with the schema's columns. An unknown table name
+    in ``tables`` (a typo) raises :class:`crmkit.schema.SchemaError`.
     """
-    from crmkit.synth.market import Market
-
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"no market folder at {path}")
-    names = list(MARKET_TABLES if tables is None else tables)
-    for name in names:
-        if name not in MARKET_TABLES:
-            raise ValueError(f"unknown table {name!r}; known tables: {list(MARKET_TABLES)}")
+    names = check_table_names(MARKET_TABLES if tables is None else tables)
     data = {}
     for name in MARKET_TABLES:
         f = path / f"{name}.parquet"
@@ -192,5 +184,12 @@ def load_market(path: str | os.PathLike, tables: Iterable[str] | None = None):
         meta = json.loads((path / META_FILE).read_text())
     return Market(**data, params=meta)
 
-# bring-your-own-data import lives in crmkit.importer; re-exported so crmkit.io.import_data works
-from crmkit.importer import import_data  # noqa: E402,F401
+
+def __getattr__(name):
+    # bring-your-own-data import lives in crmkit.importer; crmkit.io.import_data still works,
+    # but importing crmkit.io (hence crmkit.synth) no longer loads the importer
+    if name == "import_data":
+        from crmkit.importer import import_data
+
+        return import_data
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

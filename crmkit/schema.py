@@ -44,6 +44,13 @@ __all__ = [
     "check_no_missing",
     "check_dates_ordered",
     "check_rows",
+    "check_dates",
+    "check_finite",
+    "check_ids",
+    "require_columns",
+    "as_timestamp",
+    "snapshot",
+    "fail",
     "describe",
 ]
 
@@ -289,12 +296,30 @@ def _rows(mask: pd.Series | np.ndarray, df: pd.DataFrame) -> str:
     return f"{len(idx)} row(s)", list(idx[:_SHOW])
 
 
-def _fail(table: str, column: str | None, what: str, mask=None, df=None):
+def fail(table: str, column: str | None, what: str, mask=None, df=None):
+    """Raise the one :class:`SchemaError` shape of crmkit.
+
+    The message reads ``"table.column: what"``, and when a boolean ``mask`` over the rows
+    of ``df`` is given, ``"table.column: N row(s) what; first offending rows (index):
+    [...]"`` (the first five row labels).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"cost": [1.0, -2.0, -3.0]})
+    >>> fail("interactions", "cost", "negative", df["cost"] < 0, df)
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.cost: 2 row(s) negative; first offending rows (index): [1, 2]
+    """
     where = f"{table}.{column}" if column else table
     if mask is not None:
         count, first = _rows(mask, df)
         raise SchemaError(f"{where}: {count} {what}; first offending rows (index): {first}")
     raise SchemaError(f"{where}: {what}")
+
+
+_fail = fail  # the former private name, kept for callers not yet moved
 
 
 def check_not_empty(df: pd.DataFrame, table: str) -> None:
@@ -336,6 +361,106 @@ def check_columns(
             if kind == "datetime" and not _is_datetime(s):
                 hint = "; convert it with pandas.to_datetime"
             _fail(table, name, f"expected {kind} values, got dtype {s.dtype}{hint}")
+        if kind == "datetime":
+            check_dates(df, table, name)
+        elif kind in ("float", "number"):
+            check_finite(df, table, name)
+    for name in spec:
+        if _is_id(name):
+            check_ids(df, table, name)
+
+
+_NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+# float64 sums overflow to inf once the absolute values add up past this
+_FLOAT_MAX = np.finfo(np.float64).max
+
+
+def _is_id(name) -> bool:
+    return isinstance(name, str) and (name.endswith("_id") or name == "id")
+
+
+def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
+    """Raise if the datetime ``column`` is time-zone aware or holds dates outside pandas'
+    nanosecond range (years 1677 to 2262).
+
+    crmkit's dates are naive calendar dates (the synthetic market has no time zone). A
+    time-zone-aware column is *refused*, not converted: converting to UTC silently moves
+    an evening date to the next calendar day, so the caller decides, e.g. with
+    ``s.dt.tz_convert("UTC").dt.tz_localize(None)`` or ``s.dt.tz_localize(None)`` (keep
+    the local wall-clock date).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-01-01"]).tz_localize("Europe/Paris")})
+    >>> check_dates(df, "surveys", "date")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: surveys.date: time-zone-aware dates (datetime64[..., Europe/Paris]) are refused: crmkit's dates are naive calendar dates; convert them with s.dt.tz_convert('UTC').dt.tz_localize(None) or keep the local date with s.dt.tz_localize(None)
+    """
+    s = df[column]
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        _fail(table, column, f"time-zone-aware dates ({s.dtype}) are refused: crmkit's dates "
+              "are naive calendar dates; convert them with s.dt.tz_convert('UTC')"
+              ".dt.tz_localize(None) or keep the local date with s.dt.tz_localize(None)")
+    if np.datetime_data(s.dtype)[0] != "ns" and len(s):
+        v = s.to_numpy()
+        bad = ~np.isnat(v) & ((v < np.datetime64(_NS_MIN)) | (v > np.datetime64(_NS_MAX)))
+        if bad.any():
+            _fail(table, column, f"outside pandas' nanosecond date range [{_NS_MIN.date()}, "
+                  f"{_NS_MAX.date()}]", bad, df)
+
+
+def check_finite(df: pd.DataFrame, table: str, column: str) -> None:
+    """Raise if the numeric ``column`` holds infinite values, or values so large that
+    their sum overflows (e.g. two values of 1e308): every total would be ``inf``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_finite(pd.DataFrame({"amount": [1e308, 1e308, 5.0]}), "transactions", "amount")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: transactions.amount: 2 row(s) too large: the column's sum overflows float64 (max 1.8e+308); first offending rows (index): [0, 1]
+    """
+    s = df[column]
+    if not _is_number(s) or _is_int(s):
+        return
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.isinf(v)
+    if inf.any():
+        _fail(table, column, "infinite value(s)", inf, df)
+    with np.errstate(over="ignore"):
+        total = np.nansum(np.abs(v))
+    if not np.isfinite(total):
+        big = np.abs(v) >= _FLOAT_MAX / max(len(v), 1)
+        _fail(table, column, f"too large: the column's sum overflows float64 (max "
+              f"{_FLOAT_MAX:.1e})", big, df)
+
+
+def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
+    """Raise if the key ``column`` mixes numbers and strings (``1`` and ``"1"``), which
+    would silently make two customers of one.
+
+    Mixed ids are *refused*, not normalised: whether ``"007"`` is customer 7 is the
+    caller's decision (cast the column once, e.g. ``astype("int64")`` or ``astype(str)``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_ids(pd.DataFrame({"customer_id": [1, "1", 2]}, dtype=object), "customers",
+    ...           "customer_id")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: customers.customer_id: 1 row(s) are strings while other ids are numbers (1 and '1' would be two customers); cast the column to one type; first offending rows (index): [1]
+    """
+    s = df[column]
+    if s.dtype != object or len(s) == 0:
+        return
+    is_str = s.map(lambda x: isinstance(x, str)).to_numpy(dtype=bool)
+    if is_str.any() and not is_str[s.notna().to_numpy()].all():
+        _fail(table, column, "are strings while other ids are numbers (1 and '1' would be two "
+              "customers); cast the column to one type", is_str, df)
 
 
 def check_no_missing(df: pd.DataFrame, table: str, column: str) -> None:
@@ -396,6 +521,106 @@ def check_rows(df: pd.DataFrame, table: str, column: str, mask, what: str) -> No
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
         _fail(table, column, what, mask, df)
+
+
+def require_columns(
+    df: pd.DataFrame,
+    table: str,
+    columns: Mapping[str, str | None] | Iterable[str],
+    *,
+    nonnegative: Iterable[str] = (),
+    nullable: Iterable[str] = (),
+    unique: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Validate ``df`` for one function: a non-empty DataFrame whose ``columns`` are present
+    and of the right kind (see :func:`check_columns`: naive in-range dates, finite numbers,
+    ids of one type), with no missing values (except in ``nullable``), no negative values
+    in ``nonnegative``, and no duplicated ``unique`` key (e.g. ``"customer_id"`` where one
+    row per customer is expected). Returns ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 2], "income": [1.0, 2.0, 3.0]})
+    >>> require_columns(cu, "customers", {"customer_id": "int", "income": "number"},
+    ...                 unique="customer_id")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: customers.customer_id: 2 row(s) duplicated key; first offending rows (index): [1, 2]
+    """
+    check_not_empty(df, table)
+    spec = dict(columns) if isinstance(columns, Mapping) else {c: None for c in columns}
+    check_columns(df, table, spec)
+    nullable = set(nullable)
+    for name in spec:
+        if name not in nullable:
+            check_no_missing(df, table, name)
+    for name in nonnegative:
+        check_nonnegative(df, table, name)
+    if unique is not None:
+        check_unique(df, table, unique)
+    return df
+
+
+def as_timestamp(value, name: str = "as_of") -> pd.Timestamp:
+    """A scalar date argument (``"2024-01-01"``, a ``datetime``, a Timestamp) as a naive
+    Timestamp; one clear :class:`SchemaError` for anything else: not a date, missing,
+    time-zone aware (refused, as in :func:`check_dates`), or outside pandas' nanosecond
+    range.
+
+    Examples
+    --------
+    >>> as_timestamp("2024-01-01")
+    Timestamp('2024-01-01 00:00:00')
+    >>> as_timestamp("3000-01-01", "day")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: day: 3000-01-01 is outside pandas' nanosecond date range [1677-09-21, 2262-04-11]
+    """
+    if isinstance(value, bool | int | float | np.number):
+        raise SchemaError(f"{name} must be a date, got the number {value!r}")
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if "out of bounds" in str(exc).lower():
+            raise SchemaError(f"{name}: {value} is outside pandas' nanosecond date range "
+                              f"[{_NS_MIN.date()}, {_NS_MAX.date()}]") from exc
+        raise SchemaError(f"{name} must be a date, got {value!r}") from exc
+    if pd.isna(ts):
+        raise SchemaError(f"{name} must be a date, got {value!r}")
+    if ts.tzinfo is not None:
+        fail(name, None, f"time-zone-aware date {value!r} refused: crmkit's dates are naive "
+             "calendar dates; pass the date without a time zone")
+    if not (_NS_MIN <= ts <= _NS_MAX):
+        fail(name, None, f"{value} is outside pandas' nanosecond date range "
+             f"[{_NS_MIN.date()}, {_NS_MAX.date()}]")
+    return ts.as_unit("ns")
+
+
+def snapshot(
+    df: pd.DataFrame, table: str, date_col: str, as_of
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Rows dated on or before ``as_of`` (default: the last date of the table), and that day.
+
+    A snapshot only sees the past, so the same table can be scored at several dates
+    (segment piloting). Raises if nothing is left.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"date": pd.to_datetime(["2023-05-01", "2024-02-01"])})
+    >>> rows, day = snapshot(tx, "transactions", "date", "2023-12-31")
+    >>> len(rows), day
+    (1, Timestamp('2023-12-31 00:00:00'))
+    """
+    if as_of is None:
+        return df, pd.Timestamp(df[date_col].max())
+    as_of = as_timestamp(as_of)
+    keep = df[date_col] <= as_of
+    if not keep.any():
+        fail(table, date_col, f"no row dated on or before as_of={as_of.date()}; "
+             f"the first date is {pd.Timestamp(df[date_col].min()).date()}")
+    return (df if keep.all() else df.loc[keep]), as_of
 
 
 def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import active_on, in_window, period_during, period_on
 from crmkit.segmentation._frame import as_timestamp
 
 __all__ = [
@@ -220,11 +221,12 @@ def _active_customers(market, start, end) -> pd.DataFrame:
     cu = market.customers
     if len(cu) == 0:
         return pd.DataFrame({"customer_id": pd.Series([], dtype=np.int64)})
-    keep = pd.Series(True, index=cu.index)
-    if _has(cu, "acquisition_date"):
-        keep &= cu["acquisition_date"].isna() | (cu["acquisition_date"] < end)
-    if "churn_date" in cu.columns:
-        keep &= cu["churn_date"].isna() | (cu["churn_date"] >= start)
+    # active on at least one day of [start, end) (crmkit.market's rule); imported data may
+    # lack the dates: a missing acquisition date counts as acquired before the window
+    none = pd.Series(pd.NaT, index=cu.index, dtype="datetime64[ns]")
+    acquired = cu["acquisition_date"] if _has(cu, "acquisition_date") else none
+    churned = cu["churn_date"] if "churn_date" in cu.columns else none
+    keep = period_during(acquired.fillna(start), churned, start, end)
     cols = [c for c in ("customer_id", "sector", "credit_score", "life_stage", "birth_date")
             if c in cu.columns]
     return cu.loc[keep, cols]
@@ -317,15 +319,15 @@ def _retention(market, start, end, months, retention, notes) -> float:
     cu, co = market.customers, market.contracts
     # customers present at the start of the window who are still there at its end
     if _has(cu, "acquisition_date") and "churn_date" in cu.columns:
-        there = (cu["acquisition_date"] < start) & (cu["churn_date"].isna() | (cu["churn_date"] >= start))
-        stayed = there & (cu["churn_date"].isna() | (cu["churn_date"] >= end))
+        there = active_on(cu, start)
+        stayed = there & ~in_window(cu["churn_date"], start, end)
         basis = "customers"
     elif _has(co, "customer_id", "start_date"):
         end_date = co["end_date"] if "end_date" in co.columns else pd.Series(pd.NaT, index=co.index)
-        at_start = co.loc[(co["start_date"] < start) & (end_date.isna() | (end_date >= start)),
-                          "customer_id"].unique()
-        at_end = co.loc[(co["start_date"] < end) & (end_date.isna() | (end_date >= end)),
-                        "customer_id"].unique()
+        # holders on the window's first day, and those still holding on its last day
+        at_start = co.loc[period_on(co["start_date"], end_date, start), "customer_id"].unique()
+        last_day = end - pd.Timedelta(days=1)
+        at_end = co.loc[period_on(co["start_date"], end_date, last_day), "customer_id"].unique()
         there = pd.Series(True, index=at_start)
         stayed = there & pd.Series(at_start).isin(at_end).to_numpy()
         basis = "contract holders"

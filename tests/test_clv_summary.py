@@ -113,7 +113,7 @@ def test_summary_bad_arguments():
         ({"frequency": [1], "recency": [0.0], "T": [0.0]}, r"T: 1 row.*not > 0"),
         ({"frequency": [-1], "recency": [0.0], "T": [3.0]}, "frequency.*negative"),
         ({"frequency": [1], "recency": [np.nan], "T": [3.0]}, "recency.*missing"),
-        ({"frequency": [1], "recency": [1.0], "T": [np.inf]}, "T.*not finite"),
+        ({"frequency": [1], "recency": [1.0], "T": [np.inf]}, r"\.T: 1 row\(s\) infinite"),
         ({"frequency": [1], "recency": [1.0]}, "T: missing column"),
     ],
 )

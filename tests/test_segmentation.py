@@ -321,10 +321,16 @@ def test_rfm_and_frat_agree_with_a_plain_groupby(rows, dense, categorical):
     assert got["main_type"].astype(str).tolist() == best
 
 
-def test_rfm_table_timezone_aware_dates():
+def test_rfm_table_timezone_aware_dates_are_refused_with_the_fix():
+    # one policy for the whole kit (crmkit.schema.check_dates): refused, never converted
     tx = tx_table().assign(date=tx_table()["date"].dt.tz_localize("Europe/Paris"))
-    out = S.rfm_table(tx, as_of=D("2024-03-31", tz="Europe/Paris"))
-    assert out["recency_days"].tolist() == [59, 11, 76]
+    with pytest.raises(SchemaError, match=r"transactions.date: time-zone-aware.*tz_localize"):
+        S.rfm_table(tx, as_of=D("2024-03-31"))
+    with pytest.raises(SchemaError, match="as_of: time-zone-aware"):
+        S.rfm_table(tx_table(), as_of=D("2024-03-31", tz="Europe/Paris"))
+    # the fix the message gives restores the naive wall-clock dates and the answer
+    fixed = tx.assign(date=tx["date"].dt.tz_localize(None))
+    assert S.rfm_table(fixed, as_of=D("2024-03-31"))["recency_days"].tolist() == [59, 11, 76]
 
 
 # ---------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ def _tables():
                                       "1990-01-01"]),
         "acquisition_date": pd.to_datetime(["2014-01-01", "2020-01-01", "2004-01-01",
                                             "2024-01-01", "2018-01-01"]),
-        # 3 leaves on the snapshot day (still active that day); 5 left before it
+        # 4 is acquired on the snapshot day (active that day), 3 leaves on it (no longer
+        # active: crmkit.market's [acquisition, churn) rule); 5 left before it
         "churn_date": pd.to_datetime(["2024-01-01", None, None, None, "2023-06-30"]),
         "income": [50e3, 20e3, 80e3, 10e3, 30e3],
     })
@@ -29,7 +30,8 @@ def _tables():
         "contract_id": [1, 2, 3, 4, 5, 6],
         "customer_id": [1, 1, 2, 2, 2, 3],
         "product_id": ["B_CURRENT", "B_CURRENT", "I_AUTO", "I_HOME", "B_SAVINGS", "I_AUTO"],
-        # customer 1 holds the same product twice (counts once); 2's home cover ended
+        # customer 1 holds the same product twice (counts once); 2's home cover ended the
+        # day before the snapshot, 2's savings start on it (running: [start, end))
         "start_date": pd.to_datetime(["2020-01-01", "2021-01-01", "2010-01-01", "2010-01-01",
                                       "2024-01-01", "2015-01-01"]),
         "end_date": pd.to_datetime([None, None, None, "2023-12-31", None, None]),
@@ -53,26 +55,27 @@ def _tables():
 
 def test_hand_computed_features():
     f = customer_features(*_tables(), as_of=DAY)
-    # 4 is acquired on the day (not yet a customer), 5 left before: 1, 2, 3 remain, sorted
-    assert f["customer_id"].tolist() == [1, 2, 3]
+    # 4 is acquired on the day (a customer from that day), 3 leaves on it, 5 left before:
+    # 1, 2, 4 remain, sorted
+    assert f["customer_id"].tolist() == [1, 2, 4]
     f = f.set_index("customer_id")
     assert f.loc[1, "age"] == pytest.approx(30.0, abs=0.01)
     assert f.loc[2, "tenure"] == pytest.approx(20.0, abs=0.01)
-    # products running on the day: 1 one current account (held twice), 2 auto only
-    # (home ended the day before, savings starts on the day), 3 auto
+    assert f.loc[4, "tenure"] == 0.0
+    # products running on the day: 1 one current account (held twice), 2 auto and savings
+    # (home ended the day before, savings starts on the day), 4 none yet
     assert f.loc[1, "bank_products"] == 1 and f.loc[1, "insurance_products"] == 0
-    assert f.loc[2, "bank_products"] == 0 and f.loc[2, "insurance_products"] == 1
-    assert f.loc[3, "insurance_products"] == 1
+    assert f.loc[2, "bank_products"] == 1 and f.loc[2, "insurance_products"] == 1
+    assert f.loc[4, "bank_products"] == 0 and f.loc[4, "insurance_products"] == 0
     # window [2023-01-01, 2024-01-01): 1's fee of the day itself is out, 2's premium of
     # 2022-12-31 is out; the deposit and the claim are not revenue
     assert f.loc[1, "revenue"] == 10.0
     assert f.loc[2, "revenue"] == 40.0
     assert f.loc[2, "claims"] == 300.0 and f.loc[2, "deposits"] == 500.0
-    assert f.loc[3, "revenue"] == 7.0
-    # contacts in the window: 1 has three (two digital), 2's is too old, 3's email counts
+    assert f.loc[4, "revenue"] == 0.0
+    # contacts in the window: 1 has three (two digital), 2's is too old
     assert f.loc[1, "contacts"] == 3 and f.loc[1, "digital_share"] == pytest.approx(2 / 3)
     assert f.loc[2, "contacts"] == 0 and f.loc[2, "digital_share"] == 0.0
-    assert f.loc[3, "digital_share"] == 1.0
 
 
 def test_longer_window_and_custom_kinds():
@@ -122,8 +125,9 @@ def test_course_sample_market():
     day = pd.Timestamp("2017-01-01")
     f = customer_features(m.customers, m.contracts, m.products, m.transactions,
                           m.interactions, as_of=day)
-    active = (m.customers["acquisition_date"] < day) & (
-        m.customers["churn_date"].isna() | (m.customers["churn_date"] >= day))
+    # written out here as an independent check of crmkit.market's rule
+    active = (m.customers["acquisition_date"] <= day) & (
+        m.customers["churn_date"].isna() | (m.customers["churn_date"] > day))
     assert len(f) == int(active.sum())
     assert f["customer_id"].is_monotonic_increasing
     # revenue is the sum of the year's premiums, fees and interest margins of those customers

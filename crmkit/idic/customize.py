@@ -23,6 +23,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.idic.interact import ContactPolicy
+from crmkit.market import active_on, running_on
 
 __all__ = ["DEFAULT_RULES", "offer_groups", "recommend_offers", "next_best_offer",
            "build_bundles"]
@@ -83,15 +84,12 @@ def offer_groups(rules: pd.DataFrame | None = None) -> dict[str, str]:
 
 
 def _active_customers(customers: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    alive = customers["churn_date"].isna() | (customers["churn_date"] > day)
-    return customers[alive & (customers["acquisition_date"] <= day)]
+    return customers[active_on(customers, day)]
 
 
 def _holdings(contracts: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
     """Number of running contracts per (customer_id, product_id) at ``day``."""
-    running = (contracts["start_date"] <= day) & (
-        contracts["end_date"].isna() | (contracts["end_date"] > day))
-    return contracts[running].groupby(["customer_id", "product_id"]).size()
+    return contracts[running_on(contracts, day)].groupby(["customer_id", "product_id"]).size()
 
 
 def _validate(customers, contracts, life_events, products, rules):

@@ -20,6 +20,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit.idic.customize import DEFAULT_RULES, offer_groups, recommend_offers
 from crmkit.idic.identify import join_distinct
+from crmkit.market import active_on, running_on
 from crmkit.segmentation import abc_analysis, lifecycle_segments
 from crmkit.value import cost_to_serve, customer_value, direct_profit, potential, value_strategies
 
@@ -116,11 +117,10 @@ def customer_profiles(
                     columns=["customer_id", "date", "channel", "cost"])
     if years <= 0:
         raise ValueError(f"years must be > 0, got {years}")
-    day = (pd.Timestamp(as_of) if as_of is not None
+    day = (schema.as_timestamp(as_of) if as_of is not None
            else transactions["date"].max().normalize() + pd.Timedelta(days=1))
     start = day - pd.DateOffset(months=int(round(12 * years)))
-    alive = customers["churn_date"].isna() | (customers["churn_date"] > day)
-    active = customers[alive & (customers["acquisition_date"] <= day)]
+    active = customers[active_on(customers, day)]
     active = active.sort_values("customer_id").reset_index(drop=True)
     if active.empty:
         schema._fail("customers", "churn_date", f"no customer is active on {day.date()}")
@@ -144,8 +144,7 @@ def customer_profiles(
     prof["strategy"] = strat["strategy"].reindex(ids).to_numpy()
 
     # needs: holdings, life stage, open needs from the next-best-offer rules
-    running = contracts[(contracts["start_date"] <= day)
-                        & (contracts["end_date"].isna() | (contracts["end_date"] > day))]
+    running = contracts[running_on(contracts, day)]
     running = running.merge(products[["product_id", "sector"]], on="product_id", how="left")
     g = running.groupby("customer_id")
     prof["n_products"] = g["product_id"].nunique().reindex(ids).fillna(0).astype(np.int64).to_numpy()

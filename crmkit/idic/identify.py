@@ -30,6 +30,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from crmkit import schema
+from crmkit.market import running_on
 
 __all__ = [
     "MatchRules",
@@ -813,11 +814,9 @@ def unified_customer_view(
             contracts, "contracts", columns=["contract_id", "customer_id", "product_id",
                                              "start_date", "end_date"],
         )
-        day = pd.Timestamp(as_of) if as_of is not None else contracts["start_date"].max()
-        active = contracts[
-            (contracts["start_date"] <= day)
-            & (contracts["end_date"].isna() | (contracts["end_date"] > day))
-        ]
+        day = (schema.as_timestamp(as_of) if as_of is not None
+               else contracts["start_date"].max())
+        active = contracts[running_on(contracts, day)]
         c = attach(active)
         cg = c.groupby("resolved_id")
         view["active_contracts"] = cg.size().reindex(view.index, fill_value=0)

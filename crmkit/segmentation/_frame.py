@@ -1,68 +1,23 @@
 """Small helpers shared by the analytics modules (loyalty, segmentation, value).
 
-They only combine the checks of :mod:`crmkit.schema` (no second validation layer) and the
-two conventions every per-customer computation needs: an "as of" date and deterministic
-quantile scores.
+The validation helpers (``require``, ``as_timestamp``, ``snapshot``) are re-exports of the
+public API of :mod:`crmkit.schema` (no second validation layer); what remains here are the
+per-customer computations the analytics share: deterministic quantile scores, exact money
+sums, period indices.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from crmkit import schema
 
-
-def require(
-    df: pd.DataFrame,
-    table: str,
-    columns: Mapping[str, str | None],
-    *,
-    nonnegative: tuple[str, ...] = (),
-    nullable: tuple[str, ...] = (),
-) -> None:
-    """Validate ``df`` for one function: not empty, columns present and of the right kind,
-    no missing values (except in ``nullable``), no negative values in ``nonnegative``."""
-    schema.check_not_empty(df, table)
-    schema.check_columns(df, table, columns)
-    for name in columns:
-        if name not in nullable:
-            schema.check_no_missing(df, table, name)
-    for name in nonnegative:
-        schema.check_nonnegative(df, table, name)
-
-
-def as_timestamp(value, name: str = "as_of") -> pd.Timestamp:
-    """A scalar date argument as a Timestamp, with a clear error for anything else."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a date, got {value!r}") from exc
-    if pd.isna(ts):
-        raise ValueError(f"{name} must be a date, got {value!r}")
-    return ts
-
-
-def snapshot(
-    df: pd.DataFrame, table: str, date_col: str, as_of
-) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """Rows dated on or before ``as_of`` (default: the last date of the table).
-
-    A snapshot only sees the past, so the same table can be scored at several dates
-    (segment piloting). Raises if nothing is left.
-    """
-    if as_of is None:
-        return df, pd.Timestamp(df[date_col].max())
-    as_of = as_timestamp(as_of)
-    keep = df[date_col] <= as_of
-    if not keep.any():
-        raise schema.SchemaError(
-            f"{table}.{date_col}: no row dated on or before as_of={as_of.date()}; "
-            f"the first date is {pd.Timestamp(df[date_col].min()).date()}"
-        )
-    return (df if keep.all() else df.loc[keep]), as_of
+# the validation helpers are public API of crmkit.schema; these names are kept for the
+# modules that import them from here
+require = schema.require_columns
+as_timestamp = schema.as_timestamp
+snapshot = schema.snapshot
 
 
 def select_kinds(

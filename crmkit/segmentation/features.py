@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import active_on, in_window, running_on
 from crmkit.segmentation._frame import as_timestamp, require
 
 __all__ = ["customer_features", "REVENUE_KINDS", "DIGITAL_CHANNELS"]
@@ -41,10 +42,11 @@ def customer_features(
 ) -> pd.DataFrame:
     """Descriptive, holding, money and contact features of the customers active on ``as_of``.
 
-    A customer is active on ``as_of`` if acquired before it and not gone by then
-    (``churn_date`` missing or on/after ``as_of``). Flows and contacts are counted over the
-    ``years`` before ``as_of`` (``as_of - years <= date < as_of``); products are those of the
-    contracts running on ``as_of`` (started before it, not ended by then).
+    The customers are those active on ``as_of`` and the products those of the contracts
+    running on ``as_of``, by the market layer's rules (:func:`crmkit.market.active_on`,
+    :func:`crmkit.market.running_on`: ``acquisition_date <= as_of < churn_date``). Flows and
+    contacts are counted over the window ``[as_of - years, as_of)``
+    (:func:`crmkit.market.in_window`).
 
     Parameters
     ----------
@@ -114,8 +116,7 @@ def customer_features(
     require(interactions, "interactions",
             {"customer_id": None, "date": "datetime", "channel": "string"})
 
-    keep = (customers["acquisition_date"] < day) & (
-        customers["churn_date"].isna() | (customers["churn_date"] >= day))
+    keep = active_on(customers, day)
     if not keep.any():
         raise schema.SchemaError(f"customers: no customer is active on {day.date()}")
     cu = customers.loc[keep].sort_values("customer_id", kind="stable")
@@ -125,8 +126,7 @@ def customer_features(
     out["tenure"] = ((day - cu["acquisition_date"]) / _YEAR).to_numpy()
     out["income"] = cu["income"].to_numpy(dtype=float)
 
-    running = contracts.loc[(contracts["start_date"] < day)
-                            & (contracts["end_date"].isna() | (contracts["end_date"] >= day))]
+    running = contracts.loc[running_on(contracts, day)]
     sector = running["product_id"].map(products.set_index("product_id")["sector"])
     schema.check_rows(running, "contracts", "product_id", sector.isna(),
                       "not in the products table")
@@ -134,7 +134,7 @@ def customer_features(
         held = running.loc[(sector == name).to_numpy()].groupby("customer_id")["product_id"]
         out[f"{name}_products"] = ids.map(held.nunique()).fillna(0).astype(np.int64).to_numpy()
 
-    tx = transactions.loc[(transactions["date"] >= start) & (transactions["date"] < day)]
+    tx = transactions.loc[in_window(transactions["date"], start, day)]
     money = {
         "revenue": tx.loc[tx["kind"].isin(list(revenue_kinds))],
         "claims": tx.loc[tx["kind"] == "claim"],
@@ -144,7 +144,7 @@ def customer_features(
         total = part.groupby("customer_id")["amount"].sum()
         out[name] = ids.map(total).fillna(0.0).to_numpy(dtype=float)
 
-    it = interactions.loc[(interactions["date"] >= start) & (interactions["date"] < day)]
+    it = interactions.loc[in_window(interactions["date"], start, day)]
     out["contacts"] = ids.map(it.groupby("customer_id").size()).fillna(0).astype(np.int64).to_numpy()
     digital = it["channel"].isin(list(digital_channels)).groupby(it["customer_id"]).mean()
     out["digital_share"] = ids.map(digital).fillna(0.0).to_numpy(dtype=float)

@@ -104,12 +104,8 @@ def _aggregate(
         raise ValueError(f"monetary must be 'sum' or 'mean', got {monetary!r}")
     codes, ids = sorted_codes(tx[customer_col])
     n = len(ids)
-    dates = tx[date_col]
-    tz = getattr(dates.dtype, "tz", None)
-    if tz is not None:  # wall-clock dates in the data's own zone
-        dates = dates.dt.tz_localize(None)
-        as_of = as_of.tz_convert(tz).tz_localize(None) if as_of.tzinfo else as_of
-    d = dates.to_numpy()
+    # time-zone-aware dates never get here: crmkit.schema refuses them (one policy)
+    d = tx[date_col].to_numpy()
     ticks = d.view(np.int64)
     first = np.full(n, np.iinfo(np.int64).max)
     last = np.full(n, np.iinfo(np.int64).min)

@@ -1,4 +1,5 @@
-"""The :class:`Market` (every table of the synthetic market) and the generation entry points.
+"""The generation entry points of the synthetic market (:class:`Market` itself lives in
+:mod:`crmkit.market` and is re-exported here).
 
 :func:`generate` builds a market in memory; :func:`generate_to` streams one to a folder
 block by block so that memory stays flat however many customers are asked for. Both give
@@ -12,13 +13,13 @@ import numbers
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from crmkit.io import MARKET_TABLES, MarketWriter
+from crmkit.io import MarketWriter
+from crmkit.market import MARKET_TABLES, Market
 from crmkit.synth import campaigns as CA
 from crmkit.synth.identities import build_pools
 from crmkit.synth.products import catalogue
@@ -30,46 +31,8 @@ SECTOR_CHOICES = ("bank", "insurance", "both")
 GENERATOR_VERSION = 5
 DEFAULT_BLOCK = 25_000
 
-
-@dataclass
-class Market:
-    """Every table of the synthetic market as a pandas DataFrame (see ``crmkit.schema``)."""
-
-    customers: pd.DataFrame
-    source_records: pd.DataFrame
-    life_events: pd.DataFrame
-    products: pd.DataFrame
-    contracts: pd.DataFrame
-    transactions: pd.DataFrame
-    interactions: pd.DataFrame
-    campaigns: pd.DataFrame
-    campaign_targets: pd.DataFrame
-    surveys: pd.DataFrame
-    incidents: pd.DataFrame
-    params: dict = field(default_factory=dict)
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables by name, in :data:`crmkit.io.MARKET_TABLES` order."""
-        return {name: getattr(self, name) for name in MARKET_TABLES}
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in MARKET_TABLES:
-            raise KeyError(f"unknown table {name!r}; known tables: {list(MARKET_TABLES)}")
-        return getattr(self, name)
-
-    def save(self, path: str | os.PathLike, *, duckdb: bool = True) -> Path:
-        """Write every table to ``path`` (Parquet + ``market.duckdb``), atomically."""
-        from crmkit.io import save_market
-
-        return save_market(self.tables(), path, meta=self.params, duckdb=duckdb)
-
-    def __repr__(self) -> str:
-        sizes = ", ".join(f"{n}={len(getattr(self, n)):,}" for n in MARKET_TABLES)
-        return f"Market({self.params or ''}; {sizes})"
-
-
-_MARKET_FIELDS = [f.name for f in fields(Market) if f.name != "params"]
-assert _MARKET_FIELDS == list(MARKET_TABLES)
+__all__ = ["Market", "MARKET_TABLES", "generate", "generate_to", "check_arguments",
+           "customer_blocks", "global_tables", "GENERATOR_VERSION", "DEFAULT_BLOCK"]
 
 
 def _is_int(x) -> bool:

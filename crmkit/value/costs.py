@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import in_window
 from crmkit.segmentation._frame import as_timestamp, require
 
 __all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "cost_pools", "COST_POOLS_FR"]
@@ -41,12 +42,11 @@ COST_POOLS_FR = {
 
 
 def _window(df: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:
-    """Rows with ``start <= date < end`` (either bound optional)."""
-    keep = pd.Series(True, index=df.index)
-    if start is not None:
-        keep &= df[date_col] >= as_timestamp(start, "start")
-    if end is not None:
-        keep &= df[date_col] < as_timestamp(end, "end")
+    """Rows with ``start <= date < end`` (either bound optional): :func:`crmkit.market.in_window`."""
+    if start is None and end is None:
+        return df
+    keep = in_window(df[date_col], None if start is None else as_timestamp(start, "start"),
+                     None if end is None else as_timestamp(end, "end"))
     return df if keep.all() else df.loc[keep]
 
 

@@ -1,0 +1,302 @@
+"""The market layer: the :class:`Market`, its table list, and the date rules, written once.
+
+Every module, widget, workshop and chapter of crmkit asks the same three questions of the
+market's dates, and answers them with the functions below, so two chapters never disagree
+about the same customer on the same day.
+
+**The convention: every period is half-open, first day included, last day excluded.**
+
+- A customer is *active on day d* when ``acquisition_date <= d < churn_date``; a missing
+  ``churn_date`` (``NaT``) means she is still a customer. She is active on the day she is
+  acquired and no longer on the day she leaves: her customer life is the period
+  ``[acquisition_date, churn_date)``.
+- A contract *runs on day d* when ``start_date <= d < end_date`` (``NaT`` end: still
+  running), the period ``[start_date, end_date)``.
+- A date is *in the window* ``[start, end)`` when ``start <= date < end``; a missing bound
+  (``None``) leaves that side open. A year is ``in_window(dates, "2024-01-01",
+  "2025-01-01")``, and consecutive windows share no day, so counts per year add up.
+
+With this one convention a customer acquired and churned on the same day is active on no
+day (an empty period), the number of customers active on d equals those acquired on or
+before d minus those who left on or before d, and a period ``[a, b)`` is active *during* a
+window ``[s, e)`` when the two overlap: ``a < e`` and ``b > s``
+(:func:`active_during`, :func:`running_during`).
+
+A missing acquisition or start date (possible in imported data) is never active: the rule
+does not guess. Days and date columns go through :func:`crmkit.schema.as_timestamp` and the
+column checks of :mod:`crmkit.schema`, so a time-zone-aware or out-of-range date is refused
+with one clear :class:`crmkit.schema.SchemaError`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from crmkit.market import active_on
+>>> cu = pd.DataFrame({"customer_id": [1, 2, 3],
+...     "acquisition_date": pd.to_datetime(["2020-01-01", "2024-01-01", "2019-01-01"]),
+...     "churn_date": pd.to_datetime([None, None, "2024-01-01"])})
+>>> active_on(cu, "2024-01-01").tolist()   # acquired that day: in; left that day: out
+[True, True, False]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crmkit import schema
+
+__all__ = ["MARKET_TABLES", "Market", "active_on", "running_on", "in_window", "active_during",
+           "running_during", "period_on", "period_during"]
+
+# the tables of a market, in the order they are written and listed (the schema's order)
+MARKET_TABLES: tuple[str, ...] = tuple(schema.TABLES)
+
+
+@dataclass
+class Market:
+    """Every table of the synthetic market as a pandas DataFrame (see :mod:`crmkit.schema`).
+
+    Examples
+    --------
+    >>> from crmkit.market import Market, MARKET_TABLES
+    >>> import pandas as pd
+    >>> m = Market(**{n: pd.DataFrame() for n in MARKET_TABLES})
+    >>> m["customers"].shape
+    (0, 0)
+    >>> m["customer"]
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: market: unknown table 'customer'; known tables: ['customers', \
+'source_records', 'life_events', 'products', 'contracts', 'transactions', 'interactions', \
+'campaigns', 'campaign_targets', 'surveys', 'incidents']
+    """
+
+    customers: pd.DataFrame
+    source_records: pd.DataFrame
+    life_events: pd.DataFrame
+    products: pd.DataFrame
+    contracts: pd.DataFrame
+    transactions: pd.DataFrame
+    interactions: pd.DataFrame
+    campaigns: pd.DataFrame
+    campaign_targets: pd.DataFrame
+    surveys: pd.DataFrame
+    incidents: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name, in :data:`MARKET_TABLES` order."""
+        return {name: getattr(self, name) for name in MARKET_TABLES}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return getattr(self, check_table_names([name])[0])
+
+    def save(self, path: str | os.PathLike, *, duckdb: bool = True) -> Path:
+        """Write every table to ``path`` (Parquet + ``market.duckdb``), atomically."""
+        from crmkit.io import save_market
+
+        return save_market(self.tables(), path, meta=self.params, duckdb=duckdb)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{n}={len(getattr(self, n)):,}" for n in MARKET_TABLES)
+        return f"Market({self.params or ''}; {sizes})"
+
+
+assert [f.name for f in fields(Market) if f.name != "params"] == list(MARKET_TABLES)
+
+
+def check_table_names(names) -> list[str]:
+    """``names`` as a list, refusing any name that is not a market table (a typo must not
+    silently select nothing).
+
+    Examples
+    --------
+    >>> check_table_names(["customers", "contract"])
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: market: unknown table 'contract'; known tables: ['customers', \
+'source_records', 'life_events', 'products', 'contracts', 'transactions', 'interactions', \
+'campaigns', 'campaign_targets', 'surveys', 'incidents']
+    """
+    if isinstance(names, str):
+        names = [names]
+    names = list(names)
+    for name in names:
+        if not isinstance(name, str) or name not in MARKET_TABLES:
+            schema.fail("market", None,
+                        f"unknown table {name!r}; known tables: {list(MARKET_TABLES)}")
+    return names
+
+
+# ---------------------------------------------------------------------------------------
+# the date rules
+# ---------------------------------------------------------------------------------------
+def _dates(values, name: str) -> pd.Series | pd.Timestamp:
+    """A date column (Series) checked for kind, or a scalar day as a Timestamp."""
+    if isinstance(values, pd.Index | np.ndarray | list | tuple):
+        values = pd.Series(values)
+    if isinstance(values, pd.Series):
+        column = values.name if isinstance(values.name, str) else name
+        schema.check_columns(values.to_frame(column), "dates", {column: "datetime"})
+        return values
+    return schema.as_timestamp(values, name)
+
+
+def _bound(value, name: str):
+    return None if value is None else _dates(value, name)
+
+
+def period_on(first, last, day) -> np.ndarray:
+    """Boolean mask of the periods ``[first, last)`` that contain ``day``.
+
+    ``first`` and ``last`` are date Series (``last`` ``NaT``: the period has not ended);
+    ``day`` is a date or a Series of dates aligned with them (one day per row). A missing
+    ``first`` never contains a day. This is *the* rule; :func:`active_on` and
+    :func:`running_on` apply it to customers and contracts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> first = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-01", None]))
+    >>> last = pd.Series(pd.to_datetime(["2024-02-01", None, None]))
+    >>> period_on(first, last, "2024-02-01").tolist()
+    [False, True, False]
+    """
+    first = _dates(first, "first")
+    last = _dates(last, "last")
+    day = _dates(day, "day")
+    if isinstance(day, pd.Series):
+        day = day.to_numpy()
+    return ((first <= day) & (last.isna() | (last > day))).to_numpy(dtype=bool)
+
+
+def period_during(first, last, start, end) -> np.ndarray:
+    """Boolean mask of the periods ``[first, last)`` that share at least one day with the
+    window ``[start, end)`` (``None``: open side).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> first = pd.Series(pd.to_datetime(["2023-03-01", "2024-06-01", "2025-01-01"]))
+    >>> last = pd.Series(pd.to_datetime(["2024-01-01", None, None]))
+    >>> period_during(first, last, "2024-01-01", "2025-01-01").tolist()
+    [False, True, False]
+    """
+    first = _dates(first, "first")
+    last = _dates(last, "last")
+    start, end = _bound(start, "start"), _bound(end, "end")
+    keep = first.notna() & (last.isna() | (last > first))  # an empty period meets no window
+    if end is not None:
+        keep &= first < end
+    if start is not None:
+        keep &= last.isna() | (last > start)
+    return keep.to_numpy(dtype=bool)
+
+
+def active_on(customers: pd.DataFrame, day, *, acquisition: str = "acquisition_date",
+              churn: str = "churn_date") -> pd.Series:
+    """Boolean mask (indexed like ``customers``) of the customers active on ``day``:
+    ``acquisition <= day < churn`` (a missing churn date: still a customer).
+
+    ``day`` is a date, or a Series of dates aligned with the rows. Filter with
+    ``customers[active_on(customers, day)]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"acquisition_date": pd.to_datetime(["2020-01-01", "2024-03-01"]),
+    ...                    "churn_date": pd.to_datetime(["2024-01-01", None])})
+    >>> active_on(cu, "2023-12-31").tolist(), active_on(cu, "2024-03-01").tolist()
+    ([True, False], [False, True])
+    """
+    schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
+    return pd.Series(period_on(customers[acquisition], customers[churn], day),
+                     index=customers.index, name="active")
+
+
+def running_on(contracts: pd.DataFrame, day, *, start: str = "start_date",
+               end: str = "end_date") -> pd.Series:
+    """Boolean mask (indexed like ``contracts``) of the contracts running on ``day``:
+    ``start <= day < end`` (a missing end date: still running).
+
+    ``day`` is a date, or a Series of dates aligned with the rows (e.g. each target's
+    campaign day after a merge).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> co = pd.DataFrame({"start_date": pd.to_datetime(["2020-01-01", "2024-01-01"]),
+    ...                    "end_date": pd.to_datetime(["2024-01-01", None])})
+    >>> running_on(co, "2024-01-01").tolist()
+    [False, True]
+    """
+    schema.check_columns(contracts, "contracts", {start: "datetime", end: "datetime"})
+    return pd.Series(period_on(contracts[start], contracts[end], day),
+                     index=contracts.index, name="running")
+
+
+def active_during(customers: pd.DataFrame, start, end, *, acquisition: str = "acquisition_date",
+                  churn: str = "churn_date") -> pd.Series:
+    """Boolean mask of the customers active on at least one day of ``[start, end)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"acquisition_date": pd.to_datetime(["2020-01-01", "2024-03-01"]),
+    ...                    "churn_date": pd.to_datetime(["2024-01-01", None])})
+    >>> active_during(cu, "2024-01-01", "2025-01-01").tolist()
+    [False, True]
+    """
+    schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
+    return pd.Series(period_during(customers[acquisition], customers[churn], start, end),
+                     index=customers.index, name="active")
+
+
+def running_during(contracts: pd.DataFrame, start, end, *, start_col: str = "start_date",
+                   end_col: str = "end_date") -> pd.Series:
+    """Boolean mask of the contracts running on at least one day of ``[start, end)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> co = pd.DataFrame({"start_date": pd.to_datetime(["2020-01-01", "2024-03-01"]),
+    ...                    "end_date": pd.to_datetime(["2024-01-01", None])})
+    >>> running_during(co, "2023-12-31", "2024-01-01").tolist()
+    [True, False]
+    """
+    schema.check_columns(contracts, "contracts", {start_col: "datetime", end_col: "datetime"})
+    return pd.Series(period_during(contracts[start_col], contracts[end_col], start, end),
+                     index=contracts.index, name="running")
+
+
+def in_window(dates, start=None, end=None):
+    """Boolean mask of the ``dates`` in the window ``[start, end)``; ``None`` leaves that
+    side open; missing dates are never in a window.
+
+    ``dates`` is a Series (the mask is a Series with its index) or an array of dates;
+    ``start``/``end`` are dates or Series aligned with ``dates``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.Series(pd.to_datetime(["2023-12-31", "2024-01-01", "2024-12-31",
+    ...                               "2025-01-01", None]))
+    >>> in_window(d, "2024-01-01", "2025-01-01").tolist()
+    [False, True, True, False, False]
+    >>> in_window(d, start="2024-06-01").tolist()
+    [False, False, True, True, False]
+    """
+    s = _dates(dates, "dates")
+    start, end = _bound(start, "start"), _bound(end, "end")
+    keep = s.notna()
+    if start is not None:
+        keep &= s >= (start.to_numpy() if isinstance(start, pd.Series) else start)
+    if end is not None:
+        keep &= s < (end.to_numpy() if isinstance(end, pd.Series) else end)
+    if isinstance(dates, pd.Series):
+        return keep.rename(None)
+    return keep.to_numpy(dtype=bool)
