@@ -771,7 +771,8 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
                            st.income[act], st.working[act], mo.moy)
     car_age = m - st.car_made[act]
     hz[L.CAR_PURCHASE] = ((ev.car_replacement + ev.car_replacement_old * (car_age > L.AVERAGE_CAR_AGE_MONTHS))
-                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act] * (age[act] >= 18))
+                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act] * (age[act] >= 18)
+                          ) * L.SEASON["car_purchase"][mo.moy]
     ev_order = list(hz)
     cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
     ue = U[S_["event"]][act]
