@@ -52,6 +52,13 @@ _RETENTION_OFFERS = [
     ("churn_risk:incident", -1, P.I_AUTO, "Retention call: auto policyholders after an incident"),
     ("churn_risk:incident", -1, P.B_CURRENT, "Retention call: bank customers after an incident"),
 ]
+# acquisition: mail and e-mail prospecting of people who are not (yet) customers, drawn
+# among the people the market acquires later (they are prospects until then); a converted
+# prospect becomes a customer the next month
+_ACQUISITION_OFFERS = [
+    ("prospect:welcome_offer", -1, P.B_CURRENT, "Prospecting: welcome offer for a current account"),
+    ("prospect:quote", -1, P.I_AUTO, "Prospecting: an auto insurance quote"),
+]
 RETENTION_MONTHS = _CP.retention_months  # the gesture protects (and success is measured) over a year
 RETENTION_GESTURE = _CP.retention_gesture  # euros, granted to the customers who accept it
 # response probability of a contacted customer: the channel's published response rate
@@ -69,15 +76,20 @@ def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datet
     offers_e = [o for o in _EVENT_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
     offers_m = [o for o in _MASS_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
     offers_r = [o for o in _RETENTION_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
+    offers_a = [o for o in _ACQUISITION_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
+    cut = np.cumsum(_CP.family_mix)
     for m in range(months):
         k = int(rng.random() < _CP.first_campaign_share) + int(rng.random() < _CP.second_campaign_share)
         for _ in range(min(k, MAX_PER_MONTH)):
             x = rng.random()
-            pool = offers_e if x < _CP.family_mix[0] else (offers_m if x < _CP.family_mix[0] + _CP.family_mix[1] else offers_r)
+            pool = (offers_e, offers_m, offers_r, offers_a)[min(int(np.searchsorted(cut, x * cut[-1], side="right")), 3)]
             trig, event, slot, name = pool[int(rng.integers(len(pool)))]
-            family = {"life_event": "event", "churn_risk": "retention"}.get(trig.split(":")[0], trig.split(":")[0])
+            family = {"life_event": "event", "churn_risk": "retention", "prospect": "acquisition"}.get(
+                trig.split(":")[0], trig.split(":")[0])
             if family == "retention":
                 ch = C.PHONE
+            elif family == "acquisition":
+                ch = int(rng.choice([C.MAIL, C.EMAIL], p=_CP.acquisition_channel_mix))
             elif family == "event":
                 ch = int(rng.choice([C.PHONE, C.EMAIL, C.MAIL, C.BRANCH], p=_CP.event_channel_mix))
             else:
@@ -88,16 +100,18 @@ def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datet
     cal["campaign_id"] = np.arange(1, len(cal) + 1, dtype=np.int32)
     cal["rank"] = cal.groupby("month").cumcount()
     ms = (start.astype("datetime64[M]") + cal["month"].to_numpy()).astype("datetime64[D]")
-    # a campaign starts on a working day of the first ten days of its month
-    first_day = ms + rng.integers(0, 10, size=len(cal)) if len(cal) else ms
+    # a campaign starts on a working day of the first three weeks of its month
+    first_day = ms + rng.integers(0, _CP.start_window_days, size=len(cal)) if len(cal) else ms
     start = np.busday_offset(first_day.astype("datetime64[D]"), 0, roll="forward")
     start = np.where(start.astype("datetime64[M]") == ms.astype("datetime64[M]"), start, ms)
     cal["start_date"] = start.astype("datetime64[ms]")
     cal["start_day"] = (start - ms).astype(np.int64)
     cal["cost_per_contact"] = C.CAMPAIGN_COST[cal["channel"].to_numpy(dtype=int)]
+    ch = cal["channel"].to_numpy(dtype=int)
+    prospect = np.array([_CP.prospect_response_by_channel.get(CHANNELS[c], 0.0) for c in ch])
     cal["p_response"] = np.where(cal["family"] == "retention", _CP.retention_response,
-                                 [FAMILY_FACTOR.get(f, 1.0) for f in cal["family"]]
-                                 * CHANNEL_RESPONSE[cal["channel"].to_numpy(dtype=int)])
+                                 np.where(cal["family"] == "acquisition", prospect,
+                                          [FAMILY_FACTOR.get(f, 1.0) for f in cal["family"]] * CHANNEL_RESPONSE[ch]))
     cal["select_share"] = [SELECT_SHARE[f] for f in cal["family"]]
     return cal
 

@@ -353,12 +353,16 @@ class State:
     busy: np.ndarray = None      # latest day offset of the customer's records this month
     month: int = 0               # the month being simulated
     first_row: int = 0           # index of the block's first customer in the market (block-independent salts)
+    horizon: int = 0             # months simulated
+    acq_channel_forced: np.ndarray = None  # channel of a prospecting campaign that won the customer (-1: none)
     calendar: Calendar = None
     closed_now: list = field(default_factory=list)  # customers who lost a contract this month
 
     def __post_init__(self):
         if self.busy is None:
             self.busy = np.zeros(len(self.persona), dtype=np.int8)
+        if self.acq_channel_forced is None:
+            self.acq_channel_forced = np.full(len(self.persona), -1, dtype=np.int8)
 
     @property
     def n(self) -> int:
@@ -425,7 +429,7 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calen
     stage = pop["stage"].copy()
     youngest = pop["youngest_birth"].copy()
     return State(
-        persona=persona, female=pop["gender"] == 1, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"],
+        persona=persona, female=pop["gender"] == 1, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"].copy(),
         acq_day=calendar.draw(pop["u_extra"], np.maximum(pop["acq_month"], -PAST)), retire_month=pop["retire_month"],
         leave_age=pop["leave_month"] - youngest, risky=pop["risky"], chronic=pop["chronic"],
         urban=pop["urban"], sat_base=pop["sat_base"].astype(np.float64), preferred=preferred,
@@ -652,6 +656,7 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     start_m = m - init_back[rr, s]
     ch = np.where(st.acq[rr] < 0, st.preferred[rr], C.choose(U[S_["sale_ch"]][rr], st.preferred[rr], st.mix[rr]))
     ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
+    ch = np.where(st.acq_channel_forced[rr] >= 0, st.acq_channel_forced[rr], ch).astype(np.int8)
     first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
     st.acq_channel[rr[first]] = ch[first]
     # the acquisition day is a day the first product's channel is open; nothing of a
@@ -668,7 +673,7 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     media_bank, media_ins = PR.acquisition.media_cost["bank"], PR.acquisition.media_cost["insurance"]
     media = np.where(st.sec[rows_new] == 0, media_bank, media_ins)
     lo, width = PR.acquisition.cost_spread
-    st.acq_cost[rows_new] = media * (lo + width * Ua[1][rows_new])
+    st.acq_cost[rows_new] += media * (lo + width * Ua[1][rows_new])
     for j, share in enumerate(PR.acquisition.prospecting_contacts):
         has = fresh[Ua[2 + j][fresh] < share]
         chj = C.choose(Ua[5][has] * 0.999 + 0.0005 * j, st.preferred[has], st.mix[has])
@@ -925,7 +930,11 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
         j = int(c.rank)
         slot = int(c.slot)
         retention = c.family == "retention"
-        if retention:
+        acquisition = c.family == "acquisition"
+        if acquisition:  # prospects: people the market has not acquired yet
+            elig = (~st.active & (st.acq > m) & st.consent & ~st.opt_out & (st.sec == P.SLOT_SECTOR[slot])
+                    & (mo.age >= PR.prices.licence_age))
+        elif retention:
             elig = st.active & st.consent & ~st.opt_out & st.hold[:, slot] & ((m - st.last_incident) <= cp.incident_window)
         else:
             elig = st.active & st.consent & ~st.opt_out & ~st.hold[:, slot] & (st.access[:, slot] > 0)
@@ -949,7 +958,10 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
         ur = U[S_[f"camp{j}_resp"]][sel]
         responded = test & (ur < pr)
         conv_resp = responded & (ur / pr < CA.CONVERSION)
-        organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
+        if acquisition:
+            organic = np.zeros(len(sel), dtype=bool)
+        else:
+            organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
         converted = conv_resp | organic
         log.targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
                         responded=responded, converted=converted & ~retention,
@@ -970,6 +982,15 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
             st.Sat[r_ok] = np.minimum(st.Sat[r_ok] + cp.retention_satisfaction_gain, 1.0)
         add_inter(st, log, t, m, cday, st.hour[t], ch, OUTBOUND, R_RETENTION if retention else R_SALE, cost)
         if retention:
+            continue
+        if acquisition:
+            # the contacts are part of the cost of winning customers; a converted prospect
+            # becomes a customer next month through the campaign's channel
+            st.acq_cost[t] += cost
+            won = sel[converted & (m + 1 < st.horizon)]
+            st.acq[won] = m + 1
+            st.acq_day[won] = np.minimum(st.acq_day[won], st.calendar.ndays[m + 1 + PAST] - 1)
+            st.acq_channel_forced[won] = int(c.channel)
             continue
         contact_day = np.zeros(st.n, dtype=np.int8)
         contact_day[t] = cday
@@ -1400,6 +1421,7 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     Ua = streams.draw(8)  # acquisition, deposit rate and misc per-customer draws
     st = initial_state(pop, cfg.sector, Ua, Uid, calendar)
     st.first_row = first_id - 1
+    st.horizon = T
     log = Log()
     cal_by_month = _calendar_by_month(cal)
 
@@ -1415,9 +1437,18 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                  churn_day=st.churn_day, churn_reason=st.churn_reason, income=st.income, A=st.A, dept=st.dept,
                  addr_u=st.addr_u, prev_addr_u=st.prev_addr_u, prev_dept=st.prev_dept,
                  moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of,
-                 birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]), household=head)
+                 birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]), household=head, acq=st.acq,
+                 household_size=household_size(st, T))
     return _assemble(cfg, cust_id, pop, ident, state, log.opens, log.closes, log.tx, log.events, log.inter,
                      log.incid, log.surveys, log.targets, Uend, pools)
+
+
+def household_size(st: State, months: int) -> np.ndarray:
+    """Persons in each customer's household at the end (or when she left): herself, a
+    partner, the children still at home."""
+    when = np.where(st.churned >= 0, st.churned, months - 1)
+    kids = np.where(when < st.leave_month, st.n_children, 0)
+    return (1 + L.PARTNERED[st.stage] + kids).astype(np.int8)
 
 
 def _cat(codes, categories):
@@ -1469,7 +1500,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     n = len(cust_id)
     out = {}
     # customers
-    acq = pop["acq_month"]
+    acq = st["acq"]
     acq_day = st["acq_day"]
     churned = st["churned"]
 
@@ -1494,6 +1525,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "gender": _cat(1 - pop["gender"], ["F", "M"]),
         "birth_date": _dt(day_of(pop["birth_month"], st["birth_day"])),
         "household_id": cust_id[st["household"]].astype(np.int32),
+        "household_size": st["household_size"],
         "acquisition_date": _dt(day_of(acq, acq_day)),
         "acquisition_channel": _cat(st["acq_channel"], CHANNELS),
         "acquisition_cost": np.round(st["acq_cost"], 2),
