@@ -209,17 +209,19 @@ class Calendar:
     def weekday(self, m, day):
         return ((self.weekday0[np.asarray(m, dtype=np.int64) + PAST] + np.asarray(day)) % 7).astype(np.int8)
 
-    def open_day(self, m, day, channel, salt=0):
+    def open_day(self, m, day, channel, salt=0, floor=0):
         """Move contacts through a channel closed on Sundays (branch, phone, mail) to one of
         the six open days of the same week (picked by ``salt``, e.g. the customer's row), or
-        of the week after if that one starts in the previous month."""
+        of the week after if that one starts in the previous month or before ``floor``."""
         day = np.asarray(day, dtype=np.int8)
         closed = C.CLOSED_SUNDAY[np.asarray(channel, dtype=np.int64)] & (self.weekday(m, day) == SUNDAY)
         if not closed.any():
             return day
         k = (np.asarray(salt, dtype=np.int64) * 7 + day + 3 * np.asarray(m, dtype=np.int64)) % 6 + 1  # 1 .. 6 days back
         nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
-        moved = np.where(day - k >= 0, day - k, np.minimum(day + 7 - k, nd - 1))
+        floor = np.asarray(floor)
+        back = (day - k >= 0) & (day - k >= floor)
+        moved = np.where(back, day - k, np.where(day + 7 - k < nd, day + 7 - k, np.where(day + 1 < nd, day + 1, day - 1)))
         return np.where(closed, moved, day).astype(np.int8)
 
 
@@ -534,7 +536,7 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     rows, slots = rows[order], slots[order]
     day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
     m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
-    day = st.calendar.open_day(m_arr, day, channel, rows + st.first_row)
+    day = st.calendar.open_day(m_arr, day, channel, rows + st.first_row, np.where(st.acq[rows] == m_arr, st.acq_day[rows], 0))
     _touch(st, rows[m_arr == st.month], day[m_arr == st.month])
     first = np.r_[True, rows[1:] != rows[:-1]]
     grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
@@ -587,8 +589,13 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
 
 
 def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reason, cost):
-    """Record contacts (interactions) of customers ``rows``, on a day their channel is open."""
-    day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)), rows + st.first_row)
+    """Record contacts (interactions) of customers ``rows``, on a day their channel is open
+    (in the acquisition month, no earlier than the acquisition)."""
+    if np.ndim(m) == 0 and m == st.month:
+        day = np.where(st.acq[rows] == m, np.maximum(day, st.acq_day[rows]), day)
+    floor = np.where(st.acq[rows] == m, st.acq_day[rows], 0) if np.ndim(m) == 0 else 0
+    day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)),
+                               rows + st.first_row, floor)
     if np.ndim(m) == 0 and m == st.month:
         _touch(st, rows, day)
     log.inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
