@@ -504,9 +504,11 @@ def import_summary(data_dir) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 _PERCENT = ("share", "stayed")
 
 
-def table(df, *, percent=(), decimals: int = 2, index: bool = False):
-    """A table for the report: labelled headers and categories (current language), numbers
-    with thousands separators, shares as percentages, text left-aligned, no row numbers.
+def table(df, *, percent=(), decimals: int | None = None, index: bool = False):
+    """A table for the report, through the kit's one table helper
+    (:func:`crmkit.display.show_table`): labelled headers and categories (current
+    language), thousands separators, amounts in euros, shares as percentages, long text
+    wrapped, no row numbers (``index=True`` shows the index as first columns).
 
     Columns named ``share``, ``*_share``, ``share_*`` or ``stayed``, and those in
     ``percent``, are shown as percentages. Returns a pandas ``Styler`` (display only).
@@ -516,25 +518,16 @@ def table(df, *, percent=(), decimals: int = 2, index: bool = False):
     >>> import pandas as pd
     >>> t = table(pd.DataFrame({"strategy": ["loyalty"], "share": [0.25], "value": [1234.5]}))
     >>> html = t.to_html()
-    >>> "25%" in html and "1,234.50" in html and "Loyalty building" in html
+    >>> "25.0\u00a0%" in html and "1,234\u00a0€" in html and "Loyalty building" in html
     True
     """
-    from crmkit import labels
+    from crmkit.display import show_table
 
     _register_labels()
-    shown = labels.translate_frame(df)
-    cols = list(df.columns)
-    pct = [shown.columns[i] for i, c in enumerate(cols)
+    pct = [c for c in df.columns
            if c in percent or (isinstance(c, str) and (c in _PERCENT or c.endswith("_share")
                                                       or c.startswith("share_")))]
-    text = [shown.columns[i] for i, c in enumerate(cols)
-            if not pd.api.types.is_numeric_dtype(df[c].dtype)]
-    styler = shown.style.format(precision=decimals, thousands=",", na_rep="")
-    if pct:
-        styler = styler.format("{:.0%}", subset=pct, na_rep="")
-    if text:
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})
-    return styler if index else styler.hide(axis="index")
+    return show_table(df, pct, decimals, index=True if index else False, max_rows=None)
 
 
 def notes_markdown(notes) -> str:

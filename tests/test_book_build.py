@@ -1,4 +1,6 @@
-"""The book build fails on a failing cell (jupyter-book exits 0 on those unless configured)."""
+"""The book build: it fails on a failing cell (jupyter-book exits 0 on those unless
+configured), its pages are complete offline, and the built book (``make test`` builds it
+first) is free of the defects a reader sees (tools/check_book_html.py)."""
 
 import shutil
 import subprocess
@@ -6,8 +8,13 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import check_book_html  # noqa: E402
+
+BUILT = ROOT / "_build" / "html"
 
 
 def _tiny_book(tmp_path: Path, cell: str) -> Path:
@@ -15,9 +22,12 @@ def _tiny_book(tmp_path: Path, cell: str) -> Path:
     book.mkdir()
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     (book / "book").mkdir()
+    for part in ("_ext", "_static"):  # the offline-assets extension and the book's CSS
+        shutil.copytree(ROOT / "book" / part, book / "book" / part)
     (book / "book" / "references.bib").write_text(
         "@book{k, author={A, B}, title={T}, publisher={P}, year={2000}}\n")
-    (book / "index.md").write_text("# Index\n\n```{bibliography}\n```\n")
+    (book / "index.md").write_text("# Index\n\n$$ \\text{CLV} = \\sum_t m_t r^t $$\n\n"
+                                   "```{bibliography}\n```\n")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Page"), nbformat.v4.new_code_cell(cell)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -43,3 +53,39 @@ def test_passing_book_builds(tmp_path):
     out = _build(book)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert (book / "_build" / "html" / "page.html").exists()
+
+
+def test_passing_book_is_complete_offline(tmp_path):
+    # MathJax comes from the site itself, with its fonts; no page loads anything from
+    # another host (the default configuration loads MathJax from a CDN)
+    book = _tiny_book(tmp_path, "import pandas as pd\npd.Series([1, 2], name='n')")
+    out = _build(book)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    html = book / "_build" / "html"
+    index = (html / "index.html").read_text()
+    assert 'src="_static/mathjax/tex-chtml.js' in index
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
+    assert list((html / "_static" / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
+    problems = check_book_html.check_book(html)
+    assert not problems["external asset"] and not problems["external asset in CSS"], problems
+
+
+def _built_book_problems():
+    if not (BUILT / "index.html").exists():
+        pytest.fail(f"no built book in {BUILT}: `make test` builds it first (or run make book)")
+    return check_book_html.check_book(BUILT)
+
+
+@pytest.fixture(scope="module")
+def built_problems():
+    return _built_book_problems()
+
+
+# the checks the built book passes (each one a defect a reader saw on the screenshots)
+ENFORCED = [*check_book_html.PAGE_CHECKS, "external asset in CSS"]
+
+
+@pytest.mark.parametrize("check", ENFORCED)
+def test_built_book_pages(built_problems, check):
+    found = built_problems[check]
+    assert not found, f"{len(found)} page problem(s) of kind {check!r}:\n" + "\n".join(found[:30])

@@ -132,7 +132,8 @@ def test_purchases_prefers_contracts_then_transactions():
 def test_table_formats_shares_and_hides_the_index():
     html = workshop.table(pd.DataFrame({"abc_class": ["A"], "customer_share": [0.1],
                                         "direct_profit": [12345.678]})).to_html()
-    assert "10%" in html and "12,345.68" in html and "Class A" in html
+    # shares in per cent, amounts in euros with their unit (crmkit.display.show_table)
+    assert "10.0\u00a0%" in html and "12,346\u00a0€" in html and "Class A" in html
     assert ">0<" not in html  # no row number
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # what the book needs besides the notebooks; everything else stays out of the staged copy
 BOOK_FILES = ["_config.yml", "_toc.yml", "book", "notebooks"]
 SOLUTION_TAG = "solution"
+STATIC_ENV = "CRMKIT_STATIC_BOOK"  # read by crmkit.widgets._base.static_book
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
@@ -95,7 +97,9 @@ def build(source: Path, output: Path) -> int:
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
            "--path-output", str(output), "--warningiserror", "--keep-going"]
     print("+", " ".join(cmd), flush=True)
-    return subprocess.call(cmd)
+    # the static book has no kernel: the explorers show precomputed settings, not sliders
+    # that would move and change nothing (crmkit.widgets._base.static_book)
+    return subprocess.call(cmd, env=os.environ | {STATIC_ENV: "1"})
 
 
 def make_preview(src: Path, dst: Path, pages: list[str]) -> None:

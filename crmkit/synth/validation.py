@@ -54,9 +54,11 @@ _REQUIRED = ("group", "label", "value", "unit", "definition", "measure", "source
 _STATUSES = ("sourced", "derived", "rule", "assumption")
 _DAY = np.timedelta64(1, "D")
 YEAR_DAYS = 365.25
-# life stages in which the generator's customer is married (the market has no other couple)
+# life stages in which the generator's customer is married, and those of unmarried couples
+# (PACS or cohabitation): births in the latter are births outside marriage (INSEE's definition)
 MARRIED_STAGES = ("couple", "young_family", "mature_family", "empty_nest")
-COUPLE_STAGES = MARRIED_STAGES
+COHABITING_STAGES = ("cohabiting", "cohabiting_family")
+COUPLE_STAGES = MARRIED_STAGES + COHABITING_STAGES
 
 
 class NotMeasurable(Exception):
@@ -611,19 +613,20 @@ def home_mean_premium(market) -> float:
     return _mean_yearly_premium(market, "I_HOME")
 
 
-def _auto_premium_by_age(market, lo, hi) -> float:
-    k = _product_contracts(market, "I_AUTO")
+def _premium_by_age(market, product: str, lo, hi) -> float:
+    """Mean monthly premium billed on a product's contracts to customers aged [lo, hi)."""
+    k = _product_contracts(market, product)
     t = _with_customer(_tx(market, k["contract_id"], "premium"), market, ("birth_date",))
     age = _age(t["birth_date"], t["date"])
     x = t.loc[(age >= lo) & (age < hi), "amount"]
     if x.empty:
-        raise NotMeasurable(f"no auto premium of customers aged {lo}-{hi}")
+        raise NotMeasurable(f"no {product} premium of customers aged {lo}-{hi}")
     return float(x.mean())
 
 
 def motor_premium_young_over_experienced(market) -> float:
     """Mean monthly auto premium at 18-24 over that at 30-59."""
-    return _ratio(_auto_premium_by_age(market, 18, 25), _auto_premium_by_age(market, 30, 60),
+    return _ratio(_premium_by_age(market, "I_AUTO", 18, 25), _premium_by_age(market, "I_AUTO", 30, 60),
                   "the premium at 30-59")
 
 
@@ -748,24 +751,15 @@ def loss_ratio_health_individual(market) -> float:
     return _loss_ratio(market, "I_HEALTH")
 
 
-def _health_premium(market, lo, hi) -> float:
-    k = _product_contracts(market, "I_HEALTH")
-    t = _with_customer(_tx(market, k["contract_id"], "premium"), market, ("birth_date",))
-    age = _age(t["birth_date"], t["date"])
-    x = t.loc[(age >= lo) & (age < hi), "amount"]
-    if x.empty:
-        raise NotMeasurable(f"no health premium of customers aged {lo}-{hi}")
-    return float(x.mean())
-
-
 def health_premium_at_20(market) -> float:
     """Mean monthly health premium of customers aged 18-24."""
-    return _health_premium(market, 18, 25)
+    return _premium_by_age(market, "I_HEALTH", 18, 25)
 
 
 def health_premium_age_ratio(market) -> float:
     """Mean monthly health premium at 80+ over that at 18-24."""
-    return _ratio(_health_premium(market, 80, 200), _health_premium(market, 18, 25), "the premium at 18-24")
+    return _ratio(_premium_by_age(market, "I_HEALTH", 80, 200), _premium_by_age(market, "I_HEALTH", 18, 25),
+                  "the premium at 18-24")
 
 
 # ---------------------------------------------------------------------------------------

@@ -132,5 +132,6 @@ def bathtub_explorer(
                                   0, round(10 * cr + 10, -1), 1, ".0f"),
     }
 
-    _base.live(list(sliders.values()), render, lambda: ({k: s.value for k, s in sliders.items()},))
+    _base.live(list(sliders.values()), render, lambda: ({k: s.value for k, s in sliders.items()},),
+               vary=1)  # static book: the retention rate, the chapter's lever
     return sliders

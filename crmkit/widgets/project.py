@@ -62,15 +62,11 @@ def maturity_explorer(
     }
     rows = [widgets.HBox([sliders[fid], widgets.Label(str(text))])
             for fid, text in zip(factors["id"], factors["statement"], strict=True)]
-    fig, table = render({k: s.value for k, s in sliders.items()})
-    _base.display(widgets.VBox(rows))
-    fig_handle, table_handle = _base.show(fig), _base.show(table)
-
-    def on_change(_change):
-        new_fig, new_table = render({k: s.value for k, s in sliders.items()})
-        fig_handle.update(new_fig)
-        table_handle.update(new_table)
-
-    for slider in sliders.values():
-        slider.observe(on_change, names="value")
+    # static book: the chapter's answers beside a project with every factor weak or strong
+    ids = list(sliders)
+    settings = [("The answers given above", {}),
+                ("Every success factor at 2 (weak)", dict.fromkeys(range(len(ids)), 2)),
+                ("Every success factor at 4 (strong)", dict.fromkeys(range(len(ids)), 4))]
+    _base.live(list(sliders.values()), render, lambda: ({k: s.value for k, s in sliders.items()},),
+               box=widgets.VBox(rows), settings=settings)
     return sliders

@@ -77,17 +77,7 @@ def cluster_explorer(
                                description=str(labels.label("k", "segmentation_measure")),
                                style={"description_width": "initial"},
                                continuous_update=False)
-    fig, table = render(k)
-    _base.display(slider)
-    fig_handle = _base.show(fig)
-    table_handle = _base.show(table)
-
-    def on_change(change):
-        new_fig, new_table = render(int(change["new"]))
-        fig_handle.update(new_fig)
-        table_handle.update(new_table)
-
-    slider.observe(on_change, names="value")
+    _base.live([slider], render, lambda: (int(slider.value),))
     return slider
 
 
@@ -160,16 +150,5 @@ def matrix_explorer(
     pot = widgets.FloatSlider(value=potential_quantile, min=0.1, max=0.9, step=0.05,
                               description=str(labels.header(potential_col)), style=style,
                               continuous_update=False, readout_format=".2f")
-    fig, table = render(current_quantile, potential_quantile)
-    _base.display(widgets.VBox([cur, pot]))
-    fig_handle = _base.show(fig)
-    table_handle = _base.show(table)
-
-    def on_change(_change):
-        new_fig, new_table = render(cur.value, pot.value)
-        fig_handle.update(new_fig)
-        table_handle.update(new_table)
-
-    cur.observe(on_change, names="value")
-    pot.observe(on_change, names="value")
+    _base.live([cur, pot], render, lambda: (cur.value, pot.value))
     return cur, pot

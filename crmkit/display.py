@@ -1,0 +1,297 @@
+"""Tables a reader can read: the one display helper of the chapters and workshops.
+
+:func:`show_table` turns a tidy DataFrame (or Series) into a styled table for a notebook, the
+book and the workshop reports:
+
+- headers and category values labelled through :mod:`crmkit.labels` (English or French);
+- thousands separators, no scientific notation (``11,935,440`` rather than
+  ``1.193544e+07``); integer counts as integers (``41``, not ``41.0``);
+- shares and rates as percentages, amounts in euros with their unit;
+- years and identifiers without separators (``1990``, not ``1,990``);
+- no 0…n index and no ``dtype:`` line (a meaningful index becomes a labelled column);
+- long text wrapped rather than cut with "…", wide tables scrollable rather than clipped
+  (the ``crm-table`` class, styled by the book's ``_static/crmkit.css``).
+
+:func:`use_for_frames` makes it the notebook's default display of every DataFrame and
+Series, so a chapter's ``df.head()`` reads as well as its styled tables. Formatting is for
+display only: compute on the original frame.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"channel": ["branch", "web"], "customers": [12345.0, 41.0],
+...                    "churn_rate": [0.0712, 0.1], "direct_profit": [3426136.8, -12.5]})
+>>> table = show_table(df)
+>>> cells(table)
+[['Branch/agency', '12,345', '7.1 %', '3,426,137 €'], ['Web', '41', '10.0 %', '-12 €']]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from crmkit import labels
+
+__all__ = ["show_table", "cells", "column_format", "use_for_frames", "TABLE_CLASS"]
+
+TABLE_CLASS = "crm-table"
+# default longest table shown in full; longer ones show their first rows and say so
+MAX_ROWS = 40
+
+# what a column name says about its values (snake_case words of the name)
+_SHARE = re.compile(r"(^|[_\s])(share|shares|rate|rates|proportion|probability|pct|ratio_of)($|[_\s])")
+_MONEY = re.compile(
+    r"(^|[_\s])(margin|profit|profits|cost|costs|revenue|revenues|clv|ltv|premium|premiums|fee|fees|"
+    r"spend|spent|saved|savings|budget|amount|eur|euros|price|claims|income|value|values|"
+    r"lifetime_value|cash|breakeven_cost|loss|losses|gain|gains|npv|investment)($|[_\s])")
+_YEAR = re.compile(r"(^|[_\s])(year|years_?of|cohort|vintage)($|[_\s])")
+_ID = re.compile(r"(^|[_\s])id$|_ids?$|^id_")
+# words that make a "share"/"money" match wrong: a count of something or a unit in the name
+_NOT_MONEY = re.compile(r"(^|[_\s])(n|number|count|customers|contacts|months|years|days|rank|"
+                        r"score|points|per_cent|percent|share|rate|ratio)($|[_\s])")
+
+
+def column_format(name, values: pd.Series, *, percent: Iterable = (), money: Iterable = (),
+                  plain: Iterable = ()) -> str:
+    """How :func:`show_table` shows a column: ``"percent"``, ``"money"``, ``"integer"``,
+    ``"year"``, ``"id"``, ``"number"``, ``"date"`` or ``"text"``.
+
+    Explicit ``percent``/``money``/``plain`` names win; otherwise the kind comes from the
+    column's dtype and the words of its name (``churn_rate`` holds shares, ``direct_profit``
+    euros, ``birth_year`` years), and a share column is shown in per cent only if its values
+    lie within [-1.5, 1.5] (a rate already in points is left alone).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> column_format("churn_rate", pd.Series([0.1, 0.2]))
+    'percent'
+    >>> column_format("churn_rate", pd.Series([10.5, 20.0]))
+    'number'
+    >>> column_format("customers", pd.Series([3.0, 41.0]))
+    'integer'
+    >>> column_format("cost_to_serve", pd.Series([12.5, 40.0]))
+    'money'
+    >>> column_format("acquisition_year", pd.Series([1990, 2024]))
+    'year'
+    """
+    if name in set(plain):
+        return "number" if pd.api.types.is_numeric_dtype(values.dtype) else "text"
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "text"
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return "date"
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        return "text"
+    key = str(name).lower().replace("(", " ").replace(")", " ") if isinstance(name, str) else ""
+    if name in set(percent):
+        return "percent"
+    if name in set(money):
+        return "money"
+    finite = values[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))]
+    integral = bool(len(finite)) and bool(np.all(np.mod(finite.to_numpy(dtype=float), 1) == 0))
+    if _ID.search(key):
+        return "id"
+    if _YEAR.search(key) and integral and (len(finite) == 0 or finite.between(1800, 2200).all()):
+        return "year"
+    if _SHARE.search(key) and (len(finite) == 0 or finite.abs().max() <= 1.5):
+        return "percent"
+    if _MONEY.search(key) and not _NOT_MONEY.search(key):
+        return "money"
+    if integral:
+        return "integer"
+    return "number"
+
+
+def _decimals(values: pd.Series) -> int:
+    """Digits after the point for plain numbers: fewer as the numbers grow."""
+    finite = values[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))].abs()
+    if finite.empty:
+        return 2
+    big = finite.quantile(0.5)
+    return 0 if big >= 1000 else 1 if big >= 10 else 2 if big >= 0.1 else 3
+
+
+def _localise(text: str) -> str:
+    """French typography for a formatted number: 1 234,5 and a non-breaking space before %."""
+    if labels.get_language() != "fr":
+        return text
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _formatter(kind: str, values: pd.Series, decimals: int | None):
+    def num(fmt):
+        return lambda v: "–" if pd.isna(v) else _localise(format(v, fmt))
+
+    if kind == "percent":
+        d = 1 if decimals is None else decimals
+        return lambda v: "–" if pd.isna(v) else _localise(format(100 * v, f",.{d}f")) + "\u00a0%"
+    if kind == "money":
+        finite = values[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))].abs()
+        d = decimals if decimals is not None else (0 if finite.empty or finite.max() >= 100
+                                                    else 2)
+        return lambda v: "–" if pd.isna(v) else _localise(format(v, f",.{d}f")) + "\u00a0€"
+    if kind == "integer":
+        return num(",.0f")
+    if kind in ("year", "id"):
+        return lambda v: "–" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v)
+    if kind == "number":
+        d = _decimals(values) if decimals is None else decimals
+        return num(f",.{d}f")
+    if kind == "date":
+        return lambda v: "–" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+    return lambda v: "–" if v is None or (not isinstance(v, str) and _isna_scalar(v)) else str(v)
+
+
+def _isna_scalar(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_frame(data, index: bool | None = None) -> pd.DataFrame:
+    if isinstance(data, pd.Series):
+        name = data.name if data.name is not None else "value"
+        data = data.to_frame(name)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"show_table needs a DataFrame or a Series, got {type(data).__name__}")
+    idx = data.index
+    meaningful = idx.nlevels > 1 or any(n is not None for n in idx.names) or not (
+        _is_positional(idx))
+    if index is True or (index is None and meaningful):
+        data = data.reset_index()
+    if isinstance(data.columns, pd.MultiIndex):
+        data = data.copy()
+        data.columns = [" · ".join(str(p) for p in col if str(p) != "") for col in data.columns]
+    return data
+
+
+def _is_positional(index: pd.Index) -> bool:
+    """Whether an unnamed index is only row numbers (0…n-1, possibly filtered)."""
+    return pd.api.types.is_integer_dtype(index.dtype) and index.is_monotonic_increasing
+
+
+def show_table(
+    data,
+    percent: Sequence = (),
+    decimals: int | None = None,
+    *,
+    money: Sequence = (),
+    plain: Sequence = (),
+    caption: str | None = None,
+    max_rows: int | None = MAX_ROWS,
+    kinds: dict | None = None,
+    index: bool | None = None,
+):
+    """``data`` as a readable table (a pandas ``Styler``): labelled, formatted, no index noise.
+
+    Parameters
+    ----------
+    data : DataFrame or Series
+        The table, in crmkit's column names (snake_case keys); a Series becomes one column.
+        A named or non-positional index becomes the first column(s).
+    percent, money, plain : sequences of column names
+        Columns to show as percentages (values are shares: 0.25 → 25.0 %), as euros, or as
+        plain numbers; the other columns' kind is inferred (:func:`column_format`).
+    decimals : int, optional
+        Digits after the point for percentages, amounts and plain numbers (default: by size).
+    caption : str, optional
+        Caption above the table.
+    max_rows : int or None
+        Show at most this many rows (the caption then says how many there are); None: all.
+    kinds : dict, optional
+        ``{column: label kind}`` where :func:`crmkit.labels.translate_frame` cannot infer it.
+    index : bool, optional
+        Show the index as the first column(s) (True) or not (False); by default only a
+        named or non-positional index is shown.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Renders as HTML in a notebook and in the book (class ``crm-table``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series([120, 80], index=pd.Index(["branch", "web"], name="channel"),
+    ...               name="customers")
+    >>> cells(show_table(s))
+    [['Branch/agency', '120'], ['Web', '80']]
+    >>> show_table(s).data.columns.tolist()
+    ['Channel', 'Customers']
+    """
+    frame = _as_frame(data, index)
+    total = len(frame)
+    if max_rows is not None and total > max_rows:
+        frame = frame.head(max_rows)
+        note = f"first {max_rows:,} of {total:,} rows"
+        caption = f"{caption} ({note})" if caption else note.capitalize()
+    formats = {c: column_format(c, frame[c], percent=percent, money=money, plain=plain)
+               for c in frame.columns}
+    shown = labels.translate_frame(frame, kinds=kinds)
+    shown.columns = _unique([str(c) for c in shown.columns])
+    styler = shown.style.hide(axis="index")
+    for (col, kind), label in zip(formats.items(), shown.columns, strict=True):
+        styler = styler.format(_formatter(kind, frame[col], decimals), subset=[label])
+    numeric = [label for (_, kind), label in zip(formats.items(), shown.columns, strict=True)
+               if kind in ("percent", "money", "integer", "number")]
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    styler = styler.set_table_attributes(f'class="{TABLE_CLASS}"')
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+def cells(styler) -> list[list[str]]:
+    """The displayed text of a styled table's body cells, row by row (for tests and doctests).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells(show_table(pd.DataFrame({"year": [1990], "share": [0.5]})))
+    [['1990', '50.0 %']]
+    """
+    translated = styler._translate(styler.ctx, styler.ctx_index)  # the rendered cell texts
+    rows = []
+    for row in translated["body"]:
+        rows.append([c["display_value"].replace("\u00a0", " ") for c in row
+                     if c.get("type") == "td"])
+    return rows
+
+
+def _html(data) -> str:
+    return show_table(data).to_html()
+
+
+def use_for_frames(ip=None) -> None:
+    """Show every DataFrame and Series of the notebook through :func:`show_table`.
+
+    Call once at the top of a chapter (a no-op outside IPython). ``df.head()`` then shows a
+    labelled, formatted table; the plain-text form is unchanged.
+    """
+    if ip is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with the notebooks' kernel
+            return
+        ip = get_ipython()
+    if ip is None:
+        return
+    html = ip.display_formatter.formatters["text/html"]
+    html.for_type(pd.DataFrame, _html)
+    html.for_type(pd.Series, _html)
