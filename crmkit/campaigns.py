@@ -435,7 +435,8 @@ def campaign_roi(
     margin = per_campaign(margin_per_conversion, "margin_per_conversion")
     fixed = per_campaign(fixed_cost, "fixed_cost")
     cost = fixed + up["n_test"] * camp["cost_per_contact"].reindex(up.index)
-    conversions = up["rate_test"] * up["n_test"]
+    # a campaign whose selected targets all fell in the control group contacted nobody
+    conversions = (up["rate_test"] * up["n_test"]).where(up["n_test"] > 0, 0.0)
     out = pd.DataFrame({
         "cost": cost,
         "conversions": conversions.round().astype(np.int64),

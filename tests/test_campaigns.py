@@ -309,3 +309,17 @@ def test_waves_budget_spans_the_campaign():
 def test_waves_need_a_wave_column():
     with pytest.raises(SchemaError, match=r"waves\.wave: missing column"):
         run_waves(pd.DataFrame({"customer_id": [1]}), CUSTOMERS, ContactPolicy())
+
+
+def test_campaign_roi_of_a_campaign_that_contacted_nobody():
+    """A small campaign can have every selected target in its control group: it cost
+    nothing, converted nobody it contacted, and its ROI is undefined, not an error."""
+    from crmkit.campaigns import campaign_roi
+
+    t = pd.DataFrame({"campaign_id": [1] * 4 + [2] * 2, "customer_id": range(6),
+                      "group": ["test", "test", "control", "control", "control", "control"],
+                      "responded": False, "converted": [True, False, False, False, True, False]})
+    c = pd.DataFrame({"campaign_id": [1, 2], "cost_per_contact": [2.0, 2.0]})
+    out = campaign_roi(t, c, margin_per_conversion=50.0)
+    assert out.loc[2, "cost"] == 0 and out.loc[2, "conversions"] == 0
+    assert out.loc[1, "conversions"] == 1
