@@ -8,16 +8,22 @@ STAMP  := $(VENV)/.installed
 # the course market the chapters read (generated once, then reused)
 MARKET := datasets/market/customers.parquet
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+# the browser edition's build and test tools (lite/requirements-build.txt), and the system's
+# Chromium that runs its test
+LITE_TOOLS := $(VENV)/.lite-installed
+CHROMIUM ?= /usr/bin/chromium
 
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv data book student test unit nbval bench lab clean
+.PHONY: help venv data book student test unit nbval bench lab clean lite test-browser
 
 help:
 	@echo "make book     build the HTML book (instructor edition) into _build/html"
 	@echo "make student  build the student edition (no solutions) into _build/student"
 	@echo "make test     unit + property tests, nbval on every notebook, book build with -W"
 	@echo "make lab      open the chapters in JupyterLab"
+	@echo "make lite     build the browser edition (JupyterLite) into _build/html/lite"
+	@echo "make test-browser  run every chapter of the browser edition in headless Chromium"
 	@echo "make bench    run the benchmarks (benchmarks/results.md)"
 	@echo "make clean    remove the environment, caches and build outputs"
 
@@ -35,8 +41,9 @@ $(MARKET): $(STAMP)
 
 data: $(MARKET)
 
-book: $(STAMP) $(MARKET)
+book: $(STAMP) $(MARKET) $(LITE_TOOLS)
 	$(BIN)/python tools/build_book.py --edition instructor
+	$(BIN)/python tools/build_lite.py
 
 student: $(STAMP) $(MARKET)
 	$(BIN)/python tools/build_book.py --edition student
@@ -51,9 +58,22 @@ unit: $(STAMP) $(MARKET)
 nbval: $(STAMP) $(MARKET)
 	$(PYTEST) notebooks $(NBVAL)
 
-test: $(STAMP) $(MARKET)
+test: $(STAMP) $(MARKET) $(LITE_TOOLS)
 	$(BIN)/python tools/build_book.py --edition instructor
+	$(BIN)/python tools/build_lite.py
 	$(PYTEST) tests crmkit notebooks --doctest-modules $(NBVAL)
+
+# the browser edition (JupyterLite + Pyodide, tools/build_lite.py) and its test in Chromium
+# from the system's package manager (tools/browser_test.py)
+$(LITE_TOOLS): $(STAMP) lite/requirements-build.txt
+	$(BIN)/python -m pip install --quiet -r lite/requirements-build.txt
+	touch $(LITE_TOOLS)
+
+lite: $(LITE_TOOLS) $(MARKET)
+	$(BIN)/python tools/build_lite.py
+
+test-browser: lite
+	$(BIN)/python tools/browser_test.py --chromium "$(CHROMIUM)"
 
 # lifetimes (archived) needs old pandas/numpy: it lives in its own venv, for benchmarks only
 LIFETIMES := .venv-lifetimes/.installed

@@ -57,7 +57,7 @@ def _sim(n: int) -> pd.DataFrame:
 def _make_sim(n: int) -> None:
     """Simulate n customers (BG/NBD + Gamma-Gamma with CDNOW's parameters), first purchases
     spread over a year, times in weeks at daily grain, as a summary of a real transaction log
-    is (``summary_from_transactions`` counts whole days)."""
+    is (``clv_summary`` counts whole days)."""
     path = _sim_path(n)
     if os.path.exists(path):
         return
@@ -80,7 +80,7 @@ def _crmkit_pipeline(d: pd.DataFrame, purchase_model) -> dict:
     gg = GammaGammaModel().fit(d)
     t_fit = time.perf_counter() - t0
     alive = pm.probability_alive(d)
-    nxt = pm.conditional_expected_purchases(HORIZON_WEEKS, d)
+    nxt = pm.predict(d, t=HORIZON_WEEKS)
     clv = customer_lifetime_value(pm, gg, d, horizon=12, period=WEEKS_PER_MONTH,
                                   discount_rate=0.01)
     return {"params": {k: float(v) for k, v in pm.params_.items()} | {

@@ -39,7 +39,7 @@ import pandas as pd
 
 from benchmarks._harness import Case
 from crmkit import warehouse as wh
-from crmkit.clv.summary import summary_from_transactions
+from crmkit.clv.summary import clv_summary
 from crmkit.segmentation.rfm import RFM_SEGMENT_RULES, rfm
 
 # imported here, not in the timed functions: every case pays for its work, not for the
@@ -83,7 +83,7 @@ def transactions_path(rows: int) -> Path:
 def _pandas(metric: str, rows: int) -> dict:
     tx = pd.read_parquet(transactions_path(rows))
     if metric == "clv":
-        out = summary_from_transactions(tx, value="amount", freq="W")
+        out = clv_summary(tx, value="amount", freq="W")
     else:
         out = rfm(tx, kinds=None)
     return {"customers": len(out)}

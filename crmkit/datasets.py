@@ -8,8 +8,10 @@
 ``load_sample()`` returns the small market shipped with the kit in ``datasets/sample/``
 (500 customers over 3 years), for quick experiments and tests without generation.
 
-The folder is the repository's ``datasets/`` when crmkit runs from a checkout; otherwise
-(an installed package) ``$CRMKIT_DATA`` or ``~/.cache/crmkit``.
+The folder is ``$CRMKIT_DATA`` if set, else the repository's ``datasets/`` when crmkit runs
+from a checkout; otherwise (an installed package) a ``datasets/`` folder holding a market in
+the working directory or above it (the browser edition serves its chapters in ``notebooks/``
+beside ``datasets/``), else ``~/.cache/crmkit``.
 """
 
 from __future__ import annotations
@@ -29,14 +31,23 @@ COURSE_MARKET = dict(customers=10_000, years=10, sector="both", seed=2024, start
 SAMPLE_MARKET = dict(customers=500, years=3, sector="both", seed=2024, start="2015-01-01")
 
 
+# the checkout's datasets folder (absent when crmkit is an installed wheel)
+_REPO = Path(__file__).resolve().parents[1] / "datasets"
+
+
 def data_dir() -> Path:
-    """Where datasets live: ``$CRMKIT_DATA``, the checkout's ``datasets/``, or a user cache."""
+    """Where datasets live: ``$CRMKIT_DATA``, the checkout's ``datasets/``, a ``datasets/``
+    holding a market in the working directory or above it, or a user cache."""
     env = os.environ.get("CRMKIT_DATA")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[1] / "datasets"
-    if repo.is_dir():
-        return repo
+    if _REPO.is_dir():
+        return _REPO
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        found = folder / "datasets"
+        if any((found / name / META_FILE).is_file() for name in ("market", "sample")):
+            return found
     return Path.home() / ".cache" / "crmkit"
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from crmkit import labels
 
-__all__ = ["show_table", "cells", "column_format", "use_for_frames", "TABLE_CLASS"]
+__all__ = ["show_table", "cells", "column_format", "use_for_frames", "glue", "TABLE_CLASS"]
 
 TABLE_CLASS = "crm-table"
 # default longest table shown in full; longer ones show their first rows and say so
@@ -123,7 +123,15 @@ def _localise(text: str) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
-def _formatter(kind: str, values: pd.Series, decimals: int | None):
+def _currency_symbol(currency: str) -> str:
+    if currency == "EUR":
+        return "€"
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(currency, locale="fr_FR" if labels.get_language() == "fr" else "en_GB")
+
+
+def _formatter(kind: str, values: pd.Series, decimals: int | None, currency: str = "EUR"):
     def num(fmt):
         return lambda v: "–" if pd.isna(v) else _localise(format(v, fmt))
 
@@ -134,7 +142,8 @@ def _formatter(kind: str, values: pd.Series, decimals: int | None):
         finite = values[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))].abs()
         d = decimals if decimals is not None else (0 if finite.empty or finite.max() >= 100
                                                     else 2)
-        return lambda v: "–" if pd.isna(v) else _localise(format(v, f",.{d}f")) + "\u00a0€"
+        unit = "\u00a0" + _currency_symbol(currency)
+        return lambda v: "–" if pd.isna(v) else _localise(format(v, f",.{d}f")) + unit
     if kind == "integer":
         return num(",.0f")
     if kind in ("year", "id"):
@@ -187,6 +196,7 @@ def show_table(
     max_rows: int | None = MAX_ROWS,
     kinds: dict | None = None,
     index: bool | None = None,
+    currency: str = "EUR",
 ):
     """``data`` as a readable table (a pandas ``Styler``): labelled, formatted, no index noise.
 
@@ -209,6 +219,9 @@ def show_table(
     index : bool, optional
         Show the index as the first column(s) (True) or not (False); by default only a
         named or non-positional index is shown.
+    currency : str, default "EUR"
+        ISO code of the amounts (a workshop on a client's dollars shows ``US$``, ``$US`` in
+        French).
 
     Returns
     -------
@@ -237,7 +250,7 @@ def show_table(
     shown.columns = _unique([str(c) for c in shown.columns])
     styler = shown.style.hide(axis="index")
     for (col, kind), label in zip(formats.items(), shown.columns, strict=True):
-        styler = styler.format(_formatter(kind, frame[col], decimals), subset=[label])
+        styler = styler.format(_formatter(kind, frame[col], decimals, currency), subset=[label])
     numeric = [label for (_, kind), label in zip(formats.items(), shown.columns, strict=True)
                if kind in ("percent", "money", "integer", "number")]
     if numeric:
@@ -295,3 +308,25 @@ def use_for_frames(ip=None) -> None:
     html = ip.display_formatter.formatters["text/html"]
     html.for_type(pd.DataFrame, _html)
     html.for_type(pd.Series, _html)
+
+
+def glue(name: str, variable, display: bool = True) -> None:
+    """Keep ``variable`` for the book's prose under ``name`` (myst-nb's ``glue``).
+
+    The book's build has myst-nb; the browser edition and a bare JupyterLab may not. There
+    the value is only shown (when ``display`` is true) and nothing is stored, so a chapter
+    runs the same everywhere.
+
+    Examples
+    --------
+    >>> glue("n_customers", 10_000, display=False)  # stored for the book, shows nothing
+    """
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        if display:
+            from IPython.display import display as _display
+
+            _display(variable)
+        return
+    _glue(name, variable, display=display)

@@ -1,8 +1,11 @@
 """Pseudonymisation of a client's tables before any analysis (GDPR "pseudonymisation").
 
 A consultant who runs a workshop on a client's export must hand back a report that carries
-no personal data. This module turns the crmkit tables into pseudonymous ones, column by
-column, following the schema of :data:`crmkit.schema.TABLES`:
+no personal data. This module turns the crmkit tables into *pseudonymous* ones — not
+anonymous: whoever holds the salt can re-link them, and a rare combination of birth year,
+département and dates can still single a person out, which is why the workshops suppress
+combinations rarer than a threshold (:func:`suppress_rare`) — column by column, following
+the schema of :data:`crmkit.schema.TABLES`:
 
 - **direct identifiers** (names, e-mail, phone, street address, city, account numbers) are
   removed, or replaced by a keyed hash when the caller asks to keep them for matching;
@@ -17,8 +20,11 @@ The keyed hash is BLAKE2b in its keyed (MAC) mode from :mod:`hashlib`, with the 
 *salt* as the key and the kind of key ("customer", "contract", ...) as personalisation, so the
 same salt gives the same pseudonym in every table and every run, and without the salt nobody
 can recompute a pseudonym from a known customer number (a plain, unkeyed hash of a customer
-number is easily reversed by hashing every possible number). Use one salt per workshop and
-keep it with the client: whoever holds it can re-link a pseudonym to the client's records.
+number is easily reversed by hashing every possible number). The salt must hold at least
+128 bits (:data:`MIN_SALT_BYTES` bytes): a short one is found from one known customer
+number and its pseudonym by trying every salt, in seconds for a few letters.
+:func:`workshop_salt` draws one at random. Use one salt per workshop and keep it with the
+client: whoever holds it can re-link a pseudonym to the client's records.
 
 Examples
 --------
@@ -51,6 +57,11 @@ import pandas as pd
 from crmkit import schema
 
 __all__ = [
+    "MIN_SALT_BYTES",
+    "QUASI_IDENTIFIERS",
+    "workshop_salt",
+    "rare_combinations",
+    "suppress_rare",
     "DIRECT_IDENTIFIERS",
     "KEY_DOMAINS",
     "GENERALISED",
@@ -84,6 +95,13 @@ KEY_DOMAINS: dict[str, str] = {
 # quasi-identifiers kept in a coarser form
 GENERALISED: frozenset[str] = frozenset({"postcode", "birth_date"})
 
+# what can single a person out once names are gone: combined, rare values are identifying
+QUASI_IDENTIFIERS: tuple[str, ...] = ("birth_date", "postcode", "gender", "region",
+                                      "acquisition_date", "churn_date")
+
+# 128 bits: the salt cannot be found by trying them all
+MIN_SALT_BYTES = 16
+
 # 63-bit pseudonyms: positive int64; with a million keys a collision has odds ~5e-8, and
 # hash_keys raises rather than silently merging two people
 _BITS_DROPPED = 1
@@ -97,11 +115,37 @@ _TOKEN = re.compile(r"(\w+)")
 _MIN_NAME_LEN = 3  # shorter tokens ("Li", "Ba") would blank ordinary words
 
 
+def workshop_salt(salt: str | bytes | None = None) -> str | bytes:
+    """The workshop's salt: ``salt`` checked (at least :data:`MIN_SALT_BYTES` bytes), or a
+    random one of 128 bits (32 hexadecimal digits) when None.
+
+    Examples
+    --------
+    >>> s = workshop_salt()
+    >>> len(s), s != workshop_salt()
+    (32, True)
+    >>> workshop_salt("acme2024")
+    Traceback (most recent call last):
+    ...
+    ValueError: salt: 8 byte(s) is too short; a salt needs at least 16 bytes (128 bits), or none to draw a random one
+    """
+    import secrets
+
+    if salt is None:
+        return secrets.token_hex(MIN_SALT_BYTES)
+    _key(salt)
+    return salt
+
+
 def _key(salt: str | bytes) -> bytes:
     if isinstance(salt, str):
         salt = salt.encode("utf-8")
     if not isinstance(salt, bytes) or len(salt) == 0:
         raise ValueError("salt must be a non-empty str or bytes (one secret per workshop)")
+    if len(salt) < MIN_SALT_BYTES:
+        # a short salt is recovered from one known id and its pseudonym by brute force
+        raise ValueError(f"salt: {len(salt)} byte(s) is too short; a salt needs at least "
+                         f"{MIN_SALT_BYTES} bytes (128 bits), or none to draw a random one")
     # BLAKE2b keys are at most 64 bytes: longer secrets are condensed first
     return salt if len(salt) <= 64 else hashlib.blake2b(salt, digest_size=64).digest()
 
@@ -140,14 +184,17 @@ def hash_keys(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
     Examples
     --------
     >>> import pandas as pd
-    >>> a = hash_keys(pd.Series([12, 12, 7]), "s3cret", "customer")
-    >>> b = hash_keys(pd.Series(["12"]), "s3cret", "customer")
+    >>> a = hash_keys(pd.Series([12, 12, 7]), "s3cret-of-16-bytes", "customer")
+    >>> b = hash_keys(pd.Series(["12"]), "s3cret-of-16-bytes", "customer")
     >>> bool(a[0] == a[1] == b[0]), bool(a[0] != a[2])
     (True, True)
-    >>> bool(hash_keys(pd.Series([12]), "other", "customer")[0] != a[0])
+    >>> bool(hash_keys(pd.Series([12]), "another-16-byte-salt", "customer")[0] != a[0])
     True
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:  # nothing but missing values
+        return pd.Series(pd.array([pd.NA] * len(values), dtype="Int64"), index=values.index,
+                         name=values.name)
     # 12 and "12" are distinct values to factorize but one customer number: hash each
     # canonical text once and map every raw value onto it
     canon = [_canonical(u) for u in np.asarray(uniques, dtype=object)]
@@ -179,7 +226,7 @@ def hash_text(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
     Examples
     --------
     >>> import pandas as pd
-    >>> h = hash_text(pd.Series(["a@b.fr", None, "a@b.fr"]), "s3cret", "email")
+    >>> h = hash_text(pd.Series(["a@b.fr", None, "a@b.fr"]), "s3cret-of-16-bytes", "email")
     >>> len(h[0]), bool(h[0] == h[2]), bool(pd.isna(h[1]))
     (16, True, True)
     """
@@ -321,7 +368,7 @@ def pseudonymise(
     >>> import pandas as pd
     >>> contracts = pd.DataFrame({"contract_id": [1, 2], "customer_id": [101, 101],
     ...                           "product_id": ["auto", "home"]})
-    >>> out = pseudonymise(contracts, "contracts", salt="k")
+    >>> out = pseudonymise(contracts, "contracts", salt="workshop-salt-2024")
     >>> out["product_id"].tolist(), out["customer_id"].nunique()
     (['auto', 'home'], 1)
     """
@@ -377,7 +424,7 @@ def pseudonymise_tables(
     >>> import pandas as pd
     >>> t = {"customers": pd.DataFrame({"customer_id": [7], "last_name": ["Durand"]}),
     ...      "interactions": pd.DataFrame({"interaction_id": [1], "customer_id": [7]})}
-    >>> out = pseudonymise_tables(t, salt="k")
+    >>> out = pseudonymise_tables(t, salt="workshop-salt-2024")
     >>> bool(out["customers"]["customer_id"][0] == out["interactions"]["customer_id"][0])
     True
     """
@@ -387,3 +434,53 @@ def pseudonymise_tables(
         name: pseudonymise(df, name, salt, names=words, keep_hashed=keep_hashed)
         for name, df in tables.items()
     }
+
+
+def rare_combinations(df: pd.DataFrame, columns: Iterable[str], k: int) -> np.ndarray:
+    """Rows whose combination of ``columns`` (missing counts as a value) is shared by fewer
+    than ``k`` rows: those that could single a person out (k-anonymity).
+
+    Dates count by their year (what the pseudonymised tables keep of a birth date).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"birth_date": pd.to_datetime(["1980-07-01"] * 3 + ["1931-07-01"]),
+    ...                    "postcode": ["35", "35", "35", "29"]})
+    >>> rare_combinations(df, ["birth_date", "postcode"], k=3).tolist()
+    [False, False, False, True]
+    """
+    if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    cols = [c for c in columns if c in df.columns]
+    if not cols or len(df) == 0:
+        return np.zeros(len(df), dtype=bool)
+    keys = pd.DataFrame({c: (df[c].dt.year if pd.api.types.is_datetime64_any_dtype(df[c].dtype)
+                             else df[c]) for c in cols}).astype("str").fillna("<NA>")
+    size = keys.groupby(cols, dropna=False, sort=False)[cols[0]].transform("size")
+    return (size < k).to_numpy()
+
+
+def suppress_rare(df: pd.DataFrame, k: int, columns: Iterable[str] = QUASI_IDENTIFIERS
+                  ) -> tuple[pd.DataFrame, int]:
+    """Blank the quasi-identifiers of the rows whose combination is rarer than ``k``.
+
+    Returns the table (the quasi-identifier columns of the rare rows set to missing, all
+    other columns untouched) and the number of rows suppressed. What is computed from the
+    result (age bands, départements, cohorts) then shows no combination of fewer than ``k``
+    customers; the rows themselves stay, so totals do not change.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"customer_id": [1, 2, 3], "postcode": ["35", "35", "29"],
+    ...                    "income": [1.0, 2.0, 3.0]})
+    >>> out, n = suppress_rare(df, k=2, columns=["postcode"])
+    >>> out["postcode"].tolist(), n, out["income"].tolist()
+    (['35', '35', nan], 1, [1.0, 2.0, 3.0])
+    """
+    rare = rare_combinations(df, columns, k)
+    out = df.copy()
+    for c in (c for c in columns if c in df.columns):
+        out[c] = out[c].where(~rare)
+    return out, int(rare.sum())

@@ -17,8 +17,8 @@ REWARD = [40.0 - 4, -4.0, -4.0, -4.0, 0.0]
 
 
 def recency_model(d=0.2):
-    return MarkovMigrationModel(discount_rate=d).set_matrix(recency_transition_matrix(P_BUY),
-                                                            rewards=REWARD)
+    return MarkovMigrationModel.from_matrix(recency_transition_matrix(P_BUY), rewards=REWARD,
+                                            discount_rate=d)
 
 
 def test_recency_transition_matrix_structure():
@@ -33,8 +33,8 @@ def test_recency_transition_matrix_structure():
 
 def test_values_by_hand_two_states():
     P = [[0.8, 0.2], [0.1, 0.9]]
-    m = MarkovMigrationModel(discount_rate=0.1).set_matrix(P, rewards=[100.0, 0.0],
-                                                           states=["A", "L"])
+    m = MarkovMigrationModel.from_matrix(P, rewards=[100.0, 0.0], discount_rate=0.1,
+                                         states=["A", "L"])
     assert m.state_values(horizon=0).tolist() == [100.0, 0.0]
     v1 = m.state_values(horizon=1)
     assert v1["A"] == pytest.approx(100 + 0.8 * 100 / 1.1)
@@ -97,7 +97,7 @@ def _panel_from_paths(paths):
 
 def test_fit_recovers_the_transition_matrix_from_a_simulated_panel():
     true = recency_transition_matrix([0.4, 0.25, 0.1, 0.05])
-    gen = MarkovMigrationModel().set_matrix(true)
+    gen = MarkovMigrationModel.from_matrix(true)
     rng = np.random.default_rng(3)
     paths = gen.simulate(rng.choice([1, 2, 3, 4], 20_000), 12, seed=4)
     panel = _panel_from_paths(paths)
@@ -157,19 +157,21 @@ def test_recency_panel_by_hand():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="summing to 1"):
-        MarkovMigrationModel().set_matrix([[0.5, 0.4], [0.5, 0.5]])
+        MarkovMigrationModel.from_matrix([[0.5, 0.4], [0.5, 0.5]])
     with pytest.raises(ValueError, match="square"):
-        MarkovMigrationModel().set_matrix([[1.0, 0.0]])
-    m = MarkovMigrationModel(discount_rate=0.0).set_matrix([[1.0, 0.0], [0.5, 0.5]],
-                                                           rewards=[1.0, 2.0])
+        MarkovMigrationModel.from_matrix([[1.0, 0.0]])
+    m = MarkovMigrationModel.from_matrix([[1.0, 0.0], [0.5, 0.5]], discount_rate=0.0,
+                                         rewards=[1.0, 2.0])
     with pytest.raises(ValueError, match="discount_rate > 0"):
         m.state_values()
     with pytest.raises(SchemaError, match=r"customers\.state: .*not in"):
         recency_model().predict([1, 9])
+    with pytest.raises(ValueError, match="whole numbers"):
+        recency_model().predict([1, 2], t=1.5)
     with pytest.raises(ValueError, match="no rewards"):
-        MarkovMigrationModel().set_matrix([[1.0]]).state_values(horizon=2)
+        MarkovMigrationModel.from_matrix([[1.0]]).state_values(horizon=2)
     with pytest.raises(ValueError, match="discount_rate must be"):
-        MarkovMigrationModel(discount_rate=-0.1).set_matrix([[1.0]])
+        MarkovMigrationModel.from_matrix([[1.0]], discount_rate=-0.1)
     panel = pd.DataFrame({"customer_id": [1, 1], "period": pd.to_datetime(["2024-01-01",
                                                                           "2024-02-01"]),
                           "state": [1, 2]})
@@ -193,8 +195,26 @@ def test_value_properties(p_buy, d, margin):
     """Values grow with the horizon when rewards are >= 0, and a more recent buyer (higher
     buy probability in the recency chain with a decreasing p) is worth at least as much."""
     p = np.sort(np.asarray(p_buy))[::-1]
-    m = MarkovMigrationModel(discount_rate=d).set_matrix(
-        recency_transition_matrix(p), rewards=[margin] + [0.0] * (len(p) - 1))
+    m = MarkovMigrationModel.from_matrix(
+        recency_transition_matrix(p), rewards=[margin] + [0.0] * (len(p) - 1), discount_rate=d)
     v3, v10, vinf = (m.state_values(h).to_numpy() for h in (3, 10, None))
     assert np.all(v3 <= v10 + 1e-9) and np.all(v10 <= vinf + 1e-9)
     assert np.all(np.diff(vinf[1:]) <= 1e-9)  # further from the last purchase, less value
+
+
+def test_predict_by_horizon_and_deprecated_set_matrix():
+    """predict(data, t=[...]) gives one column per horizon, each equal to the scalar call;
+    a DataFrame of customers is read through its state column; set_matrix still works one
+    release, with a FutureWarning."""
+    m = recency_model()
+    who = pd.DataFrame({"state": [1, 3, 5]}, index=pd.Index([7, 8, 9], name="customer_id"))
+    wide = m.predict(who, t=[0, 4, 12])
+    assert wide.shape == (3, 3) and list(wide.index) == [7, 8, 9]
+    for h in (0, 4, 12):
+        assert wide[float(h)].tolist() == pytest.approx(m.predict(who, t=h).tolist())
+        assert wide[float(h)].tolist() == pytest.approx(m.state_values(h)[[1, 3, 5]].tolist())
+    assert m.predict(who).tolist() == pytest.approx(m.state_values()[[1, 3, 5]].tolist())
+    with pytest.warns(FutureWarning, match="from_matrix"):
+        old = MarkovMigrationModel(discount_rate=0.2).set_matrix(
+            recency_transition_matrix(P_BUY), rewards=REWARD)
+    assert old.state_values().tolist() == pytest.approx(m.state_values().tolist())

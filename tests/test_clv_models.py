@@ -18,6 +18,7 @@ from crmkit.clv import (
     ParetoNBDModel,
     SpendDependenceWarning,
     calibration_holdout,
+    clv_summary,
     customer_equity,
     customer_lifetime_value,
     simulate_bgnbd,
@@ -25,13 +26,14 @@ from crmkit.clv import (
     simulate_paretonbd,
     simulate_spend,
     spend_independence,
-    summary_from_transactions,
 )
+from crmkit.clv import _common as common_mod
 from crmkit.clv import bgnbd as bg_mod
 from crmkit.clv import gammagamma as gg_mod
 from crmkit.clv import paretonbd as pn_mod
 from crmkit.clv._optim import fit_mle
 from crmkit.clv.data import read_cdnow_sample
+from crmkit.models import NotFittedError
 from crmkit.schema import SchemaError
 
 DATA = Path(__file__).parent / "data"
@@ -93,7 +95,7 @@ def test_paretonbd_recovers_published_cdnow_estimates(pnf):
 
 
 def test_paretonbd_optimum_beats_published_point(pnf, cdnow):
-    pub = ParetoNBDModel().set_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    pub = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
     assert pnf.loglik_ >= pub.loglik(cdnow).sum()
     assert pnf.loglik(cdnow).sum() == pytest.approx(pnf.loglik_, abs=1e-6)
 
@@ -117,7 +119,7 @@ def test_bgnbd_matches_hardie_spreadsheet(bgf):
     # at 78 weeks the spreadsheet's truncated series drifts in the 4th decimal
     assert abs(bgf.expected_purchases(78.0) - 1.8576) < 1e-3
     one = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
-    assert abs(bgf.conditional_expected_purchases(39, one).iloc[0] - 1.226) < 5e-4
+    assert abs(bgf.predict(one, t=39).iloc[0] - 1.226) < 5e-4
 
 
 def test_gammagamma_matches_hardie_spreadsheet(ggf, cdnow):
@@ -131,7 +133,7 @@ def test_paretonbd_matches_r_btyd_walkthrough(pnf):
     """R package BTYD's walkthrough: a customer with x=26, t_x=30.86, T=31 buys 25.46 times
     in the next 52 weeks."""
     one = pd.DataFrame({"frequency": [26], "recency": [30.86], "T": [31.0]})
-    assert abs(pnf.conditional_expected_purchases(52, one).iloc[0] - 25.46) < 0.01
+    assert abs(pnf.predict(one, t=52).iloc[0] - 25.46) < 0.01
 
 
 # ------------------------------------------------------------------ summaries and internals
@@ -228,48 +230,48 @@ def test_weights_equal_repeated_rows():
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 30), st.floats(0.0, 1.0), st.floats(1.0, 60.0), st.floats(0.1, 30))
 def test_prediction_invariants(x, frac, T, extra):
-    m = BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    p = ParetoNBDModel().set_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    p = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
     d = pd.DataFrame({"frequency": [x, x], "recency": [frac * T, frac * T],
                       "T": [T, T + extra]})
     for model in (m, p):
         pa = model.probability_alive(d).to_numpy()
         assert np.all((pa > 0) & (pa <= 1))
         assert pa[1] <= pa[0] + 1e-12  # longer silence, less likely alive
-        e1 = model.conditional_expected_purchases(10, d).to_numpy()
-        e2 = model.conditional_expected_purchases(20, d).to_numpy()
+        e1 = model.predict(d, t=10).to_numpy()
+        e2 = model.predict(d, t=20).to_numpy()
         assert np.all(np.isfinite(e1)) and np.all(e2 >= e1) and np.all(e1 >= 0)
 
 
 def test_zero_repeat_customer_is_alive_under_bgnbd():
-    m = BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     d = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [30.0]})
     assert m.probability_alive(d).iloc[0] == 1.0
 
 
 def test_extreme_histories_stay_finite():
     """Hundreds of purchases: no overflow in the hypergeometric terms (lifetimes' bugs)."""
-    pn = ParetoNBDModel().set_params(r=10.465, alpha=7.98565181e-03, s=3.0516, beta=2.820)
+    pn = ParetoNBDModel.from_params(r=10.465, alpha=7.98565181e-03, s=3.0516, beta=2.820)
     d = pd.DataFrame({"frequency": [400, 500, 500], "recency": [5.0, 1.0, 4.0],
                       "T": [6.0, 37.0, 37.0]})
     la0 = pn_mod._log_a0(*pn._params(), d["frequency"].to_numpy(float),
                          d["recency"].to_numpy(), d["T"].to_numpy())
     assert np.all(np.isfinite(la0)) and np.all(la0 < 0)
     assert np.all(np.isfinite(pn.loglik(d))) and np.all(np.isfinite(pn.probability_alive(d)))
-    p = ParetoNBDModel().set_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+    p = ParetoNBDModel.from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
     two = pd.DataFrame({"frequency": [132, 133], "recency": [200.0, 200.0], "T": [200.0, 200]})
-    left, right = p.conditional_expected_purchases(10, two)
+    left, right = p.predict(two, t=10)
     assert abs(left - right) < 0.05
-    b = BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    b = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     big = pd.DataFrame({"frequency": [800, 2000], "recency": [39.0, 30.0], "T": [39.0, 39.0]})
-    e = b.conditional_expected_purchases(39, big)
+    e = b.predict(big, t=39)
     assert np.all(np.isfinite(e)) and e.iloc[0] > 500
 
 
 def test_bgnbd_a_equal_one_is_continuous():
     d = pd.DataFrame({"frequency": [3], "recency": [20.0], "T": [30.0]})
-    vals = [BetaGeoModel().set_params(r=0.5, alpha=5, a=a, b=2.0)
-            .conditional_expected_purchases(20, d).iloc[0] for a in (1 - 1e-4, 1.0, 1 + 1e-4)]
+    vals = [BetaGeoModel.from_params(r=0.5, alpha=5, a=a, b=2.0)
+            .predict(d, t=20).iloc[0] for a in (1 - 1e-4, 1.0, 1 + 1e-4)]
     assert np.all(np.isfinite(vals))
     assert abs(vals[1] - vals[0]) < 1e-3 and abs(vals[2] - vals[1]) < 1e-3
 
@@ -281,12 +283,12 @@ def test_conditional_expectations_match_simulated_holdout():
     rng = np.random.default_rng(11)
     T = rng.uniform(27, 39, 60_000)
     for model, sim in [
-        (BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+        (BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
          simulate_bgnbd(0.243, 4.414, 0.793, 2.426, T, holdout=39, seed=12)),
-        (ParetoNBDModel().set_params(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+        (ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669),
          simulate_paretonbd(0.553, 10.578, 0.606, 11.669, T, holdout=39, seed=13)),
     ]:
-        pred = model.conditional_expected_purchases(39, sim)
+        pred = model.predict(sim, t=39)
         alive = model.probability_alive(sim)
         groups = sim["frequency"].clip(upper=4)
         for k in range(5):
@@ -301,9 +303,9 @@ def test_conditional_expectations_match_simulated_holdout():
 def test_expected_purchases_match_simulation():
     T = np.full(80_000, 52.0)
     for model, sim in [
-        (BetaGeoModel().set_params(r=0.5, alpha=6, a=0.8, b=2.5),
+        (BetaGeoModel.from_params(r=0.5, alpha=6, a=0.8, b=2.5),
          simulate_bgnbd(0.5, 6, 0.8, 2.5, T, seed=21)),
-        (ParetoNBDModel().set_params(r=0.5, alpha=6, s=0.7, beta=10),
+        (ParetoNBDModel.from_params(r=0.5, alpha=6, s=0.7, beta=10),
          simulate_paretonbd(0.5, 6, 0.7, 10, T, seed=22)),
     ]:
         x = sim["frequency"]
@@ -332,7 +334,7 @@ def test_parameter_recovery(which):
     assert (s["std_error"] / s["estimate"] < 0.5).all()
 
 
-def test_paths_close_the_loop_through_summary_from_transactions():
+def test_paths_close_the_loop_through_clv_summary():
     T = np.linspace(10, 30, 400)
     sim = simulate_bgnbd(0.8, 3.0, 0.6, 2.0, T, seed=41)
     paths = simulate_bgnbd_paths(0.8, 3.0, 0.6, 2.0, T, seed=41)
@@ -341,7 +343,7 @@ def test_paths_close_the_loop_through_summary_from_transactions():
     tx = pd.DataFrame({"customer_id": paths["customer_id"],
                        "date": start + pd.to_timedelta(paths["time"] * 7, unit="D")})
     # paths stop at each customer's own T <= 30 weeks, so one common end loses nothing
-    s = summary_from_transactions(tx, observation_end=start + pd.Timedelta(days=7 * 30),
+    s = clv_summary(tx, observation_end=start + pd.Timedelta(days=7 * 30),
                                   freq="W", grain=None)
     assert (s["frequency"].to_numpy() == sim["frequency"].to_numpy()).all()
     assert np.allclose(s["recency"].to_numpy(), sim["recency"].to_numpy(), atol=1e-6)
@@ -361,11 +363,11 @@ def test_clv_identities(bgf, ggf, cdnow):
     flat = customer_lifetime_value(bgf, ggf, cdnow, horizon=12, discount_rate=0.0)
     assert np.allclose(flat["clv"], flat["expected_purchases"] * flat["expected_spend"])
     assert np.allclose(flat["expected_purchases"],
-                       bgf.conditional_expected_purchases(12 * 4.348, cdnow))
+                       bgf.predict(cdnow, t=12 * 4.348))
     # one period by hand: margin * spend * E[Y(L)] / (1 + d)
     one = customer_lifetime_value(bgf, ggf, cdnow, horizon=1, period=4.0, discount_rate=0.1,
                                   margin=0.3)
-    hand = 0.3 * ggf.conditional_expected_spend(cdnow) * bgf.predict(4.0, cdnow) / 1.1
+    hand = 0.3 * ggf.conditional_expected_spend(cdnow) * bgf.predict(cdnow, t=4.0) / 1.1
     assert np.allclose(one["clv"], hand)
     disc = customer_lifetime_value(bgf, ggf, cdnow, horizon=12, discount_rate=0.02)
     longer = customer_lifetime_value(bgf, ggf, cdnow, horizon=24, discount_rate=0.02)
@@ -373,9 +375,9 @@ def test_clv_identities(bgf, ggf, cdnow):
     assert customer_equity(bgf, ggf, cdnow, discount_rate=0.02) == pytest.approx(
         disc["clv"].sum())
     # Pareto/NBD works as the purchase model too
-    pn = ParetoNBDModel().set_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    pn = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
     out = customer_lifetime_value(pn, ggf, cdnow, horizon=3, discount_rate=0.0)
-    assert np.allclose(out["expected_purchases"], pn.predict(3 * 4.348, cdnow))
+    assert np.allclose(out["expected_purchases"], pn.predict(cdnow, t=3 * 4.348))
 
 
 def test_clv_bad_arguments(bgf, ggf, cdnow):
@@ -420,7 +422,7 @@ def test_no_dropout_data_warns_instead_of_returning_nonsense_silently():
         with pytest.warns(ConvergenceWarning, match="degenerate|edge"):
             model.fit(d)
         assert np.all(np.isfinite(model.params_))
-        assert np.all(np.isfinite(model.predict(10, d)))
+        assert np.all(np.isfinite(model.predict(d, t=10)))
 
 
 @pytest.mark.filterwarnings("ignore::crmkit.clv.ConvergenceWarning")
@@ -440,16 +442,16 @@ def test_non_finite_likelihood_raises_convergence_error():
 
 def test_unfitted_and_bad_parameters():
     d = pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0]})
-    with pytest.raises(ValueError, match="not fitted"):
-        BetaGeoModel().predict(5, d)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        BetaGeoModel().predict(d, t=5)
     with pytest.raises(ValueError, match="needs exactly"):
-        BetaGeoModel().set_params(r=1, alpha=1, a=1)
+        BetaGeoModel.from_params(r=1, alpha=1, a=1)
     with pytest.raises(ValueError, match="must be > 0"):
-        ParetoNBDModel().set_params(r=1, alpha=1, s=-1, beta=1)
+        ParetoNBDModel.from_params(r=1, alpha=1, s=-1, beta=1)
     with pytest.raises(ValueError, match="no likelihood to summarise"):
-        BetaGeoModel().set_params(r=1, alpha=1, a=1, b=1).summary()
+        BetaGeoModel.from_params(r=1, alpha=1, a=1, b=1).summary()
     with pytest.raises(ValueError, match="q = 0.5 <= 1"):
-        GammaGammaModel().set_params(p=1, q=0.5, gamma=1).mean_spend()
+        GammaGammaModel.from_params(p=1, q=0.5, gamma=1).mean_spend()
     with pytest.raises(ValueError, match="weights"):
         BetaGeoModel().fit(d, weights=[-1.0])
 
@@ -471,26 +473,59 @@ def test_grouping_identical_customers_changes_nothing(monkeypatch):
     fitted = []
     for model, sim in cases:
         sim["recency"] = np.floor(sim["recency"] * 7) / 7
-        assert bg_mod.distinct_rows(*(sim[c].to_numpy(float) for c in
+        assert common_mod.distinct_rows(*(sim[c].to_numpy(float) for c in
                                       ("frequency", "recency", "T"))) is not None
         m = model().fit(sim)
-        fitted.append((m, m.predict(26, sim), m.probability_alive(sim)))
-    monkeypatch.setattr(bg_mod, "distinct_rows", lambda *a, **k: None)
-    monkeypatch.setattr(pn_mod, "distinct_rows", lambda *a, **k: None)
+        fitted.append((m, m.predict(sim, t=26), m.probability_alive(sim)))
+    monkeypatch.setattr(common_mod, "distinct_rows", lambda *a, **k: None)
     for (model, sim), (g, e, a) in zip(cases, fitted, strict=True):
         p = model().fit(sim)
         assert np.allclose(g.params_, p.params_, rtol=1e-5)
         assert g.loglik_ == pytest.approx(p.loglik_) and g.n_obs_ == p.n_obs_ == 2500
-        assert np.allclose(e, p.predict(26, sim), rtol=1e-4)
+        assert np.allclose(e, p.predict(sim, t=26), rtol=1e-4)
         # same parameters, ungrouped path: identical to rounding
-        p.set_params(**g.params_)
-        assert np.allclose(e, p.predict(26, sim), rtol=1e-12)
+        p = model.from_params(**g.params_)
+        assert np.allclose(e, p.predict(sim, t=26), rtol=1e-12)
         assert np.allclose(a, p.probability_alive(sim), rtol=1e-12)
 
 
-def test_set_params_after_fit_forgets_the_fit(bgf):
+def test_deprecated_set_params_still_sets_and_forgets_the_fit(bgf):
+    """The old setter of fitted values works one more release, with a FutureWarning."""
     m = BetaGeoModel().fit(simulate_bgnbd(0.5, 4.0, 0.8, 2.5, np.full(300, 30.0), seed=1))
-    m.set_params(**bgf.params_)
+    with pytest.warns(FutureWarning, match="from_params"):
+        assert m.set_params(**bgf.params_) is m
     assert not hasattr(m, "loglik_")
+    assert m.to_params() == pytest.approx(dict(bgf.params_))
     with pytest.raises(ValueError, match="no likelihood to summarise"):
         m.summary()
+
+
+@pytest.mark.filterwarnings("ignore::crmkit.clv.ConvergenceWarning")
+def test_identical_customers_give_the_poisson_limit_not_nan(monkeypatch):
+    """Identical histories collapse BG/NBD's gamma law (r, alpha in the millions), where
+    scipy's hyp2f1 returns NaN; the power series takes over and the forecast is the limit of
+    the model: Poisson buying at rate r / alpha with (almost) no drop-out."""
+    same = pd.DataFrame({"frequency": [3] * 50, "recency": [20.0] * 50, "T": [30.0] * 50})
+    m = BetaGeoModel().fit(same)
+    assert m.r_ > 1e4 and m.a_ / (m.a_ + m.b_) < 1e-6
+    pred = m.predict(same, t=[1.0, 39.0])
+    assert np.allclose(pred.to_numpy(), m.r_ / m.alpha_ * np.array([1.0, 39.0]), rtol=1e-4)
+    # where scipy's value is finite, the series agrees with it
+    A, B, C = -40.0, -0.3, 12.0
+    z = np.array([1e-4, 1e-2, 0.2])
+    series = bg_mod._hyp2f1(np.full(3, np.nan), B, C, z)  # NaN A forces the series path...
+    assert np.all(np.isnan(series))  # ...which refuses to invent a value
+    scipy_value = bg_mod.hyp2f1(A, B, C, z)
+    monkeypatch.setattr(bg_mod, "hyp2f1", lambda *a: np.full(np.broadcast(*a).shape, np.nan))
+    assert np.allclose(bg_mod._hyp2f1(A, B, C, z), scipy_value, rtol=1e-12)
+
+
+def test_spend_without_variation_is_not_called_correlated():
+    same = pd.DataFrame({"frequency": [2] * 50, "monetary_value": [25.0] * 50})
+    ind = spend_independence(same)
+    assert np.isnan(ind.pearson) and ind.independent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpendDependenceWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m = GammaGammaModel().fit(same)
+    assert np.allclose(m.predict(same), 25.0, rtol=1e-4)

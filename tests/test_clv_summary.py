@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit.clv import calibration_holdout, check_summary, load_cdnow, summary_from_transactions
+from crmkit.clv import calibration_holdout, check_summary, clv_summary, load_cdnow
 from crmkit.clv.data import read_cdnow_sample
 from crmkit.schema import SchemaError
 
@@ -25,7 +25,7 @@ def tx(rows):
 def test_summary_by_hand_days_same_day_merged():
     t = tx([(1, "2024-01-01", 10.0), (1, "2024-01-01 18:00", 5.0), (1, "2024-01-04", 30.0),
             (1, "2024-01-11", 50.0), (2, "2024-01-10", 7.0), (3, "2024-02-01", 1.0)])
-    s = summary_from_transactions(t, value="amount", observation_end="2024-01-21", freq="D")
+    s = clv_summary(t, value="amount", observation_end="2024-01-21", freq="D")
     # customer 3 bought after the end: not a customer yet
     assert list(s.index) == [1, 2]
     # customer 1: occasions on 1, 4, 11 January (the two purchases of 1 January are one)
@@ -39,23 +39,23 @@ def test_summary_by_hand_days_same_day_merged():
 
 def test_summary_weeks_is_days_over_seven_and_grain_week_merges():
     t = tx([(1, "2024-01-01", 10.0), (1, "2024-01-03", 5.0), (1, "2024-01-15", 30.0)])
-    d = summary_from_transactions(t, value="amount", observation_end="2024-01-29", freq="D")
-    w = summary_from_transactions(t, value="amount", observation_end="2024-01-29", freq="W")
+    d = clv_summary(t, value="amount", observation_end="2024-01-29", freq="D")
+    w = clv_summary(t, value="amount", observation_end="2024-01-29", freq="W")
     assert np.allclose(w[["recency", "T"]].to_numpy() * 7, d[["recency", "T"]].to_numpy())
     assert d.loc[1, "frequency"] == 2
     # 1 and 3 January 2024 fall in the same (Monday-start) week: one occasion worth 15
-    g = summary_from_transactions(t, value="amount", observation_end="2024-01-29", freq="W",
+    g = clv_summary(t, value="amount", observation_end="2024-01-29", freq="W",
                                   grain="W")
     assert g.loc[1, "frequency"] == 1
     assert g.loc[1, "monetary_value"] == 30.0
     # grain=None: every row is a purchase
-    n = summary_from_transactions(t, value="amount", observation_end="2024-01-29", grain=None)
+    n = clv_summary(t, value="amount", observation_end="2024-01-29", grain=None)
     assert n.loc[1, "frequency"] == 2
 
 
 def test_summary_without_value_and_default_end():
     t = tx([(1, "2024-01-01", 0.0), (1, "2024-01-08", 0.0), (2, "2024-01-05", 0.0)])
-    s = summary_from_transactions(t, freq="D")
+    s = clv_summary(t, freq="D")
     assert "monetary_value" not in s.columns
     assert s.loc[1, "T"] == 7.0 and s.loc[2, "T"] == 3.0  # end = last transaction
 
@@ -87,15 +87,15 @@ def test_calibration_holdout_by_hand():
 def test_summary_bad_input(mutate, match):
     t = tx([(1, "2024-01-01", 1.0), (2, "2024-01-02", 2.0)])
     with pytest.raises(SchemaError, match=match):
-        summary_from_transactions(mutate(t), value="amount")
+        clv_summary(mutate(t), value="amount")
 
 
 def test_summary_bad_arguments():
     t = tx([(1, "2024-03-01", 1.0)])
     with pytest.raises(SchemaError, match="before the first transaction"):
-        summary_from_transactions(t, observation_end="2024-01-01")
+        clv_summary(t, observation_end="2024-01-01")
     with pytest.raises(ValueError, match="fixed time unit"):
-        summary_from_transactions(t, freq="M")
+        clv_summary(t, freq="M")
     with pytest.raises(ValueError, match="must be after calibration_end"):
         calibration_holdout(t, calibration_end="2024-03-05", observation_end="2024-03-02")
     with pytest.raises(SchemaError, match="calibration period is empty"):
@@ -131,7 +131,7 @@ def test_summary_invariants(rows):
     t = pd.DataFrame({"customer_id": [r[0] for r in rows],
                       "date": [base + pd.Timedelta(days=r[1]) for r in rows],
                       "amount": [r[2] for r in rows]})
-    s = summary_from_transactions(t, value="amount", observation_end="2024-03-15", freq="W")
+    s = clv_summary(t, value="amount", observation_end="2024-03-15", freq="W")
     assert ((s["recency"] >= 0) & (s["recency"] <= s["T"])).all()
     days = t.groupby("customer_id")["date"].nunique()
     assert (s["frequency"] == days.loc[s.index] - 1).all()

@@ -77,9 +77,11 @@ def test_static_book_shows_settings_not_controls(monkeypatch):
     assert not any(isinstance(x, widgets.Widget) for x in shown)  # no dead slider on the page
     table = shown[-1].data
     assert table[labels.header("setting")].tolist()[1] == "Rate: 0.50 (the chapter's setting)"
-    # a 12-inch figure is drawn with fonts scaled by 12/7.5 so its text reads when shrunk
+    # a 12-inch figure shrunk to a ~700 px column: its smallest text still reads at 10 px
     fig = next(x for x in shown if hasattr(x, "savefig"))
-    assert fig.axes[0].xaxis.get_ticklabels()[0].get_fontsize() >= 11 * 12 / 7.5 - 0.01
+    tick_pt = fig.axes[0].xaxis.get_ticklabels()[0].get_fontsize()
+    small_pt = tick_pt * 10 / 11  # seaborn's "small" relative to the tick labels
+    assert small_pt * 700 / (72 * 12) >= 10
 
 
 def test_live_kernel_shows_the_controls(monkeypatch):
@@ -90,3 +92,20 @@ def test_live_kernel_shows_the_controls(monkeypatch):
     slider = widgets.IntSlider(value=3, min=1, max=5)
     _base.live([slider], lambda v: ("fig", pd.DataFrame({"n": [v]})), lambda: (slider.value,))
     assert isinstance(shown[0], widgets.VBox)
+
+
+def test_book_figures_are_narrow_enough_to_read():
+    # a figure wider than MAX_BOOK_WIDTH is shrunk so much that its small text falls under
+    # 10 px on the book's column (the explorers scale their fonts instead: _base.figure)
+    import re
+    from pathlib import Path
+
+    from crmkit.plots.style import MAX_BOOK_WIDTH
+
+    root = Path(__file__).resolve().parents[1]
+    wide = []
+    for nb in sorted((root / "notebooks").rglob("*.ipynb")):
+        for w in re.findall(r"figsize=\(([0-9.]+),", nb.read_text()):
+            if float(w) > MAX_BOOK_WIDTH:
+                wide.append(f"{nb.name}: {w} in")
+    assert not wide, wide

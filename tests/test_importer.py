@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +40,6 @@ def test_customers_rejects_are_exactly_the_broken_rows(messy):
     # clients.csv (Windows-1252, ';'): rows numbered as a spreadsheet, header = row 1
     assert _rejects(messy, "customers") == {
         (4, "birth_date", "impossible date"),  # 31/02/1990
-        (5, "customer_id", "duplicate key (first at row 3)"),  # 1002 again
         (6, "customer_id", "missing value"),
         (8, "acquisition_channel", CHANNELS),  # "Pigeon voyageur"
         (9, "*", "line has 1 field(s), expected 16"),  # written with ',' separators
@@ -56,7 +56,6 @@ def test_contracts_rejects_follow_references_to_kept_customers(messy):
         (6, "end_date", "before start_date"),
         (7, "monthly_premium", "negative value"),
         (8, "customer_id", UNKNOWN_CUSTOMER),  # 9999 never existed
-        (9, "contract_id", "duplicate key (first at row 4)"),
         (11, "start_date", "impossible date"),  # 13/13/2013
     }
 
@@ -72,13 +71,19 @@ def test_interactions_rejects_with_mixed_encodings(messy):
     assert info["encoding"].startswith("utf-8 + windows-1252")
 
 
-@pytest.mark.parametrize("table,read,kept", [("customers", 13, 4), ("contracts", 11, 5),
-                                              ("interactions", 8, 5)])
-def test_counts_read_equal_kept_plus_rejected(messy, table, read, kept):
+@pytest.mark.parametrize("table,read,kept,merged", [("customers", 13, 4, 1),
+                                                     ("contracts", 11, 5, 1),
+                                                     ("interactions", 8, 5, 0)])
+def test_counts_read_equal_kept_plus_merged_plus_rejected(messy, table, read, kept, merged):
+    # customer 1002 (row 5) and contract C-3 (row 9) repeat an earlier row identically: the
+    # same entity again, merged into it rather than rejected
     info = messy.report["tables"][table]
-    assert (info["read"], info["kept"], info["rejected"]) == (read, kept, read - kept)
+    assert (info["read"], info["kept"], info["merged"], info["rejected"]) == (
+        read, kept, merged, read - kept - merged)
     assert len(messy.tables[table]) == kept
-    assert messy.rejects.loc[messy.rejects["table"] == table, "source_row"].nunique() == read - kept
+    assert not len(messy.conflicts)
+    assert messy.rejects.loc[messy.rejects["table"] == table, "source_row"].nunique() == (
+        read - kept - merged)
 
 
 def test_values_are_coerced_from_french_formats(messy):
@@ -127,11 +132,11 @@ def test_kept_tables_validate_and_reload_as_a_market(messy):
     assert len(market.transactions) == 0  # absent from the import: an empty table
     rejects = pd.read_csv(messy.out_dir / "rejects.csv")
     assert list(rejects.columns) == ["table", "source_file", "source_row", "column", "value",
-                                     "reason"]
+                                     "reason", "detail"]
     assert len(rejects) == len(messy.rejects)
     report = json.loads((messy.out_dir / "import_report.json").read_text())
     for info in report["tables"].values():
-        assert info["read"] == info["kept"] + info["rejected"]
+        assert info["read"] == info["kept"] + info["merged"] + info["rejected"]
 
 
 def test_no_direct_identifier_in_any_output_file(messy):
@@ -270,11 +275,12 @@ def test_parquet_with_typed_columns(tmp_path):
     m = _mapping(customers={"file": "c.parquet", "columns": {
         "customer_id": "id", "acquisition_date": "seen", "acquisition_channel": "chan"}})
     r = import_data(m, base_dir=tmp_path, pseudonymise=False)
-    assert _rejects(r, "customers") == {
-        (4, "customer_id", "duplicate key (first at row 3)"),
-        (5, "acquisition_date", "implausible date (outside 1900-2099)"),
-    }
+    assert _rejects(r, "customers") == {(5, "acquisition_date", "date before the minimum")}
+    # customer 11 twice, with two channels: merged, the first value kept, the conflict shown
     assert r.tables["customers"]["acquisition_channel"].tolist() == ["web", "branch"]
+    assert r.conflicts[["key", "column", "values", "kept", "rows"]].to_dict("records") == [
+        {"key": "11", "column": "acquisition_channel", "values": "Agence | web",
+         "kept": "Agence", "rows": "3, 4"}]
 
 
 def test_json_mapping_and_unpseudonymised_integer_ids(tmp_path):
@@ -282,9 +288,11 @@ def test_json_mapping_and_unpseudonymised_integer_ids(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(_mapping(customers={
         "file": "c.csv", "columns": {"customer_id": "id", "acquisition_date": "since"}})))
     r = import_data(tmp_path / "m.json", pseudonymise=False)
-    # 0007 is customer 7 again; X7 is no integer without pseudonymisation
-    assert _rejects(r, "customers") == {(3, "customer_id", "not an integer id"),
-                                        (4, "customer_id", "duplicate key (first at row 2)")}
+    # 0007 is customer 7 again (merged, its other date a conflict); X7 is no integer
+    # without pseudonymisation
+    assert _rejects(r, "customers") == {(3, "customer_id", "not an integer id")}
+    assert r.report["tables"]["customers"]["merged"] == 1
+    assert r.conflicts["values"].tolist() == ["2020-01-01 | 2020-01-03"]
     assert r.tables["customers"]["customer_id"].tolist() == [7]
     assert r.tables["customers"]["customer_id"].dtype == np.int64
 
@@ -327,7 +335,7 @@ def test_read_source_duplicated_header(tmp_path):
 
 
 def test_decode_pure_windows_1252_euro():
-    text, enc = importer._decode("12,5 €; déjà".encode("cp1252"), "auto")
+    text, enc = importer.read._decode("12,5 €; déjà".encode("cp1252"), "auto")
     assert (text, enc) == ("12,5 €; déjà", "windows-1252")
 
 
@@ -376,11 +384,11 @@ def test_read_always_equals_kept_plus_rejected(tmp_path, rows):
     m = _mapping(customers={"file": "h.csv", "columns": {
         "customer_id": "id", "acquisition_date": "date", "acquisition_channel": "canal"}})
     try:
-        r = import_data(m, base_dir=tmp_path, salt="k")
+        r = import_data(m, base_dir=tmp_path, salt=SALT)
     except schema.SchemaError:
         return  # a header broken by a stray quote: one clear error, nothing half-read
     info = r.report["tables"]["customers"]
-    assert info["read"] == info["kept"] + info["rejected"]
+    assert info["read"] == info["kept"] + info["merged"] + info["rejected"]
     assert r.rejects["source_row"].nunique() == info["rejected"]
     kept = r.tables.get("customers", pd.DataFrame({"customer_id": []}))
     assert kept["customer_id"].is_unique
@@ -409,3 +417,232 @@ def test_french_and_iso_dates_read_back(days):
     got, why = parse_dates(text)
     assert why.isna().all()
     assert got.dt.date.tolist() == days
+
+
+# ---------------------------------------------------------------------------------------
+# a real client file (issue 19): plausibility, purchase-level exports, failures, any
+# delimited file, a mapping that writes itself
+# ---------------------------------------------------------------------------------------
+CDNOW = Path(__file__).parent / "data" / "CDNOW_sample.txt"
+
+
+@pytest.fixture(scope="module")
+def achats():
+    return import_data(MESSY / "mapping_achats.yaml", salt=SALT)
+
+
+def test_implausible_dates_are_rejected_with_row_column_and_value(achats):
+    r = achats.rejects
+    got = {(int(a), b, c, d) for a, b, c, d in
+           r.loc[r["table"] == "transactions", ["source_row", "column", "reason", "detail"]]
+           .itertuples(index=False)}
+    assert (4, "date", "date in the future", "after 2024-06-30") in got  # 12/03/2091
+    assert (8, "date", "before the customer's birth", "born 1990") in got  # 1985, born 1990
+    # the customer born in 2010 and acquired in 2020: both of her rows, then her purchases
+    assert _rejects(achats, "customers") == {
+        (12, "acquisition_date", "customer under 18 at acquisition"),
+        (13, "acquisition_date", "customer under 18 at acquisition")}
+    kept = achats.tables["transactions"]["date"]
+    assert kept.max() <= pd.Timestamp("2024-06-30") and kept.min() >= pd.Timestamp("2015-01-01")
+
+
+def test_plausibility_bounds_come_from_the_mapping(tmp_path):
+    (tmp_path / "c.csv").write_text("id;born;since\n1;1990-01-01;2005-01-01\n2;1890-05-01;1950-01-01\n"
+                                    "3;1980-01-01;2030-01-01\n")
+    m = _mapping(customers={"file": "c.csv", "columns": {
+        "customer_id": "id", "birth_date": "born", "acquisition_date": "since"}})
+    r = import_data({**m, "as_of": "2024-12-31"}, base_dir=tmp_path, salt=SALT)
+    assert _rejects(r, "customers") == {
+        (2, "acquisition_date", "customer under 18 at acquisition"),  # 15 years old
+        (3, "birth_date", "date before the minimum"),
+        (4, "acquisition_date", "date in the future")}
+    relaxed = {**m, "as_of": "2031-01-01", "rules": {"min_age": 14, "min_date": "1850-01-01"}}
+    assert _rejects(import_data(relaxed, base_dir=tmp_path, salt=SALT), "customers") == set()
+    with pytest.raises(ValueError, match="unknown rule"):
+        import_data({**m, "rules": {"min_agee": 1}}, base_dir=tmp_path)
+
+
+def test_the_import_date_bounds_dates_by_default(tmp_path):
+    (tmp_path / "t.csv").write_text("id;d;m\n1;2091-03-12;5\n1;2020-01-01;5\n")
+    m = _mapping(transactions={"file": "t.csv", "columns": {
+        "customer_id": "id", "date": "d", "amount": "m"}})
+    r = import_data(m, base_dir=tmp_path, salt=SALT)
+    assert _rejects(r, "transactions") == {(2, "date", "date in the future")}
+    assert r.report["as_of"] == str(pd.Timestamp.today().date())
+
+
+def test_a_purchase_level_export_gives_one_customer_per_key(achats):
+    info = achats.report["tables"]["customers"]
+    # 16 purchase rows of 7 customers: 8 repeats merged, 2 rows of a minor rejected
+    assert (info["read"], info["kept"], info["merged"], info["rejected"]) == (16, 6, 8, 2)
+    assert achats.tables["customers"]["customer_id"].is_unique
+    assert not any("duplicate" in r for r in achats.rejects["reason"])
+    # CL-002 moved from 44000 to 44100: reported once (rows 5, 6, 7), last value kept
+    c = achats.conflicts
+    assert c[["table", "column", "rows"]].to_dict("records") == [
+        {"table": "customers", "column": "postcode", "rows": "5, 6, 7"}]
+    assert achats.report["tables"]["customers"]["conflicts"] == {"postcode": 1}
+
+
+@pytest.mark.parametrize("rule,kept", [("first", "44000"), ("last", "44100"),
+                                       ("most_frequent", "44000")])
+def test_conflicting_repeats_follow_the_mapping_rule(tmp_path, rule, kept):
+    (tmp_path / "p.csv").write_text("client;ville;cp\n7;Nantes;44000\n7;Nantes;44000\n"
+                                    "7;Rezé;44100\n8;Brest;29200\n")
+    m = _mapping(customers={"file": "p.csv", "repeats": rule, "columns": {
+        "customer_id": "client", "postcode": "cp"}})
+    r = import_data(m, base_dir=tmp_path, pseudonymise=False)
+    assert r.tables["customers"]["postcode"].tolist() == [kept, "29200"]
+    assert r.conflicts[["key", "column", "values", "kept", "rows"]].to_dict("records") == [
+        {"key": "7", "column": "postcode", "values": "44000 | 44100", "kept": kept,
+         "rows": "2, 3, 4"}]
+
+
+def test_repeats_reject_keeps_the_old_rule(tmp_path):
+    (tmp_path / "c.csv").write_text("id;cp\n1;35000\n1;35000\n2;29000\n")
+    m = _mapping(customers={"file": "c.csv", "repeats": "reject",
+                            "columns": {"customer_id": "id", "postcode": "cp"}})
+    r = import_data(m, base_dir=tmp_path, salt=SALT)
+    assert _rejects(r, "customers") == {(3, "customer_id", "duplicate key")}
+    assert r.rejects["detail"].tolist() == ["first at row 2"]
+
+
+def test_rejects_are_summarised_by_reason_with_their_first_rows(tmp_path):
+    # one row per purchase of 400 customers, every tenth amount unreadable
+    n = 4000
+    rows = [f"{i % 400};2023-01-{1 + i % 28:02d};{'x' if i % 10 == 0 else '12,5'}" for i in range(n)]
+    (tmp_path / "p.csv").write_text("client;date;montant\n" + "\n".join(rows) + "\n")
+    m = _mapping(customers={"file": "p.csv", "columns": {"customer_id": "client"}},
+                 transactions={"file": "p.csv", "columns": {
+                     "customer_id": "client", "date": "date", "amount": "montant"}})
+    r = import_data(m, base_dir=tmp_path, salt=SALT)
+    assert r.report["tables"]["customers"]["merged"] == n - 400
+    summary = r.rejects_summary()
+    assert summary.to_dict("records") == [
+        {"table": "transactions", "reason": "not a number", "rows": 400,
+         "first_rows": "2, 12, 22, 32, 42, ..."}]
+    assert len(r.rejects) == 400  # the full list stays in rejects.csv
+
+
+def test_rejects_file_is_pseudonymised_like_the_tables(achats, tmp_path):
+    r = achats
+    ids = r.rejects.loc[r.rejects["column"] == "customer_id", "value"]
+    assert len(ids) and not ids.str.contains("CL-").any()
+    # the pseudonym in the rejects is the one the tables would give that customer (CL-005,
+    # rejected as a minor, then her purchases as unknown)
+    from crmkit.privacy import hash_keys
+
+    assert set(ids.astype("int64")) == {int(hash_keys(pd.Series(["CL-005"]), SALT, "customer")[0])}
+    messy = import_data(MESSY / "mapping.yaml", salt=SALT, out_dir=tmp_path / "o")
+    text = (tmp_path / "o" / "rejects.csv").read_text(encoding="utf-8")
+    for raw in ("1005", "9999", "1010"):  # customer numbers of rejected rows
+        assert f",{raw}," not in text
+    assert messy.rejects.loc[messy.rejects["column"] == "birth_date", "value"].tolist() == [
+        "year 1990"]
+
+
+def test_a_table_with_every_row_rejected_fails(tmp_path, capsys):
+    from crmkit.cli import main
+
+    (tmp_path / "c.csv").write_text("id;since\nA-1;2020-01-01\nA-2;2020-01-02\n")
+    m = _mapping(customers={"file": "c.csv", "columns": {"customer_id": "id",
+                                                        "acquisition_date": "since"}})
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(m))
+    code = main(["import", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "o"),
+                 "--no-pseudonymise"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "customers: every row rejected (2 of 2; first reason: not an integer id" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_rejected_share_above_the_mapping_threshold_fails(tmp_path):
+    (tmp_path / "c.csv").write_text("id;since\n" + "".join(
+        f"{i};{'31/02/2020' if i < 3 else '2020-01-01'}\n" for i in range(20)))
+    m = _mapping(customers={"file": "c.csv", "columns": {"customer_id": "id",
+                                                        "acquisition_date": "since"}})
+    assert import_data(m, base_dir=tmp_path, salt=SALT).failures == [
+        "customers: 3 of 20 rows rejected (15% > max_rejected_share 10%; first reason: "
+        "impossible date, 3 row(s) from row 2)"]
+    loose = {**m, "rules": {"max_rejected_share": 0.2}}
+    assert import_data(loose, base_dir=tmp_path, salt=SALT).failures == []
+
+
+def test_no_readable_date_is_one_clear_error(tmp_path):
+    (tmp_path / "t.csv").write_text("id;d;m\n1;01-13-2020;5\n2;02-14-2020;5\n")
+    m = _mapping(transactions={"file": "t.csv", "columns": {
+        "customer_id": "id", "date": "d", "amount": "m"}})
+    with pytest.raises(schema.SchemaError, match=r"transactions\.date: no date of column 'd' "
+                       r"of t\.csv could be read .*first values \['01-13-2020', '02-14-2020'\]"):
+        import_data(m, base_dir=tmp_path, salt=SALT)
+    ok = import_data({**m, "date_format": "MM-DD-YYYY"}, base_dir=tmp_path, salt=SALT)
+    assert ok.tables["transactions"]["date"].dt.day.tolist() == [13, 14]
+
+
+def test_the_cdnow_log_reads_headerless_and_whitespace_separated(tmp_path):
+    m = {"separator": "whitespace", "header": False, "tables": {
+        "customers": {"file": CDNOW.name, "names": ["master", "id", "day", "cds", "dollars"],
+                      "columns": {"customer_id": "id"}},
+        "transactions": {"file": CDNOW.name, "names": ["master", "id", "day", "cds", "dollars"],
+                         "columns": {"customer_id": "id", "date": "day", "amount": "dollars"}}}}
+    r = import_data(m, base_dir=CDNOW.parent, salt=SALT)
+    s = r.summary().set_index("table")
+    # 6,919 purchases of 2,357 customers, 1 Jan 1997 - 30 Jun 1998 (PROVENANCE.md)
+    assert s.loc["transactions", ["read", "kept", "rejected"]].tolist() == [6919, 6919, 0]
+    assert s.loc["customers", ["kept", "merged"]].tolist() == [2357, 6919 - 2357]
+    t = r.tables["transactions"]
+    assert (t["date"].min(), t["date"].max()) == (pd.Timestamp("1997-01-01"),
+                                                  pd.Timestamp("1998-06-30"))
+    raw = pd.read_csv(CDNOW, sep=r"\s+", header=None)
+    assert t["amount"].sum() == pytest.approx(raw[4].sum())
+    assert r.rejects["source_row"].tolist() == [] and r.failures == []
+
+
+def test_tab_escape_as_the_template_writes_it(tmp_path):
+    (tmp_path / "i.txt").write_text("client\tdate\tcanal\n1\t2021-01-01\tweb\n")
+    text = ("separator: '\\t'\ntables:\n  interactions:\n    file: i.txt\n    columns:\n"
+            "      customer_id: client\n      date: date\n      channel: canal\n")
+    (tmp_path / "m.yaml").write_text(text)
+    r = import_data(tmp_path / "m.yaml", salt=SALT)
+    assert r.report["tables"]["interactions"]["kept"] == 1
+
+
+def test_suggest_maps_a_french_purchase_export():
+    text = importer.suggest_mapping(MESSY / "achats.csv")
+    m = yaml.safe_load(text)
+    assert m["tables"]["transactions"]["columns"] == {
+        "customer_id": "N° client", "date": "Date d'achat", "amount": "Montant TTC"}
+    assert m["tables"]["customers"]["columns"] == {
+        "customer_id": "N° client", "last_name": "Nom", "first_name": "Prénom",
+        "birth_date": "Date de naissance", "postcode": "Code postal",
+        "acquisition_date": "Client depuis"}
+    assert m["tables"]["customers"]["repeats"] == "last"
+    assert "#   Canal: e.g. 'Magasin', 'Web', 'Téléphone'" in text  # shown, not guessed
+    # and it imports as proposed
+    r = import_data({**m, "as_of": "2024-06-30"}, base_dir=MESSY, salt=SALT)
+    assert r.report["tables"]["customers"]["kept"] == 6
+
+
+def test_suggest_reads_the_cdnow_log_from_its_values(tmp_path):
+    m = yaml.safe_load(importer.suggest_mapping(CDNOW))
+    assert (m["separator"], m["header"], m["date_format"]) == ("whitespace", False, "YYYYMMDD")
+    cols = m["tables"]["transactions"]["columns"]
+    assert (cols["date"], cols["amount"]) == ("col3", "col5")
+    r = import_data(m, base_dir=CDNOW.parent, salt=SALT)
+    assert r.report["tables"]["transactions"]["kept"] == 6919
+
+
+@pytest.mark.parametrize("header,column", [
+    ("N° client", "customer_id"), ("Numéro de client", "customer_id"), ("Customer ID", "customer_id"),
+    ("Montant TTC (€)", "amount"), ("Order value", "amount"), ("Date d'achat", "date"),
+    ("Purchase date", "date"),
+])
+def test_suggest_recognises_french_and_english_headers(tmp_path, header, column):
+    values = {"customer_id": ["A1", "A1", "B2"], "amount": ["12,50", "3,00", "8,10"],
+              "date": ["2023-01-02", "2023-02-03", "2023-03-04"]}
+    other = {k: v for k, v in values.items() if k != column}
+    names = {"customer_id": "client", "amount": "montant", "date": "date"}
+    frame = pd.DataFrame({header: values[column], **{names[k]: v for k, v in other.items()}})
+    frame.to_csv(tmp_path / "f.csv", sep=";", index=False)
+    m = yaml.safe_load(importer.suggest_mapping(tmp_path / "f.csv"))
+    assert m["tables"]["transactions"]["columns"][column] == header

@@ -27,7 +27,7 @@ def test_hash_keys_is_deterministic_keyed_and_domain_separated():
     a = hash_keys(ids, SALT, "customer")
     assert a.tolist() == hash_keys(ids, SALT, "customer").tolist()
     assert a[0] == a[3] and len(set(a)) == 3
-    assert not set(hash_keys(ids, "other salt", "customer")) & set(a)
+    assert not set(hash_keys(ids, "another-salt-2024-iroise", "customer")) & set(a)
     assert not set(hash_keys(ids, SALT, "contract")) & set(a)
     assert (a > 0).all()  # positive int64 pseudonyms
 
@@ -159,3 +159,50 @@ def test_hash_keys_number_and_its_text_are_one_key():
     # found by hypothesis: 0 and "0" were hashed twice and reported as a collision
     h = hash_keys(pd.Series([0, "0", 12.0, "12", 7], dtype=object), SALT, "customer")
     assert h[0] == h[1] and h[2] == h[3] and h[0] != h[2] != h[4]
+
+
+# ---------------------------------------------------------------------------------------
+# pseudonyms that hold (issue 19)
+# ---------------------------------------------------------------------------------------
+def test_a_short_salt_is_recovered_from_one_known_pseudonym_so_it_is_refused():
+    import hashlib
+    import itertools
+    import string
+
+    from crmkit.privacy import MIN_SALT_BYTES, workshop_salt
+
+    # what the old default allowed: a 3-letter salt. One known customer number and its
+    # pseudonym (the same keyed BLAKE2b) give the salt back by trying every candidate
+    secret, known = b"abc", b"1001"
+    target = hashlib.blake2b(known, digest_size=8, key=secret, person=b"customer").digest()
+    found = next(bytes(c) for c in itertools.product(string.ascii_lowercase.encode(), repeat=3)
+                 if hashlib.blake2b(known, digest_size=8, key=bytes(c),
+                                    person=b"customer").digest() == target)
+    assert found == secret  # 17,576 tries at most
+    for short in ("abc", "x" * (MIN_SALT_BYTES - 1)):
+        with pytest.raises(ValueError, match="too short; a salt needs at least 16 bytes"):
+            hash_keys(pd.Series([1001]), short, "customer")
+        with pytest.raises(ValueError, match="too short"):
+            workshop_salt(short)
+    drawn = {workshop_salt() for _ in range(5)}
+    assert len(drawn) == 5 and all(len(bytes.fromhex(s)) == MIN_SALT_BYTES for s in drawn)
+
+
+def test_rare_combinations_are_suppressed_in_what_the_report_reads():
+    from crmkit.privacy import rare_combinations, suppress_rare
+
+    df = pd.DataFrame({
+        "customer_id": range(8),
+        "birth_date": pd.to_datetime(["1980-07-01"] * 5 + ["1931-07-01", "1980-07-01", "1990-07-01"]),
+        "postcode": ["35"] * 5 + ["29", "29", "35"],
+        "income": np.arange(8.0)})
+    rare = rare_combinations(df, ["birth_date", "postcode"], k=3)
+    assert rare.tolist() == [False] * 5 + [True] * 3
+    out, n = suppress_rare(df, 3)
+    assert n == 3 and out.loc[rare, ["birth_date", "postcode"]].isna().all().all()
+    assert out["income"].equals(df["income"]) and len(out) == len(df)
+    # nothing left rarer than k among the combinations still shown
+    shown = out.dropna(subset=["birth_date", "postcode"])
+    assert shown.groupby(["birth_date", "postcode"]).size().min() >= 3
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        rare_combinations(df, ["postcode"], k=0)

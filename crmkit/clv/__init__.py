@@ -1,6 +1,6 @@
 """Customer lifetime value: probabilistic purchase and spend models, and Markov migration.
 
-- :func:`summary_from_transactions`, :func:`calibration_holdout`: from a transaction log to
+- :func:`clv_summary`, :func:`calibration_holdout`: from a transaction log to
   frequency, recency, T and monetary value (with a calibration/holdout split);
   :func:`holdout_comparison` sets a model's holdout predictions against what happened;
 - :class:`BetaGeoModel` (BG/NBD, Fader, Hardie & Lee 2005) and :class:`ParetoNBDModel`
@@ -11,9 +11,25 @@
   between recency states or segments; :func:`value_tier_panel` builds the panel of yearly
   value tiers (and the absorbing "lost" state) it reads.
 
-All models are fitted by maximum likelihood with standard errors from the Hessian
-(``summary()``), and are checked in the tests against the estimates published on the CDNOW
-sample (:func:`load_cdnow`).
+The probabilistic models are fitted by maximum likelihood with standard errors from the
+Hessian (``summary()``), and are checked in the tests against the estimates published on the
+CDNOW sample (:func:`load_cdnow`).
+
+Every model follows crmkit's model contract (:mod:`crmkit.models`): ``fit(data)`` returns
+the model, fitted attributes end in ``_``, ``predict(data, *, t=...)`` takes a horizon or an
+array of horizons (one column each), ``from_params(...)`` builds a model from known
+parameters (``MarkovMigrationModel.from_matrix`` from a known matrix) and ``to_params()``
+gives them back. The purchase models' ``predict(data, t=...)`` is the cumulative expected
+number of purchases in the next ``t`` time units: :func:`customer_lifetime_value` reads any
+purchase model through it. A new model subclasses ``crmkit.clv._common.MLEModel`` (fitted by
+:func:`crmkit.clv._optim.fit_mle`), ``PurchaseModel`` (purchase counts) or
+:class:`crmkit.models.FittedModel`, and joins :data:`crmkit.models.REGISTRY`, whose entries
+``tests/test_model_api.py`` checks one by one.
+
+Deprecated, kept one release with a ``FutureWarning``: ``set_params(<fitted values>)`` (use
+``from_params``), ``MarkovMigrationModel.set_matrix`` (use ``from_matrix``), the argument
+order ``conditional_expected_purchases(t, data)`` (use ``predict(data, t=t)``),
+``summary_from_transactions`` (use :func:`clv_summary`, the name of its warehouse twin).
 """
 
 from crmkit.clv._optim import ConvergenceError, ConvergenceWarning
@@ -37,6 +53,7 @@ from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd, simulate_pa
 from crmkit.clv.summary import (
     calibration_holdout,
     check_summary,
+    clv_summary,
     holdout_comparison,
     summary_from_transactions,
 )
@@ -53,6 +70,7 @@ __all__ = [
     "calibration_holdout",
     "check_summary",
     "customer_equity",
+    "clv_summary",
     "customer_lifetime_value",
     "holdout_comparison",
     "load_cdnow",

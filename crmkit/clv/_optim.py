@@ -5,9 +5,9 @@ logarithms (unconstrained, better scaled) and the standard errors come back to t
 scale by the delta method. The negative log-likelihood is averaged over customers while
 optimising, so the tolerances mean the same thing for 2,000 or 2,000,000 customers.
 
-The pieces: :func:`fit_mle` (optimise, polish with Newton steps, invert the Hessian),
-:class:`MLEResult` (what a fit leaves behind) and :class:`FittedModel` (the base of the
-models: parameter attributes ending in ``_``, ``summary()``, ``params_``, ``loglik_``).
+The pieces: :func:`fit_mle` (optimise, polish with Newton steps, invert the Hessian) and
+:class:`MLEResult` (what a fit leaves behind); the models' base class is in
+:mod:`crmkit.clv._common`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import optimize
 from threadpoolctl import threadpool_limits
 
-__all__ = ["ConvergenceError", "ConvergenceWarning", "MLEResult", "fit_mle", "FittedModel"]
+__all__ = ["ConvergenceError", "ConvergenceWarning", "MLEResult", "fit_mle"]
 
 # log-parameters are kept in this box: beyond it a parameter is running off to 0 or infinity,
 # which is a degenerate fit to report, not a number to use
@@ -258,123 +257,3 @@ def _fit_mle(negll, x0, names, n_obs, *, jac, model) -> MLEResult:
                       ConvergenceWarning, stacklevel=3)
     return MLEResult(names=tuple(names), estimate=est, loglik=-float(value), cov_log=cov_log,
                      converged=converged, n_iter=int(res.nit), message=str(res.message))
-
-
-def distinct_rows(*cols: np.ndarray, probe: int = 20_000, max_share: float = 0.5):
-    """Group identical rows of float columns, when that pays off.
-
-    Summaries built from dated transactions repeat themselves: T and recency are whole days,
-    frequency a small integer, so a million customers may hold only tens of thousands of
-    distinct rows. Returns ``(first, inverse, counts)`` (a representative row index per
-    group, the group of every row, the group sizes), or None when more than ``max_share``
-    of the rows are distinct (continuous simulated data), judged first on a ``probe``-row
-    sample so that case costs little.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> first, inv, counts = distinct_rows(np.array([1., 1., 2., 1.]), np.array([3., 3., 3., 3.]))
-    >>> first.tolist(), inv.tolist(), counts.tolist()
-    ([0, 2], [0, 0, 1, 0], [3, 1])
-    """
-    n = len(cols[0])
-
-    def codes(m):
-        code = pd.factorize(cols[0][:m] + 1j * (cols[1][:m] if len(cols) > 1 else 0))[0]
-        for c in cols[2:]:
-            code = pd.factorize(code + 1j * c[:m])[0]
-        return code
-
-    if n > probe and codes(probe).max() + 1 > max_share * probe:
-        return None
-    code = codes(n)
-    k = int(code.max()) + 1
-    if k > max_share * n:
-        return None
-    first = np.empty(k, dtype=np.int64)
-    first[code[::-1]] = np.arange(n - 1, -1, -1)  # last write wins: the first occurrence
-    return first, code, np.bincount(code, minlength=k)
-
-
-class FittedModel:
-    """Base of the fitted models: parameters as attributes ``<name>_`` and a summary table."""
-
-    _param_names: tuple[str, ...] = ()
-    _shape_params: tuple[str, ...] = ()  # unit-free parameters (shapes of gamma/beta laws)
-    _model_name = "model"
-
-    def _store(self, res: MLEResult, n_obs: int) -> None:
-        odd = {nm: float(v) for nm, v in zip(res.names, res.estimate, strict=True)
-               if nm in self._shape_params and not 1e-4 < v < 1e4}
-        if odd:
-            warnings.warn(
-                f"{self._model_name}: shape parameter(s) {odd} are degenerate; the mixing "
-                "distribution collapses (e.g. every customer with the same rate, or nobody "
-                "dropping out), so this model does not describe the data well",
-                ConvergenceWarning, stacklevel=3)
-        for nm, v in zip(res.names, res.estimate, strict=True):
-            setattr(self, nm + "_", float(v))
-        self.params_ = pd.Series(res.estimate, index=list(res.names), name="estimate")
-        self.covariance_ = pd.DataFrame(res.cov, index=list(res.names), columns=list(res.names))
-        self.loglik_ = res.loglik
-        self.n_obs_ = int(n_obs)
-        self.aic_ = 2 * len(res.names) - 2 * res.loglik
-        self.converged_ = res.converged
-        self.n_iter_ = res.n_iter
-        self._mle = res
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise ValueError(f"{type(self).__name__} is not fitted yet: call fit() first, or "
-                             "set_params() with known parameter values")
-
-    def set_params(self, **params: float):
-        """Set the model parameters by hand (e.g. published estimates) instead of fitting."""
-        missing = [p for p in self._param_names if p not in params]
-        extra = [p for p in params if p not in self._param_names]
-        if missing or extra:
-            raise ValueError(f"{type(self).__name__} needs exactly {list(self._param_names)}; "
-                             f"missing {missing}, unknown {extra}")
-        for p in self._param_names:
-            v = float(params[p])
-            if not np.isfinite(v) or v <= 0:
-                raise ValueError(f"{type(self).__name__}: parameter {p} must be > 0, got {v}")
-        # whatever a previous fit left no longer describes these parameters
-        for attr in ("_mle", "covariance_", "loglik_", "aic_", "n_obs_", "converged_", "n_iter_"):
-            self.__dict__.pop(attr, None)
-        for p in self._param_names:
-            setattr(self, p + "_", float(params[p]))
-        self.params_ = pd.Series([params[p] for p in self._param_names],
-                                 index=list(self._param_names), name="estimate", dtype=float)
-        return self
-
-    def _params(self) -> tuple[float, ...]:
-        self._check_fitted()
-        return tuple(getattr(self, p + "_") for p in self._param_names)
-
-    def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors (inverse Hessian, delta method) and 95% intervals.
-
-        The interval is computed on the log scale and mapped back, so it stays positive.
-        """
-        self._check_fitted()
-        if not hasattr(self, "_mle"):
-            raise ValueError(f"{type(self).__name__}: parameters were set by hand, there is no "
-                             "likelihood to summarise; call fit()")
-        res = self._mle
-        se_log = np.sqrt(np.diag(res.cov_log))
-        return pd.DataFrame(
-            {
-                "estimate": res.estimate,
-                "std_error": res.std_error,
-                "lower_95": res.estimate * np.exp(-_Z95 * se_log),
-                "upper_95": res.estimate * np.exp(_Z95 * se_log),
-            },
-            index=pd.Index(list(res.names), name="parameter"),
-        )
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return f"{type(self).__name__}()"
-        ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return f"{type(self).__name__}({ps})"

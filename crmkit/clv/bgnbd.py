@@ -6,7 +6,7 @@ process of rate lambda; after each repeat purchase the customer drops out for go
 probability p. Across customers lambda ~ Gamma(r, alpha) (shape r, rate alpha) and
 p ~ Beta(a, b). A customer is summarised by (x, t_x, T): repeat purchases, time of the last
 one and time observed, all counted from the first purchase (see
-:func:`crmkit.clv.summary_from_transactions`).
+:func:`crmkit.clv.clv_summary`).
 
 The likelihood is their equation (6), computed on the log scale with log-sum-exp; the
 hypergeometric functions of the expectations are taken after Euler's transformation,
@@ -21,7 +21,17 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crmkit.clv._optim import FittedModel, distinct_rows, fit_mle
+from crmkit.clv import _common
+from crmkit.clv._common import (
+    PurchaseModel,
+    grouped,
+    observation_times,
+    order_statistics,
+    paths_frame,
+    paths_to_summary,
+    weights_array,
+)
+from crmkit.clv._optim import fit_mle
 from crmkit.clv.summary import check_summary
 
 __all__ = ["BetaGeoModel", "simulate_bgnbd", "simulate_bgnbd_paths"]
@@ -96,12 +106,38 @@ def _euler_tail(r, alpha, a, b, x, T, t):
     so on day-grained summaries it is evaluated once per distinct pair.
     """
     x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
-    groups = distinct_rows(x, T) if x.ndim == 1 and x.size > 1000 else None
+    groups = _common.distinct_rows(x, T) if x.ndim == 1 and x.size > 1000 else None
     if groups is not None:
         first, inv, _ = groups
         return _euler_tail(r, alpha, a, b, x[first], T[first], t)[..., inv]
     z = t / (alpha + T + t)
-    return 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    return 1.0 - (1.0 - z) ** (a - 1.0) * _hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+
+
+def _hyp2f1(A, B, C, z, max_terms: int = 400):
+    """Gauss's 2F1(A, B; C; z), with the power series where scipy gives up.
+
+    scipy's ``hyp2f1`` returns NaN when ``A`` is a large negative number, which happens when
+    a fit collapses the gamma mixing law (identical customers: r and alpha in the millions);
+    there z = t / (alpha + T + t) is tiny and the series sum_k (A)_k (B)_k / ((C)_k k!) z^k
+    converges in a few terms.
+    """
+    out = np.asarray(hyp2f1(A, B, C, z), dtype=float)
+    bad = ~np.isfinite(out)
+    if not bad.any():
+        return out
+    A, B, C, z = (np.broadcast_to(np.asarray(v, dtype=float), out.shape)[bad]
+                  for v in (A, B, C, z))
+    term = np.ones_like(z)
+    total = np.ones_like(z)
+    for k in range(max_terms):
+        term = term * (A + k) * (B + k) / ((C + k) * (k + 1.0)) * z
+        total = total + term
+        if np.all(np.abs(term) <= 1e-16 * np.abs(total)):
+            break
+    out = out.copy()
+    out[bad] = np.where(np.abs(term) <= 1e-12 * np.abs(total), total, np.nan)
+    return out
 
 
 def _cond_expected(r, alpha, a, b, t, x, tx, T):
@@ -122,21 +158,26 @@ def _p_alive(r, alpha, a, b, x, tx, T):
     return np.where(pos, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700.0))), 1.0)
 
 
-class BetaGeoModel(FittedModel):
+class BetaGeoModel(PurchaseModel):
     """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005), fitted by maximum likelihood.
 
     Fitted attributes: ``r_``, ``alpha_``, ``a_``, ``b_``, ``params_``, ``covariance_``,
     ``loglik_``, ``aic_``, ``n_obs_``, ``converged_``; :meth:`summary` gives standard errors
-    and 95% intervals. Time is in the unit of the summary (e.g. weeks).
+    and 95% intervals. Time is in the unit of the summary (e.g. weeks). ``predict(data,
+    t=...)`` is the expected number of purchases in the next ``t`` units (FHL eq. 10); an
+    array of horizons gives one column per horizon.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from crmkit.clv import BetaGeoModel
-    >>> m = BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426)  # CDNOW
+    >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)  # CDNOW
     >>> one = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
-    >>> round(float(m.conditional_expected_purchases(39, one).iloc[0]), 3)
+    >>> round(float(m.predict(one, t=39).iloc[0]), 3)
     1.226
+    >>> m.predict(one, t=[13, 26, 39]).round(3)
+    t   13.0   26.0   39.0
+    0  0.457  0.862  1.226
     >>> m.expected_purchases([1.0, 3.0, 78.0]).round(4).tolist()
     [0.0533, 0.1509, 1.8605]
     """
@@ -152,11 +193,11 @@ class BetaGeoModel(FittedModel):
         """
         d = check_summary(data)
         x, tx, T = d["frequency"], d["recency"], d["T"]
-        w = _weights(weights, len(x))
+        w = weights_array(weights, len(x))
         if not np.any(x > 0):
             raise ValueError("BG/NBD: no customer made a repeat purchase (all frequency == 0); "
                              "drop-out cannot be estimated from this data")
-        x, tx, T, w = _grouped(x, tx, T, w)
+        x, tx, T, w = grouped(x, tx, T, w)
         fd = _FitData(x, tx, T, w)
 
         def negll(th):
@@ -172,6 +213,7 @@ class BetaGeoModel(FittedModel):
 
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each customer under the current parameters."""
+        self._check_fitted()
         d = check_summary(data)
         ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
         return pd.Series(ll, index=data.index, name="loglik")
@@ -183,16 +225,13 @@ class BetaGeoModel(FittedModel):
         t = np.asarray(t, dtype=float)
         return _cond_expected(r, alpha, a, b, t, 0.0, 0.0, 0.0)[()]
 
-    def conditional_expected_purchases(self, t, data: pd.DataFrame) -> pd.Series:
-        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` time units (eq. 10)."""
-        d = check_summary(data)
-        out = _cond_expected(*self._params(), float(t), d["frequency"], d["recency"], d["T"])
-        return pd.Series(out, index=data.index, name="expected_purchases")
-
-    predict = conditional_expected_purchases
+    def _expected(self, t, x, tx, T):
+        """E[Y(t) | x, t_x, T] (eq. 10); ``t`` broadcasts against the customers."""
+        return _cond_expected(*self._params(), t, x, tx, T)
 
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
         """P(alive at T | x, t_x, T) (eq. 9); 1 for customers with no repeat purchase."""
+        self._check_fitted()
         d = check_summary(data)
         out = _p_alive(*self._params(), d["frequency"], d["recency"], d["T"])
         return pd.Series(out, index=data.index, name="p_alive")
@@ -221,68 +260,12 @@ class BetaGeoModel(FittedModel):
         return simulate_bgnbd(*self._params(), T, holdout=holdout, seed=seed)
 
 
-def _grouped(x, tx, T, w):
-    """Identical customers fitted once, with their summed weight (same likelihood)."""
-    groups = distinct_rows(x, tx, T) if x.size > 1000 else None
-    if groups is None:
-        return x, tx, T, w
-    first, inv, _ = groups
-    return x[first], tx[first], T[first], np.bincount(inv, weights=w)
-
-
-def _weights(weights, n):
-    if weights is None:
-        return np.ones(n)
-    w = np.asarray(weights, dtype=float)
-    if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError(f"weights must be {n} finite non-negative numbers, not all zero")
-    return w
-
-
 # ---------------------------------------------------------------------------------------
 # simulation
 # ---------------------------------------------------------------------------------------
-def _order_statistics(rng, n, k, horizon):
-    """Times of the first n of k uniform points on (0, horizon], per customer, sorted.
-
-    Uses the spacings of exponentials: the j-th of k uniforms is S_j / S_{k+1}, and only the
-    first n partial sums are drawn (the rest is one Gamma(k + 1 - n) draw).
-    """
-    n = np.asarray(n, dtype=np.int64)
-    owner = np.repeat(np.arange(n.size), n)
-    e = rng.standard_exponential(owner.size)
-    cs = np.cumsum(e)
-    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
-    before = np.concatenate([[0.0], cs])[starts]
-    s = cs - before[owner]
-    s_n = np.zeros(n.size)
-    has = n > 0
-    s_n[has] = s[np.cumsum(n)[has] - 1]
-    rest = rng.standard_gamma(np.maximum(k - n + 1, 1e-300))
-    total = s_n + rest
-    return owner, horizon[owner] * s / total[owner]
-
-
-def _paths_to_summary(owner, times, T, H, n_customers):
-    in_cal = times <= T[owner]
-    x = np.bincount(owner[in_cal], minlength=n_customers)
-    tx = np.zeros(n_customers)
-    np.maximum.at(tx, owner[in_cal], times[in_cal])
-    out = pd.DataFrame({"frequency": x.astype("int64"), "recency": tx, "T": T})
-    if np.any(H > T):
-        out["frequency_holdout"] = np.bincount(owner[~in_cal], minlength=n_customers)
-        out["duration_holdout"] = H - T
-    out.index.name = "customer_id"
-    return out
-
-
 def _bgnbd_draw(r, alpha, a, b, T, holdout, seed):
     rng = np.random.default_rng(seed)
-    T = np.asarray(T, dtype=float)
-    if T.ndim == 0:
-        raise ValueError("T must be an array with one observation time per customer")
-    if np.any(T <= 0) or holdout < 0:
-        raise ValueError("T must be > 0 and holdout >= 0")
+    T = observation_times(T, holdout)
     m = T.size
     H = T + holdout
     lam = rng.gamma(r, 1.0 / alpha, m)
@@ -290,7 +273,7 @@ def _bgnbd_draw(r, alpha, a, b, T, holdout, seed):
     death = rng.geometric(np.maximum(p, 1e-300))  # dies right after this repeat purchase
     k = rng.poisson(lam * H)
     n = np.minimum(k, death)
-    owner, times = _order_statistics(rng, n, k, H)
+    owner, times = order_statistics(rng, n, k, H)
     return owner, times, T, H, lam, p, death
 
 
@@ -311,7 +294,7 @@ def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.
     True
     """
     owner, times, T, H, lam, p, death = _bgnbd_draw(r, alpha, a, b, T, holdout, seed)
-    out = _paths_to_summary(owner, times, T, H, T.size)
+    out = paths_to_summary(owner, times, T, H, T.size)
     out["lambda"] = lam
     out["p"] = p
     out["alive"] = out["frequency"].to_numpy() < death
@@ -323,7 +306,7 @@ def simulate_bgnbd_paths(r, alpha, a, b, T, *, seed=None) -> pd.DataFrame:
 
     Columns ``customer_id`` and ``time`` (in the unit of the parameters); each customer is
     followed over (0, T_i]. Turn times into dates and feed
-    :func:`crmkit.clv.summary_from_transactions` to close the loop.
+    :func:`crmkit.clv.clv_summary` to close the loop.
 
     Examples
     --------
@@ -333,11 +316,5 @@ def simulate_bgnbd_paths(r, alpha, a, b, T, *, seed=None) -> pd.DataFrame:
     True
     """
     owner, times, T, H, *_ = _bgnbd_draw(r, alpha, a, b, T, 0.0, seed)
-    return _paths_frame(owner, times, T.size)
+    return paths_frame(owner, times, T.size)
 
-
-def _paths_frame(owner, times, m):
-    cust = np.concatenate([np.arange(m), owner])
-    t = np.concatenate([np.zeros(m), times])
-    order = np.lexsort((t, cust))
-    return pd.DataFrame({"customer_id": cust[order], "time": t[order]})

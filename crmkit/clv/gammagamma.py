@@ -24,8 +24,8 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from crmkit import schema
-from crmkit.clv._optim import ConvergenceWarning, FittedModel, fit_mle
-from crmkit.clv.bgnbd import _weights
+from crmkit.clv._common import MLEModel, weights_array
+from crmkit.clv._optim import ConvergenceWarning, fit_mle
 
 __all__ = [
     "GammaGammaModel",
@@ -55,8 +55,12 @@ class SpendIndependence:
 
     @property
     def independent(self) -> bool:
-        """True when both correlations are below :data:`INDEPENDENCE_THRESHOLD` in size."""
-        return max(abs(self.pearson), abs(self.spearman)) < INDEPENDENCE_THRESHOLD
+        """False when a correlation reaches :data:`INDEPENDENCE_THRESHOLD` in size.
+
+        A correlation is NaN when frequency or spend does not vary among the repeat buyers:
+        there is then no evidence of dependence, and this is True.
+        """
+        return not any(abs(c) >= INDEPENDENCE_THRESHOLD for c in (self.pearson, self.spearman))
 
 
 def _repeat_buyers(data: pd.DataFrame, table: str = "summary"):
@@ -133,22 +137,24 @@ def _loglik_sum(params, d: _FitData):
     return ll, np.array([dp, dq, dg])
 
 
-class GammaGammaModel(FittedModel):
+class GammaGammaModel(MLEModel):
     """Gamma-Gamma spend model, fitted by maximum likelihood on the repeat buyers.
 
     ``fit`` reads ``frequency`` and ``monetary_value`` (the mean of the repeat purchases, as
-    made by :func:`crmkit.clv.summary_from_transactions`); customers without a repeat purchase
+    made by :func:`crmkit.clv.clv_summary`); customers without a repeat purchase
     carry no spend information and are left out of the fit (counted in ``n_excluded_``). It
     records :func:`spend_independence` in ``independence_`` and warns when frequency and spend
-    are clearly correlated.
+    are clearly correlated. ``predict(data)`` is the expected spend per transaction
+    (:meth:`conditional_expected_spend`); it does not depend on a horizon, so it takes no
+    ``t``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from crmkit.clv import GammaGammaModel
-    >>> m = GammaGammaModel().set_params(p=6.25, q=3.74, gamma=15.44)  # CDNOW, rounded
+    >>> m = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)  # CDNOW, rounded
     >>> d = pd.DataFrame({"frequency": [2, 1, 0], "monetary_value": [22.35, 11.77, 0.0]})
-    >>> m.conditional_expected_spend(d).round(2).tolist()
+    >>> m.predict(d).round(2).tolist()
     [24.66, 18.92, 35.22]
     """
 
@@ -159,7 +165,7 @@ class GammaGammaModel(FittedModel):
     def fit(self, data: pd.DataFrame, weights=None) -> GammaGammaModel:
         """Fit on a summary with ``frequency`` and ``monetary_value``."""
         x, m, keep = _repeat_buyers(data)
-        w = _weights(weights, len(keep))[keep]
+        w = weights_array(weights, len(keep))[keep]
         self.independence_ = spend_independence(data)
         if not self.independence_.independent:
             warnings.warn(
@@ -188,6 +194,7 @@ class GammaGammaModel(FittedModel):
 
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each repeat buyer under the current parameters."""
+        self._check_fitted()
         x, m, keep = _repeat_buyers(data)
         return pd.Series(_loglik(self._params(), x, m), index=data.index[keep], name="loglik")
 
@@ -205,6 +212,7 @@ class GammaGammaModel(FittedModel):
         repeat purchases, the more weight on the customer's own history. Customers with
         ``frequency`` 0 get the population mean.
         """
+        self._check_fitted()
         schema.check_not_empty(data, "summary")
         schema.check_columns(data, "summary", {"frequency": "number",
                                                "monetary_value": "number"})
@@ -219,7 +227,9 @@ class GammaGammaModel(FittedModel):
         out = (g + m * x) * p / (p * x + q - 1)
         return pd.Series(out, index=data.index, name="expected_spend")
 
-    predict = conditional_expected_spend
+    def predict(self, data: pd.DataFrame) -> pd.Series:
+        """Expected spend per transaction of each customer (:meth:`conditional_expected_spend`)."""
+        return self.conditional_expected_spend(data)
 
 
 def simulate_spend(p, q, gamma, frequency, *, seed=None) -> pd.DataFrame:

@@ -16,26 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmkit.clv.bgnbd import BetaGeoModel, _cond_expected
+from crmkit.clv._common import PurchaseModel
 from crmkit.clv.gammagamma import GammaGammaModel
-from crmkit.clv.paretonbd import ParetoNBDModel
-from crmkit.clv.summary import check_summary
 
 __all__ = ["customer_lifetime_value", "customer_equity"]
 
 # weeks in an average month (365.25 / 12 / 7), the usual step when the summary is in weeks
 WEEKS_PER_MONTH = 4.348
-
-
-def _cumulative_expected(model, times, x, tx, T):
-    """E[Y(t)|x,t_x,T] for every t in ``times`` (rows) and customer (columns)."""
-    t = np.asarray(times, dtype=float)[:, None]
-    if isinstance(model, BetaGeoModel):
-        return _cond_expected(*model._params(), t, x, tx, T)
-    if isinstance(model, ParetoNBDModel):
-        return model._cond_expected(t, x, tx, T)
-    raise TypeError(f"purchase_model must be a BetaGeoModel or ParetoNBDModel, got "
-                    f"{type(model).__name__}")
 
 
 def customer_lifetime_value(
@@ -52,10 +39,12 @@ def customer_lifetime_value(
 
     Parameters
     ----------
-    purchase_model : BetaGeoModel or ParetoNBDModel
-        Fitted (or set) purchase model; its time unit is the summary's.
+    purchase_model : BetaGeoModel, ParetoNBDModel or another purchase model
+        Fitted (or built with ``from_params``) purchase model; its time unit is the
+        summary's. Read through its ``predict(data, t=...)``, the cumulative expected
+        purchases at every period end.
     spend_model : GammaGammaModel
-        Fitted (or set) spend model.
+        Fitted (or built with ``from_params``) spend model, read through ``predict(data)``.
     data : DataFrame
         Summary with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
     horizon : int
@@ -77,8 +66,8 @@ def customer_lifetime_value(
     --------
     >>> import pandas as pd
     >>> from crmkit.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value
-    >>> bg = BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> gg = GammaGammaModel().set_params(p=6.25, q=3.74, gamma=15.44)
+    >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> gg = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
     >>> d = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86],
     ...                   "monetary_value": [22.35, 0.0]})
     >>> out = customer_lifetime_value(bg, gg, d, horizon=12, discount_rate=0.0)
@@ -93,10 +82,14 @@ def customer_lifetime_value(
         raise ValueError(f"discount_rate must be > -1, got {discount_rate}")
     if not np.isfinite(margin):
         raise ValueError(f"margin must be a finite number, got {margin}")
-    d = check_summary(data, monetary=True)
-    spend = spend_model.conditional_expected_spend(data).to_numpy()
+    if not isinstance(purchase_model, PurchaseModel):
+        raise TypeError(f"purchase_model must be a purchase model (BetaGeoModel, "
+                        f"ParetoNBDModel...), got {type(purchase_model).__name__}")
+    # each model validates the summary it reads (spend: frequency and monetary_value first)
+    spend = spend_model.predict(data).to_numpy()
     k = np.arange(1, int(horizon) + 1)
-    cum = _cumulative_expected(purchase_model, k * period, d["frequency"], d["recency"], d["T"])
+    # cumulative expected purchases at each period end: one row per period, one column each
+    cum = purchase_model.predict(data, t=k * period).to_numpy().T
     per_period = np.diff(cum, axis=0, prepend=0.0)  # purchases in ((k-1)L, kL]
     disc = (1.0 + discount_rate) ** -k.astype(float)
     purchases = cum[-1]
@@ -113,8 +106,8 @@ def customer_equity(purchase_model, spend_model: GammaGammaModel, data: pd.DataF
     --------
     >>> import pandas as pd
     >>> from crmkit.clv import BetaGeoModel, GammaGammaModel, customer_equity
-    >>> bg = BetaGeoModel().set_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> gg = GammaGammaModel().set_params(p=6.25, q=3.74, gamma=15.44)
+    >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> gg = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
     >>> d = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86],
     ...                   "monetary_value": [22.35, 0.0]})
     >>> customer_equity(bg, gg, d) > 0

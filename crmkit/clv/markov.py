@@ -25,6 +25,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.clv.summary import validate_transactions
+from crmkit.models import FittedModel, by_horizon
 
 __all__ = ["MarkovMigrationModel", "recency_panel", "recency_transition_matrix", "value_tier_panel"]
 
@@ -68,7 +69,7 @@ def recency_transition_matrix(purchase_probability) -> pd.DataFrame:
     return pd.DataFrame(P, index=labels, columns=labels)
 
 
-class MarkovMigrationModel:
+class MarkovMigrationModel(FittedModel):
     """Markov chain of customer states with rewards: value per state and per customer.
 
     Parameters
@@ -78,7 +79,8 @@ class MarkovMigrationModel:
 
     Fitted attributes: ``states_`` (state labels, in order), ``transition_matrix_``
     (DataFrame, rows = from, columns = to), ``counts_`` (observed transitions, when fitted
-    from a panel), ``rewards_`` (Series of reward per state, when known).
+    from a panel), ``rewards_`` (Series of reward per state, when known). Build it from a
+    known matrix with :meth:`from_matrix`.
 
     Examples
     --------
@@ -88,15 +90,37 @@ class MarkovMigrationModel:
     >>> import pandas as pd
     >>> P = pd.DataFrame([[0.8, 0.2], [0.1, 0.9]], index=["active", "lapsed"],
     ...                  columns=["active", "lapsed"])
-    >>> m = MarkovMigrationModel(discount_rate=0.1).set_matrix(P, rewards=[100.0, 0.0])
+    >>> m = MarkovMigrationModel.from_matrix(P, rewards=[100.0, 0.0], discount_rate=0.1)
     >>> m.state_values(horizon=1).round(2).tolist()   # 100 + 0.8 * 100 / 1.1
     [172.73, 9.09]
     >>> m.predict(["lapsed", "active"]).round(1).tolist()   # infinite horizon
     [275.0, 550.0]
+    >>> m.predict(["lapsed", "active"], t=[0, 1]).round(2).to_numpy().tolist()
+    [[0.0, 9.09], [100.0, 172.73]]
     """
+
+    _fitted_marker = "transition_matrix_"
 
     def __init__(self, discount_rate: float = 0.0):
         self.discount_rate = discount_rate
+
+    @classmethod
+    def from_matrix(cls, transition_matrix, rewards=None, states=None, *,
+                    discount_rate: float = 0.0) -> MarkovMigrationModel:
+        """A model from a known transition matrix (rows sum to 1) and optional rewards.
+
+        ``transition_matrix`` is a square DataFrame (rows = from, columns = to, the same
+        states in the same order) or array (states ``1..K`` unless ``states`` names them);
+        ``rewards`` one value per state (a Series indexed by state, or a sequence in order).
+
+        Examples
+        --------
+        >>> m = MarkovMigrationModel.from_matrix([[0.9, 0.1], [0.0, 1.0]], rewards=[10, 0],
+        ...                                      discount_rate=0.1)
+        >>> m.state_values().round(2).tolist()
+        [55.0, 0.0]
+        """
+        return cls(discount_rate=discount_rate)._set_fitted(transition_matrix, rewards, states)
 
     # ------------------------------------------------------------------ estimation
     def fit(self, panel: pd.DataFrame, customer: str = "customer_id", period: str = "period",
@@ -109,6 +133,7 @@ class MarkovMigrationModel:
         in that state.
         """
         self._check_rate()
+        self._forget()
         schema.check_not_empty(panel, _PANEL)
         cols = {customer: None, period: None, state: None}
         if value is not None:
@@ -158,7 +183,13 @@ class MarkovMigrationModel:
         return self
 
     def set_matrix(self, transition_matrix, rewards=None, states=None) -> MarkovMigrationModel:
-        """Use a given transition matrix (rows sum to 1) and optional rewards per state."""
+        """Deprecated: use :meth:`from_matrix` (kept one release, with a ``FutureWarning``)."""
+        warnings.warn("MarkovMigrationModel.set_matrix is deprecated and will be removed in the "
+                      "next release; use MarkovMigrationModel.from_matrix(P, rewards, "
+                      "discount_rate=...)", FutureWarning, stacklevel=2)
+        return self._set_fitted(transition_matrix, rewards, states)
+
+    def _set_fitted(self, transition_matrix, rewards=None, states=None) -> MarkovMigrationModel:
         self._check_rate()
         if isinstance(transition_matrix, pd.DataFrame):
             P = transition_matrix.to_numpy(dtype=float)
@@ -177,21 +208,28 @@ class MarkovMigrationModel:
             bad = np.flatnonzero(~np.isclose(P.sum(axis=1), 1, atol=1e-8) | (P < 0).any(axis=1))
             raise ValueError(f"transition_matrix: each row must be probabilities summing to 1; "
                              f"offending rows {[labels[i] for i in bad[:5]]}")
+        self._forget()
         self.states_ = labels
         self.transition_matrix_ = pd.DataFrame(P, index=labels, columns=labels)
         if rewards is not None:
             self.rewards_ = self._rewards(rewards)
         return self
 
+    def to_params(self) -> dict:
+        """The transition matrix and rewards, as keywords of :meth:`from_params`."""
+        self._check_fitted()
+        rewards = self.rewards_.copy() if hasattr(self, "rewards_") else None
+        return {"transition_matrix": self.transition_matrix_.copy(), "rewards": rewards}
+
     # ------------------------------------------------------------------ value
     def _check_rate(self):
         d = self.discount_rate
-        if not np.isfinite(d) or d < 0:
-            raise ValueError(f"discount_rate must be a number >= 0, got {d}")
-
-    def _check_fitted(self):
-        if not hasattr(self, "transition_matrix_"):
-            raise ValueError("MarkovMigrationModel is not fitted: call fit() or set_matrix()")
+        try:
+            ok = np.isfinite(d) and d >= 0
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"discount_rate must be a number >= 0, got {d!r}")
 
     def _rewards(self, rewards) -> pd.Series:
         if isinstance(rewards, pd.Series):
@@ -237,18 +275,28 @@ class MarkovMigrationModel:
                 V = R + A @ V  # Horner: R + A(R + A(R + ...))
         return pd.Series(V, index=self.states_, name="value")
 
-    def predict(self, current_states, horizon: int | None = None, rewards=None) -> pd.Series:
-        """Value of each customer given the state they are in now (see :meth:`state_values`)."""
-        values = self.state_values(horizon, rewards)
-        s = current_states if isinstance(current_states, pd.Series) else pd.Series(
-            list(current_states))
+    def predict(self, data, *, t=None, rewards=None, state: str = "state"):
+        """Value of each customer given the state they are in now (see :meth:`state_values`).
+
+        ``data`` is the customers' current states: a Series or sequence of states, or a
+        DataFrame with a ``state`` column. ``t`` is the horizon in periods (None: infinite,
+        which needs ``discount_rate > 0``); an array of horizons gives a DataFrame with one
+        column per horizon.
+        """
+        self._check_fitted()
+        if isinstance(data, pd.DataFrame):
+            s = schema.require_columns(data, "customers", {state: None})[state]
+        else:
+            s = data if isinstance(data, pd.Series) else pd.Series(list(data))
         unknown = ~s.isin(self.states_)
         if unknown.any():
-            df = s.to_frame("state")
-            schema.check_allowed(df, "customers", "state", self.states_)
-        out = s.map(values).astype(float)
-        out.name = "value"
-        return out
+            schema.check_allowed(s.to_frame("state"), "customers", "state", self.states_)
+
+        def value(horizon):
+            h = None if horizon is None else int(horizon)
+            return s.map(self.state_values(h, rewards)).to_numpy(dtype=float)
+
+        return by_horizon(value, t, s.index, name="value", allow_none=True, whole=True)
 
     def state_distribution(self, initial, steps: int) -> pd.DataFrame:
         """Share of customers in each state after 0..``steps`` periods, from ``initial``

@@ -22,14 +22,17 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
-from crmkit.clv._optim import FittedModel, distinct_rows, fit_mle
-from crmkit.clv.bgnbd import (
-    _grouped,
-    _order_statistics,
-    _paths_frame,
-    _paths_to_summary,
-    _weights,
+from crmkit.clv import _common
+from crmkit.clv._common import (
+    PurchaseModel,
+    grouped,
+    observation_times,
+    order_statistics,
+    paths_frame,
+    paths_to_summary,
+    weights_array,
 )
+from crmkit.clv._optim import fit_mle
 from crmkit.clv.summary import check_summary
 
 __all__ = ["ParetoNBDModel", "simulate_paretonbd", "simulate_paretonbd_paths"]
@@ -53,7 +56,7 @@ def _log_a0(r, alpha, s, beta, x, tx, T):
     """log A0 = log(term(t_x) - term(T)); -inf when t_x == T (the two terms coincide)."""
     x, tx, T = np.broadcast_arrays(np.asarray(x, float), np.asarray(tx, float),
                                    np.asarray(T, float))
-    groups = distinct_rows(x, tx, T) if x.ndim == 1 and x.size > 1000 else None
+    groups = _common.distinct_rows(x, tx, T) if x.ndim == 1 and x.size > 1000 else None
     if groups is not None:  # day-grained data: one evaluation per distinct customer
         first, inv, _ = groups
         return _log_a0(r, alpha, s, beta, x[first], tx[first], T[first])[inv]
@@ -90,20 +93,24 @@ def _growth(s, beta, t):
     return beta * -np.expm1(-k * lg) / k
 
 
-class ParetoNBDModel(FittedModel):
+class ParetoNBDModel(PurchaseModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) fitted by maximum likelihood.
 
     Fitted attributes: ``r_``, ``alpha_``, ``s_``, ``beta_``, ``params_``, ``covariance_``,
-    ``loglik_``, ``aic_``, ``n_obs_``; :meth:`summary` gives standard errors.
+    ``loglik_``, ``aic_``, ``n_obs_``; :meth:`summary` gives standard errors. ``predict(data,
+    t=...)`` is the expected number of purchases in the next ``t`` time units (Fader & Hardie
+    2005 note, eq. 25).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from crmkit.clv import ParetoNBDModel
-    >>> m = ParetoNBDModel().set_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    >>> m = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
     >>> one = pd.DataFrame({"frequency": [0, 4], "recency": [0.0, 30.0], "T": [38.0, 38.0]})
     >>> m.probability_alive(one).round(3).tolist()
     [0.3, 0.851]
+    >>> m.predict(one, t=52).round(3).tolist()
+    [0.141, 3.279]
     """
 
     _param_names = ("r", "alpha", "s", "beta")
@@ -114,8 +121,8 @@ class ParetoNBDModel(FittedModel):
         """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer)."""
         d = check_summary(data)
         x, tx, T = d["frequency"], d["recency"], d["T"]
-        w = _weights(weights, len(x))
-        x, tx, T, w = _grouped(x, tx, T, w)
+        w = weights_array(weights, len(x))
+        x, tx, T, w = grouped(x, tx, T, w)
         if not np.any(x > 0):
             raise ValueError("Pareto/NBD: no customer made a repeat purchase (all frequency "
                              "== 0); the model cannot be estimated from this data")
@@ -132,12 +139,14 @@ class ParetoNBDModel(FittedModel):
 
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each customer under the current parameters."""
+        self._check_fitted()
         d = check_summary(data)
         ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
         return pd.Series(ll, index=data.index, name="loglik")
 
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
         """P(alive at T | x, t_x, T) (Fader & Hardie 2005 note, eq. 24)."""
+        self._check_fitted()
         d = check_summary(data)
         lo = _log_odds_dead(*self._params(), d["frequency"], d["recency"], d["T"])
         return pd.Series(1.0 / (1.0 + np.exp(np.minimum(lo, 700.0))), index=data.index,
@@ -149,16 +158,8 @@ class ParetoNBDModel(FittedModel):
         t = np.asarray(t, dtype=float)
         return (r / alpha * _growth(s, beta, t))[()]
 
-    def conditional_expected_purchases(self, t, data: pd.DataFrame) -> pd.Series:
-        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` units (note eq. 25)."""
-        d = check_summary(data)
-        out = self._cond_expected(np.asarray(t, dtype=float), d["frequency"], d["recency"],
-                                  d["T"])
-        return pd.Series(out, index=data.index, name="expected_purchases")
-
-    predict = conditional_expected_purchases
-
-    def _cond_expected(self, t, x, tx, T):
+    def _expected(self, t, x, tx, T):
+        """E[Y(t) | x, t_x, T] (note eq. 25); ``t`` broadcasts against the customers."""
         r, alpha, s, beta = self._params()
         lo = _log_odds_dead(r, alpha, s, beta, x, tx, T)
         p_alive = 1.0 / (1.0 + np.exp(np.minimum(lo, 700.0)))
@@ -172,11 +173,7 @@ class ParetoNBDModel(FittedModel):
 
 def _paretonbd_draw(r, alpha, s, beta, T, holdout, seed):
     rng = np.random.default_rng(seed)
-    T = np.asarray(T, dtype=float)
-    if T.ndim == 0:
-        raise ValueError("T must be an array with one observation time per customer")
-    if np.any(T <= 0) or holdout < 0:
-        raise ValueError("T must be > 0 and holdout >= 0")
+    T = observation_times(T, holdout)
     m = T.size
     H = T + holdout
     lam = rng.gamma(r, 1.0 / alpha, m)
@@ -184,7 +181,7 @@ def _paretonbd_draw(r, alpha, s, beta, T, holdout, seed):
     tau = rng.exponential(1.0 / np.maximum(mu, 1e-300))
     span = np.minimum(tau, H)
     k = rng.poisson(lam * span)
-    owner, times = _order_statistics(rng, k, k, span)
+    owner, times = order_statistics(rng, k, k, span)
     return owner, times, T, H, lam, mu, tau
 
 
@@ -203,7 +200,7 @@ def simulate_paretonbd(r, alpha, s, beta, T, *, holdout: float = 0.0, seed=None)
     (4, 7)
     """
     owner, times, T, H, lam, mu, tau = _paretonbd_draw(r, alpha, s, beta, T, holdout, seed)
-    out = _paths_to_summary(owner, times, T, H, T.size)
+    out = paths_to_summary(owner, times, T, H, T.size)
     out["lambda"] = lam
     out["mu"] = mu
     out["lifetime"] = tau
@@ -214,4 +211,4 @@ def simulate_paretonbd(r, alpha, s, beta, T, *, holdout: float = 0.0, seed=None)
 def simulate_paretonbd_paths(r, alpha, s, beta, T, *, seed=None) -> pd.DataFrame:
     """Purchase paths under Pareto/NBD: ``customer_id``, ``time``; first purchase at 0."""
     owner, times, T, *_ = _paretonbd_draw(r, alpha, s, beta, T, 0.0, seed)
-    return _paths_frame(owner, times, T.size)
+    return paths_frame(owner, times, T.size)

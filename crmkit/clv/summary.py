@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed
 
-__all__ = ["summary_from_transactions", "calibration_holdout", "check_summary",
-           "holdout_comparison", "unit_timedelta"]
+__all__ = ["clv_summary", "calibration_holdout", "check_summary", "holdout_comparison",
+           "summary_from_transactions", "unit_timedelta"]
 
 _TABLE = "transactions"
 
@@ -107,7 +108,7 @@ def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
     return out
 
 
-def summary_from_transactions(
+def clv_summary(
     transactions: pd.DataFrame,
     customer: str = "customer_id",
     date: str = "date",
@@ -148,8 +149,8 @@ def summary_from_transactions(
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
     ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
     ...     "amount": [10.0, 5.0, 30.0, 20.0]})
-    >>> summary_from_transactions(tx, value="amount", observation_end="2024-01-29",
-    ...                           freq="W")  # doctest: +NORMALIZE_WHITESPACE
+    >>> clv_summary(tx, value="amount", observation_end="2024-01-29",
+    ...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
                  frequency  recency    T  monetary_value
     customer_id
     1                    1      2.0  4.0            30.0
@@ -169,6 +170,10 @@ def summary_from_transactions(
     return _summarise(occ, end, unit, value is not None)
 
 
+# the old name, kept one release (the warehouse twin was always clv_summary)
+summary_from_transactions = renamed(clv_summary, "summary_from_transactions", where="crmkit.clv")
+
+
 def calibration_holdout(
     transactions: pd.DataFrame,
     customer: str = "customer_id",
@@ -183,7 +188,7 @@ def calibration_holdout(
     """Calibration summary up to ``calibration_end`` plus what each customer did afterwards.
 
     The customers are those who bought by ``calibration_end``. The calibration columns are as
-    in :func:`summary_from_transactions` (with ``observation_end=calibration_end``); the
+    in :func:`clv_summary` (with ``observation_end=calibration_end``); the
     holdout columns count the purchase occasions in ``(calibration_end, observation_end]``:
     ``frequency_holdout``, ``monetary_holdout`` (mean value of those occasions, 0 if none,
     when ``value`` is given) and ``duration_holdout`` (length of the holdout in ``freq``).
@@ -295,7 +300,7 @@ def holdout_comparison(
     number of purchases they actually made in the holdout period (``actual`` column, e.g.
     from :func:`calibration_holdout`) is set against the mean the model predicted for the
     same period (``predicted``, one value per row of ``data``, e.g.
-    ``model.conditional_expected_purchases(duration, data)``).
+    ``model.predict(data, t=duration)``).
 
     Returns
     -------

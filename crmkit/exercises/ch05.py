@@ -135,7 +135,7 @@ def cdnow_holdout() -> float:
     summary = load_cdnow()
     model = BetaGeoModel().fit(summary)
     weeks = float(summary["duration_holdout"].iloc[0])
-    return float(model.conditional_expected_purchases(weeks, summary).sum())
+    return float(model.predict(summary, t=weeks).sum())
 
 
 @register(

@@ -981,8 +981,10 @@ def _pair_count(key: np.ndarray, other: np.ndarray | None = None) -> int:
     sum over the groups of size * (size - 1) / 2."""
     key = key.astype(np.int64)
     if other is not None:
-        key = pd.factorize(key * (int(other.max()) + 1) + other)[0]
-    return _n_pairs(pd.Series(np.bincount(key)))
+        key = key * (int(other.max()) + 1) + other
+    # bincount of the factorized codes (the platform's index type, int32 in the browser),
+    # not of the int64 keys, which 32-bit NumPy refuses to cast
+    return _n_pairs(pd.Series(np.bincount(pd.factorize(key)[0])))
 
 
 def threshold_sweep(

@@ -274,7 +274,7 @@ def fcb_grid(
         names = grid.loc[grid["fcb_quadrant"].astype(str) == quadrant, name_col].astype(str)
         shown = [str(labels.label(n, name_kind)) if name_kind else n for n in names]
         ax.text(col + 0.05, row + 0.78, "\n".join(shown) if shown else "—", ha="left",
-                va="top", fontsize="x-small", linespacing=1.4)
+                va="top", fontsize="small", linespacing=1.4)
     ax.set_xlim(0, 2)
     ax.set_ylim(0, 2)
     ax.set_xticks([0.5, 1.5], [labels.label(k, "fcb_mode") for k in ("think", "feel")])

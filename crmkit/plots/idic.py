@@ -193,7 +193,7 @@ def offer_values(
                        data[count].to_numpy() if count else [None] * len(data), strict=True):
         text = f"{v:,.0f} €" + (f"  (n = {int(n):,})" if n is not None else "")
         ax.annotate(text, (v, y), xytext=(4, 0), textcoords="offset points", va="center",
-                    fontsize="x-small")
+                    fontsize="small")
     ax.set_yticks(pos, ["\n".join(textwrap.wrap(str(labels.label(c, ckind)), 40))
                         for c in cats], fontsize="small")
     ax.set_xlim(0, float(data[value].max()) * 1.35)

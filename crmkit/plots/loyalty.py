@@ -225,7 +225,7 @@ def response_mix(
         for y, x0, s in zip(pos, left, share, strict=True):
             if s >= 0.06:
                 ax.text(x0 + s / 2, y, f"{s:.0%}", ha="center", va="center",
-                        fontsize="x-small", color="white", fontweight="bold")
+                        fontsize="small", color="white", fontweight="bold")
         left = left + share
     names = [str(labels.label(r, kind)) for r in order]
     if "incidents" in data.columns:

@@ -90,7 +90,7 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
         shares = np.where(bottom > 0, existing / bottom, np.nan)
     for x, top, share in zip(pos, bottom, shares, strict=True):
         ax.text(x, top, "" if np.isnan(share) else f"{share:.0%}", ha="center", va="bottom",
-                fontsize="x-small")
+                fontsize="small")
     ax.set_xticks(pos, [str(y) for y in split.index], rotation=45 if len(pos) > 6 else 0)
     ax.set_xlabel(labels.header(split.index.name or "year"))
     revenue = str(labels.header("revenue"))
@@ -145,7 +145,7 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
         if pd.notna(v):
             as_share = abs(row["target"]) < 1 and str(row["kpi"]) not in plain
             text = f"{v:.1%}" if as_share else f"{v:.2f}"
-            ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize="x-small")
+            ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize="small")
     names = []
     for k in kpis:
         t = float(targets[k])
@@ -204,7 +204,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
             ax.text(s + 0.08, y, "◀", va="center", color=_C["vermilion"], fontsize="small")
     names = [f"{i} {textwrap.shorten(str(n), 48, placeholder='…')}"
              for i, n in zip(factors["id"], factors["name"], strict=True)]
-    ax.set_yticks(pos, names, fontsize="x-small")
+    ax.set_yticks(pos, names, fontsize="small")
     ax.set_xlim(0, 5.5)
     ax.set_xticks([1, 2, 3, 4, 5])
     ax.axvline(3, color="black", linestyle="--", linewidth=0.8)

@@ -269,7 +269,7 @@ def cluster_profile_heatmap(
 
     annot = means.map(fmt).to_numpy()
     sns.heatmap(index, annot=annot, fmt="", cmap="RdBu_r", center=100, vmin=0, vmax=200,
-                linewidths=0.5, annot_kws={"fontsize": "x-small"},
+                linewidths=0.5, annot_kws={"fontsize": "small"},
                 cbar_kws={"label": labels.label("index_100", "segmentation_measure")}, ax=ax)
     ax.set_yticks(np.arange(len(index)) + 0.5,
                   [f"{labels.label('cluster', 'segmentation_measure')} {c} ({s:.0%})"
@@ -323,7 +323,7 @@ def migration_heatmap(
                              columns=[name(v) for v in matrix.columns]),
                 annot=True, fmt=".0%" if share else ".0f", cmap="Blues", vmin=0,
                 vmax=1 if share else None, linewidths=0.5, cbar=False,
-                annot_kws={"fontsize": "x-small"}, ax=ax)
+                annot_kws={"fontsize": "small"}, ax=ax)
     cols = list(matrix.columns)
     for i, r in enumerate(matrix.index):
         if r in cols:

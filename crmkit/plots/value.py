@@ -175,7 +175,7 @@ def value_waterfall(
         ax.annotate(sign + _euros(abs(amount) if sign else amount), (i, high),
                     textcoords="offset points", xytext=(0, 3), ha="center", fontsize="small")
     names = ["\n".join(textwrap.wrap(str(labels.header(it)), 12)) for it in items]
-    ax.set_xticks(np.arange(len(items)), names, fontsize="x-small")
+    ax.set_xticks(np.arange(len(items)), names, fontsize="small")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylim(top=max(tops) * 1.12)
     ax.yaxis.set_major_formatter(lambda v, _pos: _euros(v))
@@ -337,7 +337,7 @@ def story_path(
             zip(sx, sy, strict=True), notes, _place_notes(ax, sx, sy, xs, ys, notes),
             strict=True):
         ax.annotate(note, (px_, py_), textcoords="offset points", xytext=(dx, dy),
-                    ha=ha, va=va, fontsize="x-small", zorder=6,
+                    ha=ha, va=va, fontsize="small", zorder=6,
                     bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.9,
                           "edgecolor": COLORS["grey"], "linewidth": 0.5},
                     arrowprops={"arrowstyle": "-", "color": COLORS["grey"], "lw": 0.6})
@@ -483,7 +483,7 @@ def equity_comparison(
     for x, b, s in zip(pos, base, scen, strict=True):
         change = f"{s / b - 1:+.0%}" if b else ""
         ax.annotate(f"{_euros(s)}\n{change}", (x + 0.2, max(s, 0)), textcoords="offset points",
-                    xytext=(0, 3), ha="center", fontsize="x-small")
+                    xytext=(0, 3), ha="center", fontsize="small")
     names = ["\n".join(textwrap.wrap(str(_any_label(c, kind)), 14)) for c in cats]
     ax.set_xticks(pos, names, fontsize="small")
     ax.axhline(0, color="black", linewidth=0.8)

@@ -137,6 +137,10 @@ class StatisticalSegmentation(ClusterMixin, BaseEstimator):
         x = _matrix(df, cols, table)
         if len(x) < self.n_clusters:
             raise ValueError(f"{table}: {len(x)} rows for {self.n_clusters} clusters")
+        distinct = len(np.unique(x, axis=0))
+        if distinct < self.n_clusters:
+            raise ValueError(f"{table}: only {distinct} distinct row(s) of {cols} for "
+                             f"{self.n_clusters} clusters; k-means cannot separate them")
         self.columns_ = cols
         self.scaler_ = StandardScaler().fit(x)
         z = self.scaler_.transform(x)

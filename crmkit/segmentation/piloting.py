@@ -17,8 +17,10 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.segmentation._frame import require
+from crmkit.segmentation.rfm import RFM_SEGMENTS, rfm
 
-__all__ = ["migration_matrix", "stability_index", "Stability", "segment_kpis"]
+__all__ = ["migration_matrix", "stability_index", "Stability", "segment_kpis",
+           "segment_migration"]
 
 # floor on a segment share inside the PSI's logarithm (an empty segment would be infinite)
 _PSI_FLOOR = 1e-4
@@ -30,17 +32,19 @@ def _snapshot(df: pd.DataFrame, table: str, id_col: str, segment_col: str) -> pd
     return df.set_index(id_col)[segment_col]
 
 
-def _categories(before: pd.Series, after: pd.Series) -> list:
+def _categories(before: pd.Series, after: pd.Series, given=None) -> list:
+    if given is not None:
+        return list(given)
     for s in (before, after):
         if isinstance(s.dtype, pd.CategoricalDtype):
             return list(s.cat.categories)
     return sorted(set(before.astype(str)) | set(after.astype(str)))
 
 
-def _counts(before, after, id_col, segment_col, lost_label, new_label):
+def _counts(before, after, id_col, segment_col, lost_label, new_label, categories=None):
     b = _snapshot(before, "before", id_col, segment_col)
     a = _snapshot(after, "after", id_col, segment_col)
-    cats = _categories(b, a)
+    cats = _categories(b, a, categories)
     if not isinstance(b.dtype, pd.CategoricalDtype):
         b, a = b.astype(str), a.astype(str)
     for name, s in (("before", b), ("after", a)):
@@ -61,6 +65,7 @@ def migration_matrix(
     normalize: bool = True,
     lost_label: str = "lost",
     new_label: str = "new",
+    categories=None,
 ) -> pd.DataFrame:
     """Where did each segment's customers go between two dates?
 
@@ -72,6 +77,9 @@ def migration_matrix(
         ``before`` comes from ``new_label``.
     normalize : bool, default True
         Shares per row (each row sums to 1) instead of counts.
+    categories : sequence, optional
+        The segments, in order; default those of a categorical ``segment_col``, else the
+        values sorted.
 
     Returns
     -------
@@ -91,7 +99,8 @@ def migration_matrix(
     B     0.0  0.5   0.5
     new   1.0  0.0   0.0
     """
-    counts, cats = _counts(before, after, id_col, segment_col, lost_label, new_label)
+    counts, cats = _counts(before, after, id_col, segment_col, lost_label, new_label,
+                           categories)
     rows = [c for c in cats if c in counts.index] + (
         [new_label] if new_label in counts.index else []
     )
@@ -183,6 +192,7 @@ def segment_kpis(
     *,
     kpis: Mapping[str, tuple[str, str]] | None = None,
     period_col: str | None = None,
+    categories=None,
     table: str = "customers",
 ) -> pd.DataFrame:
     """Key indicators per segment (and per period): the segment dashboard.
@@ -198,6 +208,9 @@ def segment_kpis(
         pandas aggregation name.
     period_col : str, optional
         A period column for a time series of the dashboard.
+    categories : sequence, optional
+        The segments, in the order of the rows (every value of ``segment_col`` must be
+        one); default the order of a categorical ``segment_col``, else sorted.
 
     Returns
     -------
@@ -220,7 +233,13 @@ def segment_kpis(
     kpis = kpi_specs(kpis)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
     require(df, table, {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}})
-    g = df.groupby(keys, observed=True, sort=True)
+    data = df
+    if categories is not None:
+        cats = list(categories)
+        schema.check_allowed(df, table, segment_col, cats)
+        data = df.assign(**{segment_col: pd.Categorical(df[segment_col], categories=cats,
+                                                        ordered=True)})
+    g = data.groupby(keys, observed=True, sort=True)
     out = g.size().rename("customers").to_frame()
     for name, (col, how) in kpis.items():
         out[name] = g[col].agg(how)
@@ -229,6 +248,8 @@ def segment_kpis(
         out["customers"].sum()
     )
     out.insert(len(keys) + 1, "share", out["customers"] / total)
+    if categories is not None:  # the rows in the categories' order, the column as given
+        out[segment_col] = out[segment_col].astype(df[segment_col].dtype)
     return out
 
 
@@ -259,3 +280,34 @@ def kpi_specs(kpis, allowed=None) -> dict:
         if reserved in kpis:
             raise ValueError(f"{reserved!r} is always computed; name the KPI differently")
     return kpis
+
+
+def segment_migration(
+    transactions: pd.DataFrame,
+    before,
+    after,
+    *,
+    kinds=("deposit",),
+    ties: str = "min",
+    normalize: bool = True,
+) -> pd.DataFrame:
+    """RFM segment migration between the snapshots ``as_of=before`` and ``as_of=after``.
+
+    :func:`~crmkit.segmentation.rfm` at both dates, then :func:`migration_matrix` over the
+    RFM segments (all of them, in their order); the twin of
+    :func:`crmkit.warehouse.segment_migration`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-01-10", "2024-06-01", "2024-05-01"]),
+    ...     "amount": [10.0, 20.0, 30.0, 40.0]})
+    >>> m = segment_migration(tx, "2024-01-31", "2024-06-30", kinds=None, normalize=False)
+    >>> int(m.loc["new"].sum()), int(m.drop(index="new").to_numpy().sum())
+    (1, 2)
+    """
+    snaps = [rfm(transactions, as_of=d, kinds=kinds, ties=ties)[["customer_id", "rfm_segment"]]
+             for d in (before, after)]
+    return migration_matrix(*snaps, segment_col="rfm_segment", normalize=normalize,
+                            categories=list(RFM_SEGMENTS))

@@ -31,6 +31,7 @@ from crmkit.segmentation._frame import (
 )
 
 __all__ = [
+    "frat",
     "rfm_table",
     "rfm_scores",
     "rfm_segments",
@@ -445,3 +446,42 @@ def frat_scores(
     )
     out["frat_score"] = out["F"] + out["R"] + out["A"] + out["T"]
     return out
+
+
+def frat(
+    purchases: pd.DataFrame,
+    *,
+    type_col: str = "kind",
+    as_of=None,
+    kinds=None,
+    bins: int = 5,
+    ties: str = "min",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    kind_col: str = "kind",
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """:func:`frat_table` then :func:`frat_scores` in one call (the twin of
+    :func:`crmkit.warehouse.frat`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contracts = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2021-06-01", "2023-01-01",
+    ...                                   "2022-01-01"]),
+    ...     "monthly_premium": [30.0, 80.0, 20.0, 45.0],
+    ...     "product_id": ["auto", "home", "auto", "health"]})
+    >>> frat(contracts, type_col="product_id", date_col="start_date",
+    ...      amount_col="monthly_premium", bins=2, table="contracts")[
+    ...     ["customer_id", "n_types", "main_type", "F", "R", "A", "T", "frat_score"]]
+       customer_id  n_types main_type  F  R  A  T  frat_score
+    0            1        2      home  2  2  2  2           8
+    1            2        1    health  1  1  1  1           4
+    """
+    table_df = frat_table(
+        purchases, type_col=type_col, as_of=as_of, kinds=kinds, customer_col=customer_col,
+        date_col=date_col, amount_col=amount_col, kind_col=kind_col, table=table,
+    )
+    return frat_scores(table_df, bins=bins, ties=ties, id_col=customer_col)

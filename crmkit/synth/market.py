@@ -8,11 +8,9 @@ the same tables for the same arguments, whatever the block size.
 
 from __future__ import annotations
 
-import multiprocessing
 import numbers
 import os
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +93,10 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
         for first_atom, sizes in blocks:
             yield sum(sizes), _block_job(cfg, first_atom, sizes, cal, arrow)
         return
+    # imported here: the browser edition (Pyodide) has no processes, and importing them fails
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
         todo = iter(blocks)

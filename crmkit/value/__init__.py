@@ -9,8 +9,9 @@ which may be weighted by a credit score. Seed 000 puts customers on the value ma
 Submodules, named after the course's ideas:
 
 - :mod:`~crmkit.value.costs`: direct, indirect (activity-based allocation) and common costs
-- :mod:`~crmkit.value.profit`: commercial margin, direct profit, the portfolio account
-  with common costs, potential, customer value
+- :mod:`~crmkit.value.profit`: commercial margin, direct profit, customer profitability
+  (the chain from the market's tables to direct profit), the portfolio account with
+  common costs, potential, customer value (profitability + potential)
 - :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, the value chain link
   by link, customer equity
 - :mod:`~crmkit.value.strategies`: the four strategies, the channel migration scenario
@@ -29,6 +30,7 @@ from crmkit.value.lifetime import (
 )
 from crmkit.value.profit import (
     commercial_margin,
+    customer_profitability,
     customer_value,
     direct_profit,
     potential,
@@ -54,6 +56,7 @@ __all__ = [
     "lifetime_value",
     "lifetime_value_chain",
     "commercial_margin",
+    "customer_profitability",
     "customer_value",
     "direct_profit",
     "potential",

@@ -218,6 +218,7 @@ def cost_to_serve(
     cost_col: str = "cost",
     channel_col: str = "channel",
     date_col: str = "date",
+    unit: float = 0.01,
 ) -> pd.DataFrame:
     """Cost of managing each customer: direct interaction costs plus allocated pools.
 
@@ -234,6 +235,8 @@ def cost_to_serve(
         Only interactions with ``start <= date < end`` (the drivers are taken as given).
     by_channel : bool, default False
         Add one ``direct_<channel>`` column per channel.
+    unit : float, default 0.01
+        The pools are spread in whole units of this size (see :func:`allocate_costs`).
 
     Returns
     -------
@@ -269,7 +272,8 @@ def cost_to_serve(
     if pools is not None:
         if drivers is None:
             raise ValueError("pools need drivers (a table of driver quantities per customer)")
-        alloc = allocate_costs(drivers, pools, id_col=customer_col).set_index(customer_col)
+        alloc = allocate_costs(drivers, pools, id_col=customer_col, unit=unit).set_index(
+            customer_col)
         out = out.join(alloc, how="outer")
     elif drivers is not None:
         raise ValueError("drivers were given without pools to allocate")

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit.segmentation._frame import require
-from crmkit.value.costs import _window
+from crmkit.value.costs import _window, activity_drivers, cost_pools, cost_to_serve
 
-__all__ = ["commercial_margin", "direct_profit", "profit_and_loss", "potential",
-           "customer_value"]
+__all__ = ["commercial_margin", "direct_profit", "customer_profitability", "profit_and_loss",
+           "potential", "customer_value"]
 
 
 def commercial_margin(
@@ -104,6 +104,80 @@ def direct_profit(
         out["cost_to_serve"] = 0.0
     out["direct_profit"] = out["commercial_margin"] - out["cost_to_serve"]
     return out.rename_axis(customer_col).sort_index().reset_index()
+
+
+def customer_profitability(
+    transactions: pd.DataFrame,
+    interactions: pd.DataFrame,
+    contracts: pd.DataFrame | None = None,
+    *,
+    pools=None,
+    start=None,
+    end=None,
+    unit: float = 0.01,
+    sales_reasons=("sale", "retention"),
+    service_reasons=("service", "claim", "complaint", "information"),
+    customer_col: str = "customer_id",
+) -> pd.DataFrame:
+    r"""Each customer's profitability from the market's tables: the whole chain in one call.
+
+    Over ``[start, end)``: the activity drivers (:func:`~crmkit.value.activity_drivers`),
+    the cost to serve, direct interaction costs plus each indirect ``pools`` entry
+    ``{pool: (amount, driver)}`` spread in whole ``unit``\ s over the drivers
+    (:func:`~crmkit.value.cost_to_serve`), and the commercial margin minus that cost
+    (:func:`direct_profit`). Seed 000's *profitability*, the past half of
+    :func:`customer_value`; the twin of :func:`crmkit.warehouse.customer_profitability`.
+
+    Parameters
+    ----------
+    transactions, interactions : DataFrame
+        The market's flows (``margin``, ``date``) and contacts (``reason``, ``channel``,
+        ``cost``, ``date``).
+    contracts : DataFrame, optional
+        Needed when a pool is driven by ``contracts`` (contracts started in the period).
+    pools : mapping or DataFrame, optional
+        Indirect cost pools and their drivers (``sales_contacts``, ``service_contacts``,
+        ``contracts``, ``flows``).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer seen in any table, sorted: ``customer_col``,
+        ``commercial_margin``, ``direct_cost``, one column per pool, ``indirect_cost``,
+        ``cost_to_serve``, ``direct_profit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "margin": [300.0, 200.0, 40.0],
+    ...                    "date": pd.to_datetime(["2024-01-01"] * 3)})
+    >>> it = pd.DataFrame({"customer_id": [1, 3], "reason": ["sale", "service"],
+    ...                    "channel": ["branch", "phone"], "cost": [40.0, 6.0],
+    ...                    "date": pd.to_datetime(["2024-01-01"] * 2)})
+    >>> v = customer_profitability(tx, it, pools={"order_handling": (100.0, "flows")})
+    >>> v[["customer_id", "direct_cost", "order_handling", "direct_profit"]]
+       customer_id  direct_cost  order_handling  direct_profit
+    0            1         40.0           66.67         393.33
+    1            2          0.0           33.33           6.67
+    2            3          6.0            0.00          -6.00
+    """
+    c = customer_col
+    items = cost_pools(pools) if pools is not None else []
+    if any(d == "contracts" for _, _, d in items) and contracts is None:
+        raise ValueError("a pool is driven by contracts: pass the contracts table")
+    window = {"start": start, "end": end}
+    if items:
+        drivers = activity_drivers(interactions, contracts, transactions, **window,
+                                   sales_reasons=sales_reasons,
+                                   service_reasons=service_reasons, customer_col=c)
+        costs = cost_to_serve(interactions, pools=pools, drivers=drivers, **window,
+                              customer_col=c, unit=unit)
+    else:
+        costs = cost_to_serve(interactions, **window, customer_col=c)
+    profit = direct_profit(transactions, costs, **window, customer_col=c)
+    out = profit.merge(costs.drop(columns="cost_to_serve"), on=c, how="left").fillna(0.0)
+    return out[[c, "commercial_margin", "direct_cost", *(p[0] for p in items),
+                "indirect_cost", "cost_to_serve", "direct_profit"]]
 
 
 def profit_and_loss(
@@ -219,6 +293,9 @@ def customer_value(
     table: str = "customers",
 ) -> pd.Series:
     """Seed 000's customer value: profitability (past) plus potential (future).
+
+    Profitability is the direct profit (see :func:`customer_profitability`), potential the
+    future value (see :func:`potential`).
 
     Examples
     --------

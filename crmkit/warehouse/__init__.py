@@ -7,7 +7,8 @@ or a Spark session (``pip install 'crmkit[spark]'``) on a client's cluster.
 
 - :mod:`~crmkit.warehouse.engines`: connections (DuckDB, Spark with Arrow on), inputs
 - :mod:`~crmkit.warehouse.metrics`: CLV summary with calibration/holdout, RFM, FRAT
-- :mod:`~crmkit.warehouse.value`: margin, cost to serve (allocated pools), direct profit
+- :mod:`~crmkit.warehouse.value`: customer profitability (margin, cost to serve with
+  allocated pools, direct profit)
 - :mod:`~crmkit.warehouse.piloting`: segment migration matrices, segment KPIs
 - :mod:`~crmkit.warehouse.spark`: the market generated on Spark, one task per block
 
@@ -30,7 +31,8 @@ _EXPORTS = {
         "calibration_holdout", "calibration_holdout_expr", "clv_summary", "clv_summary_expr",
         "frat", "frat_expr", "money_sum", "quantile_score", "rfm", "rfm_expr",
     ),
-    "value": ("customer_value", "customer_value_expr", "DRIVERS"),
+    "value": ("customer_profitability", "customer_profitability_expr", "DRIVERS",
+              "customer_value", "customer_value_expr"),
     "piloting": (
         "migration_counts_expr", "migration_matrix", "segment_migration",
         "segment_kpis", "segment_kpis_expr", "KPI_AGGREGATIONS",

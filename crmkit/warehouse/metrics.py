@@ -263,7 +263,7 @@ def clv_summary_expr(
     *,
     grain: str = "D",
 ) -> ir.Table:
-    """Ibis expression of :func:`crmkit.clv.summary.summary_from_transactions`."""
+    """Ibis expression of :func:`crmkit.clv.summary.clv_summary`."""
     unit_s = unit_timedelta(freq).total_seconds()
     rows, end = _up_to(t, date, observation_end)
     occ = _occasions(rows, customer, date, value, grain)
@@ -293,7 +293,7 @@ def clv_summary(
 ) -> pd.DataFrame:
     """Frequency, recency, T (and monetary value) per customer, computed in the engine.
 
-    Same definition and output as :func:`crmkit.clv.summary.summary_from_transactions`:
+    Same definition and output as :func:`crmkit.clv.summary.clv_summary`:
     purchases in the same ``grain`` period are one occasion; ``frequency`` is the number
     of occasions minus one, ``recency`` the time from the first to the last occasion,
     ``T`` from the first occasion to ``observation_end`` (default: the last transaction),

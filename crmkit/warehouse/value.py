@@ -1,6 +1,7 @@
-"""Customer value in the engine: commercial margin, cost to serve, direct profit.
+"""Customer profitability in the engine: commercial margin, cost to serve, direct profit.
 
-The Ibis twin of the chain of :mod:`crmkit.value`: activity drivers per customer
+The Ibis twin of :func:`crmkit.value.customer_profitability`, the chain of
+:mod:`crmkit.value`: activity drivers per customer
 (:func:`crmkit.value.activity_drivers`), activity-based allocation of indirect cost pools
 in whole cents by the largest-remainder method (:func:`crmkit.value.allocate_costs`),
 direct interaction costs (:func:`crmkit.value.cost_to_serve`) and the commercial margin
@@ -14,11 +15,13 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from crmkit._deprecation import renamed
 from crmkit.value.costs import cost_pools
 from crmkit.warehouse.engines import as_table
 from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, _timestamp, time_unit
 
-__all__ = ["customer_value_expr", "customer_value", "DRIVERS"]
+__all__ = ["customer_profitability_expr", "customer_profitability", "DRIVERS",
+           "customer_value", "customer_value_expr"]
 
 # the drivers a pool can be spread on (the columns of crmkit.value.activity_drivers)
 DRIVERS = ("sales_contacts", "service_contacts", "contracts", "flows")
@@ -42,7 +45,7 @@ def _allocate(d: ir.Table, pools, id_col: str, unit: float) -> ir.Table:
         # same operations, in the same order, as crmkit.value.allocate_costs: IEEE doubles
         # then give the same floors and remainders on every engine
         weight = x.sum().over()
-        # a driver summing to 0 allocates nothing (reported by customer_value)
+        # a driver summing to 0 allocates nothing (reported by customer_profitability)
         exact = ibis.ifelse(weight > 0, pool_units * (x / weight), 0.0)
         floor = exact.floor().cast("int64")
         d = d.mutate(**{f"_e_{name}": exact, f"_u_{name}": floor})
@@ -59,7 +62,7 @@ def _allocate(d: ir.Table, pools, id_col: str, unit: float) -> ir.Table:
     return d.select(id_col, *[p[0] for p in pools], "indirect_cost")
 
 
-def customer_value_expr(
+def customer_profitability_expr(
     transactions: ir.Table,
     interactions: ir.Table,
     contracts: ir.Table | None = None,
@@ -78,7 +81,7 @@ def customer_value_expr(
     contract_date_col: str = "start_date",
 ) -> ir.Table:
     """Ibis expression of margin, cost to serve (direct + allocated pools) and direct
-    profit per customer (see :func:`customer_value`)."""
+    profit per customer (see :func:`customer_profitability`)."""
     c = customer_col
     tx = _window(transactions, date_col, start, end)
     it = _window(interactions, date_col, start, end)
@@ -129,7 +132,7 @@ def customer_value_expr(
     return out.order_by(c)
 
 
-def customer_value(
+def customer_profitability(
     transactions,
     interactions,
     contracts=None,
@@ -145,7 +148,7 @@ def customer_value(
 ) -> pd.DataFrame:
     """Commercial margin, cost to serve and direct profit per customer, in the engine.
 
-    Same definitions as :mod:`crmkit.value`: over ``[start, end)``, the margin of the
+    Same definitions and output as :func:`crmkit.value.customer_profitability`: over ``[start, end)``, the margin of the
     flows; the direct cost of the interactions; each indirect ``pools`` entry
     ``{pool: (amount, driver)}`` spread in whole cents over the customers in proportion to
     their ``driver`` (``sales_contacts``, ``service_contacts``, ``contracts`` started or
@@ -173,7 +176,7 @@ def customer_value(
     ...                    "date": pd.to_datetime(["2024-01-01"] * 3)})
     >>> it = pd.DataFrame({"customer_id": [1, 3], "reason": ["sale", "service"],
     ...                    "cost": [40.0, 6.0], "date": pd.to_datetime(["2024-01-01"] * 2)})
-    >>> v = customer_value(tx, it, pools={"order_handling": (100.0, "flows")})
+    >>> v = customer_profitability(tx, it, pools={"order_handling": (100.0, "flows")})
     >>> v[["customer_id", "direct_cost", "order_handling", "direct_profit"]]
        customer_id  direct_cost  order_handling  direct_profit
     0            1         40.0           66.67         393.33
@@ -194,7 +197,7 @@ def customer_value(
                   nonnegative=("cost",))
     ct = None if contracts is None else as_table(
         contracts, con, "contracts", {c: None, "start_date": "datetime"})
-    expr = customer_value_expr(tx, it, ct, pools=pools, start=start, end=end, unit=unit,
+    expr = customer_profitability_expr(tx, it, ct, pools=pools, start=start, end=end, unit=unit,
                                sales_reasons=sales_reasons, service_reasons=service_reasons,
                                customer_col=c)
     out = _fetch(con, expr, time_unit(transactions))
@@ -204,3 +207,10 @@ def customer_value(
             raise ValueError(f"pool {name!r}: driver {driver} sums to 0; nothing to "
                              "allocate on")
     return out
+
+
+# the old names, kept one release: crmkit.value.customer_value is profitability + potential,
+# this metric is profitability alone
+customer_value = renamed(customer_profitability, "customer_value", where="crmkit.warehouse")
+customer_value_expr = renamed(customer_profitability_expr, "customer_value_expr",
+                              where="crmkit.warehouse")

@@ -52,10 +52,11 @@ def figure(draw, figsize):
     """Run ``draw(fig)`` on a new figure and detach it from pyplot (no double display).
 
     A figure wider than :data:`READABLE_WIDTH` is shrunk to the page's width when shown,
-    and its text with it: its fonts are scaled up in proportion so that they still read
-    at 10 px or more.
+    and its text with it: its fonts are scaled up so that the smallest ("small") text still
+    reads at 10 px or more on a ~700 px column, by ``(width / READABLE_WIDTH) ** 0.6`` (in
+    full proportion, the panels' titles would collide).
     """
-    scale = max(1.0, figsize[0] / READABLE_WIDTH)
+    scale = max(1.0, figsize[0] / READABLE_WIDTH) ** 0.6
     with sns.plotting_context("notebook", font_scale=scale):
         fig = plt.figure(figsize=figsize)
         draw(fig)

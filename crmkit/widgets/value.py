@@ -83,7 +83,7 @@ def cost_pool_explorer(
         def draw(fig):
             left, right = fig.subplots(1, 2)
             plots.cost_breakdown(shown, by, ["direct_cost", *spec], legend=False, ax=left)
-            left.legend(loc="upper left", fontsize="x-small")
+            left.legend(loc="upper left", fontsize="small")
             plots.pareto_curve(profit, "direct_profit", ax=right)
             fig.tight_layout()
 

@@ -1,0 +1,251 @@
+"""The words and numbers of a workshop report, in the client's language.
+
+Every title, sentence, table header and note of the workshop notebooks comes from
+``crmkit/data/workshop_texts.yaml`` (English and French side by side) through :func:`text`;
+numbers, percentages, money and dates are written by Babel in the locale of the current
+language (:func:`crmkit.labels.set_language`): ``1,234.50`` and ``June 30, 1998`` in
+English, ``1 234,50`` and ``30 juin 1998`` in French. The currency is a parameter of the
+report (``EUR`` by default), never assumed.
+
+Notes have two readers: the client reads what the data lacked and what was assumed
+(:func:`notes_markdown`); the consultant also reads which parameter to set
+(:func:`consultant_markdown`), in cells tagged ``consultant`` that :func:`export_html`
+leaves out of the client's report.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from crmkit import labels
+
+__all__ = ["TEXTS_PATH", "Note", "text", "show", "locale", "number", "percent", "money",
+           "currency_name", "date", "table", "notes_markdown", "consultant_markdown",
+           "register_labels"]
+
+TEXTS_PATH = Path(__file__).resolve().parents[1] / "data" / "workshop_texts.yaml"
+_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+
+@cache
+def _texts() -> dict:
+    data = yaml.safe_load(TEXTS_PATH.read_text(encoding="utf-8"))
+    flat = {}
+
+    def walk(prefix, node):
+        if isinstance(node, dict) and set(node) == {"en", "fr"}:
+            flat[prefix] = node
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        else:
+            raise ValueError(f"{TEXTS_PATH.name}: {prefix}: expected en and fr texts")
+
+    walk("", data)
+    return flat
+
+def text(key: str, lang: str | None = None, **values) -> str:
+    """The text ``key`` of the workshop texts in the current language, ``{names}`` filled
+    with ``values`` (already formatted: see :func:`number`, :func:`money`...).
+
+    Examples
+    --------
+    >>> text("common.client", lang="fr")
+    'Client'
+    >>> text("missing.key")
+    Traceback (most recent call last):
+    ...
+    KeyError: "workshop text 'missing.key' not found in workshop_texts.yaml"
+    """
+    try:
+        entry = _texts()[key]
+    except KeyError:
+        raise KeyError(f"workshop text {key!r} not found in {TEXTS_PATH.name}") from None
+    template = entry[lang or labels.get_language()]
+    return template.format(**values) if values else template
+
+def show(key: str, **values):
+    """:func:`text` as Markdown for a notebook cell (IPython's ``Markdown`` object)."""
+    from IPython.display import Markdown
+
+    return Markdown(text(key, **values))
+
+def locale(lang: str | None = None) -> str:
+    """The Babel locale of a language (``en_GB``, ``fr_FR``)."""
+    return _LOCALES[lang or labels.get_language()]
+
+def _pattern(kind: str, decimals: int, lang: str | None) -> str:
+    """The locale's own pattern for percentages or money, with ``decimals`` decimals."""
+    import re
+
+    from babel import Locale
+
+    loc = Locale.parse(locale(lang))
+    formats = loc.percent_formats if kind == "percent" else loc.currency_formats
+    pattern = formats[None if kind == "percent" else "standard"].pattern.split(";")[0]
+    digits = "0" * decimals
+    return re.sub(r"#,##0(\.0+)?", "#,##0" + (f".{digits}" if decimals > 0 else ""), pattern)
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA \
+        or x is pd.NaT
+
+def number(x, decimals: int = 0, lang: str | None = None) -> str:
+    """A number with the locale's grouping and decimal mark.
+
+    Examples
+    --------
+    >>> number(1234567.891, 2, lang="en"), number(1234567.891, 2, lang="fr")
+    ('1,234,567.89', '1\\u202f234\\u202f567,89')
+    """
+    from babel.numbers import format_decimal
+
+    if _missing(x):
+        return ""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(x, format=pattern, locale=locale(lang))
+
+def percent(x, decimals: int = 0, lang: str | None = None) -> str:
+    """A share as a percentage (``0.236`` → ``24%``, ``24 %`` in French).
+
+    Examples
+    --------
+    >>> percent(0.236, lang="en"), percent(0.236, 1, lang="fr")
+    ('24%', '23,6\\xa0%')
+    """
+    from babel.numbers import format_percent
+
+    if _missing(x):
+        return ""
+    return format_percent(x, format=_pattern("percent", decimals, lang), locale=locale(lang))
+
+def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) -> str:
+    """An amount in ``currency`` (ISO code) as the locale writes it.
+
+    Examples
+    --------
+    >>> money(1234.5, "USD", 2, lang="en"), money(1234.5, "EUR", lang="fr")
+    ('US$1,234.50', '1\\u202f234\\xa0€')
+    """
+    from babel.numbers import format_currency
+
+    if _missing(x):
+        return ""
+    return format_currency(x, currency, format=_pattern("currency", decimals, lang),
+                           locale=locale(lang), currency_digits=False)
+
+def currency_name(currency: str = "EUR", lang: str | None = None) -> str:
+    """The currency's name in the language, plural (``euros``, ``US dollars``).
+
+    Examples
+    --------
+    >>> currency_name("USD", lang="en"), currency_name("USD", lang="fr")
+    ('US dollars', 'dollars des États-Unis')
+    """
+    from babel.numbers import UnknownCurrencyError, get_currency_name
+
+    try:
+        return get_currency_name(currency, count=2, locale=locale(lang))
+    except UnknownCurrencyError:
+        raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, "
+                         f"got {currency!r}") from None
+
+def check_currency(currency) -> str:
+    """``currency`` as an upper-case ISO 4217 code Babel knows, or a clear error."""
+    from babel.numbers import list_currencies
+
+    code = str(currency).upper()
+    if code not in list_currencies():
+        raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, got {currency!r}")
+    return code
+
+def date(d, lang: str | None = None) -> str:
+    """A date written out in the language (``30 June 1998``, ``30 juin 1998``).
+
+    Examples
+    --------
+    >>> date("1998-06-30", lang="en"), date("1998-06-30", lang="fr")
+    ('30 June 1998', '30 juin 1998')
+    """
+    from babel.dates import format_date
+
+    if _missing(d):
+        return ""
+    return format_date(pd.Timestamp(d).date(), format="long", locale=locale(lang))
+
+class Note(str):
+    """A note of the report: the client's sentence, with the consultant's ``hint`` (which
+    parameter to set) kept apart."""
+
+    hint: str = ""
+
+    def __new__(cls, client: str, hint: str = ""):
+        self = super().__new__(cls, client)
+        self.hint = hint
+        return self
+
+def notes_markdown(notes) -> str:
+    """The client's notes as a Markdown list (an explicit line when there is none)."""
+    if not notes:
+        return text("common.no_assumption")
+    return "\n".join(f"- {n}" for n in notes)
+
+def consultant_markdown(notes) -> str:
+    """The consultant's hints (parameters to set) as a Markdown list."""
+    hints = [n.hint for n in notes if getattr(n, "hint", "")]
+    if not hints:
+        return text("common.no_hint")
+    return "\n".join(f"- {h}" for h in hints)
+
+def register_labels() -> None:
+    """Give :mod:`crmkit.labels` the workshop's table headers (idempotent; done on first use
+    rather than at import so that ``crmkit --help`` stays fast)."""
+    from crmkit.segmentation import RFM_SEGMENT_LABELS_FR
+
+    headers = {k[len("headers."):]: (v["en"], v["fr"]) for k, v in _texts().items()
+               if k.startswith("headers.")}
+    labels.register("workshop_header", headers)
+    # RFM segment names the label file does not know yet get a readable English label
+    known = labels.labels_of("rfm_segment") if "rfm_segment" in labels.kinds() else {}
+    missing = {k: (k.replace("_", " ").capitalize().replace("Cant", "Can't"), fr.capitalize())
+               for k, fr in RFM_SEGMENT_LABELS_FR.items() if k not in known}
+    if missing:
+        labels.register("rfm_segment", missing)
+
+_PERCENT = ("share", "stayed")
+
+def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | None = None,
+          index: bool = False):
+    """A table for the report, through the kit's one table helper
+    (:func:`crmkit.display.show_table`): labelled headers and categories (current language),
+    numbers in the language's format, amounts with the report's currency, shares as
+    percentages, long text wrapped, no row numbers (``index=True`` shows the index as
+    first columns).
+
+    Columns named ``share``, ``*_share``, ``share_*`` or ``stayed``, and those in
+    ``percent``, are shown as percentages; those in ``money`` (and those whose name says
+    money) as amounts of ``currency``. Returns a pandas ``Styler`` (display only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = table(pd.DataFrame({"strategy": ["loyalty"], "share": [0.25], "value": [1234.5]}))
+    >>> html = t.to_html()
+    >>> "25.0\u00a0%" in html and "1,234\u00a0€" in html and "Loyalty building" in html
+    True
+    >>> "US$" in table(pd.DataFrame({"direct_profit": [12.5]}), currency="USD").to_html()
+    True
+    """
+    from crmkit.display import show_table
+
+    register_labels()
+    pct = [c for c in df.columns
+           if c in percent or (isinstance(c, str) and (c in _PERCENT or c.endswith("_share")
+                                                      or c.startswith("share_")))]
+    return show_table(df, pct, decimals, money=list(money), index=True if index else False,
+                      max_rows=None, currency=check_currency(currency))

@@ -1,0 +1,208 @@
+"""Run every chapter of the browser edition in headless Chromium, offline.
+
+Serves the built JupyterLite site (``make lite``) on 127.0.0.1, opens each chapter in a new
+page (so a fresh Pyodide kernel), runs all its cells top to bottom and fails on:
+
+- any cell error (the chapter's first error is printed with its traceback);
+- any request to another host than the local server (Chromium is also started with every
+  other host unresolvable, so such a request could not succeed anyway);
+- a chapter that does not finish within ``--timeout`` seconds.
+
+It reports the kernel start time and the time to import the first chapter's packages (the
+"first chapter interactive" target), each chapter's run time, and the bytes the server sent
+(the first visit's download, with the browser cache then warm for the next chapters).
+
+Chromium comes from the system's package manager (``apt-get install chromium``), never from
+Playwright's own download: ``--chromium`` (default ``/usr/bin/chromium``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html" / "lite"
+CHROMIUM = "/usr/bin/chromium"
+
+# run the open notebook, then collect per-cell errors; returns a JSON-able summary
+RUN_ALL_JS = """
+async () => {
+  const app = window.jupyterapp;
+  const panel = app.shell.currentWidget;
+  const t0 = performance.now();
+  const ok = await app.commands.execute('notebook:run-all-cells');
+  const seconds = (performance.now() - t0) / 1000;
+  const cells = panel.content.model.cells;
+  const errors = [];
+  let code = 0, run = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    code += 1;
+    if (cell.executionCount) run += 1;
+    const outputs = cell.outputs.toJSON();
+    for (const o of outputs) {
+      if (o.output_type === 'error') {
+        errors.push({cell: i, ename: o.ename, evalue: o.evalue,
+                     traceback: (o.traceback || []).join('\\n')});
+      }
+    }
+  }
+  return {ok, seconds, code, run, errors};
+}
+"""
+
+# wait until the notebook's kernel is ready, run its first code cell (the imports)
+FIRST_CELL_JS = """
+async () => {
+  const app = window.jupyterapp;
+  const panel = app.shell.currentWidget;
+  await panel.sessionContext.ready;
+  const kernel = panel.sessionContext.session.kernel;
+  await kernel.info;
+  const ready = performance.now() / 1000;
+  const cells = panel.content.model.cells;
+  let first = null;
+  for (let i = 0; i < cells.length; i++) {
+    if (cells.get(i).type === 'code') { first = i; break; }
+  }
+  const t0 = performance.now();
+  panel.content.activeCellIndex = first;
+  await app.commands.execute('notebook:run-cell');
+  const imports = (performance.now() - t0) / 1000;
+  return {ready, imports, first};
+}
+"""
+
+
+class CountingHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, with the MIME types Pyodide needs and a byte count per path."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript",
+                      ".js": "text/javascript", ".json": "application/json",
+                      ".whl": "application/zip", ".parquet": "application/octet-stream"}
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def copyfile(self, source, outputfile):
+        n = 0
+        while chunk := source.read(1 << 16):
+            outputfile.write(chunk)
+            n += len(chunk)
+        path = unquote(urlsplit(self.path).path)
+        with self.server.lock:
+            self.server.sent[path] = self.server.sent.get(path, 0) + n
+
+
+def serve(site: Path) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(CountingHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.sent, server.lock = {}, threading.Lock()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def sent_bytes(server) -> int:
+    with server.lock:
+        return sum(server.sent.values())
+
+
+def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server = serve(site)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    foreign: list[str] = []
+    report = {"chapters": [], "foreign_requests": foreign}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, headless=True,
+            args=["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                  "--no-sandbox"])
+        context = browser.new_context()
+
+        def check(request):
+            host = urlsplit(request.url).hostname
+            if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host != "127.0.0.1":
+                foreign.append(request.url)
+
+        context.on("request", check)
+        for i, chapter in enumerate(chapters):
+            page = context.new_page()
+            page.set_default_timeout(timeout * 1000)
+            logs: list[str] = []
+            page.on("console", lambda m, logs=logs: logs.append(f"{m.type}: {m.text}"))
+            before = sent_bytes(server)
+            t0 = time.perf_counter()
+            page.goto(f"{base}/notebooks/index.html?path={chapter}.ipynb")
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell"
+                                   " && window.jupyterapp.shell.currentWidget"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext")
+            first = page.evaluate(FIRST_CELL_JS)
+            start = time.perf_counter() - t0
+            result = page.evaluate(RUN_ALL_JS)
+            entry = {"chapter": chapter, "kernel_ready_s": round(first["ready"], 1),
+                     "first_cell_s": round(first["imports"], 1),
+                     "interactive_s": round(start, 1),
+                     "run_all_s": round(result["seconds"], 1),
+                     "code_cells": result["code"], "cells_run": result["run"],
+                     "errors": result["errors"], "bytes": sent_bytes(server) - before}
+            if i == 0:
+                report["first_visit_bytes"] = entry["bytes"]
+            if result["errors"] or result["run"] != result["code"]:
+                entry["console"] = logs[-30:]
+            report["chapters"].append(entry)
+            print(f"{chapter}: kernel ready {entry['kernel_ready_s']} s, first cell "
+                  f"{entry['first_cell_s']} s, all cells {entry['run_all_s']} s, "
+                  f"{result['run']}/{result['code']} cells, {len(result['errors'])} errors, "
+                  f"{entry['bytes'] / 1e6:.1f} MB", flush=True)
+            for e in result["errors"][:1]:
+                print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}", flush=True)
+            page.close()
+        browser.close()
+    server.shutdown()
+    report["total_bytes"] = sum(server.sent.values())
+    return report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--site", type=Path, default=SITE)
+    ap.add_argument("--chromium", default=CHROMIUM)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per chapter")
+    ap.add_argument("--report", type=Path, default=ROOT / "_build" / "lite-browser-test.json")
+    ap.add_argument("chapters", nargs="*", help="notebooks/NAME (default: every chapter)")
+    args = ap.parse_args(argv)
+    summary = json.loads((args.site / "build-summary.json").read_text())
+    chapters = args.chapters or summary["pages"]
+    report = run(args.site, chapters, args.chromium, args.timeout)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(report, indent=1))
+    failed = [c for c in report["chapters"] if c["errors"] or c["cells_run"] != c["code_cells"]]
+    for c in failed:
+        print(f"\nFAILED {c['chapter']}: {c['cells_run']}/{c['code_cells']} cells ran")
+        for e in c["errors"][:1]:
+            print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}\n{e['traceback']}")
+        for line in c.get("console", [])[-10:]:
+            print("  console", line[:300])
+    if report["foreign_requests"]:
+        print("\nrequests to another host:", *sorted(set(report["foreign_requests"])), sep="\n  ")
+    print(f"\nfirst visit downloaded {report.get('first_visit_bytes', 0) / 1e6:.1f} MB, "
+          f"all chapters {report['total_bytes'] / 1e6:.1f} MB; report in {args.report}")
+    n_fail = len(failed) + bool(report["foreign_requests"])
+    print(f"browser: {len(chapters) - len(failed)} passed, {n_fail} failed")
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
