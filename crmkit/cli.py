@@ -169,7 +169,6 @@ def _run_workshop(args, parser) -> int:
     from papermill.exceptions import PapermillExecutionError
 
     from crmkit.workshop import run
-
     from crmkit.workshop.report import check_currency
 
     params = dict(_parse_param(t, parser) for t in args.param)

@@ -59,8 +59,11 @@ def test_student_loans_go_to_students_or_parents_of_students(m):
     st = k[k.product_id == "B_STUDENT"]
     age = _age(st.birth_date, st.start_date)
     assert len(st) > 30
-    # a parent had her child at 46 at the latest, the child enters higher education at 18
-    assert (age < PARAMS.events.birth_max_age + 18 + 1).all(), age.max()
+    # a mother had her child at 46 at the latest, her partner (also a customer when both
+    # share the household) is at most max_partner_age_gap years older; the child enters
+    # higher education at 18 and the loan follows within the year
+    oldest = PARAMS.events.birth_max_age + PARAMS.population.max_partner_age_gap + 18 + 1
+    assert (age < oldest).all(), age.max()
     # and the amounts (hence margins) differ with the household's income
     assert st.monthly_premium.nunique() > 10
 

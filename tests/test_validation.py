@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmkit.schema import TABLES
 from crmkit.market import Market
+from crmkit.schema import TABLES
 from crmkit.synth.validation import (
     MEASURES,
     NotMeasurable,

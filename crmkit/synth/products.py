@@ -136,7 +136,7 @@ def outstanding_share(rate, term, elapsed):
     ``term`` months at yearly ``rate`` (the margin is earned on it, so it declines).
 
     >>> round(float(outstanding_share(0.015, 240, 48)), 3)
-    0.833
+    0.823
     """
     r = np.asarray(rate, dtype=float) / 12
     n = np.asarray(term, dtype=float)
