@@ -45,8 +45,9 @@ book: $(STAMP) $(MARKET) $(LITE_TOOLS)
 	$(BIN)/python tools/build_book.py --edition instructor
 	$(BIN)/python tools/build_lite.py
 
-student: $(STAMP) $(MARKET)
+student: $(STAMP) $(MARKET) $(LITE_TOOLS)
 	$(BIN)/python tools/build_book.py --edition student
+	$(BIN)/python tools/build_lite.py --edition student --output _build/student/_build/html/lite
 
 # one pytest run: unit + property tests, docstring examples, ruff, nbval on every notebook
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider

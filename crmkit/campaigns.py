@@ -402,7 +402,10 @@ def campaign_roi(
     DataFrame
         Indexed by ``campaign_id``: ``cost``, ``conversions`` (test group),
         ``incremental_conversions``, ``naive_margin``, ``incremental_margin``,
-        ``naive_roi``, ``roi`` (= (incremental margin - cost) / cost).
+        ``naive_roi``, ``roi`` (= (incremental margin - cost) / cost). A campaign whose
+        targets are all in the control group contacted nobody: 0 conversions and 0
+        incremental conversions, a ROI of -1 if it had a fixed cost, undefined (NaN)
+        if it cost nothing.
 
     Examples
     --------
@@ -435,14 +438,17 @@ def campaign_roi(
     margin = per_campaign(margin_per_conversion, "margin_per_conversion")
     fixed = per_campaign(fixed_cost, "fixed_cost")
     cost = fixed + up["n_test"] * camp["cost_per_contact"].reindex(up.index)
-    # a campaign whose selected targets all fell in the control group contacted nobody
-    conversions = (up["rate_test"] * up["n_test"]).where(up["n_test"] > 0, 0.0)
+    # a campaign whose targets are all held out contacted nobody: no conversion, no
+    # incremental conversion (its uplift is undefined, its effect is nil)
+    contacted = up["n_test"] > 0
+    conversions = (up["rate_test"] * up["n_test"]).where(contacted, 0.0)
+    incremental = up["incremental"].where(contacted, 0.0)
     out = pd.DataFrame({
         "cost": cost,
         "conversions": conversions.round().astype(np.int64),
-        "incremental_conversions": up["incremental"],
+        "incremental_conversions": incremental,
         "naive_margin": conversions * margin,
-        "incremental_margin": up["incremental"] * margin,
+        "incremental_margin": incremental * margin,
     })
     with np.errstate(divide="ignore", invalid="ignore"):
         out["naive_roi"] = (out["naive_margin"] - cost) / cost
@@ -629,6 +635,7 @@ def trigger_family(campaigns: pd.DataFrame) -> pd.Series:
     schema.check_not_empty(campaigns, "campaigns")
     schema.check_columns(campaigns, "campaigns", {"trigger": "string"})
     schema.check_no_missing(campaigns, "campaigns", "trigger")
+    schema.check_key(campaigns, "campaigns")
     family = campaigns["trigger"].astype(str).str.split(":", n=1).str[0]
     return pd.Series(family.to_numpy(), index=campaigns.index, name="trigger_family",
                      dtype="str")
@@ -777,12 +784,12 @@ def target_profiles(
     _validate_targets(targets)
     schema.validate(campaigns, "campaigns", columns=["campaign_id", "start_date", "trigger",
                                                      "channel", "product_id"])
-    schema.check_not_empty(customers, "customers")
-    schema.check_columns(customers, "customers", _PROFILE_CUSTOMERS)
-    schema.check_unique(customers, "customers", "customer_id")
-    schema.check_columns(contracts, "contracts", {"customer_id": "int", "product_id": "string",
-                                                  "start_date": "datetime",
-                                                  "end_date": "datetime"})
+    schema.require_columns(customers, "customers", _PROFILE_CUSTOMERS, unique="customer_id")
+    schema.require_columns(contracts, "contracts", {"customer_id": "int", "product_id": "string",
+                                                    "start_date": "datetime",
+                                                    "end_date": "datetime"},
+                           nullable=("end_date",))
+    schema.check_key(contracts, "contracts")
     camp = campaigns.set_index("campaign_id")
     cpos = camp.index.get_indexer(targets["campaign_id"].to_numpy())
     if (cpos < 0).any():
@@ -1075,9 +1082,9 @@ def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> p
     bad = set(mapping.values()) - set(FCB_QUADRANTS["fcb_quadrant"])
     if bad:
         raise ValueError(f"unknown quadrant(s) {sorted(bad)}; use {FCB_QUADRANTS['fcb_quadrant'].tolist()}")
-    schema.check_not_empty(products, "products")
-    schema.check_columns(products, "products", {"product_id": "string",
-                                                "learn_feel_do": "string"})
+    schema.require_columns(products, "products", {"product_id": "string",
+                                                  "learn_feel_do": "string"})
+    schema.check_key(products, "products")
     schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
     quadrant = products["learn_feel_do"].astype(str).map(mapping)
     info = FCB_QUADRANTS.set_index("fcb_quadrant").reindex(quadrant.to_numpy())

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crmkit import schema
 from crmkit.market import MARKET_TABLES, Market, check_table_names
 from crmkit.schema import TABLES
 
@@ -158,7 +159,9 @@ def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLE
     try:
         con.execute("SET threads TO 2")
         con.execute("SET preserve_insertion_order = true")
-        for name in tables:
+        for name in check_table_names(tables):
+            if not (folder / f"{name}.parquet").exists():
+                raise ValueError(f"{name}: no {name}.parquet in {str(folder)!r}")
             src = str(folder / f"{name}.parquet").replace("'", "''")
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{src}\')')
     finally:
@@ -184,6 +187,10 @@ def save_market(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     if hasattr(tables, "tables") and callable(tables.tables):
         meta = meta if meta is not None else getattr(tables, "params", None)
         tables = tables.tables()
+    check_table_names(list(tables))  # a misspelt name must not be silently left out
+    for name, df in tables.items():  # one row per customer, contract...: no double counting
+        if isinstance(df, pd.DataFrame):
+            schema.check_key(df, name)
     with MarketWriter(path, duckdb=duckdb) as w:
         for name in MARKET_TABLES:
             if name in tables:

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -59,6 +60,10 @@ __all__ = [
     "missing",
     "register",
     "read_label_file",
+    "read_palettes",
+    "colors",
+    "palettes",
+    "palette_of",
 ]
 
 LANGUAGES = ("en", "fr")
@@ -108,6 +113,8 @@ def read_label_file(path: str | Path = DATA_PATH) -> tuple[dict[str, dict[str, t
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a mapping kind -> key -> [en, fr]")
     columns = {str(k): str(v) for k, v in (raw.pop("_columns", None) or {}).items()}
+    raw.pop("_colors", None)  # colours are read by read_palettes
+    raw.pop("_palettes", None)
     entries: dict[str, dict[str, tuple[str, str]]] = {}
     for kind, values in raw.items():
         if not isinstance(values, dict):
@@ -121,6 +128,108 @@ def read_label_file(path: str | Path = DATA_PATH) -> tuple[dict[str, dict[str, t
     if unknown:
         raise ValueError(f"{path}: _columns names unknown kind(s) {unknown}")
     return entries, columns
+
+
+def read_palettes(path: str | Path = DATA_PATH) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Read a label file's colours: ``({name: hex}, {kind: {key: hex}})``.
+
+    ``_colors`` names the colour-blind-safe colours; ``_palettes`` gives, per label kind, the
+    fixed colour of each key, as a colour name or a ``#rrggbb`` hex string. Raises
+    ``ValueError`` on an unknown colour name, a malformed hex string or a palette of a kind
+    the file does not label.
+
+    Parameters
+    ----------
+    path : str or Path, default :data:`DATA_PATH`
+        The label file.
+
+    Returns
+    -------
+    tuple of dict
+        The named colours and the palettes, both in file order.
+
+    Examples
+    --------
+    >>> named, pal = read_palettes()
+    >>> pal["group"]["control"] == named["grey"]
+    True
+    """
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
+    named = {str(k): str(v) for k, v in (raw.get("_colors") or {}).items()}
+    hexa = re.compile(r"#[0-9a-fA-F]{6}")
+    for name, code in named.items():
+        if not hexa.fullmatch(code):
+            raise ValueError(f"{path}: _colors.{name}: {code!r} is not a #rrggbb colour")
+    out: dict[str, dict[str, str]] = {}
+    for kind, values in (raw.get("_palettes") or {}).items():
+        if kind not in raw or kind.startswith("_"):
+            raise ValueError(f"{path}: _palettes.{kind}: no label kind {kind!r}")
+        out[str(kind)] = {}
+        for key, colour in (values or {}).items():
+            code = named.get(str(colour), str(colour))
+            if not hexa.fullmatch(code):
+                raise ValueError(f"{path}: _palettes.{kind}.{key}: unknown colour {colour!r}")
+            out[str(kind)][str(key)] = code
+    return named, out
+
+
+def colors() -> dict[str, str]:
+    """The kit's named colours (seaborn's colour-blind-safe palette): ``{name: hex}``.
+
+    Returns
+    -------
+    dict
+        A fresh copy, in the label file's order.
+
+    Examples
+    --------
+    >>> colors()["blue"]
+    '#0173b2'
+    """
+    return dict(_table().colors)
+
+
+def palettes() -> dict[str, dict[str, str]]:
+    """Every fixed palette of the label file: ``{kind: {key: hex}}``.
+
+    The colours are data, like the labels, so a category has the same colour in every
+    chapter whatever the order in which modules were imported.
+
+    Returns
+    -------
+    dict
+        A fresh copy (editing it changes nothing in the kit).
+
+    Examples
+    --------
+    >>> "loyalty_type" in palettes()
+    True
+    """
+    return {k: dict(v) for k, v in _table().palettes.items()}
+
+
+def palette_of(kind: str) -> dict[str, str]:
+    """The fixed colours of one kind's keys, ``{key: hex}`` (empty if it has none).
+
+    Parameters
+    ----------
+    kind : str
+        A label kind (``"value_quadrant"``, ``"channel"``...).
+
+    Returns
+    -------
+    dict
+        A fresh copy.
+
+    Examples
+    --------
+    >>> palette_of("group")
+    {'test': '#0173b2', 'control': '#949494'}
+    >>> palette_of("no_such_kind")
+    {}
+    """
+    return dict(_table().palettes.get(kind, {}))
 
 
 def _pair(kind, key, pair) -> tuple[str, str]:
@@ -139,6 +248,7 @@ class _Table:
 
     def __init__(self) -> None:
         self.entries, self.columns = read_label_file(DATA_PATH)
+        self.colors, self.palettes = read_palettes(DATA_PATH)
         self._reindex()
 
     def _reindex(self) -> None:

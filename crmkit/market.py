@@ -49,8 +49,9 @@ import pandas as pd
 
 from crmkit import schema
 
-__all__ = ["MARKET_TABLES", "Market", "active_on", "running_on", "in_window", "active_during",
-           "running_during", "period_on", "period_during"]
+__all__ = ["MARKET_TABLES", "Market", "check_table_names", "active_on", "running_on",
+           "in_window", "seen_by", "active_during", "running_during", "active_throughout",
+           "period_on", "period_during"]
 
 # the tables of a market, in the order they are written and listed (the schema's order)
 MARKET_TABLES: tuple[str, ...] = tuple(schema.TABLES)
@@ -146,6 +147,25 @@ def _dates(values, name: str) -> pd.Series | pd.Timestamp:
     return schema.as_timestamp(values, name)
 
 
+def _is_ibis(x) -> bool:
+    return type(x).__module__.startswith("ibis.")
+
+
+def _ibis_literal(value, name):
+    import ibis
+
+    return value if _is_ibis(value) else ibis.literal(schema.as_timestamp(value, name))
+
+
+def _is_grid(*xs) -> bool:
+    """NumPy arrays of two or more dimensions: a customers x days grid by broadcasting."""
+    return any(isinstance(x, np.ndarray) and x.ndim > 1 for x in xs)
+
+
+def _grid(x) -> np.ndarray:
+    return np.asarray(x, dtype="datetime64[ns]")
+
+
 def _bound(value, name: str):
     return None if value is None else _dates(value, name)
 
@@ -154,8 +174,10 @@ def period_on(first, last, day) -> np.ndarray:
     """Boolean mask of the periods ``[first, last)`` that contain ``day``.
 
     ``first`` and ``last`` are date Series (``last`` ``NaT``: the period has not ended);
-    ``day`` is a date or a Series of dates aligned with them (one day per row). A missing
-    ``first`` never contains a day. This is *the* rule; :func:`active_on` and
+    ``day`` is a date or a Series of dates aligned with them (one day per row). NumPy
+    ``datetime64`` arrays of two dimensions broadcast (periods in columns, days in rows:
+    a days x periods grid); Ibis columns give an Ibis boolean expression (the warehouse).
+    A missing ``first`` never contains a day. This is *the* rule; :func:`active_on` and
     :func:`running_on` apply it to customers and contracts.
 
     Examples
@@ -165,7 +187,17 @@ def period_on(first, last, day) -> np.ndarray:
     >>> last = pd.Series(pd.to_datetime(["2024-02-01", None, None]))
     >>> period_on(first, last, "2024-02-01").tolist()
     [False, True, False]
+    >>> days = pd.to_datetime(["2024-01-15", "2024-03-01"]).to_numpy()[:, None]
+    >>> period_on(first.to_numpy()[None, :], last.to_numpy()[None, :], days).astype(int)
+    array([[1, 1, 0],
+           [0, 1, 0]])
     """
+    if _is_ibis(first):
+        return first.notnull() & (first <= day) & (last.isnull() | (last > day))
+    if _is_grid(first, last, day):
+        f, la, d = _grid(first), _grid(last), _grid(day)
+        with np.errstate(invalid="ignore"):
+            return ~np.isnat(f) & (f <= d) & (np.isnat(la) | (la > d))
     first = _dates(first, "first")
     last = _dates(last, "last")
     day = _dates(day, "day")
@@ -273,12 +305,62 @@ def running_during(contracts: pd.DataFrame, start, end, *, start_col: str = "sta
                      index=contracts.index, name="running")
 
 
+def active_throughout(customers: pd.DataFrame, start, end, *,
+                      acquisition: str = "acquisition_date",
+                      churn: str = "churn_date") -> pd.Series:
+    """Boolean mask of the customers active on *every* day of ``[start, end)``: acquired on
+    or before ``start``, not gone before ``end`` (``churn_date`` missing or on/after ``end``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"acquisition_date": pd.to_datetime(["2024-01-01", "2024-01-02",
+    ...                                                        "2020-01-01"]),
+    ...                    "churn_date": pd.to_datetime([None, None, "2024-12-31"])})
+    >>> active_throughout(cu, "2024-01-01", "2025-01-01").tolist()
+    [True, False, False]
+    """
+    schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
+    start, end = _dates(start, "start"), _dates(end, "end")
+    first, last = customers[acquisition], customers[churn]
+    keep = first.notna() & (first <= start) & (last.isna() | (last >= end))
+    return keep.rename("active")
+
+
+def seen_by(dates, day):
+    """Boolean mask of the ``dates`` on or before ``day``: what a snapshot taken on ``day``
+    sees (missing dates: never).
+
+    It is the other face of the half-open rule: a customer who leaves on ``day`` is no
+    longer active on ``day`` (:func:`active_on`), and her departure is seen by ``day``;
+    ``seen_by(churn_date, d)`` is ``~active`` for those acquired by ``d``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.Series(pd.to_datetime(["2023-12-31", "2024-01-01", "2024-01-02", None]))
+    >>> seen_by(d, "2024-01-01").tolist()
+    [True, True, False, False]
+    """
+    if _is_ibis(dates):
+        return dates.notnull() & (dates <= _ibis_literal(day, "day"))
+    if _is_grid(dates, day):
+        d = _grid(dates)
+        with np.errstate(invalid="ignore"):
+            return ~np.isnat(d) & (d <= _grid(day))
+    s = _dates(dates, "dates")
+    day = _dates(day, "day")
+    keep = s.notna() & (s <= (day.to_numpy() if isinstance(day, pd.Series) else day))
+    return keep.rename(None) if isinstance(dates, pd.Series) else keep.to_numpy(dtype=bool)
+
+
 def in_window(dates, start=None, end=None):
     """Boolean mask of the ``dates`` in the window ``[start, end)``; ``None`` leaves that
     side open; missing dates are never in a window.
 
-    ``dates`` is a Series (the mask is a Series with its index) or an array of dates;
-    ``start``/``end`` are dates or Series aligned with ``dates``.
+    ``dates`` is a Series (the mask is a Series with its index), an array of dates, or an
+    Ibis date column (an Ibis boolean expression, for the warehouse); ``start``/``end``
+    are dates or Series aligned with ``dates``.
 
     Examples
     --------
@@ -290,6 +372,22 @@ def in_window(dates, start=None, end=None):
     >>> in_window(d, start="2024-06-01").tolist()
     [False, False, True, True, False]
     """
+    if _is_ibis(dates):
+        keep = dates.notnull()
+        if start is not None:
+            keep &= dates >= _ibis_literal(start, "start")
+        if end is not None:
+            keep &= dates < _ibis_literal(end, "end")
+        return keep
+    if _is_grid(dates, start, end):
+        d = _grid(dates)
+        keep = ~np.isnat(d)
+        with np.errstate(invalid="ignore"):
+            if start is not None:
+                keep = keep & (d >= _grid(start))
+            if end is not None:
+                keep = keep & (d < _grid(end))
+        return keep
     s = _dates(dates, "dates")
     start, end = _bound(start, "start"), _bound(end, "end")
     keep = s.notna()

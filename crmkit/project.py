@@ -42,6 +42,7 @@ import yaml
 
 from crmkit import campaigns as _campaigns
 from crmkit import loyalty, schema
+from crmkit.market import in_window, period_on
 from crmkit.segmentation.features import REVENUE_KINDS
 
 __all__ = [
@@ -316,7 +317,7 @@ def reporting_split(
     schema.check_columns(transactions, "transactions", {
         "customer_id": "int", "contract_id": "int", "date": "datetime", "kind": None,
         "amount": "number", "margin": "number"})
-    for col in ("date", "amount", "margin", "contract_id", "customer_id"):
+    for col in ("date", "kind", "amount", "margin", "contract_id", "customer_id"):
         schema.check_no_missing(transactions, "transactions", col)
     schema.check_nonnegative(transactions, "transactions", "amount")
     first, last = _years(first_year, last_year, transactions["date"])
@@ -348,14 +349,15 @@ def reporting_split(
 
     # contracts in force on 1 January, and how each of them ended the year
     co = contracts
+    # (years x contracts grids; crmkit.market's rule: running on 1 January, ended before
+    # the next 1 January)
     jan1 = pd.to_datetime([f"{y}-01-01" for y in years]).to_numpy()[:, None]
-    dec31 = pd.to_datetime([f"{y}-12-31" for y in years]).to_numpy()[:, None]
+    next_jan1 = pd.to_datetime([f"{y + 1}-01-01" for y in years]).to_numpy()[:, None]
     start = co["start_date"].to_numpy(dtype="datetime64[ns]")[None, :]
     end = co["end_date"].to_numpy(dtype="datetime64[ns]")[None, :]
-    open_end = np.isnat(end)
-    in_force = (start < jan1) & (open_end | (end >= jan1))
+    in_force = period_on(start, end, jan1)
     lost_reason = (co["end_reason"].astype(str) != "term").to_numpy()[None, :]
-    lost = in_force & ~open_end & (end <= dec31) & lost_reason
+    lost = in_force & in_window(end, None, next_jan1) & lost_reason
     n_in_force = in_force.sum(axis=1).astype(float)
     # contracts started during the year by customers acquired before it
     co_start_year = co["start_date"].dt.year.to_numpy()
@@ -448,12 +450,12 @@ def kpi_measures(
     >>> kpi_measures(split, it, ca, tg).round(3).iloc[0].to_dict()
     {'retention_rate': 0.9, 'existing_revenue_share': 0.95, 'cross_sell_rate': 0.08, 'early_churn': 0.1, 'contact_cost_ratio': 0.05, 'campaign_lift': 2.0}
     """
-    schema.check_not_empty(split, "split")
-    schema.check_columns(split, "split", _SPLIT_COLUMNS)
-    schema.check_not_empty(interactions, "interactions")
-    schema.check_columns(interactions, "interactions", {"date": "datetime", "cost": "number"})
-    schema.check_nonnegative(interactions, "interactions", "cost")
+    schema.require_columns(split, "split", _SPLIT_COLUMNS)
+    schema.require_columns(interactions, "interactions", {"date": "datetime", "cost": "number"},
+                           nonnegative=("cost",))
+    schema.check_key(interactions, "interactions")
     schema.validate(campaigns, "campaigns", columns=["campaign_id", "start_date", "trigger"])
+    schema.validate(campaign_targets, "campaign_targets")
     years = split.index.to_numpy()
     cost = interactions.groupby(interactions["date"].dt.year)["cost"].sum().reindex(years)
     family = _trigger_family(campaigns)
@@ -538,6 +540,9 @@ def kpi_dashboard(measures: pd.DataFrame, targets: pd.DataFrame | None = None) -
         raise schema.SchemaError(f"measures: no column has a target; columns "
                                  f"{list(measures.columns)}, targets {list(targets['kpi'])}")
     schema.check_columns(measures, "measures", {k: "number" for k in t["kpi"]})
+    # a ratio of costs or of customers cannot be negative (a KPI may be missing: no value)
+    for k in t["kpi"]:
+        schema.check_nonnegative(measures, "measures", k)
     period = measures.index.name or "period"
     long = (measures[list(t["kpi"])].rename_axis(period).reset_index()
             .melt(id_vars=period, var_name="kpi", value_name="value"))
@@ -720,6 +725,7 @@ def cost_per_saved_customer(
     schema.validate(campaigns, "campaigns", columns=["campaign_id", "cost_per_contact",
                                                      "trigger"])
     schema.check_nonnegative(campaigns, "campaigns", "cost_per_contact")
+    schema.validate(campaign_targets, "campaign_targets")
     family = _trigger_family(campaigns)
     chosen = campaigns.loc[family == trigger]
     if chosen.empty:
@@ -822,11 +828,11 @@ def budget_summary(runs: pd.DataFrame, *, discount_rate: float = 0.0,
     open_the_tap               50.0      10000.0              1.0
     plug_the_drain            100.0      10000.0              3.0
     """
-    schema.check_not_empty(runs, "runs")
-    schema.check_columns(runs, "runs", {"scenario": None, "period": "number",
-                                        "end_stock": "number", "acquisition_spend": "number",
-                                        "retention_spend": "number",
-                                        "discounted_profit": "number"})
+    schema.require_columns(runs, "runs", {"scenario": None, "period": "number",
+                                          "end_stock": "number", "acquisition_spend": "number",
+                                          "retention_spend": "number",
+                                          "discounted_profit": "number"},
+                           nonnegative=("end_stock", "acquisition_spend", "retention_spend"))
     if baseline not in set(runs["scenario"]):
         raise schema.SchemaError(f"runs.scenario: no {baseline!r} run to compare with")
     factor = (1 + discount_rate) ** runs["period"].to_numpy(dtype=float)

@@ -9,6 +9,26 @@ a *kind* (a family of dtypes, so that ``int32`` and ``int64`` both pass as integ
 meaning; columns marked ``truth=True`` are ground truth kept for teaching (the hidden
 persona, the latent attitude, the true identity) which a real company would not have.
 
+The public helpers, for any function that takes a table: :func:`require_columns` (columns
+present, of their kind, no missing values, no negatives, unique key), :func:`as_timestamp`
+(a date argument), :func:`snapshot` (rows seen by a date), :func:`fail` (the error shape),
+:func:`validate` (a whole market table of :data:`TABLES` or derived table of
+:data:`DERIVED`; the rules on values run as a pandera schema, :func:`pandera_schema`).
+
+The policies, the same for every function:
+
+- **Time zones: refused.** Dates are naive calendar dates. A time-zone-aware column or
+  date raises, with the fix in the message; it is never converted silently, because
+  converting to UTC can move an evening date to another calendar day.
+- **Dates outside pandas' nanosecond range** (1677-2262) are refused.
+- **Infinite numbers, and numbers whose sum overflows** (two values of ``1e308``) are
+  refused in every numeric column a function declares; missing values are refused except
+  in the columns declared nullable.
+- **Mixed id types: refused.** An id column holding both numbers and strings (``1`` and
+  ``"1"``) would make two customers of one; the caller casts it once.
+- **Duplicated ids** where one row per customer is expected are refused (``unique=``).
+- **Unknown table names** are refused (``validate``, :func:`crmkit.market.check_table_names`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -22,7 +42,7 @@ crmkit.schema.SchemaError: transactions.amount: 1 row(s) negative; first offendi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +61,7 @@ __all__ = [
     "check_in_range",
     "check_allowed",
     "check_unique",
+    "check_key",
     "check_no_missing",
     "check_dates_ordered",
     "check_rows",
@@ -52,6 +73,9 @@ __all__ = [
     "snapshot",
     "fail",
     "describe",
+    "DERIVED",
+    "Rule",
+    "pandera_schema",
 ]
 
 # how many offending row labels an error message shows
@@ -117,16 +141,30 @@ class Column:
     nullable: bool = False
     truth: bool = False  # ground truth kept for teaching, unknown to a real company
     allowed: tuple[str, ...] | None = None
+    low: float | None = None  # smallest allowed value (inclusive); 0 for amounts, counts
+    high: float | None = None  # largest allowed value (inclusive)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across columns: ``ok(df)`` is True on the rows that keep it; a failing row
+    is reported on ``column`` as ``what`` (e.g. ``end_date`` "before start_date")."""
+
+    column: str
+    what: str
+    ok: Callable[[pd.DataFrame], pd.Series]
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Table:
-    """A tidy table: its grain (one row per ...), columns and primary key."""
+    """A tidy table: its grain (one row per ...), columns, primary key and cross-column rules."""
 
     name: str
     grain: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default_factory=tuple)
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
 
     @property
     def names(self) -> list[str]:
@@ -139,8 +177,18 @@ class Table:
         raise KeyError(name)
 
 
-def _t(name, grain, key, *cols):
-    return Table(name=name, grain=grain, key=tuple(key), columns=tuple(Column(*c) for c in cols))
+def _t(name, grain, key, *cols, rules=()):
+    return Table(name=name, grain=grain, key=tuple(key), columns=tuple(Column(*c) for c in cols),
+                 rules=tuple(rules))
+
+
+def _ordered(start: str, end: str) -> Rule:
+    """``end`` on or after ``start`` where both are known."""
+    return Rule(end, f"before {start}",
+                lambda df: df[end].isna() | df[start].isna() | (df[end] >= df[start]),
+                (start, end))
+
+
 
 
 SECTORS = ("bank", "insurance")
@@ -289,6 +337,37 @@ TABLES: dict[str, Table] = {
 }
 
 
+# value bounds (inclusive) and cross-column rules of the market tables, from the meanings
+# above: amounts, costs and counts are never negative, shares and scores stay on their scale
+_BOUNDS = {
+    "customers": {"acquisition_cost": (0, None), "n_channels": (1, None),
+                  "preferred_hour": (0, 23), "credit_score": (0, 1), "income": (0, None),
+                  "latent_attitude": (0, 1)},
+    "products": {"monthly_price": (0, None)},
+    "contracts": {"monthly_premium": (0, None)},
+    "transactions": {"amount": (0, None)},
+    "interactions": {"cost": (0, None)},
+    "campaigns": {"cost_per_contact": (0, None), "test_share": (0, 1)},
+    "surveys": {"satisfaction": (1, 10), "relative_attitude": (1, 7), "repurchase_intent": (1, 5)},
+}
+_RULES = {
+    "customers": (_ordered("acquisition_date", "churn_date"),),
+    "contracts": (_ordered("start_date", "end_date"),),
+}
+
+
+def _constrained(t: Table) -> Table:
+    from dataclasses import replace
+
+    bounds = _BOUNDS.get(t.name, {})
+    cols = tuple(replace(c, low=bounds[c.name][0], high=bounds[c.name][1]) if c.name in bounds
+                 else c for c in t.columns)
+    return replace(t, columns=cols, rules=_RULES.get(t.name, ()))
+
+
+TABLES = {name: _constrained(t) for name, t in TABLES.items()}
+
+
 # ---------------------------------------------------------------------------------------
 # checks: each raises one SchemaError naming table, column and first offending rows
 # ---------------------------------------------------------------------------------------
@@ -347,7 +426,11 @@ def check_columns(
     if missing:
         _fail(table, missing[0], f"missing column(s) {missing}; the table has {list(df.columns)}")
     for name, kind in spec.items():
-        if kind is None:
+        if kind is None:  # any kind, but dates and floats must still be usable values
+            if _is_datetime(df[name]):
+                check_dates(df, table, name)
+            elif _is_float(df[name]):
+                check_finite(df, table, name)
             continue
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; use one of {sorted(KINDS)}")
@@ -404,7 +487,8 @@ def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
         _fail(table, column, f"time-zone-aware dates ({s.dtype}) are refused: crmkit's dates "
               "are naive calendar dates; convert them with s.dt.tz_convert('UTC')"
               ".dt.tz_localize(None) or keep the local date with s.dt.tz_localize(None)")
-    if np.datetime_data(s.dtype)[0] != "ns" and len(s):
+    if np.datetime_data(s.dtype)[0] != "ns" and s.notna().any() and (
+            s.min() < _NS_MIN or s.max() > _NS_MAX):
         v = s.to_numpy()
         bad = ~np.isnat(v) & ((v < np.datetime64(_NS_MIN)) | (v > np.datetime64(_NS_MAX)))
         if bad.any():
@@ -428,11 +512,13 @@ def check_finite(df: pd.DataFrame, table: str, column: str) -> None:
     if not _is_number(s) or _is_int(s):
         return
     v = s.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.nansum(np.abs(v))  # one pass: inf if a value is infinite or the sum overflows
+    if np.isfinite(total):
+        return
     inf = np.isinf(v)
     if inf.any():
         _fail(table, column, "infinite value(s)", inf, df)
-    with np.errstate(over="ignore"):
-        total = np.nansum(np.abs(v))
     if not np.isfinite(total):
         big = np.abs(v) >= _FLOAT_MAX / max(len(v), 1)
         _fail(table, column, f"too large: the column's sum overflows float64 (max "
@@ -456,6 +542,14 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
     crmkit.schema.SchemaError: customers.customer_id: 1 row(s) are strings while other ids are numbers (1 and '1' would be two customers); cast the column to one type; first offending rows (index): [1]
     """
     s = df[column]
+    if _is_float(s):  # e.g. integer ids made float by a missing value: whole numbers only
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(v) & ~(np.isfinite(v) & (v == np.round(v)))
+        if bad.any():
+            _fail(table, column, "are not whole numbers (an id is an integer or a text)",
+                  bad, df)
+        return
     if s.dtype != object or len(s) == 0:
         return
     is_str = s.map(lambda x: isinstance(x, str)).to_numpy(dtype=bool)
@@ -506,6 +600,28 @@ def check_unique(df: pd.DataFrame, table: str, columns: str | list[str]) -> None
     mask = df.duplicated(subset=cols, keep=False)
     if mask.any():
         _fail(table, "+".join(cols), "duplicated key", mask, df)
+
+
+def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) -> None:
+    """Raise if the rows of ``df`` repeat their key (one row per customer, contract,
+    interaction...), when the key columns are in ``df``: a repeated row would be counted
+    twice. The key is ``key``, else the primary key of market table ``table``; tables
+    without a key, or frames without its columns, pass.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> it = pd.DataFrame({"interaction_id": [1, 2, 2], "cost": [1.0, 2.0, 2.0]})
+    >>> check_key(it, "interactions")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.interaction_id: 2 row(s) duplicated key; first offending rows (index): [1, 2]
+    """
+    if key is None:
+        key = list(TABLES[table].key) if table in TABLES else []
+    key = [key] if isinstance(key, str) else list(key)
+    if key and all(k in df.columns for k in key):
+        check_unique(df, table, key)
 
 
 def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> None:
@@ -624,12 +740,205 @@ def snapshot(
     return (df if keep.all() else df.loc[keep]), as_of
 
 
-def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """Validate ``df`` against the schema of market table ``table``.
+# ---------------------------------------------------------------------------------------
+# derived tables: what crmkit's functions hand to each other
+# ---------------------------------------------------------------------------------------
+def _d(name, grain, key, *cols, rules=()):
+    return Table(name=name, grain=grain, key=tuple(key), rules=tuple(rules),
+                 columns=tuple(Column(*c[:3], nullable=c[3] if len(c) > 3 else False,
+                                      low=c[4] if len(c) > 4 else None,
+                                      high=c[5] if len(c) > 5 else None) for c in cols))
 
-    Checks presence and kind of each column (or only of ``columns``), missing values in
-    non-nullable columns, allowed categories and the primary key's uniqueness. Returns
-    ``df`` unchanged so it can be used inline.
+
+DERIVED: dict[str, Table] = {
+    t.name: t
+    for t in [
+        _d("clv_summary", "one row per customer: the repeat-purchase summary of the BG/NBD, "
+           "Pareto/NBD and Gamma-Gamma models (crmkit.clv.summary_from_transactions)",
+           ["customer_id"],
+           ("customer_id", "int", "customer key (the index of the summary)"),
+           ("frequency", "int", "number of repeat purchases (purchase days after the first)",
+            False, 0),
+           ("recency", "float", "age of the customer at the last purchase, in periods", False, 0),
+           ("T", "float", "age of the customer at the end of the observation, in periods",
+            False, 0),
+           rules=[Rule("recency", "greater than T", lambda df: df["recency"] <= df["T"],
+                       ("recency", "T")),
+                  Rule("recency", "not 0 with frequency 0",
+                       lambda df: (df["frequency"] > 0) | (df["recency"] == 0),
+                       ("recency", "frequency"))]),
+        _d("rfm_table", "one row per customer: recency, frequency, monetary "
+           "(crmkit.segmentation.rfm_table)", ["customer_id"],
+           ("customer_id", "int", "customer key"),
+           ("recency_days", "int", "days from the last purchase to the snapshot", False, 0),
+           ("frequency", "int", "number of purchases", False, 1),
+           ("monetary", "number", "amount bought (sum or mean)", False, 0),
+           ("first_purchase", "datetime", "date of the first purchase"),
+           ("last_purchase", "datetime", "date of the last purchase"),
+           rules=[_ordered("first_purchase", "last_purchase")]),
+        _d("value_tier_panel", "one row per customer and period: value tier, or lost "
+           "(crmkit.clv.value_tier_panel)", ["customer_id", "period"],
+           ("customer_id", "int", "customer key"),
+           ("period", None, "calendar period (pandas Period)"),
+           ("state", "string", "value tier of the period, or the lost state"),
+           ("direct_profit", "float", "margin minus cost to serve over the period, euros "
+            "(0 once lost; negative for loss-making customers)")),
+        _d("customer_flows", "one row per period: the customer stock and its flows "
+           "(crmkit.loyalty.customer_flows)", [],
+           ("start_stock", "int", "customers at the start of the period", False, 0),
+           ("acquired", "int", "customers acquired in the period", False, 0),
+           ("churned", "int", "customers lost in the period", False, 0),
+           ("end_stock", "int", "customers at the end of the period", False, 0),
+           ("retention_rate", "float", "share of the start stock still there at the end "
+            "(missing when the start stock is 0)", True, 0, 1),
+           ("churned_new", "int", "customers acquired and lost in the same period", False, 0),
+           rules=[Rule("end_stock", "not start_stock + acquired - churned",
+                       lambda df: df["end_stock"] == df["start_stock"] + df["acquired"]
+                       - df["churned"], ("start_stock", "acquired", "churned", "end_stock")),
+                  Rule("churned_new", "more than churned",
+                       lambda df: df["churned_new"] <= df["churned"],
+                       ("churned_new", "churned"))]),
+        _d("direct_profit", "one row per customer: commercial margin, cost to serve and "
+           "direct profit over a period (crmkit.value.direct_profit)", ["customer_id"],
+           ("customer_id", "int", "customer key"),
+           ("commercial_margin", "float", "margin of the customer's flows, euros"),
+           ("cost_to_serve", "float", "cost of the customer's contacts, euros", False, 0),
+           ("direct_profit", "float", "commercial margin minus cost to serve, euros"),
+           rules=[Rule("direct_profit", "not commercial_margin - cost_to_serve",
+                       lambda df: np.isclose(df["direct_profit"],
+                                             df["commercial_margin"] - df["cost_to_serve"],
+                                             rtol=1e-9, atol=1e-6),
+                       ("direct_profit", "commercial_margin", "cost_to_serve"))]),
+        _d("migration_matrix", "one row per segment before, one column per segment after: "
+           "shares of customers moving (crmkit.segmentation.migration_matrix, normalised)", [],
+           rules=[Rule("*", "shares outside [0, 1]",
+                       lambda df: ((df >= 0) & (df <= 1)).all(axis=1), ())]),
+    ]
+}
+
+
+# ---------------------------------------------------------------------------------------
+# pandera: the value-level rules of a table as a pandera DataFrameSchema
+# ---------------------------------------------------------------------------------------
+def _spec(table: str) -> Table:
+    if table in TABLES:
+        return TABLES[table]
+    if table in DERIVED:
+        return DERIVED[table]
+    raise SchemaError(f"unknown table {table!r}; known tables: {sorted(TABLES)}; derived "
+                      f"tables: {sorted(DERIVED)}")
+
+
+def pandera_schema(table: str, columns: Iterable[str] | None = None):
+    """The pandera ``DataFrameSchema`` of ``table`` (a market or derived table), restricted
+    to ``columns``: nullability, allowed categories, value bounds, the key's uniqueness and
+    the cross-column rules.
+
+    Column *kinds* (a family of dtypes: ``int32`` and ``int64`` are both integers) are
+    checked by :func:`check_columns` before it, with crmkit's hints; the schema holds the
+    rules on values. It is what :func:`validate` runs, and can be used on its own (e.g.
+    ``pandera_schema("customers").validate(df, lazy=True)``).
+
+    Examples
+    --------
+    >>> s = pandera_schema("surveys", ["customer_id", "satisfaction"])
+    >>> sorted(s.columns)
+    ['customer_id', 'satisfaction']
+    >>> [c.error for c in s.columns["satisfaction"].checks]
+    ['in_range(1, 10)']
+    """
+    import pandera.pandas as pa
+
+    spec = _spec(table)
+    wanted = list(spec.names) if columns is None else list(columns)
+    cols = {}
+    for c in spec.columns:
+        if c.name not in wanted:
+            continue
+        checks = []
+        if c.allowed is not None:
+            checks.append(pa.Check.isin(list(c.allowed)))
+        if c.low is not None and c.high is not None:
+            checks.append(pa.Check.in_range(c.low, c.high))
+        elif c.low is not None:
+            checks.append(pa.Check.ge(c.low))
+        elif c.high is not None:
+            checks.append(pa.Check.le(c.high))
+        cols[c.name] = pa.Column(nullable=c.nullable, checks=checks, required=True)
+    rules = []
+    for i, r in enumerate(spec.rules):
+        if all(n in wanted for n in r.needs):
+            rules.append(pa.Check(_rule_check(r.ok), name=f"rule{i}", error=r.what))
+    key = list(spec.key) if spec.key and all(k in wanted for k in spec.key) else None
+    return pa.DataFrameSchema(cols, checks=rules, unique=key, report_duplicates="all",
+                              name=table)
+
+
+def _rule_check(ok):
+    """A rule as a pandera check: one boolean per row, indexed like the table."""
+    return lambda df: pd.Series(np.asarray(ok(df), dtype=bool), index=df.index)
+
+
+def _what(check: str, col: Column | None) -> str:
+    """crmkit's words for a pandera check."""
+    if check == "not_nullable":
+        return "missing value(s)"
+    if check.startswith("isin"):
+        return f"not in {list(col.allowed)}" if col is not None else check
+    if check in ("multiple_fields_uniqueness", "field_uniqueness"):
+        return "duplicated key"
+    if check == "greater_than_or_equal_to(0)":
+        return "negative"
+    if check.startswith(("greater_than_or_equal_to", "less_than_or_equal_to", "in_range")):
+        low = col.low if col is not None else None
+        high = col.high if col is not None else None
+        return f"outside [{low}, {high}]"
+    return check
+
+
+def _raise_pandera(err, df: pd.DataFrame, spec: Table) -> None:
+    """One crmkit SchemaError from pandera's lazy failure cases: the first failing column
+    (in the schema's order) and check, with its count and first offending rows."""
+    fc = err.failure_cases
+    names = spec.names
+    order = {n: i for i, n in enumerate(names)}
+    fc = fc.assign(_pos=fc["column"].map(lambda c: order.get(c, len(names))),
+                   _kind=fc["schema_context"].ne("Column").astype(int))
+    first = fc.sort_values(["_kind", "_pos"], kind="stable").iloc[0]
+    group = fc[(fc["column"] == first["column"]) & (fc["check"] == first["check"])]
+    check = str(first["check"])
+    table = spec.name
+    if check in ("multiple_fields_uniqueness", "field_uniqueness") or (
+            first["schema_context"] == "DataFrameSchema" and spec.key
+            and check not in [r.what for r in spec.rules]):
+        check_unique(df, table, list(spec.key))
+    rule = next((r for r in spec.rules if r.what == check), None)
+    column = rule.column if rule is not None else str(first["column"])
+    col = next((c for c in spec.columns if c.name == column), None)
+    idx = group["index"].dropna().tolist()
+    mask = df.index.isin(idx) if len(idx) else None
+    what = _what(check, col)
+    if check.startswith("isin") and mask is not None:
+        seen = sorted(map(str, pd.unique(df.loc[mask, column])))[:_SHOW]
+        what = f"{what} (found {seen})"
+    if mask is None or not mask.any():
+        fail(table, column, what)
+    fail(table, column, what, mask, df)
+
+
+def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Validate ``df`` against the schema of table ``table`` (a market table of
+    :data:`TABLES` or a derived table of :data:`DERIVED`).
+
+    First the columns' presence and kinds, with crmkit's checks (:func:`check_columns`:
+    naive in-range dates, finite numbers, ids of one type); then the rules on values with
+    pandera (:func:`pandera_schema`): missing values in non-nullable columns, allowed
+    categories, value bounds (no negative amount, cost or count; shares in [0, 1]), the
+    primary key's uniqueness and the cross-column rules (no end before its start). Only
+    ``columns`` are checked when given. Every failure is one :class:`SchemaError` naming
+    the table, the first failing column and its first offending rows. A derived table
+    keyed by its index (e.g. the CLV summary, indexed by customer) is checked with the
+    index as a column. Returns ``df`` unchanged so it can be used inline.
 
     Examples
     --------
@@ -639,27 +948,34 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     Traceback (most recent call last):
     ...
     crmkit.schema.SchemaError: incidents.incident_id: missing column(s) ['incident_id', 'date', 'type', 'response']; the table has ['customer_id']
+    >>> validate(pd.DataFrame({"customer_id": [1, 2], "interaction_id": [1, 2],
+    ...     "cost": [1.5, -2.0]}), "interactions", columns=["interaction_id", "cost"])
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.cost: 1 row(s) negative; first offending rows (index): [1]
     """
-    if table not in TABLES:
-        raise SchemaError(f"unknown table {table!r}; known tables: {sorted(TABLES)}")
-    spec = TABLES[table]
+    import pandera.errors as pe
+
+    spec = _spec(table)
     check_not_empty(df, table)
+    given = df
+    if spec.key and len(spec.key) == 1 and spec.key[0] not in df.columns \
+            and df.index.name == spec.key[0]:
+        df = df.reset_index()
     cols = [spec.column(c) for c in columns] if columns is not None else list(spec.columns)
     check_columns(df, table, {c.name: c.kind for c in cols})
-    for c in cols:
-        if not c.nullable:
-            check_no_missing(df, table, c.name)
-        if c.allowed is not None:
-            check_allowed(df, table, c.name, c.allowed)
-    key = [k for k in spec.key if k in {c.name for c in cols}]
-    if key and len(key) == len(spec.key):
-        check_unique(df, table, key)
-    return df
+    try:
+        pandera_schema(table, [c.name for c in cols]).validate(df, lazy=True)
+    except pe.SchemaErrors as err:
+        _raise_pandera(err, df, spec)
+    except pe.SchemaError as err:  # a rule that could not run at all
+        fail(table, None, f"does not fit the schema: {err}")
+    return given
 
 
 def describe(table: str) -> pd.DataFrame:
     """The schema of ``table`` as a DataFrame (column, kind, meaning, nullable, truth)."""
-    spec = TABLES[table]
+    spec = _spec(table)
     return pd.DataFrame(
         [
             {

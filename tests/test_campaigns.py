@@ -311,15 +311,14 @@ def test_waves_need_a_wave_column():
         run_waves(pd.DataFrame({"customer_id": [1]}), CUSTOMERS, ContactPolicy())
 
 
-def test_campaign_roi_of_a_campaign_that_contacted_nobody():
-    """A small campaign can have every selected target in its control group: it cost
-    nothing, converted nobody it contacted, and its ROI is undefined, not an error."""
-    from crmkit.campaigns import campaign_roi
-
-    t = pd.DataFrame({"campaign_id": [1] * 4 + [2] * 2, "customer_id": range(6),
-                      "group": ["test", "test", "control", "control", "control", "control"],
-                      "responded": False, "converted": [True, False, False, False, True, False]})
-    c = pd.DataFrame({"campaign_id": [1, 2], "cost_per_contact": [2.0, 2.0]})
-    out = campaign_roi(t, c, margin_per_conversion=50.0)
-    assert out.loc[2, "cost"] == 0 and out.loc[2, "conversions"] == 0
-    assert out.loc[1, "conversions"] == 1
+def test_campaign_roi_of_a_campaign_with_only_control_targets():
+    # issue 14: it crashed (NaN conversions cast to int); nobody contacted = no effect
+    t = pd.DataFrame({"campaign_id": [1, 1, 1, 2, 2], "customer_id": [1, 2, 3, 4, 5],
+                      "group": ["test", "test", "control", "control", "control"],
+                      "responded": False, "converted": [True, False, False, True, False]})
+    camps = pd.DataFrame({"campaign_id": [1, 2], "cost_per_contact": [1.0, 1.0]})
+    roi = campaign_roi(t, camps, margin_per_conversion=10.0, fixed_cost=5.0)
+    assert roi.loc[2, "cost"] == 5.0
+    assert roi.loc[2, "conversions"] == 0 and roi.loc[2, "incremental_conversions"] == 0
+    assert roi.loc[2, "roi"] == -1.0 and roi.loc[2, "naive_roi"] == -1.0
+    assert roi.loc[1, "conversions"] == 1  # the other campaign is unchanged

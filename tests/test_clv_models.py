@@ -529,3 +529,55 @@ def test_spend_without_variation_is_not_called_correlated():
         warnings.simplefilter("ignore", ConvergenceWarning)
         m = GammaGammaModel().fit(same)
     assert np.allclose(m.predict(same), 25.0, rtol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------
+# degenerate data (issue 14): refuse clearly or predict finite numbers, never NaN
+# ---------------------------------------------------------------------------------------
+def _cdnow_repeat_buyer(n):
+    from crmkit.clv import load_cdnow
+
+    cd = load_cdnow()
+    return pd.concat([cd[cd["frequency"] > 0].iloc[[3]]] * n, ignore_index=True)
+
+
+def _finite_or_refused(fit, predict):
+    """A fitted model on degenerate data: a clear refusal, or finite predictions."""
+    from crmkit.clv import ConvergenceError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            m = fit()
+        except (ValueError, ConvergenceError):
+            return
+        try:
+            out = np.asarray(predict(m), dtype=float)
+        except ValueError:
+            return
+    assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("model", ["BetaGeoModel", "ParetoNBDModel", "GammaGammaModel"])
+@pytest.mark.parametrize("n", [1, 40])
+def test_identical_customers_refused_or_finite(model, n):
+    import crmkit.clv as K
+
+    d = _cdnow_repeat_buyer(n)
+    _finite_or_refused(lambda: getattr(K, model)().fit(d), lambda m: m.predict(d))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_small_samples_predict_finite_numbers_or_refuse(seed):
+    # a handful of customers often sends BG/NBD's a and b to the edge of the search box,
+    # where the hypergeometric function gave NaN expected purchases
+    from crmkit.clv import load_cdnow
+
+    cd = load_cdnow()
+    rng = np.random.default_rng(seed)
+    d = cd.iloc[rng.choice(len(cd), int(rng.integers(4, 15)), replace=False)]
+    for model in (BetaGeoModel, ParetoNBDModel):
+        _finite_or_refused(lambda model=model: model().fit(d),
+                           lambda m: m.predict(d, t=[1.0, 10.0]))
+        _finite_or_refused(lambda model=model: model().fit(d), lambda m: m.probability_alive(d))
+

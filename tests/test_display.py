@@ -77,11 +77,29 @@ def test_static_book_shows_settings_not_controls(monkeypatch):
     assert not any(isinstance(x, widgets.Widget) for x in shown)  # no dead slider on the page
     table = shown[-1].data
     assert table[labels.header("setting")].tolist()[1] == "Rate: 0.50 (the chapter's setting)"
-    # a 12-inch figure shrunk to a ~700 px column: its smallest text still reads at 10 px
+    # the figure is drawn at the static width whatever the live one (12 in), and its
+    # smallest text still reads at 10 px on a ~700 px column
     fig = next(x for x in shown if hasattr(x, "savefig"))
+    width = fig.get_size_inches()[0]
+    assert width == _base.STATIC_WIDTH
     tick_pt = fig.axes[0].xaxis.get_ticklabels()[0].get_fontsize()
     small_pt = tick_pt * 10 / 11  # seaborn's "small" relative to the tick labels
-    assert small_pt * 700 / (72 * 12) >= 10
+    assert small_pt * 700 / (72 * width) >= 10
+
+
+def test_static_book_stacks_panels(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setenv(_base.STATIC_ENV, "1")
+    fig = plt.figure(figsize=(9, 4))
+    top, bottom = _base.panels(fig, 2, width_ratios=[2, 1])
+    assert top.get_position().y0 > bottom.get_position().y1  # one above the other
+    assert fig.get_size_inches()[1] > 4
+    monkeypatch.delenv(_base.STATIC_ENV)
+    fig = plt.figure(figsize=(9, 4))
+    left, right = _base.panels(fig, 2, width_ratios=[2, 1])
+    assert left.get_position().x1 < right.get_position().x0  # side by side when live
+    plt.close("all")
 
 
 def test_live_kernel_shows_the_controls(monkeypatch):

@@ -53,7 +53,7 @@ def test_spurious_gap_right_and_wrong():
                  customers=customers).correct
     # the typical slip: keeping the default threshold 5 swaps customer 3 into true loyalty
     wrong = loyalty.dick_basu(measures, attitude_threshold=5.0)
-    assert set(wrong.loc[wrong["loyalty"] == "true_loyalty", "customer_id"]) == {1, 2, 3}
+    assert set(wrong.loc[wrong["loyalty_type"] == "true_loyalty", "customer_id"]) == {1, 2, 3}
     fb = check("ch2.spurious_gap", 1 / 2 - 2 / 3, measures=measures, customers=customers)
     assert_wrong(fb, "0.16", "0.17")
     pct = check("ch2.spurious_gap", 100 * right, measures=measures, customers=customers)

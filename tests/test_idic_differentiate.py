@@ -120,3 +120,16 @@ def test_profiles_on_the_market(market):
     recs = recommend_offers(m.customers, m.contracts, m.life_events, m.products, day)
     assert set(p.loc[p["open_needs"] != "", "customer_id"]) == set(recs["customer_id"])
     assert np.all(p["potential"] >= 0)
+
+
+def test_profiles_when_no_event_changes_the_life_stage():
+    # issue 14: a car purchase keeps the stage; with only such events it crashed
+    cu, tx, it, co, pr, ev = _small()
+    ev = ev.assign(event="car_purchase", stage_after=ev["stage_before"])
+    kw = {"rules": DEFAULT_RULES[DEFAULT_RULES["event"] == "marriage"],
+          "abc_shares": (0.25, 0.25, 0.5)}
+    p = customer_profiles(cu, tx, it, co, pr, ev, DAY, **kw).set_index("customer_id")
+    moved = customer_profiles(cu, tx, it, co, pr, _small()[5], DAY, **kw).set_index("customer_id")
+    # the same customers and values; only the married customer's stage history differs
+    assert p.index.equals(moved.index)
+    assert p["direct_profit"].equals(moved["direct_profit"])

@@ -85,7 +85,7 @@ def test_true_matches_hand_and_on_the_sample():
 def test_bad_input_is_named():
     recs = martin_records()
     res = resolve_identities(recs)
-    with pytest.raises(SchemaError, match="source_records: 3 record"):
+    with pytest.raises(SchemaError, match="source_records.record_id: 3 record"):
         links_at_threshold(res, recs.iloc[:3], 10.0)
     other = recs.assign(record_id=["r1", "r2", "r3", "r9"])
     with pytest.raises(SchemaError, match="pass the table that was resolved"):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmkit import labels
 from crmkit import loyalty as L
 from crmkit.schema import SchemaError
 
@@ -76,12 +77,12 @@ def test_dick_basu_thresholds_and_boundaries():
                        "repeat_rate": [0.5, 0.5, 0.49, 0.1, 0.9]})
     out = L.dick_basu(df, attitude_threshold=5.0, patronage_threshold=0.5)
     # at the threshold counts as high
-    assert out["loyalty"].astype(str).tolist() == [
+    assert out["loyalty_type"].astype(str).tolist() == [
         "true_loyalty", "spurious_loyalty", "latent_loyalty", "no_loyalty", "true_loyalty"]
     med = L.dick_basu(df)  # median repeat rate 0.5
     assert med["high_patronage"].tolist() == [True, True, False, False, True]
-    assert list(out["loyalty"].cat.categories) == list(L.LOYALTY_TYPES)
-    assert set(L.LOYALTY_LABELS_FR) == set(L.LOYALTY_TYPES)
+    assert list(out["loyalty_type"].cat.categories) == list(L.LOYALTY_TYPES)
+    assert labels.missing(L.LOYALTY_TYPES, "loyalty_type") == []
     with pytest.raises(SchemaError, match=r"customers\.repeat_rate: missing column"):
         L.dick_basu(df.drop(columns="repeat_rate"))
     with pytest.raises(ValueError):
@@ -101,7 +102,7 @@ def test_dick_basu_types_match_the_two_axes(rows, a_cut, p_cut):
     expect = {(True, True): "true_loyalty", (True, False): "latent_loyalty",
               (False, True): "spurious_loyalty", (False, False): "no_loyalty"}
     for a, p, kind in zip(df["relative_attitude"] >= a_cut, df["repeat_rate"] >= p_cut,
-                          out["loyalty"].astype(str), strict=True):
+                          out["loyalty_type"].astype(str), strict=True):
         assert expect[(bool(a), bool(p))] == kind
 
 
@@ -405,7 +406,7 @@ def test_market_true_loyalty_churns_less_than_spurious(market, consistent):
     churn = typ["customer_id"].map(cu.set_index("customer_id")["churn_date"])
     typ = typ.loc[churn.isna() | (churn > as_of)]  # still customers at the survey date
     left = typ["customer_id"].map(cu.set_index("customer_id")["churn_date"]).notna()
-    rate = left.groupby(typ["loyalty"], observed=False).mean()
+    rate = left.groupby(typ["loyalty_type"], observed=False).mean()
     assert rate["true_loyalty"] < rate["spurious_loyalty"]
     assert rate[["true_loyalty", "latent_loyalty"]].mean() < rate[
         ["spurious_loyalty", "no_loyalty"]].mean()
@@ -492,21 +493,21 @@ def test_bathtub_parameters_reproduce_the_market_year(market, consistent):
 
 def test_churn_within_hand_and_boundaries():
     groups = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
-                           "loyalty": pd.Categorical(["a", "a", "b", "b", "a"],
+                           "loyalty_type": pd.Categorical(["a", "a", "b", "b", "a"],
                                                      categories=["a", "b", "c"])})
     cu = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
                        "churn_date": pd.to_datetime([None, "2020-01-01", "2021-12-31",
                                                      "2025-06-01", "2022-12-31", None])})
-    out = L.churn_within(groups, cu, as_of="2020-01-01", years=2).set_index("loyalty")
+    out = L.churn_within(groups, cu, as_of="2020-01-01", years=2).set_index("loyalty_type")
     # customer 2 left on as_of: not a customer any more; 5 leaves just after 2 years
     assert out.loc["a", "customers"] == 2 and out.loc["a", "churned"] == 0
     assert out.loc["b", "customers"] == 2 and out.loc["b", "churned"] == 1
     assert out.loc["b", "churn_share"] == pytest.approx(0.5)
     assert out.loc["c", "customers"] == 0 and np.isnan(out.loc["c", "churn_share"])
-    longer = L.churn_within(groups, cu, as_of="2020-01-01", years=3).set_index("loyalty")
+    longer = L.churn_within(groups, cu, as_of="2020-01-01", years=3).set_index("loyalty_type")
     assert longer.loc["a", "churned"] == 1
     with pytest.raises(SchemaError, match=r"groups\.customer_id.*not in the customers"):
-        L.churn_within(pd.DataFrame({"customer_id": [9], "loyalty": ["a"]}), cu,
+        L.churn_within(pd.DataFrame({"customer_id": [9], "loyalty_type": ["a"]}), cu,
                        as_of="2020-01-01")
     with pytest.raises(SchemaError, match="groups.customer_id"):
         L.churn_within(pd.concat([groups, groups]), cu, as_of="2020-01-01")

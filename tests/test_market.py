@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -136,3 +139,55 @@ def test_synth_reexports_the_market():
 
     assert synth.Market is market.Market and synth_market.Market is market.Market
     assert synth_market.MARKET_TABLES is MARKET_TABLES
+
+
+# a comparison operator applied to one of the four period dates (a column, a variable or
+# a column-name parameter): a hand-written copy of crmkit.market's rules
+_DATE = r"(?:acquisition|churn|start|end)_(?:date|col)\b[\"']?\]?"
+_RULE = re.compile(rf"{_DATE}\s*(?:<=|>=|<(?!<)|>(?!>))|(?:<=|>=|(?<![<-])<|(?<![>-])>)\s*"
+                   rf"[\w\.]*\[?[\"']?(?:acquisition|churn|start|end)_(?:date|col)\b")
+
+
+def _code_lines(path):
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    else:
+        text = path.read_text()
+    for n, line in enumerate(text.splitlines(), 1):
+        code = line.split("#", 1)[0]
+        if "``" in code:  # a docstring's literal (prose quoting the rule), not code
+            continue
+        if code.strip().startswith(">>>") or code.strip().startswith("..."):
+            code = code.strip()[3:]
+        yield n, code
+
+
+def test_the_date_rules_are_written_once():
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "crmkit").rglob("*.py")) + sorted((root / "notebooks").glob("*.ipynb"))
+    copies = [f"{p.relative_to(root)}:{n}: {code.strip()}" for p in files
+              if p != root / "crmkit" / "market.py" for n, code in _code_lines(p)
+              if _RULE.search(code)]
+    assert copies == [], "use crmkit.market's rules instead of:\n" + "\n".join(copies)
+
+
+@pytest.mark.parametrize("line", [
+    'keep = (customers["acquisition_date"] < day)',
+    "running = contracts.loc[(contracts['start_date'] <= last_day)",
+    '    customers[churn_col].isna() | (customers[churn_col] > end))',
+    'stayed = day <= customers.churn_date',
+    'x = end_date >= start',
+])
+def test_the_rule_detector_sees_copies(line):
+    assert _RULE.search(line)
+
+
+@pytest.mark.parametrize("line", [
+    'start_date = pd.Timestamp("2024-01-01")',
+    'schema.check_dates_ordered(df, "contracts", "start_date", "end_date")',
+    'out["start_date"] = day',
+    'tenure = (day - cu["acquisition_date"]) / year',
+])
+def test_the_rule_detector_ignores_other_uses(line):
+    assert not _RULE.search(line)

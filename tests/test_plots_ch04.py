@@ -97,7 +97,8 @@ def test_migration_heatmap_labels_new_and_lost():
     assert rows == ["Classe A", "Classe B", "Nouveaux entrants"]
     assert cols[-1].startswith("Sortis")
     assert "80%" in _texts(ax)
-    with pytest.raises(SchemaError, match="missing or infinite"):
+    # the error names the column and the row (issue 14's error shape)
+    with pytest.raises(SchemaError, match=r"migration.lost: 1 row\(s\) missing value.*'new'"):
         plots.migration_heatmap(m.where(m > 0.05))
 
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmkit import labels
 from crmkit import segmentation as S
 from crmkit.schema import SchemaError
 from crmkit.segmentation._frame import quantile_scores
@@ -243,7 +244,7 @@ def test_rfm_segment_rules_cover_the_grid_once():
                            "M": [c[1] for c in cells]})
     seg = S.rfm_segments(scores)["rfm_segment"]
     assert seg.notna().all() and set(seg.astype(str)) == set(S.RFM_SEGMENTS)
-    assert set(S.RFM_SEGMENT_LABELS_FR) == set(S.RFM_SEGMENTS)
+    assert labels.missing(S.RFM_SEGMENTS, "rfm_segment") == []
     with pytest.raises(ValueError, match="cover"):
         S.rfm_segments(scores, rules=S.RFM_SEGMENT_RULES[:-1])
     with pytest.raises(ValueError, match="overlaps"):
@@ -361,7 +362,7 @@ def test_profitability_matrix_quadrants_and_checks():
     # median thresholds: 4 of 7 at or above the median of each axis
     med = S.profitability_matrix(df)
     assert med["high_current"].sum() == 4 and med["high_potential"].sum() == 4
-    assert set(S.MATRIX_LABELS_FR) == set(S.MATRIX_QUADRANTS)
+    assert labels.missing(S.MATRIX_QUADRANTS, "value_quadrant") == []
 
 
 def test_profitability_matrix_bad_input():
@@ -422,7 +423,7 @@ def test_lifecycle_segments_pace_hand():
     assert seg.loc[1, "years_ahead"] == pytest.approx(3.5, abs=0.01)
     wide = S.lifecycle_segments(ev, cu, as_of="2018-01-01", tolerance_years=5)
     assert (wide.loc[wide["customer_id"] < 3, "pace"] == "on_norm").all()
-    assert set(S.PACE_LABELS_FR) == set(S.PACES)
+    assert labels.missing(S.PACES, "lifecycle_pace") == []
 
 
 def test_lifecycle_bad_input():
@@ -667,3 +668,26 @@ def test_sorted_codes_is_sorted_factorize(keys, dtype):
     ref_codes, ref_uniques = pd.factorize(s, sort=True)
     assert codes.tolist() == ref_codes.tolist()
     assert uniques.tolist() == ref_uniques.tolist() and uniques.dtype == s.dtype
+
+
+@pytest.mark.parametrize("fn", [S.stage_spells, S.lifecycle_segments])
+def test_lifecycle_when_no_event_changes_the_stage(fn):
+    # issue 14: a car purchase keeps the stage; with only such events both crashed
+    cu = pd.DataFrame({"customer_id": [1, 2],
+                       "birth_date": pd.to_datetime(["1980-01-01", "1990-06-01"])})
+    ev = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2020-01-01"] * 2),
+                       "event": ["car_purchase"] * 2, "stage_before": ["couple", "single"],
+                       "stage_after": ["couple", "single"]})
+    out = fn(ev, cu, as_of="2024-01-01").set_index("customer_id")
+    # one spell each, in the stage held throughout, entered before the data began
+    assert out["stage"].to_dict() == {1: "couple", 2: "single"}
+    assert out["entered"].isna().all()
+
+
+def test_identical_customers_cannot_be_clustered():
+    # issue 14: k-means on identical rows returned one cluster and choose_k a NaN silhouette
+    df = pd.DataFrame({"customer_id": range(20), "a": 1.0, "b": 2.0})
+    with pytest.raises(ValueError, match="only 1 distinct row"):
+        S.StatisticalSegmentation(3, columns=["a", "b"], n_components=None).fit(df)
+    with pytest.raises(ValueError, match="only 1 distinct row"):
+        S.choose_k(df, ["a", "b"], ks=[2, 3], n_components=None)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmkit import labels
 from crmkit import value as V
 from crmkit.schema import SchemaError
 
@@ -254,7 +255,7 @@ def test_value_strategies_map_each_quadrant():
                              reference_col="ref")
     assert out["strategy"].astype(str).tolist() == [
         "loyalty", "multi_equipment", "retention", "termination", "retention"]
-    assert set(V.STRATEGY_LABELS_FR) == set(V.STRATEGIES)
+    assert labels.missing(V.STRATEGIES, "strategy") == []
     assert set(V.QUADRANT_STRATEGY.values()) == set(V.STRATEGIES)
 
 

@@ -466,3 +466,14 @@ def test_cdnow_segmentation_is_dated_inside_the_data(cdnow):
     text = _text_of((folder / "cdnow-segments.html").read_text(encoding="utf-8"))
     assert "Segmentation as of: June 30, 1998" in text or "Segmentation as of: 30 June 1998" in text
     assert "RFM" in text and "Migration and stability" in text
+
+
+def test_the_workshop_reads_no_combination_rarer_than_min_group(tmp_path):
+    messy = Path(__file__).parent / "data" / "messy"
+    import_data(messy / "mapping.yaml", out_dir=tmp_path / "o", salt=SALT)
+    # four customers, born in four different years: each combination is unique
+    assert workshop.load_data(tmp_path / "o", min_group=1).suppressed == 0
+    market = workshop.load_data(tmp_path / "o", min_group=2)
+    assert market.suppressed == 4
+    assert market.customers[["birth_date", "postcode"]].isna().all().all()
+    assert len(market.customers) == 4  # the customers stay; their quasi-identifiers go

@@ -175,17 +175,53 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
     return report
 
 
+def desktop_times(chapters: list[str], timeout: float) -> dict[str, float]:
+    """Each chapter's run time on this machine's desktop Python (nbclient, fresh kernel), for
+    the benchmarks page's comparison with the browser."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    out = {}
+    for chapter in chapters:
+        nb = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+        t0 = time.perf_counter()
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str((ROOT / chapter).parent)}}).execute()
+        out[chapter] = round(time.perf_counter() - t0, 1)
+        print(f"{chapter}: desktop {out[chapter]} s", flush=True)
+    return out
+
+
+def markdown(report: dict) -> str:
+    """The benchmarks page's table of a report: each chapter's times, browser and desktop."""
+    desktop = report.get("desktop_s", {})
+    rows = ["| chapter | kernel ready (s) | first cell, the imports (s) | rest of the chapter (s) "
+            "| browser total (s) | desktop (s) | served (MB) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for c in report["chapters"]:
+        total = c["interactive_s"] + c["run_all_s"]
+        rows.append(f"| {c['chapter'].split('/')[-1]} | {c['kernel_ready_s']:.1f} | "
+                    f"{c['first_cell_s']:.1f} | {c['run_all_s']:.1f} | {total:.1f} | "
+                    f"{desktop.get(c['chapter'], float('nan')):.1f} | {c['bytes'] / 1e6:.1f} |")
+    return "\n".join(rows)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=Path, default=SITE)
     ap.add_argument("--chromium", default=CHROMIUM)
     ap.add_argument("--timeout", type=float, default=600, help="seconds per chapter")
     ap.add_argument("--report", type=Path, default=ROOT / "_build" / "lite-browser-test.json")
+    ap.add_argument("--markdown", action="store_true",
+                    help="print the report as the benchmarks page's table")
+    ap.add_argument("--desktop", action="store_true",
+                    help="also time each chapter on the desktop Python (benchmarks page)")
     ap.add_argument("chapters", nargs="*", help="notebooks/NAME (default: every chapter)")
     args = ap.parse_args(argv)
     summary = json.loads((args.site / "build-summary.json").read_text())
     chapters = args.chapters or summary["pages"]
     report = run(args.site, chapters, args.chromium, args.timeout)
+    if args.desktop:
+        report["desktop_s"] = desktop_times(chapters, args.timeout)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=1))
     failed = [c for c in report["chapters"] if c["errors"] or c["cells_run"] != c["code_cells"]]
@@ -200,6 +236,8 @@ def main(argv=None) -> int:
     print(f"\nfirst visit downloaded {report.get('first_visit_bytes', 0) / 1e6:.1f} MB, "
           f"all chapters {report['total_bytes'] / 1e6:.1f} MB; report in {args.report}")
     n_fail = len(failed) + bool(report["foreign_requests"])
+    if args.markdown:
+        print(markdown(report))
     print(f"browser: {len(chapters) - len(failed)} passed, {n_fail} failed")
     return 1 if n_fail else 0
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from build_book import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 LITE = ROOT / "lite"
@@ -232,7 +233,8 @@ def build_crmkit_wheel(dest: Path) -> Path:
 
 
 def chapters(root: Path = ROOT) -> list[str]:
-    """The notebooks of the book's table of contents (``notebooks/...`` without suffix)."""
+    """The notebooks of the book's table of contents (``notebooks/...`` without suffix) that
+    run in the browser."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     files = []
 
@@ -248,7 +250,13 @@ def chapters(root: Path = ROOT) -> list[str]:
                 walk(v)
 
     walk(toc)
-    return files
+    return [f for f in files if not no_browser(root / f"{f}.ipynb")]
+
+
+def no_browser(notebook: Path) -> str | None:
+    """Why a chapter is left out of the browser edition (metadata ``crmkit.no_browser``)."""
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return (meta.get("crmkit") or {}).get("no_browser")
 
 
 SKIP_NOTE = ("# Not run in the browser edition: {why}\n"
@@ -272,14 +280,19 @@ def browser_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
     return nb, skipped
 
 
-def stage_contents(dest: Path, pages: list[str], market: Path) -> dict[str, list[int]]:
-    """Write the chapters and the market's files into ``dest`` (the site's files)."""
+def stage_contents(dest: Path, pages: list[str], market: Path,
+                   student: bool = False) -> dict[str, list[int]]:
+    """Write the chapters and the market's files into ``dest`` (the site's files); the
+    student edition's chapters lose their solution cells, as the student book does."""
     if dest.exists():
         shutil.rmtree(dest)
     skipped = {}
     for page in pages:
         src = ROOT / f"{page}.ipynb"
-        nb, cells = browser_notebook(nbformat.read(src, as_version=4))
+        nb = nbformat.read(src, as_version=4)
+        if student:
+            nb, _ = strip_solutions(nb)
+        nb, cells = browser_notebook(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
@@ -317,7 +330,7 @@ def lite_config() -> dict:
     }
 
 
-def build(output: Path, *, cache: Path, market: Path) -> dict:
+def build(output: Path, *, cache: Path, market: Path, student: bool = False) -> dict:
     """Build the site into ``output``; return a summary (sizes, shipped packages, skips)."""
     official = json.loads((LITE / "pyodide-lock.json").read_text())
     if official["info"]["version"] != PYODIDE_VERSION:
@@ -346,7 +359,7 @@ def build(output: Path, *, cache: Path, market: Path) -> dict:
 
     pages = chapters()
     contents = cache / "contents"
-    skipped = stage_contents(contents, pages, market)
+    skipped = stage_contents(contents, pages, market, student)
     (stage / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2))
     extensions = pip_download(LITE / "requirements-extensions.txt", cache / "extensions")
     (stage / "jupyter_lite_config.json").write_text(json.dumps({"LiteBuildConfig": {
@@ -376,10 +389,12 @@ def main(argv=None) -> int:
     p.add_argument("--cache", type=Path, default=ROOT / "_build" / "lite-cache",
                    help="downloads and staging (default: _build/lite-cache)")
     p.add_argument("--market", type=Path, default=ROOT / "datasets" / "market")
+    p.add_argument("--edition", choices=["instructor", "student"], default="instructor",
+                   help="student: the chapters without their solution cells")
     args = p.parse_args(argv)
     try:
         summary = build(args.output.resolve(), cache=args.cache.resolve(),
-                        market=args.market.resolve())
+                        market=args.market.resolve(), student=args.edition == "student")
     except LiteBuildError as e:
         print(f"browser edition NOT built: {e}", file=sys.stderr)
         return 1

@@ -226,7 +226,7 @@ def order_statistics(rng, n, k, horizon):
     Uses the spacings of exponentials: the j-th of k uniforms is S_j / S_{k+1}, and only the
     first n partial sums are drawn (the rest is one Gamma(k + 1 - n) draw).
     """
-    n = np.asarray(n, dtype=np.int64)
+    n = np.asarray(n, dtype=np.intp)  # np.repeat counts in the index type (int32 in a browser)
     owner = np.repeat(np.arange(n.size), n)
     e = rng.standard_exponential(owner.size)
     cs = np.cumsum(e)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.clv.summary import validate_transactions
+from crmkit.market import in_window, seen_by
 from crmkit.models import FittedModel, by_horizon
 
 __all__ = ["MarkovMigrationModel", "recency_panel", "recency_transition_matrix", "value_tier_panel"]
@@ -149,7 +150,8 @@ class MarkovMigrationModel(FittedModel):
         else:
             labels = list(states)
             schema.check_allowed(panel, _PANEL, state, labels)
-        codes = pd.Categorical(panel[state], categories=labels).codes.astype(np.int64)
+        # the index type (int32 in the browser edition, whose NumPy cannot count int64)
+        codes = pd.Categorical(panel[state], categories=labels).codes.astype(np.intp)
         cust = pd.factorize(panel[customer])[0]
         order = np.lexsort((per, cust))
         c_s, p_s, s_s = cust[order], per[order], codes[order]
@@ -418,8 +420,8 @@ def value_tier_panel(
     The panel of Pfeifer & Carraway's *migration* model with states defined by profitability
     rather than recency: :class:`MarkovMigrationModel` fitted on it (``value="direct_profit"``)
     gives the expected value of a customer in each tier. For each period of ``freq`` from
-    ``start`` (inclusive) to ``end`` (exclusive), and each customer acquired before the
-    period begins:
+    ``start`` (inclusive) to ``end`` (exclusive), and each customer acquired on or before
+    its first day (:func:`crmkit.market.seen_by`):
 
     - a customer still there when the period ends is in the tier of their *direct profit*
       over the period: the margin of their flows minus the cost of their contacts
@@ -498,6 +500,8 @@ def value_tier_panel(
     schema.check_no_missing(customers, "customers", acquisition)
     schema.check_unique(customers, "customers", customer)
     if interactions is not None:
+        schema.check_key(interactions, "interactions")
+    if interactions is not None:
         schema.check_columns(interactions, "interactions", {customer: None, date: "datetime",
                                                             cost: "number"})
         for c in (customer, date, cost):
@@ -515,9 +519,10 @@ def value_tier_panel(
     index = pd.Index(ids)
     acq = customers[acquisition].to_numpy(dtype="datetime64[ns]")
     gone = customers[churn].to_numpy(dtype="datetime64[ns]")  # NaT while the customer stays
-    in_panel = acq[:, None] < starts[None, :]
-    with np.errstate(invalid="ignore"):
-        left = ~np.isnat(gone)[:, None] & (gone[:, None] < ends[None, :])
+    # in the panel from the first period the customer is active on its first day, and
+    # "lost" from the period of the departure on (crmkit.market's [acquisition, churn))
+    in_panel = seen_by(acq[:, None], starts[None, :])
+    left = in_window(gone[:, None], None, ends[None, :])
 
     def per_period(df, col, name):
         rows = index.get_indexer(df[customer])

@@ -262,6 +262,7 @@ def check_summary(data: pd.DataFrame, *, monetary: bool = False, table: str = "s
         cols["monetary_value"] = "number"
     schema.check_not_empty(data, table)
     schema.check_columns(data, table, cols)
+    schema.check_key(data, table, "customer_id")
     out = {}
     for c in cols:
         schema.check_no_missing(data, table, c)
@@ -320,10 +321,9 @@ def holdout_comparison(
     """
     if not (isinstance(max_frequency, int | np.integer) and max_frequency >= 1):
         raise ValueError(f"max_frequency must be a whole number >= 1, got {max_frequency!r}")
-    schema.check_not_empty(data, table)
-    schema.check_columns(data, table, {"frequency": "number", actual: "number"})
-    for c in ("frequency", actual):
-        schema.check_no_missing(data, table, c)
+    schema.require_columns(data, table, {"frequency": "number", actual: "number"},
+                           nonnegative=("frequency", actual))
+    schema.check_key(data, table, "customer_id")
     pred = np.asarray(predicted, dtype=float).reshape(-1)
     if pred.shape != (len(data),) or not np.all(np.isfinite(pred)):
         raise ValueError(f"predicted must hold one finite number per row of {table} "

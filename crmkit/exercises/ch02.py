@@ -48,8 +48,8 @@ def spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
                  attitude_threshold: float = 6.0) -> float:
     typ = loyalty.dick_basu(measures, attitude_threshold=attitude_threshold,
                             patronage_threshold="median")
-    churn = loyalty.churn_within(typ, customers, as_of=as_of, years=years, by="loyalty")
-    share = churn.set_index("loyalty")["churn_share"]
+    churn = loyalty.churn_within(typ, customers, as_of=as_of, years=years)
+    share = churn.set_index("loyalty_type")["churn_share"]
     return float(share["spurious_loyalty"] - share["true_loyalty"])
 
 

@@ -101,6 +101,7 @@ def _validate(customers, contracts, life_events, products, rules):
     schema.validate(life_events, "life_events", columns=["customer_id", "date", "event"])
     schema.validate(products, "products", columns=["product_id", "sector", "monthly_price"])
     schema.check_nonnegative(products, "products", "monthly_price")
+    schema.check_nonnegative(products, "products", "monthly_price")
     schema.check_not_empty(rules, "rules")
     schema.check_columns(rules, "rules", _RULE_COLUMNS)
     schema.check_unique(rules, "rules", "rule")

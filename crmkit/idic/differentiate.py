@@ -115,6 +115,9 @@ def customer_profiles(
     schema.validate(transactions, "transactions", columns=["customer_id", "date", "margin"])
     schema.validate(interactions, "interactions",
                     columns=["customer_id", "date", "channel", "cost"])
+    schema.validate(contracts, "contracts",
+                    columns=["customer_id", "product_id", "start_date", "end_date"])
+    schema.validate(products, "products", columns=["product_id", "sector"])
     if years <= 0:
         raise ValueError(f"years must be > 0, got {years}")
     day = (schema.as_timestamp(as_of) if as_of is not None
@@ -204,10 +207,11 @@ def profile_summary(profiles: pd.DataFrame, by: str = "strategy") -> pd.DataFram
     loyalty              2          1.33             1.0  savings
     termination          1         -0.33             0.0
     """
-    schema.check_not_empty(profiles, "profiles")
-    schema.check_columns(profiles, "profiles", {by: None, "direct_profit": "number",
-                                                "potential": "number", "n_products": "number",
-                                                "next_need": "string"})
+    schema.require_columns(profiles, "profiles", {by: None, "direct_profit": "number",
+                                                  "potential": "number", "n_products": "number",
+                                                  "next_need": "string"},
+                           nonnegative=("n_products",))
+    schema.check_key(profiles, "profiles", "customer_id")
     g = profiles.groupby(by, observed=True)
     out = pd.DataFrame({
         "customers": g.size(),

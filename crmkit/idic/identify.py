@@ -855,15 +855,15 @@ def _relinker(resolution: IdentityResolution, source_records: pd.DataFrame):
     """What re-clustering needs, computed once: returns ``(records, relink)`` where
     ``records`` is ``source_records`` in the row order of ``resolution.links`` and
     ``relink(threshold)`` the resolved ids of those rows at ``threshold``."""
-    schema.check_not_empty(source_records, "source_records")
-    schema.check_columns(source_records, "source_records",
-                         {"record_id": "string", "birth_date": "datetime"})
+    schema.require_columns(source_records, "source_records",
+                           {"record_id": "string", "birth_date": "datetime"},
+                           nullable=("birth_date",), unique="record_id")
     recs = source_records.sort_values("record_id", kind="stable").reset_index(drop=True)
     ids = resolution.links["record_id"].to_numpy(dtype=object)
     if len(recs) != len(ids) or (recs["record_id"].to_numpy(dtype=object) != ids).any():
         raise schema.SchemaError(
-            f"source_records: {len(recs)} record(s) that are not the {len(ids)} records of "
-            "the resolution; pass the table that was resolved"
+            f"source_records.record_id: {len(recs)} record(s) that are not the {len(ids)} "
+            "records of the resolution; pass the table that was resolved"
         )
     pairs = resolution.pairs
     schema.check_columns(pairs, "pairs", {"weight": "number", "birth_date": "number"})

@@ -296,7 +296,8 @@ class ContactPolicy:
         lo = allp.min()
         span = int(allp.max() - lo) + 1
         if len(cust_index) * span <= 4 * len(allc) + 1024:
-            pk_all, n_keys = allc * span + (allp - lo), len(cust_index) * span
+            # the index type: 32-bit NumPy (the browser edition) cannot count int64 keys
+            pk_all, n_keys = (allc * span + (allp - lo)).astype(np.intp), len(cust_index) * span
         else:
             pk_all, uni = pd.factorize(allc * span + (allp - lo))
             n_keys = len(uni)
@@ -398,7 +399,8 @@ def contact_summary(decisions: pd.DataFrame) -> pd.DataFrame:
     contact_pressure         1   0.25   1.0
     """
     schema.check_not_empty(decisions, "decisions")
-    schema.check_columns(decisions, "decisions", {"reason": "string", "cost": "number"})
+    schema.require_columns(decisions, "decisions", {"reason": "string", "cost": "number"},
+                           nonnegative=("cost",))
     schema.check_allowed(decisions, "decisions", "reason", REASONS)
     g = decisions.groupby("reason", observed=True)
     out = pd.DataFrame({"contacts": g.size(), "cost": g["cost"].sum()})

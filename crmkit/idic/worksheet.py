@@ -16,19 +16,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from crmkit import schema
+from crmkit import labels, schema
 
 __all__ = ["WORKSHEET_PATH", "STEPS", "load_worksheet", "render_worksheet", "resolve_operation"]
 
 WORKSHEET_PATH = Path(str(resources.files("crmkit") / "data" / "idic_worksheet.yaml"))
 STEPS = ("identify", "differentiate", "interact", "customize")
 _LANGS = ("en", "fr")
-_HEAD = {
-    "en": {"question": "Question", "data": "Data", "operations": "crmkit",
-           "evidence": "Look at", "answer": "Answer", "aim": "Aim:"},
-    "fr": {"question": "Question", "data": "Données", "operations": "crmkit",
-           "evidence": "À regarder", "answer": "Réponse", "aim": "Objectif :"},
-}
 
 
 def _read(path: Path) -> dict:
@@ -157,7 +151,7 @@ def render_worksheet(
         raise ValueError(f"unknown step(s) {bad}; use {list(STEPS)}")
     other = "fr" if lang == "en" else "en"
     names_other = load_worksheet(other).drop_duplicates("step").set_index("step")["step_name"]
-    h = _HEAD[lang]
+    h = labels.labels_of("worksheet_header", lang=lang)  # column heads: crmkit/data/labels.yaml
 
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")

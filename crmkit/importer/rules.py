@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import in_window
 
 __all__ = [
     "IMPORT_ORDER", "REQUIRED", "GENERATED_KEYS", "NONNEGATIVE", "RANGES", "DATE_ORDER",
@@ -210,7 +211,7 @@ def plausibility(df: pd.DataFrame, name: str, problems: Problems, shown: dict, r
         if age > 0 and "acquisition_date" in df:
             adult = born + pd.DateOffset(years=int(age)) if age.is_integer() else \
                 born + pd.to_timedelta(age * 365.25, unit="D")
-            young = (df["acquisition_date"] >= born) & (df["acquisition_date"] < adult)
+            young = in_window(df["acquisition_date"], born, adult)
             problems.add(young, "acquisition_date", f"customer under {age:g} at acquisition",
                          shown.get("acquisition_date"),
                          "born " + born.dt.year.astype("Int64").astype("str"))

@@ -15,7 +15,7 @@ Submodules, named after the course's ideas:
   parameters measured on a year), the value of retention points, half-life,
   acquisition/retention cost ratio, churn within a horizon by group, margin by tenure
 
-Category values are English; :data:`LOYALTY_LABELS_FR` gives the French labels.
+Category values are English; their French labels are in :mod:`crmkit.labels` (kind ``loyalty_type``).
 """
 
 from crmkit.loyalty.incidents import incident_churn, incident_response_mix
@@ -37,7 +37,6 @@ from crmkit.loyalty.retention import (
     survival_curve,
 )
 from crmkit.loyalty.typology import (
-    LOYALTY_LABELS_FR,
     LOYALTY_TYPES,
     attitude_by_customer,
     dick_basu,
@@ -47,7 +46,6 @@ from crmkit.loyalty.typology import (
 
 __all__ = [
     "LOYALTY_TYPES",
-    "LOYALTY_LABELS_FR",
     "repeat_patronage",
     "attitude_by_customer",
     "dick_basu",
@@ -70,3 +68,15 @@ __all__ = [
     "churn_within",
     "margin_by_tenure",
 ]
+
+
+def __getattr__(name):
+    """The old ``*_LABELS_FR`` dicts, one release (``FutureWarning``; see crmkit.labels)."""
+    import importlib
+
+    for sub in ('crmkit.loyalty.typology',):
+        try:
+            return importlib.import_module(sub).__getattr__(name)
+        except AttributeError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import in_window, seen_by
 from crmkit.segmentation._frame import as_timestamp, require
 
 __all__ = ["incident_response_mix", "incident_churn"]
@@ -45,6 +46,7 @@ def incident_response_mix(
     """
     cols = {response_col: "string"} | ({by: None} if by is not None else {})
     require(incidents, table, cols)
+    schema.check_key(incidents, "incidents")
     key = incidents[by] if by is not None else pd.Series("all", index=incidents.index,
                                                              name="incidents_of")
     counts = pd.crosstab(key, incidents[response_col])
@@ -134,10 +136,10 @@ def incident_churn(
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max(),
                     incidents[date_col].max())
     as_of = as_timestamp(as_of)
-    cu = customers.loc[customers[acquisition_col] <= as_of].set_index(customer_col)
-    churn = cu[churn_col].where(cu[churn_col] <= as_of)
+    cu = customers.loc[seen_by(customers[acquisition_col], as_of)].set_index(customer_col)
+    churn = cu[churn_col].where(seen_by(cu[churn_col], as_of))
     stop = churn.fillna(as_of)
-    inc = incidents.loc[incidents[date_col] <= as_of]
+    inc = incidents.loc[seen_by(incidents[date_col], as_of)]
     acq_of = inc[customer_col].map(cu[acquisition_col])
     stop_of = inc[customer_col].map(stop)
     schema.check_rows(inc, "incidents", customer_col, acq_of.isna(),
@@ -155,7 +157,7 @@ def incident_churn(
     c_churn = blocks["c"].map(churn)
     exposed = (np.minimum(blocks["end"], c_stop) - blocks["start"]) / pd.Timedelta(days=1)
     blocks["exposure"] = exposed / _YEAR_DAYS
-    blocks["churned"] = (c_churn >= blocks["start"]) & (c_churn < blocks["end"])
+    blocks["churned"] = in_window(c_churn, blocks["start"], blocks["end"])
     total_years = (stop - cu[acquisition_col]) / pd.Timedelta(days=_YEAR_DAYS)
     exposed_years = blocks.groupby("c")["exposure"].sum().reindex(cu.index, fill_value=0.0)
     churned_in_window = blocks.groupby("c")["churned"].any().reindex(cu.index, fill_value=False)

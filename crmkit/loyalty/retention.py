@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.market import active_throughout, seen_by
 from crmkit.segmentation._frame import as_timestamp, period_index, period_labels, require
 
 __all__ = [
@@ -78,12 +79,13 @@ def customer_flows(
     require(customers, "customers",
             {customer_col: None, acquisition_col: "datetime", churn_col: "datetime"},
             nullable=(churn_col,))
+    schema.check_key(customers, "customers", customer_col)
     schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
     if as_of is None:
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
     as_of = as_timestamp(as_of)
-    cu = customers.loc[customers[acquisition_col] <= as_of]
-    churn = cu[churn_col].where(cu[churn_col] <= as_of)
+    cu = customers.loc[seen_by(customers[acquisition_col], as_of)]
+    churn = cu[churn_col].where(seen_by(cu[churn_col], as_of))
     pa = period_index(cu[acquisition_col], freq)
     first, last = int(pa.min()), int(period_index(pd.Series([as_of]), freq)[0])
     n = last - first + 1
@@ -160,17 +162,19 @@ def survival_curve(
         raise ValueError(f"max_years must be a positive integer, got {max_years!r}")
     require(customers, "customers", {acquisition_col: "datetime", churn_col: "datetime"},
             nullable=(churn_col,))
+    schema.check_key(customers, "customers")
     schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
     if as_of is None:
         as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
     as_of = as_timestamp(as_of)
-    cu = customers.loc[customers[acquisition_col] <= as_of]
+    cu = customers.loc[seen_by(customers[acquisition_col], as_of)]
     entry_date = cu[acquisition_col]
     if observed_from is not None:
         observed_from = as_timestamp(observed_from, "observed_from")
-        cu = cu.loc[cu[churn_col].isna() | (cu[churn_col] >= observed_from)]
+        # left-truncation: those still customers on observed_from (crmkit.market's rule)
+        cu = cu.loc[~seen_by(cu[churn_col], observed_from - pd.Timedelta(days=1))]
         entry_date = cu[acquisition_col].clip(lower=observed_from)
-    churn = cu[churn_col].where(cu[churn_col] <= as_of)
+    churn = cu[churn_col].where(seen_by(cu[churn_col], as_of))
     year = pd.Timedelta(days=_YEAR_DAYS)
     entry = ((entry_date - cu[acquisition_col]) / year).to_numpy()
     exit_ = ((churn.fillna(as_of) - cu[acquisition_col]) / year).to_numpy()
@@ -467,9 +471,11 @@ def acquisition_retention_costs(
     """
     require(customers, "customers", {customer_col: None, acquisition_cost_col: "number"},
             nonnegative=(acquisition_cost_col,))
+    schema.check_key(customers, "customers", customer_col)
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     dates = interactions[date_col]
     if first_year is None:  # a year counts if the data start in January / end in December
         first = dates.min()
@@ -583,10 +589,12 @@ def bathtub_parameters(
             {customer_col: None, acquisition_col: "datetime", churn_col: "datetime",
              acquisition_cost_col: "number"},
             nonnegative=(acquisition_cost_col,), nullable=(churn_col,))
+    schema.check_key(customers, "customers", customer_col)
     require(transactions, "transactions", {date_col: "datetime", margin_col: "number"})
     require(interactions, "interactions",
             {reason_col: None, cost_col: "number", date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     year_end = pd.Timestamp(year=int(year), month=12, day=31)
     first = customers[acquisition_col].min()
     if first > year_end:
@@ -625,7 +633,7 @@ def churn_within(
     *,
     as_of,
     years: float = 5,
-    by: str = "loyalty",
+    by: str = "loyalty_type",
     customer_col: str = "customer_id",
     churn_col: str = "churn_date",
     table: str = "groups",
@@ -646,13 +654,13 @@ def churn_within(
     Examples
     --------
     >>> import pandas as pd
-    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty": ["a", "a", "b", "b"]})
+    >>> g = pd.DataFrame({"customer_id": [1, 2, 3, 4], "loyalty_type": ["a", "a", "b", "b"]})
     >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
     ...     "churn_date": pd.to_datetime([None, "2021-06-01", "2019-01-01", "2030-01-01"])})
     >>> churn_within(g, cu, as_of="2020-01-01", years=5)
-      loyalty  customers  churned  churn_share
-    0       a          2        1          0.5
-    1       b          1        0          0.0
+      loyalty_type  customers  churned  churn_share
+    0            a          2        1          0.5
+    1            b          1        0          0.0
     """
     if not years > 0:
         raise ValueError(f"years must be > 0, got {years!r}")
@@ -666,9 +674,9 @@ def churn_within(
     schema.check_rows(groups, table, customer_col,
                       ~groups[customer_col].isin(customers[customer_col]),
                       "not in the customers table")
-    alive = churn.isna() | (churn > as_of)
+    alive = ~seen_by(churn, as_of)
     horizon = as_of + pd.Timedelta(days=_YEAR_DAYS * float(years))
-    left = (churn > as_of) & (churn <= horizon)
+    left = alive & seen_by(churn, horizon)
     g = pd.DataFrame({by: groups[by], "left": left.to_numpy()}).loc[alive.to_numpy()]
     out = g.groupby(by, observed=False, sort=True)["left"].agg(["size", "sum"])
     out = out.rename(columns={"size": "customers", "sum": "churned"})
@@ -693,8 +701,8 @@ def margin_by_tenure(
 
     Reichheld and Sasser (1990) argue that a customer's profit grows with the years (more
     products, lower costs, referrals), which is why retention pays more than the customer
-    count suggests. Only customers there for the whole year count (acquired before it,
-    not gone before its end), so that every margin covers twelve months; tenure is in
+    count suggests. Only customers there for the whole year count (active on every day of
+    it: :func:`crmkit.market.active_throughout`), so that every margin covers twelve months; tenure is in
     whole years at the start of the year, the last class gathering ``max_years`` and more.
 
     Returns
@@ -726,9 +734,8 @@ def margin_by_tenure(
     require(transactions, "transactions",
             {customer_col: None, date_col: "datetime", margin_col: "number"})
     start = pd.Timestamp(year=int(year), month=1, day=1)
-    end = pd.Timestamp(year=int(year), month=12, day=31)
-    full = (customers[acquisition_col] < start) & (
-        customers[churn_col].isna() | (customers[churn_col] > end))
+    end = pd.Timestamp(year=int(year) + 1, month=1, day=1)
+    full = active_throughout(customers, start, end, acquisition=acquisition_col, churn=churn_col)
     cu = customers.loc[full]
     if cu.empty:
         raise schema.SchemaError(f"customers: nobody was a customer for the whole of {year}")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import (
     ordered_categorical,
     period_index,
@@ -31,7 +32,6 @@ from crmkit.segmentation._frame import (
 
 __all__ = [
     "LOYALTY_TYPES",
-    "LOYALTY_LABELS_FR",
     "repeat_patronage",
     "attitude_by_customer",
     "dick_basu",
@@ -39,12 +39,10 @@ __all__ = [
 ]
 
 LOYALTY_TYPES = ("true_loyalty", "latent_loyalty", "spurious_loyalty", "no_loyalty")
-LOYALTY_LABELS_FR = {
-    "true_loyalty": "Fidélité véritable",
-    "latent_loyalty": "Fidélité latente",
-    "spurious_loyalty": "Fausse fidélité",
-    "no_loyalty": "Infidélité",  # seed 001's name for the low-low cell
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"LOYALTY_LABELS_FR": ("loyalty_type", LOYALTY_TYPES)})
+
 
 
 def repeat_patronage(
@@ -176,8 +174,9 @@ def dick_basu(
     Returns
     -------
     DataFrame
-        ``df`` with ``high_attitude``, ``high_patronage`` and ``loyalty`` (ordered
-        categorical of :data:`LOYALTY_TYPES`; French labels :data:`LOYALTY_LABELS_FR`).
+        ``df`` with ``high_attitude``, ``high_patronage`` and ``loyalty_type`` (ordered
+        categorical of :data:`LOYALTY_TYPES`; labels: kind ``loyalty_type`` of
+        :mod:`crmkit.labels`).
 
     Examples
     --------
@@ -185,10 +184,11 @@ def dick_basu(
     >>> df = pd.DataFrame({"customer_id": [1, 2, 3, 4],
     ...                    "relative_attitude": [6.5, 6.0, 2.0, 3.0],
     ...                    "repeat_rate": [0.9, 0.1, 0.8, 0.2]})
-    >>> dick_basu(df, patronage_threshold=0.5)["loyalty"].tolist()
+    >>> dick_basu(df, patronage_threshold=0.5)["loyalty_type"].tolist()
     ['true_loyalty', 'latent_loyalty', 'spurious_loyalty', 'no_loyalty']
     """
     require(df, table, {attitude_col: "number", patronage_col: "number"})
+    schema.check_key(df, table, "customer_id")
     a = df[attitude_col] >= threshold(df[attitude_col], attitude_threshold, "attitude_threshold")
     p = df[patronage_col] >= threshold(df[patronage_col], patronage_threshold,
                                        "patronage_threshold")
@@ -197,7 +197,7 @@ def dick_basu(
     out = df.copy()
     out["high_attitude"] = a
     out["high_patronage"] = p
-    out["loyalty"] = ordered_categorical(kind, LOYALTY_TYPES)
+    out["loyalty_type"] = ordered_categorical(kind, LOYALTY_TYPES)
     return out
 
 
@@ -225,8 +225,8 @@ def loyalty_typology(
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "kind": ["deposit"] * 3,
     ...     "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-02-06"])})
     >>> loyalty_typology(sv, tx, as_of="2024-03-31", patronage_threshold=0.6)[
-    ...     ["customer_id", "repeat_rate", "loyalty"]].round(2)
-       customer_id  repeat_rate       loyalty
+    ...     ["customer_id", "repeat_rate", "loyalty_type"]].round(2)
+       customer_id  repeat_rate  loyalty_type
     0            1         0.67  true_loyalty
     1            2         0.50    no_loyalty
     """

@@ -11,26 +11,16 @@ from matplotlib.ticker import LogLocator, NullFormatter, PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     COLORS,
-    PALETTES,
     _any_label,
     _axes,
     _numeric,
     _set_title,
     palette,
 )
-from crmkit.schema import SchemaError, check_columns, check_not_empty
+from crmkit.schema import SchemaError, check_columns, check_not_empty, require_columns
 
 # event-triggered offers stand out (green), untargeted ones stay grey
-PALETTES.setdefault("trigger_family", {"life_event": _C["green"], "segment": _C["blue"],
-                                       "none": _C["grey"], "churn_risk": _C["orange"]})
-PALETTES.setdefault("campaign_plan", {"cost": _C["vermilion"], "naive_margin": _C["grey"],
-                                      "incremental_margin": _C["green"]})
-PALETTES.setdefault("fcb_quadrant", {"learning": _C["blue"], "affectivity": _C["pink"],
-                                     "routine": _C["grey"], "hedonism": _C["orange"]})
-PALETTES.setdefault("score_band", {"q1": "#c6dbef", "q2": "#6baed6", "q3": "#2171b5",
-                                   "q4": "#08306b"})
 
 
 def uplift_bars(
@@ -64,8 +54,7 @@ def uplift_bars(
     """
     df = pooled.reset_index() if category is None else pooled
     category = category or pooled.index.name
-    check_not_empty(df, table)
-    check_columns(df, table, [category])
+    require_columns(df, table, [category])
     _numeric(df, table, "rate_test", "rate_control", "uplift")
     cats = df[category].astype(str)
     kind = kind or labels.kind_of(category, pd.unique(cats))
@@ -258,8 +247,7 @@ def fcb_grid(
     ...                   "fcb_quadrant": ["learning", "routine"]})
     >>> ax = fcb_grid(g)  # doctest: +SKIP
     """
-    check_not_empty(grid, table)
-    check_columns(grid, table, [name_col, "fcb_quadrant"])
+    require_columns(grid, table, [name_col, "fcb_quadrant"])
     unknown = ~grid["fcb_quadrant"].astype(str).isin(list(_FCB_CELLS))
     if unknown.any():
         raise SchemaError(f"{table}.fcb_quadrant: unknown quadrant(s) "

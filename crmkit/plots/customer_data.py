@@ -8,12 +8,10 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, _set_title, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
 
 # a pair joining two records of one person is a good link (green); of two people, a bad one
-PALETTES.setdefault("pair_truth", {"same_person": _C["green"],
-                                   "different_persons": _C["vermilion"]})
 
 
 def yearly_counts(

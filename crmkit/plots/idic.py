@@ -11,18 +11,11 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, _set_title, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
 from crmkit.schema import check_columns, check_no_missing, check_not_empty
 
 # who proposes a contact keeps a colour (the bank blue and the insurer orange, as sectors);
 # event-triggered campaigns and offers are green, untargeted ones grey
-PALETTES.setdefault("contact_sender", {"advisor_workstation": _C["green"],
-                                       "bank_marketing": _C["blue"],
-                                       "insurer_call_centre": _C["orange"]})
-PALETTES.setdefault("campaign_kind", {"life_event": _C["green"], "segment": _C["blue"],
-                                      "none": _C["grey"], "churn_risk": _C["orange"]})
-PALETTES.setdefault("offer_trigger", {"event": _C["green"], "car_age": _C["brown"],
-                                      "savings_capacity": _C["sky"], "block": _C["grey"]})
 
 
 def contact_decisions(

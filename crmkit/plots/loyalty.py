@@ -10,9 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     COLORS,
-    PALETTES,
     _any_label,
     _axes,
     _numeric,
@@ -22,9 +20,6 @@ from crmkit.plots.style import (
 from crmkit.schema import check_columns, check_not_empty
 
 # the simulated scenario stands out against a grey baseline; the two survival estimates
-PALETTES.setdefault("bathtub_scenario", {"baseline": _C["grey"], "scenario": _C["blue"]})
-PALETTES.setdefault("survival_estimate", {"naive": _C["grey"], "left_truncated": _C["blue"]})
-PALETTES.setdefault("incident_group", {"no_incident": _C["grey"], "incident": _C["vermilion"]})
 
 
 def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str = "flows",
@@ -209,7 +204,8 @@ def response_mix(
     check_not_empty(mix, table)
     responses = [c for c in labels.order("incident_response", [c for c in mix.columns
                                                               if c != "incidents"])]
-    _numeric(mix, table, *responses)
+    counts = [c for c in ("incidents",) if c in mix.columns]
+    _numeric(mix, table, *responses, *counts, nonnegative=(*responses, *counts))
     rows = [str(r) for r in mix.index]
     kind = kind or labels.kind_of(mix.index.name, rows)
     order = labels.order(kind, rows) if kind else rows

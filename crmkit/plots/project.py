@@ -10,17 +10,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit import labels
-from crmkit.plots.style import _C, PALETTES, _axes, _numeric, _set_title, palette
+from crmkit.plots.style import _C, _axes, _numeric, _set_title, palette
 from crmkit.schema import check_columns, check_no_missing, check_not_empty
 
-PALETTES.setdefault("budget_scenario", {"baseline": _C["grey"], "open_the_tap": _C["blue"],
-                                        "plug_the_drain": _C["vermilion"]})
-PALETTES.setdefault("kpi_status", {"green": _C["green"], "amber": _C["orange"],
-                                   "red": _C["vermilion"]})
-PALETTES.setdefault("change_dimension", {"collective": _C["blue"], "individual": _C["purple"],
-                                         "organisational": _C["brown"]})
-_REVENUE_BOXES = {"revenue_existing": _C["sky"], "revenue_cross_sell": _C["green"],
-                  "revenue_new": _C["orange"]}
+_REVENUE_BOXES = labels.palette_of("project_column")  # revenue_existing, _cross_sell, _new
 
 
 def _euro_axis(axis) -> None:
@@ -240,7 +233,8 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     ...                  index=pd.Index([0, 1], name="year"))
     >>> ax = payback_curve(f, payback=0.67)  # doctest: +SKIP
     """
-    _numeric(flows, table, "costs", "benefits", "cumulative_net", "cumulative_discounted")
+    _numeric(flows, table, "costs", "benefits", "cumulative_net", "cumulative_discounted",
+             nonnegative=("costs", "benefits"))
     ax = _axes(ax)
     years = flows.index.to_numpy(dtype=float)
     ax.bar(years, flows["benefits"], width=0.6, color=_C["green"], alpha=0.45,

@@ -12,12 +12,10 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
-from crmkit.plots.style import _C, COLORS, PALETTES, _axes, _numeric, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, palette
 from crmkit.schema import SchemaError, check_columns, check_not_empty
 
 # pace against the life-stage norm: early green, on time blue, late orange, unseen grey
-PALETTES.setdefault("lifecycle_pace", {"ahead": _C["green"], "on_norm": _C["blue"],
-                                       "behind": _C["orange"], "unknown": _C["grey"]})
 
 
 def rfm_heatmap(
@@ -307,10 +305,8 @@ def migration_heatmap(
     ...                  index=["A", "B", "new"], columns=["A", "B", "lost"])
     >>> ax = migration_heatmap(m, kind="abc_class")  # doctest: +SKIP
     """
-    check_not_empty(matrix, table)
+    _numeric(matrix, table, *matrix.columns, nonnegative=tuple(matrix.columns))
     values = matrix.to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise SchemaError(f"{table}: the matrix holds missing or infinite values")
 
     def name(v) -> str:
         if v in (new_label, lost_label):

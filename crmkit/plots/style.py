@@ -9,70 +9,18 @@ import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.schema import require_columns
 
 __all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette"]
 
-# seaborn's colour-blind-safe palette, named, so category colours read as intent
-COLORS = {
-    "blue": "#0173b2",
-    "orange": "#de8f05",
-    "green": "#029e73",
-    "vermilion": "#d55e00",
-    "purple": "#cc78bc",
-    "brown": "#ca9161",
-    "pink": "#fbafe4",
-    "grey": "#949494",
-    "yellow": "#ece133",
-    "sky": "#56b4e9",
-}
-_CYCLE = list(COLORS.values())
-
-# One colour per category, the same in every chapter. The four cells of the two course
-# matrices share a logic: the "good" corner is green, the one to develop blue, the one to
-# watch orange, the one to give up vermilion.
+# The named colours and the fixed category colours are data, in crmkit/data/labels.yaml
+# (`_colors`, `_palettes`), read by crmkit.labels only: the same colour for a category in
+# every chapter, whatever the order in which modules are imported. Read-only views: add
+# a palette to the label file, not here.
+COLORS = labels.colors()
 _C = COLORS
-PALETTES: dict[str, dict[str, str]] = {
-    "value_quadrant": {
-        "desirable": _C["green"],
-        "under_developed": _C["blue"],
-        "mature": _C["orange"],
-        "undesirable": _C["vermilion"],
-        "crown_jewels": _C["purple"],
-    },
-    "strategy": {
-        "loyalty": _C["green"],
-        "multi_equipment": _C["blue"],
-        "retention": _C["orange"],
-        "termination": _C["vermilion"],
-    },
-    "loyalty_type": {
-        "true_loyalty": _C["green"],
-        "latent_loyalty": _C["blue"],
-        "spurious_loyalty": _C["orange"],
-        "no_loyalty": _C["vermilion"],
-    },
-    "abc_class": {"A": _C["blue"], "B": _C["sky"], "C": _C["grey"]},
-    "group": {"test": _C["blue"], "control": _C["grey"]},
-    "sector": {"bank": _C["blue"], "insurance": _C["orange"]},
-    "channel": {
-        "branch": _C["brown"],
-        "phone": _C["purple"],
-        "web": _C["blue"],
-        "mobile": _C["sky"],
-        "email": _C["green"],
-        "mail": _C["yellow"],
-    },
-    "level": {"high": _C["green"], "low": _C["vermilion"]},
-    "incident_response": {
-        "none": _C["grey"],
-        "negotiation": _C["blue"],
-        "complaint": _C["orange"],
-        "negative_word_of_mouth": _C["purple"],
-        "exit": _C["vermilion"],
-    },
-    "bathtub": {"tap": _C["blue"], "drain": _C["vermilion"], "water_level": _C["sky"]},
-}
+_CYCLE = list(COLORS.values())
+PALETTES: dict[str, dict[str, str]] = labels.palettes()
 
 # which category sits in which corner of a matrix (x to the right, y upwards)
 QUADRANT_PRESETS: dict[str, tuple[str, dict[str, str]]] = {
@@ -176,11 +124,8 @@ def _axes(ax):
     return ax
 
 
-def _numeric(df: pd.DataFrame, table: str, *columns: str) -> None:
-    check_not_empty(df, table)
-    check_columns(df, table, {c: "number" for c in columns})
-    for c in columns:
-        check_no_missing(df, table, c)
+def _numeric(df: pd.DataFrame, table: str, *columns: str, nonnegative=()) -> None:
+    require_columns(df, table, {c: "number" for c in columns}, nonnegative=nonnegative)
 
 
 def _set_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:

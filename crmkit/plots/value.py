@@ -11,11 +11,9 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import (
-    _C,
     _CORNERS,
     _CYCLE,
     COLORS,
-    PALETTES,
     QUADRANT_PRESETS,
     _any_label,
     _axes,
@@ -23,15 +21,17 @@ from crmkit.plots.style import (
     _set_title,
     palette,
 )
-from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
+from crmkit.schema import (
+    SchemaError,
+    check_columns,
+    check_no_missing,
+    check_not_empty,
+    require_columns,
+)
 
 # value tiers run from red (loss-making) to green (high); the lost state is grey
-PALETTES.setdefault("value_tier", {"loss_making": _C["vermilion"], "low": _C["orange"],
-                                   "medium": _C["sky"], "high": _C["green"],
-                                   "lost": _C["grey"]})
 # the parts of a cost to serve: direct contacts, then the three pools of seed 001
-_COST_PARTS = {"direct_cost": _C["brown"], "sales_marketing": _C["blue"],
-               "order_handling": _C["purple"], "distribution": _C["sky"]}
+_COST_PARTS = labels.palette_of("value_column")
 
 
 def _euros(v: float) -> str:
@@ -151,7 +151,7 @@ def value_waterfall(
     >>> ax = value_waterfall(s, totals=["direct_profit"])  # doctest: +SKIP
     """
     _numeric(steps, table, amount_col)
-    check_columns(steps, table, [item_col])
+    require_columns(steps, table, [item_col])
     items = steps[item_col].astype(str).tolist()
     amounts = steps[amount_col].to_numpy(dtype=float)
     ax = _axes(ax)
@@ -373,7 +373,8 @@ def holdout_fit(
     ...                   "actual": [0.2, 0.9, 2.1], "predicted": [0.25, 0.8, 1.9]})
     >>> ax = holdout_fit(c)  # doctest: +SKIP
     """
-    _numeric(comparison, table, "frequency", "actual", "predicted")
+    _numeric(comparison, table, "frequency", "actual", "predicted",
+             nonnegative=("frequency", "actual", "predicted"))
     ax = _axes(ax)
     f = comparison["frequency"].to_numpy()
     ax.plot(f, comparison["actual"], marker="o", color=COLORS["grey"], linewidth=2,

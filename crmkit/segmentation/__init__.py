@@ -3,8 +3,8 @@ statistical segmentation, and the piloting of segments over time (course chapter
 
 Every function takes tidy DataFrames with column names as keyword arguments (defaults
 follow :data:`crmkit.schema.TABLES`), validates them with :mod:`crmkit.schema`, and returns
-a DataFrame or a small dataclass. Category values are English; the ``*_LABELS_FR`` dicts
-give the French labels (registered by :mod:`crmkit.labels`).
+a DataFrame or a small dataclass. Category values are English; their English and French
+labels are in ``crmkit/data/labels.yaml``, read by :mod:`crmkit.labels`.
 
 Submodules, named after the course's ideas:
 
@@ -27,15 +27,12 @@ from crmkit.segmentation.abc import (
 )
 from crmkit.segmentation.clustering import StatisticalSegmentation, choose_k, cluster_profile
 from crmkit.segmentation.lifecycle import (
-    PACE_LABELS_FR,
     PACES,
     lifecycle_segments,
     stage_norms,
     stage_spells,
 )
 from crmkit.segmentation.matrix import (
-    CHECK_LABELS_FR,
-    MATRIX_LABELS_FR,
     MATRIX_QUADRANTS,
     profitability_matrix,
 )
@@ -47,7 +44,6 @@ from crmkit.segmentation.piloting import (
     stability_index,
 )
 from crmkit.segmentation.rfm import (
-    RFM_SEGMENT_LABELS_FR,
     RFM_SEGMENT_RULES,
     RFM_SEGMENTS,
     frat,
@@ -71,12 +67,9 @@ __all__ = [
     "choose_k",
     "cluster_profile",
     "PACES",
-    "PACE_LABELS_FR",
     "lifecycle_segments",
     "stage_norms",
     "stage_spells",
-    "CHECK_LABELS_FR",
-    "MATRIX_LABELS_FR",
     "MATRIX_QUADRANTS",
     "profitability_matrix",
     "Stability",
@@ -84,7 +77,6 @@ __all__ = [
     "segment_kpis",
     "segment_migration",
     "stability_index",
-    "RFM_SEGMENT_LABELS_FR",
     "RFM_SEGMENT_RULES",
     "RFM_SEGMENTS",
     "frat",
@@ -95,3 +87,15 @@ __all__ = [
     "rfm_segments",
     "rfm_table",
 ]
+
+
+def __getattr__(name):
+    """The old ``*_LABELS_FR`` dicts, one release (``FutureWarning``; see crmkit.labels)."""
+    import importlib
+
+    for sub in ('crmkit.segmentation.lifecycle', 'crmkit.segmentation.matrix', 'crmkit.segmentation.rfm'):
+        try:
+            return importlib.import_module(sub).__getattr__(name)
+        except AttributeError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

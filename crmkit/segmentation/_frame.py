@@ -63,7 +63,9 @@ def sorted_codes(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         if span <= 2 * len(k) + 4096:  # the table is no larger than the data
             present = np.zeros(span, dtype=bool)
             present[k - lo] = True
-            lookup = np.cumsum(present, dtype=np.int64) - 1
+            # codes in the index type (int32 in the browser edition, whose NumPy refuses to
+            # count int64 codes with bincount)
+            lookup = np.cumsum(present, dtype=np.intp) - 1
             return lookup[k - lo], (np.flatnonzero(present) + lo).astype(k.dtype)
     codes, uniques = pd.factorize(keys, sort=True)
     return codes, np.asarray(uniques)
@@ -145,11 +147,15 @@ _PERIODS_PER_YEAR = {"Y": 1, "Q": 4, "M": 12}
 
 
 def period_index(dates: pd.Series, freq: str) -> np.ndarray:
-    """Integer index of the calendar period of each date (consecutive periods differ by 1)."""
+    """Integer index of the calendar period of each date (consecutive periods differ by 1).
+
+    In the platform's index type (int32 in the browser edition), so that it counts and
+    indexes directly: 32-bit NumPy refuses int64 in ``np.bincount``.
+    """
     if freq not in _PERIODS_PER_YEAR:
         raise ValueError(f"freq must be one of {sorted(_PERIODS_PER_YEAR)}, got {freq!r}")
-    year = dates.dt.year.to_numpy(dtype=np.int64)
-    month0 = dates.dt.month.to_numpy(dtype=np.int64) - 1
+    year = dates.dt.year.to_numpy(dtype=np.intp)
+    month0 = dates.dt.month.to_numpy(dtype=np.intp) - 1
     return year * _PERIODS_PER_YEAR[freq] + month0 * _PERIODS_PER_YEAR[freq] // 12
 
 

@@ -198,6 +198,7 @@ def lorenz_curve(
     4            1.00          1.0
     """
     require(df, table, {value_col: "number"}, nonnegative=(value_col,))
+    schema.check_key(df, table, "customer_id")
     v = np.sort(df[value_col].to_numpy(dtype=float))
     total = _positive_total(df[value_col], value_col, table)
     n = len(v)

@@ -35,6 +35,7 @@ def _matrix(df: pd.DataFrame, columns: Sequence[str], table: str) -> np.ndarray:
     if len(columns) == 0:
         raise ValueError("give at least one column to segment on")
     require(df, table, {c: "number" for c in columns})
+    schema.check_key(df, table, "customer_id")
     x = df[list(columns)].to_numpy(dtype=float)
     for j, col in enumerate(columns):  # missing values are caught above; infinities here
         schema.check_rows(df, table, col, ~np.isfinite(x[:, j]), "infinite value(s)")

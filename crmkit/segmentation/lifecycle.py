@@ -18,17 +18,15 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import ordered_categorical, require, snapshot
 
-__all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES", "PACE_LABELS_FR"]
+__all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES"]
 
 PACES = ("ahead", "on_norm", "behind", "unknown")
-PACE_LABELS_FR = {
-    "ahead": "En avance sur la norme",
-    "on_norm": "Dans la norme",
-    "behind": "En retard sur la norme",
-    "unknown": "Entrée non observée",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"PACE_LABELS_FR": ("lifecycle_pace", PACES)})
 _YEAR = pd.Timedelta(days=365.25)
 
 
@@ -111,7 +109,8 @@ def stage_spells(
             customer_col: first[customer_col].to_numpy(),
             "stage": first[before_col].astype(str).to_numpy(),
             "entered": pd.NaT,
-            "left": first[customer_col].map(first_move).to_numpy(),
+            # reindex keeps the date dtype even when no event changes the stage
+            "left": first_move.reindex(first[customer_col].to_numpy()).to_numpy(),
             "_birth": first["_birth"].to_numpy(),
         }
     ).astype({"entered": ev[date_col].dtype, "left": ev[date_col].dtype})

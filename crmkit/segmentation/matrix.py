@@ -21,23 +21,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import ordered_categorical, require, threshold
 
-__all__ = ["profitability_matrix", "MATRIX_QUADRANTS", "MATRIX_LABELS_FR", "CHECK_LABELS_FR"]
+__all__ = ["profitability_matrix", "MATRIX_QUADRANTS"]
 
 MATRIX_QUADRANTS = ("desirable", "under_developed", "mature", "undesirable")
-MATRIX_LABELS_FR = {
-    "desirable": "Clients désirables",
-    "under_developed": "Clients sous-développés",
-    "mature": "Clients mûrs",
-    "undesirable": "Clients indésirables",
-}
-CHECK_LABELS_FR = {
-    "reference_customer": "Client de référence",
-    "fast_growing": "Client en développement rapide",
-    "other_division": "Client d'une autre division",
-    "": "",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {
+    "MATRIX_LABELS_FR": ("value_quadrant", MATRIX_QUADRANTS),
+    "CHECK_LABELS_FR": ("matrix_check", ("reference_customer", "fast_growing", "other_division")),
+})
+
 
 
 def profitability_matrix(
@@ -113,6 +110,7 @@ def profitability_matrix(
         if col is not None:
             cols[col] = kind
     require(df, table, cols)
+    schema.check_key(df, table, id_col)
     current = df[current_col]
     potential = df[potential_col]
     high_c = (current >= threshold(current, current_threshold, "current_threshold")).to_numpy()

@@ -232,7 +232,7 @@ def segment_kpis(
     """
     kpis = kpi_specs(kpis)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
-    require(df, table, {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}})
+    require(df, table, {**{k: None for k in keys}, **kpi_columns(kpis, df)})
     data = df
     if categories is not None:
         cats = list(categories)
@@ -251,6 +251,25 @@ def segment_kpis(
     if categories is not None:  # the rows in the categories' order, the column as given
         out[segment_col] = out[segment_col].astype(df[segment_col].dtype)
     return out
+
+
+def kpi_columns(kpis: dict, df=None) -> dict:
+    """The kind each KPI column of ``df`` must have: numbers (or booleans, counted) for
+    arithmetic aggregations (a sum of numbers written as text would concatenate them),
+    anything for counts and extremes."""
+    numeric = {"sum", "mean", "median", "std", "var"}
+    kinds: dict = {}
+    for col, how in kpis.values():
+        is_bool = False
+        if isinstance(df, pd.DataFrame) and col in df.columns:
+            is_bool = pd.api.types.is_bool_dtype(df[col].dtype)
+        elif hasattr(df, "schema") and col in getattr(df, "columns", ()):  # an Ibis table
+            is_bool = df.schema()[col].is_boolean()
+        if how in numeric and not is_bool or kinds.get(col) == "number":
+            kinds[col] = "number"
+        else:
+            kinds[col] = None
+    return kinds
 
 
 def kpi_specs(kpis, allowed=None) -> dict:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import (
     money_sums,
     ordered_categorical,
@@ -40,7 +42,6 @@ __all__ = [
     "frat_scores",
     "RFM_SEGMENT_RULES",
     "RFM_SEGMENTS",
-    "RFM_SEGMENT_LABELS_FR",
 ]
 
 # the classic R x FM map: (segment, R range, FM range) on scores 1-5, FM = ceil((F + M) / 2)
@@ -57,18 +58,10 @@ RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
     ("hibernating", (1, 2), (1, 2)),
 )
 RFM_SEGMENTS = tuple(rule[0] for rule in RFM_SEGMENT_RULES)
-RFM_SEGMENT_LABELS_FR = {
-    "champions": "Champions",
-    "loyal_customers": "Clients fidèles",
-    "potential_loyalists": "Fidèles potentiels",
-    "new_customers": "Nouveaux clients",
-    "promising": "Prometteurs",
-    "need_attention": "À surveiller",
-    "about_to_sleep": "En voie d'endormissement",
-    "cant_lose_them": "À ne pas perdre",
-    "at_risk": "À risque",
-    "hibernating": "En sommeil",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"RFM_SEGMENT_LABELS_FR": ("rfm_segment", RFM_SEGMENTS)})
+
 
 
 def _purchases(
@@ -191,8 +184,10 @@ def _scores(
     ties: str,
     id_col: str,
     table: str,
+    counts: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}})
+    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}},
+            nonnegative=counts, unique=id_col)
     out = df.copy()
     ids = df[id_col].to_numpy()
     for name, (col, higher_is_better) in spec.items():
@@ -234,7 +229,7 @@ def rfm_scores(
     out = _scores(
         rfm_df,
         {"R": (recency_col, False), "F": (frequency_col, True), "M": (monetary_col, True)},
-        bins=bins, ties=ties, id_col=id_col, table=table,
+        bins=bins, ties=ties, id_col=id_col, table=table, counts=(recency_col, frequency_col),
     )
     out["rfm_score"] = out["R"] + out["F"] + out["M"]
     out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
@@ -265,7 +260,7 @@ def rfm_segments(
     in the widely used R x FM grid: ``champions`` (R 5, FM 4-5), ``loyal_customers``,
     ``potential_loyalists``, ``new_customers``, ``promising``, ``need_attention``,
     ``about_to_sleep``, ``cant_lose_them``, ``at_risk``, ``hibernating`` (see
-    :data:`RFM_SEGMENT_RULES`; French labels in :data:`RFM_SEGMENT_LABELS_FR`). ``rules``
+    :data:`RFM_SEGMENT_RULES`; labels: kind ``rfm_segment`` of :mod:`crmkit.labels`). ``rules``
     may replace the map; it must cover the 5 x 5 grid exactly once.
 
     Examples
@@ -276,6 +271,7 @@ def rfm_segments(
     ['champions', 'cant_lose_them', 'new_customers', 'need_attention']
     """
     require(scores, table, {"R": "int", "F": "int", "M": "int"})
+    schema.check_key(scores, table, "customer_id")
     grid = _segment_grid(rules)
     r = scores["R"].to_numpy()
     f = scores["F"].to_numpy()
@@ -350,6 +346,7 @@ def _types(codes: np.ndarray, n: int, types: pd.Series, amount: np.ndarray):
     k = max(len(labels), 1)
     cell = codes.astype(np.int64) * k + tcodes
     if n * k <= _DENSE_CELLS:
+        cell = cell.astype(np.intp)  # small here; 32-bit NumPy (the browser) counts no int64
         count = np.bincount(cell, minlength=n * k).reshape(n, k)
         # exact sums: equal totals tie, and the tie goes to the first type
         total = money_sums(cell, amount, n * k).reshape(n, k)
@@ -443,6 +440,7 @@ def frat_scores(
         {"F": ("frequency", True), "R": ("recency_days", False), "A": ("monetary", True),
          "T": ("n_types", True)},
         bins=bins, ties=ties, id_col=id_col, table=table,
+        counts=("frequency", "recency_days", "n_types"),
     )
     out["frat_score"] = out["F"] + out["R"] + out["A"] + out["T"]
     return out

@@ -187,9 +187,8 @@ def _months_between(a, b) -> np.ndarray:
 def _customer_spans(market, start, end) -> pd.DataFrame:
     """Each customer's time as a customer inside the window: columns a, b (dates), years."""
     c = market.customers
-    a = c["acquisition_date"].where(c["acquisition_date"] > start, start)
-    b = c["churn_date"].fillna(end)
-    b = b.where(b < end, end)
+    a = c["acquisition_date"].clip(lower=start)
+    b = c["churn_date"].fillna(end).clip(upper=end)
     out = pd.DataFrame({"customer_id": c["customer_id"].to_numpy(), "a": a.to_numpy(), "b": b.to_numpy()})
     out["years"] = np.clip(_years(out["b"] - out["a"]), 0, None)
     return out
@@ -245,9 +244,8 @@ def _product_contracts(market, product: str) -> pd.DataFrame:
 
 
 def _exposure_years(contracts: pd.DataFrame, start, end) -> float:
-    a = contracts["start_date"].where(contracts["start_date"] > start, start)
-    b = contracts["end_date"].fillna(end)
-    b = b.where(b < end, end)
+    a = contracts["start_date"].clip(lower=start)
+    b = contracts["end_date"].fillna(end).clip(upper=end)
     return float(np.clip(_years(b - a), 0, None).sum())
 
 
@@ -429,8 +427,7 @@ def car_holding_years(market) -> float:
     years = sum(auto.loc[_running(auto, d), "customer_id"].nunique() for d in _year_ends(market))
     buys = _car_purchases(market)[["customer_id", "date"]].reset_index(drop=True)
     pairs = buys.reset_index().merge(auto[["customer_id", "start_date", "end_date"]], on="customer_id")
-    insured = pairs[(pairs["start_date"] <= pairs["date"])
-                    & (pairs["end_date"].isna() | (pairs["end_date"] > pairs["date"]))]
+    insured = pairs[running_on(pairs, pairs["date"])]
     n = insured["index"].nunique()
     if n == 0:
         raise NotMeasurable("no car purchase by a customer insuring a car in the window")
@@ -513,7 +510,9 @@ def mortgage_margin_year5_over_year1(market) -> float:
     start, end = _window(market)
     k = _product_contracts(market, "B_MORTGAGE")
     five = k["start_date"] + pd.DateOffset(years=5)
-    k = k[(k["start_date"] >= start) & (five <= end) & (k["end_date"].isna() | (k["end_date"] >= five))]
+    # started in the window, and ran through its fifth year (still running on its last day)
+    k = k[in_window(k["start_date"], start) & (five <= end)
+          & running_on(k, five - pd.Timedelta(days=1))]
     t = _tx(market, k["contract_id"], "interest_margin").merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
         raise NotMeasurable("no mortgage billed for five full years in the window")
@@ -693,8 +692,9 @@ def novice_premium_year1_over_year4(market) -> float:
     """Median first-year over fourth-year premium of claim-free novices (started at 18-21)."""
     start, end = _window(market)
     k = _with_customer(_product_contracts(market, "I_AUTO"), market, ("birth_date",))
-    k = k[(k["start_date"] >= start) & (k["start_date"] + pd.DateOffset(years=4) <= end)]
-    k = k[(_age(k["birth_date"], k["start_date"]) < 22) & (k["end_date"].isna() | (k["end_date"] >= k["start_date"] + pd.DateOffset(years=4)))]
+    k = k[in_window(k["start_date"], start) & (k["start_date"] + pd.DateOffset(years=4) <= end)]
+    four = k["start_date"] + pd.DateOffset(years=4)  # ran through its fourth year
+    k = k[(_age(k["birth_date"], k["start_date"]) < 22) & running_on(k, four - pd.Timedelta(days=1))]
     t = _tx(market, k["contract_id"], ("premium", "claim")).merge(k[["contract_id", "start_date"]], on="contract_id")
     if t.empty:
         raise NotMeasurable("no novice auto contract observed for four years in the window")

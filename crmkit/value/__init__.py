@@ -20,7 +20,7 @@ The probabilistic models (BG/NBD, Pareto/NBD, Gamma-Gamma) and the Markov migrat
 model are in :mod:`crmkit.clv`.
 """
 
-from crmkit.value.costs import COST_POOLS_FR, activity_drivers, allocate_costs, cost_to_serve
+from crmkit.value.costs import activity_drivers, allocate_costs, cost_to_serve
 from crmkit.value.lifetime import (
     annuity_factor,
     chain_steps,
@@ -39,14 +39,12 @@ from crmkit.value.profit import (
 from crmkit.value.strategies import (
     QUADRANT_STRATEGY,
     STRATEGIES,
-    STRATEGY_LABELS_FR,
     ChannelMigration,
     channel_migration,
     value_strategies,
 )
 
 __all__ = [
-    "COST_POOLS_FR",
     "activity_drivers",
     "allocate_costs",
     "cost_to_serve",
@@ -63,8 +61,19 @@ __all__ = [
     "profit_and_loss",
     "QUADRANT_STRATEGY",
     "STRATEGIES",
-    "STRATEGY_LABELS_FR",
     "ChannelMigration",
     "channel_migration",
     "value_strategies",
 ]
+
+
+def __getattr__(name):
+    """The old ``*_LABELS_FR`` dicts, one release (``FutureWarning``; see crmkit.labels)."""
+    import importlib
+
+    for sub in ('crmkit.value.costs', 'crmkit.value.strategies'):
+        try:
+            return importlib.import_module(sub).__getattr__(name)
+        except AttributeError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,20 +25,15 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.market import in_window
 from crmkit.segmentation._frame import as_timestamp, require
 
-__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "cost_pools", "COST_POOLS_FR"]
+__all__ = ["allocate_costs", "activity_drivers", "cost_to_serve", "cost_pools"]
 
-COST_POOLS_FR = {
-    "direct_cost": "Coûts directs",
-    "indirect_cost": "Coûts indirects",
-    "common_cost": "Coûts communs non imputables",
-    "sales_marketing": "Coûts de vente et marketing",
-    "order_handling": "Coûts de gestion et de traitement des commandes",
-    "distribution": "Coûts de distribution physique",
-    "cost_to_serve": "Coût de gestion client",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"COST_POOLS_FR": ("value_column", ("direct_cost", "indirect_cost", "sales_marketing", "order_handling", "distribution", "cost_to_serve"))})
 
 
 def _window(df: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:
@@ -187,6 +182,7 @@ def activity_drivers(
     """
     require(interactions, "interactions",
             {customer_col: None, reason_col: "string", interaction_date_col: "datetime"})
+    schema.check_key(interactions, "interactions")
     it = _window(interactions, interaction_date_col, start, end)
     counts = {
         "sales_contacts": it.loc[it[reason_col].isin(list(sales_reasons)), customer_col],
@@ -197,6 +193,7 @@ def activity_drivers(
                                        "transactions")):
         if df is not None:
             require(df, table, {customer_col: None, date_col: "datetime"})
+            schema.check_key(df, table)
             counts[name] = _window(df, date_col, start, end)[customer_col]
         else:
             counts[name] = it[customer_col].iloc[:0]
@@ -261,6 +258,7 @@ def cost_to_serve(
     require(interactions, "interactions",
             {customer_col: None, cost_col: "number", channel_col: None, date_col: "datetime"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     it = _window(interactions, date_col, start, end)
     direct = it.groupby(customer_col)[cost_col].sum().rename("direct_cost")
     parts = [direct]

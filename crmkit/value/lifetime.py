@@ -122,6 +122,7 @@ def lifetime_value(
         if extra is not None:
             cols[extra] = "number"
     require(df, table, cols)
+    schema.check_key(df, table, id_col)
     if isinstance(retention, str):
         schema.check_in_range(df, table, retention, 0, 1)
         r = df[retention].to_numpy(dtype=float)
@@ -167,6 +168,7 @@ def customer_equity(
     1       B          2   200.0  0.153846
     """
     require(df, table, {ltv_col: "number", **({by: None} if by else {})})
+    schema.check_key(df, table, "customer_id")
     if by is None:
         return float(df[ltv_col].sum())
     g = df.groupby(by, observed=True, sort=True)[ltv_col]
@@ -245,6 +247,7 @@ def lifetime_value_chain(
     if credit_score_col is not None:
         cols[credit_score_col] = "number"
     require(df, table, cols)
+    schema.check_key(df, table, id_col)
     if credit_score_col is not None:
         schema.check_in_range(df, table, credit_score_col, 0, 1)
     if retention_change:

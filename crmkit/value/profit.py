@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
 from crmkit.segmentation._frame import require
 from crmkit.value.costs import _window, activity_drivers, cost_pools, cost_to_serve
 
@@ -97,7 +98,7 @@ def direct_profit(
                             margin_col=margin_col, date_col=date_col).set_index(customer_col)
     if costs is not None:
         require(costs, "costs", {customer_col: None, cost_col: "number"},
-                nonnegative=(cost_col,))
+                nonnegative=(cost_col,), unique=customer_col)
         cost = costs.groupby(customer_col)[cost_col].sum().rename("cost_to_serve")
         out = out.join(cost, how="outer").fillna(0.0)
     else:
@@ -214,6 +215,7 @@ def profit_and_loss(
     if not (np.isfinite(common_costs) and common_costs >= 0):
         raise ValueError(f"common_costs must be a finite number >= 0, got {common_costs!r}")
     require(profit, table, {margin_col: "number", cost_col: "number"}, nonnegative=(cost_col,))
+    schema.check_key(profit, table, "customer_id")
     direct = profit[margin_col] - profit[cost_col]
     return pd.Series({
         "customers": float(len(profit)),
@@ -267,7 +269,8 @@ def potential(
     if not 0 <= quantile <= 1:
         raise ValueError(f"quantile must be in [0, 1], got {quantile!r}")
     group_cols = list(group_cols)
-    require(df, table, {id_col: None, value_col: "number", **{g: None for g in group_cols}})
+    require(df, table, {id_col: None, value_col: "number", **{g: None for g in group_cols}},
+            unique=id_col)
     value = df[value_col].astype(float)
     if group_cols:
         bench = value.groupby([df[g] for g in group_cols], observed=True).transform(
@@ -305,4 +308,5 @@ def customer_value(
     [520.0, 280.0]
     """
     require(df, table, {profit_col: "number", potential_col: "number"})
+    schema.check_key(df, table, "customer_id")
     return (df[profit_col] + df[potential_col]).rename("customer_value")

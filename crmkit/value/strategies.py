@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import french_label_aliases
 from crmkit.segmentation._frame import ordered_categorical, require
 from crmkit.segmentation.matrix import profitability_matrix
 
 __all__ = [
     "STRATEGIES",
-    "STRATEGY_LABELS_FR",
     "QUADRANT_STRATEGY",
     "value_strategies",
     "ChannelMigration",
@@ -39,12 +39,10 @@ __all__ = [
 ]
 
 STRATEGIES = ("loyalty", "multi_equipment", "retention", "termination")
-STRATEGY_LABELS_FR = {
-    "loyalty": "Fidélisation",
-    "multi_equipment": "Multi-équipement",
-    "retention": "Rétention",
-    "termination": "Résiliation (externalisation)",
-}
+
+# the French labels live in crmkit/data/labels.yaml; the old dict is read from there one release
+__getattr__ = french_label_aliases(__name__, {"STRATEGY_LABELS_FR": ("strategy", STRATEGIES)})
+
 QUADRANT_STRATEGY = {
     "desirable": "loyalty",
     "under_developed": "multi_equipment",
@@ -70,8 +68,8 @@ def value_strategies(
     """Assign each customer the strategy of their quadrant of the value matrix.
 
     Takes the arguments of :func:`crmkit.segmentation.profitability_matrix` and returns its
-    table with a ``strategy`` column (ordered categorical of :data:`STRATEGIES`; French
-    labels :data:`STRATEGY_LABELS_FR`). Undesirable customers protected by a check get
+    table with a ``strategy`` column (ordered categorical of :data:`STRATEGIES`; labels:
+    kind ``strategy`` of :mod:`crmkit.labels`). Undesirable customers protected by a check get
     ``retention`` instead of ``termination``.
 
     Examples
@@ -219,6 +217,7 @@ def channel_migration(
     require(interactions, "interactions",
             {customer_col: None, channel_col: None, cost_col: "number"},
             nonnegative=(cost_col,))
+    schema.check_key(interactions, "interactions")
     measured = interactions.groupby(channel_col, observed=True)[cost_col].mean()
     costs = measured if unit_costs is None else pd.Series(dict(unit_costs), dtype=float)
     if to_channel not in costs.index:

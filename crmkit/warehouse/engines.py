@@ -27,11 +27,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import ibis
+import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.common.exceptions import TableNotFound
@@ -46,6 +48,7 @@ __all__ = [
     "enable_arrow",
     "ensure_java",
     "as_table",
+    "check_expr",
     "SPARK_DEFAULTS",
 ]
 
@@ -286,11 +289,11 @@ def as_table(
 
     ``data`` is a pandas DataFrame (fully validated here, then handed to the engine), an
     Ibis table, the name of a table of ``con`` or the path of a Parquet file or folder
-    (columns and kinds checked; values are the loader's business, :mod:`crmkit.io`).
+    (checked on its engine by :func:`check_expr`).
     """
     if isinstance(data, pd.DataFrame):
         require(data, table, columns, nonnegative=nonnegative, nullable=nullable)
-        return ibis.memtable(data[list(columns)])
+        return _validated(ibis.memtable(data[list(columns)]))
     if isinstance(data, ibis.Table):
         t = data
     elif isinstance(data, str | os.PathLike):
@@ -315,5 +318,103 @@ def as_table(
             f"{table}: expected a pandas DataFrame, an Ibis table, a table name or a "
             f"Parquet path, got {type(data).__name__}"
         )
-    schema.check_columns(_empty_like(t), table, columns)
-    return t.select(*columns)
+    check_expr(t, table, columns, nonnegative=nonnegative, nullable=nullable)
+    return _validated(t.select(*columns))
+
+
+# tables already validated (by as_table or check_expr), by id: the ``*_expr`` functions
+# that the pandas-facing functions call on them do not scan them a second time
+_CHECKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _validated(t: ibis.Table) -> ibis.Table:
+    _CHECKED[id(t)] = t
+    return t
+
+
+# pandas' nanosecond range: results come back to pandas, whose timestamps stop there
+_TS_MIN, _TS_MAX = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
+
+
+def check_expr(
+    t: Any,
+    table: str,
+    columns: dict[str, str | None],
+    *,
+    nonnegative: tuple[str, ...] = (),
+    nullable: tuple[str, ...] = (),
+    unique: str | None = None,
+) -> ibis.Table:
+    """Validate an Ibis table given to a ``*_expr`` function, as ``crmkit.schema`` does a
+    pandas one: one :class:`crmkit.schema.SchemaError` naming table and column.
+
+    The presence and kind of each column (and time zones) are read from the table's
+    schema; the values are checked by one aggregate query on the table's engine: missing
+    values (except in ``nullable``), NaN and infinite floats, float sums that overflow,
+    negative values in ``nonnegative``, dates outside pandas' range (the results come
+    back to pandas) and repeated values of the key ``unique`` (one row per customer).
+    Rows of an engine table have no index: the error gives their count.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> import pandas as pd
+    >>> t = ibis.memtable(pd.DataFrame({"customer_id": [1, 2], "amount": [10.0, -3.0]}))
+    >>> check_expr(t, "transactions", {"customer_id": None, "amount": "number"},
+    ...            nonnegative=("amount",))
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: transactions.amount: 1 row(s) negative (rows of an engine table have no index)
+    """
+    if _CHECKED.get(id(t)) is t:
+        return t
+    if not isinstance(t, ibis.Table):
+        raise schema.SchemaError(
+            f"{table}: expected an Ibis table, got {type(t).__name__} (the functions "
+            "without _expr take pandas frames, table names and Parquet paths)")
+    empty = _empty_like(t)
+    schema.check_columns(empty, table, columns)
+    for name in columns:
+        dtype = t.schema()[name]
+        if dtype.is_timestamp() and dtype.timezone is not None:
+            raise schema.SchemaError(
+                f"{table}.{name}: time-zone-aware timestamps ({dtype.timezone}); convert "
+                "them to naive UTC first")
+    checks = {}
+    for name in columns:
+        col, dtype = t[name], t.schema()[name]
+        if name not in nullable:
+            checks[(name, "missing value(s)")] = col.isnull()
+        if dtype.is_floating():
+            checks[(name, "NaN or infinite value(s)")] = col.isnan() | col.isinf()
+        if dtype.is_numeric() and name in nonnegative:
+            checks[(name, "negative")] = col < 0
+        if dtype.is_timestamp():
+            checks[(name, "date(s) outside pandas' range (1677-2262)")] = (
+                (col < _TS_MIN.to_pydatetime()) | (col > _TS_MAX.to_pydatetime()))
+    aggs = {f"c{i}": ibis.ifelse(cond.fill_null(False), 1, 0).sum()
+            for i, cond in enumerate(checks.values())}
+    floats = [n for n in columns if t.schema()[n].is_floating()]
+    aggs.update({f"s{i}": t[n].abs().sum() for i, n in enumerate(floats)})
+    if unique is not None:
+        aggs["rows"], aggs["keys"] = t.count(), t[unique].nunique()
+    if not aggs:
+        return _validated(t)
+    row = t.aggregate(**aggs).execute().iloc[0]
+    for i, (name, what) in enumerate(checks):
+        n = row[f"c{i}"]
+        if pd.notna(n) and n > 0:
+            raise schema.SchemaError(
+                f"{table}.{name}: {int(n)} row(s) {what} (rows of an engine table have no "
+                "index)")
+    if unique is not None and row["keys"] < row["rows"]:
+        raise schema.SchemaError(
+            f"{table}.{unique}: {int(row['rows'] - row['keys'])} row(s) duplicated key "
+            "(rows of an engine table have no index)")
+    for i, name in enumerate(floats):
+        total = row[f"s{i}"]
+        if pd.notna(total) and not np.isfinite(total):
+            raise schema.SchemaError(
+                f"{table}.{name}: the values are too large: their sum overflows a float "
+                "(1e308)")
+    return _validated(t)

@@ -32,7 +32,7 @@ from crmkit import schema
 from crmkit.clv.summary import unit_timedelta
 from crmkit.segmentation._frame import ordered_categorical
 from crmkit.segmentation.rfm import RFM_SEGMENT_RULES
-from crmkit.warehouse.engines import as_table, connect
+from crmkit.warehouse.engines import as_table, check_expr, connect
 
 __all__ = [
     "money_sum",
@@ -80,6 +80,11 @@ def quantile_score(
     equal values the rank of the first of them, ``ties="first"`` breaks ties by
     ``id_col`` ascending.
     """
+    check_expr(t, "table", {col: "number", id_col: None}, unique=id_col)
+    return _quantile_score(t, col, id_col, bins, ties=ties, higher_is_better=higher_is_better)
+
+
+def _quantile_score(t, col, id_col, bins=5, *, ties="min", higher_is_better=True):
     if not isinstance(bins, int) or bins < 2:
         raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
     if ties not in ("min", "first"):
@@ -108,6 +113,11 @@ def with_count_score(
     the table of counts per value and joined back by value. That sorts the few distinct
     values rather than every row (a window rank sorts all of ``t``).
     """
+    check_expr(t, "table", {col: "number"})
+    return _with_count_score(t, col, name, bins, higher_is_better=higher_is_better)
+
+
+def _with_count_score(t, col, name, bins=5, *, higher_is_better=True):
     if not isinstance(bins, int) or bins < 2:
         raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
     h = t.group_by(_v=t[col]).aggregate(_c=t.count())
@@ -253,6 +263,13 @@ def _tx_columns(customer: str, date: str, value: str | None) -> dict[str, str | 
     return cols
 
 
+def _purchase_columns(customer_col, date_col, amount_col, kind_col, kinds) -> dict:
+    cols = {customer_col: None, date_col: "datetime", amount_col: "number"}
+    if kinds is not None:
+        cols[kind_col] = "string"
+    return cols
+
+
 def clv_summary_expr(
     t: ir.Table,
     customer: str = "customer_id",
@@ -264,6 +281,8 @@ def clv_summary_expr(
     grain: str = "D",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.clv.summary.clv_summary`."""
+    t = check_expr(t, "transactions", _tx_columns(customer, date, value),
+                   nonnegative=(value,) if value else ())
     unit_s = unit_timedelta(freq).total_seconds()
     rows, end = _up_to(t, date, observation_end)
     occ = _occasions(rows, customer, date, value, grain)
@@ -350,6 +369,8 @@ def calibration_holdout_expr(
     grain: str = "D",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.clv.summary.calibration_holdout`."""
+    t = check_expr(t, "transactions", _tx_columns(customer, date, value),
+                   nonnegative=(value,) if value else ())
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit_s = unit_timedelta(freq).total_seconds()
@@ -494,19 +515,22 @@ def rfm_expr(
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.segmentation.rfm.rfm` (table, scores on 5 bins,
     R x FM segment)."""
+    t = check_expr(t, "transactions", _purchase_columns(customer_col, date_col, amount_col,
+                                                         kind_col, kinds),
+                   nonnegative=(amount_col,))
     p, as_of_s = _purchases(t, date_col, kind_col, kinds, as_of)
     a = _rfm_aggregate(p, as_of_s, customer_col, date_col, amount_col, monetary)
     if ties == "min":
         # days and counts take few values: count them rather than rank every customer
-        a = with_count_score(a, "recency_days", "R", 5, higher_is_better=False)
-        a = with_count_score(a, "frequency", "F", 5)
-        s = a.mutate(M=quantile_score(a, "monetary", customer_col, 5, ties=ties))
+        a = _with_count_score(a, "recency_days", "R", 5, higher_is_better=False)
+        a = _with_count_score(a, "frequency", "F", 5)
+        s = a.mutate(M=_quantile_score(a, "monetary", customer_col, 5, ties=ties))
     else:
         s = a.mutate(
-            R=quantile_score(a, "recency_days", customer_col, 5, ties=ties,
+            R=_quantile_score(a, "recency_days", customer_col, 5, ties=ties,
                              higher_is_better=False),
-            F=quantile_score(a, "frequency", customer_col, 5, ties=ties),
-            M=quantile_score(a, "monetary", customer_col, 5, ties=ties),
+            F=_quantile_score(a, "frequency", customer_col, 5, ties=ties),
+            M=_quantile_score(a, "monetary", customer_col, 5, ties=ties),
         )
     s = s.mutate(
         rfm_score=s.R + s.F + s.M,
@@ -558,9 +582,7 @@ def rfm(
     3            4      111      hibernating
     4            5      312   about_to_sleep
     """
-    cols = {customer_col: None, date_col: "datetime", amount_col: "number"}
-    if kinds is not None:
-        cols[kind_col] = "string"
+    cols = _purchase_columns(customer_col, date_col, amount_col, kind_col, kinds)
     out = _run(transactions, engine, table, cols, (amount_col,),
                lambda t: rfm_expr(t, as_of=as_of, kinds=kinds, ties=ties,
                                   customer_col=customer_col, date_col=date_col,
@@ -585,6 +607,9 @@ def frat_expr(
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.segmentation.rfm.frat_table` followed by
     :func:`~crmkit.segmentation.rfm.frat_scores`."""
+    t = check_expr(t, "purchases", {**_purchase_columns(customer_col, date_col, amount_col,
+                                                        kind_col, kinds), type_col: None},
+                   nonnegative=(amount_col,))
     p, as_of_s = _purchases(t, date_col, kind_col, kinds, as_of)
     a = _rfm_aggregate(p, as_of_s, customer_col, date_col, amount_col, "sum")
     by_type = p.group_by(cust=p[customer_col], type=p[type_col]).aggregate(
@@ -602,17 +627,17 @@ def frat_expr(
         first_purchase=j.first_purchase, last_purchase=j.last_purchase,
     )
     if ties == "min":  # counts, days and numbers of types: counted (see rfm_expr)
-        f = with_count_score(f, "frequency", "F", bins)
-        f = with_count_score(f, "recency_days", "R", bins, higher_is_better=False)
-        s = f.mutate(A=quantile_score(f, "monetary", customer_col, bins, ties=ties))
-        s = with_count_score(s, "n_types", "T", bins)
+        f = _with_count_score(f, "frequency", "F", bins)
+        f = _with_count_score(f, "recency_days", "R", bins, higher_is_better=False)
+        s = f.mutate(A=_quantile_score(f, "monetary", customer_col, bins, ties=ties))
+        s = _with_count_score(s, "n_types", "T", bins)
     else:
         s = f.mutate(
-            F=quantile_score(f, "frequency", customer_col, bins, ties=ties),
-            R=quantile_score(f, "recency_days", customer_col, bins, ties=ties,
+            F=_quantile_score(f, "frequency", customer_col, bins, ties=ties),
+            R=_quantile_score(f, "recency_days", customer_col, bins, ties=ties,
                              higher_is_better=False),
-            A=quantile_score(f, "monetary", customer_col, bins, ties=ties),
-            T=quantile_score(f, "n_types", customer_col, bins, ties=ties),
+            A=_quantile_score(f, "monetary", customer_col, bins, ties=ties),
+            T=_quantile_score(f, "n_types", customer_col, bins, ties=ties),
         )
     return s.mutate(frat_score=s.F + s.R + s.A + s.T).order_by(customer_col)
 
@@ -654,9 +679,8 @@ def frat(
     0            1        2      home  2  2  2  2           8
     1            2        1    health  1  1  1  1           4
     """
-    cols = {customer_col: None, date_col: "datetime", amount_col: "number", type_col: None}
-    if kinds is not None:
-        cols[kind_col] = "string"
+    cols = {**_purchase_columns(customer_col, date_col, amount_col, kind_col, kinds),
+            type_col: None}
     out = _run(purchases, engine, table, cols, (amount_col,),
                lambda t: frat_expr(t, type_col=type_col, as_of=as_of, kinds=kinds, bins=bins,
                                    ties=ties, customer_col=customer_col, date_col=date_col,

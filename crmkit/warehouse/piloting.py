@@ -16,9 +16,9 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmkit import schema
-from crmkit.segmentation.piloting import kpi_specs
+from crmkit.segmentation.piloting import kpi_columns, kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
-from crmkit.warehouse.engines import as_table
+from crmkit.warehouse.engines import as_table, check_expr
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
 
 __all__ = [
@@ -39,6 +39,14 @@ def migration_counts_expr(
     segment_col: str = "segment", lost_label: str = "lost", new_label: str = "new",
 ) -> ir.Table:
     """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``."""
+    cols = {id_col: None, segment_col: None}
+    before = check_expr(before, "before", cols, unique=id_col)
+    after = check_expr(after, "after", cols, unique=id_col)
+    return _migration_counts(before, after, id_col=id_col, segment_col=segment_col,
+                             lost_label=lost_label, new_label=new_label)
+
+
+def _migration_counts(before, after, *, id_col, segment_col, lost_label, new_label):
     b = before.select(_id=before[id_col], _from=before[segment_col].cast("string"))
     a = after.select(_id2=after[id_col], _to=after[segment_col].cast("string"))
     j = b.outer_join(a, b._id == a._id2)
@@ -152,7 +160,9 @@ def segment_migration(
     t = as_table(data, con, "transactions", cols, nonnegative=("amount",))
     snap = [rfm_expr(t, as_of=d, kinds=kinds, ties=ties).select("customer_id", "rfm_segment")
             for d in (before, after)]
-    counts = _fetch(con, migration_counts_expr(*snap, segment_col="rfm_segment"))
+    # the snapshots are computed from a validated table: no second check
+    counts = _fetch(con, _migration_counts(*snap, id_col="customer_id", segment_col="rfm_segment",
+                                           lost_label="lost", new_label="new"))
     return _layout(counts, list(RFM_SEGMENTS), "lost", "new", normalize)
 
 
@@ -177,6 +187,7 @@ def segment_kpis_expr(
     """Ibis expression of :func:`crmkit.segmentation.segment_kpis` (unsorted)."""
     kpis = dict(kpis or {})
     keys = [segment_col] if period_col is None else [period_col, segment_col]
+    t = check_expr(t, "customers", {c: None for c in [*keys, *(c for c, _ in kpis.values())]})
     g = t.group_by(keys).aggregate(
         customers=t.count(), **{name: _kpi(t[col], how) for name, (col, how) in kpis.items()})
     total = g.customers.sum().over(group_by=period_col) if period_col else g.customers.sum().over()
@@ -217,7 +228,7 @@ def segment_kpis(
     """
     kpis = kpi_specs(kpis, KPI_AGGREGATIONS)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
-    cols = {**{k: None for k in keys}, **{c: None for c, _ in kpis.values()}}
+    cols = {**{k: None for k in keys}, **kpi_columns(kpis, df)}
     data, con = _engine_and_input(df, engine)
     t = as_table(data, con, table, cols)
     out = _fetch(con, segment_kpis_expr(t, segment_col, kpis=kpis, period_col=period_col))

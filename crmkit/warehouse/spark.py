@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from crmkit.io import MARKET_TABLES, to_arrow
+from crmkit.market import check_table_names
 
 __all__ = ["generate_on_spark", "read_market_folder"]
 
@@ -128,7 +129,7 @@ def read_market_folder(path: str | os.PathLike, tables=None) -> dict[str, pd.Dat
     if not path.is_dir():
         raise ValueError(f"no market folder at {str(path)!r}")
     out = {}
-    for name in tables or MARKET_TABLES:
+    for name in MARKET_TABLES if tables is None else check_table_names(tables):
         parts = sorted((path / name).glob("part-*.parquet"))
         if parts:
             out[name] = pd.concat([pq.read_table(p).to_pandas() for p in parts],

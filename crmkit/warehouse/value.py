@@ -16,8 +16,9 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmkit._deprecation import renamed
+from crmkit.market import in_window
 from crmkit.value.costs import cost_pools
-from crmkit.warehouse.engines import as_table
+from crmkit.warehouse.engines import as_table, check_expr
 from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, _timestamp, time_unit
 
 __all__ = ["customer_profitability_expr", "customer_profitability", "DRIVERS",
@@ -28,12 +29,12 @@ DRIVERS = ("sales_contacts", "service_contacts", "contracts", "flows")
 
 
 def _window(t: ir.Table, date_col: str, start, end) -> ir.Table:
-    keep = []
-    if start is not None:
-        keep.append(t[date_col] >= ibis.literal(_timestamp(start, "start")))
-    if end is not None:
-        keep.append(t[date_col] < ibis.literal(_timestamp(end, "end")))
-    return t.filter(*keep) if keep else t
+    """Rows in ``[start, end)``: :func:`crmkit.market.in_window` on the Ibis column."""
+    if start is None and end is None:
+        return t
+    return t.filter(in_window(t[date_col],
+                              None if start is None else _timestamp(start, "start"),
+                              None if end is None else _timestamp(end, "end")))
 
 
 def _allocate(d: ir.Table, pools, id_col: str, unit: float) -> ir.Table:
@@ -83,6 +84,13 @@ def customer_profitability_expr(
     """Ibis expression of margin, cost to serve (direct + allocated pools) and direct
     profit per customer (see :func:`customer_profitability`)."""
     c = customer_col
+    transactions = check_expr(transactions, "transactions",
+                              {c: None, date_col: "datetime", margin_col: "number"})
+    interactions = check_expr(interactions, "interactions",
+                              {c: None, date_col: "datetime", reason_col: "string",
+                               cost_col: "number"}, nonnegative=(cost_col,))
+    if contracts is not None:
+        contracts = check_expr(contracts, "contracts", {c: None, contract_date_col: "datetime"})
     tx = _window(transactions, date_col, start, end)
     it = _window(interactions, date_col, start, end)
     margin = tx.group_by(tx[c]).aggregate(

@@ -24,8 +24,10 @@ from crmkit import labels
 from crmkit.display import show_table
 
 STATIC_ENV = "CRMKIT_STATIC_BOOK"
-# width (inches) at which the book's fonts read at >= 10 px on a page column of ~750 px
+# width (inches) at which the book's fonts read at >= 10 px on a page column of ~700 px
 READABLE_WIDTH = 7.5
+# the static book's explorer figures: one panel per row at this width
+STATIC_WIDTH = 9.0
 
 
 def static_book() -> bool:
@@ -55,13 +57,29 @@ def figure(draw, figsize):
     and its text with it: its fonts are scaled up so that the smallest ("small") text still
     reads at 10 px or more on a ~700 px column, by ``(width / READABLE_WIDTH) ** 0.6`` (in
     full proportion, the panels' titles would collide).
+
+    In the static book the figure is :data:`STATIC_WIDTH` wide and its panels are stacked
+    (:func:`panels`).
     """
+    if static_book():
+        figsize = (STATIC_WIDTH, figsize[1])
     scale = max(1.0, figsize[0] / READABLE_WIDTH) ** 0.6
     with sns.plotting_context("notebook", font_scale=scale):
         fig = plt.figure(figsize=figsize)
         draw(fig)
     plt.close(fig)
     return fig
+
+
+def panels(fig, n: int = 2, **kwargs):
+    """``n`` axes side by side in a live notebook; stacked, one per row, in the static book,
+    whose column is too narrow for two panels' text (the figure grows in height)."""
+    if not static_book():
+        return fig.subplots(1, n, **kwargs)
+    kwargs.pop("width_ratios", None)
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height * n * 0.85)
+    return fig.subplots(n, 1, **kwargs)
 
 
 def _values_of(control) -> list:

@@ -59,7 +59,7 @@ def campaign_planner(
         })
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
+            left, right = _base.panels(fig, 2, width_ratios=[1, 1.5])
             plots.measure_bars(money, "plan_item", "amount", kind="campaign_plan",
                                percent=False, title="plan_money", ax=left)
             plots.campaign_power(curve, n_targets=plan.n_targets, uplift=values["uplift"],

@@ -57,7 +57,7 @@ def identity_threshold_explorer(
 
     def render(t: float):
         def draw(fig):
-            left, right = fig.subplots(1, 2)
+            left, right = _base.panels(fig, 2)
             plots.match_weights(pairs, threshold=t, ax=left)
             plots.threshold_curve(sweep, threshold=t, ax=right)
             fig.tight_layout()

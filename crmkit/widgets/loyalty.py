@@ -49,12 +49,11 @@ def dick_basu_explorer(
 
     def render(a_cut: float, p_cut: float):
         typ = loyalty.dick_basu(df, attitude_threshold=a_cut, patronage_threshold=p_cut)
-        typ = typ.rename(columns={"loyalty": "loyalty_type"})
         churn = loyalty.churn_within(typ, customers, as_of=as_of, years=years,
                                      by="loyalty_type")
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1.35, 1])
+            left, right = _base.panels(fig, 2, width_ratios=[1.35, 1])
             plots.matrix_scatter(typ, "repeat_rate", "relative_attitude", "loyalty_type",
                                  x_cut=p_cut, y_cut=a_cut, quadrants="loyalty",
                                  show_shares=False, ax=left)
@@ -112,7 +111,7 @@ def bathtub_explorer(
             initial_customers=params.end_stock, discount_rate=discount_rate)
 
         def draw(fig):
-            left, right = fig.subplots(1, 2)
+            left, right = _base.panels(fig, 2)
             plots.bathtub_scenarios(runs, "end_stock", ax=left)
             plots.bathtub_scenarios(runs, "cumulative_profit", ax=right)
             fig.tight_layout()

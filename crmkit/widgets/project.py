@@ -45,7 +45,7 @@ def maturity_explorer(
         prof = project.maturity_profile(values, n_weakest=n_weakest, lang=lang)
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1.9, 1])
+            left, right = _base.panels(fig, 2, width_ratios=[1.9, 1])
             plots.maturity_bars(prof.factors, ax=left)
             plots.measure_bars(prof.dimensions, "dimension", "maturity", kind="change_dimension",
                                title="maturity_dimensions", ax=right)

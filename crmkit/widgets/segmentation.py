@@ -66,7 +66,7 @@ def cluster_explorer(
         profile = cluster_profile(features, model.labels_, profile_columns)
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1, 2.2])
+            left, right = _base.panels(fig, 2, width_ratios=[1, 2.2])
             plots.k_selection(selection, k=n, ax=left)
             plots.cluster_profile_heatmap(profile, profile_columns, ax=right)
             fig.tight_layout()

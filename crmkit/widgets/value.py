@@ -81,7 +81,7 @@ def cost_pool_explorer(
         shown = costs.merge(groups[["customer_id", by]], on="customer_id")
 
         def draw(fig):
-            left, right = fig.subplots(1, 2)
+            left, right = _base.panels(fig, 2)
             plots.cost_breakdown(shown, by, ["direct_cost", *spec], legend=False, ax=left)
             left.legend(loc="upper left", fontsize="small")
             plots.pareto_curve(profit, "direct_profit", ax=right)
@@ -154,7 +154,7 @@ def ltv_explorer(
                           on=by)
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1.1, 1])
+            left, right = _base.panels(fig, 2, width_ratios=[1.1, 1])
             plots.value_waterfall(value.chain_steps(chain), totals=["lifetime_value"],
                                   title="value_chain", ax=left)
             plots.equity_comparison(both, by, ax=right)
@@ -212,7 +212,7 @@ def channel_migration_explorer(
         unit = mig.unit_costs.rename_axis("channel").reset_index()
 
         def draw(fig):
-            left, right = fig.subplots(1, 2, width_ratios=[1, 1.2])
+            left, right = _base.panels(fig, 2, width_ratios=[1, 1.2])
             plots.value_waterfall(steps, totals=["net_gain"], title="channel_migration",
                                   ax=left)
             plots.cost_breakdown(unit, "channel", ["unit_cost"], value_label="unit_cost",

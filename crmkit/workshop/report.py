@@ -26,8 +26,7 @@ import yaml
 from crmkit import labels
 
 __all__ = ["TEXTS_PATH", "Note", "text", "show", "locale", "number", "percent", "money",
-           "currency_name", "date", "table", "notes_markdown", "consultant_markdown",
-           "register_labels"]
+           "currency_name", "date", "table", "notes_markdown", "consultant_markdown"]
 
 TEXTS_PATH = Path(__file__).resolve().parents[1] / "data" / "workshop_texts.yaml"
 _LOCALES = {"en": "en_GB", "fr": "fr_FR"}
@@ -47,6 +46,9 @@ def _texts() -> dict:
             raise ValueError(f"{TEXTS_PATH.name}: {prefix}: expected en and fr texts")
 
     walk("", data)
+    # the column headers are labels: kind `workshop_header` of crmkit/data/labels.yaml
+    en, fr = (labels.labels_of("workshop_header", lang=lang) for lang in ("en", "fr"))
+    flat.update({f"headers.{k}": {"en": en[k], "fr": fr[k]} for k in en})
     return flat
 
 def text(key: str, lang: str | None = None, **values) -> str:
@@ -202,21 +204,6 @@ def consultant_markdown(notes) -> str:
         return text("common.no_hint")
     return "\n".join(f"- {h}" for h in hints)
 
-def register_labels() -> None:
-    """Give :mod:`crmkit.labels` the workshop's table headers (idempotent; done on first use
-    rather than at import so that ``crmkit --help`` stays fast)."""
-    from crmkit.segmentation import RFM_SEGMENT_LABELS_FR
-
-    headers = {k[len("headers."):]: (v["en"], v["fr"]) for k, v in _texts().items()
-               if k.startswith("headers.")}
-    labels.register("workshop_header", headers)
-    # RFM segment names the label file does not know yet get a readable English label
-    known = labels.labels_of("rfm_segment") if "rfm_segment" in labels.kinds() else {}
-    missing = {k: (k.replace("_", " ").capitalize().replace("Cant", "Can't"), fr.capitalize())
-               for k, fr in RFM_SEGMENT_LABELS_FR.items() if k not in known}
-    if missing:
-        labels.register("rfm_segment", missing)
-
 _PERCENT = ("share", "stayed")
 
 def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | None = None,
@@ -243,7 +230,6 @@ def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | No
     """
     from crmkit.display import show_table
 
-    register_labels()
     pct = [c for c in df.columns
            if c in percent or (isinstance(c, str) and (c in _PERCENT or c.endswith("_share")
                                                       or c.startswith("share_")))]

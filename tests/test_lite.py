@@ -1,0 +1,227 @@
+"""The browser edition's build (tools/build_lite.py) and the book's button to it.
+
+Fast, offline checks of the parts that decide what the site serves: the trust anchors,
+the file-by-file hash check of the Pyodide distribution, the repackaged wheels, the site's
+lock, the chapters and the cells kept from running in the browser. The site itself is
+built by ``make lite`` and run in Chromium by ``make test-browser`` (tools/browser_test.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+import build_lite as bl  # noqa: E402
+import lite_button  # noqa: E402
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# trust anchors and pins
+# ---------------------------------------------------------------------------------------
+def test_trust_anchors_are_the_official_pyodide_release():
+    lock = json.loads((bl.LITE / "pyodide-lock.json").read_text())
+    assert lock["info"]["version"] == bl.PYODIDE_VERSION
+    assert lock["info"]["python"].startswith("3.12")
+    core = bl.read_core_hashes()
+    assert sorted(core) == sorted(bl.CORE_FILES)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in core.values())
+    # every package entry carries the hash the build checks against
+    assert all(re.fullmatch(r"[0-9a-f]{64}", p["sha256"]) for p in lock["packages"].values())
+
+
+@pytest.mark.parametrize("name", ["requirements-carrier.txt", "requirements-wheels.txt",
+                                  "requirements-extensions.txt"])
+def test_every_downloaded_file_is_pinned_by_version_and_hash(name):
+    lines = [ln for ln in (bl.LITE / name).read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    assert lines
+    for line in lines:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==\S+ --hash=sha256:[0-9a-f]{64}", line), line
+
+
+def test_build_tools_are_pinned():
+    lines = [ln for ln in (bl.LITE / "requirements-build.txt").read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][^ ]*", ln) for ln in lines)
+
+
+def test_every_extra_wheel_is_pinned_and_described():
+    pins = {bl.canonical(m.group(1)) for m in re.finditer(
+        r"^([A-Za-z0-9_.\-]+)==", (bl.LITE / "requirements-wheels.txt").read_text(), re.M)}
+    assert pins == set(bl.EXTRA_WHEELS)
+
+
+# ---------------------------------------------------------------------------------------
+# the Pyodide distribution, checked file by file
+# ---------------------------------------------------------------------------------------
+def _carrier(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    path = tmp_path / "carrier-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(bl.CARRIER_PREFIX + name, data)
+        z.writestr(bl.CARRIER_PREFIX + "pyodide-lock.json", b"{}")  # the carrier's own: ignored
+        z.writestr(bl.CARRIER_PREFIX + "wheels/other-1.0-py3-none-any.whl", b"not pyodide")
+    return path
+
+
+@pytest.fixture
+def release():
+    """A small official release: its core files, one package file, and their hashes."""
+    core = {name: f"core {name}".encode() for name in bl.CORE_FILES}
+    pkg = b"numpy wheel bytes"
+    official = {"info": {"version": bl.PYODIDE_VERSION}, "packages": {"numpy": {
+        "name": "numpy", "file_name": "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+        "sha256": _sha(pkg), "depends": [], "imports": ["numpy"]}}}
+    hashes = {name: _sha(data) for name, data in core.items()}
+    files = {**core, "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl": pkg}
+    return files, official, hashes
+
+
+def test_matching_distribution_is_extracted(tmp_path, release):
+    files, official, hashes = release
+    out = tmp_path / "pyodide"
+    shipped = bl.extract_pyodide(_carrier(tmp_path, files), out, official, hashes)
+    assert shipped == ["numpy"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(files)
+    assert (out / "pyodide.asm.wasm").read_bytes() == files["pyodide.asm.wasm"]
+
+
+@pytest.mark.parametrize("tampered", ["pyodide.asm.wasm",
+                                      "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"])
+def test_one_changed_byte_fails_the_build(tmp_path, release, tampered):
+    files, official, hashes = release
+    files[tampered] = files[tampered][:-1] + b"!"
+    with pytest.raises(bl.LiteBuildError, match=re.escape(tampered) + ".*differs"):
+        bl.extract_pyodide(_carrier(tmp_path, files), tmp_path / "out", official, hashes)
+
+
+def test_unknown_or_missing_files_fail_the_build(tmp_path, release):
+    files, official, hashes = release
+    files["evil-1.0-py3-none-any.whl"] = b"x"
+    del files["python_stdlib.zip"]
+    with pytest.raises(bl.LiteBuildError) as err:
+        bl.extract_pyodide(_carrier(tmp_path, files), tmp_path / "out", official, hashes)
+    assert "evil-1.0-py3-none-any.whl: not a file of Pyodide" in str(err.value)
+    assert "python_stdlib.zip: core file missing" in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------
+# wheels and the site's lock
+# ---------------------------------------------------------------------------------------
+def test_compiled_modules_are_stripped_into_a_valid_pure_wheel(tmp_path):
+    src = tmp_path / "fuzzy-1.2-cp312-cp312-manylinux_2_28_x86_64.whl"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("fuzzy/__init__.py", "from fuzzy._py import ratio\n")
+        z.writestr("fuzzy/_py.py", "def ratio(a, b):\n    return 1.0\n")
+        z.writestr("fuzzy/_cpp.cpython-312-x86_64-linux-gnu.so", b"\x7fELF")
+        z.writestr("fuzzy-1.2.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+                   "Tag: cp312-cp312-manylinux_2_28_x86_64\n")
+        z.writestr("fuzzy-1.2.dist-info/RECORD", "stale\n")
+    out = bl.strip_compiled(src, tmp_path)
+    assert out.name == "fuzzy-1.2-py3-none-any.whl"
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert not any(n.endswith(".so") for n in names)
+        wheel = z.read("fuzzy-1.2.dist-info/WHEEL").decode()
+        assert "Tag: py3-none-any" in wheel and "manylinux" not in wheel
+        assert "Root-Is-Purelib: true" in wheel
+        rows = list(csv.reader(io.StringIO(z.read("fuzzy-1.2.dist-info/RECORD").decode())))
+        for path, digest, size in rows:
+            if path.endswith("RECORD"):
+                continue
+            data = z.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode() and int(size) == len(data)
+        assert {r[0] for r in rows} == set(names)
+
+
+def test_site_lock_keeps_official_entries_and_adds_the_wheels(tmp_path):
+    official = json.loads((bl.LITE / "pyodide-lock.json").read_text())
+    wheel = tmp_path / "crmkit-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"wheel")
+    extra = bl.lock_entry(wheel, "crmkit", ["crmkit"], ["numpy", "pandas"])
+    lock = bl.site_lock(official, ["numpy", "pandas", "python-dateutil", "pytz", "six"], [extra])
+    assert lock["packages"]["numpy"] == official["packages"]["numpy"]
+    assert lock["packages"]["crmkit"]["sha256"] == _sha(b"wheel")
+    assert set(lock["packages"]) == {"numpy", "pandas", "python-dateutil", "pytz", "six", "crmkit"}
+    # a dependency the site does not ship would be fetched from elsewhere: refused
+    with pytest.raises(bl.LiteBuildError, match="scipy"):
+        bl.site_lock(official, ["numpy"], [bl.lock_entry(wheel, "crmkit", ["crmkit"], ["scipy"])])
+
+
+# ---------------------------------------------------------------------------------------
+# chapters
+# ---------------------------------------------------------------------------------------
+def test_chapters_are_the_books_notebooks_that_run_in_the_browser():
+    pages = bl.chapters()
+    assert "notebooks/01-customer-data" in pages
+    assert all((ROOT / f"{p}.ipynb").exists() for p in pages)
+    toc = (ROOT / "_toc.yml").read_text()
+    left_out = [p for p in re.findall(r"file: (notebooks/\S+)", toc) if p not in pages]
+    assert left_out and all(bl.no_browser(ROOT / f"{p}.ipynb") for p in left_out)
+
+
+def test_no_browser_cells_say_why_and_keep_their_code():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("con = duckdb.connect()\n\nprint(con)",
+                                          metadata={"tags": [bl.NO_BROWSER_TAG]})]
+    out, skipped = bl.browser_notebook(nb)
+    assert skipped == [1]
+    assert out.cells[0].source == "x = 1"
+    lines = out.cells[1].source.splitlines()
+    assert lines[0].startswith("# Not run in the browser edition:")
+    assert "# con = duckdb.connect()" in lines and "# print(con)" in lines
+    assert all(ln.startswith("#") for ln in lines)  # nothing of it executes
+
+
+# ---------------------------------------------------------------------------------------
+# the book's button
+# ---------------------------------------------------------------------------------------
+def test_button_links_relatively_into_the_browser_edition():
+    html = lite_button.banner("notebooks/02-loyalty", lambda target, resource: "../" + target,
+                              None)
+    assert 'href="../lite/notebooks/index.html?path=notebooks/02-loyalty.ipynb"' in html
+    assert "Open in your browser" in html
+
+
+def test_pages_left_out_of_the_browser_edition_say_so():
+    reason = bl.no_browser(ROOT / "notebooks" / "90-scaling-up.ipynb")
+    assert reason
+    html = lite_button.banner("notebooks/90-scaling-up", lambda *a: "x", reason)
+    assert "does not run in the browser edition" in html and "href" not in html
+
+
+@pytest.mark.parametrize("student", [False, True])
+def test_staged_chapters_and_market(tmp_path, student):
+    market = tmp_path / "market"
+    market.mkdir()
+    for name in ("customers.parquet", "market.json", "market.duckdb"):
+        (market / name).write_bytes(b"x")
+    page = "notebooks/01-customer-data"
+    bl.stage_contents(tmp_path / "site", [page], market, student=student)
+    nb = nbformat.read(tmp_path / "site" / f"{page}.ipynb", as_version=4)
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    assert ("solution" in tags) is not student  # the chapter has solutions to strip
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    # the market's Parquet files and its metadata, not its DuckDB file
+    assert sorted(p.name for p in (tmp_path / "site" / "datasets" / "market").iterdir()) == [
+        "customers.parquet", "market.json"]
