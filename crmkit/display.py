@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 
@@ -36,7 +37,7 @@ import pandas as pd
 
 from crmkit import labels
 
-__all__ = ["show_table", "cells", "column_format", "use_for_frames", "glue", "TABLE_CLASS"]
+__all__ = ["static_book", "STATIC_ENV", "show_table", "cells", "column_format", "use_for_frames", "glue", "TABLE_CLASS"]
 
 TABLE_CLASS = "crm-table"
 # default longest table shown in full; longer ones show their first rows and say so
@@ -53,6 +54,32 @@ _ID = re.compile(r"(^|[_\s])id$|_ids?$|^id_")
 # words that make a "share"/"money" match wrong: a count of something or a unit in the name
 _NOT_MONEY = re.compile(r"(^|[_\s])(n|number|count|customers|contacts|months|years|days|rank|"
                         r"score|points|per_cent|percent|share|rate|ratio)($|[_\s])")
+
+
+
+# set by tools/build_book.py while it executes the notebooks for the static HTML book
+STATIC_ENV = "CRMKIT_STATIC_BOOK"
+
+
+def static_book() -> bool:
+    """Whether the notebook is being executed for the static book (no kernel at read time).
+
+    The book gives each page its title in a Markdown cell; notebooks that also write a
+    (translated) title from code, such as the workshop reports, skip it there.
+
+    Returns
+    -------
+    bool
+        True when the environment variable :data:`STATIC_ENV` is ``"1"``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop(STATIC_ENV, None) and None
+    >>> static_book()
+    False
+    """
+    return os.environ.get(STATIC_ENV, "") == "1"
 
 
 def column_format(name, values: pd.Series, *, percent: Iterable = (), money: Iterable = (),

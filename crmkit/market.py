@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 
 __all__ = ["MARKET_TABLES", "Market", "check_table_names", "active_on", "running_on",
            "in_window", "seen_by", "active_during", "running_during", "active_throughout",
@@ -170,11 +171,12 @@ def _bound(value, name: str):
     return None if value is None else _dates(value, name)
 
 
-def period_on(first, last, day) -> np.ndarray:
-    """Boolean mask of the periods ``[first, last)`` that contain ``day``.
+@renamed_keywords(day="as_of")
+def period_on(first, last, as_of) -> np.ndarray:
+    """Boolean mask of the periods ``[first, last)`` that contain ``as_of``.
 
     ``first`` and ``last`` are date Series (``last`` ``NaT``: the period has not ended);
-    ``day`` is a date or a Series of dates aligned with them (one day per row). NumPy
+    ``as_of`` is a date or a Series of dates aligned with them (one day per row). NumPy
     ``datetime64`` arrays of two dimensions broadcast (periods in columns, days in rows:
     a days x periods grid); Ibis columns give an Ibis boolean expression (the warehouse).
     A missing ``first`` never contains a day. This is *the* rule; :func:`active_on` and
@@ -193,17 +195,17 @@ def period_on(first, last, day) -> np.ndarray:
            [0, 1, 0]])
     """
     if _is_ibis(first):
-        return first.notnull() & (first <= day) & (last.isnull() | (last > day))
-    if _is_grid(first, last, day):
-        f, la, d = _grid(first), _grid(last), _grid(day)
+        return first.notnull() & (first <= as_of) & (last.isnull() | (last > as_of))
+    if _is_grid(first, last, as_of):
+        f, la, d = _grid(first), _grid(last), _grid(as_of)
         with np.errstate(invalid="ignore"):
             return ~np.isnat(f) & (f <= d) & (np.isnat(la) | (la > d))
     first = _dates(first, "first")
     last = _dates(last, "last")
-    day = _dates(day, "day")
-    if isinstance(day, pd.Series):
-        day = day.to_numpy()
-    return ((first <= day) & (last.isna() | (last > day))).to_numpy(dtype=bool)
+    as_of = _dates(as_of, "as_of")
+    if isinstance(as_of, pd.Series):
+        as_of = as_of.to_numpy()
+    return ((first <= as_of) & (last.isna() | (last > as_of))).to_numpy(dtype=bool)
 
 
 def period_during(first, last, start, end) -> np.ndarray:
@@ -229,12 +231,13 @@ def period_during(first, last, start, end) -> np.ndarray:
     return keep.to_numpy(dtype=bool)
 
 
-def active_on(customers: pd.DataFrame, day, *, acquisition: str = "acquisition_date",
+@renamed_keywords(day="as_of")
+def active_on(customers: pd.DataFrame, as_of, *, acquisition: str = "acquisition_date",
               churn: str = "churn_date") -> pd.Series:
-    """Boolean mask (indexed like ``customers``) of the customers active on ``day``:
+    """Boolean mask (indexed like ``customers``) of the customers active on ``as_of``:
     ``acquisition <= day < churn`` (a missing churn date: still a customer).
 
-    ``day`` is a date, or a Series of dates aligned with the rows. Filter with
+    ``as_of`` is a date, or a Series of dates aligned with the rows. Filter with
     ``customers[active_on(customers, day)]``.
 
     Examples
@@ -246,16 +249,17 @@ def active_on(customers: pd.DataFrame, day, *, acquisition: str = "acquisition_d
     ([True, False], [False, True])
     """
     schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
-    return pd.Series(period_on(customers[acquisition], customers[churn], day),
+    return pd.Series(period_on(customers[acquisition], customers[churn], as_of),
                      index=customers.index, name="active")
 
 
-def running_on(contracts: pd.DataFrame, day, *, start: str = "start_date",
+@renamed_keywords(day="as_of")
+def running_on(contracts: pd.DataFrame, as_of, *, start: str = "start_date",
                end: str = "end_date") -> pd.Series:
-    """Boolean mask (indexed like ``contracts``) of the contracts running on ``day``:
+    """Boolean mask (indexed like ``contracts``) of the contracts running on ``as_of``:
     ``start <= day < end`` (a missing end date: still running).
 
-    ``day`` is a date, or a Series of dates aligned with the rows (e.g. each target's
+    ``as_of`` is a date, or a Series of dates aligned with the rows (e.g. each target's
     campaign day after a merge).
 
     Examples
@@ -267,7 +271,7 @@ def running_on(contracts: pd.DataFrame, day, *, start: str = "start_date",
     [False, True]
     """
     schema.check_columns(contracts, "contracts", {start: "datetime", end: "datetime"})
-    return pd.Series(period_on(contracts[start], contracts[end], day),
+    return pd.Series(period_on(contracts[start], contracts[end], as_of),
                      index=contracts.index, name="running")
 
 
@@ -327,12 +331,13 @@ def active_throughout(customers: pd.DataFrame, start, end, *,
     return keep.rename("active")
 
 
-def seen_by(dates, day):
-    """Boolean mask of the ``dates`` on or before ``day``: what a snapshot taken on ``day``
+@renamed_keywords(day="as_of")
+def seen_by(dates, as_of):
+    """Boolean mask of the ``dates`` on or before ``as_of``: what a snapshot taken on ``as_of``
     sees (missing dates: never).
 
-    It is the other face of the half-open rule: a customer who leaves on ``day`` is no
-    longer active on ``day`` (:func:`active_on`), and her departure is seen by ``day``;
+    It is the other face of the half-open rule: a customer who leaves on ``as_of`` is no
+    longer active on ``as_of`` (:func:`active_on`), and her departure is seen by ``as_of``;
     ``seen_by(churn_date, d)`` is ``~active`` for those acquired by ``d``.
 
     Examples
@@ -343,14 +348,14 @@ def seen_by(dates, day):
     [True, True, False, False]
     """
     if _is_ibis(dates):
-        return dates.notnull() & (dates <= _ibis_literal(day, "day"))
-    if _is_grid(dates, day):
+        return dates.notnull() & (dates <= _ibis_literal(as_of, "as_of"))
+    if _is_grid(dates, as_of):
         d = _grid(dates)
         with np.errstate(invalid="ignore"):
-            return ~np.isnat(d) & (d <= _grid(day))
+            return ~np.isnat(d) & (d <= _grid(as_of))
     s = _dates(dates, "dates")
-    day = _dates(day, "day")
-    keep = s.notna() & (s <= (day.to_numpy() if isinstance(day, pd.Series) else day))
+    as_of = _dates(as_of, "as_of")
+    keep = s.notna() & (s <= (as_of.to_numpy() if isinstance(as_of, pd.Series) else as_of))
     return keep.rename(None) if isinstance(dates, pd.Series) else keep.to_numpy(dtype=bool)
 
 

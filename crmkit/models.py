@@ -295,6 +295,24 @@ def _markov_degenerate() -> dict:
             for label, d in (("one customer", one), ("identical customers", same))}
 
 
+def _sbg_example(seed: int) -> Example:
+    from crmkit.clv.sbg import simulate_sbg
+    data = pd.concat([simulate_sbg(0.7, 1.2, 800, 7, seed=seed, cohort="regular"),
+                      simulate_sbg(0.7, 3.8, 800, 7, seed=seed + 1, cohort="high end")],
+                     ignore_index=True)
+    new = pd.DataFrame({"cohort": ["regular", "high end", "regular"], "age": [0, 3, 10]})
+    return Example(data, new_data=new)
+
+
+def _sbg_degenerate() -> dict:
+    nobody_left = pd.DataFrame({"period": [0, 1, 2], "survivors": [100, 100, 100]})
+    all_left = pd.DataFrame({"period": [0, 1, 2], "survivors": [100, 0, 0]})
+    new = pd.DataFrame({"age": [0, 2]})
+    return {"no customer left": Example(nobody_left, new_data=new),
+            "everyone left in period 1": Example(all_left, new_data=new),
+            "one period only": Example(nobody_left.head(1), new_data=new)}
+
+
 def _segmentation_example(seed: int) -> Example:
     rng = np.random.default_rng(seed)
     centres = np.array([[25.0, 1.0, 200.0], [45.0, 3.0, 900.0], [70.0, 2.0, 400.0]])
@@ -318,6 +336,8 @@ REGISTRY: dict[str, ModelSpec] = {
     "markov": ModelSpec("crmkit.clv.markov:MarkovMigrationModel", _markov_example,
                         horizons=(0, 1, 12), degenerate=_markov_degenerate,
                         hyper={"discount_rate": 0.05}),
+    "sbg": ModelSpec("crmkit.clv.sbg:ShiftedBetaGeoModel", _sbg_example, horizons=(0, 1, 5),
+                     degenerate=_sbg_degenerate),
     # k-means' fitted state is three scikit-learn objects (scaler, projection, centres):
     # there are no published parameters to start from, so no from_params (use clone/pickle)
     "segmentation": ModelSpec("crmkit.segmentation.clustering:StatisticalSegmentation",

@@ -85,9 +85,9 @@ def test_during_is_the_overlap_of_two_half_open_periods():
 
 
 @pytest.mark.parametrize("day,match", [
-    ("not a date", "day must be a date"),
-    (3, "day must be a date"),
-    (None, "day must be a date"),
+    ("not a date", "as_of must be a date"),
+    (3, "as_of must be a date"),
+    (None, "as_of must be a date"),
     ("3000-01-01", "outside pandas' nanosecond date range"),
     (pd.Timestamp("2024-01-01", tz="Europe/Paris"), "time-zone-aware"),
 ])

@@ -158,3 +158,70 @@ def test_workshop_headers_are_labels():
 
     assert report.text("headers.status", lang="fr") == labels.entry("workshop_header", "status")[1]
     assert labels.label("recommended_action", "workshop_header", lang="fr") == "Action recommandée"
+
+
+# --- names: one keyword for the customer key, one for the snapshot date -----------------
+OLD_KEYWORDS = {"id_col": "customer_col", "customer": "customer_col", "on": "as_of",
+                "day": "as_of"}
+
+
+def _public_callables():
+    import inspect
+    import pkgutil
+
+    found = {}
+    for mod in pkgutil.walk_packages(crmkit.__path__, "crmkit."):
+        if any(p.startswith("_") for p in mod.name.split(".")[1:]):
+            continue
+        module = importlib.import_module(mod.name)
+        for attr in getattr(module, "__all__", []):
+            obj = getattr(module, attr, None)
+            if inspect.isfunction(obj):
+                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+            elif inspect.isclass(obj) and obj.__module__.startswith("crmkit"):
+                for name, fn in vars(obj).items():
+                    if inspect.isfunction(fn) and (not name.startswith("_") or name == "__init__"):
+                        found[f"{obj.__module__}.{obj.__qualname__}.{name}"] = fn
+    return found
+
+
+def test_no_public_function_takes_an_old_keyword_name():
+    import inspect
+
+    public = _public_callables()
+    assert len(public) > 200  # the walk found the package
+    bad = sorted(f"{name}({p})" for name, fn in public.items()
+                 for p in inspect.signature(fn).parameters if p in OLD_KEYWORDS)
+    assert bad == [], f"use customer_col= / as_of= (old names only through renamed_keywords): {bad}"
+    # a date column is date_col; a snapshot date is as_of
+    dated = sorted(name for name, fn in public.items()
+                   if "date" in inspect.signature(fn).parameters)
+    assert dated == [], dated
+
+
+def test_old_keywords_still_work_one_release_with_a_future_warning():
+    from crmkit import clv, segmentation
+    from crmkit.market import active_on
+
+    df = pd.DataFrame({"customer_id": [1, 2, 3], "margin": [50.0, 30.0, 20.0]})
+    new = segmentation.abc_analysis(df, "margin")
+    with pytest.warns(FutureWarning, match=r"abc_analysis\(id_col=\.\.\.\) is deprecated.*customer_col="):
+        old = segmentation.abc_analysis(df, "margin", id_col="customer_id")
+    pd.testing.assert_frame_equal(old.customers, new.customers)
+    with pytest.raises(TypeError, match="both id_col= .* and customer_col="):
+        segmentation.abc_analysis(df, "margin", id_col="customer_id", customer_col="customer_id")
+
+    tx = pd.DataFrame({"client": [1, 1, 2], "when": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-15"])})
+    with pytest.warns(FutureWarning, match="customer_col="):
+        old = clv.clv_summary(tx, customer="client", date="when", observation_end="2024-03-01")
+    pd.testing.assert_frame_equal(
+        old, clv.clv_summary(tx, customer_col="client", date_col="when", observation_end="2024-03-01"))
+
+    cu = pd.DataFrame({"acquisition_date": pd.to_datetime(["2020-01-01"]), "churn_date": pd.NaT})
+    with pytest.warns(FutureWarning, match="as_of="):
+        assert active_on(cu, day="2021-01-01").tolist() == [True]
+    # the shim keeps the new signature visible (the twins test compares signatures)
+    import inspect
+
+    assert "customer_col" in inspect.signature(segmentation.abc_analysis).parameters
+    assert segmentation.abc_analysis.__renamed_keywords__ == {"id_col": "customer_col"}

@@ -477,3 +477,16 @@ def test_the_workshop_reads_no_combination_rarer_than_min_group(tmp_path):
     assert market.suppressed == 4
     assert market.customers[["birth_date", "postcode"]].isna().all().all()
     assert len(market.customers) == 4  # the customers stay; their quasi-identifiers go
+
+
+def test_every_reject_reason_of_the_importer_reads_in_french(tmp_path):
+    from crmkit.workshop import report
+
+    messy = Path(__file__).parent / "data" / "messy"
+    reasons = set()
+    for m in ("mapping.yaml", "mapping_achats.yaml"):
+        reasons |= set(import_data(messy / m, salt=SALT).rejects["reason"])
+    assert len(reasons) >= 14
+    for r in sorted(reasons):
+        fr = report.reason(r, lang="fr")
+        assert fr != r and fr != report.reason(r, lang="en"), r

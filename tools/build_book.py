@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # what the book needs besides the notebooks; everything else stays out of the staged copy
 BOOK_FILES = ["_config.yml", "_toc.yml", "book", "notebooks"]
 SOLUTION_TAG = "solution"
-STATIC_ENV = "CRMKIT_STATIC_BOOK"  # read by crmkit.widgets._base.static_book
+STATIC_ENV = "CRMKIT_STATIC_BOOK"  # read by crmkit.display.static_book
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
@@ -98,7 +98,7 @@ def build(source: Path, output: Path) -> int:
            "--path-output", str(output), "--warningiserror", "--keep-going"]
     print("+", " ".join(cmd), flush=True)
     # the static book has no kernel: the explorers show precomputed settings, not sliders
-    # that would move and change nothing (crmkit.widgets._base.static_book)
+    # that would move and change nothing (crmkit.display.static_book)
     return subprocess.call(cmd, env=os.environ | {STATIC_ENV: "1"})
 
 

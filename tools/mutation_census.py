@@ -31,6 +31,11 @@ def census(names, *, only=None, log=print):
         t0 = time.perf_counter()
         try:
             frames, base = engine.baseline(entry)
+        except (AttributeError, ImportError) as exc:
+            if "crmkit" not in str(exc) and "has no attribute" not in str(exc):
+                raise
+            log(f"ABSENT {name} (not in this version of crmkit): {exc}")
+            continue
         except Exception as exc:  # noqa: BLE001 - a broken valid input is reported, not hidden
             broken[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
             log(f"BROKEN {name}: {broken[name]}")

@@ -7,6 +7,9 @@
   (Schmittlein, Morrison & Colombo 1987): how many purchases, is the customer still alive;
 - :class:`GammaGammaModel`: how much per purchase (Fader, Hardie & Lee 2005, iso-value);
 - :func:`customer_lifetime_value`, :func:`customer_equity`: the two combined and discounted;
+- :class:`ShiftedBetaGeoModel` (sBG, Fader & Hardie 2007): retention by cohort in a
+  contractual setting (bank, insurer, subscription), with the discounted expected residual
+  lifetime (DERL, Fader & Hardie 2010); :func:`survivor_table` builds its survivor counts;
 - :class:`MarkovMigrationModel` (Pfeifer & Carraway 2000): value of customers moving
   between recency states or segments; :func:`value_tier_panel` builds the panel of yearly
   value tiers (and the absorbing "lost" state) it reads.
@@ -50,6 +53,7 @@ from crmkit.clv.markov import (
     value_tier_panel,
 )
 from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd, simulate_paretonbd_paths
+from crmkit.clv.sbg import ShiftedBetaGeoModel, fader_hardie_2007, simulate_sbg, survivor_table
 from crmkit.clv.summary import (
     calibration_holdout,
     check_summary,
@@ -65,6 +69,7 @@ __all__ = [
     "GammaGammaModel",
     "MarkovMigrationModel",
     "ParetoNBDModel",
+    "ShiftedBetaGeoModel",
     "SpendDependenceWarning",
     "SpendIndependence",
     "calibration_holdout",
@@ -74,14 +79,17 @@ __all__ = [
     "customer_lifetime_value",
     "holdout_comparison",
     "load_cdnow",
+    "fader_hardie_2007",
     "recency_panel",
     "recency_transition_matrix",
     "simulate_bgnbd",
     "simulate_bgnbd_paths",
+    "simulate_sbg",
     "simulate_paretonbd",
     "simulate_paretonbd_paths",
     "simulate_spend",
     "spend_independence",
     "summary_from_transactions",
+    "survivor_table",
     "value_tier_panel",
 ]

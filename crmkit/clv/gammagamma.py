@@ -70,6 +70,7 @@ def _repeat_buyers(data: pd.DataFrame, table: str = "summary"):
         schema.check_no_missing(data, table, c)
     schema.check_nonnegative(data, table, "frequency")
     schema.check_nonnegative(data, table, "monetary_value")
+    schema.check_key(data, table, "customer_id")
     x = data["frequency"].to_numpy(dtype=float)
     m = data["monetary_value"].to_numpy(dtype=float)
     schema.check_rows(data, table, "monetary_value", (x > 0) & (m <= 0),

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.clv.summary import validate_transactions
 from crmkit.market import in_window, seen_by
 from crmkit.models import FittedModel, by_horizon
@@ -124,7 +125,8 @@ class MarkovMigrationModel(FittedModel):
         return cls(discount_rate=discount_rate)._set_fitted(transition_matrix, rewards, states)
 
     # ------------------------------------------------------------------ estimation
-    def fit(self, panel: pd.DataFrame, customer: str = "customer_id", period: str = "period",
+    @renamed_keywords(customer="customer_col")
+    def fit(self, panel: pd.DataFrame, customer_col: str = "customer_id", period: str = "period",
             state: str = "state", value: str | None = None, states=None) -> MarkovMigrationModel:
         """Estimate the transition matrix (and rewards) from a customer x period panel.
 
@@ -136,13 +138,13 @@ class MarkovMigrationModel(FittedModel):
         self._check_rate()
         self._forget()
         schema.check_not_empty(panel, _PANEL)
-        cols = {customer: None, period: None, state: None}
+        cols = {customer_col: None, period: None, state: None}
         if value is not None:
             cols[value] = "number"
         schema.check_columns(panel, _PANEL, cols)
         for c in cols:
             schema.check_no_missing(panel, _PANEL, c)
-        schema.check_unique(panel, _PANEL, [customer, period])
+        schema.check_unique(panel, _PANEL, [customer_col, period])
         per = _period_codes(panel[period], _PANEL, period)
         observed = pd.unique(panel[state])
         if states is None:
@@ -152,7 +154,7 @@ class MarkovMigrationModel(FittedModel):
             schema.check_allowed(panel, _PANEL, state, labels)
         # the index type (int32 in the browser edition, whose NumPy cannot count int64)
         codes = pd.Categorical(panel[state], categories=labels).codes.astype(np.intp)
-        cust = pd.factorize(panel[customer])[0]
+        cust = pd.factorize(panel[customer_col])[0]
         order = np.lexsort((per, cust))
         c_s, p_s, s_s = cust[order], per[order], codes[order]
         step = (c_s[1:] == c_s[:-1]) & (p_s[1:] - p_s[:-1] == 1)
@@ -347,8 +349,9 @@ class MarkovMigrationModel(FittedModel):
                                                                   name="period"))
 
 
-def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
-                  date: str = "date", value: str | None = None, *, freq: str = "M",
+@renamed_keywords(customer="customer_col", date="date_col")
+def recency_panel(transactions: pd.DataFrame, customer_col: str = "customer_id",
+                  date_col: str = "date", value: str | None = None, *, freq: str = "M",
                   n_states: int = 5, end=None) -> pd.DataFrame:
     """Recency state of every customer in every period from their first purchase to ``end``.
 
@@ -369,16 +372,16 @@ def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
     4            1  2024-05      3     0.0
     """
     table = "transactions"
-    validate_transactions(transactions, customer, date, value)
+    validate_transactions(transactions, customer_col, date_col, value)
     if int(n_states) != n_states or n_states < 2:
         raise ValueError(f"n_states must be a whole number >= 2, got {n_states}")
-    per = transactions[date].dt.to_period(freq)
+    per = transactions[date_col].dt.to_period(freq)
     last_p = per.max() if end is None else pd.Timestamp(end).to_period(freq)
     keep = (per <= last_p).to_numpy()
     if not keep.any():
-        raise schema.SchemaError(f"{table}.{date}: every transaction is after end={end}")
+        raise schema.SchemaError(f"{table}.{date_col}: every transaction is after end={end}")
     ords = per.array.asi8[keep]
-    cust_codes, cust_labels = pd.factorize(transactions[customer].to_numpy()[keep], sort=True)
+    cust_codes, cust_labels = pd.factorize(transactions[customer_col].to_numpy()[keep], sort=True)
     o0 = ords.min()
     n_p = int(last_p.ordinal - o0 + 1)
     col = (ords - o0).astype(np.int64)
@@ -387,7 +390,7 @@ def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
     np.maximum.accumulate(last, axis=1, out=last)
     rows, cols_ = np.nonzero(last >= 0)  # row-major: by customer, then period
     state = np.minimum(cols_ - last[rows, cols_] + 1, n_states)
-    out = pd.DataFrame({customer: cust_labels[rows],
+    out = pd.DataFrame({customer_col: cust_labels[rows],
                         "period": pd.PeriodIndex.from_ordinals(cols_ + o0, freq=per.dt.freq),
                         "state": state.astype(np.int64)})
     if value is not None:
@@ -397,6 +400,7 @@ def recency_panel(transactions: pd.DataFrame, customer: str = "customer_id",
     return out
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def value_tier_panel(
     transactions: pd.DataFrame,
     customers: pd.DataFrame,
@@ -408,8 +412,8 @@ def value_tier_panel(
     end=None,
     freq: str = "Y",
     lost: str = "lost",
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     margin: str = "margin",
     cost: str = "cost",
     acquisition: str = "acquisition_date",
@@ -435,12 +439,12 @@ def value_tier_panel(
     Parameters
     ----------
     transactions : DataFrame
-        Money flows with ``customer``, ``date`` and ``margin``.
+        Money flows with ``customer_col``, ``date_col`` and ``margin``.
     customers : DataFrame
         One row per customer with ``acquisition`` and ``churn`` dates (churn missing while
         the customer stays).
     interactions : DataFrame, optional
-        Contacts with ``customer``, ``date`` and ``cost`` (the direct cost to serve).
+        Contacts with ``customer_col``, ``date_col`` and ``cost`` (the direct cost to serve).
     bins : sequence of float
         Increasing cut points of direct profit between the tiers.
     tiers : sequence of str
@@ -456,7 +460,7 @@ def value_tier_panel(
     Returns
     -------
     DataFrame
-        ``customer``, ``period`` (pandas Period), ``state`` (ordered categorical: the tiers,
+        ``customer_col``, ``period`` (pandas Period), ``state`` (ordered categorical: the tiers,
         then ``lost``) and ``direct_profit`` (0 when lost), sorted by customer and period.
 
     Examples
@@ -489,33 +493,33 @@ def value_tier_panel(
         raise ValueError(f"the lost state {lost!r} cannot also be a tier")
     table = "transactions"
     schema.check_not_empty(transactions, table)
-    schema.check_columns(transactions, table, {customer: None, date: "datetime",
+    schema.check_columns(transactions, table, {customer_col: None, date_col: "datetime",
                                                margin: "number"})
-    for c in (customer, date, margin):
+    for c in (customer_col, date_col, margin):
         schema.check_no_missing(transactions, table, c)
     schema.check_not_empty(customers, "customers")
-    schema.check_columns(customers, "customers", {customer: None, acquisition: "datetime",
+    schema.check_columns(customers, "customers", {customer_col: None, acquisition: "datetime",
                                                   churn: "datetime"})
-    schema.check_no_missing(customers, "customers", customer)
+    schema.check_no_missing(customers, "customers", customer_col)
     schema.check_no_missing(customers, "customers", acquisition)
-    schema.check_unique(customers, "customers", customer)
+    schema.check_unique(customers, "customers", customer_col)
     if interactions is not None:
         schema.check_key(interactions, "interactions")
     if interactions is not None:
-        schema.check_columns(interactions, "interactions", {customer: None, date: "datetime",
+        schema.check_columns(interactions, "interactions", {customer_col: None, date_col: "datetime",
                                                             cost: "number"})
-        for c in (customer, date, cost):
+        for c in (customer_col, date_col, cost):
             schema.check_no_missing(interactions, "interactions", c)
         schema.check_nonnegative(interactions, "interactions", cost)
-    first = pd.Timestamp(start) if start is not None else transactions[date].min()
+    first = pd.Timestamp(start) if start is not None else transactions[date_col].min()
     last = (pd.Timestamp(end) - pd.Timedelta(days=1) if end is not None
-            else transactions[date].max())
+            else transactions[date_col].max())
     if pd.isna(first) or pd.isna(last) or last < first:
         raise ValueError(f"end ({end}) must be after start ({start})")
     periods = pd.period_range(first, last, freq=freq)
     starts = periods.start_time.to_numpy()
     ends = (periods + 1).start_time.to_numpy()
-    ids = customers[customer].to_numpy()
+    ids = customers[customer_col].to_numpy()
     index = pd.Index(ids)
     acq = customers[acquisition].to_numpy(dtype="datetime64[ns]")
     gone = customers[churn].to_numpy(dtype="datetime64[ns]")  # NaT while the customer stays
@@ -525,9 +529,9 @@ def value_tier_panel(
     left = in_window(gone[:, None], None, ends[None, :])
 
     def per_period(df, col, name):
-        rows = index.get_indexer(df[customer])
-        schema.check_rows(df, name, customer, rows < 0, "not in the customers table")
-        cols = df[date].dt.to_period(freq).array.asi8 - periods[0].ordinal
+        rows = index.get_indexer(df[customer_col])
+        schema.check_rows(df, name, customer_col, rows < 0, "not in the customers table")
+        cols = df[date_col].dt.to_period(freq).array.asi8 - periods[0].ordinal
         keep = (cols >= 0) & (cols < len(periods))
         grid = np.zeros((len(ids), len(periods)))
         np.add.at(grid, (rows[keep], cols[keep]), df[col].to_numpy(dtype=float)[keep])
@@ -542,7 +546,7 @@ def value_tier_panel(
     r, c = r[order], c[order]
     states = pd.Categorical.from_codes(code[r, c], categories=[*tiers, lost], ordered=True)
     return pd.DataFrame({
-        customer: ids[r],
+        customer_col: ids[r],
         "period": periods[c],
         "state": states,
         "direct_profit": np.where(left[r, c], 0.0, profit[r, c]),

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
-from crmkit._deprecation import renamed
+from crmkit._deprecation import renamed, renamed_keywords
 
 __all__ = ["clv_summary", "calibration_holdout", "check_summary", "holdout_comparison",
            "summary_from_transactions", "unit_timedelta"]
@@ -108,10 +108,11 @@ def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
     return out
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def clv_summary(
     transactions: pd.DataFrame,
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     value: str | None = None,
     observation_end=None,
     freq: str = "D",
@@ -124,7 +125,7 @@ def clv_summary(
     ----------
     transactions : DataFrame
         One row per transaction.
-    customer, date : str
+    customer_col, date : str
         Columns holding the customer key and the (datetime) date of the transaction.
     value : str, optional
         Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat occasions.
@@ -156,17 +157,17 @@ def clv_summary(
     1                    1      2.0  4.0            30.0
     2                    0      0.0  3.0             0.0
     """
-    validate_transactions(transactions, customer, date, value)
+    validate_transactions(transactions, customer_col, date_col, value)
     unit = unit_timedelta(freq)
-    end = transactions[date].max() if observation_end is None else _as_end(
+    end = transactions[date_col].max() if observation_end is None else _as_end(
         observation_end, "observation_end")
-    first_date = transactions[date].min()
+    first_date = transactions[date_col].min()
     if end < first_date:
         raise schema.SchemaError(
-            f"{_TABLE}.{date}: observation_end {end.date()} is before the first transaction "
+            f"{_TABLE}.{date_col}: observation_end {end.date()} is before the first transaction "
             f"({first_date.date()}); nothing to summarise")
-    tx = transactions.loc[transactions[date] <= end]
-    occ = _occasions(tx, customer, date, value, grain)
+    tx = transactions.loc[transactions[date_col] <= end]
+    occ = _occasions(tx, customer_col, date_col, value, grain)
     return _summarise(occ, end, unit, value is not None)
 
 
@@ -174,10 +175,11 @@ def clv_summary(
 summary_from_transactions = renamed(clv_summary, "summary_from_transactions", where="crmkit.clv")
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def calibration_holdout(
     transactions: pd.DataFrame,
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     value: str | None = None,
     calibration_end=None,
     observation_end=None,
@@ -211,23 +213,23 @@ def calibration_holdout(
     >>> float(ch["duration_holdout"].iloc[0])
     2.0
     """
-    validate_transactions(transactions, customer, date, value)
+    validate_transactions(transactions, customer_col, date_col, value)
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit = unit_timedelta(freq)
     cal = _as_end(calibration_end, "calibration_end")
-    end = transactions[date].max() if observation_end is None else _as_end(
+    end = transactions[date_col].max() if observation_end is None else _as_end(
         observation_end, "observation_end")
     if end <= cal:
         raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
                          f"({cal.date()})")
-    first_date = transactions[date].min()
+    first_date = transactions[date_col].min()
     if cal < first_date:
         raise schema.SchemaError(
-            f"{_TABLE}.{date}: calibration_end {cal.date()} is before the first transaction "
+            f"{_TABLE}.{date_col}: calibration_end {cal.date()} is before the first transaction "
             f"({first_date.date()}); the calibration period is empty")
-    tx = transactions.loc[transactions[date] <= end]
-    occ = _occasions(tx, customer, date, value, grain)
+    tx = transactions.loc[transactions[date_col] <= end]
+    occ = _occasions(tx, customer_col, date_col, value, grain)
     in_cal = occ["date"] <= cal
     out = _summarise(occ.loc[in_cal], cal, unit, value is not None)
     hold = occ.loc[~in_cal & occ["customer"].isin(out.index)]

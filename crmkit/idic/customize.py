@@ -101,7 +101,6 @@ def _validate(customers, contracts, life_events, products, rules):
     schema.validate(life_events, "life_events", columns=["customer_id", "date", "event"])
     schema.validate(products, "products", columns=["product_id", "sector", "monthly_price"])
     schema.check_nonnegative(products, "products", "monthly_price")
-    schema.check_nonnegative(products, "products", "monthly_price")
     schema.check_not_empty(rules, "rules")
     schema.check_columns(rules, "rules", _RULE_COLUMNS)
     schema.check_unique(rules, "rules", "rule")
@@ -378,6 +377,7 @@ def build_bundles(
     schema.check_columns(recommendations, "recommendations",
                          {"customer_id": "int", "offer": "string", "expected_value": "number"})
     schema.validate(products, "products", columns=["product_id", "sector", "monthly_price"])
+    schema.check_nonnegative(products, "products", "monthly_price")
     unknown = ~recommendations["offer"].isin(products["product_id"])
     if unknown.any():
         schema._fail("recommendations", "offer", "not in the products table", unknown,

@@ -309,6 +309,14 @@ def _key_codes(norm: pd.DataFrame, cols) -> np.ndarray:
     return key
 
 
+def _check_norm(norm: pd.DataFrame, columns) -> None:
+    """Validate the normalised records (:func:`normalise_records`) a step reads: one row per
+    ``record_id`` (when the column is there); the compared values may be missing (a record
+    without an e-mail)."""
+    schema.require_columns(norm, "norm", list(columns), nullable=tuple(columns))
+    schema.check_key(norm, "norm", "record_id")
+
+
 def candidate_pairs(
     norm: pd.DataFrame,
     blocks: tuple[tuple[str, ...], ...] = DEFAULT_BLOCKS,
@@ -340,6 +348,8 @@ def candidate_pairs(
     >>> list(zip(left.tolist(), right.tolist()))
     [(0, 1), (0, 3), (1, 2), (1, 3)]
     """
+    _check_norm(norm, sorted({c for block in blocks for c in block}
+                             & set(getattr(norm, "columns", ()))))
     n = len(norm)
     keys = []
     skipped = 0
@@ -452,6 +462,7 @@ def compare_pairs(
        first_sim  birth_date  phone  weight  match
     0        1.0         1.0     -1    13.5   True
     """
+    _check_norm(norm, ["first", "last", "address", "birth_date", "email", "phone", "postcode"])
     rules = rules or MatchRules()
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
@@ -970,9 +981,8 @@ def true_matches(pairs: pd.DataFrame, source_records: pd.DataFrame) -> pd.Series
                        index=pd.Index(source_records["record_id"].astype(str)))
     left = person.reindex(pairs["record_id_l"].astype(str)).to_numpy()
     right = person.reindex(pairs["record_id_r"].astype(str)).to_numpy()
-    unknown = pd.isna(left) | pd.isna(right)
-    if unknown.any():
-        schema._fail("pairs", "record_id_l", "not in source_records", unknown, pairs)
+    for side, ids in (("record_id_l", left), ("record_id_r", right)):
+        schema.check_rows(pairs, "pairs", side, pd.isna(ids), "not in source_records")
     return pd.Series(left == right, index=pairs.index, name="same_person")
 
 

@@ -3,7 +3,8 @@ column and the offending value.
 
 - **cell rules** (in :mod:`crmkit.importer.core`): unreadable numbers and dates, impossible
   dates (31/02), values outside a vocabulary, missing values in a required column;
-- **row rules**: negative amounts, values outside their range, an end before its start;
+- **row rules**, the table rules of :mod:`crmkit.schema` (one statement for the whole
+  package): negative amounts, values outside their range, an end before its start;
 - **plausibility rules**, bounds set in the mapping's ``rules`` section: dates after the
   import date (or the mapping's ``as_of``), dates before ``min_date``, a customer younger
   than ``min_age`` at acquisition, an event (purchase, contract, contact) before the
@@ -28,8 +29,7 @@ from crmkit import schema
 from crmkit.market import in_window
 
 __all__ = [
-    "IMPORT_ORDER", "REQUIRED", "GENERATED_KEYS", "NONNEGATIVE", "RANGES", "DATE_ORDER",
-    "FOREIGN_KEYS", "EVENT_DATES", "RULE_DEFAULTS", "REPEAT_RULES", "check_rules",
+    "IMPORT_ORDER", "REQUIRED", "GENERATED_KEYS", "FOREIGN_KEYS", "EVENT_DATES", "RULE_DEFAULTS", "REPEAT_RULES", "check_rules",
 ]
 
 # tables are imported in this order so references can be checked against what was kept
@@ -56,28 +56,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 # a key a contact log or incident log rarely has: numbered 1..n over the kept rows
 GENERATED_KEYS: dict[str, str] = {"interactions": "interaction_id", "incidents": "incident_id"}
-
-NONNEGATIVE: dict[str, tuple[str, ...]] = {
-    "customers": ("income",),
-    "products": ("monthly_price",),
-    "contracts": ("monthly_premium",),
-    "transactions": ("amount",),
-    "interactions": ("cost",),
-    "campaigns": ("cost_per_contact",),
-}
-
-RANGES: dict[tuple[str, str], tuple[float, float]] = {
-    ("customers", "credit_score"): (0.0, 1.0),
-    ("customers", "preferred_hour"): (0, 23),
-    ("surveys", "satisfaction"): (1, 10),
-    ("surveys", "relative_attitude"): (1, 7),
-    ("surveys", "repurchase_intent"): (1, 5),
-}
-
-DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
-    "customers": (("acquisition_date", "churn_date"),),
-    "contracts": (("start_date", "end_date"),),
-}
 
 FOREIGN_KEYS: dict[str, dict[str, str]] = {
     "contracts": {"customer_id": "customers", "product_id": "products"},
@@ -175,17 +153,28 @@ class Problems:
 
 
 def row_rules(df: pd.DataFrame, name: str, problems: Problems, shown: dict) -> None:
-    """Negative amounts, values out of range, an end before its start."""
-    for col in NONNEGATIVE.get(name, ()):
-        if col in df:
-            problems.add(df[col] < 0, col, "negative value", shown.get(col))
-    for (tname, col), (low, high) in RANGES.items():
-        if tname == name and col in df:
-            problems.add((df[col] < low) | (df[col] > high), col,
-                         f"outside [{low}, {high}]", shown.get(col))
-    for start, end in DATE_ORDER.get(name, ()):
-        if start in df and end in df:
-            problems.add(df[end] < df[start], end, f"before {start}", shown.get(end))
+    """The table's own rules, as :mod:`crmkit.schema` states them once for every function:
+    value bounds (negative amounts, scores off their scale) and cross-column rules (an end
+    before its start), each failing row rejected with the rule's words."""
+    table = schema.TABLES[name]
+    for col in df.columns:
+        c = table.column(col)
+        if c.low is None and c.high is None:
+            continue
+        values = df[col]
+        if c.low == 0 and c.high is None:
+            problems.add(values < 0, col, "negative value", shown.get(col))
+            continue
+        bad = pd.Series(False, index=df.index)
+        if c.low is not None:
+            bad |= values < c.low
+        if c.high is not None:
+            bad |= values > c.high
+        problems.add(bad.fillna(False), col, f"outside [{c.low}, {c.high}]", shown.get(col))
+    for rule in table.rules:
+        if all(n in df.columns for n in rule.needs):
+            ok = rule.ok(df).fillna(True).astype(bool)
+            problems.add(~ok, rule.column, rule.what, shown.get(rule.column))
 
 
 def plausibility(df: pd.DataFrame, name: str, problems: Problems, shown: dict, rules: dict,

@@ -25,7 +25,7 @@ Examples
 >>> from crmkit import plots
 >>> plots.use_style()
 >>> df = pd.DataFrame({"margin": [500.0, 200.0, 120.0, 80.0, 50.0, 30.0, 10.0, 5.0, 3.0, 2.0]})
->>> ax = plots.pareto_curve(df, "margin")  # doctest: +SKIP
+>>> ax = plots.pareto_curve(df, "margin")
 """
 
 from crmkit.plots import (

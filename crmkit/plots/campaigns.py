@@ -50,7 +50,7 @@ def uplift_bars(
     >>> p = pd.DataFrame({"rate_test": [0.46, 0.024], "rate_control": [0.25, 0.012],
     ...                   "uplift": [0.21, 0.012]},
     ...                  index=pd.Index(["life_event", "none"], name="trigger_family"))
-    >>> ax = uplift_bars(p)  # doctest: +SKIP
+    >>> ax = uplift_bars(p)
     """
     df = pooled.reset_index() if category is None else pooled
     category = category or pooled.index.name
@@ -111,7 +111,7 @@ def uplift_funnel(
     >>> import pandas as pd
     >>> u = pd.DataFrame({"n_test": [8, 400], "n_control": [2, 100], "uplift": [0.3, 0.01],
     ...                   "ci_low": [-0.3, -0.02], "ci_high": [0.7, 0.04]})
-    >>> ax = uplift_funnel(u)  # doctest: +SKIP
+    >>> ax = uplift_funnel(u)
     """
     check_not_empty(per_campaign, table)
     df = per_campaign.dropna(subset=["uplift", "ci_low", "ci_high"])
@@ -183,10 +183,12 @@ def campaign_power(
     >>> import pandas as pd
     >>> c = pd.DataFrame({"group_size": [100, 1000, 10000],
     ...                   "detectable_uplift": [0.12, 0.035, 0.011]})
-    >>> ax = campaign_power(c, n_targets=500, uplift=0.012, breakeven_rate=0.004)  # doctest: +SKIP
+    >>> ax = campaign_power(c, n_targets=500, uplift=0.012, breakeven_rate=0.004)
     """
-    _numeric(curve.dropna(subset=["detectable_uplift"]), table, "group_size",
-             "detectable_uplift")
+    # no detectable uplift (NaN) below some size, by construction
+    require_columns(curve, table, {"group_size": "number", "detectable_uplift": "number"},
+                    nullable=("detectable_uplift",),
+                    nonnegative=("group_size", "detectable_uplift"))
     part = curve.dropna(subset=["detectable_uplift"]).sort_values("group_size")
     x = part["group_size"].to_numpy(dtype=float)
     y = part["detectable_uplift"].to_numpy(dtype=float)
@@ -245,7 +247,7 @@ def fcb_grid(
     >>> import pandas as pd
     >>> g = pd.DataFrame({"product_id": ["B_MORTGAGE", "B_CARD"],
     ...                   "fcb_quadrant": ["learning", "routine"]})
-    >>> ax = fcb_grid(g)  # doctest: +SKIP
+    >>> ax = fcb_grid(g)
     """
     require_columns(grid, table, [name_col, "fcb_quadrant"])
     unknown = ~grid["fcb_quadrant"].astype(str).isin(list(_FCB_CELLS))

@@ -10,7 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import COLORS, _axes, _numeric, palette
-from crmkit.schema import SchemaError
+from crmkit.schema import SchemaError, check_key
 
 __all__ = ["pareto_curve"]
 
@@ -65,9 +65,10 @@ def pareto_curve(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"margin": [500.0, 200.0, 120.0, 80.0, 50.0, 30.0, 10.0, 5.0, 3.0, 2.0]})
-    >>> ax = pareto_curve(df, "margin")  # doctest: +SKIP
+    >>> ax = pareto_curve(df, "margin")
     """
     _numeric(df, table, value)
+    check_key(df, table, "customer_id")  # one row per customer: a repeated one counts twice
     cuts = [float(c) for c in cuts]
     if any(not 0 < c < 1 for c in cuts) or cuts != sorted(set(cuts)):
         raise ValueError(f"cuts must be increasing shares strictly between 0 and 1, got {cuts}")

@@ -8,15 +8,17 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit._deprecation import renamed_keywords
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
 
 # a pair joining two records of one person is a good link (green); of two people, a bad one
 
 
+@renamed_keywords(date="date_col")
 def yearly_counts(
     df: pd.DataFrame,
-    date: str,
+    date_col: str,
     by: str | None = None,
     *,
     kind: str | None = None,
@@ -26,7 +28,7 @@ def yearly_counts(
     table: str = "rows",
     ax=None,
 ):
-    """Rows per calendar year of ``date`` (customers won, contracts opened...), stacked by
+    """Rows per calendar year of ``date_col`` (customers won, contracts opened...), stacked by
     the categories of ``by``.
 
     Bars sit at the year itself on the horizontal axis (so ``ax.axvline(2014.5)`` marks
@@ -38,7 +40,7 @@ def yearly_counts(
     ----------
     df : DataFrame
         One row per thing counted.
-    date : str
+    date_col : str
         Datetime column giving the year.
     by : str, optional
         Category column the bars are split by.
@@ -57,15 +59,15 @@ def yearly_counts(
     >>> cu = pd.DataFrame({"acquisition_date": pd.to_datetime(["2020-03-01", "2021-06-01",
     ...                                                         "2021-09-01"]),
     ...                    "acquisition_channel": ["web", "branch", "web"]})
-    >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")  # doctest: +SKIP
+    >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")
     """
     check_not_empty(df, table)
-    check_columns(df, table, {date: "datetime"})
-    d = df.loc[df[date].notna()]
+    check_columns(df, table, {date_col: "datetime"})
+    d = df.loc[df[date_col].notna()]
     if by is not None:
         check_columns(df, table, [by])
         check_no_missing(d, table, by)
-    year = d[date].dt.year
+    year = d[date_col].dt.year
     if years is not None:
         first, last = int(years[0]), int(years[1])
         if first > last:
@@ -73,7 +75,7 @@ def yearly_counts(
         keep = year.between(first, last).to_numpy()
         d, year = d.loc[keep], year.loc[keep]
     if len(d) == 0:
-        raise SchemaError(f"{table}.{date}: no row with a date in the years asked for")
+        raise SchemaError(f"{table}.{date_col}: no row with a date in the years asked for")
     if by is None:
         counts = year.value_counts().sort_index().to_frame("all")
     else:
@@ -132,7 +134,7 @@ def match_weights(
     >>> import pandas as pd
     >>> p = pd.DataFrame({"weight": [25.0, 22.0, 18.0, 3.0, -2.0],
     ...                   "same_person": [True, True, True, False, False]})
-    >>> ax = match_weights(p, threshold=10)  # doctest: +SKIP
+    >>> ax = match_weights(p, threshold=10)
     """
     _numeric(pairs, table, weight)
     check_columns(pairs, table, {truth: "bool"})
@@ -182,7 +184,7 @@ def threshold_curve(
     >>> s = pd.DataFrame({"threshold": [0.0, 10.0, 20.0], "precision": [0.95, 0.999, 1.0],
     ...                   "recall": [0.999, 0.99, 0.7], "resolved": [98, 101, 140],
     ...                   "persons": [100, 100, 100]})
-    >>> ax = threshold_curve(s, threshold=10)  # doctest: +SKIP
+    >>> ax = threshold_curve(s, threshold=10)
     """
     _numeric(sweep, table, "threshold", "precision", "recall", "resolved", "persons")
     s = sweep.sort_values("threshold")

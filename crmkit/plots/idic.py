@@ -12,7 +12,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.schema import check_columns, check_no_missing, check_not_empty, require_columns
 
 # who proposes a contact keeps a colour (the bank blue and the insurer orange, as sectors);
 # event-triggered campaigns and offers are green, untargeted ones grey
@@ -44,7 +44,7 @@ def contact_decisions(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"reason": ["ok", "ok", "no_consent", "contact_pressure"],
     ...                   "sender": ["bank_marketing", "advisor_workstation"] * 2})
-    >>> ax = contact_decisions(d, by="sender")  # doctest: +SKIP
+    >>> ax = contact_decisions(d, by="sender")
     """
     check_not_empty(decisions, table)
     check_columns(decisions, table, [reason_col] + ([by] if by else []))
@@ -108,10 +108,9 @@ def need_heatmap(
     >>> import pandas as pd
     >>> s = pd.DataFrame({"need": ["car_cover", "car_cover", "savings", "savings"],
     ...                   "life_stage": ["couple", "retired"] * 2, "share": [0.1, 0.0, 0.0, 0.05]})
-    >>> ax = need_heatmap(s)  # doctest: +SKIP
+    >>> ax = need_heatmap(s)
     """
-    check_not_empty(shares, table)
-    check_columns(shares, table, [row, col])
+    require_columns(shares, table, [row, col])
     _numeric(shares, table, value)
     rkind = labels.kind_of(row, pd.unique(shares[row].astype(str))) or "need"
     ckind = labels.kind_of(col, pd.unique(shares[col].astype(str)))
@@ -164,11 +163,11 @@ def offer_values(
     >>> o = pd.DataFrame({"rule": ["birth_health", "savings_capacity_life"],
     ...                   "trigger": ["event", "savings_capacity"], "customers": [31, 790],
     ...                   "expected_value": [216.0, 21.6], "untargeted_value": [25.5, 5.1]})
-    >>> ax = offer_values(o)  # doctest: +SKIP
+    >>> ax = offer_values(o)
     """
-    check_not_empty(offers, table)
-    check_columns(offers, table, [category] + [c for c in (hue,) if c])
-    _numeric(offers, table, value, *[c for c in (baseline, count) if c])
+    require_columns(offers, table, [category] + [c for c in (hue,) if c], unique=category)
+    _numeric(offers, table, value, *[c for c in (baseline, count) if c],
+             nonnegative=tuple(c for c in (count,) if c))
     data = offers.sort_values(value, ascending=True).reset_index(drop=True)
     cats = data[category].astype(str)
     ckind = labels.kind_of(category, pd.unique(cats))

@@ -17,7 +17,7 @@ from crmkit.plots.style import (
     _set_title,
     palette,
 )
-from crmkit.schema import check_columns, check_not_empty
+from crmkit.schema import check_columns, check_not_empty, require_columns
 
 # the simulated scenario stands out against a grey baseline; the two survival estimates
 
@@ -40,7 +40,7 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     >>> import pandas as pd
     >>> f = pd.DataFrame({"acquired": [50, 80], "churned": [30, 40], "end_stock": [500, 540]},
     ...                  index=pd.period_range("2023", periods=2, freq="Y"))
-    >>> ax = bathtub_flows(f)  # doctest: +SKIP
+    >>> ax = bathtub_flows(f)
     """
     _numeric(flows, table, "acquired", "churned", "end_stock")
     colours = palette("bathtub")
@@ -91,10 +91,9 @@ def bathtub_scenarios(
     >>> import pandas as pd
     >>> r = pd.DataFrame({"scenario": ["baseline"] * 2 + ["scenario"] * 2,
     ...                   "period": [1, 2, 1, 2], "end_stock": [100.0, 100.0, 100.0, 110.0]})
-    >>> ax = bathtub_scenarios(r)  # doctest: +SKIP
+    >>> ax = bathtub_scenarios(r)
     """
-    check_not_empty(runs, table)
-    check_columns(runs, table, [scenario_col])
+    require_columns(runs, table, [scenario_col])
     _numeric(runs, table, period_col, value)
     kind = labels.kind_of(scenario_col, pd.unique(runs[scenario_col])) or "bathtub_scenario"
     keys = labels.order(kind, runs[scenario_col].astype(str))
@@ -141,7 +140,7 @@ def measure_bars(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"loyalty_type": ["true_loyalty", "spurious_loyalty"],
     ...                   "churn_share": [0.2, 0.35]})
-    >>> ax = measure_bars(d, "loyalty_type", "churn_share")  # doctest: +SKIP
+    >>> ax = measure_bars(d, "loyalty_type", "churn_share")
     """
     check_not_empty(df, table)
     check_columns(df, table, [category])
@@ -199,7 +198,7 @@ def response_mix(
     >>> import pandas as pd
     >>> m = pd.DataFrame({"incidents": [10, 20], "complaint": [0.6, 0.3], "exit": [0.4, 0.7]},
     ...                  index=pd.Index(["price_rise", "competitor_offer"], name="type"))
-    >>> ax = response_mix(m)  # doctest: +SKIP
+    >>> ax = response_mix(m)
     """
     check_not_empty(mix, table)
     responses = [c for c in labels.order("incident_response", [c for c in mix.columns
@@ -259,7 +258,7 @@ def survival_curves(
     >>> import pandas as pd
     >>> c = pd.DataFrame({"estimate": ["naive"] * 3 + ["left_truncated"] * 3,
     ...                   "years": [0, 1, 2] * 2, "survival": [1, .9, .8, 1, .8, .6]})
-    >>> ax = survival_curves(c, mark_years=2)  # doctest: +SKIP
+    >>> ax = survival_curves(c, mark_years=2)
     """
     check_not_empty(curves, table)
     check_columns(curves, table, [curve_col])

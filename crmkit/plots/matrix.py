@@ -11,7 +11,7 @@ import seaborn as sns
 
 from crmkit import labels
 from crmkit.plots.style import _CORNERS, _TITLES, COLORS, QUADRANT_PRESETS, _axes, _numeric, palette
-from crmkit.schema import check_columns
+from crmkit.schema import check_columns, check_key
 
 __all__ = ["matrix_scatter"]
 
@@ -60,9 +60,10 @@ def matrix_scatter(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"current": [1.0, 5.0, 2.0, 8.0], "potential": [9.0, 8.0, 1.0, 2.0]})
-    >>> ax = matrix_scatter(df, "current", "potential")  # doctest: +SKIP
+    >>> ax = matrix_scatter(df, "current", "potential")
     """
     _numeric(df, table, x, y)
+    check_key(df, table, "customer_id")  # one point per customer
     if hue is not None:
         check_columns(df, table, [hue])
     xc, yc = _cut(df[x], x_cut), _cut(df[y], y_cut)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from crmkit import labels
 from crmkit.plots.style import _C, _axes, _numeric, _set_title, palette
-from crmkit.schema import check_columns, check_no_missing, check_not_empty
+from crmkit.schema import check_columns, check_no_missing, require_columns
 
 _REVENUE_BOXES = labels.palette_of("project_column")  # revenue_existing, _cross_sell, _new
 
@@ -35,7 +35,7 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"acquired": [120.0, 150.0]}, index=pd.Index([2023, 2024], name="year"))
-    >>> ax = usual_report(s)  # doctest: +SKIP
+    >>> ax = usual_report(s)
     """
     _numeric(split, table, "acquired")
     ax = _axes(ax)
@@ -68,7 +68,7 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     >>> import pandas as pd
     >>> s = pd.DataFrame({"revenue_existing": [900.0], "revenue_cross_sell": [60.0],
     ...                   "revenue_new": [40.0]}, index=pd.Index([2024], name="year"))
-    >>> ax = revenue_split(s)  # doctest: +SKIP
+    >>> ax = revenue_split(s)
     """
     _numeric(split, table, *_REVENUE_BOXES)
     ax = _axes(ax)
@@ -116,10 +116,10 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     >>> d = pd.DataFrame({"year": [2023, 2024], "kpi": ["retention_rate"] * 2,
     ...                   "value": [0.93, 0.90], "target": [0.92] * 2,
     ...                   "status": ["green", "red"]})
-    >>> ax = kpi_lights(d)  # doctest: +SKIP
+    >>> ax = kpi_lights(d)
     """
-    check_not_empty(dashboard, table)
-    check_columns(dashboard, table, [period_col, "kpi", "status"])
+    require_columns(dashboard, table, [period_col, "kpi"])
+    check_columns(dashboard, table, ["status"])
     check_columns(dashboard, table, {"value": "number", "target": "number"})
     check_no_missing(dashboard, table, "target")
     kpis = list(pd.unique(dashboard["kpi"].astype(str)))
@@ -180,10 +180,9 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     >>> f = pd.DataFrame({"id": ["SF01", "SF02"], "name": ["Ratios", "Involvement"],
     ...                   "dimension": ["organisational", "collective"], "score": [2.0, 4.0],
     ...                   "weakest": [True, False]})
-    >>> ax = maturity_bars(f)  # doctest: +SKIP
+    >>> ax = maturity_bars(f)
     """
-    check_not_empty(factors, table)
-    check_columns(factors, table, ["id", "name", "dimension", "weakest"])
+    require_columns(factors, table, ["id", "name", "dimension", "weakest"], unique="id")
     _numeric(factors, table, "score")
     colours = palette("change_dimension")
     ax = _axes(ax)
@@ -231,7 +230,7 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     ...                   "cumulative_net": [-1000.0, 500.0],
     ...                   "cumulative_discounted": [-1000.0, 364.0]},
     ...                  index=pd.Index([0, 1], name="year"))
-    >>> ax = payback_curve(f, payback=0.67)  # doctest: +SKIP
+    >>> ax = payback_curve(f, payback=0.67)
     """
     _numeric(flows, table, "costs", "benefits", "cumulative_net", "cumulative_discounted",
              nonnegative=("costs", "benefits"))
@@ -277,10 +276,10 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
     >>> s = pd.DataFrame({"cost_per_saved": [100, 100, 300, 300],
     ...     "scenario": ["open_the_tap", "plug_the_drain"] * 2,
     ...     "profit_per_euro": [4.0, 8.0, 4.0, 2.0]})
-    >>> ax = break_even_sweep(s, measured=250)  # doctest: +SKIP
+    >>> ax = break_even_sweep(s, measured=250)
     """
-    check_columns(sweep, table, ["scenario"])
-    _numeric(sweep, table, "cost_per_saved", "profit_per_euro")
+    require_columns(sweep, table, ["scenario"])
+    _numeric(sweep, table, "cost_per_saved", "profit_per_euro", nonnegative=("cost_per_saved",))
     colours = palette("budget_scenario")
     ax = _axes(ax)
     for key in labels.order("budget_scenario", sweep["scenario"].astype(str)):

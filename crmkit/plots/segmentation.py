@@ -44,7 +44,7 @@ def rfm_heatmap(
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"R": [1, 2, 5, 5], "F": [1, 1, 4, 5], "bought": [0, 0, 1, 1]})
-    >>> ax = rfm_heatmap(s, "bought", min_count=1)  # doctest: +SKIP
+    >>> ax = rfm_heatmap(s, "bought", min_count=1)
     """
     check_not_empty(scores, table)
     check_columns(scores, table, {rows: "int", cols: "int"})
@@ -97,7 +97,7 @@ def score_outcome(
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"R": [1, 2, 3, 3], "F": [1, 1, 2, 3], "left": [1, 1, 0, 0]})
-    >>> ax = score_outcome(s, "left", dims=["R", "F"])  # doctest: +SKIP
+    >>> ax = score_outcome(s, "left", dims=["R", "F"])
     """
     dims = list(dims)
     check_not_empty(scores, table)
@@ -143,7 +143,7 @@ def stage_entry_ages(
     >>> seg = pd.DataFrame({"stage": ["couple"] * 3, "age_at_entry": [24.0, 28.0, 35.0],
     ...                     "norm_age_at_entry": [28.0] * 3,
     ...                     "pace": ["ahead", "on_norm", "behind"]})
-    >>> ax = stage_entry_ages(seg)  # doctest: +SKIP
+    >>> ax = stage_entry_ages(seg)
     """
     check_not_empty(segments, table)
     check_columns(segments, table, {stage_col: None, "age_at_entry": "number",
@@ -197,7 +197,7 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
     >>> import pandas as pd
     >>> ck = pd.DataFrame({"k": [2, 3, 4], "inertia": [90.0, 60.0, 50.0],
     ...                    "silhouette": [0.30, 0.35, 0.28]})
-    >>> ax = k_selection(ck, k=3)  # doctest: +SKIP
+    >>> ax = k_selection(ck, k=3)
     """
     _numeric(scores, table, "k", "inertia", "silhouette")
     ax = _axes(ax)
@@ -245,7 +245,7 @@ def cluster_profile_heatmap(
     >>> import pandas as pd
     >>> prof = pd.DataFrame({"cluster": [0, 1], "size": [3, 1], "share": [0.75, 0.25],
     ...                      "age": [30.0, 70.0], "products": [1.0, 5.0]})
-    >>> ax = cluster_profile_heatmap(prof)  # doctest: +SKIP
+    >>> ax = cluster_profile_heatmap(prof)
     """
     columns = [c for c in profile.columns if c not in (cluster_col, size_col, "share")] \
         if columns is None else list(columns)
@@ -303,7 +303,7 @@ def migration_heatmap(
     >>> import pandas as pd
     >>> m = pd.DataFrame([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.5, 0.5, 0.0]],
     ...                  index=["A", "B", "new"], columns=["A", "B", "lost"])
-    >>> ax = migration_heatmap(m, kind="abc_class")  # doctest: +SKIP
+    >>> ax = migration_heatmap(m, kind="abc_class")
     """
     _numeric(matrix, table, *matrix.columns, nonnegative=tuple(matrix.columns))
     values = matrix.to_numpy(dtype=float)
@@ -359,7 +359,7 @@ def kpi_trend(
     >>> import pandas as pd
     >>> k = pd.DataFrame({"year": [2023, 2023, 2024, 2024], "abc_class": ["A", "B", "A", "B"],
     ...                   "churn_rate": [0.02, 0.05, 0.03, 0.08]})
-    >>> ax = kpi_trend(k, "year", "abc_class", "churn_rate", percent=True)  # doctest: +SKIP
+    >>> ax = kpi_trend(k, "year", "abc_class", "churn_rate", percent=True)
     """
     check_not_empty(kpis, table)
     check_columns(kpis, table, [period_col, segment_col])
@@ -406,9 +406,9 @@ def detectable_uplift(
     >>> import pandas as pd
     >>> c = pd.DataFrame({"group_size": [50, 500, 5000],
     ...                   "detectable_uplift": [0.25, 0.07, 0.02]})
-    >>> ax = detectable_uplift(c, sizes=[12, 80, 800])  # doctest: +SKIP
+    >>> ax = detectable_uplift(c, sizes=[12, 80, 800])
     """
-    _numeric(curve, table, size_col, uplift_col)
+    _numeric(curve, table, size_col, uplift_col, nonnegative=(size_col,))
     ax = _axes(ax)
     part = curve.sort_values(size_col)
     ax.plot(part[size_col], part[uplift_col], color=COLORS["blue"], linewidth=2,

@@ -38,7 +38,7 @@ def bar_share(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"abc_class": ["A", "B", "C", "C"], "margin": [60.0, 25.0, 10.0, 5.0]})
-    >>> ax = bar_share(df, "abc_class", "margin")  # doctest: +SKIP
+    >>> ax = bar_share(df, "abc_class", "margin")
     """
     values = [] if values is None else [values] if isinstance(values, str) else list(values)
     check_not_empty(df, table)

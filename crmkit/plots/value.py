@@ -87,7 +87,7 @@ def cost_breakdown(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"preferred_channel": ["branch", "web", "web"],
     ...                   "direct_cost": [60.0, 2.0, 4.0], "sales_marketing": [30.0, 10, 20]})
-    >>> ax = cost_breakdown(d, "preferred_channel", ["direct_cost", "sales_marketing"])  # doctest: +SKIP
+    >>> ax = cost_breakdown(d, "preferred_channel", ["direct_cost", "sales_marketing"])
     """
     parts = list(parts)
     if not parts:
@@ -148,7 +148,7 @@ def value_waterfall(
     >>> import pandas as pd
     >>> s = pd.DataFrame({"item": ["commercial_margin", "direct_cost", "direct_profit"],
     ...                   "amount": [1000.0, -300.0, 700.0]})
-    >>> ax = value_waterfall(s, totals=["direct_profit"])  # doctest: +SKIP
+    >>> ax = value_waterfall(s, totals=["direct_profit"])
     """
     _numeric(steps, table, amount_col)
     require_columns(steps, table, [item_col])
@@ -291,7 +291,7 @@ def story_path(
     Examples
     --------
     >>> from crmkit.synth import story
-    >>> ax = story_path(story("young_driver").path, story="young_driver")  # doctest: +SKIP
+    >>> ax = story_path(story("young_driver").path, story="young_driver")
     """
     _numeric(path, table, x, y)
     check_columns(path, table, [step_col])
@@ -371,7 +371,7 @@ def holdout_fit(
     >>> import pandas as pd
     >>> c = pd.DataFrame({"frequency": [0, 1, 2], "customers": [50, 20, 9],
     ...                   "actual": [0.2, 0.9, 2.1], "predicted": [0.25, 0.8, 1.9]})
-    >>> ax = holdout_fit(c)  # doctest: +SKIP
+    >>> ax = holdout_fit(c)
     """
     _numeric(comparison, table, "frequency", "actual", "predicted",
              nonnegative=("frequency", "actual", "predicted"))
@@ -414,7 +414,7 @@ def state_shares(
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"low": [0.6, 0.5], "high": [0.4, 0.35], "lost": [0.0, 0.15]})
-    >>> ax = state_shares(d)  # doctest: +SKIP
+    >>> ax = state_shares(d)
     """
     check_not_empty(distribution, table)
     values = distribution.to_numpy(dtype=float)
@@ -465,7 +465,7 @@ def equity_comparison(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"strategy": ["loyalty", "retention"],
     ...                   "baseline_equity": [5e6, 2e6], "scenario_equity": [5.6e6, 2.3e6]})
-    >>> ax = equity_comparison(d, "strategy")  # doctest: +SKIP
+    >>> ax = equity_comparison(d, "strategy")
     """
     _numeric(df, table, baseline, scenario)
     check_columns(df, table, [category])

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation._frame import ordered_categorical, require
 
 __all__ = [
@@ -52,13 +53,13 @@ class ABCResult:
     summary: pd.DataFrame
 
 
-def _ranked(df: pd.DataFrame, value_col: str, id_col: str, table: str) -> pd.DataFrame:
-    require(df, table, {id_col: None, value_col: "number"})
-    schema.check_unique(df, table, id_col)
+def _ranked(df: pd.DataFrame, value_col: str, customer_col: str, table: str) -> pd.DataFrame:
+    require(df, table, {customer_col: None, value_col: "number"})
+    schema.check_unique(df, table, customer_col)
     # stable order: value descending, then id ascending
-    order = np.lexsort((df[id_col].to_numpy(), -df[value_col].to_numpy(dtype=float)))
+    order = np.lexsort((df[customer_col].to_numpy(), -df[value_col].to_numpy(dtype=float)))
     out = pd.DataFrame(
-        {id_col: df[id_col].to_numpy()[order], value_col: df[value_col].to_numpy()[order]}
+        {customer_col: df[customer_col].to_numpy()[order], value_col: df[value_col].to_numpy()[order]}
     )
     out.insert(1, "rank", np.arange(1, len(out) + 1))
     return out
@@ -73,11 +74,12 @@ def _positive_total(values: pd.Series, value_col: str, table: str) -> float:
     return total
 
 
+@renamed_keywords(id_col="customer_col")
 def abc_analysis(
     df: pd.DataFrame,
     value_col: str,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     shares: tuple[float, ...] = ABC_SHARES,
     labels: tuple[str, ...] | None = None,
     table: str = "customers",
@@ -87,11 +89,11 @@ def abc_analysis(
     Parameters
     ----------
     df : DataFrame
-        One row per customer with ``id_col`` and a numeric ``value_col`` (may be negative,
+        One row per customer with ``customer_col`` and a numeric ``value_col`` (may be negative,
         e.g. a margin; the total must be positive).
     value_col : str
         Column to rank on.
-    id_col : str, default "customer_id"
+    customer_col : str, default "customer_id"
         Customer key (unique); breaks ties in the ranking.
     shares : tuple of float, default (0.10, 0.25, 0.65)
         Share of the customers in each class, best class first; must sum to 1.
@@ -122,7 +124,7 @@ def abc_analysis(
     labels = tuple(labels) if labels is not None else tuple("ABCDEFGHIJ"[: len(shares)])
     if len(labels) != len(shares) or len(set(labels)) != len(labels):
         raise ValueError(f"labels must be {len(shares)} distinct names, got {labels}")
-    out = _ranked(df, value_col, id_col, table)
+    out = _ranked(df, value_col, customer_col, table)
     n = len(out)
     total = _positive_total(out[value_col], value_col, table)
     # class boundaries as customer counts; the small epsilon keeps 0.35 * 20 at 7, not 6.99
@@ -142,11 +144,12 @@ def abc_analysis(
     return ABCResult(customers=out, summary=summary)
 
 
+@renamed_keywords(id_col="customer_col")
 def pareto_curve(
     df: pd.DataFrame,
     value_col: str,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
     """Cumulative share of value against cumulative share of customers, best first.
@@ -171,7 +174,7 @@ def pareto_curve(
     3            0.75          1.1
     4            1.00          1.0
     """
-    out = _ranked(df, value_col, id_col, table)
+    out = _ranked(df, value_col, customer_col, table)
     total = _positive_total(out[value_col], value_col, table)
     n = len(out)
     cum = np.concatenate([[0.0], np.cumsum(out[value_col].to_numpy(dtype=float)) / total])
@@ -226,12 +229,13 @@ def gini(df: pd.DataFrame, value_col: str, *, table: str = "customers") -> float
     return round(1.0 - 2.0 * area, 12)
 
 
+@renamed_keywords(id_col="customer_col")
 def top_share(
     df: pd.DataFrame,
     value_col: str,
     top: float = 0.2,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     table: str = "customers",
 ) -> float:
     """Share of the total value carried by the best ``top`` share of customers.
@@ -248,7 +252,7 @@ def top_share(
     """
     if not 0 < top <= 1:
         raise ValueError(f"top must be in (0, 1], got {top!r}")
-    out = _ranked(df, value_col, id_col, table)
+    out = _ranked(df, value_col, customer_col, table)
     total = _positive_total(out[value_col], value_col, table)
     k = max(1, int(np.ceil(top * len(out) - 1e-9)))
     return float(out[value_col].iloc[:k].sum() / total)

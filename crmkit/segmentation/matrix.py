@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
-from crmkit._deprecation import french_label_aliases
+from crmkit._deprecation import french_label_aliases, renamed_keywords
 from crmkit.segmentation._frame import ordered_categorical, require, threshold
 
 __all__ = ["profitability_matrix", "MATRIX_QUADRANTS"]
@@ -37,12 +37,13 @@ __getattr__ = french_label_aliases(__name__, {
 
 
 
+@renamed_keywords(id_col="customer_col")
 def profitability_matrix(
     df: pd.DataFrame,
     *,
     current_col: str = "direct_profit",
     potential_col: str = "potential",
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     current_threshold: float | str = "median",
     potential_threshold: float | str = "median",
     reference_col: str | None = None,
@@ -59,7 +60,7 @@ def profitability_matrix(
         One row per customer.
     current_col, potential_col : str
         Current profitability (e.g. direct profit) and potential (future profit).
-    id_col : str
+    customer_col : str
         Customer key.
     current_threshold, potential_threshold : float or "median"
         A value at or above the threshold is "high".
@@ -75,7 +76,7 @@ def profitability_matrix(
     Returns
     -------
     DataFrame
-        ``id_col``, ``current``, ``potential``, ``high_current``, ``high_potential``,
+        ``customer_col``, ``current``, ``potential``, ``high_current``, ``high_potential``,
         ``quadrant`` (ordered categorical, :data:`MATRIX_QUADRANTS`), ``check`` (the first
         check that protects an undesirable customer: ``reference_customer``,
         ``fast_growing``, ``other_division`` or ``""``) and ``non_priority`` (undesirable
@@ -98,7 +99,7 @@ def profitability_matrix(
     3            4      undesirable                              True
     4            5      undesirable  reference_customer         False
     """
-    cols: dict[str, str | None] = {id_col: None, current_col: "number", potential_col: "number"}
+    cols: dict[str, str | None] = {customer_col: None, current_col: "number", potential_col: "number"}
     if (growth_col is None) != (growth_threshold is None):
         raise ValueError("give both growth_col and growth_threshold, or neither")
     checks = [
@@ -110,7 +111,7 @@ def profitability_matrix(
         if col is not None:
             cols[col] = kind
     require(df, table, cols)
-    schema.check_key(df, table, id_col)
+    schema.check_key(df, table, customer_col)
     current = df[current_col]
     potential = df[potential_col]
     high_c = (current >= threshold(current, current_threshold, "current_threshold")).to_numpy()
@@ -133,7 +134,7 @@ def profitability_matrix(
         check = np.where(undesirable & fires, name, check)
     return pd.DataFrame(
         {
-            id_col: df[id_col].to_numpy(),
+            customer_col: df[customer_col].to_numpy(),
             "current": current.to_numpy(),
             "potential": potential.to_numpy(),
             "high_current": high_c,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation._frame import require
 from crmkit.segmentation.rfm import RFM_SEGMENTS, rfm
 
@@ -26,10 +27,10 @@ __all__ = ["migration_matrix", "stability_index", "Stability", "segment_kpis",
 _PSI_FLOOR = 1e-4
 
 
-def _snapshot(df: pd.DataFrame, table: str, id_col: str, segment_col: str) -> pd.Series:
-    require(df, table, {id_col: None, segment_col: None})
-    schema.check_unique(df, table, id_col)
-    return df.set_index(id_col)[segment_col]
+def _snapshot(df: pd.DataFrame, table: str, customer_col: str, segment_col: str) -> pd.Series:
+    require(df, table, {customer_col: None, segment_col: None})
+    schema.check_unique(df, table, customer_col)
+    return df.set_index(customer_col)[segment_col]
 
 
 def _categories(before: pd.Series, after: pd.Series, given=None) -> list:
@@ -41,9 +42,9 @@ def _categories(before: pd.Series, after: pd.Series, given=None) -> list:
     return sorted(set(before.astype(str)) | set(after.astype(str)))
 
 
-def _counts(before, after, id_col, segment_col, lost_label, new_label, categories=None):
-    b = _snapshot(before, "before", id_col, segment_col)
-    a = _snapshot(after, "after", id_col, segment_col)
+def _counts(before, after, customer_col, segment_col, lost_label, new_label, categories=None):
+    b = _snapshot(before, "before", customer_col, segment_col)
+    a = _snapshot(after, "after", customer_col, segment_col)
     cats = _categories(b, a, categories)
     if not isinstance(b.dtype, pd.CategoricalDtype):
         b, a = b.astype(str), a.astype(str)
@@ -56,11 +57,12 @@ def _counts(before, after, id_col, segment_col, lost_label, new_label, categorie
     return counts, cats
 
 
+@renamed_keywords(id_col="customer_col")
 def migration_matrix(
     before: pd.DataFrame,
     after: pd.DataFrame,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     segment_col: str = "segment",
     normalize: bool = True,
     lost_label: str = "lost",
@@ -72,7 +74,7 @@ def migration_matrix(
     Parameters
     ----------
     before, after : DataFrame
-        One row per customer with ``id_col`` and ``segment_col`` at the first and second
+        One row per customer with ``customer_col`` and ``segment_col`` at the first and second
         date. A customer absent from ``after`` went to ``lost_label``; one absent from
         ``before`` comes from ``new_label``.
     normalize : bool, default True
@@ -99,7 +101,7 @@ def migration_matrix(
     B     0.0  0.5   0.5
     new   1.0  0.0   0.0
     """
-    counts, cats = _counts(before, after, id_col, segment_col, lost_label, new_label,
+    counts, cats = _counts(before, after, customer_col, segment_col, lost_label, new_label,
                            categories)
     rows = [c for c in cats if c in counts.index] + (
         [new_label] if new_label in counts.index else []
@@ -133,11 +135,12 @@ class Stability:
     segments: pd.DataFrame
 
 
+@renamed_keywords(id_col="customer_col")
 def stability_index(
     before: pd.DataFrame,
     after: pd.DataFrame,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     segment_col: str = "segment",
 ) -> Stability:
     """How stable is a segmentation between two dates?
@@ -156,7 +159,7 @@ def stability_index(
     1       B                 2                3     1.0
     """
     lost, new = "\x00lost", "\x00new"  # labels that cannot clash with a segment name
-    counts, cats = _counts(before, after, id_col, segment_col, lost, new)
+    counts, cats = _counts(before, after, customer_col, segment_col, lost, new)
     grid = counts.reindex(index=[*cats, new], columns=[*cats, lost], fill_value=0)
     both = grid.loc[cats, cats].to_numpy()
     n_before = grid.loc[cats].sum(axis=1).to_numpy()

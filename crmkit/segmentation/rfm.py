@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
-from crmkit._deprecation import french_label_aliases
+from crmkit._deprecation import french_label_aliases, renamed_keywords
 from crmkit.segmentation._frame import (
     money_sums,
     ordered_categorical,
@@ -182,14 +182,14 @@ def _scores(
     *,
     bins: int,
     ties: str,
-    id_col: str,
+    customer_col: str,
     table: str,
     counts: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    require(df, table, {id_col: None, **{col: "number" for col, _ in spec.values()}},
-            nonnegative=counts, unique=id_col)
+    require(df, table, {customer_col: None, **{col: "number" for col, _ in spec.values()}},
+            nonnegative=counts, unique=customer_col)
     out = df.copy()
-    ids = df[id_col].to_numpy()
+    ids = df[customer_col].to_numpy()
     for name, (col, higher_is_better) in spec.items():
         out[name] = quantile_scores(
             df[col].to_numpy(), ids, bins, ties=ties, higher_is_better=higher_is_better
@@ -197,12 +197,13 @@ def _scores(
     return out
 
 
+@renamed_keywords(id_col="customer_col")
 def rfm_scores(
     rfm_df: pd.DataFrame,
     *,
     bins: int = 5,
     ties: str = "min",
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     recency_col: str = "recency_days",
     frequency_col: str = "frequency",
     monetary_col: str = "monetary",
@@ -229,7 +230,7 @@ def rfm_scores(
     out = _scores(
         rfm_df,
         {"R": (recency_col, False), "F": (frequency_col, True), "M": (monetary_col, True)},
-        bins=bins, ties=ties, id_col=id_col, table=table, counts=(recency_col, frequency_col),
+        bins=bins, ties=ties, customer_col=customer_col, table=table, counts=(recency_col, frequency_col),
     )
     out["rfm_score"] = out["R"] + out["F"] + out["M"]
     out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
@@ -323,7 +324,7 @@ def rfm(
         transactions, as_of=as_of, kinds=kinds, customer_col=customer_col, date_col=date_col,
         amount_col=amount_col, kind_col=kind_col, table=table,
     )
-    return rfm_segments(rfm_scores(table_df, ties=ties, id_col=customer_col))
+    return rfm_segments(rfm_scores(table_df, ties=ties, customer_col=customer_col))
 
 
 # above this many (customer, type) cells the type totals are computed sparsely
@@ -413,12 +414,13 @@ def frat_table(
     ]
 
 
+@renamed_keywords(id_col="customer_col")
 def frat_scores(
     frat_df: pd.DataFrame,
     *,
     bins: int = 5,
     ties: str = "min",
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     table: str = "frat",
 ) -> pd.DataFrame:
     """Quantile scores F, R, A and T (breadth of types bought) and their sum ``frat_score``.
@@ -439,7 +441,7 @@ def frat_scores(
         frat_df,
         {"F": ("frequency", True), "R": ("recency_days", False), "A": ("monetary", True),
          "T": ("n_types", True)},
-        bins=bins, ties=ties, id_col=id_col, table=table,
+        bins=bins, ties=ties, customer_col=customer_col, table=table,
         counts=("frequency", "recency_days", "n_types"),
     )
     out["frat_score"] = out["F"] + out["R"] + out["A"] + out["T"]
@@ -482,4 +484,4 @@ def frat(
         purchases, type_col=type_col, as_of=as_of, kinds=kinds, customer_col=customer_col,
         date_col=date_col, amount_col=amount_col, kind_col=kind_col, table=table,
     )
-    return frat_scores(table_df, bins=bins, ties=ties, id_col=customer_col)
+    return frat_scores(table_df, bins=bins, ties=ties, customer_col=customer_col)

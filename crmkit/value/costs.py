@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
-from crmkit._deprecation import french_label_aliases
+from crmkit._deprecation import french_label_aliases, renamed_keywords
 from crmkit.market import in_window
 from crmkit.segmentation._frame import as_timestamp, require
 
@@ -75,11 +75,12 @@ def cost_pools(pools) -> list[tuple[str, float, str]]:
     return [(str(n), float(a), str(d)) for n, a, d in items]
 
 
+@renamed_keywords(id_col="customer_col")
 def allocate_costs(
     drivers: pd.DataFrame,
     pools,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     unit: float = 0.01,
     table: str = "drivers",
 ) -> pd.DataFrame:
@@ -88,7 +89,7 @@ def allocate_costs(
     Parameters
     ----------
     drivers : DataFrame
-        One row per customer with ``id_col`` and one non-negative column per driver.
+        One row per customer with ``customer_col`` and one non-negative column per driver.
     pools : mapping or DataFrame
         ``{pool: (amount, driver column)}``, or a table with columns ``pool``, ``amount``
         and ``driver``.
@@ -101,7 +102,7 @@ def allocate_costs(
     Returns
     -------
     DataFrame
-        ``id_col``, one column per pool (euros) and ``indirect_cost`` (their sum).
+        ``customer_col``, one column per pool (euros) and ``indirect_cost`` (their sum).
 
     Examples
     --------
@@ -121,10 +122,10 @@ def allocate_costs(
         raise ValueError(f"unit must be > 0, got {unit!r}")
     items = cost_pools(pools)
     driver_cols = sorted({d for _, _, d in items})
-    require(drivers, table, {id_col: None, **{d: "number" for d in driver_cols}},
+    require(drivers, table, {customer_col: None, **{d: "number" for d in driver_cols}},
             nonnegative=tuple(driver_cols))
-    schema.check_unique(drivers, table, id_col)
-    out = pd.DataFrame({id_col: drivers[id_col].to_numpy()})
+    schema.check_unique(drivers, table, customer_col)
+    out = pd.DataFrame({customer_col: drivers[customer_col].to_numpy()})
     n = len(drivers)
     order = np.arange(n)
     total_units = np.zeros(n, dtype=np.int64)
@@ -270,7 +271,7 @@ def cost_to_serve(
     if pools is not None:
         if drivers is None:
             raise ValueError("pools need drivers (a table of driver quantities per customer)")
-        alloc = allocate_costs(drivers, pools, id_col=customer_col, unit=unit).set_index(
+        alloc = allocate_costs(drivers, pools, customer_col=customer_col, unit=unit).set_index(
             customer_col)
         out = out.join(alloc, how="outer")
     elif drivers is not None:

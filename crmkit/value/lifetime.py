@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation._frame import require
 
 __all__ = ["lifetime_value", "lifetime_value_chain", "chain_steps", "customer_equity",
@@ -61,6 +62,7 @@ def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
     return float(out) if np.ndim(out) == 0 else out
 
 
+@renamed_keywords(id_col="customer_col")
 def lifetime_value(
     df: pd.DataFrame,
     *,
@@ -71,7 +73,7 @@ def lifetime_value(
     include_current: bool = True,
     potential_col: str | None = None,
     credit_score_col: str | None = None,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
     """Lifetime value of each customer: discounted, retention-weighted future margins.
@@ -101,7 +103,7 @@ def lifetime_value(
     Returns
     -------
     DataFrame
-        ``id_col``, ``margin``, ``retention``, ``factor`` (the annuity factor) and
+        ``customer_col``, ``margin``, ``retention``, ``factor`` (the annuity factor) and
         ``lifetime_value``, in the order of ``df``.
 
     Examples
@@ -115,14 +117,14 @@ def lifetime_value(
     0            1   300.0        0.8    3.67          1100.0
     1            2   300.0        0.5    1.83           275.0
     """
-    cols: dict[str, str | None] = {id_col: None, margin_col: "number"}
+    cols: dict[str, str | None] = {customer_col: None, margin_col: "number"}
     if isinstance(retention, str):
         cols[retention] = "number"
     for extra in (potential_col, credit_score_col):
         if extra is not None:
             cols[extra] = "number"
     require(df, table, cols)
-    schema.check_key(df, table, id_col)
+    schema.check_key(df, table, customer_col)
     if isinstance(retention, str):
         schema.check_in_range(df, table, retention, 0, 1)
         r = df[retention].to_numpy(dtype=float)
@@ -139,7 +141,7 @@ def lifetime_value(
         value = value + df[potential_col].to_numpy(dtype=float)
     if credit_score_col is not None:
         value = value * df[credit_score_col].to_numpy(dtype=float)
-    return pd.DataFrame({id_col: df[id_col].to_numpy(), "margin": margin, "retention": r,
+    return pd.DataFrame({customer_col: df[customer_col].to_numpy(), "margin": margin, "retention": r,
                          "factor": factor, "lifetime_value": value})
 
 
@@ -177,6 +179,7 @@ def customer_equity(
     return out.reset_index()
 
 
+@renamed_keywords(id_col="customer_col")
 def lifetime_value_chain(
     df: pd.DataFrame,
     *,
@@ -188,7 +191,7 @@ def lifetime_value_chain(
     capture: float = 1.0,
     retention_change: float = 0.0,
     credit_score_col: str | None = None,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
     """Seed 001's value chain, one link per column: from direct profit to lifetime value.
@@ -219,7 +222,7 @@ def lifetime_value_chain(
     Returns
     -------
     DataFrame
-        ``id_col``, ``retention``, ``direct_profit``, ``future_profit``,
+        ``customer_col``, ``retention``, ``direct_profit``, ``future_profit``,
         ``potential_value``, ``value_before_credit``, ``credit_weight`` and
         ``lifetime_value``, in the order of ``df``.
 
@@ -241,13 +244,13 @@ def lifetime_value_chain(
         raise ValueError(f"capture must be in [0, 1], got {capture!r}")
     if not (np.isfinite(retention_change) and -1 <= retention_change <= 1):
         raise ValueError(f"retention_change must be in [-1, 1], got {retention_change!r}")
-    cols: dict[str, str | None] = {id_col: None, profit_col: "number", potential_col: "number"}
+    cols: dict[str, str | None] = {customer_col: None, profit_col: "number", potential_col: "number"}
     if isinstance(retention, str):
         cols[retention] = "number"
     if credit_score_col is not None:
         cols[credit_score_col] = "number"
     require(df, table, cols)
-    schema.check_key(df, table, id_col)
+    schema.check_key(df, table, customer_col)
     if credit_score_col is not None:
         schema.check_in_range(df, table, credit_score_col, 0, 1)
     if retention_change:
@@ -261,7 +264,7 @@ def lifetime_value_chain(
         retention = "_retention"
     # lifetime_value checks the retention and the rates; its factor counts t = 0 .. H-1
     now = lifetime_value(df, margin_col=profit_col, retention=retention,
-                         discount_rate=discount_rate, horizon=horizon, id_col=id_col,
+                         discount_rate=discount_rate, horizon=horizon, customer_col=customer_col,
                          table=table)
     r = now["retention"].to_numpy()
     if horizon is None or horizon > 1:
@@ -270,7 +273,7 @@ def lifetime_value_chain(
     else:
         later = np.zeros_like(r)
     profit = df[profit_col].to_numpy(dtype=float)
-    out = pd.DataFrame({id_col: df[id_col].to_numpy(), "retention": r,
+    out = pd.DataFrame({customer_col: df[customer_col].to_numpy(), "retention": r,
                         "direct_profit": profit})
     out["future_profit"] = now["lifetime_value"].to_numpy() - profit
     out["potential_value"] = capture * df[potential_col].to_numpy(dtype=float) * later

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation._frame import require
 from crmkit.value.costs import _window, activity_drivers, cost_pools, cost_to_serve
 
@@ -229,13 +230,14 @@ def profit_and_loss(
     })
 
 
+@renamed_keywords(id_col="customer_col")
 def potential(
     df: pd.DataFrame,
     value_col: str,
     *,
     group_cols: Sequence[str] = (),
     quantile: float = 0.75,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
     """Potential as the gap to what the best comparable customers already achieve.
@@ -250,7 +252,7 @@ def potential(
     Returns
     -------
     DataFrame
-        ``id_col``, ``value``, ``benchmark``, ``potential``, in the order of ``df``.
+        ``customer_col``, ``value``, ``benchmark``, ``potential``, in the order of ``df``.
 
     Examples
     --------
@@ -269,8 +271,8 @@ def potential(
     if not 0 <= quantile <= 1:
         raise ValueError(f"quantile must be in [0, 1], got {quantile!r}")
     group_cols = list(group_cols)
-    require(df, table, {id_col: None, value_col: "number", **{g: None for g in group_cols}},
-            unique=id_col)
+    require(df, table, {customer_col: None, value_col: "number", **{g: None for g in group_cols}},
+            unique=customer_col)
     value = df[value_col].astype(float)
     if group_cols:
         bench = value.groupby([df[g] for g in group_cols], observed=True).transform(
@@ -280,7 +282,7 @@ def potential(
         bench = pd.Series(value.quantile(quantile), index=df.index)
     return pd.DataFrame(
         {
-            id_col: df[id_col].to_numpy(),
+            customer_col: df[customer_col].to_numpy(),
             "value": value.to_numpy(),
             "benchmark": bench.to_numpy(),
             "potential": np.maximum(bench.to_numpy() - value.to_numpy(), 0.0),

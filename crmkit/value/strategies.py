@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
-from crmkit._deprecation import french_label_aliases
+from crmkit._deprecation import french_label_aliases, renamed_keywords
 from crmkit.segmentation._frame import ordered_categorical, require
 from crmkit.segmentation.matrix import profitability_matrix
 
@@ -51,12 +51,13 @@ QUADRANT_STRATEGY = {
 }
 
 
+@renamed_keywords(id_col="customer_col")
 def value_strategies(
     df: pd.DataFrame,
     *,
     current_col: str = "direct_profit",
     potential_col: str = "potential",
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     current_threshold: float | str = "median",
     potential_threshold: float | str = "median",
     reference_col: str | None = None,
@@ -89,7 +90,7 @@ def value_strategies(
     4      undesirable        retention
     """
     out = profitability_matrix(
-        df, current_col=current_col, potential_col=potential_col, id_col=id_col,
+        df, current_col=current_col, potential_col=potential_col, customer_col=customer_col,
         current_threshold=current_threshold, potential_threshold=potential_threshold,
         reference_col=reference_col, growth_col=growth_col, growth_threshold=growth_threshold,
         other_division_col=other_division_col, table=table,

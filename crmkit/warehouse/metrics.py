@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.clv.summary import unit_timedelta
 from crmkit.segmentation._frame import ordered_categorical
 from crmkit.segmentation.rfm import RFM_SEGMENT_RULES
@@ -64,10 +65,11 @@ def money_sum(x: ir.NumericColumn) -> ir.NumericScalar:
     return x.cast(MONEY).sum().cast("float64")
 
 
+@renamed_keywords(id_col="customer_col")
 def quantile_score(
     t: ir.Table,
     col: str,
-    id_col: str,
+    customer_col: str,
     bins: int = 5,
     *,
     ties: str = "min",
@@ -78,13 +80,13 @@ def quantile_score(
     The Ibis twin of :func:`crmkit.segmentation._frame.quantile_scores`: the row at
     0-based rank ``k`` of ``n`` gets ``1 + floor(bins * k / n)``; ``ties="min"`` gives
     equal values the rank of the first of them, ``ties="first"`` breaks ties by
-    ``id_col`` ascending.
+    ``customer_col`` ascending.
     """
-    check_expr(t, "table", {col: "number", id_col: None}, unique=id_col)
-    return _quantile_score(t, col, id_col, bins, ties=ties, higher_is_better=higher_is_better)
+    check_expr(t, "table", {col: "number", customer_col: None}, unique=customer_col)
+    return _quantile_score(t, col, customer_col, bins, ties=ties, higher_is_better=higher_is_better)
 
 
-def _quantile_score(t, col, id_col, bins=5, *, ties="min", higher_is_better=True):
+def _quantile_score(t, col, customer_col, bins=5, *, ties="min", higher_is_better=True):
     if not isinstance(bins, int) or bins < 2:
         raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
     if ties not in ("min", "first"):
@@ -93,7 +95,7 @@ def _quantile_score(t, col, id_col, bins=5, *, ties="min", higher_is_better=True
     if ties == "min":
         rank = ibis.rank().over(order_by=key)
     else:
-        rank = ibis.row_number().over(order_by=[key, t[id_col]])
+        rank = ibis.row_number().over(order_by=[key, t[customer_col]])
     n = t.count()
     return (1 + (rank.cast("int64") * bins) // n).cast("int64")
 
@@ -270,10 +272,11 @@ def _purchase_columns(customer_col, date_col, amount_col, kind_col, kinds) -> di
     return cols
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def clv_summary_expr(
     t: ir.Table,
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     value: str | None = None,
     observation_end=None,
     freq: str = "D",
@@ -281,11 +284,11 @@ def clv_summary_expr(
     grain: str = "D",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.clv.summary.clv_summary`."""
-    t = check_expr(t, "transactions", _tx_columns(customer, date, value),
+    t = check_expr(t, "transactions", _tx_columns(customer_col, date_col, value),
                    nonnegative=(value,) if value else ())
     unit_s = unit_timedelta(freq).total_seconds()
-    rows, end = _up_to(t, date, observation_end)
-    occ = _occasions(rows, customer, date, value, grain)
+    rows, end = _up_to(t, date_col, observation_end)
+    occ = _occasions(rows, customer_col, date_col, value, grain)
     return _summarise(occ, end, unit_s, value is not None).order_by("customer_id")
 
 
@@ -299,10 +302,11 @@ def _as_summary(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def clv_summary(
     transactions,
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     value: str | None = None,
     observation_end=None,
     freq: str = "D",
@@ -346,21 +350,22 @@ def clv_summary(
     """
     unit_timedelta(freq)
     _grain(grain)
-    out = _run(transactions, engine, "transactions", _tx_columns(customer, date, value),
+    out = _run(transactions, engine, "transactions", _tx_columns(customer_col, date_col, value),
                (value,) if value else (),
-               lambda t: clv_summary_expr(t, customer, date, value, observation_end, freq,
+               lambda t: clv_summary_expr(t, customer_col, date_col, value, observation_end, freq,
                                           grain=grain))
     if out.empty:
         raise schema.SchemaError(
-            f"transactions.{date}: no transaction on or before observation_end "
+            f"transactions.{date_col}: no transaction on or before observation_end "
             f"{observation_end}; nothing to summarise")
     return _as_summary(out)
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def calibration_holdout_expr(
     t: ir.Table,
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     value: str | None = None,
     calibration_end=None,
     observation_end=None,
@@ -369,14 +374,14 @@ def calibration_holdout_expr(
     grain: str = "D",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.clv.summary.calibration_holdout`."""
-    t = check_expr(t, "transactions", _tx_columns(customer, date, value),
+    t = check_expr(t, "transactions", _tx_columns(customer_col, date_col, value),
                    nonnegative=(value,) if value else ())
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit_s = unit_timedelta(freq).total_seconds()
     cal = ibis.literal(_timestamp(calibration_end, "calibration_end"))
-    rows, end = _up_to(t, date, observation_end)
-    occ = _occasions(rows, customer, date, value, grain)
+    rows, end = _up_to(t, date_col, observation_end)
+    occ = _occasions(rows, customer_col, date_col, value, grain)
     has_value = value is not None
     out = _summarise(occ.filter(occ.period <= cal), cal, unit_s, has_value)
     # computed before the join: a scalar of ``t`` cannot enter a projection of the join
@@ -397,10 +402,11 @@ def calibration_holdout_expr(
         "customer_id")
 
 
+@renamed_keywords(customer="customer_col", date="date_col")
 def calibration_holdout(
     transactions,
-    customer: str = "customer_id",
-    date: str = "date",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
     value: str | None = None,
     calibration_end=None,
     observation_end=None,
@@ -440,13 +446,13 @@ def calibration_holdout(
     if observation_end is not None and _timestamp(observation_end, "observation_end") <= cal:
         raise ValueError(f"observation_end ({observation_end}) must be after calibration_end "
                          f"({cal.date()})")
-    out = _run(transactions, engine, "transactions", _tx_columns(customer, date, value),
+    out = _run(transactions, engine, "transactions", _tx_columns(customer_col, date_col, value),
                (value,) if value else (),
-               lambda t: calibration_holdout_expr(t, customer, date, value, calibration_end,
+               lambda t: calibration_holdout_expr(t, customer_col, date_col, value, calibration_end,
                                                   observation_end, freq, grain=grain))
     if out.empty:
         raise schema.SchemaError(
-            f"transactions.{date}: no transaction on or before calibration_end "
+            f"transactions.{date_col}: no transaction on or before calibration_end "
             f"{cal.date()}; the calibration period is empty")
     return _as_summary(out)
 

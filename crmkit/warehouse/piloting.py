@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation.piloting import kpi_columns, kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
 from crmkit.warehouse.engines import as_table, check_expr
@@ -34,21 +35,22 @@ __all__ = [
 KPI_AGGREGATIONS = ("sum", "mean", "min", "max", "count", "nunique", "std", "var")
 
 
+@renamed_keywords(id_col="customer_col")
 def migration_counts_expr(
-    before: ir.Table, after: ir.Table, *, id_col: str = "customer_id",
+    before: ir.Table, after: ir.Table, *, customer_col: str = "customer_id",
     segment_col: str = "segment", lost_label: str = "lost", new_label: str = "new",
 ) -> ir.Table:
     """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``."""
-    cols = {id_col: None, segment_col: None}
-    before = check_expr(before, "before", cols, unique=id_col)
-    after = check_expr(after, "after", cols, unique=id_col)
-    return _migration_counts(before, after, id_col=id_col, segment_col=segment_col,
+    cols = {customer_col: None, segment_col: None}
+    before = check_expr(before, "before", cols, unique=customer_col)
+    after = check_expr(after, "after", cols, unique=customer_col)
+    return _migration_counts(before, after, customer_col=customer_col, segment_col=segment_col,
                              lost_label=lost_label, new_label=new_label)
 
 
-def _migration_counts(before, after, *, id_col, segment_col, lost_label, new_label):
-    b = before.select(_id=before[id_col], _from=before[segment_col].cast("string"))
-    a = after.select(_id2=after[id_col], _to=after[segment_col].cast("string"))
+def _migration_counts(before, after, *, customer_col, segment_col, lost_label, new_label):
+    b = before.select(_id=before[customer_col], _from=before[segment_col].cast("string"))
+    a = after.select(_id2=after[customer_col], _to=after[segment_col].cast("string"))
     j = b.outer_join(a, b._id == a._id2)
     pairs = j.select(src=j._from.fill_null(new_label), dst=j._to.fill_null(lost_label))
     g = pairs.group_by("src", "dst").aggregate(n=pairs.count())
@@ -85,11 +87,12 @@ def _layout(counts: pd.DataFrame, cats: list | None, lost_label: str, new_label:
     return out
 
 
+@renamed_keywords(id_col="customer_col")
 def migration_matrix(
     before,
     after,
     *,
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     segment_col: str = "segment",
     normalize: bool = True,
     lost_label: str = "lost",
@@ -116,15 +119,15 @@ def migration_matrix(
     B     0  1     1
     new   1  0     0
     """
-    cols = {id_col: None, segment_col: None}
+    cols = {customer_col: None, segment_col: None}
     data, con = _engine_and_input(before, engine)
     b = as_table(data, con, "before", cols)
     a = as_table(after, con, "after", cols)
     for name, df in (("before", before), ("after", after)):
         if isinstance(df, pd.DataFrame):
-            schema.check_unique(df, name, id_col)
+            schema.check_unique(df, name, customer_col)
     counts = _fetch(con, migration_counts_expr(
-        b, a, id_col=id_col, segment_col=segment_col, lost_label=lost_label,
+        b, a, customer_col=customer_col, segment_col=segment_col, lost_label=lost_label,
         new_label=new_label))
     cats = _categories(categories, before, after, segment_col=segment_col)
     return _layout(counts, cats, lost_label, new_label, normalize)
@@ -161,7 +164,7 @@ def segment_migration(
     snap = [rfm_expr(t, as_of=d, kinds=kinds, ties=ties).select("customer_id", "rfm_segment")
             for d in (before, after)]
     # the snapshots are computed from a validated table: no second check
-    counts = _fetch(con, _migration_counts(*snap, id_col="customer_id", segment_col="rfm_segment",
+    counts = _fetch(con, _migration_counts(*snap, customer_col="customer_id", segment_col="rfm_segment",
                                            lost_label="lost", new_label="new"))
     return _layout(counts, list(RFM_SEGMENTS), "lost", "new", normalize)
 

@@ -37,7 +37,7 @@ def _window(t: ir.Table, date_col: str, start, end) -> ir.Table:
                               None if end is None else _timestamp(end, "end")))
 
 
-def _allocate(d: ir.Table, pools, id_col: str, unit: float) -> ir.Table:
+def _allocate(d: ir.Table, pools, customer_col: str, unit: float) -> ir.Table:
     """Largest-remainder allocation of each pool in whole ``unit``s over the drivers."""
     total = None
     for name, amount, driver in pools:
@@ -53,14 +53,14 @@ def _allocate(d: ir.Table, pools, id_col: str, unit: float) -> ir.Table:
         left = ibis.ifelse(d[driver].sum().over() > 0,
                            pool_units - d[f"_u_{name}"].sum().over(), 0)
         rank = ibis.row_number().over(
-            order_by=[ibis.desc(d[f"_e_{name}"] - d[f"_u_{name}"]), d[id_col]])
+            order_by=[ibis.desc(d[f"_e_{name}"] - d[f"_u_{name}"]), d[customer_col]])
         units = d[f"_u_{name}"] + ibis.ifelse(rank < left, 1, 0)
         d = d.mutate(**{f"_n_{name}": units.cast("int64")})
         total = d[f"_n_{name}"] if total is None else total + d[f"_n_{name}"]
         d = d.mutate(**{name: d[f"_n_{name}"].cast("float64") * unit})
     d = d.mutate(indirect_cost=(total if total is not None else ibis.literal(0)).cast("float64")
                  * unit)
-    return d.select(id_col, *[p[0] for p in pools], "indirect_cost")
+    return d.select(customer_col, *[p[0] for p in pools], "indirect_cost")
 
 
 def customer_profitability_expr(

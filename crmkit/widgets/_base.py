@@ -11,7 +11,6 @@ comparing them, and says what the live notebook adds.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -21,18 +20,14 @@ import seaborn as sns
 from IPython.display import DisplayHandle, Markdown, display
 
 from crmkit import labels
-from crmkit.display import show_table
+from crmkit.display import STATIC_ENV as STATIC_ENV  # re-exported: the tests set it
+from crmkit.display import show_table, static_book
 
-STATIC_ENV = "CRMKIT_STATIC_BOOK"
 # width (inches) at which the book's fonts read at >= 10 px on a page column of ~700 px
 READABLE_WIDTH = 7.5
 # the static book's explorer figures: one panel per row at this width
 STATIC_WIDTH = 9.0
 
-
-def static_book() -> bool:
-    """Whether the notebook is being executed for the static book (no kernel at read time)."""
-    return os.environ.get(STATIC_ENV, "") == "1"
 
 
 def show(obj) -> DisplayHandle:

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from crmkit import labels, plots
+from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation import (
     StatisticalSegmentation,
     choose_k,
@@ -81,12 +82,13 @@ def cluster_explorer(
     return slider
 
 
+@renamed_keywords(id_col="customer_col")
 def matrix_explorer(
     df: pd.DataFrame,
     *,
     current_col: str = "direct_profit",
     potential_col: str = "potential",
-    id_col: str = "customer_id",
+    customer_col: str = "customer_id",
     current_quantile: float = 0.5,
     potential_quantile: float = 0.5,
     reference_col: str | None = None,
@@ -124,7 +126,7 @@ def matrix_explorer(
         cut_c = float(df[current_col].quantile(qc))
         cut_p = float(df[potential_col].quantile(qp))
         mat = profitability_matrix(df, current_col=current_col, potential_col=potential_col,
-                                   id_col=id_col, current_threshold=cut_c,
+                                   customer_col=customer_col, current_threshold=cut_c,
                                    potential_threshold=cut_p, **checks)
         counts = mat.groupby("quadrant", observed=False).agg(
             customers=("quadrant", "size"), non_priority=("non_priority", "sum"))

@@ -25,7 +25,7 @@ import yaml
 
 from crmkit import labels
 
-__all__ = ["TEXTS_PATH", "Note", "text", "show", "locale", "number", "percent", "money",
+__all__ = ["TEXTS_PATH", "Note", "text", "reason", "show", "locale", "number", "percent", "money",
            "currency_name", "date", "table", "notes_markdown", "consultant_markdown"]
 
 TEXTS_PATH = Path(__file__).resolve().parents[1] / "data" / "workshop_texts.yaml"
@@ -70,6 +70,49 @@ def text(key: str, lang: str | None = None, **values) -> str:
         raise KeyError(f"workshop text {key!r} not found in {TEXTS_PATH.name}") from None
     template = entry[lang or labels.get_language()]
     return template.format(**values) if values else template
+
+def reason(text_: str, lang: str | None = None) -> str:
+    """An import's reject reason (English, as ``rejects.csv`` writes it) in the language.
+
+    Parameters
+    ----------
+    text_ : str
+        The reason as the importer writes it; placeholders such as a column or table name
+        are recognised and translated too.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The reason in ``lang``; a reason no text knows is returned unchanged.
+
+    Examples
+    --------
+    >>> reason("line has 1 field(s), expected 16", lang="fr")
+    'la ligne a 1 champ(s), 16 attendus'
+    >>> reason("customer under 18 at acquisition", lang="fr")
+    "client de moins de 18 ans à l'acquisition"
+    >>> reason("unknown customer_id (not among the kept customers)", lang="fr")
+    'Identifiant client inconnu (absent de la table Clients gardée)'
+    >>> reason("a reason no text knows", lang="fr")
+    'a reason no text knows'
+    """
+    import re
+
+    lang = lang or labels.get_language()
+    for key, entry in _texts().items():
+        if not key.startswith("reasons."):
+            continue
+        pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>.+?)", re.escape(entry["en"]))
+        m = re.fullmatch(pattern, str(text_))
+        if m:
+            # column and table names in the language (labels.yaml)
+            found = {k: (labels.header(v, lang=lang) if k in ("column", "table") else v)
+                     for k, v in m.groupdict().items()}
+            return entry[lang].format(**found)
+    return str(text_)
+
 
 def show(key: str, **values):
     """:func:`text` as Markdown for a notebook cell (IPython's ``Markdown`` object)."""

@@ -181,7 +181,7 @@ def clv_summary():
     tx = market().transactions
     tx = tx[tx["kind"] == "deposit"]
     return summary_from_transactions(tx, value="amount", freq="W",
-                                     observation_end=as_of()).reset_index(drop=True)
+                                     observation_end=as_of()).reset_index()
 
 
 @functools.cache
@@ -867,6 +867,9 @@ def _(waves, customers):
 from crmkit import idic as I  # noqa: E402
 
 RECORDS = Arg(records, "source_records", unique=("record_id",))
+# the compared values of a normalised record may be missing (no e-mail, no phone...)
+NORM_VALUES = ("first", "last", "first_key", "last_key", "birth_date", "email", "phone",
+               "postcode", "address", "city", "system", "account_number")
 LIFE = market_arg("life_events")
 
 
@@ -881,7 +884,8 @@ def _(source_records):
 
 
 @entry("crmkit.idic.identify.candidate_pairs",
-       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",)))
+       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",),
+                    nullable=NORM_VALUES))
 def _(norm):
     return I.candidate_pairs(norm)
 
@@ -1307,13 +1311,15 @@ def _(per_campaign):
 
 
 @entry("crmkit.plots.campaigns.campaign_power",
-       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve"))
+       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve",
+                     nullable=("detectable_uplift",)))
 def _(curve):
     return PL.campaign_power(curve, n_targets=1000)
 
 
 @entry("crmkit.plots.segmentation.detectable_uplift",
-       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve"))
+       curve=derived(lambda: C.detectable_uplift_curve([100, 500, 1000, 5000], 0.02), "curve",
+                     nullable=("detectable_uplift",)))
 def _(curve):
     return PL.detectable_uplift(curve, sizes=[500])
 
@@ -1464,34 +1470,43 @@ def _(path):
 
 
 # ---- the rest of the public table-taking API ----------------------------------------------
-from crmkit import market as MK  # noqa: E402
+def _mk():
+    import importlib
+
+    return importlib.import_module("crmkit.market")
 
 
-@entry("crmkit.market.active_on", customers=customers_arg())
+# row-wise rules: a missing acquisition date means "never active" (documented), a repeated
+# row gets its own answer (no total to double)
+RULE_CUSTOMERS = Arg(T("customers"), "customers", nullable=("acquisition_date",))
+RULE_CONTRACTS = Arg(T("contracts"), "contracts", nullable=("start_date",))
+
+
+@entry("crmkit.market.active_on", customers=RULE_CUSTOMERS)
 def _(customers):
-    return MK.active_on(customers, as_of() - pd.DateOffset(years=1))
+    return _mk().active_on(customers, as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.active_during", customers=customers_arg())
+@entry("crmkit.market.active_during", customers=RULE_CUSTOMERS)
 def _(customers):
-    return MK.active_during(customers, as_of() - pd.DateOffset(years=2),
+    return _mk().active_during(customers, as_of() - pd.DateOffset(years=2),
                             as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.active_throughout", customers=customers_arg())
+@entry("crmkit.market.active_throughout", customers=RULE_CUSTOMERS)
 def _(customers):
-    return MK.active_throughout(customers, as_of() - pd.DateOffset(years=2),
-                                as_of() - pd.DateOffset(years=1))
+    return _mk().active_throughout(customers, as_of() - pd.DateOffset(years=2),
+                                   as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.running_on", contracts=market_arg("contracts"))
+@entry("crmkit.market.running_on", contracts=RULE_CONTRACTS)
 def _(contracts):
-    return MK.running_on(contracts, as_of() - pd.DateOffset(years=1))
+    return _mk().running_on(contracts, as_of() - pd.DateOffset(years=1))
 
 
-@entry("crmkit.market.running_during", contracts=market_arg("contracts"))
+@entry("crmkit.market.running_during", contracts=RULE_CONTRACTS)
 def _(contracts):
-    return MK.running_during(contracts, as_of() - pd.DateOffset(years=2),
+    return _mk().running_during(contracts, as_of() - pd.DateOffset(years=2),
                              as_of() - pd.DateOffset(years=1))
 
 
@@ -1503,7 +1518,8 @@ def _(rules):
 
 
 @entry("crmkit.idic.identify.compare_pairs",
-       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",)))
+       norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",),
+                    nullable=NORM_VALUES))
 def _(norm):
     pairs = I.candidate_pairs(I.normalise_records(records()))
     return I.compare_pairs(norm, pairs[0], pairs[1]) if isinstance(pairs, tuple) else \
@@ -1600,6 +1616,9 @@ EXEMPT.update({
                                      "unchanged by design",
     "crmkit.workshop.report.table": "formats any frame for the workshop's HTML report",
     "crmkit.models.by_horizon": "takes a prediction function and an index, not a table",
+    **{f"crmkit.clv.sbg.{n}": "NOT REGISTERED YET: the sBG model landed on main at the end "
+                              "of this suite's session"
+       for n in ("ShiftedBetaGeoModel", "simulate_sbg", "survivor_table")},
     "crmkit.workshop.value.action_plan": "NOT REGISTERED YET: needs the workshop's KPI "
                                          "table (added to main while this suite was written)",
     **{f"crmkit.widgets.{n}": "an interactive front door: it hands the same tables to the "
@@ -1673,3 +1692,58 @@ def _(customers):
     from crmkit.workshop.value import concentration
 
     return concentration(customers)
+
+
+# Entries whose bad inputs still get through (a crash or a silent wrong result in the
+# census of tools/mutation_census.py), each with what is missing. The property test marks
+# them as expected failures: this list is the to-do of issue 14, it must only shrink.
+KNOWN_HOLES: dict[str, str] = {
+    "crmkit.clv.gammagamma.GammaGammaModel": "census after: 1 silent",
+    "crmkit.clv.gammagamma.spend_independence": "census after: 1 silent",
+    "crmkit.clv.summary.check_summary": "census after: 1 silent",
+    "crmkit.idic.customize.build_bundles": "census after: 1 silent",
+    "crmkit.idic.identify.candidate_pairs": "census after: 1 silent",
+    "crmkit.idic.identify.compare_pairs": "census after: 11 crash, 8 silent",
+    "crmkit.idic.identify.true_matches": "census after: 1 crash",
+    "crmkit.market.active_during": "census after: 2 silent",
+    "crmkit.market.active_on": "census after: 2 silent",
+    "crmkit.market.running_during": "census after: 2 silent",
+    "crmkit.market.running_on": "census after: 2 silent",
+    "crmkit.plots.campaigns.campaign_power": "census after: 1 crash, 2 silent",
+    "crmkit.plots.campaigns.uplift_funnel": "census after: 3 crash, 6 silent",
+    "crmkit.plots.concentration.pareto_curve": "census after: 1 silent",
+    "crmkit.plots.idic.need_heatmap": "census after: 2 silent",
+    "crmkit.plots.idic.offer_values": "census after: 1 crash, 3 silent",
+    "crmkit.plots.loyalty.bathtub_scenarios": "census after: 1 silent",
+    "crmkit.plots.loyalty.measure_bars": "census after: 39 silent",
+    "crmkit.plots.matrix.matrix_scatter": "census after: 1 silent",
+    "crmkit.plots.project.break_even_sweep": "census after: 2 silent",
+    "crmkit.plots.project.kpi_lights": "census after: 2 crash",
+    "crmkit.plots.project.maturity_bars": "census after: 1 crash, 3 silent",
+    "crmkit.plots.segmentation.cluster_profile_heatmap": "census after: 10 silent",
+    "crmkit.plots.segmentation.detectable_uplift": "census after: 1 silent",
+    "crmkit.plots.segmentation.kpi_trend": "census after: 1 crash, 1 silent",
+    "crmkit.plots.segmentation.rfm_heatmap": "census after: 1 silent",
+    "crmkit.plots.segmentation.score_outcome": "census after: 1 silent",
+    "crmkit.plots.shares.bar_share": "census after: 1 silent",
+    "crmkit.plots.value.cost_breakdown": "census after: 1 silent",
+    "crmkit.plots.value.equity_comparison": "census after: 1 crash, 1 silent",
+    "crmkit.plots.value.state_shares": "census after: 6 crash, 3 silent",
+    "crmkit.privacy.pseudonymise": "census after: 1 silent",
+    "crmkit.privacy.pseudonymise_tables": "census after: 2 silent",
+    "crmkit.privacy.rare_combinations": "census after: 3 silent",
+    "crmkit.privacy.suppress_rare": "census after: 1 silent",
+    "crmkit.segmentation.rfm.frat_scores": "census after: 1 silent",
+    "crmkit.warehouse.metrics.calibration_holdout_expr": "census after: 1 crash",
+    "crmkit.warehouse.metrics.clv_summary_expr": "census after: 1 crash",
+    "crmkit.warehouse.metrics.frat_expr": "census after: 1 crash",
+    "crmkit.warehouse.metrics.quantile_score": "census after: 1 crash",
+    "crmkit.warehouse.metrics.rfm_expr": "census after: 1 crash",
+    "crmkit.warehouse.metrics.with_count_score": "census after: 1 silent",
+    "crmkit.warehouse.piloting.migration_counts_expr": "census after: 2 crash",
+    "crmkit.warehouse.piloting.segment_kpis_expr": "census after: 1 crash",
+    "crmkit.warehouse.value.customer_profitability": "census after: 1 silent",
+    "crmkit.warehouse.value.customer_profitability_expr": "census after: 3 crash, 1 silent",
+    "crmkit.warehouse.value.customer_value": "census after: 1 silent",
+    "crmkit.warehouse.value.customer_value_expr": "census after: crash (Arrow or Ibis before crmkit's check)",
+}

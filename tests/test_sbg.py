@@ -1,0 +1,95 @@
+"""sBG retention model: published estimates, parameter recovery, DERL, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import betaln
+
+from crmkit.clv.sbg import ShiftedBetaGeoModel, fader_hardie_2007, simulate_sbg, survivor_table
+from crmkit.schema import SchemaError
+
+
+@pytest.fixture(scope="module")
+def fh2007():
+    return ShiftedBetaGeoModel().fit(fader_hardie_2007(periods=7))
+
+
+def test_fader_hardie_2007_estimates_to_the_printed_digits(fh2007):
+    # Fader & Hardie (2007), section 4: fitted on years 1-8 (periods 0-7);
+    # regular alpha = 0.704, beta = 1.182 (LL = -1680.3); high end 0.668, 3.806 (-1611.2)
+    p = fh2007.params_.round(3)
+    assert p.loc["regular"].tolist() == [0.704, 1.182]
+    assert p.loc["high end"].tolist() == [0.668, 3.806]
+    assert fh2007.log_likelihood_.round(1).to_dict() == {"regular": -1680.3,
+                                                         "high end": -1611.2}
+
+
+def test_projection_tracks_the_held_out_years(fh2007):
+    # the paper's claim: fitted on 7 years, the sBG projects years 8-12 closely
+    full = fader_hardie_2007(periods=12)
+    for cohort in ("regular", "high end"):
+        actual = full.query("cohort == @cohort and period >= 8")["survivors"].to_numpy() / 1000
+        projected = fh2007.survival(np.arange(8, 13)).loc[cohort].to_numpy()
+        assert np.max(np.abs(projected - actual)) < 0.02
+
+
+def test_retention_rate_rises_with_tenure_and_matches_survival_ratio(fh2007):
+    r = fh2007.retention_rate(np.arange(1, 8))
+    assert (r.diff(axis=1).iloc[:, 1:] > 0).all().all()
+    s = fh2007.survival(np.arange(0, 8))
+    assert np.allclose(r.to_numpy(), s.to_numpy()[:, 1:] / s.to_numpy()[:, :-1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("alpha,beta", [(0.7, 1.2), (0.67, 3.8), (2.0, 6.0)])
+def test_parameters_recovered_from_simulated_cohorts(alpha, beta):
+    data = pd.concat([simulate_sbg(alpha, beta, 20_000, 10, seed=s, cohort=s) for s in range(3)],
+                     ignore_index=True)
+    p = ShiftedBetaGeoModel().fit(data).params_
+    assert np.allclose(p["alpha"], alpha, rtol=0.15)
+    assert np.allclose(p["beta"], beta, rtol=0.15)
+    # the mean churn probability alpha / (alpha + beta) is pinned down much more tightly
+    assert np.allclose(p["alpha"] / p.sum(axis=1), alpha / (alpha + beta), rtol=0.03)
+
+
+def test_derl_closed_form_equals_the_discounted_sum(fh2007):
+    customers = pd.DataFrame({"cohort": ["regular", "regular", "high end"], "age": [0, 4, 2]})
+    d = 0.10
+    got = fh2007.derl(customers, d).to_numpy()
+    k = np.arange(0, 5_000)
+    for i, row in customers.iterrows():
+        a, b = fh2007.params_.loc[row["cohort"]]
+        n = row["age"]
+        s_ratio = np.exp(betaln(a, b + n + 1 + k) - betaln(a, b + n))
+        assert got[i] == pytest.approx(np.sum(s_ratio / (1 + d) ** k), rel=1e-6)
+    # customers who have stayed longer are worth more (heterogeneity: the stayers are
+    # the low-churn ones)
+    assert got[1] > got[0]
+
+
+def test_predict_is_conditional_survival(fh2007):
+    customers = pd.DataFrame({"cohort": ["regular"], "age": [3]})
+    s = fh2007.survival([3, 5]).loc["regular"].to_numpy()
+    assert fh2007.predict(customers, t=2).iloc[0] == pytest.approx(s[1] / s[0], rel=1e-12)
+
+
+def test_survivor_table_from_customer_rows():
+    customers = pd.DataFrame({"cohort": ["a"] * 5 + ["b"] * 2,
+                              "tenure": [1, 1, 2, 3, 3, 1, 2],
+                              "churned": [True, True, True, False, False, True, False]})
+    t = survivor_table(customers)
+    assert t.query("cohort == 'a'")["survivors"].tolist() == [5, 3, 2, 2]
+    assert t.query("cohort == 'b'")["survivors"].tolist() == [2, 1, 1]
+    with pytest.raises(SchemaError, match="observed for less"):
+        survivor_table(customers.assign(tenure=[1, 1, 2, 2, 3, 1, 2]))
+
+
+def test_bad_input_is_one_clear_schema_error(fh2007):
+    table = fader_hardie_2007(periods=3)
+    with pytest.raises(SchemaError, match="must not rise"):
+        ShiftedBetaGeoModel().fit(table.assign(survivors=[1000, 869, 900, 653] * 2))
+    with pytest.raises(SchemaError, match="periods 0, 1, 2"):
+        ShiftedBetaGeoModel().fit(table.query("period != 2"))
+    with pytest.raises(SchemaError, match="not fitted on"):
+        fh2007.predict(pd.DataFrame({"cohort": ["gold"], "age": [1]}), t=1)
+    with pytest.raises(SchemaError, match="say which one"):
+        fh2007.predict(pd.DataFrame({"age": [1]}), t=1)
