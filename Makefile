@@ -62,6 +62,9 @@ nbval: $(STAMP) $(MARKET)
 test: $(STAMP) $(MARKET) $(LITE_TOOLS)
 	$(BIN)/python tools/build_book.py --edition instructor
 	$(BIN)/python tools/build_lite.py
+	@# the browser edition in Chromium joins make test once crmkit's pandera validation runs
+	@# in the browser (pydantic-core has no build in the Pyodide carrier: book/browser-edition.md)
+	@echo "SKIPPED the browser test in make test: pandera (crmkit.schema) does not run in the browser edition yet; make test-browser runs it"
 	$(PYTEST) tests crmkit notebooks --doctest-modules $(NBVAL)
 
 # the browser edition (JupyterLite + Pyodide, tools/build_lite.py) and its test in Chromium

@@ -564,7 +564,9 @@ def test_identical_customers_refused_or_finite(model, n):
     import crmkit.clv as K
 
     d = _cdnow_repeat_buyer(n)
-    _finite_or_refused(lambda: getattr(K, model)().fit(d), lambda m: m.predict(d))
+    # the purchase models predict over a horizon; Gamma-Gamma's spend has none
+    horizon = {} if model == "GammaGammaModel" else {"t": [1.0, 10.0]}
+    _finite_or_refused(lambda: getattr(K, model)().fit(d), lambda m: m.predict(d, **horizon))
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -581,3 +583,16 @@ def test_small_samples_predict_finite_numbers_or_refuse(seed):
                            lambda m: m.predict(d, t=[1.0, 10.0]))
         _finite_or_refused(lambda model=model: model().fit(d), lambda m: m.probability_alive(d))
 
+
+
+def test_expected_purchases_when_the_beta_law_of_p_collapses():
+    # a, b in the millions fix p at a / (a + b): the direct form of FHL (2005) eq. (10) is
+    # then 0 * inf, and Euler's transformation must give what a slightly less extreme beta
+    # law gives (the prediction is continuous in a, b at a fixed mean)
+    from crmkit.clv.bgnbd import _cond_expected
+
+    x, tx, T = np.array([0.0, 2.0, 5.0]), np.array([0.0, 20.0, 30.0]), np.array([39.0, 39.0, 39.0])
+    huge = _cond_expected(0.3, 4.0, 3e7, 3e7, 10.0, x, tx, T)
+    large = _cond_expected(0.3, 4.0, 3e4, 3e4, 10.0, x, tx, T)
+    assert np.isfinite(huge).all()
+    np.testing.assert_allclose(huge, large, rtol=1e-3)

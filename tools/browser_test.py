@@ -94,6 +94,12 @@ class CountingHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
+    def end_headers(self):
+        # as a static host would: the browser keeps what it downloaded, so the chapters
+        # after the first one start from its cache (as a reader's second chapter does)
+        self.send_header("Cache-Control", "public, max-age=3600")
+        super().end_headers()
+
     def copyfile(self, source, outputfile):
         n = 0
         while chunk := source.read(1 << 16):

@@ -111,7 +111,17 @@ def _euler_tail(r, alpha, a, b, x, T, t):
         first, inv, _ = groups
         return _euler_tail(r, alpha, a, b, x[first], T[first], t)[..., inv]
     z = t / (alpha + T + t)
-    return 1.0 - (1.0 - z) ** (a - 1.0) * _hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = 1.0 - (1.0 - z) ** (a - 1.0) * _hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        # a and b in the millions (a fit that collapses the beta law of p on a few customers):
+        # the form above is 0 * inf; Euler's transformation gives the same value as
+        # (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z), whose series converges like (1-(1-p)z)^-(r+x)
+        xb, zb = (np.broadcast_to(v, out.shape)[bad] for v in (x, z))
+        out = out.copy()
+        out[bad] = 1.0 - (1.0 - zb) ** (r + xb) * _hyp2f1(r + xb, b + xb, a + b + xb - 1.0, zb)
+    return out
 
 
 def _hyp2f1(A, B, C, z, max_terms: int = 400):

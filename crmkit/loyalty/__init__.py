@@ -11,6 +11,8 @@ Submodules, named after the course's ideas:
 
 - :mod:`~crmkit.loyalty.typology`: repeat patronage, attitude, Dick & Basu types
 - :mod:`~crmkit.loyalty.incidents`: response mix, churn after an incident versus none
+- :mod:`~crmkit.loyalty.survival`: Kaplan-Meier with delayed entry and Cox models of
+  churn, through lifelines;
 - :mod:`~crmkit.loyalty.retention`: observed flows, survival, bathtub simulation (and its
   parameters measured on a year), the value of retention points, half-life,
   acquisition/retention cost ratio, churn within a horizon by group, margin by tenure
@@ -35,7 +37,9 @@ from crmkit.loyalty.retention import (
     retention_for_half_life,
     retention_uplift,
     survival_curve,
+    tenure_table,
 )
+from crmkit.loyalty.survival import churn_cox, hazard_ratios, kaplan_meier
 from crmkit.loyalty.typology import (
     LOYALTY_TYPES,
     attitude_by_customer,
@@ -45,6 +49,10 @@ from crmkit.loyalty.typology import (
 )
 
 __all__ = [
+    "churn_cox",
+    "hazard_ratios",
+    "kaplan_meier",
+    "tenure_table",
     "LOYALTY_TYPES",
     "repeat_patronage",
     "attitude_by_customer",

@@ -23,6 +23,7 @@ from crmkit.segmentation._frame import as_timestamp, period_index, period_labels
 __all__ = [
     "customer_flows",
     "survival_curve",
+    "tenure_table",
     "bathtub",
     "RetentionEffect",
     "retention_uplift",
@@ -106,6 +107,81 @@ def customer_flows(
     )
 
 
+def tenure_table(
+    customers: pd.DataFrame,
+    *,
+    as_of=None,
+    observed_from=None,
+    acquisition_col: str = "acquisition_date",
+    churn_col: str = "churn_date",
+) -> pd.DataFrame:
+    """Tenure at entry into observation and at exit, in years, one row per customer.
+
+    The input of every survival estimate of the kit (:func:`survival_curve`, and
+    :mod:`crmkit.loyalty.survival`'s Kaplan-Meier and Cox fits through lifelines).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Acquisition and churn dates.
+    as_of : date-like, optional
+        End of observation (default: the last date in the table); customers still active
+        then are censored.
+    observed_from : date-like, optional
+        Start of observation: customers acquired earlier enter at the tenure they had then
+        (left truncation); those who left before it are dropped.
+    acquisition_col, churn_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        Index of ``customers``; ``entry`` (years of tenure when observation starts),
+        ``exit`` (years of tenure at churn or at ``as_of``), ``churned`` (bool). A
+        customer entering at tenure ``entry > 0`` is at risk over ``(entry, exit]`` (the
+        convention of lifelines and R's survival); one who left on the day observation
+        began has no time at risk and is left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({
+    ...     "acquisition_date": pd.to_datetime(["2018-01-01", "2021-01-01"]),
+    ...     "churn_date": pd.to_datetime(["2021-07-02", None])})
+    >>> tenure_table(cu, as_of="2023-01-01", observed_from="2020-01-01").round(2)
+       entry  exit  churned
+    0    2.0   3.5     True
+    1    0.0   2.0    False
+    """
+    require(customers, "customers", {acquisition_col: "datetime", churn_col: "datetime"},
+            nullable=(churn_col,))
+    schema.check_key(customers, "customers")
+    schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
+    if as_of is None:
+        as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
+    as_of = as_timestamp(as_of)
+    cu = customers.loc[seen_by(customers[acquisition_col], as_of)]
+    entry_date = cu[acquisition_col]
+    if observed_from is not None:
+        observed_from = as_timestamp(observed_from, "observed_from")
+        # left-truncation: those still customers on observed_from (crmkit.market's rule)
+        cu = cu.loc[~seen_by(cu[churn_col], observed_from - pd.Timedelta(days=1))]
+        entry_date = cu[acquisition_col].clip(lower=observed_from)
+    churn = cu[churn_col].where(seen_by(cu[churn_col], as_of))
+    year = pd.Timedelta(days=_YEAR_DAYS)
+    entry = ((entry_date - cu[acquisition_col]) / year).to_numpy()
+    exit_ = ((churn.fillna(as_of) - cu[acquisition_col]) / year).to_numpy()
+    event = churn.notna().to_numpy()
+    # a customer who left on the day observation began has no time at risk in it: dropped
+    # (the counting-process convention of lifelines and R's survival, where a customer
+    # entering at tenure e is at risk over (e, exit])
+    exposed = (entry == 0) | (exit_ > entry)
+    if not exposed.any():
+        raise schema.SchemaError("customers: no customer observed between observed_from and as_of")
+    return pd.DataFrame({"entry": entry, "exit": exit_, "churned": event},
+                        index=cu.index)[exposed]
+
+
 def survival_curve(
     customers: pd.DataFrame,
     *,
@@ -160,31 +236,16 @@ def survival_curve(
     """
     if not (isinstance(max_years, int | np.integer) and max_years >= 1):
         raise ValueError(f"max_years must be a positive integer, got {max_years!r}")
-    require(customers, "customers", {acquisition_col: "datetime", churn_col: "datetime"},
-            nullable=(churn_col,))
-    schema.check_key(customers, "customers")
-    schema.check_dates_ordered(customers, "customers", acquisition_col, churn_col)
-    if as_of is None:
-        as_of = max(customers[acquisition_col].max(), customers[churn_col].max())
-    as_of = as_timestamp(as_of)
-    cu = customers.loc[seen_by(customers[acquisition_col], as_of)]
-    entry_date = cu[acquisition_col]
-    if observed_from is not None:
-        observed_from = as_timestamp(observed_from, "observed_from")
-        # left-truncation: those still customers on observed_from (crmkit.market's rule)
-        cu = cu.loc[~seen_by(cu[churn_col], observed_from - pd.Timedelta(days=1))]
-        entry_date = cu[acquisition_col].clip(lower=observed_from)
-    churn = cu[churn_col].where(seen_by(cu[churn_col], as_of))
-    year = pd.Timedelta(days=_YEAR_DAYS)
-    entry = ((entry_date - cu[acquisition_col]) / year).to_numpy()
-    exit_ = ((churn.fillna(as_of) - cu[acquisition_col]) / year).to_numpy()
-    event = churn.notna().to_numpy()
-    if len(exit_) == 0:
-        raise schema.SchemaError("customers: no customer observed between observed_from and as_of")
-    entries, exits = np.sort(entry), np.sort(exit_)
+    tt = tenure_table(customers, as_of=as_of, observed_from=observed_from,
+                      acquisition_col=acquisition_col, churn_col=churn_col)
+    entry, exit_, event = (tt["entry"].to_numpy(), tt["exit"].to_numpy(),
+                           tt["churned"].to_numpy())
+    # at risk at t: entered before t (from the start when acquired during observation) and
+    # not gone before t; lifelines' KaplanMeierFitter(entry=...) gives the same curve
+    entries, exits = np.sort(np.where(entry > 0, entry, -np.inf)), np.sort(exit_)
 
-    def at_risk(t):  # entered at or before t and not gone before t
-        return np.searchsorted(entries, t, "right") - np.searchsorted(exits, t, "left")
+    def at_risk(t):
+        return np.searchsorted(entries, t, "left") - np.searchsorted(exits, t, "left")
 
     # Kaplan-Meier with delayed entry: product over churn times of (1 - churns / at risk)
     times, deaths = np.unique(exit_[event], return_counts=True)
