@@ -44,11 +44,18 @@ def to_arrow(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
     return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
 
+ROW_GROUP_ROWS = 1_000_000  # rows per Parquet row group (fixed: the files do not depend on blocks)
+
+
 class MarketWriter:
     """Write a market table by table, block by block, into a temporary folder and move it
     into ``path`` on :meth:`close` (atomic; :meth:`abort` removes everything).
 
-    Each table becomes one Parquet file; each block becomes one row group of it.
+    Each table becomes one Parquet file, written in row groups of exactly
+    :data:`ROW_GROUP_ROWS` rows (the last one shorter), so that the bytes do not depend on
+    how many rows each :meth:`write` brings: a market generated block by block is the same
+    file whatever the block size or the number of worker processes. (``market.duckdb`` is
+    rebuilt from the Parquet files: equal in content, not guaranteed byte for byte.)
     """
 
     def __init__(self, path: str | os.PathLike, *, duckdb: bool = True):
@@ -60,9 +67,11 @@ class MarketWriter:
         self.tmp.chmod(0o755)  # mkdtemp makes it private; a market folder is ordinary data
         self.duckdb = duckdb
         self._writers: dict[str, pq.ParquetWriter] = {}
+        self._pending: dict[str, list[pa.Table]] = {}
 
     def write(self, name: str, df: pd.DataFrame | pa.Table) -> None:
-        """Append ``df`` (a DataFrame or an Arrow table) to table ``name`` as one row group."""
+        """Append ``df`` (a DataFrame or an Arrow table) to table ``name``; full row groups
+        of :data:`ROW_GROUP_ROWS` rows are written as they fill."""
         check_table_names([name])
         w = self._writers.get(name)
         if isinstance(df, pa.Table):
@@ -73,9 +82,29 @@ class MarketWriter:
             w = pq.ParquetWriter(self.tmp / f"{name}.parquet", table.schema,
                                  use_dictionary=_dictionary_columns(table.schema), **_PARQUET)
             self._writers[name] = w
-        w.write_table(table, row_group_size=max(len(df), 1))
+        pending = self._pending.setdefault(name, [])
+        pending.append(table)
+        if sum(len(t) for t in pending) >= ROW_GROUP_ROWS:
+            self._flush(name, final=False)
+
+    def _flush(self, name: str, *, final: bool) -> None:
+        pending = self._pending.pop(name, [])
+        if not pending:
+            return
+        table = pa.concat_tables(pending).combine_chunks()
+        full = len(table) - len(table) % ROW_GROUP_ROWS
+        end = len(table) if final else full
+        w = self._writers[name]
+        for start in range(0, end, ROW_GROUP_ROWS):
+            w.write_table(table.slice(start, min(ROW_GROUP_ROWS, end - start)), row_group_size=ROW_GROUP_ROWS)
+        if end < len(table):
+            self._pending[name] = [table.slice(end)]
+        elif final and len(table) == 0:
+            w.write_table(table, row_group_size=1)
 
     def close(self, meta: Mapping | None = None) -> Path:
+        for name in list(self._writers):
+            self._flush(name, final=True)
         for w in self._writers.values():
             w.close()
         self._writers = {}
@@ -87,6 +116,7 @@ class MarketWriter:
         return self.path
 
     def abort(self) -> None:
+        self._pending = {}
         for w in self._writers.values():
             try:
                 w.close()

@@ -112,6 +112,21 @@ def test_generating_into_an_existing_market_replaces_it(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m"]
 
 
+def test_block_size_does_not_change_the_bytes(tmp_path, monkeypatch):
+    """Row groups have a fixed number of rows, so the Parquet files are the same bytes
+    whatever the block size (small row groups here so that several are written)."""
+    from crmkit import io as io_mod
+
+    monkeypatch.setattr(io_mod, "ROW_GROUP_ROWS", 3_000)
+    args = dict(customers=1_600, years=2, seed=4, duckdb=False, workers=1)
+    small = generate_to(tmp_path / "small", block_size=500, **args)
+    large = generate_to(tmp_path / "large", block_size=100_000, **args)
+    assert _digest(small) == _digest(large)
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(small / "transactions.parquet").metadata.num_row_groups > 2
+
+
 def test_parallel_workers_write_the_same_bytes(tmp_path):
     args = dict(customers=1_200, years=2, seed=4, block_size=500, duckdb=False)
     one = generate_to(tmp_path / "one", workers=1, **args)

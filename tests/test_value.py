@@ -254,9 +254,46 @@ def test_value_strategies_map_each_quadrant():
     out = V.value_strategies(df, current_threshold=5, potential_threshold=5,
                              reference_col="ref")
     assert out["strategy"].astype(str).tolist() == [
-        "loyalty", "multi_equipment", "retention", "termination", "retention"]
+        "loyalty", "multi_equipment", "retention", "retention", "retention"]
     assert labels.missing(V.STRATEGIES, "strategy") == []
     assert set(V.QUADRANT_STRATEGY.values()) == set(V.STRATEGIES)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), loss_share=st.floats(0.0, 0.6))
+def test_value_strategies_terminate_only_negative_value(seed, loss_share):
+    """Issue 17: the median-cut matrix advised ending profitable relationships and sent
+    every loss-maker to multi-equipment. Termination is for negative value only."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    profit = rng.gamma(2.0, 150.0, n)
+    losers = rng.random(n) < loss_share
+    profit[losers] = -rng.gamma(2.0, 100.0, losers.sum())
+    potential = rng.gamma(1.5, 100.0, n) * (rng.random(n) < 0.7)
+    df = pd.DataFrame({"customer_id": np.arange(n), "direct_profit": profit,
+                       "potential": potential})
+    out = V.value_strategies(df)
+    strategy = out["strategy"].astype(str).to_numpy()
+    value = profit + potential
+    # no profitable customer, no customer of non-negative value, is advised termination
+    assert not np.any((strategy == "termination") & (profit > 0))
+    assert not np.any((strategy == "termination") & (value >= 0))
+    # every loss-maker of the low-low quadrant is advised termination (nothing protects
+    # them here), so not all loss-makers land in multi-equipment
+    undesirable = out["quadrant"].astype(str).to_numpy() == "undesirable"
+    assert np.all(strategy[undesirable & (value < 0)] == "termination")
+    assert np.all(strategy[undesirable & (value >= 0)] == "retention")
+
+
+def test_value_strategies_rule_on_a_hand_portfolio():
+    # medians: profit 7.5, potential 15. Customer 3 is low-low but profitable: kept;
+    # customer 6 is low-low and loses money: the only termination
+    df = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
+                       "direct_profit": [500.0, 400.0, 5.0, 10.0, -50.0, -300.0],
+                       "potential": [900.0, 10.0, 0.0, 20.0, 800.0, 0.0]})
+    out = V.value_strategies(df)
+    assert out["strategy"].astype(str).tolist() == [
+        "loyalty", "retention", "retention", "loyalty", "multi_equipment", "termination"]
 
 
 def test_channel_migration_hand():
@@ -325,14 +362,19 @@ def test_market_strategies_and_equity(value_2024):
     profit, _ = value_2024
     stage = profit["life_stage"].astype(str)
     profit = profit.assign(stage=stage)
-    pot = V.potential(profit, "direct_profit", group_cols=["stage"])
+    # potential = future margin from needs not yet covered (the gap to peers on commercial
+    # margin), not a gap on profit, which would hand every loss-maker a high potential
+    pot = V.potential(profit, "commercial_margin", group_cols=["stage"])
     profit = profit.assign(potential=pot["potential"].to_numpy())
     strat = V.value_strategies(profit)
     counts = strat["strategy"].value_counts()
     assert (counts > 0).all()  # the four strategies all have customers
-    # termination is reserved to the low-low quadrant
-    assert set(strat.loc[strat["strategy"] == "termination", "quadrant"].astype(str)) == {
-        "undesirable"}
+    losers = strat["current"] < 0
+    assert (strat.loc[losers, "strategy"] != "multi_equipment").any()
+    # termination is reserved to relationships of negative value (issue 17)
+    ended = strat.loc[strat["strategy"] == "termination"]
+    assert ((ended["current"] + ended["potential"]) < 0).all()
+    assert (ended["current"] < 0).all()
     ltv = V.lifetime_value(profit, credit_score_col="credit_score")
     by = V.customer_equity(ltv.assign(strategy=strat["strategy"].to_numpy()), by="strategy")
     eq = by.set_index("strategy")["equity"]

@@ -20,8 +20,10 @@ from crmkit.schema import CHANNELS
 from crmkit.synth import channels as C
 from crmkit.synth import lifestages as L
 from crmkit.synth import products as P
+from crmkit.synth.parameters import PARAMS as PR
 
-TEST_SHARE = 0.8
+_CP = PR.campaigns
+TEST_SHARE = _CP.test_share
 MAX_PER_MONTH = 2
 # (trigger, life event or -1, product slot, name)
 _EVENT_OFFERS = [
@@ -50,13 +52,21 @@ _RETENTION_OFFERS = [
     ("churn_risk:incident", -1, P.I_AUTO, "Retention call: auto policyholders after an incident"),
     ("churn_risk:incident", -1, P.B_CURRENT, "Retention call: bank customers after an incident"),
 ]
-RETENTION_MONTHS = 12  # the gesture protects (and success is measured) over a year
-RETENTION_GESTURE = 20.0  # euros, granted to the customers who accept it
-# response probability of a contacted customer, by trigger family and channel
-RESPONSE = {"event": 0.30, "segment": 0.05, "none": 0.03, "retention": 0.40}
-CONVERSION = 0.6  # share of responders who buy
-CHANNEL_LIFT = np.array([1.6, 1.3, 0.8, 0.8, 0.7, 0.9])  # in CHANNELS order
-SELECT_SHARE = {"event": 1.0, "segment": 0.4, "none": 0.25, "retention": 1.0}
+# acquisition: mail and e-mail prospecting of people who are not (yet) customers, drawn
+# among the people the market acquires later (they are prospects until then); a converted
+# prospect becomes a customer the next month
+_ACQUISITION_OFFERS = [
+    ("prospect:welcome_offer", -1, P.B_CURRENT, "Prospecting: welcome offer for a current account"),
+    ("prospect:quote", -1, P.I_AUTO, "Prospecting: an auto insurance quote"),
+]
+RETENTION_MONTHS = _CP.retention_months  # the gesture protects (and success is measured) over a year
+RETENTION_GESTURE = _CP.retention_gesture  # euros, granted to the customers who accept it
+# response probability of a contacted customer: the channel's published response rate
+# (house lists) x the offer's relevance (event-triggered offers answer more)
+CHANNEL_RESPONSE = np.array([_CP.response_by_channel[c] for c in CHANNELS])
+FAMILY_FACTOR = dict(_CP.family_factor)
+CONVERSION = _CP.conversion_share  # share of responders who buy
+SELECT_SHARE = dict(_CP.select_share)
 
 
 def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datetime64) -> pd.DataFrame:
@@ -66,28 +76,42 @@ def calendar(rng: np.random.Generator, months: int, sector: str, start: np.datet
     offers_e = [o for o in _EVENT_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
     offers_m = [o for o in _MASS_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
     offers_r = [o for o in _RETENTION_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
+    offers_a = [o for o in _ACQUISITION_OFFERS if P.SLOT_SECTOR[o[2]] in allowed]
+    cut = np.cumsum(_CP.family_mix)
     for m in range(months):
-        k = int(rng.random() < 0.55) + int(rng.random() < 0.15)
+        k = int(rng.random() < _CP.first_campaign_share) + int(rng.random() < _CP.second_campaign_share)
         for _ in range(min(k, MAX_PER_MONTH)):
             x = rng.random()
-            pool = offers_e if x < 0.45 else (offers_m if x < 0.8 else offers_r)
+            pool = (offers_e, offers_m, offers_r, offers_a)[min(int(np.searchsorted(cut, x * cut[-1], side="right")), 3)]
             trig, event, slot, name = pool[int(rng.integers(len(pool)))]
-            family = {"life_event": "event", "churn_risk": "retention"}.get(trig.split(":")[0], trig.split(":")[0])
+            family = {"life_event": "event", "churn_risk": "retention", "prospect": "acquisition"}.get(
+                trig.split(":")[0], trig.split(":")[0])
             if family == "retention":
                 ch = C.PHONE
+            elif family == "acquisition":
+                ch = int(rng.choice([C.MAIL, C.EMAIL], p=_CP.acquisition_channel_mix))
             elif family == "event":
-                ch = int(rng.choice([C.PHONE, C.EMAIL, C.MAIL, C.BRANCH], p=[0.35, 0.35, 0.2, 0.1]))
+                ch = int(rng.choice([C.PHONE, C.EMAIL, C.MAIL, C.BRANCH], p=_CP.event_channel_mix))
             else:
-                ch = int(rng.choice([C.EMAIL, C.MAIL, C.PHONE, C.MOBILE], p=[0.45, 0.3, 0.1, 0.15]))
+                ch = int(rng.choice([C.EMAIL, C.MAIL, C.PHONE, C.MOBILE], p=_CP.mass_channel_mix))
             rows.append(dict(month=m, slot=slot, event=event, family=family, trigger=trig,
                              name=name, channel=ch))
     cal = pd.DataFrame(rows, columns=["month", "slot", "event", "family", "trigger", "name", "channel"])
     cal["campaign_id"] = np.arange(1, len(cal) + 1, dtype=np.int32)
     cal["rank"] = cal.groupby("month").cumcount()
     ms = (start.astype("datetime64[M]") + cal["month"].to_numpy()).astype("datetime64[D]")
-    cal["start_date"] = (ms + 2).astype("datetime64[ms]")
+    # a campaign starts on a working day of the first three weeks of its month
+    first_day = ms + rng.integers(0, _CP.start_window_days, size=len(cal)) if len(cal) else ms
+    start = np.busday_offset(first_day.astype("datetime64[D]"), 0, roll="forward")
+    start = np.where(start.astype("datetime64[M]") == ms.astype("datetime64[M]"), start, ms)
+    cal["start_date"] = start.astype("datetime64[ms]")
+    cal["start_day"] = (start - ms).astype(np.int64)
     cal["cost_per_contact"] = C.CAMPAIGN_COST[cal["channel"].to_numpy(dtype=int)]
-    cal["p_response"] = [RESPONSE[f] for f in cal["family"]] * CHANNEL_LIFT[cal["channel"].to_numpy(dtype=int)]
+    ch = cal["channel"].to_numpy(dtype=int)
+    prospect = np.array([_CP.prospect_response_by_channel.get(CHANNELS[c], 0.0) for c in ch])
+    cal["p_response"] = np.where(cal["family"] == "retention", _CP.retention_response,
+                                 np.where(cal["family"] == "acquisition", prospect,
+                                          [FAMILY_FACTOR.get(f, 1.0) for f in cal["family"]] * CHANNEL_RESPONSE[ch]))
     cal["select_share"] = [SELECT_SHARE[f] for f in cal["family"]]
     return cal
 

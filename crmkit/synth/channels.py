@@ -16,6 +16,8 @@ BRANCH, PHONE, WEB, MOBILE, EMAIL, MAIL = range(len(CHANNELS))
 N_CHANNELS = len(CHANNELS)
 COST = np.array([28.0, 7.0, 0.4, 0.25, 0.3, 1.5])  # in CHANNELS order
 HUMAN = np.array([True, True, False, False, False, False])  # "humanised" contacts
+# channels closed on Sundays: branches, call centres, the post
+CLOSED_SUNDAY = np.array([True, True, False, False, False, True])
 # outbound marketing cost per contact by channel (printing, postage, call time)
 CAMPAIGN_COST = np.array([35.0, 6.0, 0.2, 0.1, 0.15, 1.2])
 

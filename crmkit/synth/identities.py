@@ -208,7 +208,7 @@ def source_records(pools, cust_id, pop, ident, st, opens, U) -> pd.DataFrame:
     dept = np.where(moved, st["prev_dept"][r], st["dept"][r])
     addr = draw_address(pools, au[:, 0], au[:, 1], au[:, 2], dept)
     miss_addr = pa.array(uu[6] < 0.05)
-    birth = st["day_of"](pop["birth_month"][r], (pop["u_extra2"][r] * 28).astype(np.int8) % 28).astype("datetime64[ms]")
+    birth = st["day_of"](pop["birth_month"][r], st["birth_day"][r]).astype("datetime64[ms]")
     birth = np.where(uu[2] < 0.1, np.datetime64("NaT", "ms"), birth)
     k = (cust_id[r] * 16 + sy * 2 + d) * 48271 + 12345
     acct = _join(_take(pa.array(_SYSTEM_PREFIX), sy), _str_int(k % 10**11, 11))

@@ -93,7 +93,8 @@ def _check_value(file, key, v):
     if isinstance(v, list):
         ok = all(isinstance(x, (int, float)) for x in v)
     if isinstance(v, dict):
-        ok = all(isinstance(x, (int, float, list)) for x in v.values())
+        ok = all(isinstance(x, (int, float, list)) or (isinstance(x, dict) and all(isinstance(y, (int, float)) for y in x.values()))
+                 for x in v.values())
     if not ok:
         raise ParameterError(f"{file}: '{key}' must be a number, a list of numbers or a mapping "
                              f"of numbers, got {v!r}")

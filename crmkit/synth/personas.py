@@ -21,6 +21,7 @@ from crmkit.synth import channels as C
 from crmkit.synth import geography
 from crmkit.synth import lifestages as L
 from crmkit.synth import products as P
+from crmkit.synth.parameters import PARAMS as PR
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,14 @@ class Persona:
     consent: float          # probability of consenting to marketing contacts
 
 
-PERSONAS = (
-    Persona("student", 0.10, 0.03, (18, 25), 14000, 0.50, 0.0140, 0.8, 0.25, 0.45, 0.85, 0.15, 0.75),
-    Persona("young_driver", 0.03, 0.13, (18, 26), 21000, 0.42, 0.0168, 0.7, 0.10, 0.35, 0.75, 0.85, 0.70),
-    Persona("young_professional", 0.16, 0.12, (24, 36), 34000, 0.48, 0.0140, 1.2, 0.70, 0.55, 0.75, 0.15, 0.65),
-    Persona("family_builder", 0.18, 0.20, (28, 46), 52000, 0.58, 0.0084, 1.5, 0.80, 0.50, 0.50, 0.12, 0.70),
-    Persona("affluent_saver", 0.11, 0.07, (40, 68), 95000, 0.62, 0.0070, 1.3, 2.20, 0.55, 0.35, 0.08, 0.60),
-    Persona("price_hunter", 0.14, 0.15, (25, 62), 38000, 0.22, 0.0252, 1.0, 0.40, 0.60, 0.80, 0.20, 0.80),
-    Persona("loyal_traditional", 0.15, 0.14, (45, 80), 31000, 0.80, 0.0042, 0.45, 0.25, 0.08, 0.10, 0.08, 0.55),
-    Persona("senior", 0.13, 0.16, (62, 88), 26000, 0.62, 0.0056, 0.6, 0.60, 0.10, 0.12, 0.10, 0.50),
+_PP = PR.personas
+PERSONA_ORDER = ("student", "young_driver", "young_professional", "family_builder", "affluent_saver",
+                 "price_hunter", "loyal_traditional", "senior")
+PERSONAS = tuple(
+    Persona(name, _PP.weight_bank[name], _PP.weight_insurance[name], tuple(_PP.age_range[name]),
+            _PP.income[name], _PP.attitude[name], _PP.churn[name], _PP.buy[name], _PP.saver[name],
+            _PP.multichannel[name], _PP.digital[name], _PP.risky[name], _PP.consent[name])
+    for name in PERSONA_ORDER
 )
 PERSONA_NAMES = tuple(p.name for p in PERSONAS)
 (STUDENT, YOUNG_DRIVER, YOUNG_PRO, FAMILY, AFFLUENT, PRICE_HUNTER, LOYAL, SENIOR) = range(len(PERSONAS))
@@ -57,7 +57,7 @@ AGE_LO = np.array([p.age[0] for p in PERSONAS], dtype=float)
 AGE_HI = np.array([p.age[1] for p in PERSONAS], dtype=float)
 
 STOCK_SHARE = 0.6  # share of customers already customers on the start date
-K_INIT = 40  # uniforms per customer used at initialisation
+K_INIT = 44  # uniforms per customer used at initialisation
 
 
 def _cat(u, weights):
@@ -100,9 +100,10 @@ def draw_population(U: np.ndarray, sector: str, months: int) -> dict[str, np.nda
     age_ref = AGE_LO[persona] + (AGE_HI[persona] - AGE_LO[persona]) * next(u)  # years at reference
     # stock: tenure ~ exponential (mean 8 years), no earlier than age 18
     tenure_years = np.minimum(-8.0 * np.log1p(-uten * 0.999), np.maximum(age_ref - 18.0, 0.0))
-    acq_month = np.where(stock, -np.ceil(tenure_years * 12), np.minimum(acq_new, months - 1)).astype(np.int32)
+    acq_month = np.where(stock, -np.floor(tenure_years * 12), np.minimum(acq_new, months - 1)).astype(np.int32)
     ref_month = np.where(stock, 0, acq_month)  # month at which age_ref holds
     birth_month = (ref_month - np.round(age_ref * 12)).astype(np.int32)
+    acq_month = np.maximum(acq_month, birth_month + 18 * 12)  # nobody is a customer before 18
     gender = (next(u) < 0.52).astype(np.int8)  # 1 = F
     z_inc = _z(next(u))
     age_factor = np.clip(0.6 + 0.02 * (age_ref - 20), 0.6, 1.25)
@@ -130,45 +131,68 @@ def draw_population(U: np.ndarray, sector: str, months: int) -> dict[str, np.nda
                      - 0.15 * (persona == YOUNG_DRIVER), 0.01, 0.99)
     chronic = next(u) < (0.03 + 0.004 * np.clip(age_ref - 40, 0, None))
     risky = next(u) < _F["risky"][persona]
-    # bonus-malus coefficient: 0.95 per claim-free year since the licence, a malus for
-    # risky young drivers
-    years_licensed = np.clip(age_ref - 18.0, 0, 60)
-    coef = np.clip(0.95 ** (years_licensed * np.where(risky, 0.3, 0.85)), 0.5, 1.0)
-    coef = np.where((persona == YOUNG_DRIVER) & risky, 1.25 + 0.9 * next(u), coef)
-    coef = np.round(coef, 2)
-    has_car = next(u) < np.where(persona == STUDENT, 0.35, np.where(persona == SENIOR, 0.7, 0.88))
+    # bonus-malus coefficient (Code des assurances): every novice starts at 1.00, 0.95 per
+    # claim-free year since; risky drivers have had claims (x1.25 each), so a risky young
+    # driver licensed for a year or more carries a malus
+    pop_ = PR.population
+    years_licensed = np.clip(age_ref - PR.prices.licence_age, 0, 60)
+    coef = np.clip(0.95 ** (np.floor(years_licensed) * np.where(risky, pop_.risky_claim_free_share, pop_.claim_free_share)), 0.5, 1.0)
+    uc = next(u)
+    n_malus = (uc < pop_.young_risky_malus_share[0]).astype(int) + (uc < pop_.young_risky_malus_share[1])
+    coef = np.where((persona == YOUNG_DRIVER) & risky & (years_licensed >= 1), 0.95 ** np.maximum(np.floor(years_licensed) - n_malus, 0) * 1.25 ** n_malus, coef)
+    coef = np.round(np.clip(coef, 0.5, 3.5), 2)
+    has_car = next(u) < np.array([pop_.car_owner_share[p] for p in PERSONA_ORDER])[persona]
     has_car |= persona == YOUNG_DRIVER
-    car_age = np.floor(next(u) * 16 * 12).astype(np.int32)  # months
-    car_bought = (ref_month - car_age).astype(np.int32)
+    has_car &= age_ref >= 18
+    lo_, hi_ = pop_.car_age_range
+    car_age = np.floor((lo_ + next(u) * (hi_ - lo_)) * 12).astype(np.int32)  # months since first registration
+    held = np.floor(next(u) * pop_.car_held_max_years * 12).astype(np.int32)
+    car_made = (ref_month - car_age).astype(np.int32)
+    car_bought = (ref_month - np.minimum(car_age, held)).astype(np.int32)
     dept = geography.draw_department(next(u))
     # life stage and household at the reference date
     ust = next(u)
-    retire_age = 60.0 + np.floor(next(u) * 8)
+    r0, r_n = PR.population.retirement_age_range
+    retire_age = r0 + np.floor(next(u) * r_n)
     stage = np.full(n, L.YOUNG_SINGLE, dtype=np.int8)
     a = age_ref
-    stage = np.where((a >= 25) & (a < 35), _cat(ust, [0.35, 0.30, 0.35])[...], stage)
-    p35 = np.array([0.15, 0.15, 0.40, 0.30])
-    stage = np.where((a >= 35) & (a < 50), _cat(ust, p35), stage)
+    # by age band: single, couple without children, family (young or mature), empty nest
+    stage = np.where(a < 25, np.array([L.YOUNG_SINGLE, L.COUPLE, L.YOUNG_FAMILY])[_cat(ust, pop_.stage_under_25)], stage)
+    stage = np.where((a >= 25) & (a < 35), np.array([L.YOUNG_SINGLE, L.COUPLE, L.YOUNG_FAMILY])[_cat(ust, pop_.stage_25_34)], stage)
+    s35 = np.array([L.YOUNG_SINGLE, L.COUPLE, L.YOUNG_FAMILY, L.MATURE_FAMILY])
+    stage = np.where((a >= 35) & (a < 50), s35[_cat(ust, pop_.stage_35_49)], stage)
     s50 = np.array([L.YOUNG_SINGLE, L.COUPLE, L.MATURE_FAMILY, L.EMPTY_NEST])
-    stage = np.where((a >= 50), s50[_cat(ust, [0.12, 0.08, 0.30, 0.50])], stage)
-    stage = np.where((a < 25) & (ust < 0.12), L.COUPLE, stage)
-    stage = np.where(a >= retire_age, np.where(ust < 0.18 + 0.01 * (a - 65).clip(0), L.WIDOWED, L.RETIRED), stage)
+    stage = np.where((a >= 50), s50[_cat(ust, pop_.stage_50_plus)], stage)
+    stage = np.where(a >= retire_age, np.where(ust < pop_.widowed_share_at_65 + pop_.widowed_share_per_year * (a - 65).clip(0), L.WIDOWED, L.RETIRED), stage)
     stage = np.where(persona == STUDENT, L.YOUNG_SINGLE, stage).astype(np.int8)
+    # couples who are not married: most young couples, fewer with age
+    lo_, hi_ = pop_.unmarried_share_bounds
+    unmarried = next(u) < np.clip(pop_.unmarried_share_at_25 - pop_.unmarried_share_slope * (a - 25), lo_, hi_)
+    stage = np.where(unmarried & (stage == L.COUPLE), L.COHABITING, stage)
+    stage = np.where(unmarried & np.isin(stage, [L.YOUNG_FAMILY, L.MATURE_FAMILY]), L.COHABITING_FAMILY, stage).astype(np.int8)
     married = np.isin(stage, [L.COUPLE, L.YOUNG_FAMILY, L.MATURE_FAMILY, L.EMPTY_NEST, L.RETIRED])
-    married &= ~((stage == L.EMPTY_NEST) & (ust > 0.9))
+    married &= ~(np.isin(stage, [L.EMPTY_NEST, L.RETIRED]) & unmarried)
     uk = next(u)
-    n_children = np.where(np.isin(stage, [L.YOUNG_FAMILY, L.MATURE_FAMILY]), 1 + (uk < 0.65) + (uk < 0.2),
+    family = np.isin(stage, [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.COHABITING_FAMILY])
+    n_children = np.where(family, 1 + (uk < 0.65) + (uk < 0.2),
                           np.where(np.isin(stage, [L.EMPTY_NEST, L.RETIRED, L.WIDOWED]), 1 + (uk < 0.7) + (uk < 0.25), 0)).astype(np.int8)
-    # ages (years) of the eldest and youngest child at the reference date
+    # ages (years) of the eldest and youngest child at the reference date, born when the
+    # parent was between birth_min_age and birth_max_age
     gap = 2.5 * (n_children - 1)
-    y_young = np.where(stage == L.YOUNG_FAMILY, next(u) * np.maximum(10.5 - gap, 0.1),
-                       np.where(stage == L.MATURE_FAMILY, np.maximum(11 - gap, 0) + next(u) * 9, 30.0))
-    y_old = y_young + gap
-    y_old = np.where(stage == L.MATURE_FAMILY, np.maximum(y_old, 11.0), y_old)
+    uy = next(u)
+    mature = (stage == L.MATURE_FAMILY) | ((stage == L.COHABITING_FAMILY) & (a >= 40))
+    y_young = np.where(mature, np.maximum(11 - gap, 0) + uy * 9, uy * np.maximum(10.5 - gap, 0.1))
+    y_young = np.where(family, y_young, 30.0)
+    ev = PR.events
+    y_young = np.where(family, np.maximum(y_young, a - ev.birth_max_age), y_young)
+    y_old = np.minimum(y_young + gap, np.maximum(a - ev.birth_min_age, y_young))
+    y_old = np.where(stage == L.MATURE_FAMILY, np.maximum(y_old, np.minimum(11.0, a - ev.birth_min_age)), y_old)
+    leave_age = (20.0 + 5 * next(u)) * 12  # age (months) at which the youngest leaves home
+    gone = family & (y_young * 12 >= leave_age)  # too old for the children to be at home
+    stage = np.where(gone, L.EMPTY_NEST, stage).astype(np.int8)
     youngest_birth = np.where(n_children > 0, ref_month - np.round(y_young * 12), 10**6).astype(np.int32)
     eldest_birth = np.where(n_children > 0, ref_month - np.round(y_old * 12), 10**6).astype(np.int32)
-    leave_age = (20.0 + 5 * next(u)) * 12  # age (months) at which the youngest leaves home
-    p_owner = np.clip(0.15 + 0.012 * (a - 25) + 0.15 * (income > 45000), 0.02, 0.85)
+    p_owner = np.clip(pop_.owner_share_at_20 + pop_.owner_share_slope * (a - 20) + pop_.owner_share_high_income * (income > 45000), *pop_.owner_share_bounds)
     owner = next(u) < p_owner
     owner &= persona != STUDENT
     urban = geography.DEPT_URBAN[dept]
@@ -177,7 +201,7 @@ def draw_population(U: np.ndarray, sector: str, months: int) -> dict[str, np.nda
         gender=gender, income=income, attitude=attitude, sat_base=sat_base, preferred=preferred,
         mix=mix, multichannel=n_ch >= 3, consent=consent, opt_out=opt_out, hour=hour,
         credit=credit, chronic=chronic, risky=risky, coef=coef, has_car=has_car,
-        car_bought=car_bought, dept=dept, stage=stage, married=married, n_children=n_children,
+        car_bought=car_bought, car_made=car_made, dept=dept, stage=stage, married=married, n_children=n_children,
         youngest_birth=youngest_birth, eldest_birth=eldest_birth,
         leave_month=np.where(n_children > 0, youngest_birth + leave_age, 10**6).astype(np.int32),
         retire_month=(birth_month + retire_age * 12).astype(np.int32),
@@ -201,22 +225,24 @@ def initial_holdings(pop: dict, U: np.ndarray, sector: str):
     cross = 0.3 if both else 0.0
     p = np.zeros((n, S))
     st = stock.astype(float)
+    ih = PR.population.initial_holding
     # bank customers
     p[:, P.B_CURRENT] = np.where(bank, 1.0, cross * 0.5)
     p[:, P.B_CARD] = np.where(bank, 0.85, 0.0)
-    p[:, P.B_SAVINGS] = np.where(bank, (0.12 + 0.4 * st) * np.clip(saver, 0.3, 1.5), cross * 0.2 * st)
-    p[:, P.B_CONSUMER] = np.where(bank, 0.04 + 0.1 * st, 0.0) * (age < 70)
-    p[:, P.B_MORTGAGE] = np.where(bank, 0.04 + 0.4 * st, cross * 0.1 * st) * pop["owner"] * (age < 62)
+    p[:, P.B_SAVINGS] = np.where(bank, (ih["B_SAVINGS"][0] + ih["B_SAVINGS"][1] * st) * np.clip(saver, 0.7, 1.2), cross * 0.2 * st)
+    p[:, P.B_CONSUMER] = np.where(bank, ih["B_CONSUMER"][0] + ih["B_CONSUMER"][1] * st, 0.0) * (age < 70)
+    p[:, P.B_MORTGAGE] = (np.where(bank, ih["B_MORTGAGE"][0] + ih["B_MORTGAGE"][1] * st, cross * 0.1 * st) * pop["owner"]
+                          * (age < 65) * (age >= PR.purchases.mortgage_min_age))
     p[:, P.B_STUDENT] = np.where(bank & (persona == 0), 0.1 + 0.15 * st, 0.0)
-    p[:, P.B_LIFE] = np.where(bank, (0.03 + 0.2 * st) * np.clip(saver, 0.2, 2.0), 0.0) * (age > 25)
+    p[:, P.B_LIFE] = np.where(bank, (ih["B_LIFE"][0] + ih["B_LIFE"][1] * st) * np.clip(saver, 0.2, 2.0), 0.0) * (age > 25)
     # insurance customers
     ins = ~bank
     p[:, P.I_AUTO] = np.where(ins, 0.8, cross * 0.35 * st) * pop["has_car"]
     p[:, P.I_AUTO] = np.where(ins & (persona == YOUNG_DRIVER), 1.0, p[:, P.I_AUTO])
     p[:, P.I_HOME] = np.where(ins, 0.25 + 0.4 * st, cross * 0.4 * st) * (persona != STUDENT)
     p[:, P.I_HEALTH] = np.where(ins, 0.06 + 0.25 * st + 0.3 * (age > 60), cross * 0.1 * st)
-    p[:, P.I_LIFE] = np.where(ins, (0.02 + 0.12 * st) * np.clip(saver, 0.2, 2.0), 0.0) * (age > 25)
-    p[:, P.I_AUTO2] = np.where(ins, 0.25 * st, 0.0) * pop["married"] * pop["has_car"]
+    p[:, P.I_LIFE] = np.where(ins, (ih["I_LIFE"][0] + ih["I_LIFE"][1] * st) * np.clip(saver, 0.2, 2.0), 0.0) * (age > 25)
+    p[:, P.I_AUTO2] = np.where(ins, ih["I_AUTO2"][0] + ih["I_AUTO2"][1] * st, 0.0) * L.PARTNERED[pop["stage"]] * pop["has_car"]
     hold = U[:S].T < p
     hold[:, P.B_CARD] &= hold[:, P.B_CURRENT] | bank
     hold[:, P.I_AUTO2] &= hold[:, P.I_AUTO]
@@ -231,8 +257,45 @@ def initial_holdings(pop: dict, U: np.ndarray, sector: str):
     # the anchor product dates from the acquisition
     back[np.arange(n), anchor] = tenure
     back[:, P.B_CURRENT] = np.where(bank, tenure, back[:, P.B_CURRENT])
-    # loans must still be running on the start date
+    # loans must still be running on the start date; a mortgage is not taken before 22
     for s, term in P.LOAN_TERM.items():
         back[:, s] = back[:, s] % term
+    adult_months = np.maximum(np.floor((age - PR.purchases.mortgage_min_age) * 12), 0).astype(np.int32)
+    back[:, P.B_MORTGAGE] = np.minimum(back[:, P.B_MORTGAGE], adult_months)
     back = np.where(stock[:, None], back, 0)
     return hold, back
+
+
+def pair_households(pop: dict, sizes: list[int]) -> np.ndarray:
+    """Pair customers of the stock who live in a couple with another customer of the same
+    atom (opposite sex, close ages): the partner is then a customer too and both share
+    one household. The follower of each pair takes the leader's household (stage,
+    marital status, children, home, address). Returns, per customer, the row of the
+    household's first customer (itself if single or partner not a customer).
+
+    Pairs are drawn within atoms (the unit of randomness), so they do not depend on how
+    atoms are grouped into blocks. Parameters: ``population.partner_customer_share``,
+    ``population.max_partner_age_gap``.
+    """
+    n = len(pop["persona"])
+    head = np.arange(n)
+    stage, stock = pop["stage"], pop["stock"]
+    want = stock & L.PARTNERED[stage] & (pop["u_extra3"] < PR.population.partner_customer_share)
+    age = -pop["birth_month"].astype(np.int64)
+    start = 0
+    for size in sizes:
+        idx = np.arange(start, start + size)
+        start += size
+        f = idx[want[idx] & (pop["gender"][idx] == 1)]
+        m = idx[want[idx] & (pop["gender"][idx] == 0)]
+        f, m = f[np.argsort(age[f], kind="stable")], m[np.argsort(age[m], kind="stable")]
+        k = min(len(f), len(m))
+        f, m = f[:k], m[:k]
+        ok = np.abs(age[f] - age[m]) <= PR.population.max_partner_age_gap * 12
+        lead, follow = np.minimum(f[ok], m[ok]), np.maximum(f[ok], m[ok])
+        head[follow] = lead
+    follow = np.flatnonzero(head != np.arange(n))
+    lead = head[follow]
+    for key in ("stage", "married", "n_children", "youngest_birth", "eldest_birth", "leave_month", "owner", "dept", "urban"):
+        pop[key][follow] = pop[key][lead]
+    return head

@@ -64,7 +64,8 @@ MAX_CONTRACTS = 100  # per customer (contract_id = customer_id * 100 + k)
 MAX_ROWS = 100_000  # interactions and incidents per customer
 NEVER = 10**6  # a month that never comes
 LONG_AGO = -10**6  # a month long before any simulated one
-DAYS = 28  # days of the month an event may fall on (0-based offsets)
+DAYS = 31  # longest month: day offsets 0 .. 30 (each month uses its own length)
+SUNDAY = 6  # weekday codes: Monday 0 .. Sunday 6
 PAST = 1200  # months before the start that dates may reach (stock customers' history)
 
 
@@ -119,8 +120,14 @@ S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
 K_END = 8 * 8 + 4  # uniforms per customer for source records
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
+IS_LOAN = np.isin(np.arange(P.N_SLOTS), P.LOAN_SLOTS)
+LOAN_MARGIN = _by_slot(PR.prices.loan_margin)
+OPENING_SHARE = _by_slot(PR.deposits.opening_share_of_income)
+LOAN_RATE = _by_slot({P.PRODUCT_IDS[s]: v for s, v in P.LOAN_RATE.items()})
+LOAN_TERM = _by_slot({P.PRODUCT_IDS[s]: v for s, v in P.LOAN_TERM.items()}, 1.0)
 # stage tests as lookup tables (one gather instead of np.isin over every customer each month)
-_STAGE_HAS_HOME_CHILDREN = np.isin(np.arange(len(L.STAGES)), [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.RETIRED, L.WIDOWED])
+_STAGE_HAS_HOME_CHILDREN = np.isin(np.arange(len(L.STAGES)), [L.COHABITING_FAMILY, L.YOUNG_FAMILY, L.MATURE_FAMILY,
+                                                                L.RETIRED, L.WIDOWED])
 _STAGE_RETIRED = np.isin(np.arange(len(L.STAGES)), [L.RETIRED, L.WIDOWED])
 # voluntary termination of one contract: a customer-level hazard times a product factor
 # (the current account is sticky, cards come and go), plus fixed hazards for loans (early
@@ -173,9 +180,49 @@ def _lognormal(u, mean, sigma):
     return np.exp(np.log(mean) - 0.5 * sigma**2 + sigma * _z(u))
 
 
-def _day(u):
-    """A day offset (0 .. DAYS - 1) from a uniform."""
-    return (u * DAYS).astype(np.int8) % DAYS
+class Calendar:
+    """The real calendar of the months a block's dates may fall in (``-PAST .. T``).
+
+    ``day_of(m, day)`` is the date (``datetime64[ms]``) of day offset ``day`` (0 = the
+    first) of month ``m``; ``ndays`` and ``weekday`` (of each month's first day, Monday 0)
+    give month lengths and weekdays, so that events fall on every day of the month
+    (29-31 included) and on the days their channel is open.
+    """
+
+    def __init__(self, start: np.datetime64, months: int):
+        first = (start.astype("datetime64[M]") + np.arange(-PAST, months + 2)).astype("datetime64[D]")
+        self.first_ms = first[:-1].astype(np.int64) * 86_400_000
+        self.ndays = (first[1:] - first[:-1]).astype(np.int64).astype(np.int8)
+        self.weekday0 = ((first[:-1].astype(np.int64) + 3) % 7).astype(np.int8)  # 1970-01-01 was a Thursday
+        self.month_of_year = (first[:-1].astype("datetime64[M]").astype(np.int64) % 12).astype(np.int8)
+
+    def day_of(self, m, day):
+        m, day = np.asarray(m), np.asarray(day)
+        ms = self.first_ms[m.astype(np.int64) + PAST] + day.astype(np.int64) * 86_400_000
+        return ms.view("datetime64[ms]")
+
+    def draw(self, u, m):
+        """A day offset of month ``m`` (uniforms ``u``): every day equally likely."""
+        nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
+        return np.minimum((np.asarray(u, dtype=np.float64) * nd).astype(np.int8), nd - 1).astype(np.int8)
+
+    def weekday(self, m, day):
+        return ((self.weekday0[np.asarray(m, dtype=np.int64) + PAST] + np.asarray(day)) % 7).astype(np.int8)
+
+    def open_day(self, m, day, channel, salt=0, floor=0):
+        """Move contacts through a channel closed on Sundays (branch, phone, mail) to one of
+        the six open days of the same week (picked by ``salt``, e.g. the customer's row), or
+        of the week after if that one starts in the previous month or before ``floor``."""
+        day = np.asarray(day, dtype=np.int8)
+        closed = C.CLOSED_SUNDAY[np.asarray(channel, dtype=np.int64)] & (self.weekday(m, day) == SUNDAY)
+        if not closed.any():
+            return day
+        k = (np.asarray(salt, dtype=np.int64) * 7 + day + 3 * np.asarray(m, dtype=np.int64)) % 6 + 1  # 1 .. 6 days back
+        nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
+        floor = np.asarray(floor)
+        back = (day - k >= 0) & (day - k >= floor)
+        moved = np.where(back, day - k, np.where(day + 7 - k < nd, day + 7 - k, np.where(day + 1 < nd, day + 1, day - 1)))
+        return np.where(closed, moved, day).astype(np.int8)
 
 
 class _Rows:
@@ -229,6 +276,7 @@ class State:
 
     # fixed traits
     persona: np.ndarray          # hidden persona (PE codes)
+    female: np.ndarray           # sex (True: female)
     sec: np.ndarray              # division that acquired the customer (SECTORS codes)
     birth: np.ndarray            # month of birth
     acq: np.ndarray              # month of acquisition (negative: stock customer)
@@ -262,7 +310,10 @@ class State:
     income: np.ndarray           # yearly household income, euros
     has_car: np.ndarray
     car_bought: np.ndarray       # month the current car was bought
+    car_made: np.ndarray         # month the current car was first registered (its age)
     coef: np.ndarray             # bonus-malus coefficient
+    first_insured: np.ndarray    # month the driver's insurance record starts (novice surcharge)
+    ever_insured: np.ndarray     # has held an auto policy with the group
     # attitude and satisfaction (latent, in [0, 1])
     A: np.ndarray
     Sat: np.ndarray
@@ -284,6 +335,7 @@ class State:
     ckey: np.ndarray             # k of the running contract (contract_id = customer_id * 100 + k)
     amount: np.ndarray           # monthly amount billed (premium, fee, margin)
     balance: np.ndarray          # savings and life-insurance balances
+    principal: np.ndarray        # loans' initial principal
     loan_end: np.ndarray         # month a loan reaches its term
     cstart_m: np.ndarray         # start month and day of the running contract
     cstart_d: np.ndarray
@@ -300,7 +352,19 @@ class State:
     auto_claims: np.ndarray      # auto claims paid since the last January review
     hum: np.ndarray              # decaying count of human contacts
     tot: np.ndarray              # decaying count of all contacts
+    busy: np.ndarray = None      # latest day offset of the customer's records this month
+    month: int = 0               # the month being simulated
+    first_row: int = 0           # index of the block's first customer in the market (block-independent salts)
+    horizon: int = 0             # months simulated
+    acq_channel_forced: np.ndarray = None  # channel of a prospecting campaign that won the customer (-1: none)
+    calendar: Calendar = None
     closed_now: list = field(default_factory=list)  # customers who lost a contract this month
+
+    def __post_init__(self):
+        if self.busy is None:
+            self.busy = np.zeros(len(self.persona), dtype=np.int8)
+        if self.acq_channel_forced is None:
+            self.acq_channel_forced = np.full(len(self.persona), -1, dtype=np.int8)
 
     @property
     def n(self) -> int:
@@ -315,21 +379,29 @@ class Month:
     U: np.ndarray                # (K_MONTH, n) uniforms of the month
     day: np.ndarray              # day offset of the customer's events this month
     age: np.ndarray              # age in years
-    january: bool                # the yearly review month
+    moy: int                     # month of the year, 0 = January (the yearly review month)
     cal: list = field(default_factory=list)  # campaigns of the month
+
+    @property
+    def january(self) -> bool:
+        return self.moy == 0
 
     def u(self, name: str) -> np.ndarray:
         return self.U[S_[name]]
 
 
-def new_month(st: State, m: int, U: np.ndarray, *, january: bool, cal=()) -> Month:
+def new_month(st: State, m: int, U: np.ndarray, *, calendar: Calendar, cal=()) -> Month:
     """The :class:`Month` context for month ``m`` from its uniforms."""
-    day = np.minimum((U[S_["day"]] * DAYS).astype(np.int8), DAYS - 1)
-    return Month(m=m, U=U, day=day, age=(m - st.birth) / 12.0, january=january, cal=list(cal))
+    day = calendar.draw(U[S_["day"]], m)
+    st.busy[:] = 0
+    st.calendar = calendar
+    st.month = m
+    return Month(m=m, U=U, day=day, age=(m - st.birth) / 12.0, moy=int(calendar.month_of_year[m + PAST]),
+                 cal=list(cal))
 
 
 # ---------------------------------------------------------------------------- the initial state
-def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> State:
+def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calendar: Calendar) -> State:
     """The :class:`State` of a block before month 0, from the drawn population.
 
     Parameters: ``access.cross_sector`` (how much the other division sells to a customer of
@@ -359,19 +431,23 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> St
     stage = pop["stage"].copy()
     youngest = pop["youngest_birth"].copy()
     return State(
-        persona=persona, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"],
-        acq_day=_day(pop["u_extra"]), retire_month=pop["retire_month"],
+        persona=persona, female=pop["gender"] == 1, sec=pop["sector"], birth=pop["birth_month"], acq=pop["acq_month"].copy(),
+        acq_day=calendar.draw(pop["u_extra"], np.maximum(pop["acq_month"], -PAST)), retire_month=pop["retire_month"],
         leave_age=pop["leave_month"] - youngest, risky=pop["risky"], chronic=pop["chronic"],
         urban=pop["urban"], sat_base=pop["sat_base"].astype(np.float64), preferred=preferred,
         mix=pop["mix"], multich=multich, consent=pop["consent"], opt_out=pop["opt_out"],
         hour=pop["hour"], access=access, dep_rate=dep_rate, price_sens=price_sens,
-        base_churn=F["churn"][persona], buy_prop=buy_prop,
+        base_churn=F["churn"][persona] * np.array([PR.churn.sector_scale[s] for s in SECTORS])[pop["sector"]],
+        buy_prop=buy_prop,
         stage=stage, married=pop["married"].copy(), owner=pop["owner"].copy(),
         n_children=pop["n_children"].astype(np.int8), eldest=pop["eldest_birth"].copy(), youngest=youngest,
         leave_month=pop["leave_month"].copy(),
         working=~np.isin(stage, [L.RETIRED, L.WIDOWED]) & (persona != PE.STUDENT),
         income=income, has_car=pop["has_car"].copy(), car_bought=pop["car_bought"].copy(),
-        coef=pop["coef"].astype(np.float64), A=pop["attitude"].astype(np.float64),
+        car_made=pop["car_made"].copy(),
+        coef=pop["coef"].astype(np.float64),
+        first_insured=(pop["birth_month"] + int(PR.prices.licence_age * 12)).astype(np.int32),
+        ever_insured=np.zeros(n, dtype=bool), A=pop["attitude"].astype(np.float64),
         Sat=pop["sat_base"].astype(np.float64).copy(), dept=pop["dept"].copy(), addr_u=addr_u,
         prev_addr_u=addr_u.copy(), prev_dept=pop["dept"].copy(),
         moved_month=np.full(n, LONG_AGO, dtype=np.int32),
@@ -380,6 +456,7 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> St
         acq_cost=np.zeros(n), acq_channel=preferred.copy(),
         hold=np.zeros((n, S), dtype=bool), ckey=np.zeros((n, S), dtype=np.int16),
         amount=np.zeros((n, S), dtype=np.float64), balance=np.zeros((n, S), dtype=np.float64),
+        principal=np.zeros((n, S), dtype=np.float64),
         loan_end=np.full((n, S), NEVER, dtype=np.int32), cstart_m=np.zeros((n, S), dtype=np.int32),
         cstart_d=np.zeros((n, S), dtype=np.int8), n_opened=np.zeros(n, dtype=np.int16),
         nheld=np.zeros(n, dtype=np.int16), need=np.zeros((n, S), dtype=np.float64),
@@ -387,13 +464,14 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray) -> St
         last_incident=np.full(n, LONG_AGO, dtype=np.int32), company_closed=np.zeros(n, dtype=bool),
         retained_until=np.full(n, -1, dtype=np.int32), reviewed_until=np.full(n, -1, dtype=np.int32),
         auto_claims=np.zeros(n), hum=np.where(C.HUMAN[preferred], 1.0, PR.service.nonhuman_weight),
-        tot=np.ones(n),
+        tot=np.ones(n), calendar=calendar,
     )
 
 
 # ---------------------------------------------------------------------------- shared actions
 def contract_amount(st: State, rows, slots, m, bal):
-    """Monthly amount billed on new contracts (fee, premium or interest margin), euros.
+    """Monthly amount billed on new contracts (fee, premium or interest margin), euros, and
+    the principal of loans (0 for other products).
 
     Parameters: ``prices.*`` (account fees, loan sizes, rates and margins),
     ``prices.second_car_*`` (the second car's standard driver).
@@ -401,8 +479,9 @@ def contract_amount(st: State, rows, slots, m, bal):
     pr = PR.prices
     age = (m - st.birth[rows]) / 12.0
     out = np.zeros(len(rows))
+    principal = np.zeros(len(rows))
     kids = np.where(m < st.leave_month[rows], st.n_children[rows], 0)
-    hh = 1 + st.married[rows] + kids
+    hh = 1 + L.PARTNERED[st.stage[rows]] + kids
     income = st.income
     for s in np.unique(slots):
         k = slots == s
@@ -414,19 +493,26 @@ def contract_amount(st: State, rows, slots, m, bal):
             v = np.where(income[r] > pr.premium_card_income, pr.premium_card_fee, pr.card_fee)
         elif s == P.B_CONSUMER:
             lo, hi = pr.consumer_loan_bounds
-            v = (np.clip(pr.consumer_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
-                 * pr.consumer_loan_margin / 12 * pr.consumer_loan_outstanding_share)
+            principal[k] = np.clip(pr.consumer_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
+            v = principal[k] * LOAN_MARGIN[s] / 12
         elif s == P.B_MORTGAGE:
             lo, hi = pr.mortgage_bounds
-            v = np.clip(pr.mortgage_income_multiple * income[r], lo, hi) * pr.mortgage_margin / 12 * pr.mortgage_outstanding_share
+            principal[k] = np.clip(pr.mortgage_income_multiple * income[r], lo, hi)
+            v = principal[k] * LOAN_MARGIN[s] / 12
         elif s == P.B_STUDENT:
-            v = np.full(len(r), pr.student_loan_size * pr.student_loan_margin / 12)
+            lo, hi = pr.student_loan_bounds
+            principal[k] = np.clip(pr.student_loan_size * np.sqrt(income[r] / pr.consumer_loan_income_ref), lo, hi)
+            v = principal[k] * LOAN_MARGIN[s] / 12
         elif s in (P.B_SAVINGS,):
             v = bal[k] * P.SAVINGS_SPREAD / 12
         elif s in (P.B_LIFE, P.I_LIFE):
             v = bal[k] * P.LIFE_MANAGEMENT_FEE / 12
         elif s == P.I_AUTO:
-            v = P.auto_premium(age[k], st.coef[r], st.urban[r])
+            # a young customer's first auto policy starts her insurance record (novice)
+            young_first = ~st.ever_insured[r] & (age[k] < PR.prices.novice_first_policy_age)
+            st.first_insured[r] = np.where(young_first, np.broadcast_to(m, rows.shape)[k], st.first_insured[r])
+            st.ever_insured[r] = True
+            v = P.auto_premium(age[k], st.coef[r], st.urban[r], (np.broadcast_to(m, rows.shape)[k] - st.first_insured[r]) / 12)
         elif s == P.I_AUTO2:
             v = P.auto_premium(np.full(len(r), pr.second_car_driver_age), np.full(len(r), pr.second_car_coef),
                                st.urban[r]) * pr.second_car_discount
@@ -435,7 +521,7 @@ def contract_amount(st: State, rows, slots, m, bal):
         else:  # health
             v = P.health_premium(age[k], kids[k])
         out[k] = v
-    return np.round(out, 2)
+    return np.round(out, 2), principal
 
 
 def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
@@ -450,6 +536,8 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     rows, slots = rows[order], slots[order]
     day, channel = np.broadcast_to(day, order.shape)[order], np.broadcast_to(channel, order.shape)[order]
     m_arr = np.broadcast_to(m, order.shape)[order] if np.ndim(m) else np.full(len(rows), m)
+    day = st.calendar.open_day(m_arr, day, channel, rows + st.first_row, np.where(st.acq[rows] == m_arr, st.acq_day[rows], 0))
+    _touch(st, rows[m_arr == st.month], day[m_arr == st.month])
     first = np.r_[True, rows[1:] != rows[:-1]]
     grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
     rank = np.arange(len(rows)) - grp_start
@@ -463,13 +551,14 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     # opening balance for savings products: a first lump sum
     pd_ = PR.deposits
     bal = np.where(IS_BALANCE[slots],
-                   _lognormal(day / 28.0 * 0.98 + 0.01,
-                              np.maximum(st.income[rows] * pd_.opening_share_of_income * PE._F["saver"][st.persona[rows]],
+                   _lognormal((day + 0.5) / DAYS,
+                              np.maximum(st.income[rows] * OPENING_SHARE[slots] * PE._F["saver"][st.persona[rows]],
                                          pd_.opening_minimum), pd_.opening_sigma), 0.0)
     bal = np.round(bal, -1)
     st.balance[rows, slots] = bal
-    amt = contract_amount(st, rows, slots, m_arr, bal)
+    amt, principal = contract_amount(st, rows, slots, m_arr, bal)
     st.amount[rows, slots] = amt
+    st.principal[rows, slots] = principal
     term = np.zeros(len(rows), dtype=np.int32)
     for s, t in P.LOAN_TERM.items():
         term[slots == s] = t
@@ -478,10 +567,18 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     log.opens.add(row=rows, slot=slots, k=k, month=m_arr, day=day, channel=channel, premium=amt)
 
 
+def _touch(st: State, rows, day):
+    """Record that customers ``rows`` have something dated ``day`` this month."""
+    np.maximum.at(st.busy, rows, np.asarray(day, dtype=np.int8))
+
+
 def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
-    """End the running contracts of (rows, slots) on month ``m``."""
+    """End the running contracts of (rows, slots) on month ``m``, no earlier than anything
+    else of the customer this month (a claim, a deposit, a contact: money and contacts stay
+    inside their contract's dates)."""
     if len(rows) == 0:
         return
+    day = np.maximum(np.broadcast_to(day, rows.shape), st.busy[rows]).astype(np.int8)
     log.closes.add(row=rows, k=st.ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
     st.company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
     st.hold[rows, slots] = False
@@ -491,8 +588,16 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
     st.amount[rows, slots] = 0.0
 
 
-def add_inter(log: Log, rows, m, day, hour, channel, direction, reason, cost):
-    """Record contacts (interactions) of customers ``rows``."""
+def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reason, cost):
+    """Record contacts (interactions) of customers ``rows``, on a day their channel is open
+    (in the acquisition month, no earlier than the acquisition)."""
+    if np.ndim(m) == 0 and m == st.month:
+        day = np.where(st.acq[rows] == m, np.maximum(day, st.acq_day[rows]), day)
+    floor = np.where(st.acq[rows] == m, st.acq_day[rows], 0) if np.ndim(m) == 0 else 0
+    day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)),
+                               rows + st.first_row, floor)
+    if np.ndim(m) == 0 and m == st.month:
+        _touch(st, rows, day)
     log.inter.add(row=rows, month=np.full(len(rows), m) if np.ndim(m) == 0 else m, day=day, hour=hour,
                   channel=channel, direction=direction, reason=reason, cost=cost)
 
@@ -508,6 +613,7 @@ def churn(st: State, log: Log, rows, m, day, reason, end_reason):
     """Customers ``rows`` leave: every running contract ends."""
     if len(rows) == 0:
         return
+    day = np.maximum(np.broadcast_to(day, rows.shape), st.busy[rows]).astype(np.int8)
     st.active[rows] = False
     st.churned[rows] = m
     st.churn_day[rows] = day
@@ -527,12 +633,13 @@ def choose_reason(st: State, rows, u, m):
     w = np.stack([
         w_["dissatisfaction"] * (1 - st.Sat[rows]) ** 2,
         w_["competitor_offer"] * st.price_sens[rows] * np.where(st.multich[rows], w_["competitor_multichannel"], 1.0),
+        w_["price"] * st.price_sens[rows],
         w_["moved"] * (m - st.moved_month[rows] < PR.churn.moved_window),
         w_["service_per_incident"] * st.inc_recent[rows] + w_["service"],
     ], axis=1)
     cum = np.cumsum(w, axis=1)
-    k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 3)
-    return np.array([CR_DISSAT, CR_COMPET, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
+    k = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1).clip(0, 4)
+    return np.array([CR_DISSAT, CR_COMPET, CR_PRICE, CR_MOVED, CR_SERVICE], dtype=np.int8)[k]
 
 
 # ---------------------------------------------------------------------------- the monthly steps
@@ -554,25 +661,33 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     r, s = np.nonzero(init_hold[rows_new])
     rr = rows_new[r]
     start_m = m - init_back[rr, s]
-    sd = np.where(st.acq[rr] < 0, _day(U[S_["sale_ch"]][rr]), st.acq_day[rr])
     ch = np.where(st.acq[rr] < 0, st.preferred[rr], C.choose(U[S_["sale_ch"]][rr], st.preferred[rr], st.mix[rr]))
     ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
-    open_contracts(st, log, rr, s, start_m, sd, ch)
+    ch = np.where(st.acq_channel_forced[rr] >= 0, st.acq_channel_forced[rr], ch).astype(np.int8)
     first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
     st.acq_channel[rr[first]] = ch[first]
+    # the acquisition day is a day the first product's channel is open; nothing of a
+    # customer happens in her acquisition month before it
+    st.acq_day[rows_new] = st.calendar.open_day(st.acq[rows_new], st.acq_day[rows_new], st.acq_channel[rows_new],
+                                                rows_new + st.first_row)
+    now = rows_new[st.acq[rows_new] == m]
+    mo.day[now] = np.maximum(mo.day[now], st.acq_day[now])
+    _touch(st, now, st.acq_day[now])
+    sd = np.where(st.acq[rr] < 0, st.calendar.draw(U[S_["sale_ch"]][rr], start_m), st.acq_day[rr])
+    open_contracts(st, log, rr, s, start_m, sd, ch)
     # prospecting contacts before the acquisition of customers won during the run
     fresh = rows_new[st.acq[rows_new] >= 0]
     media_bank, media_ins = PR.acquisition.media_cost["bank"], PR.acquisition.media_cost["insurance"]
     media = np.where(st.sec[rows_new] == 0, media_bank, media_ins)
     lo, width = PR.acquisition.cost_spread
-    st.acq_cost[rows_new] = media * (lo + width * Ua[1][rows_new])
+    st.acq_cost[rows_new] += media * (lo + width * Ua[1][rows_new])
     for j, share in enumerate(PR.acquisition.prospecting_contacts):
         has = fresh[Ua[2 + j][fresh] < share]
         chj = C.choose(Ua[5][has] * 0.999 + 0.0005 * j, st.preferred[has], st.mix[has])
         chj = np.where(j == 0, np.where(Ua[6][has] < PR.acquisition.outbound_phone_share, C.PHONE, chj), chj)
         mm = np.maximum(m - (j + 1), -PAST)
         cost = C.COST[chj]
-        add_inter(log, has, np.full(len(has), mm), _day(Ua[7][has]),
+        add_inter(st, log, has, np.full(len(has), mm), st.calendar.draw(Ua[7][has], mm),
                   st.hour[has], chj, np.where(j == 0, OUTBOUND, INBOUND), R_SALE, cost)
         st.acq_cost[has] += cost
 
@@ -591,6 +706,13 @@ def step_billing(st: State, log: Log, mo: Month) -> None:
     amt = st.amount.reshape(-1)[flat]
     sb = s[bal_slot]
     amt[bal_slot] = np.round(st.balance.reshape(-1)[flat[bal_slot]] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
+    # loans: the margin is earned on the balance still owed, which the monthly payments reduce
+    loan = IS_LOAN[s]
+    fl = flat[loan]
+    sl = s[loan]
+    elapsed = mo.m - st.cstart_m.reshape(-1)[fl]
+    amt[loan] = np.round(st.principal.reshape(-1)[fl] * LOAN_MARGIN[sl] / 12
+                         * P.outstanding_share(LOAN_RATE[sl], LOAN_TERM[sl], elapsed), 2)
     keep = amt > 0
     log.tx.add(row=r[keep], k=st.ckey.reshape(-1)[flat[keep]], month=mo.m, day=0, kind=P.SLOT_KIND[s[keep]],
                slot=s[keep], amount=amt[keep])
@@ -635,7 +757,7 @@ def step_scheduled_events(st: State, log: Log, mo: Month) -> None:
     if len(rows):  # the grown child's car leaves the family policy
         k = rows[st.hold[rows, P.I_AUTO2] & (U[S_["extra"]][rows] < ev.child_car_leaves_share)]
         close_contracts(st, log, k, np.full(len(k), P.I_AUTO2), m, day[k], END_CUSTOMER)
-    scheduled_event(st, log, mo, act, st.has_car & (m - st.car_bought == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
+    scheduled_event(st, log, mo, act, st.has_car & (m - st.car_made == L.AVERAGE_CAR_AGE_MONTHS), L.CAR_AGEING, None)
     rows = scheduled_event(st, log, mo, act, (m == st.retire_month) & ~_STAGE_RETIRED[st.stage], L.RETIREMENT, L.RETIRED)
     if len(rows):
         st.working[rows] = False
@@ -654,35 +776,46 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
     """
     m, U, day = mo.m, mo.U, mo.day
     ev = PR.events
+    ev_sched = ev
     act = np.flatnonzero(st.active)
     age = mo.age
-    hz = L.monthly_hazards(age[act], st.stage[act], st.married[act], st.owner[act], st.n_children[act],
-                           st.income[act], st.working[act])
-    car_age = m - st.car_bought[act]
+    hz = L.monthly_hazards(age[act], st.female[act], st.stage[act], st.married[act], st.owner[act], st.n_children[act],
+                           st.income[act], st.working[act], mo.moy)
+    car_age = m - st.car_made[act]
     hz[L.CAR_PURCHASE] = ((ev.car_replacement + ev.car_replacement_old * (car_age > L.AVERAGE_CAR_AGE_MONTHS))
-                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act])
+                          * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act] * (age[act] >= 18)
+                          ) * L.SEASON["car_purchase"][mo.moy]
     ev_order = list(hz)
     cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
-    pick = (U[S_["event"]][act][:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
+    ue = U[S_["event"]][act]
+    pick = (ue[:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
     for j, e in enumerate(ev_order):
-        rows = act[pick == j]
+        sel = pick == j
+        rows = act[sel]
         if len(rows) == 0:
             continue
+        # the event's uniform again given the event (for its details)
+        lo = cum[sel, j - 1] if j else 0.0
+        v = np.clip((ue[sel] - lo) / np.maximum(cum[sel, j] - lo, 1e-12), 0, 1)
         before = st.stage[rows].copy()
-        if e == L.MARRIAGE:
+        if e == L.UNION:
+            st.stage[rows] = L.COHABITING
+        elif e == L.MARRIAGE:
             st.married[rows] = True
-            st.stage[rows] = L.COUPLE
+            grown = (m - st.eldest[rows]) >= ev_sched.secondary_school_age
+            st.stage[rows] = np.select([before == L.COHABITING_FAMILY, before == L.YOUNG_FAMILY, before == L.MATURE_FAMILY],
+                                       [np.where(grown, L.MATURE_FAMILY, L.YOUNG_FAMILY), before, before], L.COUPLE)
         elif e == L.BIRTH:
             first = st.n_children[rows] == 0
             st.eldest[rows] = np.where(first, m, st.eldest[rows])
             st.youngest[rows] = m
             st.n_children[rows] += 1
             st.leave_month[rows] = m + st.leave_age[rows].clip(*ev.children_leave_bounds)
-            st.stage[rows] = np.where(before == L.COUPLE, L.YOUNG_FAMILY, before)
-        elif e == L.HOME_PURCHASE or e == L.JOB_MOVE:
+            st.stage[rows] = np.select([before == L.COUPLE, before == L.COHABITING], [L.YOUNG_FAMILY, L.COHABITING_FAMILY], before)
+        elif e in (L.HOME_PURCHASE, L.JOB_MOVE, L.HOME_MOVE):
             if e == L.HOME_PURCHASE:
                 st.owner[rows] = True
-            else:
+            elif e == L.JOB_MOVE:
                 st.income[rows] *= ev.job_move_income_gain
             st.prev_addr_u[rows], st.prev_dept[rows] = st.addr_u[rows], st.dept[rows]
             st.addr_u[rows] = np.stack([U[S_["move1"]][rows], U[S_["move2"]][rows], U[S_["move3"]][rows]], axis=1)
@@ -690,10 +823,18 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
             st.dept[rows] = np.where(far, draw_department(U[S_["move2"]][rows] * 0.999), st.dept[rows])
             st.moved_month[rows] = m
         elif e == L.CAR_PURCHASE:
-            old = (m - st.car_bought[rows]) > L.AVERAGE_CAR_AGE_MONTHS
+            old = (m - st.car_made[rows]) > L.AVERAGE_CAR_AGE_MONTHS
             st.need[rows, P.B_CONSUMER] = np.minimum(1.0, st.need[rows, P.B_CONSUMER] + ev.old_car_loan_need * old)
             st.has_car[rows] = True
             st.car_bought[rows] = m
+            used = v < ev.used_car_share
+            lo_, hi_ = ev.used_car_age
+            st.car_made[rows] = m - np.where(used, lo_ + (v / ev.used_car_share * (hi_ - lo_)).astype(np.int32), 0)
+            # a used car is recorded as its own event
+            for ee, rr in ((L.CAR_PURCHASE, rows[~used]), (L.USED_CAR_PURCHASE, rows[used])):
+                add_event(st, log, rr, m, day[rr], ee, st.stage[rr], st.stage[rr])
+                st.need[rr] = np.minimum(1.0, st.need[rr] + L.NEED_MATRIX[ee])
+            continue
         elif e == L.DEATH_OF_SPOUSE:
             st.married[rows] = False
             st.stage[rows] = L.WIDOWED
@@ -728,6 +869,7 @@ def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
     base[:, P.I_HOME] = br["I_HOME"] * (st.persona[act] != PE.STUDENT)
     base[:, P.I_HEALTH] = br["I_HEALTH"] * (1 + (a_age > pu.health_senior_age))
     base[:, P.I_LIFE] = br["I_LIFE"] * saver.clip(*pu.saver_clip_life) * (a_age > pu.life_min_age)
+    base[:, P.I_AUTO2] = br["I_AUTO2"]
     # in place, same operations in the same order as (base + gain * need) * buy_prop * access
     p_buy = PURCHASE_GAIN * st.need[act]
     p_buy += base
@@ -737,7 +879,7 @@ def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
     p_buy[:, P.B_STUDENT] *= (mo.m - st.last_event[act, L.CHILD_HIGHER_ED]) < pu.student_window
     p_buy[:, P.I_AUTO] *= st.has_car[act]
     hold_act = st.hold[act]
-    p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & st.married[act]
+    p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & L.PARTNERED[st.stage[act]]
     p_buy[:, P.B_CARD] *= hold_act[:, P.B_CURRENT]
     p_buy *= ~hold_act
     return np.minimum(p_buy, pu.max_probability)
@@ -770,7 +912,7 @@ def step_purchases(st: State, log: Log, mo: Month) -> tuple[np.ndarray, np.ndarr
         ch = np.where((slot == P.B_MORTGAGE) | (slot == P.B_STUDENT),
                       np.where(U[S_["sale_ch"]][rows] < PR.purchases.branch_share_loans, C.BRANCH, ch), ch)
         open_contracts(st, log, rows, slot, m, day[rows], ch)
-        add_inter(log, rows, m, day[rows], st.hour[rows], ch, INBOUND, R_SALE, C.COST[ch])
+        add_inter(st, log, rows, m, day[rows], st.hour[rows], ch, INBOUND, R_SALE, C.COST[ch])
     return act, p_buy
 
 
@@ -795,7 +937,11 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
         j = int(c.rank)
         slot = int(c.slot)
         retention = c.family == "retention"
-        if retention:
+        acquisition = c.family == "acquisition"
+        if acquisition:  # prospects: people the market has not acquired yet
+            elig = (~st.active & (st.acq > m) & st.consent & ~st.opt_out & (st.sec == P.SLOT_SECTOR[slot])
+                    & (mo.age >= PR.prices.licence_age))
+        elif retention:
             elig = st.active & st.consent & ~st.opt_out & st.hold[:, slot] & ((m - st.last_incident) <= cp.incident_window)
         else:
             elig = st.active & st.consent & ~st.opt_out & ~st.hold[:, slot] & (st.access[:, slot] > 0)
@@ -809,6 +955,7 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
             elig &= (m - st.last_event[:, int(c.event)]) <= cp.event_window
         if c.family == "segment":
             elig &= st.multich
+        elig &= ~((st.acq == m) & (st.acq_day > int(c.start_day)))  # not yet customers when the list was drawn
         usel = U[S_[f"camp{j}_sel"]]
         sel = np.flatnonzero(elig & (usel < c.select_share))
         if len(sel) == 0:
@@ -818,26 +965,46 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
         ur = U[S_[f"camp{j}_resp"]][sel]
         responded = test & (ur < pr)
         conv_resp = responded & (ur / pr < CA.CONVERSION)
-        organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
+        if acquisition:
+            organic = np.zeros(len(sel), dtype=bool)
+        else:
+            organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
         converted = conv_resp | organic
         log.targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
                         responded=responded, converted=converted & ~retention,
                         month=np.full(len(sel), m), retention=np.full(len(sel), retention))
         t = sel[test]
         ch = np.full(len(t), int(c.channel), dtype=np.int8)
+        # contacts spread from the campaign's start over the channel's delay (e-mails go
+        # out at once, letters land over a few days, calls take weeks)
+        v = usel[t] / c.select_share / CA.TEST_SHARE
+        nd = st.calendar.ndays[m + PAST]
+        spread = cp.contact_spread_days[CHANNELS[int(c.channel)]]
+        cday = np.minimum(int(c.start_day) + (v * spread).astype(np.int64), nd - 1).astype(np.int8)
         cost = np.full(len(t), c.cost_per_contact)
         if retention:
             cost = cost + np.where(responded[test], CA.RETENTION_GESTURE, 0.0)
             r_ok = sel[responded]
             st.retained_until[r_ok] = m + CA.RETENTION_MONTHS
             st.Sat[r_ok] = np.minimum(st.Sat[r_ok] + cp.retention_satisfaction_gain, 1.0)
-        add_inter(log, t, m, np.full(len(t), cp.contact_day), st.hour[t], ch, OUTBOUND,
-                  R_RETENTION if retention else R_SALE, cost)
+        add_inter(st, log, t, m, cday, st.hour[t], ch, OUTBOUND, R_RETENTION if retention else R_SALE, cost)
         if retention:
             continue
-        buyers = sel[converted & ~st.hold[sel, slot]]
-        chb = np.where(test[converted & ~st.hold[sel, slot]], int(c.channel), st.preferred[buyers])
-        open_contracts(st, log, buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], cp.contact_day + 1), chb)
+        if acquisition:
+            # the contacts are part of the cost of winning customers; a converted prospect
+            # becomes a customer next month through the campaign's channel
+            st.acq_cost[t] += cost
+            won = sel[converted & (m + 1 < st.horizon)]
+            st.acq[won] = m + 1
+            st.acq_day[won] = np.minimum(st.acq_day[won], st.calendar.ndays[m + 1 + PAST] - 1)
+            st.acq_channel_forced[won] = int(c.channel)
+            continue
+        contact_day = np.zeros(st.n, dtype=np.int8)
+        contact_day[t] = cday
+        buy = converted & ~st.hold[sel, slot]
+        buyers = sel[buy]
+        chb = np.where(test[buy], int(c.channel), st.preferred[buyers])
+        open_contracts(st, log, buyers, np.full(len(buyers), slot), m, np.maximum(day[buyers], contact_day[buyers]), chb)
 
 
 def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
@@ -882,13 +1049,13 @@ def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
         w = np.clip((v - refuse) / (1 - refuse), 1e-6, 1 - 1e-6)
         amt = np.round(_lognormal(w, sev, sig), 2)
         paid = ~refused
-        dd = np.maximum(day[rows], 1)
-        dd = np.where(st.cstart_m[rows, s] == m, np.maximum(dd, st.cstart_d[rows, s]), dd).astype(np.int8)
+        dd = np.where(st.cstart_m[rows, s] == m, np.maximum(day[rows], st.cstart_d[rows, s]), day[rows]).astype(np.int8)
+        _touch(st, rows, dd)
         log.tx.add(row=rows[paid], k=st.ckey[rows, s][paid], month=m, day=dd[paid], kind=P.CLAIM, slot=s, amount=amt[paid])
         claims_refused[rows[refused]] = True
         if s != P.I_HEALTH:
             ch = np.where(w * 3 % 1 < cl.phone_share, C.PHONE, C.choose(w * 7 % 1, st.preferred[rows], st.mix[rows]))
-            add_inter(log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch])
+            add_inter(st, log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch])
             st.Sat[rows[paid]] += cl.paid_satisfaction_gain
         if s == P.I_AUTO:
             resp_ = paid & (w * 11 % 1 < P.RESPONSIBLE_P)
@@ -924,6 +1091,7 @@ def step_deposits(st: State, log: Log, mo: Month) -> None:
                                   dp.amount_sigma), -1).clip(dp.amount_floor)
         st.balance[rows, slot] += amt
         dd = np.where(st.cstart_m[rows, slot] == m, np.maximum(day[rows], st.cstart_d[rows, slot]), day[rows]).astype(np.int8)
+        _touch(st, rows, dd)
         log.tx.add(row=rows, k=st.ckey[rows, slot], month=m, day=dd, kind=P.DEPOSIT, slot=slot, amount=amt)
     st.balance *= 1 - P.WITHDRAWAL_RATE
 
@@ -980,7 +1148,7 @@ def step_repricing(st: State, log: Log, mo: Month) -> np.ndarray:
         k2 = bad[st.hold[bad, P.I_AUTO2]]
         close_contracts(st, log, k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
         ca = act[st.hold[act, P.I_AUTO]]
-        new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca]), 2)
+        new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca], (m - st.first_insured[ca]) / 12), 2)
         price_rise[ca[new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto]] = True
         st.amount[ca, P.I_AUTO] = new_p
         st.auto_claims[:] = 0
@@ -1033,18 +1201,19 @@ def step_incidents(st: State, log: Log, mo: Month, claims_refused, price_rise) -
         cum = np.stack([p_exit, p_exit + p_nego, p_exit + p_nego + p_comp, p_exit + p_nego + p_comp + p_wom], axis=1)
         cum = cum / np.maximum(cum[:, -1:], 1.0)
         resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
-        dd = np.maximum(day[ir], 1)
+        dd = day[ir]
+        _touch(st, ir, dd)
         log.incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
         np.add.at(st.Sat, ir, np.where(it == INC_CLAIM, ic.satisfaction_loss_claim, ic.satisfaction_loss_other))
         np.add.at(st.inc_recent, ir, 1.0)
         st.last_incident[ir] = m
         k = resp == RESP_COMPLAINT
         ch = C.choose(ur[k] * 17 % 1, st.preferred[ir[k]], st.mix[ir[k]])
-        add_inter(log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
+        add_inter(st, log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
         np.add.at(st.Sat, ir[k], ic.complaint_satisfaction_gain)
         k = resp == RESP_NEGO
         ch = np.where(ur[k] * 19 % 1 < ic.negotiation_phone_share, C.PHONE, C.BRANCH)
-        add_inter(log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + ic.negotiation_gesture)
+        add_inter(st, log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_RETENTION, C.COST[ch] + ic.negotiation_gesture)
         np.add.at(st.Sat, ir[k], ic.negotiation_satisfaction_gain)
         k = resp == RESP_WOM
         np.add.at(st.A, ir[k], ic.word_of_mouth_attitude_loss)
@@ -1113,7 +1282,7 @@ def step_churn(st: State, log: Log, mo: Month) -> None:
         rs = np.where(st.company_closed[empty], CR_COMPANY, choose_reason(st, empty, U[S_["churn"]][empty] * 7 % 1, m))
         st.active[empty] = False
         st.churned[empty] = m
-        st.churn_day[empty] = day[empty]
+        st.churn_day[empty] = np.maximum(day[empty], st.busy[empty])
         st.churn_reason[empty] = rs
 
 
@@ -1138,7 +1307,7 @@ def step_service(st: State, log: Log, mo: Month) -> None:
         ch = C.choose(uch, st.preferred[rows], st.mix[rows])
         reason = np.where(uch * 7 % 1 < sv.information_share, R_INFO, R_SERVICE)
         udy = U[S_[f"service_day{j}"]][rows]
-        add_inter(log, rows, m, _day(udy),
+        add_inter(st, log, rows, m, st.calendar.draw(udy, m),
                   np.clip(st.hour[rows] + (udy * 11 % 1 * 5).astype(np.int8) - 2, 8, 20), ch, INBOUND, reason, C.COST[ch])
         st.hum[rows] += C.HUMAN[ch]
         st.tot[rows] += 1
@@ -1159,7 +1328,7 @@ def step_review_programme(st: State, log: Log, mo: Month) -> None:
     if len(rows):
         ch = np.where(C.HUMAN[st.preferred[rows]] & (st.hold[rows].sum(axis=1) >= pg.review_branch_min_products),
                       C.BRANCH, C.PHONE).astype(np.int8)
-        add_inter(log, rows, m, day[rows], st.hour[rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
+        add_inter(st, log, rows, m, day[rows], st.hour[rows], ch, OUTBOUND, R_RETENTION, C.COST[ch])
         st.reviewed_until[rows] = m + pg.review_effect_months
         st.Sat[rows] = np.minimum(st.Sat[rows] + pg.review_satisfaction_gain, 1.0)
 
@@ -1171,7 +1340,7 @@ def step_loyalty_programme(st: State, log: Log, mo: Month) -> None:
     pg = PR.programmes
     act = np.flatnonzero(st.active)
     rows = act[((m - st.acq[act]) % 12 == 0) & (m - st.acq[act] >= pg.loyalty_min_tenure) & st.consent[act] & ~st.opt_out[act]]
-    add_inter(log, rows, m, day[rows], st.hour[rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
+    add_inter(st, log, rows, m, day[rows], st.hour[rows], np.full(len(rows), C.MAIL, np.int8), OUTBOUND,
               R_RETENTION, np.full(len(rows), C.COST[C.MAIL] + pg.loyalty_gift))
     st.Sat[rows] = np.minimum(st.Sat[rows] + pg.loyalty_satisfaction_gain, 1.0)
 
@@ -1243,38 +1412,30 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     first_id = first_atom * ATOM + 1
     cust_id = np.arange(first_id, first_id + n, dtype=np.int64)
     streams = Streams(cfg.seed, first_atom, sizes)
-    month0 = cfg.start.astype("datetime64[M]")
-    month_day = (month0 + np.arange(-PAST, T + 1)).astype("datetime64[D]")  # months -PAST..T
-
-    month_ms = month_day.astype(np.int64) * 86_400_000
-    # every (month, day 0..27) as one table: a date is then one int32 index and one gather
-    # (the same integers as month_ms[m] + day * 86_400_000)
-    day_ms = (month_ms[:, None] + np.arange(DAYS, dtype=np.int64) * 86_400_000).ravel()
-
-    def day_of(m, day):  # datetime64[ms] of month m (may be negative) plus a day offset
-        m, day = np.asarray(m), np.asarray(day)
-        if day.size and (day.min() < 0 or day.max() > DAYS - 1):
-            ms = month_ms[m + PAST]
-            ms += day.astype(np.int64) * 86_400_000
-            return ms.view("datetime64[ms]")
-        return day_ms[(m.astype(np.int32) + PAST) * DAYS + day].view("datetime64[ms]")
+    calendar = Calendar(cfg.start, T)
+    day_of = calendar.day_of
 
     # initial state
     U0 = streams.draw(PE.K_INIT)
     pop = PE.draw_population(U0, cfg.sector, T)
+    head = PE.pair_households(pop, sizes)  # partners who are both customers share a household
     Uh = streams.draw(2 * S + 1)
     init_hold, init_back = PE.initial_holdings(pop, Uh, cfg.sector)
     Uid = streams.draw(12)
+    follow = np.flatnonzero(head != np.arange(n))
+    Uid[9:12, follow] = Uid[9:12, head[follow]]  # the same address
     ident = ID.draw_identities(pools, Uid, pop["gender"], pop["dept"])
     Ua = streams.draw(8)  # acquisition, deposit rate and misc per-customer draws
-    st = initial_state(pop, cfg.sector, Ua, Uid)
+    st = initial_state(pop, cfg.sector, Ua, Uid, calendar)
+    st.first_row = first_id - 1
+    st.horizon = T
     log = Log()
     cal_by_month = _calendar_by_month(cal)
 
     # the months
     for m in range(T):
         U = streams.draw(K_MONTH)
-        mo = new_month(st, m, U, january=(month0 + m).astype(object).month == 1, cal=cal_by_month.get(m, ()))
+        mo = new_month(st, m, U, calendar=calendar, cal=cal_by_month.get(m, ()))
         simulate_month(st, log, mo, init_hold, init_back, Ua)
 
     # assemble tables
@@ -1282,9 +1443,19 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
     state = dict(acq_channel=st.acq_channel, acq_day=st.acq_day, stage=st.stage, churned=st.churned,
                  churn_day=st.churn_day, churn_reason=st.churn_reason, income=st.income, A=st.A, dept=st.dept,
                  addr_u=st.addr_u, prev_addr_u=st.prev_addr_u, prev_dept=st.prev_dept,
-                 moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of)
+                 moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of,
+                 birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]), household=head, acq=st.acq,
+                 household_size=household_size(st, T))
     return _assemble(cfg, cust_id, pop, ident, state, log.opens, log.closes, log.tx, log.events, log.inter,
                      log.incid, log.surveys, log.targets, Uend, pools)
+
+
+def household_size(st: State, months: int) -> np.ndarray:
+    """Persons in each customer's household at the end (or when she left): herself, a
+    partner, the children still at home."""
+    when = np.where(st.churned >= 0, st.churned, months - 1)
+    kids = np.where(when < st.leave_month, st.n_children, 0)
+    return (1 + L.PARTNERED[st.stage] + kids).astype(np.int8)
 
 
 def _cat(codes, categories):
@@ -1336,7 +1507,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     n = len(cust_id)
     out = {}
     # customers
-    acq = pop["acq_month"]
+    acq = st["acq"]
     acq_day = st["acq_day"]
     churned = st["churned"]
 
@@ -1359,8 +1530,9 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "city": ID._col(cur["city"]),
         "region": _cat(DEPT_REGION[st["dept"]], REGIONS),
         "gender": _cat(1 - pop["gender"], ["F", "M"]),
-        "birth_date": _dt(day_of(pop["birth_month"], (pop["u_extra2"] * 28).astype(np.int8) % 28)),
-        "household_id": cust_id.astype(np.int32),
+        "birth_date": _dt(day_of(pop["birth_month"], st["birth_day"])),
+        "household_id": cust_id[st["household"]].astype(np.int32),
+        "household_size": st["household_size"],
         "acquisition_date": _dt(day_of(acq, acq_day)),
         "acquisition_channel": _cat(st["acq_channel"], CHANNELS),
         "acquisition_cost": np.round(st["acq_cost"], 2),

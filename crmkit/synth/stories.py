@@ -32,6 +32,7 @@ import pandas as pd
 from crmkit.schema import CHANNELS
 from crmkit.synth import channels as C
 from crmkit.synth import products as P
+from crmkit.synth.parameters import PARAMS as PR
 
 __all__ = ["Story", "story", "STORIES"]
 
@@ -73,34 +74,40 @@ def _margin(product, age, s):
         coef = s["coef"](age)
         prem = P.auto_premium(age, coef, False) * 12
         claims = P.auto_claim_freq(age, coef, age < s.get("risky_until", 0)) * P.AUTO_SEVERITY
-        return float(0.8 * prem - claims)
+        return float(P.SLOT_MARGIN_RATE[P.I_AUTO] * prem - claims)
     if product == "auto2":  # the spouse's car
         age2 = age - s.get("spouse_gap", 0)
         coef = s["coef2"](age2)
         prem = P.auto_premium(age2, coef, False) * 12
-        return float(0.8 * prem - P.auto_claim_freq(age2, coef, False) * P.AUTO_SEVERITY)
+        return float(P.SLOT_MARGIN_RATE[P.I_AUTO] * prem - P.auto_claim_freq(age2, coef, False) * P.AUTO_SEVERITY)
     if product == "home":
-        return float(0.8 * P.home_premium(True, 2 + kids) * 12 - P.HOME_FREQ * P.HOME_SEVERITY)
+        return float(P.SLOT_MARGIN_RATE[P.I_HOME] * P.home_premium(True, 2 + kids) * 12 - P.HOME_FREQ * P.HOME_SEVERITY)
     if product == "health":
         prem = P.health_premium(age, kids) * 12
         cost = P.health_expected_cost(age, s.get("chronic", False), kids) * 12
-        return float(0.8 * prem - cost)
+        return float(P.SLOT_MARGIN_RATE[P.I_HEALTH] * prem - cost)
     if product in ("life", "b_life"):
         bal = s.get("balance", 0.0)
         dep = s.get("deposit", 0.0)
         return float(bal * P.LIFE_MANAGEMENT_FEE + dep * P.LIFE_ENTRY_FEE)
     if product == "savings":
         return float(s.get("savings", 0.0) * P.SAVINGS_SPREAD)
+    ref = dict(zip(P.PRODUCT_IDS, P.reference_prices(), strict=True))
     if product == "current":
-        return float(12 * np.clip(5.0 + s.get("income", 30000) / 15000.0, 6.0, 16.0))
+        pr = PR.prices
+        return float(12 * np.clip(pr.account_fee_base + s.get("income", 30000) / pr.account_fee_income_step, *pr.account_fee_bounds))
     if product == "card":
-        return 12 * 3.5
+        return 12 * ref["B_CARD"]
     if product == "consumer":
-        return 12 * 12000 * 0.035 / 12 * 0.55
+        return 12 * ref["B_CONSUMER"]
     if product == "mortgage":
-        return 12 * np.clip(4.5 * s.get("income", 30000), 60000, 700000) * 0.008 / 12 * 0.5
+        pr = PR.prices
+        principal = np.clip(pr.mortgage_income_multiple * s.get("income", 30000), *pr.mortgage_bounds)
+        life = np.arange(P.LOAN_TERM[P.B_MORTGAGE])
+        share = float(np.mean(P.outstanding_share(P.LOAN_RATE[P.B_MORTGAGE], P.LOAN_TERM[P.B_MORTGAGE], life)))
+        return float(principal * pr.loan_margin["B_MORTGAGE"] * share)
     if product == "student":
-        return 12 * 15000 * 0.015 / 12
+        return 12 * ref["B_STUDENT"]
     raise KeyError(product)
 
 
@@ -169,7 +176,8 @@ def _young_driver() -> _Script:
         20: ("1", "Young driver with a heavy malus: one loss-making contract and little business in "
                   "sight (a job transfer may take him away): negative profitability and potential."),
         23: ("2", "He marries: his wife is a young driver too, so the risk grows and profitability stays "
-                  "negative, but new contracts come into view: potential rises."),
+                  "negative; at French motor prices (novice surcharge capped by law) her car does not pay "
+                  "either, so potential stays negative until other contracts come."),
         24: ("3", "The agent places a profitable home policy; the global offer review plans more."),
         29: ("4", "A health contract for a family member with a long-term illness: a low, even negative, "
                   "margin; prospects dim."),

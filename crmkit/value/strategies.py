@@ -8,9 +8,17 @@ Seed 000: companies that segment on potential x profitability follow four strate
   make a valuable customer feel valued;
 - **retention** (mature: high profitability, low potential): keep the loyal, little-mobile
   customers;
-- **termination** (undesirable: low profitability, no potential): have the courage to end
-  the contract of a "bad" customer — after seed 001's checks (reference customer,
-  fast-growing, customer of another division); a customer saved by a check is retained.
+- **termination**: have the courage to end the contract of a "bad" customer — after the
+  checks of the course text on profitability (reference customer, fast-growing, customer of
+  another division); a customer saved by a check is retained.
+
+Termination rule (issue 17): a relationship is ended only when its value is negative, i.e.
+when the realised margin (``current_col``, the past) plus the expected margin still to be won
+(``potential_col``, the future) is below zero — the relationship costs more than it brings
+and its prospects do not make up for it — and the customer sits in the low-low quadrant.
+A profitable customer is never advised termination; a low-profitability, low-potential
+customer of non-negative value is retained at a fair cost (see :func:`channel_migration`
+for the cheaper channel).
 
 And a fifth move (seed 000, step 5'): a loyal customer with low potential and low
 profitability is moved to a cheaper channel (the internet) to restore the margin —
@@ -70,15 +78,21 @@ def value_strategies(
 
     Takes the arguments of :func:`crmkit.segmentation.profitability_matrix` and returns its
     table with a ``strategy`` column (ordered categorical of :data:`STRATEGIES`; labels:
-    kind ``strategy`` of :mod:`crmkit.labels`). Undesirable customers protected by a check get
-    ``retention`` instead of ``termination``.
+    kind ``strategy`` of :mod:`crmkit.labels`).
+
+    Rule: a customer of the undesirable quadrant (low profitability, low potential) is
+    advised ``termination`` only if their value ``current + potential`` is negative and no
+    check (reference customer, fast-growing, other division) protects them; every other
+    undesirable customer is advised ``retention`` (kept at a fair cost, e.g. through a
+    cheaper channel), never ``termination``. So a profitable customer is never advised
+    termination. The other quadrants keep their strategy (:data:`QUADRANT_STRATEGY`).
 
     Examples
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
-    ...                    "direct_profit": [500.0, -20, 400, -80, 5],
-    ...                    "potential": [900.0, 800, 50, 0, 10],
+    ...                    "direct_profit": [500.0, -20, 400, -80, -5],
+    ...                    "potential": [900.0, 800, 50, 0, 0],
     ...                    "other_division": [False, False, False, False, True]})
     >>> value_strategies(df, current_threshold=100, potential_threshold=100,
     ...                  other_division_col="other_division")[["quadrant", "strategy"]]
@@ -96,8 +110,11 @@ def value_strategies(
         other_division_col=other_division_col, table=table,
     )
     strategy = out["quadrant"].astype(str).map(QUADRANT_STRATEGY).to_numpy(dtype=object)
-    strategy = np.where(out["quadrant"].eq("undesirable") & ~out["non_priority"], "retention",
-                        strategy)
+    negative = (out["current"] + out["potential"]).to_numpy(dtype=float) < 0
+    protected = ~out["non_priority"].to_numpy(dtype=bool)  # saved by one of the checks
+    strategy = np.where(out["quadrant"].eq("undesirable").to_numpy(), "retention", strategy)
+    undesirable = out["quadrant"].eq("undesirable").to_numpy()
+    strategy = np.where(undesirable & negative & ~protected, "termination", strategy)
     out["strategy"] = ordered_categorical(strategy, STRATEGIES)
     return out
 
