@@ -131,14 +131,14 @@ def _costs(market, ids: pd.Series, start, end, months, cost_per_contract, curren
 
 def _peer_groups(active: pd.DataFrame, end, notes) -> pd.Series:
     if _has(active, "life_stage"):
-        return active["life_stage"].fillna("unknown").astype(str)
+        return active["life_stage"].astype(object).fillna("unknown").astype(str)
     if _has(active, "birth_date"):
         age = ((end - active["birth_date"]).dt.days / 365.25) // 10 * 10
         notes.append(Note(text("notes.peers_age")))
         return age.map(lambda a: "unknown" if pd.isna(a) else f"{int(a)}-{int(a) + 9}")
     if _has(active, "sector"):
         notes.append(Note(text("notes.peers_sector")))
-        return active["sector"].fillna("unknown").astype(str)
+        return active["sector"].astype(object).fillna("unknown").astype(str)
     notes.append(Note(text("notes.peers_all")))
     return pd.Series("all", index=active.index)
 
