@@ -896,9 +896,11 @@ def _what(check: str, col: Column | None) -> str:
     return check
 
 
-def _raise_pandera(err, df: pd.DataFrame, spec: Table) -> None:
+def _raise_pandera(err, df: pd.DataFrame, spec: Table, shown: pd.DataFrame | None = None) -> None:
     """One crmkit SchemaError from pandera's lazy failure cases: the first failing column
-    (in the schema's order) and check, with its count and first offending rows."""
+    (in the schema's order) and check, with its count and first offending rows (of
+    ``shown``, the caller's frame, when ``df`` is its copy with a positional index)."""
+    shown = df if shown is None else shown
     fc = err.failure_cases
     names = spec.names
     order = {n: i for i, n in enumerate(names)}
@@ -911,19 +913,19 @@ def _raise_pandera(err, df: pd.DataFrame, spec: Table) -> None:
     if check in ("multiple_fields_uniqueness", "field_uniqueness") or (
             first["schema_context"] == "DataFrameSchema" and spec.key
             and check not in [r.what for r in spec.rules]):
-        check_unique(df, table, list(spec.key))
+        check_unique(shown, table, list(spec.key))
     rule = next((r for r in spec.rules if r.what == check), None)
     column = rule.column if rule is not None else str(first["column"])
     col = next((c for c in spec.columns if c.name == column), None)
     idx = group["index"].dropna().tolist()
-    mask = df.index.isin(idx) if len(idx) else None
+    mask = np.asarray(df.index.isin(idx)) if len(idx) else None
     what = _what(check, col)
     if check.startswith("isin") and mask is not None:
         seen = sorted(map(str, pd.unique(df.loc[mask, column])))[:_SHOW]
         what = f"{what} (found {seen})"
     if mask is None or not mask.any():
         fail(table, column, what)
-    fail(table, column, what, mask, df)
+    fail(table, column, what, mask, shown)
 
 
 def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
@@ -964,10 +966,13 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
         df = df.reset_index()
     cols = [spec.column(c) for c in columns] if columns is not None else list(spec.columns)
     check_columns(df, table, {c.name: c.kind for c in cols})
+    # pandera's lazy report cannot be built on a repeated index label (a copied row):
+    # it validates a positional copy, and the error shows the caller's index
+    checked = df if df.index.is_unique else df.reset_index(drop=True)
     try:
-        pandera_schema(table, [c.name for c in cols]).validate(df, lazy=True)
+        pandera_schema(table, [c.name for c in cols]).validate(checked, lazy=True)
     except pe.SchemaErrors as err:
-        _raise_pandera(err, df, spec)
+        _raise_pandera(err, checked, spec, shown=df)
     except pe.SchemaError as err:  # a rule that could not run at all
         fail(table, None, f"does not fit the schema: {err}")
     return given
