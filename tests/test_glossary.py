@@ -178,6 +178,11 @@ def test_glossary_and_bibliography_build_without_warnings(tmp_path):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     for name in ("glossary.md", "bibliography.md", "references.bib"):
         shutil.copy(ROOT / "book" / name, tmp_path / "book" / name)
+    # the configuration's local extensions (offline MathJax, browser button) and static files
+    for folder in ("_ext", "_static"):
+        if (ROOT / "book" / folder).exists():
+            shutil.copytree(ROOT / "book" / folder, tmp_path / "book" / folder,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "book" / "intro.md").write_text(
         "# Intro\n\n{term}`Fidélité véritable`, {term}`true loyalty`, {term}`churn`, "
         "{cite:p}`dickbasu1994`.\n", encoding="utf-8")
