@@ -15,7 +15,16 @@ shows the pattern.
 """
 
 # importing the chapter modules registers their exercises
-from crmkit.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, example  # noqa: F401
+from crmkit.exercises import (  # noqa: F401
+    campaigns,
+    customer_data,
+    example,
+    idic,
+    loyalty,
+    project,
+    segmentation,
+    value,
+)
 from crmkit.exercises._core import (
     Exercise,
     Feedback,
