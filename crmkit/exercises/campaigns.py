@@ -92,6 +92,16 @@ def best_untargeted_interval(targets: pd.DataFrame, campaigns: pd.DataFrame) -> 
 def untargeted_phone_campaigns(campaigns: pd.DataFrame) -> pd.DataFrame:
     """The untargeted campaigns run by phone (the campaigns of exercise ch5-ex-roi).
 
+    Parameters
+    ----------
+    campaigns : DataFrame
+        The market's ``campaigns`` table (``trigger`` and ``channel`` columns).
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``campaigns`` with no trigger (``trigger == "none"``) sent by phone.
+
     Examples
     --------
     >>> import pandas as pd
