@@ -618,7 +618,7 @@ def run_waves(
 
 
 # ---------------------------------------------------------------------------------------
-# pooling, targets' profiles, planning (chapter 6)
+# pooling, targets' profiles, planning (chapter 5)
 # ---------------------------------------------------------------------------------------
 def trigger_family(campaigns: pd.DataFrame) -> pd.Series:
     """What selected each campaign's targets, without the detail: the part of ``trigger``

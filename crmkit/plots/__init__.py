@@ -4,7 +4,7 @@ Every chapter calls :func:`use_style` once; every figure function here takes tid
 draws on the given matplotlib ``ax`` (or a new one), titles and labels it through
 :mod:`crmkit.labels` (so ``labels.set_language("fr")`` switches it to French) and returns
 the ``Axes``. A category keeps its colour across chapters (a desirable customer is the same
-green in chapter 4 and chapter 5): use :func:`palette` for your own seaborn calls.
+green in chapter 3 and chapter 4): use :func:`palette` for your own seaborn calls.
 
 The package has one module per idea: :mod:`~crmkit.plots.style` (palettes, the look),
 :mod:`~crmkit.plots.concentration`, :mod:`~crmkit.plots.matrix`,

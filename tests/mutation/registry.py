@@ -1651,7 +1651,7 @@ EXEMPT.update({
                                                  "against its targets, not a user's table",
     "crmkit.synth.validation.measure": "measures the generator's own output against its "
                                        "targets, not a user's table",
-    "crmkit.exercises.ch06.untargeted_phone_campaigns": "an exercise's reference solution, "
+    "crmkit.exercises.campaigns.untargeted_phone_campaigns": "an exercise's reference solution, "
                                                         "checked by the exercise tests",
     "crmkit.labels.translate_frame": "relabels any frame for display: unknown values pass "
                                      "unchanged by design",
