@@ -1,4 +1,4 @@
-"""Chapter 6, campaigns: its explorers."""
+"""Chapter 5, campaigns: its explorers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapter 3, the IDIC method: its explorers."""
+"""Chapter 6, the IDIC method: its explorers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapter 4, segmentation: its explorers."""
+"""Chapter 3, segmentation: its explorers."""
 
 from __future__ import annotations
 

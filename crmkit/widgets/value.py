@@ -1,4 +1,4 @@
-"""Chapter 5, customer value: its explorers."""
+"""Chapter 4, customer value: its explorers."""
 
 from __future__ import annotations
 

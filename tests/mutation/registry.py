@@ -592,6 +592,16 @@ def _(customers):
     return L.survival_curve(customers, as_of=as_of(), max_years=5)
 
 
+@entry("crmkit.loyalty.survival.churn_covariates", customers=customers_arg(),
+       contracts=market_arg("contracts"),
+       incidents=Arg(incidents_before_churn, "incidents", unique=("incident_id",)))
+def _(customers, contracts, incidents):
+    from types import SimpleNamespace
+
+    m = SimpleNamespace(customers=customers, contracts=contracts, incidents=incidents)
+    return L.churn_covariates(m, as_of() - pd.DateOffset(years=1))
+
+
 @entry("crmkit.loyalty.retention.bathtub_parameters", customers=customers_arg(),
        transactions=TX, interactions=market_arg("interactions"))
 def _(customers, transactions, interactions):
@@ -1260,6 +1270,33 @@ def _(steps):
     return PL.value_waterfall(steps)
 
 
+@entry("crmkit.plots.diagnostics.calibration_plot",
+       calibration=derived(lambda: pd.DataFrame({"predicted": [0.1, 0.4, 0.7, 0.9],
+                                                 "observed": [0.12, 0.35, 0.75, 0.88]}),
+                           "calibration"))
+def _(calibration):
+    return PL.calibration_plot(calibration)
+
+
+@entry("crmkit.plots.diagnostics.hazard_ratio_forest",
+       ratios=derived(lambda: pd.DataFrame({"hazard_ratio": [0.8, 1.6], "lower": [0.7, 1.3],
+                                            "upper": [0.9, 2.0]},
+                                           index=["contracts_held", "multichannel"]),
+                      "hazard_ratios"))
+def _(ratios):
+    return PL.hazard_ratio_forest(ratios)
+
+
+@entry("crmkit.plots.diagnostics.survival_projection",
+       observed=derived(lambda: pd.DataFrame({"cohort": [2020] * 3, "period": [0, 1, 2],
+                                              "survival": [1.0, 0.7, 0.55]}), "observed"),
+       projected=derived(lambda: pd.DataFrame({"cohort": [2020] * 4, "period": [0, 1, 2, 3],
+                                               "survival": [1.0, 0.69, 0.56, 0.48]}),
+                         "projected"))
+def _(observed, projected):
+    return PL.survival_projection(observed, projected, calibration_periods=1)
+
+
 @entry("crmkit.plots.value.holdout_fit",
        comparison=derived(lambda: K.holdout_comparison(CDNOW.build(),
                                                        CDNOW.build()["frequency"] * 0.5),
@@ -1614,7 +1651,7 @@ EXEMPT.update({
                                                  "against its targets, not a user's table",
     "crmkit.synth.validation.measure": "measures the generator's own output against its "
                                        "targets, not a user's table",
-    "crmkit.exercises.ch06.untargeted_phone_campaigns": "an exercise's reference solution, "
+    "crmkit.exercises.campaigns.untargeted_phone_campaigns": "an exercise's reference solution, "
                                                         "checked by the exercise tests",
     "crmkit.labels.translate_frame": "relabels any frame for display: unknown values pass "
                                      "unchanged by design",

@@ -1,4 +1,4 @@
-"""Exercises of Chapter 3, the IDIC method (ids ``ch3.<name>``).
+"""Exercises of Chapter 6, the IDIC method (ids ``ch6.<name>``).
 
 Each exercise registers a function that computes the expected answer, at check time, from
 the inputs the notebook passes to :func:`crmkit.exercises.check` (the tables and the
@@ -6,15 +6,15 @@ policy the student worked with), so no expected value is written anywhere a stud
 reads; the quiz on the five fundamental steps is registered by the digests of its
 accepted answers.
 
-- ``ch3.contactable_best``: the share of the best customers (ABC class A) who may be
+- ``ch6.contactable_best``: the share of the best customers (ABC class A) who may be
   solicited at all (Identify: consent limits what the data allow);
-- ``ch3.stage_most_needs``: the life stage with the largest share of customers with an
+- ``ch6.stage_most_needs``: the life stage with the largest share of customers with an
   open need (Differentiate: needs, not only value);
-- ``ch3.one_contact_a_month``: the contacts that go out when the pressure cap is one
+- ``ch6.one_contact_a_month``: the contacts that go out when the pressure cap is one
   contact a month (Interact);
-- ``ch3.top_rule``: the next-best-offer rule that carries the most expected value in
+- ``ch6.top_rule``: the next-best-offer rule that carries the most expected value in
   total (Customize);
-- ``ch3.unmatched_step``: the fundamental step of the course texts that IDIC lacks.
+- ``ch6.unmatched_step``: the fundamental step of the course texts that IDIC lacks.
 
 Examples
 --------
@@ -23,7 +23,7 @@ Examples
 >>> profiles = pd.DataFrame({"customer_id": [1, 2, 3], "abc_class": ["A", "A", "C"]})
 >>> customers = pd.DataFrame({"customer_id": [1, 2, 3], "contact_consent": [True, True, False],
 ...                           "opt_out": [False, True, False]})
->>> check("ch3.contactable_best", 0.5, profiles=profiles, customers=customers).correct
+>>> check("ch6.contactable_best", 0.5, profiles=profiles, customers=customers).correct
 True
 """
 
@@ -41,7 +41,7 @@ __all__: list[str] = []
 
 
 @register(
-    "ch3.contactable_best",
+    "ch6.contactable_best",
     hint="Keep the profiles of class A, look their customer_id up in the customers table, "
          "and take the share of them who gave their marketing consent (contact_consent) "
          "and are not on the do-not-contact list (opt_out). Give a fraction between 0 and 1.",
@@ -63,7 +63,7 @@ def contactable_best(profiles: pd.DataFrame, customers: pd.DataFrame,
 
 
 @register(
-    "ch3.stage_most_needs",
+    "ch6.stage_most_needs",
     hint="Summarise the profiles by life_stage with idic.profile_summary and look at the "
          "share of customers with at least one open need. Answer with the life stage's "
          "key, as it is written in the life_stage column.",
@@ -76,7 +76,7 @@ def stage_most_needs(profiles: pd.DataFrame) -> str:
 
 
 @register(
-    "ch3.one_contact_a_month",
+    "ch6.one_contact_a_month",
     hint="Copy the chapter's policy with dataclasses.replace(policy, max_contacts=1), apply "
          "it to the proposed contacts and count the contacts whose decision is 'sent'.",
     explanation="A tighter cap costs few contacts: most suppressions come from consent "
@@ -89,7 +89,7 @@ def one_contact_a_month(proposed: pd.DataFrame, customers: pd.DataFrame,
 
 
 @register(
-    "ch3.top_rule",
+    "ch6.top_rule",
     hint="Group the recommendations by rule and add up their expected_value; answer with "
          "the rule's key, as it is written in the rule column.",
     explanation="Total value weighs the value of one offer by how often its trigger "
@@ -107,7 +107,7 @@ def top_rule(recommendations: pd.DataFrame) -> str:
 # exchange, evaluate) has no step of its own in IDIC? Accepted answers (English or
 # French, verb or noun) are stored as digests only.
 register_answer(
-    "ch3.unmatched_step",
+    "ch6.unmatched_step",
     [
         "10aca1d8b724381a8cbeb66e3dba3007ed1e40b0c2d9cca3448a22689311b936",
         "5fbcdc37aa105e485dd8b766436bed445f5a752bd6db403411e71bcac00ea1f2",

@@ -1,4 +1,4 @@
-"""Chapter 4's exercise checkers: right answers pass, typical wrong ones get a hint that
+"""Chapter 3's exercise checkers: right answers pass, typical wrong ones get a hint that
 never gives the answer away. Expected values are computed by hand on small tables."""
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ def _wrong_with_hint(fb: Feedback, *secrets: str) -> None:
 
 
 def test_the_four_exercises_are_registered():
-    assert {"ch4.top5_profit_share", "ch4.champions_lift", "ch4.non_priority_q75",
-            "ch4.class_a_stay"} <= set(exercises("ch4."))
+    assert {"ch3.top5_profit_share", "ch3.champions_lift", "ch3.non_priority_q75",
+            "ch3.class_a_stay"} <= set(exercises("ch3."))
 
 
 # ---------------------------------------------------------------------------------------
-# ch4.top5_profit_share: 20 customers, the best 5 % is one customer
+# ch3.top5_profit_share: 20 customers, the best 5 % is one customer
 # ---------------------------------------------------------------------------------------
 def _profits():
     # direct profit: one 600, nine of 50, nine of 10, one loss of -40 -> total 1100
@@ -44,20 +44,20 @@ def _profits():
 
 def test_top5_profit_share():
     df = _profits()
-    assert check("ch4.top5_profit_share", 600 / 1100, customers=df).correct
-    assert check("ch4.top5_profit_share", 0.5455, customers=df).correct  # rounded
+    assert check("ch3.top5_profit_share", 600 / 1100, customers=df).correct
+    assert check("ch3.top5_profit_share", 0.5455, customers=df).correct  # rounded
     # the revenue share of the top customer (900 / 5300) is a typical mistake
-    fb = check("ch4.top5_profit_share", 900 / 5300, customers=df)
+    fb = check("ch3.top5_profit_share", 900 / 5300, customers=df)
     _wrong_with_hint(fb, "0.545", "0.5454", "54.5")
     assert "too low" in fb.message
     # a percentage instead of a fraction gets a scale hint
-    fb = check("ch4.top5_profit_share", 54.545454, customers=df)
+    fb = check("ch3.top5_profit_share", 54.545454, customers=df)
     assert not fb.correct and "scale" in fb.message.lower()
-    assert not check("ch4.top5_profit_share", None, customers=df).correct
+    assert not check("ch3.top5_profit_share", None, customers=df).correct
 
 
 # ---------------------------------------------------------------------------------------
-# ch4.champions_lift: champions deposit at rate 1, everyone at 3 / 5 -> lift 5 / 3
+# ch3.champions_lift: champions deposit at rate 1, everyone at 3 / 5 -> lift 5 / 3
 # ---------------------------------------------------------------------------------------
 def _rfm():
     return pd.DataFrame({
@@ -70,16 +70,16 @@ def _rfm():
 
 def test_champions_lift():
     rfm = _rfm()
-    assert check("ch4.champions_lift", 5 / 3, rfm=rfm).correct
-    assert check("ch4.champions_lift", 1.667, rfm=rfm).correct
+    assert check("ch3.champions_lift", 5 / 3, rfm=rfm).correct
+    assert check("ch3.champions_lift", 1.667, rfm=rfm).correct
     # the champions' rate itself (1.0) is not a lift
-    _wrong_with_hint(check("ch4.champions_lift", 1.0, rfm=rfm), "1.67", "1.667", "5/3")
+    _wrong_with_hint(check("ch3.champions_lift", 1.0, rfm=rfm), "1.67", "1.667", "5/3")
     # nor is the ratio to the non-champions (1 / (1/3) = 3)
-    assert not check("ch4.champions_lift", 3.0, rfm=rfm).correct
+    assert not check("ch3.champions_lift", 3.0, rfm=rfm).correct
 
 
 # ---------------------------------------------------------------------------------------
-# ch4.non_priority_q75
+# ch3.non_priority_q75
 # ---------------------------------------------------------------------------------------
 def _insurer():
     # current: median of the margins is 70 -> customers 1-4 high, 5-8 low
@@ -98,19 +98,19 @@ def _insurer():
 
 def test_non_priority_q75():
     ins = _insurer()
-    assert check("ch4.non_priority_q75", 1, insurer=ins).correct
+    assert check("ch3.non_priority_q75", 1, insurer=ins).correct
     # the median cut-off (0) and the undesirable count without checks (2) are wrong
-    fb = check("ch4.non_priority_q75", 0, insurer=ins)
+    fb = check("ch3.non_priority_q75", 0, insurer=ins)
     _wrong_with_hint(fb)
     assert "too low" in fb.message
-    assert "too high" in check("ch4.non_priority_q75", 2, insurer=ins).message
+    assert "too high" in check("ch3.non_priority_q75", 2, insurer=ins).message
     # the answer follows the student's table: customer 6 now grows fast -> nobody left
     grown = ins.assign(recent_life_events=[0, 0, 0, 0, 0, 1, 0, 0])
-    assert check("ch4.non_priority_q75", 0, insurer=grown).correct
+    assert check("ch3.non_priority_q75", 0, insurer=grown).correct
 
 
 # ---------------------------------------------------------------------------------------
-# ch4.class_a_stay
+# ch3.class_a_stay
 # ---------------------------------------------------------------------------------------
 def test_class_a_stay():
     before = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
@@ -118,12 +118,12 @@ def test_class_a_stay():
     # 1, 2 stay A; 3 drops to B; 4 leaves; 5 rises to A; 7 is new
     after = pd.DataFrame({"customer_id": [1, 2, 3, 5, 6, 7],
                           "abc_class": ["A", "A", "B", "A", "B", "C"]})
-    assert check("ch4.class_a_stay", 0.5, before=before, after=after).correct
+    assert check("ch3.class_a_stay", 0.5, before=before, after=after).correct
     # reading the column (share of the new A that were A: 2 / 3) is the typical mistake
-    fb = check("ch4.class_a_stay", 2 / 3, before=before, after=after)
+    fb = check("ch3.class_a_stay", 2 / 3, before=before, after=after)
     _wrong_with_hint(fb, "0.5", "50")
     # forgetting the customer who left (2 of 3 still there) too
-    assert not check("ch4.class_a_stay", 2 / 3 + 1e-3, before=before, after=after).correct
+    assert not check("ch3.class_a_stay", 2 / 3 + 1e-3, before=before, after=after).correct
 
 
 # ---------------------------------------------------------------------------------------
@@ -131,12 +131,12 @@ def test_class_a_stay():
 # ---------------------------------------------------------------------------------------
 def test_missing_or_malformed_tables():
     with pytest.raises(ValueError, match="customers="):
-        check("ch4.top5_profit_share", 0.5)
+        check("ch3.top5_profit_share", 0.5)
     with pytest.raises(SchemaError, match="rfm.deposit_next_year"):
-        check("ch4.champions_lift", 1.0, rfm=_rfm().drop(columns="deposit_next_year"))
+        check("ch3.champions_lift", 1.0, rfm=_rfm().drop(columns="deposit_next_year"))
     with pytest.raises(SchemaError, match="insurer.reference"):
-        check("ch4.non_priority_q75", 1, insurer=_insurer().drop(columns="reference"))
+        check("ch3.non_priority_q75", 1, insurer=_insurer().drop(columns="reference"))
     with pytest.raises(ValueError, match="champions"):
-        check("ch4.champions_lift", 1.0, rfm=_rfm().iloc[2:])
+        check("ch3.champions_lift", 1.0, rfm=_rfm().iloc[2:])
     with pytest.raises(ValueError, match="does not take"):
-        check("ch4.class_a_stay", 0.5, customers=_profits())
+        check("ch3.class_a_stay", 0.5, customers=_profits())

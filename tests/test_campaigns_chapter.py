@@ -1,4 +1,4 @@
-"""Chapter 6's additions to crmkit: pooled uplift and ROI, targets' profiles, campaign
+"""Chapter 5's additions to crmkit: pooled uplift and ROI, targets' profiles, campaign
 planning, the learn-feel-do grid, their figures (crmkit.plots) and the campaign planner
 (crmkit.widgets). Expected values are computed by hand on small frames."""
 

@@ -1,4 +1,4 @@
-"""Checkers of Chapter 6's exercises: a right answer passes, a typical wrong answer fails
+"""Checkers of Chapter 5's exercises: a right answer passes, a typical wrong answer fails
 with the exercise's hint, and no message gives the expected value away.
 
 Right answers are computed here by hand on small hand-made tables."""
@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import norm
 
 from crmkit.exercises import check, exercises
-from crmkit.exercises.ch06 import MARGIN_MONTHS, untargeted_phone_campaigns
+from crmkit.exercises.campaigns import MARGIN_MONTHS, untargeted_phone_campaigns
 
 
 def assert_wrong(feedback, *secrets):
@@ -23,9 +23,9 @@ def assert_wrong(feedback, *secrets):
 
 
 def test_chapter_6_exercises_are_registered():
-    assert exercises("ch6.") == sorted([
-        "ch6.breakeven_mailing", "ch6.best_untargeted_interval", "ch6.untargeted_phone_roi",
-        "ch6.targets_for_one_point"])
+    assert exercises("ch5.") == sorted([
+        "ch5.breakeven_mailing", "ch5.best_untargeted_interval", "ch5.untargeted_phone_roi",
+        "ch5.targets_for_one_point"])
 
 
 def _campaigns(rows):
@@ -36,7 +36,7 @@ def _campaigns(rows):
 
 
 # ---------------------------------------------------------------------------------------
-# ch6.breakeven_mailing
+# ch5.breakeven_mailing
 # ---------------------------------------------------------------------------------------
 def test_breakeven_mailing_right_and_wrong():
     campaigns = _campaigns([(1, "none", "mail", 1.2, "B_SAVINGS"),
@@ -45,17 +45,17 @@ def test_breakeven_mailing_right_and_wrong():
     products = pd.DataFrame({"product_id": ["B_SAVINGS", "B_LIFE"], "monthly_price": [6.0, 12.0]})
     # (3,000 + 20,000 x 1.20) / (6 x 24) = 27,000 / 144 = 187.5 -> 188 accounts
     assert MARGIN_MONTHS == 24
-    assert check("ch6.breakeven_mailing", 188, campaigns=campaigns, products=products).correct
+    assert check("ch5.breakeven_mailing", 188, campaigns=campaigns, products=products).correct
     # the unrounded quotient, and forgetting the creation cost, are not the answer
-    assert_wrong(check("ch6.breakeven_mailing", 187.5, campaigns=campaigns,
+    assert_wrong(check("ch5.breakeven_mailing", 187.5, campaigns=campaigns,
                        products=products), "188")
-    fb = check("ch6.breakeven_mailing", 167, campaigns=campaigns, products=products)
+    fb = check("ch5.breakeven_mailing", 167, campaigns=campaigns, products=products)
     assert_wrong(fb, "188")
     assert "too low" in fb.message
 
 
 # ---------------------------------------------------------------------------------------
-# ch6.best_untargeted_interval
+# ch5.best_untargeted_interval
 # ---------------------------------------------------------------------------------------
 def test_best_untargeted_interval_right_and_wrong(targets_from_counts):
     campaigns = _campaigns([(1, "none", "email", 0.15, "B_SAVINGS"),
@@ -67,19 +67,19 @@ def test_best_untargeted_interval_right_and_wrong(targets_from_counts):
     targets = targets_from_counts({1: ((70, 56), (80, 48)), 2: ((10, 2), (10, 2)),
                                    3: ((10, 10), (10, 0))})
     right = [0.2, 0.0524, 0.3339]
-    assert check("ch6.best_untargeted_interval", right, targets=targets,
+    assert check("ch5.best_untargeted_interval", right, targets=targets,
                  campaigns=campaigns).correct
     # the textbook (Wald) interval of the same campaign, 0.0575 to 0.3425, is not the one asked
-    assert_wrong(check("ch6.best_untargeted_interval", [0.2, 0.0575, 0.3425], targets=targets,
+    assert_wrong(check("ch5.best_untargeted_interval", [0.2, 0.0575, 0.3425], targets=targets,
                        campaigns=campaigns), "0.0524")
     # the event-triggered campaign is not an untargeted one
-    fb = check("ch6.best_untargeted_interval", [1.0, 0.6, 1.0], targets=targets,
+    fb = check("ch5.best_untargeted_interval", [1.0, 0.6, 1.0], targets=targets,
                campaigns=campaigns)
     assert_wrong(fb, "0.0524", "0.3339")
 
 
 # ---------------------------------------------------------------------------------------
-# ch6.untargeted_phone_roi
+# ch5.untargeted_phone_roi
 # ---------------------------------------------------------------------------------------
 def _phone_inputs(targets_from_counts):
     campaigns = _campaigns([(1, "none", "phone", 2.0, "P"),
@@ -102,19 +102,19 @@ def test_untargeted_phone_roi_right_and_wrong(targets_from_counts):
     # campaign 1: cost 100 x 2 = 200, uplift 6 points x 100 contacted = 6 sales x 60 = 360;
     # campaign 4: cost 50 x 2 = 100, no uplift. Pooled: (360 - 300) / 300 = 0.2
     inputs = dict(targets=targets, campaigns=campaigns, products=products)
-    assert check("ch6.untargeted_phone_roi", 0.2, **inputs).correct
+    assert check("ch5.untargeted_phone_roi", 0.2, **inputs).correct
     # naive ROI: every sale of the contacted, (12 sales x 60 - 300) / 300 = 1.4
-    fb = check("ch6.untargeted_phone_roi", 1.4, **inputs)
+    fb = check("ch5.untargeted_phone_roi", 1.4, **inputs)
     assert_wrong(fb, "0.2")
     assert "too high" in fb.message
     # the mean of the two campaigns' ROIs, (0.8 - 1) / 2, is not the pooled ROI
-    assert_wrong(check("ch6.untargeted_phone_roi", -0.1, **inputs), "0.2")
-    pct = check("ch6.untargeted_phone_roi", 20.0, **inputs)
+    assert_wrong(check("ch5.untargeted_phone_roi", -0.1, **inputs), "0.2")
+    pct = check("ch5.untargeted_phone_roi", 20.0, **inputs)
     assert not pct.correct and "scale" in pct.message
 
 
 # ---------------------------------------------------------------------------------------
-# ch6.targets_for_one_point
+# ch5.targets_for_one_point
 # ---------------------------------------------------------------------------------------
 def _targets_needed(p0, delta, k, alpha=0.05, power=0.8):
     """Fleiss, Levin & Paik's normal approximation, written out (control = k x test)."""
@@ -136,24 +136,24 @@ def test_targets_for_one_point_right_and_wrong(targets_from_counts):
     right = _targets_needed(0.05, 0.01, k=0.25)
     assert right > 10_000
     inputs = dict(targets=targets, campaigns=campaigns)
-    assert check("ch6.targets_for_one_point", right, **inputs).correct
+    assert check("ch5.targets_for_one_point", right, **inputs).correct
     # half and half instead of 20 % held out needs fewer targets
-    fb = check("ch6.targets_for_one_point", _targets_needed(0.05, 0.01, k=1.0), **inputs)
+    fb = check("ch5.targets_for_one_point", _targets_needed(0.05, 0.01, k=1.0), **inputs)
     assert_wrong(fb, str(right))
     # the test group alone is not the total
     test_only = math.ceil(right / 1.25)
-    assert_wrong(check("ch6.targets_for_one_point", test_only, **inputs), str(right))
+    assert_wrong(check("ch5.targets_for_one_point", test_only, **inputs), str(right))
 
 
-@pytest.mark.parametrize("exercise", ["ch6.breakeven_mailing", "ch6.untargeted_phone_roi"])
+@pytest.mark.parametrize("exercise", ["ch5.breakeven_mailing", "ch5.untargeted_phone_roi"])
 def test_checkers_report_bad_tables(exercise, targets_from_counts):
     from crmkit.schema import SchemaError
 
     targets, campaigns, products = _phone_inputs(targets_from_counts)
     campaigns.loc[0, "channel"] = "mail"
     no_price = products.drop(columns="monthly_price")
-    inputs = {"ch6.breakeven_mailing": dict(campaigns=campaigns, products=no_price),
-              "ch6.untargeted_phone_roi": dict(targets=targets, campaigns=campaigns.assign(
+    inputs = {"ch5.breakeven_mailing": dict(campaigns=campaigns, products=no_price),
+              "ch5.untargeted_phone_roi": dict(targets=targets, campaigns=campaigns.assign(
                   channel="phone"), products=no_price)}
     with pytest.raises(SchemaError, match="monthly_price"):
         check(exercise, 0.0, **inputs[exercise])

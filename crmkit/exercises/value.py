@@ -1,4 +1,4 @@
-"""Exercises of Chapter 5, customer value (ids ``ch5.<name>``).
+"""Exercises of Chapter 4, customer value (ids ``ch4.<name>``).
 
 Each exercise registers a function that computes the expected answer, at check time, from
 the tables the student worked on (passed to :func:`crmkit.exercises.check` as keyword
@@ -8,11 +8,11 @@ message or in a hint.
 ==============================  ======================================  ======================
 exercise                        inputs                                  answer
 ==============================  ======================================  ======================
-``ch5.equal_split_loss_share``  ``base`` (margin, direct cost), pools   a share in [0, 1]
-``ch5.equity_plus5``            ``customers`` (value chain columns)     a relative change
-``ch5.high_after_3``            ``matrix`` (yearly transition matrix)   a share in [0, 1]
-``ch5.cdnow_holdout``           none (the CDNOW sample)                 a number of purchases
-``ch5.breakeven_churn``         ``customers``, ``interactions``         a probability
+``ch4.equal_split_loss_share``  ``base`` (margin, direct cost), pools   a share in [0, 1]
+``ch4.equity_plus5``            ``customers`` (value chain columns)     a relative change
+``ch4.high_after_3``            ``matrix`` (yearly transition matrix)   a share in [0, 1]
+``ch4.cdnow_holdout``           none (the CDNOW sample)                 a number of purchases
+``ch4.breakeven_churn``         ``customers``, ``interactions``         a probability
 ==============================  ======================================  ======================
 
 Examples
@@ -23,9 +23,9 @@ Examples
 ...                      "direct_cost": [50.0, 0.0, 10.0]})
 >>> pools = pd.DataFrame({"pool": ["order_handling"], "amount": [150.0],
 ...                       "driver": ["contracts"]})
->>> check("ch5.equal_split_loss_share", 1 / 3, base=base, pools=pools).correct
+>>> check("ch4.equal_split_loss_share", 1 / 3, base=base, pools=pools).correct
 True
->>> check("ch5.equal_split_loss_share", 0.0, base=base, pools=pools).correct
+>>> check("ch4.equal_split_loss_share", 0.0, base=base, pools=pools).correct
 False
 """
 
@@ -54,7 +54,7 @@ def _table(df, name: str, columns: dict) -> pd.DataFrame:
 
 
 @register(
-    "ch5.equal_split_loss_share",
+    "ch4.equal_split_loss_share",
     hint="Give every customer the same share of each pool (crmkit.value.allocate_costs with "
          "a driver column equal to 1 for everyone), add the direct cost of the contacts, "
          "subtract the total from the commercial margin and take the share of customers "
@@ -79,7 +79,7 @@ def equal_split_loss_share(base: pd.DataFrame | None = None,
 
 
 @register(
-    "ch5.equity_plus5",
+    "ch4.equity_plus5",
     hint="Compute the lifetime values twice with crmkit.value.lifetime_value_chain (same "
          "columns, discount rate and horizon as in the text), once as measured and once with "
          "retention_change=0.05; customer equity is the sum of lifetime_value. Give the "
@@ -103,7 +103,7 @@ def equity_plus5(customers: pd.DataFrame | None = None,
 
 
 @register(
-    "ch5.high_after_3",
+    "ch4.high_after_3",
     hint="Start from a distribution with all customers in the high tier and apply the yearly "
          "transition matrix three times (MarkovMigrationModel.state_distribution does it); "
          "read the share in the high tier. Give a fraction between 0 and 1.",
@@ -121,7 +121,7 @@ def high_after_3(matrix: pd.DataFrame | None = None, state: str = "high") -> flo
 
 
 @register(
-    "ch5.cdnow_holdout",
+    "ch4.cdnow_holdout",
     hint="Fit crmkit.clv.BetaGeoModel on crmkit.clv.load_cdnow(), ask each customer's "
          "conditional expected number of purchases over the 39 weeks of the holdout, and add "
          "them up over the customers.",
@@ -139,7 +139,7 @@ def cdnow_holdout() -> float:
 
 
 @register(
-    "ch5.breakeven_churn",
+    "ch4.breakeven_churn",
     hint="The net gain falls in a straight line as the churn risk rises: price the move with "
          "crmkit.value.channel_migration at the text's adoption, once with churn_risk=0 (the "
          "saving) and once with churn_risk=1 (the margin at risk at full risk); the "

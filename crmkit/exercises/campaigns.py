@@ -1,14 +1,14 @@
-"""Exercises of Chapter 6, campaigns and direct marketing (ids ``ch6.<name>``).
+"""Exercises of Chapter 5, campaigns and direct marketing (ids ``ch5.<name>``).
 
 Each exercise registers a function that computes the expected answer, at check time, from
 the tables the notebook passes to :func:`crmkit.exercises.check` (the market's
 ``campaigns``, ``campaign_targets`` and ``products``), so no expected value is written
 anywhere a student reads.
 
-- ``ch6.breakeven_mailing``: the sales a 20,000-letter savings mailing must make;
-- ``ch6.best_untargeted_interval``: the best-looking untargeted campaign, with its interval;
-- ``ch6.untargeted_phone_roi``: the incremental ROI of the untargeted phone campaigns;
-- ``ch6.targets_for_one_point``: the targets needed to detect one point of uplift.
+- ``ch5.breakeven_mailing``: the sales a 20,000-letter savings mailing must make;
+- ``ch5.best_untargeted_interval``: the best-looking untargeted campaign, with its interval;
+- ``ch5.untargeted_phone_roi``: the incremental ROI of the untargeted phone campaigns;
+- ``ch5.targets_for_one_point``: the targets needed to detect one point of uplift.
 
 Examples
 --------
@@ -17,7 +17,7 @@ Examples
 >>> campaigns = pd.DataFrame({"campaign_id": [1], "channel": ["mail"],
 ...                           "cost_per_contact": [1.2], "trigger": ["none"]})
 >>> products = pd.DataFrame({"product_id": ["B_SAVINGS"], "monthly_price": [6.0]})
->>> check("ch6.breakeven_mailing", 100, campaigns=campaigns, products=products).correct
+>>> check("ch5.breakeven_mailing", 100, campaigns=campaigns, products=products).correct
 False
 """
 
@@ -31,7 +31,7 @@ from crmkit.schema import check_columns, check_not_empty
 
 __all__ = ["MAILING", "MARGIN_MONTHS", "untargeted_phone_campaigns"]
 
-# the mailing of exercise ch6-ex-breakeven: letters sent, creation and data selection (euros),
+# the mailing of exercise ch5-ex-breakeven: letters sent, creation and data selection (euros),
 # product offered
 MAILING = {"n_contacts": 20_000, "fixed_cost": 3_000.0, "product_id": "B_SAVINGS",
            "channel": "mail"}
@@ -51,7 +51,7 @@ def _margin_per_conversion(campaigns: pd.DataFrame, products: pd.DataFrame) -> p
 
 
 @register(
-    "ch6.breakeven_mailing",
+    "ch5.breakeven_mailing",
     hint="Total cost = creation + letters x the cost of one mailed contact (the channel's "
          "cost_per_contact in the campaigns table). Divide it by the margin of one account "
          "(its monthly price times the months a sale is worth), and round up: campaigns."
@@ -73,7 +73,7 @@ def breakeven_mailing(campaigns: pd.DataFrame, products: pd.DataFrame) -> int:
 
 
 @register(
-    "ch6.best_untargeted_interval",
+    "ch5.best_untargeted_interval",
     hint="Keep the targets of the untargeted campaigns (trigger 'none'), run campaigns.uplift "
          "on them, take the row with the largest uplift and give its uplift, ci_low and "
          "ci_high as a list of three fractions.",
@@ -90,7 +90,17 @@ def best_untargeted_interval(targets: pd.DataFrame, campaigns: pd.DataFrame) -> 
 
 
 def untargeted_phone_campaigns(campaigns: pd.DataFrame) -> pd.DataFrame:
-    """The untargeted campaigns run by phone (the campaigns of exercise ch6-ex-roi).
+    """The untargeted campaigns run by phone (the campaigns of exercise ch5-ex-roi).
+
+    Parameters
+    ----------
+    campaigns : DataFrame
+        The market's ``campaigns`` table (``trigger`` and ``channel`` columns).
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``campaigns`` with no trigger (``trigger == "none"``) sent by phone.
 
     Examples
     --------
@@ -107,7 +117,7 @@ def untargeted_phone_campaigns(campaigns: pd.DataFrame) -> pd.DataFrame:
 
 
 @register(
-    "ch6.untargeted_phone_roi",
+    "ch5.untargeted_phone_roi",
     hint="Select the untargeted phone campaigns and their targets, value a sale at "
          "MARGIN_MONTHS months of the offered product's monthly price, run "
          "campaigns.campaign_roi, then add up cost and incremental margin over the campaigns "
@@ -127,7 +137,7 @@ def untargeted_phone_roi(targets: pd.DataFrame, campaigns: pd.DataFrame,
 
 
 @register(
-    "ch6.targets_for_one_point",
+    "ch5.targets_for_one_point",
     hint="The base rate is the control group's conversion rate of the untargeted campaigns "
          "pooled (campaigns.pooled_uplift by trigger family). Then campaigns.sample_size "
          "with an uplift of 0.01 and control_share=0.2; answer with the total, test plus "

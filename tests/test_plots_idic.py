@@ -1,4 +1,4 @@
-"""Chapter 3's figures (crmkit.plots) and explorer (crmkit.widgets) on small frames:
+"""Chapter 6's figures (crmkit.plots) and explorer (crmkit.widgets) on small frames:
 titles and axes go through crmkit.labels, the values drawn are the ones given, bad input
 is reported, and the contact-policy explorer redraws when its controls move."""
 

@@ -1,4 +1,4 @@
-"""Exercises of Chapter 4, segmentation (ids ``ch4.<name>``).
+"""Exercises of Chapter 3, segmentation (ids ``ch3.<name>``).
 
 Each exercise registers a function that computes the expected answer, at check time, from
 the table the student worked on (passed to :func:`crmkit.exercises.check` as a keyword
@@ -7,10 +7,10 @@ input): the answer is never written in the notebook, in a message or in a hint.
 =========================  ==============================  ==============================
 exercise                   inputs                          answer
 =========================  ==============================  ==============================
-``ch4.top5_profit_share``  ``customers`` (direct profit)   a share between 0 and 1
-``ch4.champions_lift``     ``rfm`` (segments, outcome)     a ratio
-``ch4.non_priority_q75``   ``insurer`` (matrix inputs)     a number of customers
-``ch4.class_a_stay``       ``before``, ``after`` (ABC)     a share between 0 and 1
+``ch3.top5_profit_share``  ``customers`` (direct profit)   a share between 0 and 1
+``ch3.champions_lift``     ``rfm`` (segments, outcome)     a ratio
+``ch3.non_priority_q75``   ``insurer`` (matrix inputs)     a number of customers
+``ch3.class_a_stay``       ``before``, ``after`` (ABC)     a share between 0 and 1
 =========================  ==============================  ==============================
 
 Examples
@@ -20,9 +20,9 @@ Examples
 >>> rfm = pd.DataFrame({"customer_id": [1, 2, 3, 4],
 ...                     "rfm_segment": ["champions", "champions", "hibernating", "hibernating"],
 ...                     "deposit_next_year": [1.0, 1.0, 0.0, 1.0]})
->>> check("ch4.champions_lift", 4 / 3, rfm=rfm).correct
+>>> check("ch3.champions_lift", 4 / 3, rfm=rfm).correct
 True
->>> check("ch4.champions_lift", 1.0, rfm=rfm).correct
+>>> check("ch3.champions_lift", 1.0, rfm=rfm).correct
 False
 """
 
@@ -45,7 +45,7 @@ def _table(df, name: str, columns: dict) -> pd.DataFrame:
 
 
 @register(
-    "ch4.top5_profit_share",
+    "ch3.top5_profit_share",
     hint="Rank the customers by direct profit, best first, keep the best 5 % of them and "
          "divide their direct profit by the total direct profit of all customers "
          "(crmkit.segmentation.top_share does it). Give a fraction between 0 and 1.",
@@ -61,7 +61,7 @@ def top5_profit_share(customers: pd.DataFrame | None = None) -> float:
 
 
 @register(
-    "ch4.champions_lift",
+    "ch3.champions_lift",
     hint="A lift compares a group with everyone: divide the champions' rate of depositing "
          "the next year by the same rate over all the scored customers.",
     tolerance=0.005,
@@ -78,7 +78,7 @@ def champions_lift(rfm: pd.DataFrame | None = None) -> float:
 
 
 @register(
-    "ch4.non_priority_q75",
+    "ch3.non_priority_q75",
     hint="Call crmkit.segmentation.profitability_matrix on the insurer's table with "
          "current_col='insurer_margin', potential_threshold set to the 0.75 quantile of the "
          "potential column, and the same three checks as in the text (reference, recent life "
@@ -102,7 +102,7 @@ def non_priority_q75(insurer: pd.DataFrame | None = None) -> int:
 
 
 @register(
-    "ch4.class_a_stay",
+    "ch3.class_a_stay",
     hint="Build the migration matrix from the first date to the second (rows: class at the "
          "first date, shares per row) and read the cell where row A meets column A.",
     tolerance=0.001,

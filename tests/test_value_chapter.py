@@ -1,4 +1,4 @@
-"""Chapter 5 additions to crmkit: the value-tier panel of the Markov migration model, the
+"""Chapter 4 additions to crmkit: the value-tier panel of the Markov migration model, the
 holdout comparison of the purchase models, the value chain link by link, the channel
 migration summary. Expected values are computed by hand on small tables."""
 

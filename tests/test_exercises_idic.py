@@ -1,4 +1,4 @@
-"""Checkers of Chapter 3's exercises: a right answer passes, a typical wrong answer fails
+"""Checkers of Chapter 6's exercises: a right answer passes, a typical wrong answer fails
 with the exercise's hint, and no message gives the expected value away.
 
 Right answers are computed here by hand on small hand-made tables."""
@@ -21,13 +21,13 @@ def assert_wrong(feedback, *secrets):
 
 
 def test_chapter_3_exercises_are_registered():
-    assert exercises("ch3.") == sorted([
-        "ch3.contactable_best", "ch3.stage_most_needs", "ch3.one_contact_a_month",
-        "ch3.top_rule", "ch3.unmatched_step"])
+    assert exercises("ch6.") == sorted([
+        "ch6.contactable_best", "ch6.stage_most_needs", "ch6.one_contact_a_month",
+        "ch6.top_rule", "ch6.unmatched_step"])
 
 
 # ---------------------------------------------------------------------------------------
-# ch3.contactable_best
+# ch6.contactable_best
 # ---------------------------------------------------------------------------------------
 PROFILES = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5], "abc_class": ["A", "A", "A", "A", "C"]})
 CUSTOMERS = pd.DataFrame({
@@ -39,29 +39,29 @@ CUSTOMERS = pd.DataFrame({
 
 def test_contactable_best_right_and_wrong():
     # class A = {1, 2, 3, 4}: 1 and 4 consent and are not opted out; 2 opted out; 3 no consent
-    assert check("ch3.contactable_best", 0.5, profiles=PROFILES, customers=CUSTOMERS).correct
+    assert check("ch6.contactable_best", 0.5, profiles=PROFILES, customers=CUSTOMERS).correct
     # the slip: counting consent only (3 of 4), forgetting the do-not-contact list
-    assert_wrong(check("ch3.contactable_best", 0.75, profiles=PROFILES, customers=CUSTOMERS),
+    assert_wrong(check("ch6.contactable_best", 0.75, profiles=PROFILES, customers=CUSTOMERS),
                  "0.5")
     # the other slip: the share among all customers (3 of 5)
-    assert not check("ch3.contactable_best", 0.6, profiles=PROFILES,
+    assert not check("ch6.contactable_best", 0.6, profiles=PROFILES,
                      customers=CUSTOMERS).correct
 
 
 def test_contactable_best_unknown_customer_is_not_contactable():
     profiles = pd.concat([PROFILES, pd.DataFrame({"customer_id": [9], "abc_class": ["A"]})])
     # 2 of the 5 class A customers may be solicited; 9 is not in the customers table
-    assert check("ch3.contactable_best", 0.4, profiles=profiles, customers=CUSTOMERS).correct
+    assert check("ch6.contactable_best", 0.4, profiles=profiles, customers=CUSTOMERS).correct
 
 
 def test_contactable_best_bad_input():
     with pytest.raises(SchemaError, match="customers.opt_out"):
-        check("ch3.contactable_best", 0.5, profiles=PROFILES,
+        check("ch6.contactable_best", 0.5, profiles=PROFILES,
               customers=CUSTOMERS.drop(columns="opt_out"))
 
 
 # ---------------------------------------------------------------------------------------
-# ch3.stage_most_needs
+# ch6.stage_most_needs
 # ---------------------------------------------------------------------------------------
 def test_stage_most_needs_right_and_wrong():
     profiles = pd.DataFrame({
@@ -71,13 +71,13 @@ def test_stage_most_needs_right_and_wrong():
         "next_need": ["home_cover", "car_cover", "long_term_savings", "", "", ""],
     })
     # couples: 2 of 2 have a need; retired: 1 of 4 (more customers, more needs in number)
-    assert check("ch3.stage_most_needs", "couple", profiles=profiles).correct
-    assert check("ch3.stage_most_needs", " Couple ", profiles=profiles).correct
-    assert_wrong(check("ch3.stage_most_needs", "retired", profiles=profiles), "couple")
+    assert check("ch6.stage_most_needs", "couple", profiles=profiles).correct
+    assert check("ch6.stage_most_needs", " Couple ", profiles=profiles).correct
+    assert_wrong(check("ch6.stage_most_needs", "retired", profiles=profiles), "couple")
 
 
 # ---------------------------------------------------------------------------------------
-# ch3.one_contact_a_month
+# ch6.one_contact_a_month
 # ---------------------------------------------------------------------------------------
 def contact_inputs():
     customers = pd.DataFrame({
@@ -99,10 +99,10 @@ def test_one_contact_a_month_right_and_wrong():
     policy = ContactPolicy(max_contacts=2)
     # three different offers to customer 1 in January: the cap of one lets one go out;
     # customer 2 gave no consent
-    assert check("ch3.one_contact_a_month", 1, proposed=proposed, customers=customers,
+    assert check("ch6.one_contact_a_month", 1, proposed=proposed, customers=customers,
                  policy=policy).correct
     # the slip: the chapter's cap of two
-    fb = check("ch3.one_contact_a_month", 2, proposed=proposed, customers=customers,
+    fb = check("ch6.one_contact_a_month", 2, proposed=proposed, customers=customers,
                policy=policy)
     assert_wrong(fb)
     assert "too high" in fb.message
@@ -113,15 +113,15 @@ def test_one_contact_a_month_keeps_the_other_rules():
     # customer 1 is proposed one phone call only; customer 2 gave no consent
     proposed = proposed.iloc[[0, 3]].assign(channel="phone")
     strict = ContactPolicy(max_contacts=3, preferred_channel_only=True)
-    assert check("ch3.one_contact_a_month", 0, proposed=proposed, customers=customers,
+    assert check("ch6.one_contact_a_month", 0, proposed=proposed, customers=customers,
                  policy=strict).correct
     loose = ContactPolicy(max_contacts=3, preferred_channel_only=False)
-    assert check("ch3.one_contact_a_month", 1, proposed=proposed, customers=customers,
+    assert check("ch6.one_contact_a_month", 1, proposed=proposed, customers=customers,
                  policy=loose).correct
 
 
 # ---------------------------------------------------------------------------------------
-# ch3.top_rule
+# ch6.top_rule
 # ---------------------------------------------------------------------------------------
 def test_top_rule_right_and_wrong():
     recs = pd.DataFrame({
@@ -130,22 +130,22 @@ def test_top_rule_right_and_wrong():
         "expected_value": [10.0, 10.0, 10.0, 50.0],
     })
     # totals: savings capacity 30, birth 50
-    assert check("ch3.top_rule", "birth_health", recommendations=recs).correct
+    assert check("ch6.top_rule", "birth_health", recommendations=recs).correct
     # the slip: the most frequent rule
-    assert_wrong(check("ch3.top_rule", "savings_capacity_life", recommendations=recs),
+    assert_wrong(check("ch6.top_rule", "savings_capacity_life", recommendations=recs),
                  "birth_health")
     with pytest.raises(SchemaError, match="recommendations.expected_value"):
-        check("ch3.top_rule", "x", recommendations=recs.drop(columns="expected_value"))
+        check("ch6.top_rule", "x", recommendations=recs.drop(columns="expected_value"))
 
 
 # ---------------------------------------------------------------------------------------
-# ch3.unmatched_step
+# ch6.unmatched_step
 # ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("answer", ["Evaluate", "évaluer", "Évaluation", " evaluer. "])
 def test_unmatched_step_accepts_english_and_french(answer):
-    assert check("ch3.unmatched_step", answer).correct
+    assert check("ch6.unmatched_step", answer).correct
 
 
 @pytest.mark.parametrize("answer", ["segment", "exchange", "customize"])
 def test_unmatched_step_wrong(answer):
-    assert_wrong(check("ch3.unmatched_step", answer), "evaluat", "évalu")
+    assert_wrong(check("ch6.unmatched_step", answer), "evaluat", "évalu")

@@ -1,4 +1,4 @@
-"""Chapter 4's figures (crmkit.plots) and explorers (crmkit.widgets) on small frames:
+"""Chapter 3's figures (crmkit.plots) and explorers (crmkit.widgets) on small frames:
 titles and axes go through crmkit.labels, values drawn are the ones given, bad input is
 reported, and the explorers redraw when their controls move."""
 
