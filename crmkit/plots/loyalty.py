@@ -126,6 +126,10 @@ def measure_bars(
 ):
     """One bar per category with its ``value`` (a churn share, a rate, a margin...).
 
+    ``df`` has one row per category. A category whose value is undefined (NaN, e.g. a
+    churn rate over no exposure) is refused rather than drawn as an empty bar: leave it
+    out of ``df`` and say so beside the figure.
+
     Categories follow their label order and colours (``kind`` is inferred from the column
     when not given). ``reference`` draws a dashed line (e.g. the churn rate without an
     incident) labelled with the label key ``reference_label``. ``title`` is a label key
@@ -142,9 +146,7 @@ def measure_bars(
     ...                   "churn_share": [0.2, 0.35]})
     >>> ax = measure_bars(d, "loyalty_type", "churn_share")
     """
-    check_not_empty(df, table)
-    check_columns(df, table, [category])
-    check_columns(df, table, {value: "number"})
+    require_columns(df, table, {category: None, value: "number"}, unique=category)
     cats = df[category].astype(str)
     kind = kind or labels.kind_of(category, pd.unique(cats))
     keys = labels.order(kind, cats) if kind else list(pd.unique(cats))
@@ -157,8 +159,8 @@ def measure_bars(
     bars = ax.bar(pos, values.to_numpy(dtype=float), color=[colours[k] for k in keys])
     fmt = (lambda v: f"{v:.0%}" if abs(v) >= 0.1 else f"{v:.1%}") if percent else (
         lambda v: f"{v:,.0f}")
-    ax.bar_label(bars, labels=["" if np.isnan(v) else fmt(v) for v in values.to_numpy(float)],
-                 fontsize="small", padding=2)
+    ax.bar_label(bars, labels=[fmt(v) for v in values.to_numpy(float)], fontsize="small",
+                 padding=2)
     if reference is not None:
         ax.axhline(reference, color="black", linestyle="--", linewidth=1,
                    label=labels.label(reference_label, "loyalty_measure"))
