@@ -135,8 +135,8 @@ def _one_row_per(df: pd.DataFrame, table: str, key: str | list[str]) -> None:
     key = [key] if isinstance(key, str) else list(key)
     if all(k in df.columns for k in key):
         check_key(df, table, key)
-    elif list(df.index.names) == key:
-        fail(table, "+".join(key), "duplicated key", df.index.duplicated(keep=False), df)
+    elif list(df.index.names) == key and (twice := df.index.duplicated(keep=False)).any():
+        fail(table, "+".join(key), "duplicated key", twice, df)
 
 
 def _set_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:
