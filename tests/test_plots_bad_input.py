@@ -225,22 +225,3 @@ def test_state_shares_names_the_column_and_refuses_a_missing_state():
              r"distribution: 2 row\(s\) shares that do not sum to 1 .*absent from the "
              r"table: \[.*'high'.*\].*\[0, 1\]")
 
-
-def test_loyalty_explorer_still_draws_when_its_cuts_empty_a_type(monkeypatch):
-    from crmkit import widgets
-
-    shown = []
-    monkeypatch.setattr(widgets._base, "display", lambda obj: shown.append(obj))
-    monkeypatch.setattr(widgets._base, "show", lambda obj: type(
-        "H", (), {"update": lambda self, new: shown.append(new)})())
-    df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "relative_attitude": [6.0, 6.5, 2.0, 3.0],
-                       "repeat_rate": [0.9, 0.1, 0.8, 0.2]})
-    cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
-                       "churn_date": pd.to_datetime([None, None, "2021-01-01", None])})
-    att, _ = widgets.dick_basu_explorer(df, cu, as_of="2020-01-01")
-    att.value = 7.0  # nobody that loyal: the two loyal types have no churn share
-    fig, table = shown[-2], shown[-1]
-    assert table.iloc[:2, 1].tolist() == [0, 0] and table.iloc[:2, 3].isna().all()
-    bars = fig.axes[1]  # the churn bars; the two empty types are marked, not left blank
-    na = str(labels.label("not_available", "measure"))
-    assert [t.get_text() for t in bars.texts].count(na) == 2
