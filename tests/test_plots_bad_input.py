@@ -225,3 +225,26 @@ def test_state_shares_names_the_column_and_refuses_a_missing_state():
              r"distribution: 2 row\(s\) shares that do not sum to 1 .*absent from the "
              r"table: \[.*'high'.*\].*\[0, 1\]")
 
+
+
+# ---- model diagnostics: observed against projected survival ------------------------------
+def _survival():
+    obs = pd.DataFrame({"cohort": [2020] * 3, "period": [0, 1, 2],
+                        "survival": [1.0, 0.7, 0.55]})
+    proj = pd.DataFrame({"cohort": [2020] * 4, "period": [0, 1, 2, 3],
+                         "survival": [1.0, 0.69, 0.56, 0.48]})
+    return obs, proj
+
+
+def test_survival_projection_refuses_cohorts_written_two_ways():
+    obs, proj = _survival()
+    ax = plots.survival_projection(obs, proj)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2020"]  # one cohort
+    # "2020" observed against 2020 projected used to draw two cohorts that never meet
+    with pytest.raises(SchemaError, match=r"projected\.cohort: holds numbers while "
+                                          r"observed\.cohort holds text"):
+        plots.survival_projection(obs.assign(cohort="2020"), proj)
+    with pytest.raises(SchemaError, match=r"observed\.survival: 1 row\(s\) outside.*\[1\]"):
+        plots.survival_projection(obs.assign(survival=[1.0, 1.7, 0.55]), proj)
+    with pytest.raises(SchemaError, match=r"projected\.cohort\+period: 2 row\(s\) duplicated"):
+        plots.survival_projection(obs, pd.concat([proj, proj.iloc[[3]]]))
