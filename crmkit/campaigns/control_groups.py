@@ -1,6 +1,6 @@
 """Why a control group: split the selected targets at random into test and control.
 
-Course chapter 6, "Measuring a campaign: test and control". What a campaign caused is
+Course chapter 5, "Measuring a campaign: test and control". What a campaign caused is
 the difference between the contacted customers and customers selected the same way but
 held out at random; the draw here makes the two groups alike on the strata (value
 segment, region...) so that the difference measures the campaign and nothing else.
