@@ -736,6 +736,11 @@ def _(transactions):
                                  observation_end=as_of(), freq="W")
 
 
+@entry("crmkit.clv.sbg.contract_survivors", contracts=market_arg("contracts"))
+def _(contracts):
+    return K.contract_survivors(contracts, as_of=as_of(), by="product_id")
+
+
 @entry("crmkit.clv.summary.check_summary", data=SUMMARY)
 def _(data):
     return K.check_summary(data, monetary=True)
