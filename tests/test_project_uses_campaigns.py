@@ -1,4 +1,4 @@
-"""One function behind each number: chapter 7's campaign figures are chapter 6's functions.
+"""One function behind each number: chapter 7's campaign figures are chapter 5's functions.
 
 ``crmkit.project`` used to keep its own copies of ``trigger_family`` and of the pooled
 uplift. These tests run the project functions and the campaigns functions on the same

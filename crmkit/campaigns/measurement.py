@@ -1,6 +1,6 @@
 """Measuring a campaign: response, conversion and uplift, with its uncertainty.
 
-Course chapter 6, "Response, conversion and uplift" and "Uplift and its uncertainty".
+Course chapter 5, "Response, conversion and uplift" and "Uplift and its uncertainty".
 The uplift is the test group's rate minus the control group's (Radcliffe & Surry 2011):
 the part of the response the campaign caused. Its interval is Newcombe's (1998) hybrid
 score interval (or the textbook Wald one, to show why it fails on rare responses).
