@@ -57,7 +57,9 @@ PARAMETER = re.compile(r"assum|we set|we count|we take|we use|set (to|at)|parame
                        r"threshold|cut-off|cutoff|convention|by construction|rule|cap\b|"
                        r"chosen|teaching|for instance|for example|e\.g\.|such as|say,|suppose|"
                        r"discount (rate|at)|discounted at|scale|horizon|confidence|interval|"
-                       r"\blevel\b|power|scenario", re.I)
+                       r"\blevel\b|power|scenario|"
+                       # a number that defines a measure's scale (an AUC of 0.5 is a coin toss)
+                       r"coin toss|stands for", re.I)
 # a paragraph that reports a cited case (and does not speak of the course market) quotes its
 # source's figures in every sentence, not only in the one that names the source
 CASE = re.compile(r"\bmarket\b|on our data|\bhere\b", re.I)
