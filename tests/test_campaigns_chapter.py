@@ -255,7 +255,10 @@ def test_uplift_bars_draws_both_groups_and_the_uplift(targets_from_counts):
 
 def test_uplift_funnel_plots_measured_campaigns(targets_from_counts):
     pooled, per_campaign = _pooled(targets_from_counts)
-    extra = per_campaign.iloc[:1].assign(uplift=np.nan, ci_low=np.nan, ci_high=np.nan)
+    # a campaign without a control group: crmkit.campaigns.uplift leaves its uplift NaN
+    extra = per_campaign.iloc[:1].assign(n_control=0, uplift=np.nan, ci_low=np.nan,
+                                         ci_high=np.nan).set_axis(
+        pd.Index([per_campaign.index.max() + 1], name=per_campaign.index.name))
     ax = plots.uplift_funnel(pd.concat([per_campaign, extra]), color_col="trigger_family",
                              pooled=pooled)
     dots = [line for line in ax.lines if line.get_marker() == "o"]

@@ -168,7 +168,7 @@ def value_frame():
     prof = direct_profit(m.transactions, costs, start=start, end=as_of())
     cu = m.customers[["customer_id", "life_stage", "credit_score", "sector"]]
     df = cu.merge(prof, on="customer_id", how="inner")
-    pot = potential(df, "direct_profit", group_cols=["life_stage"])
+    pot = potential(df, "commercial_margin", group_cols=["life_stage"])  # not a profit gap
     out = df.merge(pot[["customer_id", "potential"]], on="customer_id")
     out["retention"] = 0.85
     return out.reset_index(drop=True)
@@ -697,6 +697,13 @@ def _(chain):
                   unique=("customer_id",)))
 def _(df):
     return V.customer_equity(df)
+
+
+@entry("crmkit.value.lifetime.acquisition_returns", customers=customers_arg(),
+       values=derived(lambda: V.lifetime_value(value_frame(), horizon=5), "values",
+                      unique=("customer_id",)))
+def _(customers, values):
+    return V.acquisition_returns(customers, values)
 
 
 @entry("crmkit.value.strategies.value_strategies", df=VALUE)
