@@ -748,6 +748,12 @@ def _(contracts):
     return K.contract_survivors(contracts, as_of=as_of(), by="product_id")
 
 
+@entry("crmkit.clv.diagnostics.period_transactions", data=CDNOW)
+def _(data):
+    return K.period_transactions(K.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793,
+                                                            b=2.426), data, draws=2)
+
+
 @entry("crmkit.clv.summary.check_summary", data=SUMMARY)
 def _(data):
     return K.check_summary(data, monetary=True)
@@ -1309,6 +1315,22 @@ def _(observed, projected):
     return PL.survival_projection(observed, projected, calibration_periods=1)
 
 
+@entry("crmkit.plots.diagnostics.period_transactions_plot",
+       table=derived(lambda: pd.DataFrame({"frequency": [0, 1, 2], "actual": [50, 20, 9],
+                                           "expected": [48.0, 22.5, 8.1]}),
+                     "period_transactions"))
+def _(table):
+    return PL.period_transactions_plot(table)
+
+
+@entry("crmkit.plots.diagnostics.frequency_recency_heatmap",
+       grid=derived(lambda: pd.DataFrame({"frequency": [0, 1, 1, 2, 2],
+                                          "recency": [0.0, 0.0, 10.0, 0.0, 10.0],
+                                          "value": [1.0, 0.3, 0.9, 0.1, 0.95]}), "grid"))
+def _(grid):
+    return PL.frequency_recency_heatmap(grid)
+
+
 @entry("crmkit.plots.value.holdout_fit",
        comparison=derived(lambda: K.holdout_comparison(CDNOW.build(),
                                                        CDNOW.build()["frequency"] * 0.5),
@@ -1771,3 +1793,6 @@ EXEMPT.update({
     f"crmkit.loyalty.{n}": "not registered yet (landed last; issue 14 follow-up)"
     for n in ("retention.tenure_table", "survival.churn_cox", "survival.kaplan_meier")
 })
+
+# takes a fitted purchase model and numbers (T, horizons), no table: nothing to mutate
+EXEMPT["crmkit.clv.diagnostics.frequency_recency_grid"] = "takes a fitted model, no table"
