@@ -70,9 +70,10 @@ def test_every_public_function_taking_a_table_is_registered():
     assert not stale, f"registry entries that are no longer public functions: {stale}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prepared():
-    """Per entry: valid frames, the valid result and the applicable cases (built once).
+    """Per entry: valid frames, the valid result and the applicable cases, built once per
+    test session (the valid call is the oracle's reference: it runs once per entry).
 
     Every column may be mutated (the census only mutates the columns a function uses, at
     the cost of one probe per column): a mutation of a column the function ignores must

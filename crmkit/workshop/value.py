@@ -11,7 +11,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.market import active_on, in_window, period_during, period_on
-from crmkit.workshop.data import _has, analysis_window
+from crmkit.workshop.data import _has, analysis_window, checked_table
 from crmkit.workshop.report import Note, check_currency, money, number, percent, text
 
 __all__ = ["DEFAULT_RETENTION", "ValueBase", "value_base", "concentration", "action_plan"]
@@ -179,6 +179,21 @@ def _retention(market, start, end, months, retention, notes) -> float:
     return yearly
 
 
+# what the value audit may read of each table (the fallbacks read the others' columns)
+_VALUE_USES = {
+    "customers": ("customer_id", "acquisition_date", "churn_date", "sector", "credit_score",
+                  "life_stage", "birth_date"),
+    "transactions": ("customer_id", "date", "margin", "amount"),
+    "contracts": ("contract_id", "customer_id", "start_date", "end_date", "monthly_premium"),
+    "interactions": ("interaction_id", "customer_id", "date", "cost", "channel"),
+}
+
+
+def _check_value_tables(market) -> None:
+    for name, uses in _VALUE_USES.items():
+        checked_table(market, name, uses)
+
+
 def value_base(
     market,
     *,
@@ -224,6 +239,7 @@ def value_base(
     from crmkit.value import direct_profit, potential
 
     currency = check_currency(currency)
+    _check_value_tables(market)
     start, end = analysis_window(market, as_of=as_of, months=months)
     notes: list[Note] = []
     flows = _margin_flows(market, start, end, months, margin_rate, notes)
@@ -271,6 +287,8 @@ def concentration(customers: pd.DataFrame, value_col: str = "direct_profit",
 {'abc_class': 'B', 'direct_profit': 10.0, 'gains': 10.0, 'losses': 0.0, 'gain_share': 0.095}, \
 {'abc_class': 'C', 'direct_profit': -90.0, 'gains': 5.0, 'losses': -95.0, 'gain_share': 0.048}]
     """
+    schema.require_columns(customers, "customers", {value_col: "number", class_col: None})
+    schema.check_key(customers, "customers", "customer_id")  # a repeated customer counts twice
     v = customers[value_col]
     g = customers.assign(gains=v.clip(lower=0), losses=v.clip(upper=0)).groupby(
         class_col, observed=True, sort=True)

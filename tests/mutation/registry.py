@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.privacy import QUASI_IDENTIFIERS
 
 # columns that cannot be negative whatever the table: amounts, costs, counts, durations
 _NONNEG = re.compile(
@@ -616,6 +617,28 @@ def _(customers, transactions):
     return L.margin_by_tenure(customers, transactions, year=year(), max_years=5)
 
 
+# ---- survival (lifelines): the fitted objects are read through what they estimate --------
+def observed_from() -> pd.Timestamp:
+    return as_of() - pd.DateOffset(years=3)  # delayed entry: the database starts here
+
+
+@entry("crmkit.loyalty.retention.tenure_table", customers=customers_arg())
+def _(customers):
+    return L.tenure_table(customers, as_of=as_of(), observed_from=observed_from())
+
+
+@entry("crmkit.loyalty.survival.kaplan_meier", customers=customers_arg())
+def _(customers):
+    km = L.kaplan_meier(customers, as_of=as_of(), observed_from=observed_from())
+    return [km.survival_function_, km.confidence_interval_]
+
+
+@entry("crmkit.loyalty.survival.churn_cox", customers=customers_arg())
+def _(customers):
+    cox = L.churn_cox(customers, ["n_channels", "credit_score"], as_of=as_of())
+    return cox.summary
+
+
 # ---- value ---------------------------------------------------------------------------------
 from crmkit import value as V  # noqa: E402
 
@@ -1077,7 +1100,7 @@ def _(t):
 def _(t):
     from crmkit.warehouse.metrics import with_count_score
 
-    return with_count_score(_mem(t), "frequency", "F").to_pandas()
+    return with_count_score(_mem(t), "frequency", "F", customer_col="customer_id").to_pandas()
 
 
 @entry("crmkit.warehouse.value.customer_value", transactions=TX,
@@ -1567,6 +1590,15 @@ def _with(**tables):
     return dataclasses.replace(market(), **tables)
 
 
+# The workshops read whatever tables a client sent (crmkit import requires only a few
+# columns of each, crmkit.importer.REQUIRED): the other columns are optional, and each
+# workshop function says in its docstring and its notes what it does without them. What a
+# registry entry declares optional below is such a documented fallback, not a hole:
+# - the customers' quasi-identifiers may be blank: load_data blanks the rare ones
+#   (crmkit.privacy.suppress_rare) and the workshop reads a blank as unknown;
+WS_CUSTOMERS = dict(nullable=QUASI_IDENTIFIERS)
+
+
 @entry("crmkit.workshop.data.analysis_window", transactions=TX)
 def _(transactions):
     from crmkit import workshop
@@ -1574,22 +1606,38 @@ def _(transactions):
     return workshop.analysis_window(_with(transactions=transactions))
 
 
-@entry("crmkit.workshop.data.data_overview", customers=customers_arg(), transactions=TX)
+# - data_overview shows the period of the dates the client sent: without acquisition dates
+#   the customers' period is blank (the column is optional in an import);
+@entry("crmkit.workshop.data.data_overview",
+       customers=customers_arg(optional=("acquisition_date",), **WS_CUSTOMERS), transactions=TX)
 def _(customers, transactions):
     from crmkit import workshop
 
     return workshop.data_overview(_with(customers=customers, transactions=transactions))
 
 
-@entry("crmkit.workshop.data.purchases", transactions=TX)
+# - purchases of a retailer (no contracts): untyped when the transactions have no kind;
+@entry("crmkit.workshop.data.purchases", transactions=market_arg("transactions",
+                                                                 optional=("kind",)))
 def _(transactions):
     from crmkit import workshop
 
-    return workshop.purchases(_with(transactions=transactions)).frame
+    # no contracts: the purchases are the transactions (a retailer's data)
+    return workshop.purchases(_with(transactions=transactions,
+                                    contracts=market().contracts.iloc[:0])).frame
 
 
-@entry("crmkit.workshop.value.value_base", customers=customers_arg(), transactions=TX,
-       contracts=market_arg("contracts"), interactions=market_arg("interactions"))
+# - value_base: without acquisition or churn dates, retention is measured on contract holders
+#   (and a customer without an acquisition date counts as acquired before the window);
+#   without life stages the peer groups are age bands; without a margin the revenue is the
+#   margin (margin_rate); without a cost per contact, a default cost per contract. Each
+#   fallback is written in the ValueBase's notes.
+@entry("crmkit.workshop.value.value_base",
+       customers=customers_arg(optional=("acquisition_date", "churn_date", "life_stage"),
+                               **WS_CUSTOMERS),
+       transactions=market_arg("transactions", optional=("margin",)),
+       contracts=market_arg("contracts"),
+       interactions=market_arg("interactions", optional=("cost",)))
 def _(customers, transactions, contracts, interactions):
     from crmkit import workshop
 
@@ -1605,6 +1653,8 @@ EXEMPT.update({
                  "require_columns", "snapshot", "validate")},
     "crmkit.warehouse.engines.check_expr": "the validation layer itself (Ibis tables)",
     "crmkit.schema.check_key": "the validation layer itself: its own tests feed it bad tables",
+    "crmkit.workshop.data.checked_table": "the validation layer itself (the workshops' front "
+                                          "door): tests/test_workshop.py feeds it bad tables",
     "crmkit.display.show_table": "formats any frame for reading (labels, number formats)",
     "crmkit.synth.market.generate": "takes no table (a number of customers)",
     "crmkit.synth.market.generate_to": "takes no table (a number of customers)",
@@ -1676,14 +1726,16 @@ def _(transactions, interactions, contracts):
                                               _mem(contracts)).to_pandas()
 
 
-@entry("crmkit.privacy.rare_combinations", df=customers_arg())
+# a blank quasi-identifier matches any value (sdcMicro's freqCalc, documented; checked in
+# tests/test_privacy.py against the pairwise definition): a missing value is an answer
+@entry("crmkit.privacy.rare_combinations", df=customers_arg(nullable=("gender", "region")))
 def _(df):
     from crmkit import privacy
 
     return privacy.rare_combinations(df, ["gender", "region"], 3)
 
 
-@entry("crmkit.privacy.suppress_rare", df=customers_arg())
+@entry("crmkit.privacy.suppress_rare", df=customers_arg(nullable=QUASI_IDENTIFIERS))
 def _(df):
     from crmkit import privacy
 
@@ -1702,8 +1754,6 @@ def _(customers):
 # census of tools/mutation_census.py), each with what is missing. The property test marks
 # them as expected failures: this list is the to-do of issue 14, it must only shrink.
 KNOWN_HOLES: dict[str, str] = {
-    "crmkit.workshop.data.data_overview": "a year-2300 date passes unseen on pandas 3 (workshop front door, not fixed)",
-    "crmkit.workshop.value.value_base": "census final: KeyError on a dropped customers.customer_id (workshop front door, not fixed)",
     "crmkit.plots.campaigns.uplift_funnel": "census after: 3 crash, 6 silent",
     "crmkit.plots.loyalty.measure_bars": "census after: 39 silent",
     "crmkit.plots.segmentation.cluster_profile_heatmap": "census after: 10 silent",
@@ -1714,16 +1764,5 @@ KNOWN_HOLES: dict[str, str] = {
     "crmkit.plots.value.cost_breakdown": "census after: 1 silent",
     "crmkit.plots.value.equity_comparison": "census after: 1 crash, 1 silent",
     "crmkit.plots.value.state_shares": "census after: 6 crash, 3 silent",
-    "crmkit.privacy.pseudonymise": "census after: 1 silent",
-    "crmkit.privacy.pseudonymise_tables": "census after: 2 silent",
-    "crmkit.privacy.rare_combinations": "census after: 3 silent",
-    "crmkit.privacy.suppress_rare": "census after: 1 silent",
-    "crmkit.warehouse.metrics.with_count_score": "census after: 1 silent",
 }
 
-# survival functions that landed at the very end of session 3 (issue 20): not yet given a
-# valid input here; registering them is the first item of issue 14's remaining work
-EXEMPT.update({
-    f"crmkit.loyalty.{n}": "not registered yet (landed last; issue 14 follow-up)"
-    for n in ("retention.tenure_table", "survival.churn_cox", "survival.kaplan_meier")
-})
