@@ -437,6 +437,20 @@ def test_no_reward_for_loss_makers_no_termination_for_profitable_customers():
     assert plan.loc["termination", "recommended_action"].startswith("No action recommended: too few")
 
 
+def test_action_plan_refuses_a_figure_it_cannot_read():
+    kpis = pd.DataFrame({"strategy": ["loyalty", "retention"], "customers": [10, 10],
+                         "share": [0.5, 0.5], "direct_profit": [300.0, 400.0],
+                         "potential": [100.0, 20.0], "mean_profit": [30.0, np.nan]})
+    # a missing mean profit read as "not profitable" would withhold advice silently
+    with pytest.raises(schema.SchemaError, match=r"kpis.mean_profit: 1 row\(s\) missing.*\[1\]"):
+        workshop.action_plan(kpis)
+    kpis["mean_profit"] = [30.0, 40.0]
+    with pytest.raises(schema.SchemaError, match="kpis.strategy.*duplicated key"):
+        workshop.action_plan(pd.concat([kpis, kpis.iloc[[0]]]))
+    with pytest.raises(schema.SchemaError, match="kpis.customers: 1 row\\(s\\) negative"):
+        workshop.action_plan(kpis.assign(customers=[10, -1]))
+
+
 def test_report_texts_exist_in_both_languages():
     from crmkit.workshop import report
 

@@ -327,6 +327,12 @@ def action_plan(kpis: pd.DataFrame, *, min_customers: int = 1) -> pd.DataFrame:
     >>> action_plan(k)["supported"].tolist()
     [False, True]
     """
+    # one row per strategy, with every figure a recommendation reads: a missing mean profit
+    # would read as "not profitable" and withhold advice silently
+    schema.require_columns(
+        kpis, "kpis", {"strategy": None, "customers": "number", "share": "number",
+                       "direct_profit": "number", "potential": "number", "mean_profit": "number"},
+        nonnegative=("customers", "share", "potential"), unique="strategy")
     plan = kpis[["strategy", "customers", "share", "direct_profit", "potential"]].copy()
     actions, ok = [], []
     for _, row in kpis.iterrows():

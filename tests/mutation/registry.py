@@ -775,6 +775,35 @@ def _(data):
     return K.holdout_comparison(data, predicted)
 
 
+# ---- sBG (contractual retention, Fader & Hardie 2007) ----------------------------------------
+@functools.cache
+def sbg_customers():
+    """One row per customer of two cohorts observed 5 periods: whole periods of tenure and
+    whether they left, from sBG lifetimes (a fixed seed: the valid input never changes)."""
+    rng = np.random.default_rng(3)
+    n, horizon = 240, 5
+    life = rng.geometric(rng.beta(0.7, 1.2, n))
+    return pd.DataFrame({"customer_id": np.arange(1, n + 1),
+                         "cohort": np.where(np.arange(n) % 2 == 0, 2019, 2020),
+                         "tenure": np.minimum(life, horizon).astype(np.int64),
+                         "churned": life <= horizon})
+
+
+@entry("crmkit.clv.sbg.survivor_table",
+       customers=derived(sbg_customers, "customers", unique=("customer_id",), labels=("cohort",)))
+def _(customers):
+    return K.survivor_table(customers)
+
+
+@entry("crmkit.clv.sbg.ShiftedBetaGeoModel",
+       data=derived(lambda: K.survivor_table(sbg_customers()), "survivors",
+                    unique=("cohort", "period"), nonneg=("period", "survivors"),
+                    labels=("cohort",)))
+def _(data):
+    model = K.ShiftedBetaGeoModel().fit(data)
+    return {"params": model.params_, "retention": model.retention_rate([1, 2, 3])}
+
+
 def _fitted(model, data):
     return {"params": model.params_, "alive": model.probability_alive(data)}
 
@@ -1717,11 +1746,7 @@ EXEMPT.update({
                                      "unchanged by design",
     "crmkit.workshop.report.table": "formats any frame for the workshop's HTML report",
     "crmkit.models.by_horizon": "takes a prediction function and an index, not a table",
-    **{f"crmkit.clv.sbg.{n}": "NOT REGISTERED YET: the sBG model landed on main at the end "
-                              "of this suite's session"
-       for n in ("ShiftedBetaGeoModel", "simulate_sbg", "survivor_table")},
-    "crmkit.workshop.value.action_plan": "NOT REGISTERED YET: needs the workshop's KPI "
-                                         "table (added to main while this suite was written)",
+    "crmkit.clv.sbg.simulate_sbg": "takes no table (a number of customers)",
     **{f"crmkit.widgets.{n}": "an interactive front door: it hands the same tables to the "
                               "registered analytics and plots, which validate them"
        for n in ("customer_data.identity_threshold_explorer", "idic.contact_policy_explorer",
@@ -1787,6 +1812,28 @@ def _(df):
     from crmkit import privacy
 
     return privacy.suppress_rare(df, 3)
+
+
+@functools.cache
+def strategy_kpis():
+    """The value audit's table of strategies (segment_kpis on the value matrix's strategies)."""
+    from crmkit.segmentation import segment_kpis
+    from crmkit.value import value_strategies
+
+    v = value_frame()
+    cu = v.merge(value_strategies(v)[["customer_id", "strategy"]], on="customer_id")
+    return segment_kpis(cu, "strategy", kpis={"direct_profit": ("direct_profit", "sum"),
+                                              "potential": ("potential", "sum"),
+                                              "mean_profit": ("direct_profit", "mean")})
+
+
+@entry("crmkit.workshop.value.action_plan",
+       kpis=derived(strategy_kpis, "kpis", unique=("strategy",),
+                    signed=("direct_profit", "mean_profit")))
+def _(kpis):
+    from crmkit.workshop.value import action_plan
+
+    return action_plan(kpis)
 
 
 @entry("crmkit.workshop.value.concentration",
