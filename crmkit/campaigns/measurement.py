@@ -282,7 +282,8 @@ def pooled_uplift(
             shares = frame.groupby(cols, observed=True)["test_share"].nunique()
             if (shares > 1).any():
                 raise ValueError(
-                    f"campaigns with different test shares are pooled in {by}="
+                    f"campaigns.test_share: campaigns with different test shares are pooled "
+                    f"in {by}="
                     f"{shares.index[np.argmax(shares.to_numpy() > 1)]!r}: pool campaigns "
                     "with the same control share, or compare them one by one")
     for c in cols:

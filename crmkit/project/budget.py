@@ -80,6 +80,13 @@ def cost_per_saved_customer(
         The contacts, their cost, the customers saved with their interval; its
         ``per_saved`` and ``per_saved_range`` are the cost per customer saved.
 
+    Raises
+    ------
+    ValueError
+        When the retention campaigns hold out different shares of their targets
+        (``campaigns.test_share``, when given): pooled, their difference would mix the
+        campaigns instead of measuring them (Simpson's paradox).
+
     Examples
     --------
     >>> import pandas as pd
@@ -107,7 +114,7 @@ def cost_per_saved_customer(
     schema.check_not_empty(targets, "campaign_targets")
     # chapter 5's functions behind both numbers: the customers saved are the pooled uplift
     # of the retention campaigns, the contacts cost what campaign_roi says they cost
-    pooled = pooled_uplift(targets.assign(trigger_family=trigger), "trigger_family",
+    pooled = pooled_uplift(targets.assign(trigger_family=trigger), "trigger_family", chosen,
                            confidence=confidence).iloc[0]
     contacts_cost = campaign_roi(targets, chosen, margin_per_conversion=0.0)["cost"].sum()
     accepted = targets.loc[targets["group"].astype(str) == "test", "responded"].sum()

@@ -62,8 +62,15 @@ def kpi_measures(
         - ``early_churn``: customers won in the year and lost within it, per customer won;
         - ``contact_cost_ratio``: cost of all contacts per euro of margin;
         - ``campaign_lift``: conversion rate of the contacted over that of the control
-          group, the year's campaigns pooled (:func:`crmkit.campaigns.uplift`);
+          group, the year's campaigns pooled (:func:`crmkit.campaigns.pooled_uplift`);
           NaN when the control group never converted.
+
+    Raises
+    ------
+    ValueError
+        When campaigns of one year hold out different shares of their targets
+        (``campaigns.test_share``, when given): pooled, their difference would mix the
+        campaigns instead of measuring them (Simpson's paradox).
 
     Examples
     --------
@@ -96,8 +103,10 @@ def kpi_measures(
     targets = campaign_targets.loc[campaign_targets["campaign_id"].isin(kept["campaign_id"])]
     lift = pd.Series(np.nan, index=years)
     if len(targets):
-        # the year's campaigns pooled: chapter 5's pooled uplift, by the year they started
-        pooled = pooled_uplift(targets.assign(year=targets["campaign_id"].map(year_of)), "year")
+        # the year's campaigns pooled: chapter 5's pooled uplift, by the year they started,
+        # with its rule that pooled campaigns hold out the same share (test_share)
+        pooled = pooled_uplift(targets.assign(year=targets["campaign_id"].map(year_of)), "year",
+                               campaigns.loc[kept.index])
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = pooled["rate_test"] / pooled["rate_control"].where(
                 pooled["rate_control"] > 0)

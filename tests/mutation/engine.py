@@ -45,6 +45,10 @@ def _axes_fingerprint(fig) -> list:
         for coll in ax.collections:
             off = np.asarray(coll.get_offsets(), dtype=float)
             out.append(off.round(9).tolist())
+            if type(coll).__name__ in ("PolyCollection", "FillBetweenPolyCollection"):
+                # areas (stackplot, fill_between) carry their data in their outlines
+                out.append([np.asarray(p.vertices, dtype=float).round(9).tolist()
+                            for p in coll.get_paths()])
             arr = coll.get_array()
             if arr is not None:
                 out.append(np.asarray(arr, dtype=float).round(9).tolist())
