@@ -183,6 +183,14 @@ def test_a_blank_quasi_identifier_is_read_as_unknown():
         workshop.value_base(m, as_of="2024-12-31")
 
 
+def test_value_base_says_when_claims_cannot_be_told_apart():
+    m = _tiny()
+    assert not any("no kind" in n for n in workshop.value_base(m, as_of="2024-12-31").notes)
+    m.transactions = m.transactions.drop(columns="kind")  # optional in an import
+    base = workshop.value_base(m, as_of="2024-12-31")
+    assert any("claims cannot be told apart" in n for n in base.notes)
+
+
 def test_data_overview_refuses_a_date_past_pandas_range():
     m = _tiny()
     far = m.customers["acquisition_date"].astype("datetime64[s]").copy()

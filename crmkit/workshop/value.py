@@ -184,7 +184,7 @@ def _retention(market, start, end, months, retention, notes) -> float:
 _VALUE_USES = {
     "customers": ("customer_id", "acquisition_date", "churn_date", "sector", "credit_score",
                   "life_stage", "birth_date"),
-    "transactions": ("customer_id", "date", "margin", "amount"),
+    "transactions": ("customer_id", "date", "margin", "amount", "kind"),
     "contracts": ("contract_id", "customer_id", "start_date", "end_date", "monthly_premium"),
     "interactions": ("interaction_id", "customer_id", "date", "cost", "channel"),
 }
@@ -266,6 +266,8 @@ def value_base(
     # potential looks at the future: the margin still to win, not a gap in profit (the
     # cost to serve and claims lower profit, they are not needs left to cover)
     held = flows if "kind" not in flows else flows.loc[flows["kind"].astype(str) != "claim"]
+    if "kind" not in flows and _has(market.transactions, "margin"):
+        notes.append(Note(text("notes.no_claims_known")))
     wallet = out[["customer_id", "peer_group"]].assign(
         wallet_margin=held.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
         .to_numpy() * scale)

@@ -1735,12 +1735,13 @@ def _(transactions):
 # - value_base: without acquisition or churn dates, retention is measured on contract holders
 #   (and a customer without an acquisition date counts as acquired before the window);
 #   without life stages the peer groups are age bands; without a margin the revenue is the
-#   margin (margin_rate); without a cost per contact, a default cost per contract. Each
+#   margin (margin_rate); without a kind no flow is told apart as a claim (potential is then
+#   the gap in all margins); without a cost per contact, a default cost per contract. Each
 #   fallback is written in the ValueBase's notes.
 @entry("crmkit.workshop.value.value_base",
        customers=customers_arg(optional=("acquisition_date", "churn_date", "life_stage"),
                                **WS_CUSTOMERS),
-       transactions=market_arg("transactions", optional=("margin",)),
+       transactions=market_arg("transactions", optional=("margin", "kind")),
        contracts=market_arg("contracts"),
        interactions=market_arg("interactions", optional=("cost",)))
 def _(customers, transactions, contracts, interactions):
