@@ -1,8 +1,8 @@
 """Retention economics: the bathtub, survival, and the value of retention points.
 
-The customer stock is a bathtub (seed 002): acquisition is the tap, churn the drain, and a
+The customer stock is a bathtub (the blog article): acquisition is the tap, churn the drain, and a
 company's first reflex — opening the tap — is rarely the cheapest way to fill it. These
-functions turn the figures usually recited (seed 001) into things the data can confirm or
+functions turn the figures usually recited (the lecture slides) into things the data can confirm or
 refute: acquiring a customer costs 7 to 10 times more than keeping one
 (:func:`acquisition_retention_ratio`); five more points of retention can double profit
 (:func:`retention_uplift`); companies lose half their customers in five years
@@ -53,7 +53,7 @@ def customer_flows(
 ) -> pd.DataFrame:
     """The observed bathtub: customers in, out and in stock per calendar period.
 
-    This is the report seed 002 asks for: not only how many customers were won, but how
+    This is the report the blog article asks for: not only how many customers were won, but how
     many left and how many stayed.
 
     Returns
