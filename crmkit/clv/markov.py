@@ -79,10 +79,20 @@ class MarkovMigrationModel(FittedModel):
     discount_rate : float
         Discount rate per period (the panel's period, e.g. 0.03 a quarter).
 
-    Fitted attributes: ``states_`` (state labels, in order), ``transition_matrix_``
-    (DataFrame, rows = from, columns = to), ``counts_`` (observed transitions, when fitted
-    from a panel), ``rewards_`` (Series of reward per state, when known). Build it from a
-    known matrix with :meth:`from_matrix`.
+    Attributes
+    ----------
+    states_ : list
+        State labels, in order.
+    transition_matrix_ : pandas.DataFrame
+        Transition probabilities, rows = from, columns = to.
+    counts_ : pandas.DataFrame
+        Observed transitions, when fitted from a panel.
+    rewards_ : pandas.Series
+        Reward per state, when known.
+
+    Notes
+    -----
+    Build the model from a known matrix with :meth:`from_matrix`.
 
     Examples
     --------
