@@ -72,6 +72,8 @@ def profitability_matrix(
     other_division_col : str, optional
         Boolean column: also a customer of another division (e.g. holds products of the
         other sector).
+    table : str, default "customers"
+        Table name used in error messages.
 
     Returns
     -------
