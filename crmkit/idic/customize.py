@@ -1,10 +1,10 @@
 """Customize: next best offer from life events and holdings, and modular offers.
 
-Seed 001 shows a bank advisor's workstation that recommends a product from the events of
+The lecture slides show a bank advisor's workstation that recommends a product from the events of
 the customer's life: a student loan when a child starts higher education, a consumer loan
-once the customer's car is older than the average car. Seed 004 calls it event-based
+once the customer's car is older than the average car. The data-warehouse blog series calls it event-based
 marketing: make the right offer at the right moment, on the right channel, and no more
-offers than the customer accepts. Seed 003 adds mass customisation: a few modules
+offers than the customer accepts. The thesis chapter adds mass customisation: a few modules
 combined into offers that fit each customer, at the cost of a standard product.
 
 - :data:`DEFAULT_RULES` — triggers (a recent life event, an old car, a high savings
@@ -67,7 +67,7 @@ def offer_groups(rules: pd.DataFrame | None = None) -> dict[str, str]:
 
     The bank's life insurance and the insurer's life/savings contract answer the same
     need; proposing both to one customer within a few weeks, on two channels, is the
-    contradiction seed 004 warns about. Use it as ``ContactPolicy(offer_groups=...)``.
+    contradiction the data-warehouse blog series warns about. Use it as ``ContactPolicy(offer_groups=...)``.
 
     Examples
     --------
@@ -335,7 +335,7 @@ def build_bundles(
 ) -> pd.DataFrame:
     """Modular offers: each customer's recommended products packaged as one offer.
 
-    Mass customisation (seed 003): instead of designing an offer per customer, combine a
+    Mass customisation (the thesis chapter): instead of designing an offer per customer, combine a
     few standard modules; each customer gets the combination that fits, and a discount
     that grows with the number of modules (up to ``max_discount``) rewards taking
     several. Products of the bank and of the insurer make separate bundles.

@@ -2,7 +2,7 @@
 
 Customers are ranked by a value column (revenue, margin, direct profit...) and split into
 classes holding given shares of the *customers*; the summary then shows which share of the
-*value* each class carries. The course's reference split (seed 001, "la segmentation par
+*value* each class carries. The course's reference split (the lecture slides, "la segmentation par
 le CA") is 10 % / 25 % / 65 % of customers carrying about 65 % / 25 % / 10 % of revenue.
 
 Ranking rule: value descending, then customer id ascending (a stable, deterministic order);
@@ -31,7 +31,7 @@ __all__ = [
     "ABC_SHARES",
 ]
 
-# seed 001: 10 % of customers (A), 25 % (B), 65 % (C)
+# the lecture slides: 10 % of customers (A), 25 % (B), 65 % (C)
 ABC_SHARES = (0.10, 0.25, 0.65)
 
 

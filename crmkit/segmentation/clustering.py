@@ -1,6 +1,6 @@
 """Statistical segmentation: standardisation, principal components and k-means.
 
-Seed 001 ("segmentation statistique") groups customers on many descriptive, interaction
+The lecture slides ("segmentation statistique") group customers on many descriptive, interaction
 and purchase variables with multivariate statistics (factor analysis) so that a segment
 gathers truly similar customers. Here: each variable is standardised (so euros do not
 outweigh counts), projected on the principal components that keep a given share of the

@@ -1,6 +1,6 @@
 """Lifecycle segmentation: the customer's life stage and the speed of passage between stages.
 
-Seed 001 ("segmentation par le cycle de vie") associates each customer with a consumption
+The lecture slides ("segmentation par le cycle de vie") associate each customer with a consumption
 cycle driven by the phases and events of their life — useful where equipment cycles are
 long and renew, as in banking and insurance — and measures the customer against the norm:
 the speed of passage from one stage to the next indicates their potential.

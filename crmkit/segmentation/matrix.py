@@ -1,6 +1,6 @@
 """The profitability matrix: current profitability x potential profitability.
 
-Seed 001 ("la rentabilité") crosses the customer's current profitability with their
+The lecture slides ("la rentabilité") cross the customer's current profitability with their
 potential and names four quadrants:
 
 ==================  ====================  ====================

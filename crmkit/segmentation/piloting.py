@@ -1,6 +1,6 @@
 """Piloting segments over time: migrations, stability and KPI tables.
 
-Seed 001 ("pilotage de la segmentation"): a segmentation is not static; it is steered with
+The lecture slides ("pilotage de la segmentation"): a segmentation is not static; it is steered with
 tables that follow how segments evolve, a measure of their stability from the history, and
 a dashboard of key indicators per segment. The inputs here are two snapshots of the same
 segmentation (one row per customer and date, e.g. RFM segments computed ``as_of`` two

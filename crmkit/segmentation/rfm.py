@@ -2,7 +2,7 @@
 
 RFM (Recency, Frequency, Monetary amount; Hughes, 1994) scores each customer on how
 recently and how often they bought and how much they spent. FRAT adds the Type of purchase
-(seed 001: Frequency, Recency, Amount, Type). Scores are quantiles of the customers: with
+(the lecture slides: Frequency, Recency, Amount, Type). Scores are quantiles of the customers: with
 ``bins=5`` the best fifth gets 5 and the worst fifth 1.
 
 Purchases are "voluntary" events: in the synthetic market the ``deposit`` transactions (the

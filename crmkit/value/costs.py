@@ -1,6 +1,6 @@
 """Cost to serve: direct, indirect and common costs, and activity-based allocation.
 
-Seed 001 ("l'identification et la répartition des coûts") sorts costs into three kinds:
+The lecture slides ("l'identification et la répartition des coûts") sort costs into three kinds:
 
 - **direct** costs, traceable to one customer: here the cost of each interaction (a branch
   meeting, a call, a letter) recorded in the ``interactions`` table;

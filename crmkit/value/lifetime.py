@@ -7,7 +7,7 @@ next with probability ``r`` and whose future is discounted at rate ``d`` is wort
     LTV = m * sum_t r^t / (1 + d)^t,
 
 over a finite horizon or for ever (then ``m * (1 + d) / (1 + d - r)`` counting the current
-period, ``m * r / (1 + d - r)`` without it). Seed 001 weights it with a scoring tool that
+period, ``m * r / (1 + d - r)`` without it). The lecture slides weight it with a scoring tool that
 measures the customer's financial reliability: here the credit score in [0, 1]. Customer
 equity is the sum over the customer base (Blattberg & Deighton, 1996).
 
@@ -97,7 +97,7 @@ def lifetime_value(
         A potential already expressed as a present value, added before weighting (seed
         001: direct profit + potential = lifetime value).
     credit_score_col : str, optional
-        Credit score in [0, 1]; the value is multiplied by it (seed 001: LTV weighted by a
+        Credit score in [0, 1]; the value is multiplied by it (the lecture slides: LTV weighted by a
         score of the customer's financial reliability).
 
     Returns
@@ -194,7 +194,7 @@ def lifetime_value_chain(
     customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
-    """Seed 001's value chain, one link per column: from direct profit to lifetime value.
+    """The lecture slides' value chain, one link per column: from direct profit to lifetime value.
 
     Direct profit (this period) + the same profit in later periods (retained and
     discounted) + the potential (a yearly amount, e.g. :func:`~crmkit.value.potential`,

@@ -1,9 +1,9 @@
 """Direct profit and potential: the two halves of customer value.
 
-Seed 001's chain: sales & marketing costs + order handling costs + distribution costs =
+The lecture slides' chain: sales & marketing costs + order handling costs + distribution costs =
 the cost of managing the customer; the customer's commercial margin minus that cost is the
 *direct profit* per customer; direct profit plus the customer's *potential* gives the
-lifetime value. Seed 000 says the same in other words: customer value = profitability (the
+lifetime value. The university lesson says the same in other words: customer value = profitability (the
 past, the accountant's view of current contracts) + potential (the future).
 """
 
@@ -127,7 +127,7 @@ def customer_profitability(
     the cost to serve, direct interaction costs plus each indirect ``pools`` entry
     ``{pool: (amount, driver)}`` spread in whole ``unit``\ s over the drivers
     (:func:`~crmkit.value.cost_to_serve`), and the commercial margin minus that cost
-    (:func:`direct_profit`). Seed 000's *profitability*, the past half of
+    (:func:`direct_profit`). The university lesson's *profitability*, the past half of
     :func:`customer_value`; the twin of :func:`crmkit.warehouse.customer_profitability`.
 
     Parameters
@@ -297,7 +297,7 @@ def customer_value(
     potential_col: str = "potential",
     table: str = "customers",
 ) -> pd.Series:
-    """Seed 000's customer value: profitability (past) plus potential (future).
+    """The university lesson's customer value: profitability (past) plus potential (future).
 
     Profitability is the direct profit (see :func:`customer_profitability`), potential the
     future value (see :func:`potential`).

@@ -1,6 +1,6 @@
 """The value matrix's four strategies and the channel migration scenario.
 
-Seed 000: companies that segment on potential x profitability follow four strategies —
+The university lesson: companies that segment on potential x profitability follow four strategies —
 
 - **multi-equipment** (under-developed: low profitability, high potential): after a first
   sale and good feedback, equip the customer with the rest of the range that fits them;
@@ -20,7 +20,7 @@ A profitable customer is never advised termination; a low-profitability, low-pot
 customer of non-negative value is retained at a fair cost (see :func:`channel_migration`
 for the cheaper channel).
 
-And a fifth move (seed 000, step 5'): a loyal customer with low potential and low
+And a fifth move (the university lesson, step 5'): a loyal customer with low potential and low
 profitability is moved to a cheaper channel (the internet) to restore the margin —
 :func:`channel_migration` prices that scenario.
 """
