@@ -3,12 +3,12 @@
 The lecture slides ("la rentabilité") cross the customer's current profitability with their
 potential and names four quadrants:
 
-==================  ====================  ====================
-potential \\ current  high                  low
-==================  ====================  ====================
-high                desirable (2)         under-developed (1)
-low                 mature (3)            undesirable (4)
-==================  ====================  ====================
+====================  ====================  ====================
+potential \\ current   high                  low
+====================  ====================  ====================
+high                  desirable (2)         under-developed (1)
+low                   mature (3)            undesirable (4)
+====================  ====================  ====================
 
 and warns that the matrix is static (re-check it regularly) and that, before calling a
 customer *non-priority*, one must make sure that the customer is not a reference customer

@@ -111,8 +111,8 @@ def lifetime_value(
     include_current : bool, default True
         Count the current period's margin (t = 0) or start at the next one.
     potential_col : str, optional
-        A potential already expressed as a present value, added before weighting (seed
-        001: direct profit + potential = lifetime value).
+        A potential already expressed as a present value, added before weighting (the
+        lecture slides: direct profit + potential = lifetime value).
     credit_score_col : str, optional
         Credit score in [0, 1]; the value is multiplied by it (the lecture slides: LTV weighted by a
         score of the customer's financial reliability).
