@@ -74,12 +74,21 @@ EXTRA_WHEELS = {
     "pandera": (["pandera"], ["packaging", "pydantic", "typeguard", "typing-extensions",
                               "typing-inspect", "numpy", "pandas"]),
     "babel": (["babel"], []),
+    "wrapt": (["wrapt"], []),
+    "interface-meta": (["interface_meta"], []),
+    "narwhals": (["narwhals"], []),
+    "formulaic": (["formulaic"], ["interface-meta", "narwhals", "numpy", "pandas", "scipy",
+                                  "typing-extensions", "wrapt"]),
+    "autograd": (["autograd"], ["numpy"]),
+    "autograd-gamma": (["autograd_gamma"], ["autograd", "scipy"]),
+    "lifelines": (["lifelines"], ["numpy", "scipy", "pandas", "matplotlib", "autograd",
+                                  "autograd-gamma", "formulaic"]),
 }
 # what crmkit needs in the browser (its desktop-only dependencies - DuckDB, Ibis, papermill,
 # PySpark - are imported lazily by the functions that use them)
 CRMKIT_DEPENDS = ["numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
                   "ipywidgets", "faker", "pyarrow", "tqdm", "pyyaml", "threadpoolctl",
-                  "openpyxl", "rapidfuzz", "jinja2", "pandera", "babel"]
+                  "openpyxl", "rapidfuzz", "jinja2", "pandera", "babel", "lifelines"]
 # crmkit's dependencies (pyproject.toml) that the browser edition does not ship, and why;
 # every other dependency is in CRMKIT_DEPENDS (tests/test_lite.py keeps the two lists whole)
 DESKTOP_ONLY = {
@@ -87,8 +96,6 @@ DESKTOP_ONLY = {
               "lazily and chapter 90, which needs it, is left out of the site",
     "ibis-framework": "needs DuckDB or Spark (crmkit.warehouse, chapter 90)",
     "papermill": "runs workshops from the command line (crmkit workshop), not from a notebook",
-    "lifelines": "only crmkit.loyalty.kaplan_meier and churn_cox use it, and no chapter "
-                 "calls them (survival_curve is crmkit's own)",
 }
 MARKET_FILES = "*.parquet", "market.json"
 
@@ -205,7 +212,8 @@ def strip_compiled(wheel: Path, dest: Path) -> Path:
     """Repackage ``wheel`` without its compiled modules, as a ``py3-none-any`` wheel.
 
     For packages whose Python code falls back on a pure-Python implementation when their
-    extension is missing (PyYAML, rapidfuzz, MarkupSafe) and that have no Pyodide build here.
+    extension is missing (PyYAML, rapidfuzz, MarkupSafe, wrapt) and that have no Pyodide build
+    here.
     """
     name, version = wheel.name.split("-")[:2]
     out = dest / f"{name}-{version}-py3-none-any.whl"
