@@ -567,7 +567,7 @@ def recency_panel(transactions: pd.DataFrame, customer_col: str = "customer_id",
     if int(n_states) != n_states or n_states < 2:
         raise ValueError(f"n_states must be a whole number >= 2, got {n_states}")
     per = transactions[date_col].dt.to_period(freq)
-    last_p = per.max() if end is None else pd.Timestamp(end).to_period(freq)
+    last_p = per.max() if end is None else schema.as_timestamp(end, "end").to_period(freq)
     keep = (per <= last_p).to_numpy()
     if not keep.any():
         raise schema.SchemaError(f"{table}.{date_col}: every transaction is after end={end}")
@@ -712,8 +712,8 @@ def value_tier_panel(
         for c in (customer_col, date_col, cost):
             schema.check_no_missing(interactions, "interactions", c)
         schema.check_nonnegative(interactions, "interactions", cost)
-    first = pd.Timestamp(start) if start is not None else transactions[date_col].min()
-    last = (pd.Timestamp(end) - pd.Timedelta(days=1) if end is not None
+    first = schema.as_timestamp(start, "start") if start is not None else transactions[date_col].min()
+    last = (schema.as_timestamp(end, "end") - pd.Timedelta(days=1) if end is not None
             else transactions[date_col].max())
     if pd.isna(first) or pd.isna(last) or last < first:
         raise ValueError(f"end ({end}) must be after start ({start})")

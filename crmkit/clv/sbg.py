@@ -168,6 +168,7 @@ def survivor_table(customers: pd.DataFrame, *, cohort: str = "cohort",
     """
     require_columns(customers, "customers", {cohort: None, tenure: "int", churned: "bool"},
                     nonnegative=[tenure])
+    check_key(customers, "customers")  # one row per customer: a repeated one counts twice
     out = []
     for key, g in customers.groupby(cohort, sort=True):
         horizon = int(g[tenure].max())

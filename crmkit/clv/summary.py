@@ -90,16 +90,6 @@ def validate_transactions(transactions, customer, date, value=None) -> None:
         schema.check_nonnegative(transactions, _TABLE, value)
 
 
-def _as_end(ts, name: str) -> pd.Timestamp:
-    try:
-        out = pd.Timestamp(ts)
-    except (ValueError, TypeError):
-        raise ValueError(f"{name}={ts!r} is not a date") from None
-    if out is pd.NaT:
-        raise ValueError(f"{name} must be a date, got NaT")
-    return out
-
-
 def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
                has_value: bool) -> pd.DataFrame:
     g = occ.groupby("customer", sort=True)
@@ -172,7 +162,7 @@ def clv_summary(
     """
     validate_transactions(transactions, customer_col, date_col, value)
     unit = unit_timedelta(freq)
-    end = transactions[date_col].max() if observation_end is None else _as_end(
+    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
         observation_end, "observation_end")
     first_date = transactions[date_col].min()
     if end < first_date:
@@ -254,8 +244,8 @@ def calibration_holdout(
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit = unit_timedelta(freq)
-    cal = _as_end(calibration_end, "calibration_end")
-    end = transactions[date_col].max() if observation_end is None else _as_end(
+    cal = schema.as_timestamp(calibration_end, "calibration_end")
+    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
         observation_end, "observation_end")
     if end <= cal:
         raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "

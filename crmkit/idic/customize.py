@@ -185,7 +185,7 @@ def recommend_offers(
         raise ValueError(f"horizon_months must be > 0, got {horizon_months}")
     if not 0 < savings_top_share <= 1:
         raise ValueError(f"savings_top_share must be in (0, 1], got {savings_top_share}")
-    day = pd.Timestamp(as_of)
+    day = schema.as_timestamp(as_of)
     active = _active_customers(customers, day)
     ids = active["customer_id"].to_numpy()
     events = life_events[(life_events["date"] <= day) & life_events["customer_id"].isin(ids)]
@@ -318,7 +318,7 @@ def next_best_offer(
     proposed = recs.assign(
         channel=pd.array(pref["preferred_channel"].reindex(who).astype(str).to_numpy(),
                          dtype="str"),
-        date=pd.Timestamp(as_of).normalize() + pd.to_timedelta(hour, unit="h"),
+        date=schema.as_timestamp(as_of).normalize() + pd.to_timedelta(hour, unit="h"),
     )
     decided = policy.apply(proposed, customers, history)
     sent = decided[decided["decision"] == "sent"].copy()

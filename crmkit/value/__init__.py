@@ -1,10 +1,11 @@
 """Customer value: cost to serve, direct profit, potential, lifetime value, strategies.
 
-Course chapter 4. The lecture slides' chain of customer value: sales & marketing, order
-handling and distribution costs make the cost of managing the customer; the commercial
-margin minus that cost is the direct profit; direct profit plus potential is the lifetime
-value, which may be weighted by a credit score. The university lesson puts customers on the
-value matrix (profitability x potential) and gives each quadrant its strategy.
+Course chapter 4. The lecture slides' chain of customer value: sales & marketing, order handling
+and distribution costs make the cost of managing the customer; the commercial margin
+minus that cost is the direct profit; direct profit plus potential is the lifetime value
+(which the slides weight by a credit score; here only a real default probability can lower
+it). The university lesson puts customers on the value matrix
+(profitability x potential) and gives each quadrant its strategy.
 
 Submodules, named after the course's ideas:
 
