@@ -39,6 +39,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, hyp2f1
 
 from crmkit.clv._optim import ConvergenceError
+from crmkit.market import seen_by
 from crmkit.models import FittedModel, by_horizon
 from crmkit.schema import (
     SchemaError,
@@ -238,12 +239,12 @@ def contract_survivors(contracts: pd.DataFrame, *, as_of, by: str | None = None,
     require_columns(contracts, "contracts", cols, nullable=[end_col])
     check_key(contracts, "contracts")
     check_dates_ordered(contracts, "contracts", start_col, end_col)
-    co = contracts.loc[contracts[start_col] <= day]
+    co = contracts.loc[seen_by(contracts[start_col], day)]
     if first_year is not None:
         co = co.loc[co[start_col].dt.year >= first_year]
     year = pd.Timedelta(days=365.25)
     # an end after as_of is not seen yet: the contract is still running on as_of
-    end = co[end_col].where(co[end_col] <= day)
+    end = co[end_col].where(seen_by(co[end_col], day))
     lived = ((end - co[start_col]) / year).fillna(np.inf).to_numpy()
     observed = np.floor(((day - co[start_col]) / year).to_numpy())
     start_year = co[start_col].dt.year.to_numpy()
