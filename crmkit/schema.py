@@ -829,10 +829,12 @@ def _spec(table: str) -> Table:
                       f"tables: {sorted(DERIVED)}")
 
 
-def pandera_schema(table: str, columns: Iterable[str] | None = None):
+def pandera_schema(table: str, columns: Iterable[str] | None = None, *,
+                   nullable: Iterable[str] = ()):
     """The pandera ``DataFrameSchema`` of ``table`` (a market or derived table), restricted
     to ``columns``: nullability, allowed categories, value bounds, the key's uniqueness and
-    the cross-column rules.
+    the cross-column rules. Missing values are also accepted in ``nullable`` (columns a
+    caller knows may be blanked, see :func:`validate`).
 
     Column *kinds* (a family of dtypes: ``int32`` and ``int64`` are both integers) are
     checked by :func:`check_columns` before it, with crmkit's hints; the schema holds the
@@ -851,6 +853,7 @@ def pandera_schema(table: str, columns: Iterable[str] | None = None):
 
     spec = _spec(table)
     wanted = list(spec.names) if columns is None else list(columns)
+    nullable = set(nullable)
     cols = {}
     for c in spec.columns:
         if c.name not in wanted:
@@ -864,7 +867,8 @@ def pandera_schema(table: str, columns: Iterable[str] | None = None):
             checks.append(pa.Check.ge(c.low))
         elif c.high is not None:
             checks.append(pa.Check.le(c.high))
-        cols[c.name] = pa.Column(nullable=c.nullable, checks=checks, required=True)
+        cols[c.name] = pa.Column(nullable=c.nullable or c.name in nullable, checks=checks,
+                                 required=True)
     rules = []
     for i, r in enumerate(spec.rules):
         if all(n in wanted for n in r.needs):
@@ -928,7 +932,8 @@ def _raise_pandera(err, df: pd.DataFrame, spec: Table, shown: pd.DataFrame | Non
     fail(table, column, what, mask, shown)
 
 
-def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None,
+             nullable: Iterable[str] = ()) -> pd.DataFrame:
     """Validate ``df`` against the schema of table ``table`` (a market table of
     :data:`TABLES` or a derived table of :data:`DERIVED`).
 
@@ -938,7 +943,9 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     categories, value bounds (no negative amount, cost or count; shares in [0, 1]), the
     primary key's uniqueness and the cross-column rules (no end before its start). Only
     ``columns`` are checked when given. Every failure is one :class:`SchemaError` naming
-    the table, the first failing column and its first offending rows. A derived table
+    the table, the first failing column and its first offending rows. ``nullable`` names
+    columns where this caller accepts missing values although the schema does not (e.g.
+    the quasi-identifiers :func:`crmkit.privacy.suppress_rare` blanks). A derived table
     keyed by its index (e.g. the CLV summary, indexed by customer) is checked with the
     index as a column. Returns ``df`` unchanged so it can be used inline.
 
@@ -970,7 +977,8 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     # it validates a positional copy, and the error shows the caller's index
     checked = df if df.index.is_unique else df.reset_index(drop=True)
     try:
-        pandera_schema(table, [c.name for c in cols]).validate(checked, lazy=True)
+        pandera_schema(table, [c.name for c in cols], nullable=nullable).validate(
+            checked, lazy=True)
     except pe.SchemaErrors as err:
         _raise_pandera(err, checked, spec, shown=df)
     except pe.SchemaError as err:  # a rule that could not run at all

@@ -225,6 +225,28 @@ def test_learn_feel_do_grid_places_products():
     assert not labels.missing(cp.FCB_QUADRANTS["fcb_quadrant"], "fcb_quadrant")
 
 
+def test_learn_feel_do_grid_from_two_variables_reaches_every_quadrant():
+    # issue 17: from one variable (the first response) a quadrant is empty by construction;
+    # Vaughn's grid crosses involvement and think/feel, and each pair is one quadrant
+    p = pd.DataFrame({"product_id": ["a", "b", "c", "d"],
+                      "inv": ["high", "high", "low", "low"],
+                      "how": ["think", "feel", "think", "feel"]})
+    g = cp.learn_feel_do_grid(p, involvement_col="inv", mode_col="how")
+    assert g["fcb_quadrant"].tolist() == ["learning", "affectivity", "routine", "hedonism"]
+    assert g["sequence"].tolist() == ["learn > feel > do", "feel > learn > do",
+                                      "do > learn > feel", "do > feel > learn"]
+    assert (g["involvement"] == p["inv"]).all() and (g["mode"] == p["how"]).all()
+    # the first-response route cannot reach hedonism with the default mapping
+    one = pd.DataFrame({"product_id": ["x", "y", "z"],
+                        "learn_feel_do": ["cognitive", "affective", "conative"]})
+    assert "hedonism" not in set(cp.learn_feel_do_grid(one)["fcb_quadrant"])
+    with pytest.raises(SchemaError, match=r"products\.how"):
+        cp.learn_feel_do_grid(p.assign(how=["think", "feel", "think", "hot"]),
+                              involvement_col="inv", mode_col="how")
+    with pytest.raises(ValueError, match="both"):
+        cp.learn_feel_do_grid(p, involvement_col="inv")
+
+
 # ---------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------
