@@ -33,6 +33,19 @@ def unit_timedelta(freq: str) -> pd.Timedelta:
 
     Shared with :mod:`crmkit.warehouse`, so that both paths accept the same units.
 
+    Parameters
+    ----------
+    freq : str
+        A fixed time unit: a pandas unit (``"D"``, ``"W"``, ``"h"``) or a multiple such as
+        ``"7D"``. Months and years have no fixed length and are refused.
+
+    Returns
+    -------
+    pandas.Timedelta
+        The length of one unit.
+
+    Examples
+    --------
     >>> unit_timedelta("W")
     Timedelta('7 days 00:00:00')
     """
@@ -115,7 +128,7 @@ def clv_summary(
     ----------
     transactions : DataFrame
         One row per transaction.
-    customer_col, date : str
+    customer_col, date_col : str
         Columns holding the customer key and the (datetime) date of the transaction.
     value : str, optional
         Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat occasions.
@@ -185,6 +198,30 @@ def calibration_holdout(
     ``frequency_holdout``, ``monetary_holdout`` (mean value of those occasions, 0 if none,
     when ``value`` is given) and ``duration_holdout`` (length of the holdout in ``freq``).
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per transaction.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date of the transaction.
+    value : str, optional
+        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
+    calibration_end : date-like
+        End of the calibration period (required).
+    observation_end : date-like, optional
+        End of the holdout period; defaults to the last transaction date.
+    freq : str, default "D"
+        Time unit of ``recency``, ``T`` and ``duration_holdout``.
+    grain : str or None, default "D"
+        Transactions in the same period of this pandas alias are one purchase occasion;
+        None counts every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer: the calibration columns of :func:`clv_summary` and the holdout
+        columns above.
+
     Examples
     --------
     >>> import pandas as pd
@@ -241,6 +278,22 @@ def check_summary(data: pd.DataFrame, *, monetary: bool = False, table: str = "s
     no missing values, whole non-negative frequencies, ``0 <= recency <= T``, ``T > 0`` and
     ``recency == 0`` when ``frequency == 0``.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer.
+    monetary : bool, default False
+        Also require ``monetary_value``.
+    table : str, default "summary"
+        Table name used in error messages.
+    tol : float, default 1e-9
+        Tolerance of the ``recency <= T`` check (rounding of time units).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The checked columns as float arrays.
+
     Examples
     --------
     >>> import pandas as pd
@@ -294,6 +347,19 @@ def holdout_comparison(
     from :func:`calibration_holdout`) is set against the mean the model predicted for the
     same period (``predicted``, one value per row of ``data``, e.g.
     ``model.predict(data, t=duration)``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Calibration/holdout summary with ``frequency`` and the ``actual`` column.
+    predicted : array-like
+        Predicted holdout purchases, one per row of ``data``.
+    max_frequency : int, default 7
+        Last frequency group ("or more").
+    actual : str, default "frequency_holdout"
+        Column of actual holdout purchases.
+    table : str, default "summary"
+        Table name used in error messages.
 
     Returns
     -------

@@ -87,6 +87,30 @@ def value_strategies(
     cheaper channel), never ``termination``. So a profitable customer is never advised
     termination. The other quadrants keep their strategy (:data:`QUADRANT_STRATEGY`).
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    current_col, potential_col : str
+        Current profitability (e.g. direct profit) and potential (future profit).
+    customer_col : str
+        Customer key.
+    current_threshold, potential_threshold : float or "median"
+        A value at or above the threshold is "high".
+    reference_col : str, optional
+        Boolean column: a reference customer to keep whatever they spend.
+    growth_col, growth_threshold : str and float, optional
+        Growth measure and the level at or above which the customer counts as fast-growing.
+    other_division_col : str, optional
+        Boolean column: also a customer of another division.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`crmkit.segmentation.profitability_matrix` with ``strategy``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -155,6 +179,11 @@ class ChannelMigration:
         ``contacts_moved``, ``cost_before``, ``cost_after``, ``saving``, ``margin_at_risk``
         and ``net_gain``.
 
+        Returns
+        -------
+        pandas.DataFrame
+            One row with the scenario's totals.
+
         Examples
         --------
         >>> import pandas as pd
@@ -208,6 +237,18 @@ def channel_migration(
     churn_risk : float, default 0.0
         Extra probability that a moved customer leaves (some customers value the branch);
         the expected lost margin is ``churn_risk * adoption * margin``.
+    eligible_col : str, default "eligible"
+        Boolean column of ``customers``: whose contacts may move.
+    margin_col : str, optional
+        Margin per period of ``customers`` (for ``margin_at_risk``).
+    customer_col, channel_col, cost_col : str
+        Column names.
+
+    Returns
+    -------
+    ChannelMigration
+        The scenario per eligible customer (``customers``), the ``unit_costs`` used, and
+        its totals in one row (``summary()``).
 
     Examples
     --------

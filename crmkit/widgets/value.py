@@ -128,7 +128,7 @@ def ltv_explorer(
     Returns
     -------
     tuple of ipywidgets.FloatSlider
-        The discount-rate and retention-change sliders.
+        Two sliders: the discount rate, and the change of retention in points.
 
     Examples
     --------
