@@ -14,7 +14,6 @@ TARGETS = load_targets()
 # quantities the market's tables cannot carry by design, and why (shown as such on the page)
 NOT_MEASURABLE = {
     "age_leaving_parental_home": "the child is not a customer and births before the window are not recorded",
-    "fleet_age": "the contracts do not record the insured car's age",
 }
 
 
