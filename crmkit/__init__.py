@@ -9,7 +9,10 @@ Chapter                         Modules
 1. Customer data                :mod:`crmkit.synth` (the market), :mod:`crmkit.market`
                                 (tables, date rules), :mod:`crmkit.schema` (validation),
                                 :mod:`crmkit.io`, :mod:`crmkit.privacy`,
-                                :mod:`crmkit.importer` (a client's own files)
+                                :mod:`crmkit.importer` (a client's own files),
+                                :mod:`crmkit.idic.identify` (identity resolution: one
+                                module per step, normalise, blocking, comparison,
+                                clustering, threshold, quality, unified view)
 2. Loyalty                      :mod:`crmkit.loyalty` (Dick & Basu, retention, bathtub,
                                 incidents)
 3. IDIC                         :mod:`crmkit.idic` (identify, differentiate, interact,
@@ -19,9 +22,11 @@ Chapter                         Modules
 5. Customer value               :mod:`crmkit.value` (costs to serve, profit, potential,
                                 strategies), :mod:`crmkit.clv` (BG/NBD, Pareto/NBD,
                                 Gamma-Gamma, Markov migration, lifetime value)
-6. Campaigns                    :mod:`crmkit.campaigns` (targeting, test/control, uplift,
-                                return on investment)
-7. The CRM project              :mod:`crmkit.project` (business case, KPIs, change)
+6. Campaigns                    :mod:`crmkit.campaigns` (one module per section:
+                                learn_feel_do, control_groups, measurement (uplift),
+                                roi, power, planning, event_marketing, waves, targeting)
+7. The CRM project              :mod:`crmkit.project` (one module per section: reporting,
+                                budget, plan, maturity, kpis, business_case)
 Scaling up                      :mod:`crmkit.warehouse` (the same metrics on DuckDB and
                                 Spark, through Ibis)
 Workshops                       :mod:`crmkit.workshop` (consultant reports on a client file)

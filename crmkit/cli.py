@@ -1,6 +1,8 @@
-"""``crmkit`` command line: ``crmkit generate | import | workshop``.
+"""``crmkit`` command line: ``crmkit generate | import | workshop | data``.
 
-Every argument is parsed here, and only here; each subcommand calls the library. A
+Every argument is parsed here, and only here (``python -m crmkit.datasets`` is ``crmkit
+data``, parsed here too; ``tests/test_cli.py`` checks that no other module imports
+argparse); each subcommand calls the library. A
 subcommand is registered by a ``_add_<name>(subparsers)`` function that adds its parser and
 sets ``func``; ``main`` dispatches.
 
@@ -195,16 +197,70 @@ def _run_workshop(args, parser) -> int:
     return 0
 
 
+def _add_data(sub) -> None:
+    p = sub.add_parser("data", help="build the course market (or the shipped sample)",
+                       description="Generate the course's default market into the datasets "
+                                   "folder ($CRMKIT_DATA, or the checkout's datasets/), as "
+                                   "`make data` does; nothing is done if it is already there.")
+    p.add_argument("--sample", action="store_true", help="(re)build the shipped sample instead")
+    p.add_argument("--force", action="store_true", help="regenerate even if present")
+    p.set_defaults(func=_run_data)
+
+
+def _run_data(args, parser) -> int:
+    from crmkit.datasets import build
+
+    path = build("sample" if args.sample else "market", force=args.force, progress=True)
+    print(f"dataset ready in {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``crmkit`` parser with its subcommands, each with its ``func`` to run.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["data", "--sample"])
+    >>> args.command, args.sample, args.force
+    ('data', True, False)
+    """
     parser = argparse.ArgumentParser(prog="crmkit", description="crmkit: the CRM course kit's tools")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_generate, _add_import, _add_workshop):
+    for add in (_add_generate, _add_import, _add_workshop, _add_data):
         add(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``crmkit`` command (the console script's entry point).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``crmkit`` (default: the process's).
+
+    Returns
+    -------
+    int
+        The exit code: 0 done, 1 done but failed (see the module's docstring); bad
+        arguments exit with code 2 through ``SystemExit``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "market"
+    >>> main(["generate", "--customers", "50", "--years", "1", "--out", str(out),
+    ...       "--no-duckdb", "--quiet"])
+    0
+    >>> (out / "customers.parquet").exists()
+    True
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = parser._subparsers._group_actions[0].choices[args.command]  # the subcommand's parser

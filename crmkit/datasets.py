@@ -16,9 +16,9 @@ beside ``datasets/``), else ``~/.cache/crmkit``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 from crmkit.io import META_FILE
@@ -84,8 +84,8 @@ def load_market(tables=None, *, refresh: bool = False):
     Examples
     --------
     >>> from crmkit.datasets import load_market
-    >>> m = load_market()  # doctest: +SKIP
-    >>> len(m.customers)  # doctest: +SKIP
+    >>> m = load_market(tables=["customers"])
+    >>> len(m.customers)
     10000
     """
     return _load(build("market", force=refresh), tables=tables)
@@ -104,13 +104,13 @@ def load_sample(tables=None):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m crmkit.datasets", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sample", action="store_true", help="(re)build the shipped sample instead")
-    ap.add_argument("--force", action="store_true", help="regenerate even if present")
-    args = ap.parse_args(argv)
-    path = build("sample" if args.sample else "market", force=args.force, progress=True)
-    print(f"dataset ready in {path}")
-    return 0
+    """``python -m crmkit.datasets [--sample] [--force]``: the command ``crmkit data``.
+
+    Its arguments are parsed in :mod:`crmkit.cli`, with every other command's.
+    """
+    from crmkit.cli import main as cli_main
+
+    return cli_main(["data", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def market():
 
 @pytest.fixture
 def targets_from_counts():
-    """Build a ``campaign_targets`` table from counts (chapter 6's tests).
+    """Build a ``campaign_targets`` table from counts (chapter 5's tests).
 
     ``spec`` maps campaign_id -> ((n_test, converted), (n_control, converted)); the
     converted test targets are also the ones who responded.

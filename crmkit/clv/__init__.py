@@ -10,6 +10,8 @@
 - :class:`ShiftedBetaGeoModel` (sBG, Fader & Hardie 2007): retention by cohort in a
   contractual setting (bank, insurer, subscription), with the discounted expected residual
   lifetime (DERL, Fader & Hardie 2010); :func:`survivor_table` builds its survivor counts;
+- :func:`score_probability`, :func:`score_totals`: a model's predictions scored against
+  what customers truly did after the calibration period (AUC, calibration, error on totals);
 - :class:`MarkovMigrationModel` (Pfeifer & Carraway 2000): value of customers moving
   between recency states or segments; :func:`value_tier_panel` builds the panel of yearly
   value tiers (and the absorbing "lost" state) it reads.
@@ -54,6 +56,7 @@ from crmkit.clv.markov import (
 )
 from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd, simulate_paretonbd_paths
 from crmkit.clv.sbg import ShiftedBetaGeoModel, fader_hardie_2007, simulate_sbg, survivor_table
+from crmkit.clv.scoring import ProbabilityScore, score_probability, score_totals
 from crmkit.clv.summary import (
     calibration_holdout,
     check_summary,
@@ -69,6 +72,7 @@ __all__ = [
     "GammaGammaModel",
     "MarkovMigrationModel",
     "ParetoNBDModel",
+    "ProbabilityScore",
     "ShiftedBetaGeoModel",
     "SpendDependenceWarning",
     "SpendIndependence",
@@ -82,6 +86,8 @@ __all__ = [
     "fader_hardie_2007",
     "recency_panel",
     "recency_transition_matrix",
+    "score_probability",
+    "score_totals",
     "simulate_bgnbd",
     "simulate_bgnbd_paths",
     "simulate_sbg",

@@ -3,19 +3,29 @@
 In a notebook::
 
     from crmkit.exercises import check
-    check("ch4.abc_top_share", answer)            # renders a green or orange box
-    check("ch4.abc_top_share", answer, customers=my_table)   # checked on the student's data
+    check("ch3.abc_top_share", answer)            # renders a green or orange box
+    check("ch3.abc_top_share", answer, customers=my_table)   # checked on the student's data
 
 :func:`check` returns a :class:`Feedback` (``correct``, ``message``, ``hint``) that says
 whether the answer is right and, if not, what kind of mistake it is and a hint, never the
-expected value. Exercises live in one module per chapter (``crmkit.exercises.ch01`` ...
-``ch07``), registered with :func:`register` (a function computing the expected answer) or
+expected value. Exercises live in one module per chapter, named by its topic
+(``crmkit.exercises.customer_data`` ... ``project``; the ids carry the chapter number,
+``ch3.`` for segmentation), registered with :func:`register` (a function computing the expected answer) or
 :func:`register_answer` (the digest of a textual answer); ``crmkit.exercises.example``
 shows the pattern.
 """
 
 # importing the chapter modules registers their exercises
-from crmkit.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, example  # noqa: F401
+from crmkit.exercises import (  # noqa: F401
+    campaigns,
+    customer_data,
+    example,
+    idic,
+    loyalty,
+    project,
+    segmentation,
+    value,
+)
 from crmkit.exercises._core import (
     Exercise,
     Feedback,

@@ -1,6 +1,6 @@
 """Registry of exercises, answer comparison and the Feedback a student sees.
 
-An exercise is registered under an id (``"ch4.abc_top_share"``) with a *solution function*
+An exercise is registered under an id (``"ch3.abc_top_share"``) with a *solution function*
 that computes the expected answer at check time, from the course data or from the inputs
 the student passes to :func:`check` (so the expected value is never written in a notebook
 or a message), or, for textual answers, with the digest of the normalised answer
@@ -135,7 +135,7 @@ class Exercise:
 
 def _add(ex: Exercise, owner: str) -> None:
     if not isinstance(ex.id, str) or not _ID.match(ex.id):
-        raise ValueError(f"exercise id {ex.id!r} must look like 'ch4.abc_top_share' (lowercase, dotted)")
+        raise ValueError(f"exercise id {ex.id!r} must look like 'ch3.abc_top_share' (lowercase, dotted)")
     # re-running the same module (importlib.reload in a notebook) replaces; a clash raises
     if _OWNERS.get(ex.id, owner) != owner:
         raise ValueError(f"exercise id {ex.id!r} is already registered by {_OWNERS[ex.id]}")
@@ -169,7 +169,7 @@ def register(
     Parameters
     ----------
     exercise_id : str
-        ``"<chapter>.<name>"``, lowercase, e.g. ``"ch4.abc_top_share"``.
+        ``"<chapter>.<name>"``, lowercase, e.g. ``"ch3.abc_top_share"``.
     hint : str, optional
         Shown when the answer is wrong. Must not contain the answer.
     tolerance : float, optional

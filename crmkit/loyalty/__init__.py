@@ -12,7 +12,7 @@ Submodules, named after the course's ideas:
 - :mod:`~crmkit.loyalty.typology`: repeat patronage, attitude, Dick & Basu types
 - :mod:`~crmkit.loyalty.incidents`: response mix, churn after an incident versus none
 - :mod:`~crmkit.loyalty.survival`: Kaplan-Meier with delayed entry and Cox models of
-  churn, through lifelines;
+  churn, through lifelines, on the covariates known on a snapshot day;
 - :mod:`~crmkit.loyalty.retention`: observed flows, survival, bathtub simulation (and its
   parameters measured on a year), the value of retention points, half-life,
   acquisition/retention cost ratio, churn within a horizon by group, margin by tenure
@@ -39,7 +39,7 @@ from crmkit.loyalty.retention import (
     survival_curve,
     tenure_table,
 )
-from crmkit.loyalty.survival import churn_cox, hazard_ratios, kaplan_meier
+from crmkit.loyalty.survival import churn_covariates, churn_cox, hazard_ratios, kaplan_meier
 from crmkit.loyalty.typology import (
     LOYALTY_TYPES,
     attitude_by_customer,
@@ -49,6 +49,7 @@ from crmkit.loyalty.typology import (
 )
 
 __all__ = [
+    "churn_covariates",
     "churn_cox",
     "hazard_ratios",
     "kaplan_meier",

@@ -10,6 +10,9 @@ only from the tenure they had when observation began.
 - :func:`kaplan_meier`: lifelines' ``KaplanMeierFitter`` on :func:`tenure_table`, with
   delayed entry; :func:`crmkit.loyalty.survival_curve` is the kit's vectorised yearly
   version and is checked against it in the tests.
+- :func:`churn_covariates`: the customers active on a date with what a bank or an insurer
+  knows of them that day (tenure, contracts held, a mortgage, recent incidents,
+  multichannel use), the input of a Cox model from a snapshot;
 - :func:`churn_cox`: lifelines' ``CoxPHFitter`` of churn on customer covariates (products
   held, incidents, channel use...): :func:`hazard_ratios` reads the fit as "each extra
   product multiplies the monthly risk of leaving by ...", the reading of chapter 2.
@@ -25,8 +28,13 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.loyalty.retention import tenure_table
+from crmkit.market import active_on, in_window, running_on
+from crmkit.segmentation._frame import as_timestamp
 
-__all__ = ["churn_cox", "hazard_ratios", "kaplan_meier"]
+__all__ = ["churn_covariates", "churn_cox", "hazard_ratios", "kaplan_meier"]
+
+# the covariates of churn_covariates, in the order of the chapter's reading
+COVARIATES = ("tenure", "contracts_held", "mortgage", "incidents", "multichannel")
 
 
 def kaplan_meier(customers: pd.DataFrame, *, as_of=None, observed_from=None,
@@ -68,10 +76,91 @@ def kaplan_meier(customers: pd.DataFrame, *, as_of=None, observed_from=None,
     return KaplanMeierFitter(label=label).fit(tt["exit"], tt["churned"], entry=entry)
 
 
+def churn_covariates(market, as_of, *, years: int = 1,
+                     mortgage_product: str = "B_MORTGAGE") -> pd.DataFrame:
+    """What the company knows of each customer on ``as_of``: the covariates of a churn model.
+
+    Parameters
+    ----------
+    market : Market
+        Anything with the market's ``customers``, ``contracts`` and ``incidents`` tables
+        (:class:`crmkit.market.Market`).
+    as_of : date-like
+        The snapshot day. Only what is known on that day is used: contracts running on it
+        (:func:`crmkit.market.running_on`), incidents in ``[as_of - years, as_of)``.
+    years : int, default 1
+        Length of the window over which incidents are counted.
+    mortgage_product : str, default "B_MORTGAGE"
+        The product whose contract is the strongest exit barrier of a bank.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``market.customers`` active on ``as_of`` (same index; every column kept,
+        so :func:`churn_cox` finds the dates) plus the covariates ``tenure`` (years since
+        acquisition), ``contracts_held`` (contracts running), ``mortgage`` (1 if one of them
+        is a mortgage), ``incidents`` (critical incidents in the window) and
+        ``multichannel`` (1 if the customer uses three channels or more, ``n_channels``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3],
+    ...     "acquisition_date": pd.to_datetime(["2015-01-01", "2019-01-01", "2016-01-01"]),
+    ...     "churn_date": pd.to_datetime([None, None, "2019-06-01"]), "n_channels": [1, 4, 2]})
+    >>> co = pd.DataFrame({"contract_id": [10, 11, 12], "customer_id": [1, 1, 2],
+    ...     "product_id": ["B_CURRENT", "B_MORTGAGE", "I_AUTO"],
+    ...     "start_date": pd.to_datetime(["2015-01-01", "2017-05-01", "2019-01-01"]),
+    ...     "end_date": pd.to_datetime([None, None, "2019-12-01"])})
+    >>> inc = pd.DataFrame({"incident_id": [1, 2], "customer_id": [2, 2],
+    ...     "date": pd.to_datetime(["2019-03-01", "2020-02-01"])})
+    >>> m = SimpleNamespace(customers=cu, contracts=co, incidents=inc)
+    >>> churn_covariates(m, "2020-01-01")[list(COVARIATES)].round(2)
+       tenure  contracts_held  mortgage  incidents  multichannel
+    0     5.0               2         1          0             0
+    1     1.0               0         0          1             1
+    """
+    day = as_timestamp(as_of, "as_of")
+    if not isinstance(years, int | np.integer) or years < 1:
+        raise ValueError(f"years must be a whole number of years >= 1, got {years!r}")
+    customers, contracts, incidents = market.customers, market.contracts, market.incidents
+    schema.require_columns(customers, "customers",
+                           {"customer_id": "int", "acquisition_date": "datetime",
+                            "churn_date": "datetime", "n_channels": "int"},
+                           nullable=["churn_date"], nonnegative=["n_channels"])
+    schema.check_key(customers, "customers")
+    schema.require_columns(contracts, "contracts",
+                           {"customer_id": "int", "product_id": None,
+                            "start_date": "datetime", "end_date": "datetime"},
+                           nullable=["end_date"])
+    # a market may have had no incident yet: an empty table is valid
+    schema.check_columns(incidents, "incidents", {"customer_id": "int", "date": "datetime"})
+    for column in ("customer_id", "date"):
+        schema.check_no_missing(incidents, "incidents", column)
+    schema.check_key(contracts, "contracts")
+    schema.check_key(incidents, "incidents")
+    cu = customers.loc[active_on(customers, day)]
+    if cu.empty:
+        raise schema.SchemaError(f"customers: no customer active on {day.date()}")
+    held = contracts.loc[running_on(contracts, day)]
+    recent = incidents.loc[in_window(incidents["date"], day - pd.DateOffset(years=years), day)]
+    ids = cu["customer_id"]
+    return cu.assign(
+        tenure=((day - cu["acquisition_date"]) / pd.Timedelta(days=365.25)).to_numpy(),
+        contracts_held=ids.map(held.groupby("customer_id").size()).fillna(0).astype(int),
+        mortgage=ids.isin(held.loc[held["product_id"] == mortgage_product, "customer_id"])
+        .astype(int),
+        incidents=ids.map(recent.groupby("customer_id").size()).fillna(0).astype(int),
+        multichannel=(cu["n_channels"] >= 3).astype(int),
+    )
+
+
 def churn_cox(customers: pd.DataFrame, covariates: pd.DataFrame | list[str], *, as_of=None,
               observed_from=None, acquisition_col: str = "acquisition_date",
-              churn_col: str = "churn_date", penalizer: float = 0.0):
-    """Cox proportional-hazards model of churn (tenure in years) on customer covariates.
+              churn_col: str = "churn_date", penalizer: float = 0.0,
+              clock: str = "tenure"):
+    """Cox proportional-hazards model of churn (in years) on customer covariates.
 
     Parameters
     ----------
@@ -85,6 +174,13 @@ def churn_cox(customers: pd.DataFrame, covariates: pd.DataFrame | list[str], *, 
         delayed entry.
     penalizer : float, default 0
         lifelines' ridge penalty (0: plain partial likelihood).
+    clock : {"tenure", "observation"}, default "tenure"
+        The time axis. ``"tenure"``: years since acquisition, with delayed entry at the
+        tenure reached on ``observed_from``. ``"observation"``: years since the customer
+        entered observation (``observed_from``, or the acquisition if later), the clock
+        of a snapshot model: covariates measured on ``observed_from``
+        (:func:`churn_covariates`), tenure among them, and every customer followed from
+        that day.
 
     Returns
     -------
@@ -107,6 +203,8 @@ def churn_cox(customers: pd.DataFrame, covariates: pd.DataFrame | list[str], *, 
     """
     from lifelines import CoxPHFitter
 
+    if clock not in ("tenure", "observation"):
+        raise ValueError(f"clock must be 'tenure' or 'observation', got {clock!r}")
     x = customers[list(covariates)] if isinstance(covariates, list) else covariates
     if not isinstance(x, pd.DataFrame) or x.shape[1] == 0:
         raise ValueError("covariates must be a non-empty DataFrame or list of column names")
@@ -119,7 +217,10 @@ def churn_cox(customers: pd.DataFrame, covariates: pd.DataFrame | list[str], *, 
                                  f"first offending rows (index): {list(missing[:5])}")
     frame = x.loc[tt.index].assign(_exit=tt["exit"], _churned=tt["churned"].astype(int))
     kwargs = {}
-    if observed_from is not None:
+    if clock == "observation":
+        frame = frame.assign(_exit=tt["exit"] - tt["entry"])
+        frame = frame[frame["_exit"] > 0]  # no time observed: no information
+    elif observed_from is not None:
         # lifelines' Cox wants entry < exit: a customer acquired and gone the same day
         # (tenure 0 to 0) has no time at risk
         frame = frame[tt["exit"] > tt["entry"]].assign(_entry=tt["entry"])

@@ -4,12 +4,13 @@ Every chapter calls :func:`use_style` once; every figure function here takes tid
 draws on the given matplotlib ``ax`` (or a new one), titles and labels it through
 :mod:`crmkit.labels` (so ``labels.set_language("fr")`` switches it to French) and returns
 the ``Axes``. A category keeps its colour across chapters (a desirable customer is the same
-green in chapter 4 and chapter 5): use :func:`palette` for your own seaborn calls.
+green in chapter 3 and chapter 4): use :func:`palette` for your own seaborn calls.
 
 The package has one module per idea: :mod:`~crmkit.plots.style` (palettes, the look),
 :mod:`~crmkit.plots.concentration`, :mod:`~crmkit.plots.matrix`,
 :mod:`~crmkit.plots.shares`, then one module per chapter (``customer_data``, ``loyalty``,
-``idic``, ``segmentation``, ``value``, ``campaigns``, ``project``); everything is also
+``idic``, ``segmentation``, ``value``, ``campaigns``, ``project``) and
+:mod:`~crmkit.plots.diagnostics` (models against the truth); everything is also
 importable from ``crmkit.plots`` directly.
 
 Generic figures:
@@ -32,6 +33,7 @@ from crmkit.plots import (
     campaigns,
     concentration,
     customer_data,
+    diagnostics,
     idic,
     loyalty,
     matrix,
@@ -44,6 +46,7 @@ from crmkit.plots import (
 from crmkit.plots.campaigns import *  # noqa: F403
 from crmkit.plots.concentration import *  # noqa: F403
 from crmkit.plots.customer_data import *  # noqa: F403
+from crmkit.plots.diagnostics import *  # noqa: F403
 from crmkit.plots.idic import *  # noqa: F403
 from crmkit.plots.loyalty import *  # noqa: F403
 from crmkit.plots.matrix import *  # noqa: F403
@@ -56,6 +59,6 @@ from crmkit.plots.value import *  # noqa: F403
 __all__ = [
     name
     for module in (style, concentration, matrix, shares, customer_data, loyalty, idic,
-                   segmentation, value, campaigns, project)
+                   segmentation, value, campaigns, project, diagnostics)
     for name in module.__all__
 ]

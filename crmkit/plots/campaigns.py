@@ -1,4 +1,4 @@
-"""Chapter 6 figures: test against control, uplift, power, the FCB grid."""
+"""Chapter 5 figures: test against control, uplift, power, the FCB grid."""
 
 from __future__ import annotations
 

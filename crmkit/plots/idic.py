@@ -1,4 +1,4 @@
-"""Chapter 3 figures: contact decisions, needs, triggered offers."""
+"""Chapter 6 figures: contact decisions, needs, triggered offers."""
 
 from __future__ import annotations
 

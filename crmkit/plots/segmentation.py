@@ -1,4 +1,4 @@
-"""Chapter 4 figures: RFM grid, score validation, lifecycle, clusters, piloting."""
+"""Chapter 3 figures: RFM grid, score validation, lifecycle, clusters, piloting."""
 
 from __future__ import annotations
 

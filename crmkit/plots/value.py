@@ -1,4 +1,4 @@
-"""Chapter 5 figures: cost to serve, waterfalls, stories, model checks, value tiers."""
+"""Chapter 4 figures: cost to serve, waterfalls, stories, model checks, value tiers."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Segmentation: ABC/Pareto, RFM and FRAT, the profitability matrix, lifecycle and
-statistical segmentation, and the piloting of segments over time (course chapter 4).
+statistical segmentation, and the piloting of segments over time (course chapter 3).
 
 Every function takes tidy DataFrames with column names as keyword arguments (defaults
 follow :data:`crmkit.schema.TABLES`), validates them with :mod:`crmkit.schema`, and returns

@@ -925,7 +925,7 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
     """The month's campaigns: select eligible customers, hold out a random control group,
     contact the test group; responses, conversions and retention gestures.
 
-    Why: chapter 6 measures response, uplift and cost per answer on these. Parameters:
+    Why: chapter 5 measures response, uplift and cost per answer on these. Parameters:
     ``campaigns.incident_window``, ``campaigns.event_window``, ``campaigns.attitude_*``,
     ``campaigns.max_response``, ``campaigns.organic_factor``,
     ``campaigns.retention_satisfaction_gain``, ``campaigns.contact_day``; the calendar's

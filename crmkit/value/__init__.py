@@ -1,6 +1,6 @@
 """Customer value: cost to serve, direct profit, potential, lifetime value, strategies.
 
-Course chapter 5. Seed 001's chain of customer value: sales & marketing, order handling
+Course chapter 4. Seed 001's chain of customer value: sales & marketing, order handling
 and distribution costs make the cost of managing the customer; the commercial margin
 minus that cost is the direct profit; direct profit plus potential is the lifetime value,
 which may be weighted by a credit score. Seed 000 puts customers on the value matrix

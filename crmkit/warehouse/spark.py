@@ -89,6 +89,9 @@ def generate_on_spark(
 
     Examples
     --------
+    Not run by the doctests: it starts a JVM and a Spark session (about half a minute) and
+    writes a folder; ``tests/test_warehouse.py`` runs it on a local Spark session.
+
     >>> from crmkit.warehouse import generate_on_spark, spark_session
     >>> generate_on_spark(spark_session(), "market_spark", customers=2_000,
     ...                   years=2, seed=7, block_size=500)  # doctest: +SKIP

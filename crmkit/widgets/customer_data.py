@@ -39,11 +39,21 @@ def identity_threshold_explorer(
 
     Examples
     --------
-    >>> from crmkit.datasets import load_sample
+    Marie Martin's two records (a typo in one first name) and her husband's:
+
+    >>> import pandas as pd
     >>> from crmkit.idic import resolve_identities
-    >>> recs = load_sample(tables=["source_records"]).source_records  # doctest: +SKIP
-    >>> slider = identity_threshold_explorer(resolve_identities(recs), recs)  # doctest: +SKIP
-    >>> slider.value = 16.0  # doctest: +SKIP
+    >>> recs = pd.DataFrame({
+    ...     "record_id": ["r1", "r2", "r3"], "system": ["bank_core", "insurance_auto", "bank_core"],
+    ...     "account_number": ["B-001", "A-77", "B-002"],
+    ...     "first_name": ["Marie", "Marei", "Paul"], "last_name": ["Martin"] * 3,
+    ...     "birth_date": pd.to_datetime(["1970-03-01", "1970-03-01", "1968-11-20"]),
+    ...     "email": [None] * 3, "phone": [None] * 3, "address": [None] * 3,
+    ...     "postcode": [None] * 3, "city": [None] * 3, "true_customer_id": [7, 7, 8]})
+    >>> slider = identity_threshold_explorer(resolve_identities(recs), recs)
+    >>> slider.value = 16.0  # re-clusters the scored pairs at 16 and redraws
+    >>> slider.value
+    16.0
     """
     from crmkit.idic import identify  # lazy: only this explorer needs identity resolution
 

@@ -1,4 +1,4 @@
-"""Chapter 3, the IDIC method: its explorers."""
+"""Chapter 6, the IDIC method: its explorers."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ def contact_policy_explorer(
     >>> proposed = pd.DataFrame({"customer_id": [1, 1], "channel": ["email", "email"],
     ...     "date": pd.to_datetime(["2025-01-06 09:00", "2025-01-20 09:00"]),
     ...     "offer": ["B_SAVINGS", "B_LIFE"], "sender": ["bank_marketing"] * 2})
-    >>> controls = contact_policy_explorer(proposed, customers)  # doctest: +SKIP
-    >>> controls["max_contacts"].value = 1  # doctest: +SKIP
+    >>> controls = contact_policy_explorer(proposed, customers)
+    >>> controls["max_contacts"].value = 1  # applies the stricter policy and redraws
     """
     from dataclasses import replace
 

@@ -41,8 +41,8 @@ def dick_basu_explorer(
     ...                    "repeat_rate": [0.9, 0.1, 0.8, 0.2]})
     >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4],
     ...                    "churn_date": pd.to_datetime([None, None, "2021-01-01", None])})
-    >>> att, pat = dick_basu_explorer(df, cu, as_of="2020-01-01")  # doctest: +SKIP
-    >>> att.value = 6.0  # doctest: +SKIP
+    >>> att, pat = dick_basu_explorer(df, cu, as_of="2020-01-01")
+    >>> att.value = 6.0  # reclassifies the customers and redraws
     """
     if patronage_threshold is None:
         patronage_threshold = float(df["repeat_rate"].median())
@@ -99,8 +99,8 @@ def bathtub_explorer(
     --------
     >>> from crmkit.loyalty import BathtubParameters
     >>> p = BathtubParameters(2024, 1000, 1000, 100, 0.9, 400.0, 200.0, 10.0)
-    >>> sliders = bathtub_explorer(p)  # doctest: +SKIP
-    >>> sliders["retention_rate"].value = 0.95  # doctest: +SKIP
+    >>> sliders = bathtub_explorer(p)
+    >>> sliders["retention_rate"].value = 0.95  # reruns the bathtub and redraws
     """
     base = params.as_kwargs()
     start = base | dict(scenario or {})

@@ -32,8 +32,10 @@ def maturity_explorer(
 
     Examples
     --------
-    >>> sliders = maturity_explorer({"SF11": 1})  # doctest: +SKIP
-    >>> sliders["SF11"].value = 4  # doctest: +SKIP
+    >>> sliders = maturity_explorer({"SF11": 1})
+    >>> len(sliders), sliders["SF11"].value, sliders["SF01"].value
+    (15, 1, 3)
+    >>> sliders["SF11"].value = 4  # rescores the profile and redraws
     """
     from crmkit import project
 

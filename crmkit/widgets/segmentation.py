@@ -1,4 +1,4 @@
-"""Chapter 4, segmentation: its explorers."""
+"""Chapter 3, segmentation: its explorers."""
 
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ def cluster_explorer(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"age": [20, 22, 21, 60, 64, 62, 40, 41],
     ...                    "products": [1, 1, 2, 4, 6, 5, 3, 3]})
-    >>> slider = cluster_explorer(df, ["age", "products"], ks=[2, 3], k=2)  # doctest: +SKIP
-    >>> slider.value = 3  # doctest: +SKIP
+    >>> slider = cluster_explorer(df, ["age", "products"], ks=[2, 3], k=2)
+    >>> slider.value = 3  # refits with three clusters and redraws
     """
     columns = list(columns)
     profile_columns = columns if profile_columns is None else list(profile_columns)
@@ -116,8 +116,8 @@ def matrix_explorer(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "direct_profit": [500.0, -20, 400, 10],
     ...                    "potential": [900.0, 800, 50, 0]})
-    >>> cur, pot = matrix_explorer(df)  # doctest: +SKIP
-    >>> pot.value = 0.75  # doctest: +SKIP
+    >>> cur, pot = matrix_explorer(df)
+    >>> pot.value = 0.75  # moves the potential cut and redraws
     """
     checks = dict(reference_col=reference_col, growth_col=growth_col,
                   growth_threshold=growth_threshold, other_division_col=other_division_col)

@@ -1,4 +1,4 @@
-"""Chapter 5, customer value: its explorers."""
+"""Chapter 4, customer value: its explorers."""
 
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ def cost_pool_explorer(
     >>> p = pd.DataFrame({"pool": ["order_handling"], "amount": [80.0],
     ...                   "driver": ["contracts"]})
     >>> g = pd.DataFrame({"customer_id": [1, 2], "preferred_channel": ["branch", "web"]})
-    >>> dd = cost_pool_explorer(it, tx, d, p, g, by="preferred_channel")  # doctest: +SKIP
-    >>> dd["order_handling"].value = "customers"  # doctest: +SKIP
+    >>> dd = cost_pool_explorer(it, tx, d, p, g, by="preferred_channel")
+    >>> dd["order_handling"].value = "customers"  # reallocates the pool and redraws
     """
     from crmkit import value
 
@@ -135,8 +135,8 @@ def ltv_explorer(
     >>> df = pd.DataFrame({"customer_id": [1, 2], "direct_profit": [400.0, -50.0],
     ...                    "potential": [100.0, 600.0], "retention": [0.9, 0.8],
     ...                    "credit_score": [0.8, 0.6], "strategy": ["loyalty", "multi_equipment"]})
-    >>> rate, change = ltv_explorer(df)  # doctest: +SKIP
-    >>> change.value = 0.05  # doctest: +SKIP
+    >>> rate, change = ltv_explorer(df)
+    >>> change.value = 0.05  # recomputes the lifetime values and redraws
     """
     from crmkit import value
 
@@ -198,8 +198,8 @@ def channel_migration_explorer(
     ...                    "margin": [100.0, 900.0]})
     >>> it = pd.DataFrame({"customer_id": [1, 1, 2], "channel": ["branch", "web", "branch"],
     ...                    "cost": [30.0, 1.0, 30.0]})
-    >>> adoption, risk = channel_migration_explorer(cu, it, margin_col="margin")  # doctest: +SKIP
-    >>> risk.value = 0.1  # doctest: +SKIP
+    >>> adoption, risk = channel_migration_explorer(cu, it, margin_col="margin")
+    >>> risk.value = 0.1  # reprices the migration and redraws
     """
     from crmkit import value
 

@@ -592,6 +592,16 @@ def _(customers):
     return L.survival_curve(customers, as_of=as_of(), max_years=5)
 
 
+@entry("crmkit.loyalty.survival.churn_covariates", customers=customers_arg(),
+       contracts=market_arg("contracts"),
+       incidents=Arg(incidents_before_churn, "incidents", unique=("incident_id",)))
+def _(customers, contracts, incidents):
+    from types import SimpleNamespace
+
+    m = SimpleNamespace(customers=customers, contracts=contracts, incidents=incidents)
+    return L.churn_covariates(m, as_of() - pd.DateOffset(years=1))
+
+
 @entry("crmkit.loyalty.retention.bathtub_parameters", customers=customers_arg(),
        transactions=TX, interactions=market_arg("interactions"))
 def _(customers, transactions, interactions):
@@ -806,55 +816,55 @@ TARGETS = market_arg("campaign_targets")
 CAMPAIGNS = market_arg("campaigns")
 
 
-@entry("crmkit.campaigns.response_rates", targets=TARGETS)
+@entry("crmkit.campaigns.measurement.response_rates", targets=TARGETS)
 def _(targets):
     return C.response_rates(targets)
 
 
-@entry("crmkit.campaigns.uplift", targets=TARGETS)
+@entry("crmkit.campaigns.measurement.uplift", targets=TARGETS)
 def _(targets):
     return C.uplift(targets)
 
 
-@entry("crmkit.campaigns.pooled_uplift", targets=TARGETS, campaigns=CAMPAIGNS)
+@entry("crmkit.campaigns.measurement.pooled_uplift", targets=TARGETS, campaigns=CAMPAIGNS)
 def _(targets, campaigns):
     return C.pooled_uplift(targets, "channel", campaigns)
 
 
-@entry("crmkit.campaigns.campaign_roi", targets=TARGETS, campaigns=CAMPAIGNS)
+@entry("crmkit.campaigns.roi.campaign_roi", targets=TARGETS, campaigns=CAMPAIGNS)
 def _(targets, campaigns):
     return C.campaign_roi(targets, campaigns, margin_per_conversion=100.0)
 
 
-@entry("crmkit.campaigns.pooled_roi", roi=derived(roi, "roi", unique=("campaign_id",)))
+@entry("crmkit.campaigns.roi.pooled_roi", roi=derived(roi, "roi", unique=("campaign_id",)))
 def _(roi):
     return C.pooled_roi(roi, "channel")
 
 
-@entry("crmkit.campaigns.assign_groups",
+@entry("crmkit.campaigns.control_groups.assign_groups",
        targets=derived(lambda: market().customers[["customer_id", "sector"]], "targets",
                        unique=("customer_id",)))
 def _(targets):
     return C.assign_groups(targets, control_share=0.2, seed=1, strata="sector")
 
 
-@entry("crmkit.campaigns.learn_feel_do_grid", products=market_arg("products"))
+@entry("crmkit.campaigns.learn_feel_do.learn_feel_do_grid", products=market_arg("products"))
 def _(products):
     return C.learn_feel_do_grid(products)
 
 
-@entry("crmkit.campaigns.trigger_family", campaigns=CAMPAIGNS)
+@entry("crmkit.campaigns.event_marketing.trigger_family", campaigns=CAMPAIGNS)
 def _(campaigns):
     return C.trigger_family(campaigns)
 
 
-@entry("crmkit.campaigns.target_profiles", targets=TARGETS, campaigns=CAMPAIGNS,
+@entry("crmkit.campaigns.targeting.target_profiles", targets=TARGETS, campaigns=CAMPAIGNS,
        customers=customers_arg(), contracts=market_arg("contracts"))
 def _(targets, campaigns, customers, contracts):
     return C.target_profiles(targets, campaigns, customers, contracts)
 
 
-@entry("crmkit.campaigns.run_waves",
+@entry("crmkit.campaigns.waves.run_waves",
        waves=derived(lambda: proposed().assign(wave=np.arange(len(proposed())) % 2), "waves",
                      optional=("expected_value",)),
        customers=customers_arg())
@@ -874,37 +884,37 @@ NORM_VALUES = ("first", "last", "first_key", "last_key", "birth_date", "email", 
 LIFE = market_arg("life_events")
 
 
-@entry("crmkit.idic.identify.normalise_records", source_records=RECORDS)
+@entry("crmkit.idic.identify.normalise.normalise_records", source_records=RECORDS)
 def _(source_records):
     return I.normalise_records(source_records)
 
 
-@entry("crmkit.idic.identify.resolve_identities", source_records=RECORDS)
+@entry("crmkit.idic.identify.clustering.resolve_identities", source_records=RECORDS)
 def _(source_records):
     return I.resolve_identities(source_records).links
 
 
-@entry("crmkit.idic.identify.candidate_pairs",
+@entry("crmkit.idic.identify.blocking.candidate_pairs",
        norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",),
                     nullable=NORM_VALUES))
 def _(norm):
     return I.candidate_pairs(norm)
 
 
-@entry("crmkit.idic.identify.resolution_quality",
+@entry("crmkit.idic.identify.quality.resolution_quality",
        links=derived(links, "links", unique=("record_id",)), source_records=RECORDS)
 def _(links, source_records):
     return I.resolution_quality(links, source_records)
 
 
-@entry("crmkit.idic.identify.threshold_sweep", source_records=RECORDS)
+@entry("crmkit.idic.identify.threshold.threshold_sweep", source_records=RECORDS)
 def _(source_records):
     from crmkit.idic.identify import threshold_sweep
 
     return threshold_sweep(resolution(), source_records, [0.0, 5.0, 10.0])
 
 
-@entry("crmkit.idic.identify.unified_customer_view",
+@entry("crmkit.idic.identify.unified_view.unified_customer_view",
        links=derived(links, "links", unique=("record_id",)), source_records=RECORDS)
 def _(links, source_records):
     return I.unified_customer_view(links, source_records)
@@ -959,13 +969,13 @@ def _(decisions):
 from crmkit import project as P  # noqa: E402
 
 
-@entry("crmkit.project.reporting_split", customers=customers_arg(),
+@entry("crmkit.project.reporting.reporting_split", customers=customers_arg(),
        contracts=market_arg("contracts"), transactions=TX)
 def _(customers, contracts, transactions):
     return P.reporting_split(customers, contracts, transactions)
 
 
-@entry("crmkit.project.kpi_measures", split=derived(split, "split"),
+@entry("crmkit.project.kpis.kpi_measures", split=derived(split, "split"),
        interactions=market_arg("interactions"), campaigns=CAMPAIGNS,
        campaign_targets=TARGETS)
 def _(split, interactions, campaigns, campaign_targets):
@@ -973,7 +983,7 @@ def _(split, interactions, campaigns, campaign_targets):
 
 
 # a KPI may have no value for a year (a blank light): missing values are valid
-@entry("crmkit.project.kpi_dashboard",
+@entry("crmkit.project.kpis.kpi_dashboard",
        measures=derived(measures, "measures", wide=True,
                         nullable=("retention_rate", "existing_revenue_share", "cross_sell_rate",
                                   "early_churn", "contact_cost_ratio", "campaign_lift")))
@@ -981,18 +991,18 @@ def _(measures):
     return P.kpi_dashboard(measures, P.kpi_targets())
 
 
-@entry("crmkit.project.cost_per_saved_customer", campaigns=CAMPAIGNS,
+@entry("crmkit.project.budget.cost_per_saved_customer", campaigns=CAMPAIGNS,
        campaign_targets=TARGETS)
 def _(campaigns, campaign_targets):
     return P.cost_per_saved_customer(campaigns, campaign_targets, gesture_cost=10.0)
 
 
-@entry("crmkit.project.budget_summary", runs=derived(budget_runs, "runs"))
+@entry("crmkit.project.budget.budget_summary", runs=derived(budget_runs, "runs"))
 def _(runs):
     return P.budget_summary(runs)
 
 
-@entry("crmkit.project.programme_roi", cash_flows=derived(cash_flows, "cash_flows"))
+@entry("crmkit.project.business_case.programme_roi", cash_flows=derived(cash_flows, "cash_flows"))
 def _(cash_flows):
     return P.programme_roi(cash_flows)
 
@@ -1260,6 +1270,33 @@ def _(steps):
     return PL.value_waterfall(steps)
 
 
+@entry("crmkit.plots.diagnostics.calibration_plot",
+       calibration=derived(lambda: pd.DataFrame({"predicted": [0.1, 0.4, 0.7, 0.9],
+                                                 "observed": [0.12, 0.35, 0.75, 0.88]}),
+                           "calibration"))
+def _(calibration):
+    return PL.calibration_plot(calibration)
+
+
+@entry("crmkit.plots.diagnostics.hazard_ratio_forest",
+       ratios=derived(lambda: pd.DataFrame({"hazard_ratio": [0.8, 1.6], "lower": [0.7, 1.3],
+                                            "upper": [0.9, 2.0]},
+                                           index=["contracts_held", "multichannel"]),
+                      "hazard_ratios"))
+def _(ratios):
+    return PL.hazard_ratio_forest(ratios)
+
+
+@entry("crmkit.plots.diagnostics.survival_projection",
+       observed=derived(lambda: pd.DataFrame({"cohort": [2020] * 3, "period": [0, 1, 2],
+                                              "survival": [1.0, 0.7, 0.55]}), "observed"),
+       projected=derived(lambda: pd.DataFrame({"cohort": [2020] * 4, "period": [0, 1, 2, 3],
+                                               "survival": [1.0, 0.69, 0.56, 0.48]}),
+                         "projected"))
+def _(observed, projected):
+    return PL.survival_projection(observed, projected, calibration_periods=1)
+
+
 @entry("crmkit.plots.value.holdout_fit",
        comparison=derived(lambda: K.holdout_comparison(CDNOW.build(),
                                                        CDNOW.build()["frequency"] * 0.5),
@@ -1396,7 +1433,7 @@ def answers() -> pd.DataFrame:
                          "score": [1 + i % 5 for i in range(15)]})
 
 
-@entry("crmkit.project.maturity_profile",
+@entry("crmkit.project.maturity.maturity_profile",
        answers=derived(answers, "answers", unique=("id",)))
 def _(answers):
     return P.maturity_profile(answers)
@@ -1521,7 +1558,7 @@ def _(rules):
     return I.offer_groups(rules)
 
 
-@entry("crmkit.idic.identify.compare_pairs",
+@entry("crmkit.idic.identify.comparison.compare_pairs",
        norm=derived(lambda: I.normalise_records(records()), "norm", unique=("record_id",),
                     nullable=NORM_VALUES))
 def _(norm):
@@ -1530,7 +1567,7 @@ def _(norm):
         I.compare_pairs(norm, pairs["left"].to_numpy(), pairs["right"].to_numpy())
 
 
-@entry("crmkit.idic.identify.true_matches",
+@entry("crmkit.idic.identify.quality.true_matches",
        pairs=derived(lambda: resolution().pairs, "pairs"), source_records=RECORDS)
 def _(pairs, source_records):
     from crmkit.idic.identify import true_matches
@@ -1538,7 +1575,7 @@ def _(pairs, source_records):
     return true_matches(pairs, source_records)
 
 
-@entry("crmkit.idic.identify.links_at_threshold", source_records=RECORDS)
+@entry("crmkit.idic.identify.threshold.links_at_threshold", source_records=RECORDS)
 def _(source_records):
     from crmkit.idic.identify import links_at_threshold
 
@@ -1614,7 +1651,7 @@ EXEMPT.update({
                                                  "against its targets, not a user's table",
     "crmkit.synth.validation.measure": "measures the generator's own output against its "
                                        "targets, not a user's table",
-    "crmkit.exercises.ch06.untargeted_phone_campaigns": "an exercise's reference solution, "
+    "crmkit.exercises.campaigns.untargeted_phone_campaigns": "an exercise's reference solution, "
                                                         "checked by the exercise tests",
     "crmkit.labels.translate_frame": "relabels any frame for display: unknown values pass "
                                      "unchanged by design",

@@ -1,0 +1,73 @@
+"""What the message should do first: the learn-feel-do (FCB) grid.
+
+Course chapter 6, "What the message should do first". Vaughn's (1980) FCB grid places a
+product by involvement (high, low) and mode (think, feel); each quadrant has its order of
+learning, feeling and doing, which tells a campaign what its message must achieve first.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmkit import schema
+
+__all__ = ["FCB_QUADRANTS", "LEARN_FEEL_DO_QUADRANT", "learn_feel_do_grid"]
+
+
+# Vaughn's (1980) FCB grid: involvement x think/feel, and the order in which people learn,
+# feel and act in each quadrant (the lecture slides' four quadrants)
+FCB_QUADRANTS = pd.DataFrame(
+    [("learning", "high", "think", "learn > feel > do"),
+     ("affectivity", "high", "feel", "feel > learn > do"),
+     ("routine", "low", "think", "do > learn > feel"),
+     ("hedonism", "low", "feel", "do > feel > learn")],
+    columns=["fcb_quadrant", "involvement", "mode", "sequence"],
+)
+# the first response a product calls for (products.learn_feel_do) -> its quadrant; a
+# first response of "doing" is routine for a bank or an insurer (no small pleasures)
+LEARN_FEEL_DO_QUADRANT = {"cognitive": "learning", "affective": "affectivity",
+                          "conative": "routine"}
+
+
+def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> pd.DataFrame:
+    """Place products in the FCB grid from their ``learn_feel_do`` (first response).
+
+    Parameters
+    ----------
+    products : DataFrame
+        ``product_id`` and ``learn_feel_do`` (``cognitive``, ``affective``, ``conative``).
+    mapping : dict, optional
+        ``learn_feel_do`` -> quadrant of :data:`FCB_QUADRANTS` (default
+        :data:`LEARN_FEEL_DO_QUADRANT`).
+
+    Returns
+    -------
+    DataFrame
+        ``products`` with ``fcb_quadrant``, ``involvement`` (high / low), ``mode``
+        (think / feel) and ``sequence`` (the order of the three responses).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"product_id": ["B_MORTGAGE", "B_CARD"],
+    ...                   "learn_feel_do": ["cognitive", "conative"]})
+    >>> learn_feel_do_grid(p)[["product_id", "fcb_quadrant", "sequence"]]
+       product_id fcb_quadrant           sequence
+    0  B_MORTGAGE     learning  learn > feel > do
+    1      B_CARD      routine  do > learn > feel
+    """
+    mapping = LEARN_FEEL_DO_QUADRANT if mapping is None else dict(mapping)
+    bad = set(mapping.values()) - set(FCB_QUADRANTS["fcb_quadrant"])
+    if bad:
+        raise ValueError(f"unknown quadrant(s) {sorted(bad)}; use {FCB_QUADRANTS['fcb_quadrant'].tolist()}")
+    schema.require_columns(products, "products", {"product_id": "string",
+                                                  "learn_feel_do": "string"})
+    schema.check_key(products, "products")
+    schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
+    quadrant = products["learn_feel_do"].astype(str).map(mapping)
+    info = FCB_QUADRANTS.set_index("fcb_quadrant").reindex(quadrant.to_numpy())
+    out = products.copy()
+    out["fcb_quadrant"] = quadrant.to_numpy()
+    for col in ("involvement", "mode", "sequence"):
+        out[col] = info[col].to_numpy()
+    return out

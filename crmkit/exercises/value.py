@@ -1,0 +1,167 @@
+"""Exercises of Chapter 4, customer value (ids ``ch4.<name>``).
+
+Each exercise registers a function that computes the expected answer, at check time, from
+the tables the student worked on (passed to :func:`crmkit.exercises.check` as keyword
+inputs) or from the CDNOW sample: the answer is never written in the notebook, in a
+message or in a hint.
+
+==============================  ======================================  ======================
+exercise                        inputs                                  answer
+==============================  ======================================  ======================
+``ch4.equal_split_loss_share``  ``base`` (margin, direct cost), pools   a share in [0, 1]
+``ch4.equity_plus5``            ``customers`` (value chain columns)     a relative change
+``ch4.high_after_3``            ``matrix`` (yearly transition matrix)   a share in [0, 1]
+``ch4.cdnow_holdout``           none (the CDNOW sample)                 a number of purchases
+``ch4.breakeven_churn``         ``customers``, ``interactions``         a probability
+==============================  ======================================  ======================
+
+Examples
+--------
+>>> import pandas as pd
+>>> from crmkit.exercises import check
+>>> base = pd.DataFrame({"customer_id": [1, 2, 3], "commercial_margin": [500.0, 90.0, 40.0],
+...                      "direct_cost": [50.0, 0.0, 10.0]})
+>>> pools = pd.DataFrame({"pool": ["order_handling"], "amount": [150.0],
+...                       "driver": ["contracts"]})
+>>> check("ch4.equal_split_loss_share", 1 / 3, base=base, pools=pools).correct
+True
+>>> check("ch4.equal_split_loss_share", 0.0, base=base, pools=pools).correct
+False
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmkit.exercises._core import register
+from crmkit.schema import check_columns, check_in_range, check_not_empty
+
+__all__: list[str] = []
+
+# the chapter's assumptions, the defaults of the checkers' inputs
+DISCOUNT_RATE = 0.08
+HORIZON = 10
+ADOPTION = 0.5
+
+
+def _table(df, name: str, columns: dict) -> pd.DataFrame:
+    if df is None:
+        raise ValueError(f"pass the chapter's table: check(..., {name}=<the {name} table>)")
+    check_not_empty(df, name)
+    check_columns(df, name, columns)
+    return df
+
+
+@register(
+    "ch4.equal_split_loss_share",
+    hint="Give every customer the same share of each pool (crmkit.value.allocate_costs with "
+         "a driver column equal to 1 for everyone), add the direct cost of the contacts, "
+         "subtract the total from the commercial margin and take the share of customers "
+         "below zero. Give a fraction between 0 and 1.",
+    tolerance=0.002,
+    explanation="An equal split charges the light users as much as the heavy ones: the "
+                "small accounts turn red, and the totals do not change.",
+)
+def equal_split_loss_share(base: pd.DataFrame | None = None,
+                           pools: pd.DataFrame | None = None) -> float:
+    from crmkit.value import allocate_costs
+
+    df = _table(base, "base", {"customer_id": None, "commercial_margin": "number",
+                               "direct_cost": "number"})
+    pools = _table(pools, "pools", {"pool": None, "amount": "number"})
+    equal = pd.DataFrame({"customer_id": df["customer_id"].to_numpy(), "equal_split": 1})
+    spec = {str(p): (float(a), "equal_split") for p, a in zip(pools["pool"], pools["amount"],
+                                                              strict=True)}
+    indirect = allocate_costs(equal, spec)["indirect_cost"].to_numpy()
+    profit = df["commercial_margin"].to_numpy(float) - df["direct_cost"].to_numpy(float)
+    return float(np.mean(profit - indirect < 0))
+
+
+@register(
+    "ch4.equity_plus5",
+    hint="Compute the lifetime values twice with crmkit.value.lifetime_value_chain (same "
+         "columns, discount rate and horizon as in the text), once as measured and once with "
+         "retention_change=0.05; customer equity is the sum of lifetime_value. Give the "
+         "relative change (new / old - 1) as a fraction.",
+    tolerance=0.001,
+    explanation="Five points of retention are worth far more than five per cent of value: "
+                "each retained year also keeps the years after it.",
+)
+def equity_plus5(customers: pd.DataFrame | None = None,
+                 discount_rate: float = DISCOUNT_RATE, horizon: int | None = HORIZON) -> float:
+    from crmkit.value import lifetime_value_chain
+
+    df = _table(customers, "customers",
+                {"customer_id": None, "direct_profit": "number", "potential": "number",
+                 "retention": "number", "credit_score": "number"})
+    kw = dict(retention="retention", discount_rate=discount_rate, horizon=horizon,
+              credit_score_col="credit_score")
+    before = lifetime_value_chain(df, **kw)["lifetime_value"].sum()
+    after = lifetime_value_chain(df, retention_change=0.05, **kw)["lifetime_value"].sum()
+    return float(after / before - 1)
+
+
+@register(
+    "ch4.high_after_3",
+    hint="Start from a distribution with all customers in the high tier and apply the yearly "
+         "transition matrix three times (MarkovMigrationModel.state_distribution does it); "
+         "read the share in the high tier. Give a fraction between 0 and 1.",
+    tolerance=0.001,
+    explanation="Even the best tier leaks: some customers slip to lower tiers, others leave, "
+                "and a few of those who slipped come back.",
+)
+def high_after_3(matrix: pd.DataFrame | None = None, state: str = "high") -> float:
+    P = _table(matrix, "matrix", {})
+    if list(P.index) != list(P.columns) or state not in P.index:
+        raise ValueError(f"matrix: a square transition matrix with a {state!r} state")
+    start = (P.index == state).astype(float)
+    after = start @ np.linalg.matrix_power(P.to_numpy(dtype=float), 3)
+    return float(after[list(P.columns).index(state)])
+
+
+@register(
+    "ch4.cdnow_holdout",
+    hint="Fit crmkit.clv.BetaGeoModel on crmkit.clv.load_cdnow(), ask each customer's "
+         "conditional expected number of purchases over the 39 weeks of the holdout, and add "
+         "them up over the customers.",
+    tolerance=1.0,
+    explanation="The model, calibrated on 39 weeks, foresees most of what the cohort bought "
+                "in the next 39 without having seen any of it.",
+)
+def cdnow_holdout() -> float:
+    from crmkit.clv import BetaGeoModel, load_cdnow
+
+    summary = load_cdnow()
+    model = BetaGeoModel().fit(summary)
+    weeks = float(summary["duration_holdout"].iloc[0])
+    return float(model.predict(summary, t=weeks).sum())
+
+
+@register(
+    "ch4.breakeven_churn",
+    hint="The net gain falls in a straight line as the churn risk rises: price the move with "
+         "crmkit.value.channel_migration at the text's adoption, once with churn_risk=0 (the "
+         "saving) and once with churn_risk=1 (the margin at risk at full risk); the "
+         "break-even risk is their ratio.",
+    tolerance=0.0005,
+    explanation="Below that extra churn the move pays for itself; above it, the branch was "
+                "worth its cost to these customers.",
+)
+def breakeven_churn(customers: pd.DataFrame | None = None,
+                    interactions: pd.DataFrame | None = None, adoption: float = ADOPTION,
+                    margin_col: str = "commercial_margin",
+                    eligible_col: str = "eligible") -> float:
+    from crmkit.value import channel_migration
+
+    cu = _table(customers, "customers", {"customer_id": None, eligible_col: "bool",
+                                         margin_col: "number"})
+    it = _table(interactions, "interactions", {"customer_id": None, "channel": None,
+                                               "cost": "number"})
+    check_in_range(pd.DataFrame({"adoption": [adoption]}), "inputs", "adoption", 0, 1)
+    kw = dict(eligible_col=eligible_col, adoption=adoption, margin_col=margin_col)
+    saving = channel_migration(cu, it, churn_risk=0.0, **kw).saving
+    at_risk = channel_migration(cu, it, churn_risk=1.0, **kw).margin_at_risk
+    if not at_risk > 0:
+        raise ValueError("customers: no margin at risk; the move cannot destroy value")
+    return float(saving / at_risk)

@@ -1,0 +1,177 @@
+"""Model diagnostics: a fitted model's predictions set against what customers truly did.
+
+- :func:`calibration_plot`: a predicted probability (P(alive), survival from a Cox or sBG
+  model) against the observed rate, bin by bin (:func:`crmkit.clv.scoring.score_probability`
+  output), with the diagonal of a perfectly calibrated model;
+- :func:`hazard_ratio_forest`: the hazard ratios of a Cox model with their 95 % intervals
+  on a log scale (:func:`crmkit.loyalty.hazard_ratios` output), the line at 1 separating
+  what retains from what drives customers away;
+- :func:`survival_projection`: a cohort's observed survival against the model's projection,
+  the calibration years marked (the figure of Fader and Hardie 2007).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+from crmkit import labels
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title
+from crmkit.schema import check_not_empty, fail, require_columns
+
+__all__ = ["calibration_plot", "hazard_ratio_forest", "survival_projection"]
+
+
+def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
+                     title: str | None = None, table: str = "calibration", ax=None):
+    """Predicted probability against observed rate, one point per bin, and the diagonal.
+
+    Parameters
+    ----------
+    calibration : DataFrame
+        ``predicted`` (mean predicted probability of the bin) and ``observed`` (share of
+        the bin's customers for whom the event happened), e.g. the ``calibration`` of
+        :func:`crmkit.clv.scoring.score_probability`.
+    label : str, optional
+        Legend entry of the points (a label key or text), to draw several models on one
+        ``ax``.
+    title : str, optional
+        A label key of ``model_diagnostic`` or text (default: "calibration_plot").
+    table : str
+        Name of the frame in error messages.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"predicted": [0.1, 0.5, 0.9], "observed": [0.15, 0.45, 0.92]})
+    >>> ax = calibration_plot(c)
+    >>> ax.get_xlabel()
+    'Predicted probability'
+    """
+    _numeric(calibration, table, "predicted", "observed", nonnegative=("predicted", "observed"))
+    ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], linestyle=":", color="black", linewidth=1,
+            label=labels.label("perfect_calibration", "model_diagnostic"))
+    name = labels.label(label) if label is not None else labels.header("observed_rate")
+    ax.plot(calibration["predicted"], calibration["observed"], marker="o", linewidth=1.5,
+            label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(labels.header("predicted_probability"))
+    ax.set_ylabel(labels.header("observed_rate"))
+    ax.legend(loc="upper left")
+    _set_title(ax, title, "calibration_plot", kind="model_diagnostic")
+    return ax
+
+
+def hazard_ratio_forest(ratios: pd.DataFrame, *, title: str | None = None,
+                        table: str = "hazard_ratios", ax=None):
+    """Hazard ratios with their 95 % intervals, on a log scale, and the line at 1.
+
+    Parameters
+    ----------
+    ratios : DataFrame
+        Indexed by covariate, with ``hazard_ratio``, ``lower`` and ``upper``
+        (:func:`crmkit.loyalty.hazard_ratios`).
+    title : str, optional
+        A label key of ``model_diagnostic`` or text (default: "hazard_ratios").
+    table : str
+        Name of the frame in error messages.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hr = pd.DataFrame({"hazard_ratio": [0.8, 1.6], "lower": [0.7, 1.3],
+    ...                    "upper": [0.9, 2.0]}, index=["contracts_held", "multichannel"])
+    >>> ax = hazard_ratio_forest(hr)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Contracts held', 'Multichannel customer']
+    """
+    _numeric(ratios, table, "hazard_ratio", "lower", "upper")
+    bad = ~((ratios["lower"] > 0) & (ratios["lower"] <= ratios["hazard_ratio"])
+            & (ratios["hazard_ratio"] <= ratios["upper"]))
+    if bad.any():
+        fail(table, "hazard_ratio", "not positive and inside [lower, upper]", bad, ratios)
+    ax = _axes(ax)
+    pos = np.arange(len(ratios))[::-1]
+    hr = ratios["hazard_ratio"].to_numpy(dtype=float)
+    colours = np.where(hr < 1, COLORS["green"], COLORS["vermilion"])
+    ax.hlines(pos, ratios["lower"], ratios["upper"], colors=colours, linewidth=2)
+    ax.scatter(hr, pos, color=colours, zorder=3, s=40)
+    ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(pos, [labels.header(str(c)) for c in ratios.index])
+    ax.set_xlabel(labels.header("hazard_ratio"))
+    _set_title(ax, title, "hazard_ratios", kind="model_diagnostic")
+    return ax
+
+
+def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
+                        calibration_periods: int | None = None, title: str | None = None,
+                        ax=None):
+    """Observed and projected survival of one or more cohorts, against periods.
+
+    Parameters
+    ----------
+    observed : DataFrame
+        ``cohort``, ``period``, ``survival`` (share of the cohort still active), as
+        observed.
+    projected : DataFrame
+        The same columns, from the model (e.g. :meth:`crmkit.clv.ShiftedBetaGeoModel.survival`
+        stacked).
+    calibration_periods : int, optional
+        Last period the model saw: a vertical line separates calibration from holdout.
+    title : str, optional
+        A label key of ``model_diagnostic`` or text (default: "survival_projection").
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> obs = pd.DataFrame({"cohort": ["a"] * 3, "period": [0, 1, 2],
+    ...                     "survival": [1.0, 0.7, 0.55]})
+    >>> proj = pd.DataFrame({"cohort": ["a"] * 4, "period": [0, 1, 2, 3],
+    ...                      "survival": [1.0, 0.69, 0.56, 0.48]})
+    >>> ax = survival_projection(obs, proj, calibration_periods=1)
+    >>> len(ax.get_lines())
+    3
+    """
+    for name, df in (("observed", observed), ("projected", projected)):
+        check_not_empty(df, name)
+        require_columns(df, name, {"cohort": None, "period": "number", "survival": "number"},
+                        nonnegative=["period", "survival"])
+    ax = _axes(ax)
+    cohorts = list(pd.unique(pd.concat([observed["cohort"], projected["cohort"]])))
+    colours = dict(zip(cohorts, [f"C{i % 10}" for i in range(len(cohorts))], strict=True))
+    for c in cohorts:
+        o = observed.loc[observed["cohort"] == c].sort_values("period")
+        p = projected.loc[projected["cohort"] == c].sort_values("period")
+        ax.plot(o["period"], o["survival"], marker="o", color=colours[c], linewidth=0,
+                label=f"{c}")
+        ax.plot(p["period"], p["survival"], linestyle="--", color=colours[c], linewidth=1.5)
+    if calibration_periods is not None:
+        ax.axvline(calibration_periods, color="black", linestyle=":", linewidth=1)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(labels.header("years_since_start"))
+    ax.set_ylabel(labels.header("share_still_active"))
+    ax.legend(title=labels.header("cohort"), fontsize="small", ncol=2)
+    _set_title(ax, title, "survival_projection", kind="model_diagnostic")
+    return ax

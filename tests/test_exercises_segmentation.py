@@ -1,0 +1,142 @@
+"""Chapter 3's exercise checkers: right answers pass, typical wrong ones get a hint that
+never gives the answer away. Expected values are computed by hand on small tables."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from crmkit.exercises import Feedback, check, exercises
+from crmkit.schema import SchemaError
+
+
+def _visible(fb: Feedback) -> str:
+    """Everything a student can read: message, hint, text and HTML (tags dropped)."""
+    html_text = re.sub(r"<[^>]+>", " ", fb._repr_html_())
+    return " ".join([fb.message, fb.hint or "", str(fb), html_text, fb._repr_markdown_()])
+
+
+def _wrong_with_hint(fb: Feedback, *secrets: str) -> None:
+    assert not fb.correct
+    assert fb.hint
+    text = _visible(fb)
+    for secret in secrets:
+        assert not re.search(rf"(?<![\w.]){re.escape(secret)}(?![\w])", text), secret
+
+
+def test_the_four_exercises_are_registered():
+    assert {"ch3.top5_profit_share", "ch3.champions_lift", "ch3.non_priority_q75",
+            "ch3.class_a_stay"} <= set(exercises("ch3."))
+
+
+# ---------------------------------------------------------------------------------------
+# ch3.top5_profit_share: 20 customers, the best 5 % is one customer
+# ---------------------------------------------------------------------------------------
+def _profits():
+    # direct profit: one 600, nine of 50, nine of 10, one loss of -40 -> total 1100
+    profit = [600.0] + [50.0] * 9 + [10.0] * 9 + [-40.0]
+    revenue = [900.0] + [300.0] * 9 + [200.0] * 9 + [100.0]
+    return pd.DataFrame({"customer_id": range(1, 21), "direct_profit": profit,
+                         "revenue": revenue})
+
+
+def test_top5_profit_share():
+    df = _profits()
+    assert check("ch3.top5_profit_share", 600 / 1100, customers=df).correct
+    assert check("ch3.top5_profit_share", 0.5455, customers=df).correct  # rounded
+    # the revenue share of the top customer (900 / 5300) is a typical mistake
+    fb = check("ch3.top5_profit_share", 900 / 5300, customers=df)
+    _wrong_with_hint(fb, "0.545", "0.5454", "54.5")
+    assert "too low" in fb.message
+    # a percentage instead of a fraction gets a scale hint
+    fb = check("ch3.top5_profit_share", 54.545454, customers=df)
+    assert not fb.correct and "scale" in fb.message.lower()
+    assert not check("ch3.top5_profit_share", None, customers=df).correct
+
+
+# ---------------------------------------------------------------------------------------
+# ch3.champions_lift: champions deposit at rate 1, everyone at 3 / 5 -> lift 5 / 3
+# ---------------------------------------------------------------------------------------
+def _rfm():
+    return pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5],
+        "rfm_segment": pd.Categorical(["champions", "champions", "at_risk", "hibernating",
+                                       "hibernating"]),
+        "deposit_next_year": [1.0, 1.0, 1.0, 0.0, 0.0],
+    })
+
+
+def test_champions_lift():
+    rfm = _rfm()
+    assert check("ch3.champions_lift", 5 / 3, rfm=rfm).correct
+    assert check("ch3.champions_lift", 1.667, rfm=rfm).correct
+    # the champions' rate itself (1.0) is not a lift
+    _wrong_with_hint(check("ch3.champions_lift", 1.0, rfm=rfm), "1.67", "1.667", "5/3")
+    # nor is the ratio to the non-champions (1 / (1/3) = 3)
+    assert not check("ch3.champions_lift", 3.0, rfm=rfm).correct
+
+
+# ---------------------------------------------------------------------------------------
+# ch3.non_priority_q75
+# ---------------------------------------------------------------------------------------
+def _insurer():
+    # current: median of the margins is 70 -> customers 1-4 high, 5-8 low
+    # potential: 0.75 quantile of 0, 10, ..., 70 is 52.5 -> customers 7, 8 high
+    # undesirable (low, low): 5 and 6; 5 is a reference customer -> 1 non-priority
+    # with the median of potential (35) instead, 5-8 are all high: 0 non-priority
+    return pd.DataFrame({
+        "customer_id": range(1, 9),
+        "insurer_margin": [100.0, 200, 300, 400, 10, 20, 30, 40],
+        "potential": [0.0, 10, 20, 30, 40, 50, 60, 70],
+        "reference": [False, False, False, False, True, False, False, False],
+        "recent_life_events": [0, 0, 0, 0, 0, 0, 0, 0],
+        "bank_customer": [False] * 8,
+    })
+
+
+def test_non_priority_q75():
+    ins = _insurer()
+    assert check("ch3.non_priority_q75", 1, insurer=ins).correct
+    # the median cut-off (0) and the undesirable count without checks (2) are wrong
+    fb = check("ch3.non_priority_q75", 0, insurer=ins)
+    _wrong_with_hint(fb)
+    assert "too low" in fb.message
+    assert "too high" in check("ch3.non_priority_q75", 2, insurer=ins).message
+    # the answer follows the student's table: customer 6 now grows fast -> nobody left
+    grown = ins.assign(recent_life_events=[0, 0, 0, 0, 0, 1, 0, 0])
+    assert check("ch3.non_priority_q75", 0, insurer=grown).correct
+
+
+# ---------------------------------------------------------------------------------------
+# ch3.class_a_stay
+# ---------------------------------------------------------------------------------------
+def test_class_a_stay():
+    before = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
+                           "abc_class": ["A", "A", "A", "A", "B", "B"]})
+    # 1, 2 stay A; 3 drops to B; 4 leaves; 5 rises to A; 7 is new
+    after = pd.DataFrame({"customer_id": [1, 2, 3, 5, 6, 7],
+                          "abc_class": ["A", "A", "B", "A", "B", "C"]})
+    assert check("ch3.class_a_stay", 0.5, before=before, after=after).correct
+    # reading the column (share of the new A that were A: 2 / 3) is the typical mistake
+    fb = check("ch3.class_a_stay", 2 / 3, before=before, after=after)
+    _wrong_with_hint(fb, "0.5", "50")
+    # forgetting the customer who left (2 of 3 still there) too
+    assert not check("ch3.class_a_stay", 2 / 3 + 1e-3, before=before, after=after).correct
+
+
+# ---------------------------------------------------------------------------------------
+# bad calls are the notebook's errors, reported clearly
+# ---------------------------------------------------------------------------------------
+def test_missing_or_malformed_tables():
+    with pytest.raises(ValueError, match="customers="):
+        check("ch3.top5_profit_share", 0.5)
+    with pytest.raises(SchemaError, match="rfm.deposit_next_year"):
+        check("ch3.champions_lift", 1.0, rfm=_rfm().drop(columns="deposit_next_year"))
+    with pytest.raises(SchemaError, match="insurer.reference"):
+        check("ch3.non_priority_q75", 1, insurer=_insurer().drop(columns="reference"))
+    with pytest.raises(ValueError, match="champions"):
+        check("ch3.champions_lift", 1.0, rfm=_rfm().iloc[2:])
+    with pytest.raises(ValueError, match="does not take"):
+        check("ch3.class_a_stay", 0.5, customers=_profits())
