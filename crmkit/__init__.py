@@ -15,16 +15,16 @@ Chapter                         Modules
                                 clustering, threshold, quality, unified view)
 2. Loyalty                      :mod:`crmkit.loyalty` (Dick & Basu, retention, bathtub,
                                 incidents)
-3. IDIC                         :mod:`crmkit.idic` (identify, differentiate, interact,
-                                customize; the worksheet)
-4. Segmentation                 :mod:`crmkit.segmentation` (ABC, RFM/FRAT, profitability
+3. Segmentation                 :mod:`crmkit.segmentation` (ABC, RFM/FRAT, profitability
                                 matrix, life cycle, clustering, piloting)
-5. Customer value               :mod:`crmkit.value` (costs to serve, profit, potential,
+4. Customer value               :mod:`crmkit.value` (costs to serve, profit, potential,
                                 strategies), :mod:`crmkit.clv` (BG/NBD, Pareto/NBD,
                                 Gamma-Gamma, Markov migration, lifetime value)
-6. Campaigns                    :mod:`crmkit.campaigns` (one module per section:
+5. Campaigns                    :mod:`crmkit.campaigns` (one module per section:
                                 learn_feel_do, control_groups, measurement (uplift),
                                 roi, power, planning, event_marketing, waves, targeting)
+6. IDIC                         :mod:`crmkit.idic` (identify, differentiate, interact,
+                                customize; the worksheet)
 7. The CRM project              :mod:`crmkit.project` (one module per section: reporting,
                                 budget, plan, maturity, kpis, business_case)
 Scaling up                      :mod:`crmkit.warehouse` (the same metrics on DuckDB and

@@ -174,3 +174,22 @@ def test_identity_resolution_and_sweep_on_32_bit_numpy(monkeypatch):
     res = identify.resolve_identities(records)
     pd.testing.assert_frame_equal(res.links, desktop.links)
     pd.testing.assert_frame_equal(identify.threshold_sweep(res, records, thresholds), expected)
+
+
+def test_label_file_is_parsed_once_and_in_c_where_pyyaml_has_it():
+    """Every chapter's first cell builds the label table: in the browser, where PyYAML has
+    no C parser, the file's two readers (labels, palettes) share one parse."""
+    import yaml
+
+    from crmkit import labels
+
+    labels._parse.cache_clear()
+    entries, _ = labels.read_label_file()
+    named, _ = labels.read_palettes()
+    assert entries and named
+    assert labels._parse.cache_info().misses == 1
+    assert labels._parse.cache_info().hits == 1
+    # the readers pop from what they get: the cached parse stays whole for the next one
+    assert labels.read_label_file()[0] == entries
+    if yaml.__with_libyaml__:
+        assert issubclass(labels._UniqueKeyLoader, yaml.CSafeLoader)

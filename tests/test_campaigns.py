@@ -322,3 +322,14 @@ def test_campaign_roi_of_a_campaign_with_only_control_targets():
     assert roi.loc[2, "conversions"] == 0 and roi.loc[2, "incremental_conversions"] == 0
     assert roi.loc[2, "roi"] == -1.0 and roi.loc[2, "naive_roi"] == -1.0
     assert roi.loc[1, "conversions"] == 1  # the other campaign is unchanged
+
+
+def test_assign_groups_customer_key_is_customer_col_and_id_column_warns():
+    t = pd.DataFrame({"client": np.arange(40) * 7, "segment": ["A", "B"] * 20})
+    new = assign_groups(t, control_share=0.25, seed=3, strata="segment", customer_col="client")
+    with pytest.warns(FutureWarning, match=r"assign_groups\(id_column=\.\.\.\).*customer_col="):
+        old = assign_groups(t, control_share=0.25, seed=3, strata="segment", id_column="client")
+    pd.testing.assert_frame_equal(old, new)
+    assert (new["group"] == "control").sum() == 10
+    with pytest.raises(SchemaError, match="client"):
+        assign_groups(t.drop(columns="client"), customer_col="client")

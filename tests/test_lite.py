@@ -13,8 +13,11 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -67,6 +70,37 @@ def test_every_extra_wheel_is_pinned_and_described():
     pins = {bl.canonical(m.group(1)) for m in re.finditer(
         r"^([A-Za-z0-9_.\-]+)==", (bl.LITE / "requirements-wheels.txt").read_text(), re.M)}
     assert pins == set(bl.EXTRA_WHEELS)
+
+
+def test_every_crmkit_dependency_is_shipped_or_said_desktop_only():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {bl.canonical(re.match(r"[A-Za-z0-9_.\-]+", d).group()) for d in deps}
+    shipped = {bl.canonical(n) for n in bl.CRMKIT_DEPENDS}
+    assert not shipped & set(bl.DESKTOP_ONLY)
+    assert names - shipped == set(bl.DESKTOP_ONLY)
+    # what crmkit's wheel depends on in the browser is served by the site
+    assert shipped <= set(bl.EXTRA_WHEELS) | set(json.loads(
+        (bl.LITE / "pyodide-lock.json").read_text())["packages"])
+
+
+def test_schema_errors_are_the_same_with_the_browser_editions_pydantic(tmp_path):
+    """The browser edition runs crmkit.schema's pandera on pydantic 1 (pydantic 2's compiled
+    core has no build there): crmkit's schema tests and doctests, which assert each
+    SchemaError's table, column, rows and words, pass with that very wheel."""
+    wheel = bl.pinned_wheel("pydantic", ROOT / "_build" / "lite-cache" / "wheels")
+    assert wheel.name.startswith("pydantic-1.")
+    site = tmp_path / "browser-pydantic"
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(site)
+    script = ("import sys, pydantic, pandera.pandas, pytest\n"
+              "assert pydantic.VERSION.startswith('1.'), pydantic.VERSION\n"
+              "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '--doctest-modules',"
+              " 'tests/test_schema_layer.py', 'crmkit/schema.py']))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    assert re.search(r"\d+ passed", out.stdout) and "failed" not in out.stdout
 
 
 # ---------------------------------------------------------------------------------------

@@ -622,6 +622,11 @@ def test_chapter2_explorers_redraw_when_a_slider_moves(monkeypatch):
     assert len(shown) == before + 2  # a new figure and a new table
     table = shown[-1]
     assert table.iloc[:, 1].sum() == 4  # every customer still counted in some type
+    att.value = 7.0  # nobody that loyal: the two loyal types have no churn share
+    fig, table = shown[-2], shown[-1]
+    assert table.iloc[:2, 1].tolist() == [0, 0] and table.iloc[:2, 3].isna().all()
+    na = str(labels.label("not_available", "measure"))  # marked in the bars, not left blank
+    assert [t.get_text() for t in fig.axes[1].texts].count(na) == 2
     p = L.BathtubParameters(2024, 1000, 1000, 100, 0.9, 400.0, 200.0, 10.0)
     sliders = widgets.bathtub_explorer(p, periods=5, scenario={"retention_rate": 0.95})
     assert sliders["retention_rate"].value == pytest.approx(0.95)

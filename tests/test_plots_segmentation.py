@@ -83,8 +83,10 @@ def test_k_selection_and_cluster_profile():
     assert list(np.asarray(index[:, 0])) == pytest.approx([75.0, 175.0])
     assert "70.0" in _texts(ax)
     assert [t.get_text() for t in ax.get_yticklabels()][1].endswith("(25%)")
-    with pytest.raises(SchemaError, match="not positive"):
+    with pytest.raises(SchemaError, match=r"profile\.age: 1 row\(s\) negative"):
         plots.cluster_profile_heatmap(prof.assign(age=[-1.0, 1.0]))
+    with pytest.raises(SchemaError, match="not positive"):
+        plots.cluster_profile_heatmap(prof.assign(age=[0.0, 0.0]))
 
 
 def test_migration_heatmap_labels_new_and_lost():

@@ -1,4 +1,4 @@
-"""One function behind each number: chapter 7's campaign figures are chapter 6's functions.
+"""One function behind each number: chapter 7's campaign figures are chapter 5's functions.
 
 ``crmkit.project`` used to keep its own copies of ``trigger_family`` and of the pooled
 uplift. These tests run the project functions and the campaigns functions on the same
@@ -87,3 +87,31 @@ def test_project_keeps_no_copy_of_a_campaigns_function():
     parsing = [path.name for path in (root / "project").glob("*.py")
                if 'split(":"' in path.read_text(encoding="utf-8")]
     assert parsing == []
+
+
+def test_campaigns_of_different_control_shares_are_not_pooled(tables):
+    # chapter 5's pooling rule holds in chapter 7 too: a pooled difference of campaigns
+    # holding out different shares mixes the campaigns (Simpson's paradox)
+    camp, targets = tables
+    family = campaigns.trigger_family(camp)
+    retention = camp.index[family == "churn_risk"]
+    other = camp.index[family != "churn_risk"]
+    mixed = camp.copy()
+    mixed.loc[retention[0], "test_share"] = 0.5
+    with pytest.raises(ValueError, match="campaigns.test_share"):
+        project.cost_per_saved_customer(mixed, targets)
+    years = pd.Index(sorted(camp["start_date"].dt.year.unique()), name="year")
+    split = pd.DataFrame({"start_stock": 100.0, "acquired": 10.0, "churned_new": 1.0,
+                          "retention_rate": 0.9, "existing_revenue_share": 0.9,
+                          "cross_sold_contracts": 5.0, "margin": 1000.0}, index=years)
+    interactions = pd.DataFrame({"date": pd.to_datetime([f"{y}-06-01" for y in years]),
+                                 "cost": 10.0})
+    mixed = camp.copy()
+    mixed.loc[other[0], "test_share"] = 0.5
+    with pytest.raises(ValueError, match="campaigns.test_share"):
+        project.kpi_measures(split, interactions, mixed, targets)
+    # a retention campaign's share does not touch the yearly lift, which leaves them out
+    mixed = camp.copy()
+    mixed.loc[retention[0], "test_share"] = 0.5
+    pd.testing.assert_frame_equal(project.kpi_measures(split, interactions, mixed, targets),
+                                  project.kpi_measures(split, interactions, camp, targets))

@@ -162,7 +162,7 @@ def test_workshop_headers_are_labels():
 
 # --- names: one keyword for the customer key, one for the snapshot date -----------------
 OLD_KEYWORDS = {"id_col": "customer_col", "customer": "customer_col", "on": "as_of",
-                "day": "as_of"}
+                "day": "as_of", "id_column": "customer_col"}
 
 
 def _public_callables():

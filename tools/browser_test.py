@@ -10,7 +10,8 @@ page (so a fresh Pyodide kernel), runs all its cells top to bottom and fails on:
 
 It reports the kernel start time and the time to import the first chapter's packages (the
 "first chapter interactive" target), each chapter's run time, and the bytes the server sent
-(the first visit's download, with the browser cache then warm for the next chapters).
+(the first visit's download, with the browser's disk cache then warm for the next chapters).
+Each chapter runs in a new page, so in a new Pyodide kernel, in one browser.
 
 Chromium comes from the system's package manager (``apt-get install chromium``), never from
 Playwright's own download: ``--chromium`` (default ``/usr/bin/chromium``).
@@ -23,6 +24,7 @@ import functools
 import http.server
 import json
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -118,6 +120,37 @@ def serve(site: Path) -> http.server.ThreadingHTTPServer:
     return server
 
 
+def cpu_seconds(root: int | None = None) -> float | None:
+    """CPU time (user + system, children reaped included) of the processes under ``root``
+    (this process by default: Playwright's driver and the browser it starts), from Linux's
+    /proc; None elsewhere. Unlike wall-clock times it does not grow with the machine's load:
+    it is what a chapter costs a dedicated core."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    import os
+
+    root = os.getpid() if root is None else root
+    parent, ticks = {}, {}
+    for d in proc.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d.name)] = int(fields[1])
+        ticks[int(d.name)] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+
+    def under(pid):
+        while pid in parent and pid != root:
+            pid = parent[pid]
+        return pid == root
+
+    return sum(t for pid, t in ticks.items() if pid != root and under(pid)) / os.sysconf(
+        "SC_CLK_TCK")
+
+
 def sent_bytes(server) -> int:
     with server.lock:
         return sum(server.sent.values())
@@ -130,12 +163,15 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     foreign: list[str] = []
     report = {"chapters": [], "foreign_requests": foreign}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, headless=True,
+    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="crmkit-lite-") as profile:
+        # a new, empty profile on disk: the first chapter starts cold (the first visit's
+        # download), the next ones from the browser's disk cache, as a reader's do. (A
+        # Playwright context without a profile keeps its cache in memory, where Chromium does
+        # not keep entries as large as Pyodide's wheels: every chapter downloaded them again.)
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=chromium, headless=True,
             args=["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                  "--no-sandbox"])
-        context = browser.new_context()
+                  "--no-sandbox", f"--disk-cache-size={2 << 30}"])
 
         def check(request):
             host = urlsplit(request.url).hostname
@@ -149,6 +185,7 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
             logs: list[str] = []
             page.on("console", lambda m, logs=logs: logs.append(f"{m.type}: {m.text}"))
             before = sent_bytes(server)
+            cpu0 = cpu_seconds()
             t0 = time.perf_counter()
             page.goto(f"{base}/notebooks/index.html?path={chapter}.ipynb")
             page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell"
@@ -156,10 +193,12 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
                                    " && window.jupyterapp.shell.currentWidget.sessionContext")
             first = page.evaluate(FIRST_CELL_JS)
             start = time.perf_counter() - t0
+            cpu1 = cpu_seconds()
             result = page.evaluate(RUN_ALL_JS)
             entry = {"chapter": chapter, "kernel_ready_s": round(first["ready"], 1),
                      "first_cell_s": round(first["imports"], 1),
                      "interactive_s": round(start, 1),
+                     "interactive_cpu_s": None if cpu0 is None else round(cpu1 - cpu0, 1),
                      "run_all_s": round(result["seconds"], 1),
                      "code_cells": result["code"], "cells_run": result["run"],
                      "errors": result["errors"], "bytes": sent_bytes(server) - before}
@@ -169,13 +208,14 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
                 entry["console"] = logs[-30:]
             report["chapters"].append(entry)
             print(f"{chapter}: kernel ready {entry['kernel_ready_s']} s, first cell "
-                  f"{entry['first_cell_s']} s, all cells {entry['run_all_s']} s, "
+                  f"{entry['first_cell_s']} s (interactive after {entry['interactive_s']} s, "
+                  f"{entry['interactive_cpu_s']} s of CPU), all cells {entry['run_all_s']} s, "
                   f"{result['run']}/{result['code']} cells, {len(result['errors'])} errors, "
                   f"{entry['bytes'] / 1e6:.1f} MB", flush=True)
             for e in result["errors"][:1]:
                 print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}", flush=True)
             page.close()
-        browser.close()
+        context.close()
     server.shutdown()
     report["total_bytes"] = sum(server.sent.values())
     return report
@@ -201,12 +241,15 @@ def desktop_times(chapters: list[str], timeout: float) -> dict[str, float]:
 def markdown(report: dict) -> str:
     """The benchmarks page's table of a report: each chapter's times, browser and desktop."""
     desktop = report.get("desktop_s", {})
-    rows = ["| chapter | kernel ready (s) | first cell, the imports (s) | rest of the chapter (s) "
-            "| browser total (s) | desktop (s) | served (MB) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| chapter | kernel ready (s) | first cell, the imports (s) | interactive, CPU (s) "
+            "| rest of the chapter (s) | browser total (s) | desktop (s) | served (MB) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for c in report["chapters"]:
         total = c["interactive_s"] + c["run_all_s"]
+        cpu = c.get("interactive_cpu_s")
         rows.append(f"| {c['chapter'].split('/')[-1]} | {c['kernel_ready_s']:.1f} | "
-                    f"{c['first_cell_s']:.1f} | {c['run_all_s']:.1f} | {total:.1f} | "
+                    f"{c['first_cell_s']:.1f} | {'' if cpu is None else f'{cpu:.1f}'} | "
+                    f"{c['run_all_s']:.1f} | {total:.1f} | "
                     f"{desktop.get(c['chapter'], float('nan')):.1f} | {c['bytes'] / 1e6:.1f} |")
     return "\n".join(rows)
 

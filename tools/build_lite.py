@@ -66,12 +66,37 @@ EXTRA_WHEELS = {
     "rapidfuzz": (["rapidfuzz"], []),
     "markupsafe": (["markupsafe"], []),
     "jinja2": (["jinja2"], ["markupsafe"]),
+    "typing-extensions": (["typing_extensions"], []),
+    "mypy-extensions": (["mypy_extensions"], []),
+    "typing-inspect": (["typing_inspect"], ["mypy-extensions", "typing-extensions"]),
+    "typeguard": (["typeguard"], ["typing-extensions"]),
+    "pydantic": (["pydantic"], ["typing-extensions"]),
+    "pandera": (["pandera"], ["packaging", "pydantic", "typeguard", "typing-extensions",
+                              "typing-inspect", "numpy", "pandas"]),
+    "babel": (["babel"], []),
+    "wrapt": (["wrapt"], []),
+    "interface-meta": (["interface_meta"], []),
+    "narwhals": (["narwhals"], []),
+    "formulaic": (["formulaic"], ["interface-meta", "narwhals", "numpy", "pandas", "scipy",
+                                  "typing-extensions", "wrapt"]),
+    "autograd": (["autograd"], ["numpy"]),
+    "autograd-gamma": (["autograd_gamma"], ["autograd", "scipy"]),
+    "lifelines": (["lifelines"], ["numpy", "scipy", "pandas", "matplotlib", "autograd",
+                                  "autograd-gamma", "formulaic"]),
 }
 # what crmkit needs in the browser (its desktop-only dependencies - DuckDB, Ibis, papermill,
 # PySpark - are imported lazily by the functions that use them)
 CRMKIT_DEPENDS = ["numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
                   "ipywidgets", "faker", "pyarrow", "tqdm", "pyyaml", "threadpoolctl",
-                  "openpyxl", "rapidfuzz", "jinja2"]
+                  "openpyxl", "rapidfuzz", "jinja2", "pandera", "babel", "lifelines"]
+# crmkit's dependencies (pyproject.toml) that the browser edition does not ship, and why;
+# every other dependency is in CRMKIT_DEPENDS (tests/test_lite.py keeps the two lists whole)
+DESKTOP_ONLY = {
+    "duckdb": "no Pyodide 0.27 build in the carrier; crmkit.io and crmkit.warehouse import it "
+              "lazily and chapter 90, which needs it, is left out of the site",
+    "ibis-framework": "needs DuckDB or Spark (crmkit.warehouse, chapter 90)",
+    "papermill": "runs workshops from the command line (crmkit workshop), not from a notebook",
+}
 MARKET_FILES = "*.parquet", "market.json"
 
 
@@ -90,6 +115,23 @@ def sha256(path: Path) -> str:
 def canonical(name: str) -> str:
     """PEP 503 normalised name (the form of the lock's keys)."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_wheel(name: str, dest: Path) -> Path:
+    """The wheel of ``name`` pinned in ``lite/requirements-wheels.txt``, downloaded into
+    ``dest`` with its hash checked (or taken from there when already downloaded)."""
+    line = next(ln for ln in (LITE / "requirements-wheels.txt").read_text().splitlines()
+                if canonical(ln.split("==")[0]) == canonical(name))
+    version = line.split("==")[1].split()[0]
+    found = [p for p in dest.glob("*.whl") if canonical(p.name.split("-")[0]) == canonical(name)
+             and p.name.split("-")[1] == version]
+    if found and sha256(found[0]) == line.split("--hash=sha256:")[1]:
+        return found[0]
+    dest.mkdir(parents=True, exist_ok=True)
+    req = dest / f"{canonical(name)}.txt"
+    req.write_text(line + "\n")
+    (wheel,) = pip_download(req, dest, platform=True)
+    return wheel
 
 
 def pip_download(requirements: Path, dest: Path, *, platform: bool = False) -> list[Path]:
@@ -170,7 +212,8 @@ def strip_compiled(wheel: Path, dest: Path) -> Path:
     """Repackage ``wheel`` without its compiled modules, as a ``py3-none-any`` wheel.
 
     For packages whose Python code falls back on a pure-Python implementation when their
-    extension is missing (PyYAML, rapidfuzz, MarkupSafe) and that have no Pyodide build here.
+    extension is missing (PyYAML, rapidfuzz, MarkupSafe, wrapt) and that have no Pyodide build
+    here.
     """
     name, version = wheel.name.split("-")[:2]
     out = dest / f"{name}-{version}-py3-none-any.whl"

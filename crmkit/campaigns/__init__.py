@@ -6,7 +6,7 @@ caused is the difference between the two groups (the *uplift*), not the response
 contacted group, part of which would have happened anyway (Radcliffe & Surry 2011; Hughes
 2005, *Strategic Database Marketing*).
 
-One module per section of chapter 6 (every name is also importable from
+One module per section of chapter 5 (every name is also importable from
 ``crmkit.campaigns``):
 
 =================================================  ==========================================

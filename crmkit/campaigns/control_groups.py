@@ -1,6 +1,6 @@
 """Why a control group: split the selected targets at random into test and control.
 
-Course chapter 6, "Measuring a campaign: test and control". What a campaign caused is
+Course chapter 5, "Measuring a campaign: test and control". What a campaign caused is
 the difference between the contacted customers and customers selected the same way but
 held out at random; the draw here makes the two groups alike on the strata (value
 segment, region...) so that the difference measures the campaign and nothing else.
@@ -12,16 +12,18 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._deprecation import renamed_keywords
 
 __all__ = ["assign_groups"]
 
 
+@renamed_keywords(id_column="customer_col")
 def assign_groups(
     targets: pd.DataFrame,
     control_share: float = 0.1,
     seed: int = 0,
     strata: str | list[str] | None = None,
-    id_column: str = "customer_id",
+    customer_col: str = "customer_id",
 ) -> pd.DataFrame:
     """Split selected targets at random into a test group (contacted) and a control group.
 
@@ -33,15 +35,16 @@ def assign_groups(
     Parameters
     ----------
     targets : DataFrame
-        One row per selected target, with ``id_column`` (unique) and the strata columns.
+        One row per selected target, with ``customer_col`` (unique) and the strata columns.
     control_share : float
         Share of each stratum held out, in (0, 1).
     seed : int
         Random seed: the same seed gives the same split.
     strata : str or list of str, optional
         Columns to stratify on.
-    id_column : str
-        Target key.
+    customer_col : str
+        Target key (``id_column=``, its old name, works one release with a
+        ``FutureWarning``).
 
     Returns
     -------
@@ -60,13 +63,13 @@ def assign_groups(
         raise ValueError(f"control_share must be in (0, 1), got {control_share}")
     cols = [] if strata is None else [strata] if isinstance(strata, str) else list(strata)
     schema.check_not_empty(targets, "targets")
-    schema.check_columns(targets, "targets", [id_column, *cols])
-    schema.check_no_missing(targets, "targets", id_column)
-    schema.check_unique(targets, "targets", id_column)
+    schema.check_columns(targets, "targets", [customer_col, *cols])
+    schema.check_no_missing(targets, "targets", customer_col)
+    schema.check_unique(targets, "targets", customer_col)
     for c in cols:
         schema.check_no_missing(targets, "targets", c)
     # sort by id so the draw does not depend on the row order
-    order = np.argsort(targets[id_column].to_numpy(), kind="stable")
+    order = np.argsort(targets[customer_col].to_numpy(), kind="stable")
     u = np.empty(len(targets))
     u[order] = np.random.default_rng(seed).random(len(targets))
     stratum = (targets.groupby(cols, sort=True).ngroup().to_numpy() if cols

@@ -1,6 +1,6 @@
 """Event-based marketing: what selected each campaign's targets.
 
-Course chapter 6, "Event-based marketing". A campaign's ``trigger`` says what selected its
+Course chapter 5, "Event-based marketing". A campaign's ``trigger`` says what selected its
 targets (``life_event:birth``, ``churn_risk:incident``, ``segment:multichannel``...); its
 family (the part before the colon) is what the chapter compares event-triggered campaigns
 by, and what chapter 7 (:mod:`crmkit.project`) uses to pick the retention campaigns.
@@ -18,6 +18,16 @@ __all__ = ["trigger_family"]
 def trigger_family(campaigns: pd.DataFrame) -> pd.Series:
     """What selected each campaign's targets, without the detail: the part of ``trigger``
     before the colon (``life_event``, ``segment``, ``churn_risk``...) or ``none``.
+
+    Parameters
+    ----------
+    campaigns : DataFrame
+        The ``campaigns`` table (``campaign_id``, ``trigger``).
+
+    Returns
+    -------
+    Series of str
+        Named ``trigger_family``, aligned on ``campaigns``' index.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """What the message should do first: the learn-feel-do (FCB) grid.
 
-Course chapter 6, "What the message should do first". Vaughn's (1980) FCB grid places a
+Course chapter 5, "What the message should do first". Vaughn's (1980) FCB grid places a
 product by involvement (high, low) and mode (think, feel); each quadrant has its order of
 learning, feeling and doing, which tells a campaign what its message must achieve first.
 """

@@ -1,6 +1,6 @@
 """Measuring a campaign: response, conversion and uplift, with its uncertainty.
 
-Course chapter 6, "Response, conversion and uplift" and "Uplift and its uncertainty".
+Course chapter 5, "Response, conversion and uplift" and "Uplift and its uncertainty".
 The uplift is the test group's rate minus the control group's (Radcliffe & Surry 2011):
 the part of the response the campaign caused. Its interval is Newcombe's (1998) hybrid
 score interval (or the textbook Wald one, to show why it fails on rare responses).
@@ -282,7 +282,8 @@ def pooled_uplift(
             shares = frame.groupby(cols, observed=True)["test_share"].nunique()
             if (shares > 1).any():
                 raise ValueError(
-                    f"campaigns with different test shares are pooled in {by}="
+                    f"campaigns.test_share: campaigns with different test shares are pooled "
+                    f"in {by}="
                     f"{shares.index[np.argmax(shares.to_numpy() > 1)]!r}: pool campaigns "
                     "with the same control share, or compare them one by one")
     for c in cols:

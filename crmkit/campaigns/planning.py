@@ -1,6 +1,6 @@
 """Planning a campaign: cost, expected return (naive and incremental), breakeven, power.
 
-Course chapter 6, the campaign planner: :func:`plan_campaign` puts the breakeven rate
+Course chapter 5, the campaign planner: :func:`plan_campaign` puts the breakeven rate
 (:mod:`crmkit.campaigns.roi`'s reasoning), the expected uplift and the uplift the test can
 detect (:mod:`crmkit.campaigns.power`) side by side for one campaign.
 """

@@ -1,6 +1,6 @@
 """Planning a test: how many targets it takes to detect an uplift.
 
-Course chapter 6, "Planning a test: how many targets?". The normal-approximation sample
+Course chapter 5, "Planning a test: how many targets?". The normal-approximation sample
 size of a two-proportion test (Fleiss, Levin & Paik 2003) and its inverse, the smallest
 uplift a campaign of a given size can detect: a campaign too small for its test may pay
 without its test ever being able to show it.
@@ -105,6 +105,23 @@ def minimum_detectable_uplift(
 
     The inverse of :func:`sample_size`.
 
+    Parameters
+    ----------
+    n_total : int
+        Targets of the campaign, test + control (at least 4).
+    p_control : float
+        Expected rate without contact (the control group's).
+    alpha, power : float
+        Type I error and power of the test.
+    control_share : float
+        Share of the targets held out as control.
+
+    Returns
+    -------
+    float
+        The smallest uplift (test rate - control rate) detected with probability
+        ``power``; a ``ValueError`` when the campaign is too small to detect any.
+
     Examples
     --------
     >>> round(minimum_detectable_uplift(870, 0.05), 3)
@@ -130,6 +147,17 @@ def detectable_uplift_curve(
     power: float = 0.8,
 ) -> pd.DataFrame:
     """Minimum detectable uplift for each total number of targets in ``sizes``.
+
+    Parameters
+    ----------
+    sizes : array-like of int
+        Total numbers of targets (test + control), each at least 4.
+    p_control : float
+        Expected rate without contact (the control group's).
+    control_share : float
+        Share of the targets held out as control.
+    alpha, power : float
+        Type I error and power of the test.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Does it pay? The breakeven of an operation and the return on investment of campaigns.
 
-Course chapter 6, "Does it pay? Breakeven and return on investment". The breakeven is the
+Course chapter 5, "Does it pay? Breakeven and return on investment". The breakeven is the
 number of units an operation must sell to cover its cost; the naive ROI credits a campaign
 with every conversion of the contacted group, the incremental ROI only with the uplift
 (:mod:`crmkit.campaigns.measurement`), the part the campaign caused.

@@ -1,6 +1,6 @@
 """Scores: whom to contact. Who each target was on the day its campaign started.
 
-Course chapter 6, "Scores: whom to contact". A response (or uplift) score learns from past
+Course chapter 5, "Scores: whom to contact". A response (or uplift) score learns from past
 campaigns; its inputs must be what the company knew on the campaign's day (age, tenure,
 products held then), never what happened after.
 """

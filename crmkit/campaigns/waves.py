@@ -1,6 +1,6 @@
 """Contact pressure and consent: a campaign sent in waves through a contact policy.
 
-Course chapter 6, "Contact pressure and consent: a campaign in waves". Each wave is decided
+Course chapter 5, "Contact pressure and consent: a campaign in waves". Each wave is decided
 by :class:`crmkit.idic.ContactPolicy` with the contacts already sent counted, so the
 pressure, conflict and budget rules hold over the whole campaign.
 """

@@ -9,7 +9,8 @@
 - :func:`customer_lifetime_value`, :func:`customer_equity`: the two combined and discounted;
 - :class:`ShiftedBetaGeoModel` (sBG, Fader & Hardie 2007): retention by cohort in a
   contractual setting (bank, insurer, subscription), with the discounted expected residual
-  lifetime (DERL, Fader & Hardie 2010); :func:`survivor_table` builds its survivor counts;
+  lifetime (DERL, Fader & Hardie 2010); :func:`survivor_table` builds its survivor counts
+  from customers, :func:`contract_survivors` from contracts by start-year cohort;
 - :func:`score_probability`, :func:`score_totals`: a model's predictions scored against
   what customers truly did after the calibration period (AUC, calibration, error on totals);
 - :class:`MarkovMigrationModel` (Pfeifer & Carraway 2000): value of customers moving
@@ -55,7 +56,13 @@ from crmkit.clv.markov import (
     value_tier_panel,
 )
 from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd, simulate_paretonbd_paths
-from crmkit.clv.sbg import ShiftedBetaGeoModel, fader_hardie_2007, simulate_sbg, survivor_table
+from crmkit.clv.sbg import (
+    ShiftedBetaGeoModel,
+    contract_survivors,
+    fader_hardie_2007,
+    simulate_sbg,
+    survivor_table,
+)
 from crmkit.clv.scoring import ProbabilityScore, score_probability, score_totals
 from crmkit.clv.summary import (
     calibration_holdout,
@@ -80,6 +87,7 @@ __all__ = [
     "check_summary",
     "customer_equity",
     "clv_summary",
+    "contract_survivors",
     "customer_lifetime_value",
     "holdout_comparison",
     "load_cdnow",

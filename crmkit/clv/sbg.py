@@ -40,9 +40,16 @@ from scipy.special import betaln, hyp2f1
 
 from crmkit.clv._optim import ConvergenceError
 from crmkit.models import FittedModel, by_horizon
-from crmkit.schema import SchemaError, require_columns
+from crmkit.schema import (
+    SchemaError,
+    as_timestamp,
+    check_dates_ordered,
+    check_key,
+    require_columns,
+)
 
-__all__ = ["ShiftedBetaGeoModel", "fader_hardie_2007", "simulate_sbg", "survivor_table"]
+__all__ = ["ShiftedBetaGeoModel", "contract_survivors", "fader_hardie_2007", "simulate_sbg",
+           "survivor_table"]
 
 # Fader & Hardie (2007), Table 1: customers still active at the start of years 1..13 out of
 # 1000 acquired in year 1 (period 0 is the acquisition). The paper fits years 1-8
@@ -138,6 +145,90 @@ def survivor_table(customers: pd.DataFrame, *, cohort: str = "cohort",
         out.append(pd.DataFrame({"cohort": key, "period": np.arange(horizon + 1),
                                  "survivors": survivors}))
     return pd.concat(out, ignore_index=True).rename(columns={"cohort": cohort})
+
+
+def contract_survivors(contracts: pd.DataFrame, *, as_of, by: str | None = None,
+                       first_year: int | None = None, start_col: str = "start_date",
+                       end_col: str = "end_date") -> pd.DataFrame:
+    """Survivor counts of contracts by start-year cohort: the input of the sBG model.
+
+    A contract started in year ``Y`` is in cohort ``Y``; it *survives period t* when it is
+    still running ``t`` years after its start (``end_date`` later than that anniversary, or
+    missing). Each cohort is counted up to the last anniversary every one of its contracts
+    reached by ``as_of`` (``as_of.year - Y`` periods when ``as_of`` is a 31 December), so no
+    contract is censored inside a cohort's table.
+
+    Parameters
+    ----------
+    contracts : DataFrame
+        ``start_date``, ``end_date`` (missing while running) and the ``by`` column.
+    as_of : date-like
+        Last day observed.
+    by : str, optional
+        A column splitting the cohorts (a product family): the cohort is then named
+        ``"<value> <year>"``.
+    first_year : int, optional
+        First start year kept (contracts started before the data begin are in the data
+        only because they survived: left-truncated, they would flatter retention).
+    start_col, end_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort``, ``period`` (0 = start), ``survivors``; cohorts with no whole year
+        observed are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> co = pd.DataFrame({
+    ...     "start_date": pd.to_datetime(["2020-03-01", "2020-06-01", "2020-09-01",
+    ...                                   "2021-02-01"]),
+    ...     "end_date": pd.to_datetime(["2020-12-01", "2022-07-01", None, None])})
+    >>> contract_survivors(co, as_of="2022-12-31")
+       cohort  period  survivors
+    0    2020       0          3
+    1    2020       1          2
+    2    2020       2          2
+    3    2021       0          1
+    4    2021       1          1
+    """
+    day = as_timestamp(as_of, "as_of")
+    cols = {start_col: "datetime", end_col: "datetime"}
+    if by is not None:
+        cols[by] = None
+    require_columns(contracts, "contracts", cols, nullable=[end_col])
+    check_key(contracts, "contracts")
+    check_dates_ordered(contracts, "contracts", start_col, end_col)
+    co = contracts.loc[contracts[start_col] <= day]
+    if first_year is not None:
+        co = co.loc[co[start_col].dt.year >= first_year]
+    year = pd.Timedelta(days=365.25)
+    # an end after as_of is not seen yet: the contract is still running on as_of
+    end = co[end_col].where(co[end_col] <= day)
+    lived = ((end - co[start_col]) / year).fillna(np.inf).to_numpy()
+    observed = np.floor(((day - co[start_col]) / year).to_numpy())
+    start_year = co[start_col].dt.year.to_numpy()
+    keys = (start_year if by is None
+            else co[by].astype(str).to_numpy() + " " + start_year.astype(str))
+    frame = pd.DataFrame({"cohort": keys, "lived": lived, "observed": observed})
+    horizon = frame.groupby("cohort")["observed"].min()
+    horizon = horizon[horizon >= 1].astype(int)
+    if horizon.empty:
+        raise SchemaError(f"contracts.{start_col}: no cohort observed for a whole year by "
+                          f"{day.date()}")
+    frame = frame.loc[frame["cohort"].isin(horizon.index)]
+    # survivors at period t: contracts still running t years after their start
+    periods = np.arange(int(horizon.max()) + 1)
+    alive = frame["lived"].to_numpy()[:, None] >= periods[None, :]
+    alive[:, 0] = True
+    counts = pd.DataFrame(alive, columns=periods).groupby(frame["cohort"].to_numpy()).sum()
+    out = counts.stack().rename("survivors").reset_index()
+    out.columns = ["cohort", "period", "survivors"]
+    out = out.loc[out["period"] <= out["cohort"].map(horizon)]
+    return out.sort_values(["cohort", "period"]).reset_index(drop=True).astype(
+        {"period": "int64", "survivors": "int64"})
 
 
 def _log_survival(alpha, beta, t):

@@ -15,10 +15,16 @@ from crmkit.plots.style import (
     _any_label,
     _axes,
     _numeric,
+    _one_row_per,
     _set_title,
     palette,
 )
-from crmkit.schema import SchemaError, check_columns, check_not_empty, require_columns
+from crmkit.schema import (
+    SchemaError,
+    check_columns,
+    check_rows,
+    require_columns,
+)
 
 # event-triggered offers stand out (green), untargeted ones stay grey
 
@@ -95,8 +101,9 @@ def uplift_funnel(
 ):
     """Each campaign's uplift and 95 % interval against its size: a funnel.
 
-    Takes :func:`crmkit.campaigns.uplift` output (rows without a control group are left
-    out), optionally with a ``color_col`` (e.g. the campaign type). The horizontal axis is
+    Takes :func:`crmkit.campaigns.uplift` output (one row per campaign; rows without a
+    test or a control group, whose uplift is undefined, are left out; a missing uplift or
+    interval on a campaign that has both groups is refused), optionally with a ``color_col`` (e.g. the campaign type). The horizontal axis is
     the campaign's targets (test + control, log scale): small campaigns have wide
     intervals, large ones narrow. ``pooled`` (:func:`crmkit.campaigns.pooled_uplift`
     output indexed by the same categories) adds each category's pooled uplift as a dashed
@@ -113,9 +120,21 @@ def uplift_funnel(
     ...                   "ci_low": [-0.3, -0.02], "ci_high": [0.7, 0.04]})
     >>> ax = uplift_funnel(u)
     """
-    check_not_empty(per_campaign, table)
-    df = per_campaign.dropna(subset=["uplift", "ci_low", "ci_high"])
-    _numeric(df, table, "n_test", "n_control", "uplift", "ci_low", "ci_high")
+    measures = ("uplift", "ci_low", "ci_high")
+    require_columns(per_campaign, table, dict.fromkeys(("n_test", "n_control", *measures),
+                                                       "number"),
+                    nonnegative=("n_test", "n_control"), nullable=measures)
+    _one_row_per(per_campaign, table, "campaign_id")
+    # crmkit.campaigns.uplift leaves the uplift of a campaign without one of the two groups
+    # undefined (NaN): only those rows may lack it, the others would vanish from the figure
+    both = (per_campaign["n_test"] > 0) & (per_campaign["n_control"] > 0)
+    for col in measures:
+        check_rows(per_campaign, table, col, both & per_campaign[col].isna(),
+                   "missing value(s) although the campaign has a test and a control group")
+    df = per_campaign.dropna(subset=list(measures))
+    if df.empty:
+        raise SchemaError(f"{table}.uplift: no campaign has a measured uplift (each lacks a "
+                          "test or a control group)")
     size = (df["n_test"] + df["n_control"]).to_numpy(dtype=float)
     ax = _axes(ax)
     if color_col is None:

@@ -18,7 +18,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title
-from crmkit.schema import check_not_empty, fail, require_columns
+from crmkit.schema import check_ids, check_in_range, check_not_empty, fail, require_columns
 
 __all__ = ["calibration_plot", "hazard_ratio_forest", "survival_projection"]
 
@@ -127,11 +127,12 @@ def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
     Parameters
     ----------
     observed : DataFrame
-        ``cohort``, ``period``, ``survival`` (share of the cohort still active), as
-        observed.
+        ``cohort``, ``period``, ``survival`` (share of the cohort still active, in
+        [0, 1]), as observed: one row per cohort and period.
     projected : DataFrame
         The same columns, from the model (e.g. :meth:`crmkit.clv.ShiftedBetaGeoModel.survival`
-        stacked).
+        stacked), its cohorts written as in ``observed`` (numbers in both, or text in
+        both).
     calibration_periods : int, optional
         Last period the model saw: a vertical line separates calibration from holdout.
     title : str, optional
@@ -153,10 +154,20 @@ def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
     >>> len(ax.get_lines())
     3
     """
+    text = {}
     for name, df in (("observed", observed), ("projected", projected)):
         check_not_empty(df, name)
         require_columns(df, name, {"cohort": None, "period": "number", "survival": "number"},
-                        nonnegative=["period", "survival"])
+                        nonnegative=["period"], unique=["cohort", "period"])
+        check_in_range(df, name, "survival", 0.0, 1.0)
+        check_ids(df, name, "cohort")  # 2020 and "2020" in one column: two cohorts
+        text[name] = pd.api.types.infer_dtype(df["cohort"], skipna=True) == "string"
+    if text["observed"] != text["projected"]:
+        # the two tables' curves of one cohort would not meet (a silent mismatch)
+        kind = {True: "text", False: "numbers"}
+        fail("projected", "cohort", f"holds {kind[text['projected']]} while observed.cohort "
+             f"holds {kind[text['observed']]} (2020 and '2020' would be two cohorts); cast "
+             "both to one type")
     ax = _axes(ax)
     cohorts = list(pd.unique(pd.concat([observed["cohort"], projected["cohort"]])))
     colours = dict(zip(cohorts, [f"C{i % 10}" for i in range(len(cohorts))], strict=True))

@@ -120,11 +120,17 @@ def measure_bars(
     reference: float | None = None,
     reference_label: str = "reference",
     percent: bool = True,
+    allow_missing: bool = False,
     title: str | None = None,
     table: str = "groups",
     ax=None,
 ):
     """One bar per category with its ``value`` (a churn share, a rate, a margin...).
+
+    ``df`` has one row per category. A category whose value is undefined (NaN, e.g. a
+    churn rate over no exposure) is refused, unless ``allow_missing=True`` says the
+    caller expects some (e.g. a loyalty type left with no customer by an explorer's
+    cuts): the category then keeps its place, with no bar and the label "n/a".
 
     Categories follow their label order and colours (``kind`` is inferred from the column
     when not given). ``reference`` draws a dashed line (e.g. the churn rate without an
@@ -142,9 +148,8 @@ def measure_bars(
     ...                   "churn_share": [0.2, 0.35]})
     >>> ax = measure_bars(d, "loyalty_type", "churn_share")
     """
-    check_not_empty(df, table)
-    check_columns(df, table, [category])
-    check_columns(df, table, {value: "number"})
+    require_columns(df, table, {category: None, value: "number"}, unique=category,
+                    nullable=[value] if allow_missing else [])
     cats = df[category].astype(str)
     kind = kind or labels.kind_of(category, pd.unique(cats))
     keys = labels.order(kind, cats) if kind else list(pd.unique(cats))
@@ -157,8 +162,12 @@ def measure_bars(
     bars = ax.bar(pos, values.to_numpy(dtype=float), color=[colours[k] for k in keys])
     fmt = (lambda v: f"{v:.0%}" if abs(v) >= 0.1 else f"{v:.1%}") if percent else (
         lambda v: f"{v:,.0f}")
-    ax.bar_label(bars, labels=["" if np.isnan(v) else fmt(v) for v in values.to_numpy(float)],
+    heights = values.to_numpy(dtype=float)
+    ax.bar_label(bars, labels=["" if np.isnan(v) else fmt(v) for v in heights],
                  fontsize="small", padding=2)
+    for x in pos[np.isnan(heights)]:  # only with allow_missing: no bar, said so
+        ax.annotate(str(labels.label("not_available", "measure")), (x, 0),
+                    textcoords="offset points", xytext=(0, 2), ha="center", fontsize="small")
     if reference is not None:
         ax.axhline(reference, color="black", linestyle="--", linewidth=1,
                    label=labels.label(reference_label, "loyalty_measure"))

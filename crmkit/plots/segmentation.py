@@ -13,7 +13,15 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import COLORS, _axes, _numeric, palette
-from crmkit.schema import SchemaError, check_columns, check_not_empty
+from crmkit.schema import (
+    SchemaError,
+    check_columns,
+    check_key,
+    check_nonnegative,
+    check_not_empty,
+    check_rows,
+    require_columns,
+)
 
 # pace against the life-stage norm: early green, on time blue, late orange, unseen grey
 
@@ -48,6 +56,7 @@ def rfm_heatmap(
     """
     check_not_empty(scores, table)
     check_columns(scores, table, {rows: "int", cols: "int"})
+    check_key(scores, table, "customer_id")  # one row per customer: a copy counts twice
     if value is not None:
         _numeric(scores, table, value)
     ax = _axes(ax)
@@ -103,6 +112,7 @@ def score_outcome(
     check_not_empty(scores, table)
     check_columns(scores, table, {d: "int" for d in dims})
     _numeric(scores, table, outcome)
+    check_key(scores, table, "customer_id")  # one row per customer: a copy counts twice
     long = scores[dims + [outcome]].melt(id_vars=outcome, var_name="dimension", value_name="score")
     rates = long.groupby(["dimension", "score"], sort=True)[outcome].mean().reset_index()
     rates["dimension"] = rates["dimension"].map(lambda d: str(labels.label(d, "rfm_score")))
@@ -131,7 +141,9 @@ def stage_entry_ages(
 
     Takes :func:`crmkit.segmentation.lifecycle_segments` output: one dot per customer
     whose entry was observed, coloured by pace (ahead of, on or behind the norm), and the
-    norm (median age at entry) as a black bar. Stages are sorted by their norm.
+    norm (median age at entry) as a black bar. Stages are sorted by their norm. A missing
+    ``age_at_entry`` means the entry was not observed (its pace is ``"unknown"``): such
+    rows are left out; a missing age whose pace says it was observed is refused.
 
     Returns
     -------
@@ -145,9 +157,16 @@ def stage_entry_ages(
     ...                     "pace": ["ahead", "on_norm", "behind"]})
     >>> ax = stage_entry_ages(seg)
     """
-    check_not_empty(segments, table)
-    check_columns(segments, table, {stage_col: None, "age_at_entry": "number",
-                                    "norm_age_at_entry": "number", "pace": None})
+    require_columns(segments, table, {stage_col: None, "age_at_entry": "number",
+                                      "norm_age_at_entry": "number", "pace": None},
+                    nullable=("age_at_entry", "norm_age_at_entry"))
+    for col in ("age_at_entry", "norm_age_at_entry"):
+        check_nonnegative(segments, table, col)
+    # lifecycle_segments sets the pace from the age at entry: a known pace with no age is
+    # a lost value, not an unobserved entry (its dot would silently vanish)
+    check_rows(segments, table, "age_at_entry",
+               segments["age_at_entry"].isna() & (segments["pace"].astype(str) != "unknown"),
+               "missing value(s) although the pace says the entry was observed")
     seen = segments.loc[segments["age_at_entry"].notna()]
     if seen.empty:
         raise SchemaError(f"{table}.age_at_entry: no customer with an observed entry")
@@ -234,7 +253,9 @@ def cluster_profile_heatmap(
     ``100 * cluster mean / overall mean`` (the overall mean weighted by cluster size),
     the usual way marketers read a segment's profile: above 100 the variable is
     over-represented, below 100 under-represented. Cells show the cluster means in the
-    variables' own units; rows carry each cluster's share of the customers.
+    variables' own units; rows carry each cluster's share of the customers. ``columns``
+    defaults to every column but the cluster, size and share. One row per cluster; the
+    index compares positive quantities, so a negative mean or size is refused.
 
     Returns
     -------
@@ -249,8 +270,9 @@ def cluster_profile_heatmap(
     """
     columns = [c for c in profile.columns if c not in (cluster_col, size_col, "share")] \
         if columns is None else list(columns)
-    _numeric(profile, table, size_col, *columns)
-    check_columns(profile, table, [cluster_col])
+    require_columns(profile, table, {cluster_col: None, **dict.fromkeys([size_col, *columns],
+                                                                       "number")},
+                    nonnegative=(size_col, *columns), unique=cluster_col)
     means = profile.set_index(cluster_col)[columns]
     size = profile.set_index(cluster_col)[size_col]
     overall = means.mul(size, axis=0).sum() / size.sum()
@@ -348,7 +370,8 @@ def kpi_trend(
 ):
     """One line per segment: a key indicator over periods (the segment dashboard's trend).
 
-    Takes :func:`crmkit.segmentation.segment_kpis` output with a period column.
+    Takes :func:`crmkit.segmentation.segment_kpis` output with a period column: one row
+    per segment and period, none of them missing.
 
     Returns
     -------
@@ -361,9 +384,8 @@ def kpi_trend(
     ...                   "churn_rate": [0.02, 0.05, 0.03, 0.08]})
     >>> ax = kpi_trend(k, "year", "abc_class", "churn_rate", percent=True)
     """
-    check_not_empty(kpis, table)
-    check_columns(kpis, table, [period_col, segment_col])
-    _numeric(kpis, table, value)
+    require_columns(kpis, table, {period_col: None, segment_col: None, value: "number"},
+                    unique=[segment_col, period_col])
     kind = kind or labels.kind_of(segment_col, pd.unique(kpis[segment_col].dropna()))
     keys = labels.order(kind, kpis[segment_col].astype(str)) if kind else \
         list(pd.unique(kpis[segment_col].astype(str)))

@@ -10,7 +10,13 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots.style import _CYCLE, COLORS, _axes, _numeric
-from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
+from crmkit.schema import (
+    SchemaError,
+    check_columns,
+    check_key,
+    check_no_missing,
+    check_not_empty,
+)
 
 __all__ = ["bar_share"]
 
@@ -45,6 +51,9 @@ def bar_share(
     check_columns(df, table, [by])
     _numeric(df, table, *values)
     check_no_missing(df, table, by)
+    # a row is a customer (or a row of the market table ``table``): a repeated key would
+    # count twice in every share
+    check_key(df, table)
 
     g = df.groupby(by, observed=True, sort=False)
     parts = {"share_of_customers": g.size() / len(df)}

@@ -9,7 +9,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
-from crmkit.schema import require_columns
+from crmkit.schema import check_key, fail, require_columns
 
 __all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette"]
 
@@ -126,6 +126,17 @@ def _axes(ax):
 
 def _numeric(df: pd.DataFrame, table: str, *columns: str, nonnegative=()) -> None:
     require_columns(df, table, {c: "number" for c in columns}, nonnegative=nonnegative)
+
+
+def _one_row_per(df: pd.DataFrame, table: str, key: str | list[str]) -> None:
+    """Refuse a repeated ``key`` (one row per campaign, cluster, category...), whether
+    the key is in the columns or is the index (as :func:`crmkit.campaigns.uplift` returns
+    it): a copied row would be drawn twice, or on top of its twin."""
+    key = [key] if isinstance(key, str) else list(key)
+    if all(k in df.columns for k in key):
+        check_key(df, table, key)
+    elif list(df.index.names) == key and (twice := df.index.duplicated(keep=False)).any():
+        fail(table, "+".join(key), "duplicated key", twice, df)
 
 
 def _set_title(ax, title, default: str, kind: str = "plot_loyalty") -> None:

@@ -22,16 +22,18 @@ from crmkit.plots.style import (
     palette,
 )
 from crmkit.schema import (
-    SchemaError,
     check_columns,
-    check_no_missing,
-    check_not_empty,
+    check_in_range,
+    check_key,
+    fail,
     require_columns,
 )
 
 # value tiers run from red (loss-making) to green (high); the lost state is grey
 # the parts of a cost to serve: direct contacts, then the three pools of seed 001
 _COST_PARTS = labels.palette_of("value_column")
+# a period's state shares sum to 1 up to the rounding of a Markov projection's products
+_SHARE_TOLERANCE = 1e-6
 
 
 def _euros(v: float) -> str:
@@ -75,7 +77,8 @@ def cost_breakdown(
     ``df`` has one row per customer with the ``parts`` columns (as returned by
     :func:`crmkit.value.cost_to_serve`: the direct cost of the contacts and the allocated
     pools) and the column ``by`` (a channel, a number of products, a strategy...). Each bar
-    is the mean over the category's customers, its total written on top. ``value_label``
+    is the mean over the category's customers, its total written on top (the parts are
+    costs: a negative one is refused, as is a repeated ``customer_id``). ``value_label``
     names the vertical axis (a label key; e.g. ``unit_cost`` for one row per channel).
 
     Returns
@@ -92,9 +95,9 @@ def cost_breakdown(
     parts = list(parts)
     if not parts:
         raise ValueError("give at least one cost part")
-    _numeric(df, table, *parts)
-    check_columns(df, table, [by])
-    check_no_missing(df, table, by)
+    # costs stack: a negative part would hide under the others and lower the total shown
+    require_columns(df, table, {by: None, **dict.fromkeys(parts, "number")}, nonnegative=parts)
+    check_key(df, table, "customer_id")  # one row per customer: a copy weighs twice
     kind = kind or labels.kind_of(by, pd.unique(df[by].dropna()))
     cats = _categories(df, by, kind)
     means = df.groupby(by, observed=True)[parts].mean().reindex(cats)
@@ -405,6 +408,9 @@ def state_shares(
     ``distribution`` has one row per period (0 = today) and one column per state, as
     :meth:`crmkit.clv.MarkovMigrationModel.state_distribution` returns; the states keep
     their colours (``kind``, default the value tiers, the lost state in grey on top).
+    Every share is a number in [0, 1] and each period's shares sum to 1 (every customer
+    of today is in one state, the lost state included): a missing state column is
+    refused, not drawn as a stack that stops short of 100 %.
 
     Returns
     -------
@@ -416,11 +422,18 @@ def state_shares(
     >>> d = pd.DataFrame({"low": [0.6, 0.5], "high": [0.4, 0.35], "lost": [0.0, 0.15]})
     >>> ax = state_shares(d)
     """
-    check_not_empty(distribution, table)
-    values = distribution.to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise SchemaError(f"{table}: the shares hold missing or infinite values")
-    states = labels.order(kind, list(distribution.columns))
+    columns = list(distribution.columns)
+    require_columns(distribution, table, dict.fromkeys(columns, "number"))
+    for state in columns:
+        check_in_range(distribution, table, state, 0.0, 1.0)
+    total = distribution.sum(axis=1).to_numpy(dtype=float)
+    off = ~np.isclose(total, 1.0, rtol=0.0, atol=_SHARE_TOLERANCE)
+    if off.any():
+        absent = [s for s in labels.order(kind) if s not in columns]
+        hint = f"; states of {kind} absent from the table: {absent}" if absent else ""
+        fail(table, None, f"shares that do not sum to 1 over the states {columns}{hint}",
+             off, distribution)
+    states = labels.order(kind, columns)
     colours = palette(kind, states)
     ax = _axes(ax)
     periods = np.arange(len(distribution))
@@ -452,7 +465,8 @@ def equity_comparison(
 ):
     """Customer equity per category, baseline (grey) against a scenario (its colour).
 
-    ``df`` has one row per category with the two equity columns (e.g. the output of
+    ``df`` has one row per category (none missing, none repeated) with the two equity
+    columns (e.g. the output of
     :func:`crmkit.value.customer_equity` with ``by=`` under two sets of assumptions).
     The scenario bars carry the change in per cent.
 
@@ -467,8 +481,8 @@ def equity_comparison(
     ...                   "baseline_equity": [5e6, 2e6], "scenario_equity": [5.6e6, 2.3e6]})
     >>> ax = equity_comparison(d, "strategy")
     """
-    _numeric(df, table, baseline, scenario)
-    check_columns(df, table, [category])
+    require_columns(df, table, {category: None, baseline: "number", scenario: "number"},
+                    unique=category)
     kind = kind or labels.kind_of(category, pd.unique(df[category].dropna()))
     cats = _categories(df, category, kind)
     d = df.set_index(category).reindex(cats)

@@ -2,7 +2,7 @@
 
 Course chapter 7, "Tap or drain: a budget decision". The bathtub of chapter 2 becomes a
 budget decision: what a saved customer costs, measured on the retention campaigns with
-chapter 6's functions (:func:`crmkit.campaigns.pooled_uplift` for the customers saved,
+chapter 5's functions (:func:`crmkit.campaigns.pooled_uplift` for the customers saved,
 :func:`crmkit.campaigns.campaign_roi` for the cost of the contacts), and what the same euro
 buys on the tap or on the drain.
 """
@@ -60,6 +60,33 @@ def cost_per_saved_customer(
     is the contacts at each campaign's ``cost_per_contact`` plus ``gesture_cost`` for each
     contacted customer who accepted the offer (``responded``).
 
+    Parameters
+    ----------
+    campaigns : DataFrame
+        The ``campaigns`` table (``campaign_id``, ``cost_per_contact``, ``trigger``).
+    campaign_targets : DataFrame
+        The ``campaign_targets`` table.
+    trigger : str
+        Trigger family of the retention campaigns (:func:`crmkit.campaigns.trigger_family`).
+    gesture_cost : float
+        Cost of the commercial gesture given to each contacted customer who accepted it,
+        euros (>= 0).
+    confidence : float
+        Confidence level of the uplift's interval.
+
+    Returns
+    -------
+    SavingCost
+        The contacts, their cost, the customers saved with their interval; its
+        ``per_saved`` and ``per_saved_range`` are the cost per customer saved.
+
+    Raises
+    ------
+    ValueError
+        When the retention campaigns hold out different shares of their targets
+        (``campaigns.test_share``, when given): pooled, their difference would mix the
+        campaigns instead of measuring them (Simpson's paradox).
+
     Examples
     --------
     >>> import pandas as pd
@@ -85,9 +112,9 @@ def cost_per_saved_customer(
         raise schema.SchemaError(f"campaigns.trigger: no campaign of the family {trigger!r}")
     targets = campaign_targets.loc[campaign_targets["campaign_id"].isin(chosen["campaign_id"])]
     schema.check_not_empty(targets, "campaign_targets")
-    # chapter 6's functions behind both numbers: the customers saved are the pooled uplift
+    # chapter 5's functions behind both numbers: the customers saved are the pooled uplift
     # of the retention campaigns, the contacts cost what campaign_roi says they cost
-    pooled = pooled_uplift(targets.assign(trigger_family=trigger), "trigger_family",
+    pooled = pooled_uplift(targets.assign(trigger_family=trigger), "trigger_family", chosen,
                            confidence=confidence).iloc[0]
     contacts_cost = campaign_roi(targets, chosen, margin_per_conversion=0.0)["cost"].sum()
     accepted = targets.loc[targets["group"].astype(str) == "test", "responded"].sum()
@@ -117,6 +144,20 @@ def budget_scenarios(
       customers at ``cost_per_saved`` each: the retention rate rises by
       ``budget / (cost_per_saved * end_stock)``, and the extra spend per customer is kept,
       so it follows the base as it grows.
+
+    Parameters
+    ----------
+    params : crmkit.loyalty.BathtubParameters
+        The measured year (:func:`crmkit.loyalty.bathtub_parameters`).
+    budget : float
+        Extra yearly budget, euros (> 0).
+    cost_per_saved : float
+        What keeping one more customer costs, euros (> 0), e.g. measured by
+        :func:`cost_per_saved_customer`.
+    periods : int
+        Years simulated.
+    discount_rate : float
+        Yearly rate of the discounted profit.
 
     Returns
     -------
@@ -162,6 +203,16 @@ def budget_scenarios(
 def budget_summary(runs: pd.DataFrame, *, discount_rate: float = 0.0,
                    baseline: str = "baseline") -> pd.DataFrame:
     """Per scenario, what the extra spend bought against the baseline.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        :func:`budget_scenarios` output (``scenario``, ``period``, ``end_stock``,
+        ``acquisition_spend``, ``retention_spend``, ``discounted_profit``).
+    discount_rate : float
+        Yearly rate at which the spend is discounted (that of the runs' profit).
+    baseline : str
+        The scenario the others are compared with.
 
     Returns
     -------
@@ -220,6 +271,23 @@ def break_even_cost_per_saved(
     tap, per euro, over ``periods`` (:func:`budget_scenarios`, :func:`budget_summary`).
 
     Below it, retention is the better use of the budget; above it, acquisition.
+
+    Parameters
+    ----------
+    params : crmkit.loyalty.BathtubParameters
+        The measured year.
+    budget : float
+        Extra yearly budget, euros (> 0).
+    periods : int
+        Years simulated.
+    discount_rate : float
+        Yearly discount rate.
+
+    Returns
+    -------
+    float
+        The break-even cost per saved customer, euros; NaN when even the cheapest saving
+        the budget can buy loses to the tap, ``inf`` when retention wins at any cost.
 
     Examples
     --------

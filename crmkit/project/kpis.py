@@ -3,7 +3,7 @@
 Course chapter 7, "A KPI dashboard: objectives as ratios" (success factor 1: precise
 objectives expressed as ratios). The campaign lift is measured by
 :func:`crmkit.campaigns.pooled_uplift` and the campaigns are sorted by
-:func:`crmkit.campaigns.trigger_family`: chapter 6's functions, not copies of them.
+:func:`crmkit.campaigns.trigger_family`: chapter 5's functions, not copies of them.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ def kpi_measures(
         The campaign tables; campaigns are counted in the year they start. Campaigns whose
         trigger family is in ``exclude_triggers`` (retention calls, whose "conversion" is
         staying) are left out of ``campaign_lift``.
+    exclude_triggers : iterable of str
+        Trigger families (:func:`crmkit.campaigns.trigger_family`) left out of
+        ``campaign_lift``.
 
     Returns
     -------
@@ -59,8 +62,15 @@ def kpi_measures(
         - ``early_churn``: customers won in the year and lost within it, per customer won;
         - ``contact_cost_ratio``: cost of all contacts per euro of margin;
         - ``campaign_lift``: conversion rate of the contacted over that of the control
-          group, the year's campaigns pooled (:func:`crmkit.campaigns.uplift`);
+          group, the year's campaigns pooled (:func:`crmkit.campaigns.pooled_uplift`);
           NaN when the control group never converted.
+
+    Raises
+    ------
+    ValueError
+        When campaigns of one year hold out different shares of their targets
+        (``campaigns.test_share``, when given): pooled, their difference would mix the
+        campaigns instead of measuring them (Simpson's paradox).
 
     Examples
     --------
@@ -93,8 +103,10 @@ def kpi_measures(
     targets = campaign_targets.loc[campaign_targets["campaign_id"].isin(kept["campaign_id"])]
     lift = pd.Series(np.nan, index=years)
     if len(targets):
-        # the year's campaigns pooled: chapter 6's pooled uplift, by the year they started
-        pooled = pooled_uplift(targets.assign(year=targets["campaign_id"].map(year_of)), "year")
+        # the year's campaigns pooled: chapter 5's pooled uplift, by the year they started,
+        # with its rule that pooled campaigns hold out the same share (test_share)
+        pooled = pooled_uplift(targets.assign(year=targets["campaign_id"].map(year_of)), "year",
+                               campaigns.loc[kept.index])
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = pooled["rate_test"] / pooled["rate_control"].where(
                 pooled["rate_control"] > 0)
@@ -114,6 +126,17 @@ def kpi_measures(
 
 def kpi_targets(path: str | Path | None = None) -> pd.DataFrame:
     """The KPI targets of the project data: ``kpi``, ``direction``, ``target``, ``amber``.
+
+    Parameters
+    ----------
+    path : path, optional
+        Another project data file (default: ``crmkit/data/project.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI: ``kpi``, ``direction`` (``higher`` or ``lower`` is better),
+        ``target`` and ``amber`` (the tolerated miss, as a share of the target).
 
     Examples
     --------

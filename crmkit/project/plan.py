@@ -120,6 +120,13 @@ def load_project_plan(lang: str = "en", path: str | Path | None = None) -> pd.Da
     A consultant exports it (``to_csv``, ``to_excel``) and fills ``owner``, ``start``,
     ``end`` and ``status`` with the client.
 
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        Language of the texts.
+    path : path, optional
+        Another project data file with the same layout.
+
     Returns
     -------
     DataFrame

@@ -58,7 +58,8 @@ def dick_basu_explorer(
                                  x_cut=p_cut, y_cut=a_cut, quadrants="loyalty",
                                  show_shares=False, ax=left)
             left.get_legend().remove()
-            plots.measure_bars(churn, "loyalty_type", "churn_share",
+            # a type the cuts leave empty has no churn share: shown as "n/a"
+            plots.measure_bars(churn, "loyalty_type", "churn_share", allow_missing=True,
                                title="churn_by_loyalty_type", ax=right)
             fig.tight_layout()
 

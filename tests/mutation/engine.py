@@ -45,6 +45,10 @@ def _axes_fingerprint(fig) -> list:
         for coll in ax.collections:
             off = np.asarray(coll.get_offsets(), dtype=float)
             out.append(off.round(9).tolist())
+            if type(coll).__name__ in ("PolyCollection", "FillBetweenPolyCollection"):
+                # areas (stackplot, fill_between) carry their data in their outlines
+                out.append([np.asarray(p.vertices, dtype=float).round(9).tolist()
+                            for p in coll.get_paths()])
             arr = coll.get_array()
             if arr is not None:
                 out.append(np.asarray(arr, dtype=float).round(9).tolist())
@@ -141,8 +145,9 @@ def same(a, b) -> bool:
             return bool((a == b).all())
         if isinstance(a, dict):
             return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        if isinstance(a, list):
-            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        # tuples too: a figure is ("figure", [...]), and `==` on it holds NaN != NaN
+        if isinstance(a, list | tuple):
+            return isinstance(b, list | tuple) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
         if isinstance(a, float) and isinstance(b, float | int):
             return bool(np.isclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
         return bool(a == b)

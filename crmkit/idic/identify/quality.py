@@ -37,7 +37,19 @@ class ResolutionQuality:
     resolved: int
 
     def as_frame(self) -> pd.DataFrame:
-        """The measures as a one-column DataFrame (measure -> value)."""
+        """The measures as a one-column DataFrame (measure -> value).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``measure`` (the field names, in order), one column ``value``.
+
+        Examples
+        --------
+        >>> q = ResolutionQuality(1.0, 0.5, 2 / 3, 1, 1, 2, 3, 1, 2)
+        >>> q.as_frame().loc[["precision", "recall", "resolved"], "value"].tolist()
+        [1.0, 0.5, 2.0]
+        """
         return pd.DataFrame(
             {"value": [getattr(self, f.name) for f in fields(self)]},
             index=pd.Index([f.name for f in fields(self)], name="measure"),
