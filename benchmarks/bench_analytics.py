@@ -18,7 +18,7 @@ Pairs doing the same work:
   customer), in the separate interpreter ``.venv-lifetimes`` (lifetimes needs old
   numpy/pandas; it never imports crmkit).
 - Customer value: activity drivers, cost to serve with three allocated pools, direct profit,
-  peer potential, lifetime value weighted by credit score and the value-matrix strategy,
+  peer potential, lifetime value with a default probability and the value-matrix strategy,
   against per-customer ``groupby().apply`` for the per-customer sums followed by the same
   vectorised formulas.
 
@@ -117,7 +117,9 @@ def _load(rows: int, customers: int):
     })
     people = pd.DataFrame({
         "customer_id": np.arange(1, customers + 1, dtype=np.int32),
-        "credit_score": z["credit_score"],
+        # a flat yearly default probability (an assumption of the benchmark: a credit
+        # score is not a probability, so the stored score is not used as one)
+        "default_probability": np.full(customers, 0.02),
         "stage": pd.Categorical.from_codes(z["stage"], STAGES),
     })
     return tx, contacts, people
@@ -183,10 +185,10 @@ def crmkit_value(rows: int = ROWS, customers: int = CUSTOMERS) -> dict:
     drivers = V.activity_drivers(contacts, transactions=tx)
     costs = V.cost_to_serve(contacts, pools=POOLS, drivers=drivers)
     profit = V.direct_profit(tx, costs).merge(people, on="customer_id")
-    profit["potential"] = V.potential(profit, "direct_profit", group_cols=["stage"])[
+    profit["potential"] = V.potential(profit, "commercial_margin", group_cols=["stage"])[
         "potential"].to_numpy()
     ltv = V.lifetime_value(profit, retention=RETENTION, discount_rate=DISCOUNT,
-                           credit_score_col="credit_score")
+                           default_probability_col="default_probability")
     strategy = V.value_strategies(profit)["strategy"]
     return {"customers": len(ltv), "equity": V.customer_equity(ltv),
             "termination": int((strategy == "termination").sum())}
@@ -213,10 +215,10 @@ def naive_value(rows: int = ROWS, customers: int = CUSTOMERS) -> dict:
         cost += amount * per[driver] / per[driver].sum()
     per["direct_profit"] = per["margin"] - cost
     per = per.join(people.set_index("customer_id"))
-    bench = per.groupby("stage", observed=True)["direct_profit"].transform("quantile", 0.75)
-    per["potential"] = (bench - per["direct_profit"]).clip(lower=0)
-    factor = (1 + DISCOUNT) / (1 + DISCOUNT - RETENTION)
-    ltv = per["direct_profit"] * factor * per["credit_score"]
+    bench = per.groupby("stage", observed=True)["margin"].transform("quantile", 0.75)
+    per["potential"] = (bench - per["margin"]).clip(lower=0)
+    factor = (1 + DISCOUNT) / (1 + DISCOUNT - RETENTION * (1 - per["default_probability"]))
+    ltv = per["direct_profit"] * factor
     high_c = per["direct_profit"] >= per["direct_profit"].median()
     high_p = per["potential"] >= per["potential"].median()
     termination = int((~high_c & ~high_p).sum())

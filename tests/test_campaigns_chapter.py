@@ -225,6 +225,28 @@ def test_learn_feel_do_grid_places_products():
     assert not labels.missing(cp.FCB_QUADRANTS["fcb_quadrant"], "fcb_quadrant")
 
 
+def test_learn_feel_do_grid_from_two_variables_reaches_every_quadrant():
+    # issue 17: from one variable (the first response) a quadrant is empty by construction;
+    # Vaughn's grid crosses involvement and think/feel, and each pair is one quadrant
+    p = pd.DataFrame({"product_id": ["a", "b", "c", "d"],
+                      "inv": ["high", "high", "low", "low"],
+                      "how": ["think", "feel", "think", "feel"]})
+    g = cp.learn_feel_do_grid(p, involvement_col="inv", mode_col="how")
+    assert g["fcb_quadrant"].tolist() == ["learning", "affectivity", "routine", "hedonism"]
+    assert g["sequence"].tolist() == ["learn > feel > do", "feel > learn > do",
+                                      "do > learn > feel", "do > feel > learn"]
+    assert (g["involvement"] == p["inv"]).all() and (g["mode"] == p["how"]).all()
+    # the first-response route cannot reach hedonism with the default mapping
+    one = pd.DataFrame({"product_id": ["x", "y", "z"],
+                        "learn_feel_do": ["cognitive", "affective", "conative"]})
+    assert "hedonism" not in set(cp.learn_feel_do_grid(one)["fcb_quadrant"])
+    with pytest.raises(SchemaError, match=r"products\.how"):
+        cp.learn_feel_do_grid(p.assign(how=["think", "feel", "think", "hot"]),
+                              involvement_col="inv", mode_col="how")
+    with pytest.raises(ValueError, match="both"):
+        cp.learn_feel_do_grid(p, involvement_col="inv")
+
+
 # ---------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------
@@ -255,7 +277,10 @@ def test_uplift_bars_draws_both_groups_and_the_uplift(targets_from_counts):
 
 def test_uplift_funnel_plots_measured_campaigns(targets_from_counts):
     pooled, per_campaign = _pooled(targets_from_counts)
-    extra = per_campaign.iloc[:1].assign(uplift=np.nan, ci_low=np.nan, ci_high=np.nan)
+    # a campaign without a control group: crmkit.campaigns.uplift leaves its uplift NaN
+    extra = per_campaign.iloc[:1].assign(n_control=0, uplift=np.nan, ci_low=np.nan,
+                                         ci_high=np.nan).set_axis(
+        pd.Index([per_campaign.index.max() + 1], name=per_campaign.index.name))
     ax = plots.uplift_funnel(pd.concat([per_campaign, extra]), color_col="trigger_family",
                              pooled=pooled)
     dots = [line for line in ax.lines if line.get_marker() == "o"]

@@ -72,12 +72,11 @@ def test_equal_split_needs_the_tables():
 
 
 # ---------------------------------------------------------------------------------------
-# ch4.equity_plus5: one customer, two periods, no potential, credit 1
+# ch4.equity_plus5: one customer, two periods, no potential
 # ---------------------------------------------------------------------------------------
 def _one(potential=0.0):
     return pd.DataFrame({"customer_id": [1], "direct_profit": [100.0],
-                         "potential": [potential], "retention": [0.6],
-                         "credit_score": [1.0]})
+                         "potential": [potential], "retention": [0.6]})
 
 
 def test_equity_plus5_by_hand():

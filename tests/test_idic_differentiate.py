@@ -26,6 +26,7 @@ def _small():
     })
     tx = pd.DataFrame({
         "customer_id": [1, 2, 3, 4, 1],
+        "kind": ["premium"] * 5,
         "margin": [900.0, 300, 100, 50, 5000],
         "date": pd.to_datetime(["2023-06-01"] * 4 + ["2022-06-01"]),  # last one: too old
     })
@@ -54,9 +55,12 @@ def test_profiles_by_hand():
     assert p.index.tolist() == [1, 2, 3, 4]  # customer 5 is not a customer yet
     # direct profit over the last year: margin - direct cost to serve
     assert p["direct_profit"].tolist() == [800.0, 300.0, 94.0, 50.0]
-    # potential: gap to the 75th percentile of the peers, [50, 94, 300, 800] -> 425
-    assert p["potential"].tolist() == pytest.approx([0.0, 125.0, 331.0, 375.0])
-    assert p["value"].tolist() == pytest.approx([800.0, 425.0, 425.0, 425.0])
+    # potential: gap in margin to the 75th percentile of the peers' margins,
+    # [50, 100, 300, 900] -> 300 + 0.25 * (900 - 300) = 450; margins 900, 300, 100, 50
+    assert p["commercial_margin"].tolist() == [900.0, 300.0, 100.0, 50.0]
+    assert p["wallet_margin"].tolist() == [900.0, 300.0, 100.0, 50.0]  # no claim here
+    assert p["potential"].tolist() == pytest.approx([0.0, 150.0, 350.0, 400.0])
+    assert p["value"].tolist() == pytest.approx([800.0, 450.0, 444.0, 450.0])
     assert p["abc_class"].tolist() == ["A", "B", "C", "C"]
     assert p["n_products"].tolist() == [2, 0, 0, 0]
     assert (p.loc[1, "bank_products"], p.loc[1, "insurance_products"]) == (1, 1)
@@ -70,6 +74,27 @@ def test_profiles_by_hand():
     assert p["strategy"].notna().all() and p["quadrant"].notna().all()
 
 
+def test_cost_to_serve_and_claims_create_no_potential():
+    # issue 17: potential measured as a gap in *profit* gave a loss-maker the cost of its
+    # own contacts and claims as potential (and moved the peers' benchmark)
+    customers, tx, it, contracts, products, events = _small()
+    rules = DEFAULT_RULES[DEFAULT_RULES["event"] == "marriage"]
+    kw = dict(rules=rules, abc_shares=(0.25, 0.25, 0.5))
+    base = customer_profiles(customers, tx, it, contracts, products, events, DAY, **kw)
+    branch = pd.DataFrame({"customer_id": [2], "channel": ["branch"],
+                           "cost": [500.0], "date": pd.to_datetime(["2023-07-01"])})
+    claim = pd.DataFrame({"customer_id": [4], "kind": ["claim"], "margin": [-300.0],
+                          "date": pd.to_datetime(["2023-08-01"])})
+    dear = customer_profiles(customers, pd.concat([tx, claim], ignore_index=True),
+                             pd.concat([it, branch], ignore_index=True),
+                             contracts, products, events, DAY, **kw)
+    assert dear["direct_profit"].tolist() == [800.0, -200.0, 94.0, -250.0]
+    assert dear["potential"].tolist() == base["potential"].tolist()  # 0, 150, 350, 400
+    # the loss-maker whose margin is at its peers' level has no more potential than before,
+    # so it is not sent to multi-equipment for the cost of its own branch visits
+    assert dear.set_index("customer_id").loc[2, "potential"] == pytest.approx(150.0)
+
+
 def test_summary_by_abc_class():
     customers, tx, it, contracts, products, events = _small()
     rules = DEFAULT_RULES[DEFAULT_RULES["event"] == "marriage"]
@@ -79,7 +104,7 @@ def test_summary_by_abc_class():
     assert s["customers"].tolist() == [1, 1, 2]
     assert s["customer_share"].sum() == pytest.approx(1.0)
     assert s.loc["A", "profit_share"] == round(800 / 1244, 2)
-    assert s.loc["C", "potential"] == pytest.approx(706.0)
+    assert s.loc["C", "potential"] == pytest.approx(350.0 + 400.0)  # customers 3 and 4
 
 
 def test_bad_input():
@@ -120,6 +145,15 @@ def test_profiles_on_the_market(market):
     recs = recommend_offers(m.customers, m.contracts, m.life_events, m.products, day)
     assert set(p.loc[p["open_needs"] != "", "customer_id"]) == set(recs["customer_id"])
     assert np.all(p["potential"] >= 0)
+    # profitability (past) and potential (future) are separate: the loss-makers are not
+    # all in the high-potential cells, and only a relationship of negative value (profit +
+    # potential < 0) is advised termination
+    losers = p["direct_profit"] < 0
+    assert losers.any()
+    high = p["quadrant"].isin(["desirable", "under_developed"])
+    assert (losers & ~high).sum() > 0.2 * losers.sum()
+    term = p["strategy"] == "termination"
+    assert term.any() and (p.loc[term, "value"] < 0).all()
 
 
 def test_profiles_when_no_event_changes_the_life_stage():

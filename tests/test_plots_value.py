@@ -179,7 +179,6 @@ def test_cost_pool_explorer_moves_costs_not_totals(shown):
 def test_ltv_and_channel_explorers_redraw(shown):
     df = pd.DataFrame({"customer_id": [1, 2, 3], "direct_profit": [400.0, -50.0, 100.0],
                        "potential": [100.0, 600.0, 0.0], "retention": [0.9, 0.8, 0.85],
-                       "credit_score": [0.8, 0.6, 1.0],
                        "strategy": ["loyalty", "multi_equipment", "retention"]})
     rate, change = widgets.ltv_explorer(df, horizon=5)
     table = shown[1][1]

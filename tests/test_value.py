@@ -194,7 +194,7 @@ def test_annuity_factor_matches_the_explicit_sum(r, d, horizon, current):
 
 def test_lifetime_value_hand():
     df = pd.DataFrame({"customer_id": [1, 2, 3], "direct_profit": [100.0, 100.0, -50.0],
-                       "r": [0.9, 0.5, 0.9], "score": [1.0, 0.5, 1.0],
+                       "r": [0.9, 0.5, 0.9], "pd": [0.0, 0.2, 0.0],
                        "potential": [0.0, 200.0, 0.0]})
     # infinite horizon, current period counted: m (1 + d) / (1 + d - r)
     inf = V.lifetime_value(df, retention=0.9, discount_rate=0.1)
@@ -204,12 +204,14 @@ def test_lifetime_value_hand():
     three = V.lifetime_value(df, retention="r", discount_rate=0.0, horizon=3)
     assert three["lifetime_value"].tolist() == pytest.approx(
         [100 * (1 + 0.9 + 0.81), 100 * 1.75, -50 * 2.71])
+    # a yearly default probability of 0.2: still earning a year later with 0.5 * 0.8 = 0.4
     seed = V.lifetime_value(df, retention="r", discount_rate=0.0, horizon=3,
-                            potential_col="potential", credit_score_col="score")
-    assert seed.loc[1, "lifetime_value"] == pytest.approx((175.0 + 200.0) * 0.5)
+                            potential_col="potential", default_probability_col="pd")
+    assert seed.loc[1, "lifetime_value"] == pytest.approx(100 * (1 + 0.4 + 0.16) + 200.0)
+    assert seed.loc[0, "lifetime_value"] == pytest.approx(100 * 2.71)  # p = 0: unchanged
     assert seed["retention"].tolist() == [0.9, 0.5, 0.9]
-    with pytest.raises(SchemaError, match=r"customers\.score: 1 row\(s\) outside \[0, 1\]; first offending rows \(index\): \[2\]"):
-        V.lifetime_value(df.assign(score=[1.0, 0.5, 1.2]), credit_score_col="score")
+    with pytest.raises(SchemaError, match=r"customers\.pd: 1 row\(s\) outside \[0, 1\]; first offending rows \(index\): \[2\]"):
+        V.lifetime_value(df.assign(pd=[0.0, 0.5, 1.2]), default_probability_col="pd")
     with pytest.raises(SchemaError, match=r"customers\.r: 1 row\(s\) outside \[0, 1\]"):
         V.lifetime_value(df.assign(r=[0.9, -0.1, 0.5]), retention="r")
     with pytest.raises(ValueError, match="infinite horizon"):
@@ -375,7 +377,7 @@ def test_market_strategies_and_equity(value_2024):
     ended = strat.loc[strat["strategy"] == "termination"]
     assert ((ended["current"] + ended["potential"]) < 0).all()
     assert (ended["current"] < 0).all()
-    ltv = V.lifetime_value(profit, credit_score_col="credit_score")
+    ltv = V.lifetime_value(profit)  # no default probability on the market: no weighting
     by = V.customer_equity(ltv.assign(strategy=strat["strategy"].to_numpy()), by="strategy")
     eq = by.set_index("strategy")["equity"]
     assert eq["loyalty"] > eq["termination"]
@@ -394,3 +396,82 @@ def test_market_channel_migration_saves_money(value_2024, market):
     assert mig.saving > 0
     assert mig.unit_costs["branch"] > mig.unit_costs["web"]
     assert (mig.customers["cost_after"] <= mig.customers["cost_before"] + 1e-9).all()
+
+
+# --- lifetime value per acquisition euro: the whole cohort, leavers at zero (issue 17) ----
+
+def _cohort():
+    # channel "branch": 3 recruits at 300 €, all still here (LTV 900, 600, 600);
+    # channel "web": 5 recruits at 60 €, only one still here, a very good one (LTV 900);
+    # customer 9 was won before the window and must not count
+    cu = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5, 6, 7, 8, 9],
+        "acquisition_date": pd.to_datetime(["2016-03-01"] * 8 + ["2014-06-01"]),
+        "acquisition_channel": ["branch"] * 3 + ["web"] * 5 + ["web"],
+        "acquisition_cost": [300.0] * 3 + [60.0] * 5 + [60.0],
+    })
+    ltv = pd.DataFrame({"customer_id": [1, 2, 3, 4, 9],
+                        "lifetime_value": [900.0, 600.0, 600.0, 900.0, 5000.0]})
+    return cu, ltv
+
+
+def test_acquisition_returns_count_the_leavers_by_hand():
+    cu, ltv = _cohort()
+    r = V.acquisition_returns(cu, ltv, start="2015-01-01")
+    assert r["recruits"].to_dict() == {"branch": 3, "web": 5}
+    assert r["still_present"].to_dict() == pytest.approx({"branch": 1.0, "web": 0.2})
+    # survivors only: branch 2100 / 900 = 2.33, web 900 / 60 = 15 -> web looks best
+    assert r["value_per_euro_survivors"].to_dict() == pytest.approx(
+        {"branch": 2100 / 900, "web": 15.0})
+    # the whole cohort, leavers at zero: web 900 / 300 = 3 ... still above branch's 2.33
+    assert r["value_per_euro"].to_dict() == pytest.approx({"branch": 2100 / 900, "web": 3.0})
+    assert r["mean_value"].to_dict() == pytest.approx({"branch": 700.0, "web": 180.0})
+
+
+def test_acquisition_returns_survivorship_reverses_the_ranking():
+    cu, ltv = _cohort()
+    # two more web recruits who left: the cohort ratio falls to 900 / 420 = 2.14 < 2.33
+    more = pd.DataFrame({"customer_id": [10, 11],
+                         "acquisition_date": pd.to_datetime(["2017-01-01"] * 2),
+                         "acquisition_channel": ["web"] * 2, "acquisition_cost": [60.0] * 2})
+    r = V.acquisition_returns(pd.concat([cu, more], ignore_index=True), ltv,
+                              start="2015-01-01", end="2025-01-01")
+    survivors = r["value_per_euro_survivors"]
+    cohort = r["value_per_euro"]
+    assert survivors["web"] > survivors["branch"]  # the biased ranking
+    assert cohort["web"] < cohort["branch"]        # the cohort's ranking, reversed
+    assert cohort["web"] == pytest.approx(900 / 420)
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.floats(1, 500), st.booleans(),
+                          st.floats(-200, 2000)), min_size=1, max_size=40))
+@settings(max_examples=60, deadline=None)
+def test_acquisition_returns_never_count_fewer_costs_than_recruits(rows):
+    cu = pd.DataFrame({"customer_id": range(len(rows)),
+                       "acquisition_date": pd.Timestamp("2020-01-01"),
+                       "acquisition_channel": [r[0] for r in rows],
+                       "acquisition_cost": [r[1] for r in rows]})
+    kept = [i for i, r in enumerate(rows) if r[2]]
+    values = pd.DataFrame({"customer_id": kept, "lifetime_value": [rows[i][3] for i in kept]})
+    if values.empty:
+        values = pd.DataFrame({"customer_id": [-1], "lifetime_value": [0.0]})
+    r = V.acquisition_returns(cu, values)
+    assert r["recruits"].sum() == len(rows)
+    total_value = values.loc[values["customer_id"] >= 0, "lifetime_value"].sum()
+    assert (r["mean_value"] * r["recruits"]).sum() == pytest.approx(total_value, abs=1e-6)
+    # the cohort ratio divides by every recruit's cost, the survivors' by fewer
+    both = r.dropna(subset=["value_per_euro_survivors"])
+    pos = both[both["value_per_euro_survivors"] > 0]
+    assert (pos["value_per_euro"] <= pos["value_per_euro_survivors"] + 1e-9).all()
+
+
+def test_acquisition_returns_bad_input():
+    cu, ltv = _cohort()
+    with pytest.raises(SchemaError, match=r"customers\.acquisition_cost"):
+        V.acquisition_returns(cu.assign(acquisition_cost=-cu["acquisition_cost"]), ltv)
+    with pytest.raises(SchemaError, match=r"values\.customer_id"):
+        V.acquisition_returns(cu, pd.concat([ltv, ltv.head(1)]))
+    with pytest.raises(SchemaError, match=r"customers\.acquisition_date"):
+        V.acquisition_returns(cu, ltv, start="2030-01-01")
+    with pytest.raises(ValueError, match="before"):
+        V.acquisition_returns(cu, ltv, start="2020-01-01", end="2019-01-01")

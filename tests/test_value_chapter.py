@@ -162,12 +162,12 @@ def test_holdout_comparison_bad_input():
 def _two():
     return pd.DataFrame({"customer_id": [1, 2], "direct_profit": [300.0, -100.0],
                          "potential": [200.0, 500.0], "r": [0.8, 0.5],
-                         "credit_score": [0.9, 0.5]})
+                         "pd": [0.05, 0.0]})
 
 
 def test_chain_by_hand():
     c = lifetime_value_chain(_two(), retention="r", discount_rate=0.1, horizon=3,
-                             credit_score_col="credit_score")
+                             default_probability_col="pd")
     q1, q2 = 0.8 / 1.1, 0.5 / 1.1
     assert c["future_profit"].tolist() == pytest.approx([300 * (q1 + q1**2),
                                                          -100 * (q2 + q2**2)])
@@ -175,7 +175,22 @@ def test_chain_by_hand():
                                                            500 * (q2 + q2**2)])
     before = np.array([300 + 500 * (q1 + q1**2), -100 + 400 * (q2 + q2**2)])
     assert c["value_before_credit"].to_numpy() == pytest.approx(before)
-    assert c["lifetime_value"].to_numpy() == pytest.approx(before * [0.9, 0.5])
+    # defaults: customer 1 still earns a year later with 0.8 * 0.95 = 0.76; customer 2 never
+    # defaults; nothing is multiplied by a score
+    d1 = 0.76 / 1.1
+    assert c["lifetime_value"].to_numpy() == pytest.approx([300 + 500 * (d1 + d1**2),
+                                                           before[1]])
+    assert c["default_probability"].tolist() == [0.05, 0.0]
+
+
+def test_chain_without_default_probability_is_not_weighted():
+    # issue 17: a credit score is not a probability; without a default probability the
+    # value is the chain itself, whatever score the table holds
+    df = _two().assign(credit_score=[0.55, 0.55])
+    c = lifetime_value_chain(df, retention="r", discount_rate=0.1, horizon=3)
+    assert c["lifetime_value"].to_numpy() == pytest.approx(c["value_before_credit"].to_numpy())
+    s = chain_steps(c).set_index("item")["amount"]
+    assert s["credit_adjustment"] == 0
 
 
 def test_chain_agrees_with_lifetime_value():
@@ -206,14 +221,13 @@ def test_chain_capture_and_retention_change():
         lifetime_value_chain(_two(), capture=1.5)
     with pytest.raises(ValueError, match="retention_change"):
         lifetime_value_chain(_two(), retention_change=2.0)
-    with pytest.raises(SchemaError, match="credit_score"):
-        lifetime_value_chain(_two().assign(credit_score=[1.2, 0.5]),
-                             credit_score_col="credit_score")
+    with pytest.raises(SchemaError, match=r"customers\.pd"):
+        lifetime_value_chain(_two().assign(pd=[1.2, 0.5]), default_probability_col="pd")
 
 
 def test_chain_steps_add_up():
     c = lifetime_value_chain(_two(), retention="r", discount_rate=0.1,
-                             credit_score_col="credit_score")
+                             default_probability_col="pd")
     s = chain_steps(c).set_index("item")["amount"]
     assert s[["direct_profit", "future_profit", "potential_value",
               "credit_adjustment"]].sum() == pytest.approx(s["lifetime_value"])

@@ -63,12 +63,29 @@ def test_value_base_by_hand():
     assert c["commercial_margin"].tolist() == [700.0, 100.0, 40.0]
     assert c["cost_to_serve"].tolist() == [30.0, 6.5, 0.0]
     assert c["direct_profit"].tolist() == [670.0, 93.5, 40.0]
-    # peers: all "couple"; 75th percentile of (670, 93.5, 40) = 381.75
-    assert c["potential"].tolist() == pytest.approx([0.0, 381.75 - 93.5, 381.75 - 40.0])
+    # potential: gap in margin to the peers' (all "couple") 75th percentile of
+    # (700, 100, 40) = 100 + 0.5 * (700 - 100) = 400; never a gap in profit (issue 17)
+    assert c["potential"].tolist() == pytest.approx([0.0, 300.0, 360.0])
     # customers 1 and 2 were there on 2024-01-01; customer 2 left on 2024-06-30
     assert base.retention == pytest.approx(0.5)
     assert base.notes[-1].startswith("Retention measured on the data: 50.0%")
     assert (base.start, base.end) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2025-01-01"))
+
+
+def test_value_base_claims_and_costs_lower_profit_not_potential():
+    # issue 17: a gap in profit handed every loss-maker (claims, dear contacts) a potential
+    m = _tiny()
+    claim = pd.DataFrame({"customer_id": [2], "contract_id": [20],
+                          "date": pd.to_datetime(["2024-05-01"]), "kind": ["claim"],
+                          "amount": [900.0], "margin": [-900.0]})
+    visit = pd.DataFrame({"interaction_id": [4], "customer_id": [3],
+                          "date": pd.to_datetime(["2024-06-01"]), "channel": ["branch"],
+                          "cost": [500.0]})
+    m.transactions = pd.concat([m.transactions, claim], ignore_index=True)
+    m.interactions = pd.concat([m.interactions, visit], ignore_index=True)
+    c = workshop.value_base(m, as_of="2024-12-31", months=12).customers.set_index("customer_id")
+    assert c["direct_profit"].tolist() == [670.0, 100.0 - 900.0 - 6.5, 40.0 - 500.0]
+    assert c["potential"].tolist() == pytest.approx([0.0, 300.0, 360.0])  # unchanged
 
 
 def test_value_base_without_interactions_uses_a_cost_per_contract():

@@ -29,16 +29,34 @@ LEARN_FEEL_DO_QUADRANT = {"cognitive": "learning", "affective": "affectivity",
                           "conative": "routine"}
 
 
-def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> pd.DataFrame:
-    """Place products in the FCB grid from their ``learn_feel_do`` (first response).
+def learn_feel_do_grid(
+    products: pd.DataFrame,
+    mapping: dict | None = None,
+    *,
+    involvement_col: str | None = None,
+    mode_col: str | None = None,
+) -> pd.DataFrame:
+    """Place products in the FCB grid, from its two variables or from a first response.
+
+    Vaughn's grid crosses two variables: involvement (``high`` or ``low``) and mode
+    (``think`` or ``feel``). Given both columns (``involvement_col``, ``mode_col``), each
+    product lands in the quadrant of its pair, so that every quadrant can be reached.
+    Without them, the product's first response (``learn_feel_do``) is mapped to a quadrant
+    by ``mapping``: one variable of three values reaches at most three quadrants, so a
+    quadrant is empty *by construction* (hedonism, with the default mapping) and its
+    emptiness says nothing about the products.
 
     Parameters
     ----------
     products : DataFrame
-        ``product_id`` and ``learn_feel_do`` (``cognitive``, ``affective``, ``conative``).
+        ``product_id``, and either the two columns named by ``involvement_col`` and
+        ``mode_col`` or ``learn_feel_do`` (``cognitive``, ``affective``, ``conative``).
     mapping : dict, optional
         ``learn_feel_do`` -> quadrant of :data:`FCB_QUADRANTS` (default
-        :data:`LEARN_FEEL_DO_QUADRANT`).
+        :data:`LEARN_FEEL_DO_QUADRANT`); used only without the two variables.
+    involvement_col, mode_col : str, optional
+        Columns holding each product's involvement (``high``/``low``) and mode
+        (``think``/``feel``); give both or neither.
 
     Returns
     -------
@@ -55,16 +73,41 @@ def learn_feel_do_grid(products: pd.DataFrame, mapping: dict | None = None) -> p
        product_id fcb_quadrant           sequence
     0  B_MORTGAGE     learning  learn > feel > do
     1      B_CARD      routine  do > learn > feel
+
+    From the two variables, every quadrant is reachable:
+
+    >>> two = pd.DataFrame({"product_id": ["A", "B"], "inv": ["low", "high"],
+    ...                     "how": ["feel", "feel"]})
+    >>> learn_feel_do_grid(two, involvement_col="inv", mode_col="how")["fcb_quadrant"].tolist()
+    ['hedonism', 'affectivity']
     """
-    mapping = LEARN_FEEL_DO_QUADRANT if mapping is None else dict(mapping)
-    bad = set(mapping.values()) - set(FCB_QUADRANTS["fcb_quadrant"])
-    if bad:
-        raise ValueError(f"unknown quadrant(s) {sorted(bad)}; use {FCB_QUADRANTS['fcb_quadrant'].tolist()}")
-    schema.require_columns(products, "products", {"product_id": "string",
-                                                  "learn_feel_do": "string"})
-    schema.check_key(products, "products")
-    schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
-    quadrant = products["learn_feel_do"].astype(str).map(mapping)
+    if (involvement_col is None) != (mode_col is None):
+        raise ValueError("give both involvement_col and mode_col, or neither")
+    if involvement_col is not None:
+        if mapping is not None:
+            raise ValueError("mapping applies to learn_feel_do; with the two variables, "
+                             "leave it out")
+        schema.require_columns(products, "products", {"product_id": "string",
+                                                      involvement_col: "string",
+                                                      mode_col: "string"})
+        schema.check_key(products, "products")
+        schema.check_allowed(products, "products", involvement_col, ["high", "low"])
+        schema.check_allowed(products, "products", mode_col, ["think", "feel"])
+        pairs = FCB_QUADRANTS.set_index(["involvement", "mode"])["fcb_quadrant"]
+        keys = pd.MultiIndex.from_arrays([products[involvement_col].astype(str),
+                                          products[mode_col].astype(str)])
+        quadrant = pd.Series(pairs.reindex(keys).to_numpy(), index=products.index)
+    else:
+        mapping = LEARN_FEEL_DO_QUADRANT if mapping is None else dict(mapping)
+        bad = set(mapping.values()) - set(FCB_QUADRANTS["fcb_quadrant"])
+        if bad:
+            raise ValueError(f"unknown quadrant(s) {sorted(bad)}; use "
+                             f"{FCB_QUADRANTS['fcb_quadrant'].tolist()}")
+        schema.require_columns(products, "products", {"product_id": "string",
+                                                      "learn_feel_do": "string"})
+        schema.check_key(products, "products")
+        schema.check_allowed(products, "products", "learn_feel_do", list(mapping))
+        quadrant = products["learn_feel_do"].astype(str).map(mapping)
     info = FCB_QUADRANTS.set_index("fcb_quadrant").reindex(quadrant.to_numpy())
     out = products.copy()
     out["fcb_quadrant"] = quadrant.to_numpy()

@@ -94,9 +94,8 @@ def equity_plus5(customers: pd.DataFrame | None = None,
 
     df = _table(customers, "customers",
                 {"customer_id": None, "direct_profit": "number", "potential": "number",
-                 "retention": "number", "credit_score": "number"})
-    kw = dict(retention="retention", discount_rate=discount_rate, horizon=horizon,
-              credit_score_col="credit_score")
+                 "retention": "number"})
+    kw = dict(retention="retention", discount_rate=discount_rate, horizon=horizon)
     before = lifetime_value_chain(df, **kw)["lifetime_value"].sum()
     after = lifetime_value_chain(df, retention_change=0.05, **kw)["lifetime_value"].sum()
     return float(after / before - 1)

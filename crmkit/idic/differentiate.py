@@ -20,7 +20,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit.idic.customize import DEFAULT_RULES, offer_groups, recommend_offers
 from crmkit.idic.identify import join_distinct
-from crmkit.market import active_on, running_on
+from crmkit.market import active_on, in_window, running_on
 from crmkit.segmentation import abc_analysis, lifecycle_segments
 from crmkit.value import cost_to_serve, customer_value, direct_profit, potential, value_strategies
 
@@ -46,9 +46,19 @@ def customer_profiles(
 
     Value (reusing :mod:`crmkit.value` and :mod:`crmkit.segmentation`):
     ``direct_profit`` over the last ``years`` (commercial margin minus the direct cost
-    to serve of the interactions), ``potential`` (gap to the ``potential_quantile`` of
-    peers of the same ``potential_groups``), ``value`` = profit + potential, the
-    ``abc_class`` on direct profit, the value-matrix ``quadrant`` and its ``strategy``.
+    to serve of the interactions), ``potential`` (the gap between the customer's
+    ``wallet_margin`` — the margin of their flows other than claims — and the
+    ``potential_quantile`` of the same margin among peers of the same
+    ``potential_groups``: needs the company does not cover yet), ``value`` = profit +
+    potential, the ``abc_class`` on direct profit, the value-matrix ``quadrant`` and its
+    ``strategy``.
+
+    Profitability looks at the past and potential at the future, so the potential is a
+    gap in what the customer holds, never in profit: a gap in profit would count a
+    loss-maker's cost to serve and claims as potential and send every loss-maker to
+    multi-equipment. A customer's cost to serve and claims (transactions of kind
+    ``claim``, when the table has a ``kind`` column) change their direct profit, not their
+    potential.
 
     Needs: products held (``n_products``, ``bank_products``, ``insurance_products``,
     ``products_held``), the ``life_stage`` and whether a life-stage ``transition_due``,
@@ -66,7 +76,7 @@ def customer_profiles(
     potential_groups : tuple of str
         Columns of ``customers`` defining the peers of the potential.
     potential_quantile : float
-        Quantile of the peers' direct profit used as benchmark.
+        Quantile of the peers' wallet margin (margin without claims) used as benchmark.
     abc_shares : tuple of float
         Customer shares of the ABC classes (seed 001's 10/25/65 by default).
     rules : DataFrame, optional
@@ -136,7 +146,14 @@ def customer_profiles(
     prof = active[["customer_id", *potential_groups]].copy()
     for col in ("commercial_margin", "cost_to_serve", "direct_profit"):
         prof[col] = dp[col].reindex(ids).fillna(0.0).to_numpy()
-    pot = potential(prof, "direct_profit", group_cols=list(potential_groups),
+    # potential: the margin still to win (needs not covered), a gap in what customers hold,
+    # so neither the cost to serve nor claims (a cost of risk) count as potential
+    flows = transactions.loc[in_window(transactions["date"], start, day)]
+    if "kind" in flows:
+        flows = flows.loc[flows["kind"].astype(str) != "claim"]
+    prof["wallet_margin"] = (flows.groupby("customer_id")["margin"].sum()
+                             .reindex(ids).fillna(0.0).to_numpy())
+    pot = potential(prof, "wallet_margin", group_cols=list(potential_groups),
                     quantile=potential_quantile)
     prof["potential"] = pot["potential"].to_numpy()
     prof["value"] = customer_value(prof).to_numpy()

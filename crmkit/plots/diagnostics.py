@@ -7,7 +7,13 @@
   on a log scale (:func:`crmkit.loyalty.hazard_ratios` output), the line at 1 separating
   what retains from what drives customers away;
 - :func:`survival_projection`: a cohort's observed survival against the model's projection,
-  the calibration years marked (the figure of Fader and Hardie 2007).
+  the calibration years marked (the figure of Fader and Hardie 2007);
+- :func:`period_transactions_plot`: customers by repeat purchases in calibration, observed
+  and expected by a purchase model (:func:`crmkit.clv.diagnostics.period_transactions`);
+- :func:`frequency_recency_heatmap`: a purchase model's probability alive or expected
+  purchases over frequency and recency (:func:`crmkit.clv.diagnostics.frequency_recency_grid`).
+
+Calibration against holdout is :func:`crmkit.plots.holdout_fit`.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from crmkit import labels
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title
 from crmkit.schema import check_ids, check_in_range, check_not_empty, fail, require_columns
 
-__all__ = ["calibration_plot", "hazard_ratio_forest", "survival_projection"]
+__all__ = ["calibration_plot", "frequency_recency_heatmap", "hazard_ratio_forest",
+           "period_transactions_plot", "survival_projection"]
 
 
 def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
@@ -185,4 +192,95 @@ def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
     ax.set_ylabel(labels.header("share_still_active"))
     ax.legend(title=labels.header("cohort"), fontsize="small", ncol=2)
     _set_title(ax, title, "survival_projection", kind="model_diagnostic")
+    return ax
+
+
+def period_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
+                             table_name: str = "period_transactions", ax=None):
+    """Customers by number of repeat purchases in calibration: observed and model bars.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``frequency``, ``actual``, ``expected``
+        (:func:`crmkit.clv.diagnostics.period_transactions`); the last frequency reads
+        "n+".
+    title : str, optional
+        A label key of ``model_diagnostic`` or text (default: "period_transactions").
+    table_name : str
+        Name of the frame in error messages.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"frequency": [0, 1, 2], "actual": [50, 20, 9],
+    ...                   "expected": [48.0, 22.5, 8.1]})
+    >>> ax = period_transactions_plot(t)
+    >>> [x.get_text() for x in ax.get_xticklabels()]
+    ['0', '1', '2+']
+    """
+    _numeric(table, table_name, "frequency", "actual", "expected",
+             nonnegative=("frequency", "actual", "expected"))
+    ax = _axes(ax)
+    f = table["frequency"].to_numpy()
+    pos = np.arange(len(f))
+    ax.bar(pos - 0.2, table["actual"], width=0.4, color=COLORS["grey"],
+           label=labels.header("actual"))
+    ax.bar(pos + 0.2, table["expected"], width=0.4, color=COLORS["blue"],
+           label=labels.header("predicted"))
+    ticks = [str(int(v)) for v in f]
+    ticks[-1] += "+"
+    ax.set_xticks(pos, ticks)
+    ax.set_xlabel(labels.header("calibration_frequency"))
+    ax.set_ylabel(labels.header("customers"))
+    ax.legend()
+    _set_title(ax, title, "period_transactions", kind="model_diagnostic")
+    return ax
+
+
+def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
+                              table: str = "grid", ax=None):
+    """A purchase model's value over frequency (rows) and recency (columns), as a heatmap.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        ``frequency``, ``recency``, ``value``
+        (:func:`crmkit.clv.diagnostics.frequency_recency_grid`).
+    title : str, optional
+        A label key of ``model_diagnostic`` or text (default: "frequency_recency").
+    table : str
+        Name of the frame in error messages.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"frequency": [0, 1, 1, 2, 2], "recency": [0, 0, 10, 0, 10],
+    ...                   "value": [1.0, 0.3, 0.9, 0.1, 0.95]})
+    >>> ax = frequency_recency_heatmap(g)
+    >>> ax.get_ylabel()
+    'Repeat purchases (calibration period)'
+    """
+    _numeric(grid, table, "frequency", "recency", "value", nonnegative=("frequency", "recency"))
+    import seaborn as sns
+
+    wide = grid.pivot_table(index="frequency", columns="recency", values="value")
+    wide = wide.sort_index(ascending=False)
+    ax = _axes(ax)
+    sns.heatmap(wide, ax=ax, cmap="viridis", cbar_kws={"label": labels.header("value")},
+                xticklabels=max(1, wide.shape[1] // 5), yticklabels=max(1, wide.shape[0] // 10))
+    ax.set_xticklabels([f"{float(t.get_text()):.0f}" for t in ax.get_xticklabels()])
+    ax.set_xlabel(labels.header("recency"))
+    ax.set_ylabel(labels.header("calibration_frequency"))
+    _set_title(ax, title, "frequency_recency", kind="model_diagnostic")
     return ax

@@ -13,7 +13,8 @@ Submodules, named after the course's ideas:
   (the chain from the market's tables to direct profit), the portfolio account with
   common costs, potential, customer value (profitability + potential)
 - :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, the value chain link
-  by link, customer equity
+  by link, customer equity, lifetime value per acquisition euro by channel over the whole
+  acquisition cohort (leavers counted)
 - :mod:`~crmkit.value.strategies`: the four strategies, the channel migration scenario
 
 The probabilistic models (BG/NBD, Pareto/NBD, Gamma-Gamma) and the Markov migration
@@ -22,6 +23,7 @@ model are in :mod:`crmkit.clv`.
 
 from crmkit.value.costs import activity_drivers, allocate_costs, cost_to_serve
 from crmkit.value.lifetime import (
+    acquisition_returns,
     annuity_factor,
     chain_steps,
     customer_equity,
@@ -48,6 +50,7 @@ __all__ = [
     "activity_drivers",
     "allocate_costs",
     "cost_to_serve",
+    "acquisition_returns",
     "annuity_factor",
     "chain_steps",
     "customer_equity",

@@ -7,9 +7,14 @@ next with probability ``r`` and whose future is discounted at rate ``d`` is wort
     LTV = m * sum_t r^t / (1 + d)^t,
 
 over a finite horizon or for ever (then ``m * (1 + d) / (1 + d - r)`` counting the current
-period, ``m * r / (1 + d - r)`` without it). Seed 001 weights it with a scoring tool that
-measures the customer's financial reliability: here the credit score in [0, 1]. Customer
-equity is the sum over the customer base (Blattberg & Deighton, 1996).
+period, ``m * r / (1 + d - r)`` without it). The course texts weight it with a scoring tool
+that measures the customer's financial reliability. A score ranks customers; it is not a
+probability, and multiplying a value by it (a score of 0.55 would mean that 45 % of the
+value is lost) has no meaning. Credit risk enters here only as a real yearly probability of
+default ``p`` (from a calibrated model): a customer who defaults brings no more margin, so
+the chance of still earning from them one period later is ``r * (1 - p)``. Without such a
+probability, no weighting. Customer equity is the sum over the customer base (Blattberg &
+Deighton, 1996).
 
 BG/NBD, Pareto/NBD, Gamma-Gamma and the Markov migration model are in :mod:`crmkit.clv`.
 """
@@ -24,7 +29,7 @@ from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation._frame import require
 
 __all__ = ["lifetime_value", "lifetime_value_chain", "chain_steps", "customer_equity",
-           "annuity_factor"]
+           "annuity_factor", "acquisition_returns"]
 
 
 def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
@@ -72,7 +77,7 @@ def lifetime_value(
     horizon: int | None = None,
     include_current: bool = True,
     potential_col: str | None = None,
-    credit_score_col: str | None = None,
+    default_probability_col: str | None = None,
     customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
@@ -94,11 +99,12 @@ def lifetime_value(
     include_current : bool, default True
         Count the current period's margin (t = 0) or start at the next one.
     potential_col : str, optional
-        A potential already expressed as a present value, added before weighting (seed
-        001: direct profit + potential = lifetime value).
-    credit_score_col : str, optional
-        Credit score in [0, 1]; the value is multiplied by it (seed 001: LTV weighted by a
-        score of the customer's financial reliability).
+        A potential already expressed as a present value, added to the value (the course
+        texts: direct profit + potential = lifetime value).
+    default_probability_col : str, optional
+        Yearly probability of default in [0, 1] (a calibrated probability, not a credit
+        score): a customer earns in a later period only if they neither left nor
+        defaulted, with probability ``(retention * (1 - p)) ** t``. None: no default.
 
     Returns
     -------
@@ -110,17 +116,17 @@ def lifetime_value(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"customer_id": [1, 2], "direct_profit": [300.0, 300.0],
-    ...                    "r": [0.8, 0.5], "credit_score": [1.0, 0.5]})
+    ...                    "r": [0.8, 0.5], "pd": [0.0, 0.1]})
     >>> lifetime_value(df, retention="r", discount_rate=0.1,
-    ...                credit_score_col="credit_score").round(2)
+    ...                default_probability_col="pd").round(2)
        customer_id  margin  retention  factor  lifetime_value
-    0            1   300.0        0.8    3.67          1100.0
-    1            2   300.0        0.5    1.83           275.0
+    0            1   300.0        0.8    3.67         1100.00
+    1            2   300.0        0.5    1.69          507.69
     """
     cols: dict[str, str | None] = {customer_col: None, margin_col: "number"}
     if isinstance(retention, str):
         cols[retention] = "number"
-    for extra in (potential_col, credit_score_col):
+    for extra in (potential_col, default_probability_col):
         if extra is not None:
             cols[extra] = "number"
     require(df, table, cols)
@@ -130,19 +136,25 @@ def lifetime_value(
         r = df[retention].to_numpy(dtype=float)
     else:
         r = np.full(len(df), float(retention))
-    if credit_score_col is not None:
-        schema.check_in_range(df, table, credit_score_col, 0, 1)
+    survival = r * (1.0 - _default_probability(df, default_probability_col, table))
     factor = np.broadcast_to(
-        annuity_factor(r, discount_rate, horizon, include_current=include_current), r.shape
+        annuity_factor(survival, discount_rate, horizon, include_current=include_current),
+        r.shape,
     )
     margin = df[margin_col].to_numpy(dtype=float)
     value = margin * factor
     if potential_col is not None:
         value = value + df[potential_col].to_numpy(dtype=float)
-    if credit_score_col is not None:
-        value = value * df[credit_score_col].to_numpy(dtype=float)
     return pd.DataFrame({customer_col: df[customer_col].to_numpy(), "margin": margin, "retention": r,
                          "factor": factor, "lifetime_value": value})
+
+
+def _default_probability(df: pd.DataFrame, col: str | None, table: str) -> np.ndarray:
+    """The yearly default probability of each row (zeros without a column), checked."""
+    if col is None:
+        return np.zeros(len(df))
+    schema.check_in_range(df, table, col, 0, 1)
+    return df[col].to_numpy(dtype=float)
 
 
 def customer_equity(
@@ -190,16 +202,18 @@ def lifetime_value_chain(
     horizon: int | None = None,
     capture: float = 1.0,
     retention_change: float = 0.0,
-    credit_score_col: str | None = None,
+    default_probability_col: str | None = None,
     customer_col: str = "customer_id",
     table: str = "customers",
 ) -> pd.DataFrame:
-    """Seed 001's value chain, one link per column: from direct profit to lifetime value.
+    """The course texts' value chain, one link per column: from direct profit to lifetime value.
 
     Direct profit (this period) + the same profit in later periods (retained and
     discounted) + the potential (a yearly amount, e.g. :func:`~crmkit.value.potential`,
     earned from the next period on, retained and discounted the same way) = the value of
-    the customer, weighted by the credit score (the customer's financial reliability).
+    the customer. Credit risk enters as a yearly probability of default (a customer who
+    defaults brings nothing more), never as a credit score used as a weight: a score is a
+    rank, not a probability (see the module's docstring).
 
     Parameters
     ----------
@@ -216,29 +230,32 @@ def lifetime_value_chain(
     retention_change : float, default 0.0
         Added to every customer's retention (a what-if: +0.05 is five points more), the
         result kept within [0, 1].
-    credit_score_col : str, optional
-        Credit score in [0, 1] weighting the value (none: weight 1).
+    default_probability_col : str, optional
+        Yearly probability of default in [0, 1] (a calibrated probability, not a credit
+        score); the later periods count with probability ``(retention * (1 - p)) ** t``.
+        None: no default.
 
     Returns
     -------
     DataFrame
-        ``customer_col``, ``retention``, ``direct_profit``, ``future_profit``,
-        ``potential_value``, ``value_before_credit``, ``credit_weight`` and
-        ``lifetime_value``, in the order of ``df``.
+        ``customer_col``, ``retention``, ``direct_profit``, ``future_profit`` and
+        ``potential_value`` (as if nobody defaulted), ``value_before_credit`` (their sum),
+        ``default_probability`` and ``lifetime_value`` (with defaults), in the order of
+        ``df``.
 
     Examples
     --------
     A customer earning 300 a year, with 200 of potential, retention 0.8, 10 % discount,
-    three periods (this one and two more), credit score 0.9:
+    three periods (this one and two more), a 2 % yearly default probability:
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"customer_id": [1], "direct_profit": [300.0], "potential": [200.0],
-    ...                    "credit_score": [0.9]})
+    ...                    "pd": [0.02]})
     >>> c = lifetime_value_chain(df, retention=0.8, discount_rate=0.1, horizon=3,
-    ...                          credit_score_col="credit_score")
-    >>> c[["future_profit", "potential_value", "lifetime_value"]].round(2)
-       future_profit  potential_value  lifetime_value
-    0         376.86           251.24          835.29
+    ...                          default_probability_col="pd")
+    >>> c[["future_profit", "potential_value", "value_before_credit", "lifetime_value"]].round(2)
+       future_profit  potential_value  value_before_credit  lifetime_value
+    0         376.86           251.24                928.1          910.35
     """
     if not (np.isfinite(capture) and 0 <= capture <= 1):
         raise ValueError(f"capture must be in [0, 1], got {capture!r}")
@@ -247,12 +264,11 @@ def lifetime_value_chain(
     cols: dict[str, str | None] = {customer_col: None, profit_col: "number", potential_col: "number"}
     if isinstance(retention, str):
         cols[retention] = "number"
-    if credit_score_col is not None:
-        cols[credit_score_col] = "number"
+    if default_probability_col is not None:
+        cols[default_probability_col] = "number"
     require(df, table, cols)
     schema.check_key(df, table, customer_col)
-    if credit_score_col is not None:
-        schema.check_in_range(df, table, credit_score_col, 0, 1)
+    p = _default_probability(df, default_probability_col, table)
     if retention_change:
         if isinstance(retention, str):
             schema.check_in_range(df, table, retention, 0, 1)
@@ -267,30 +283,33 @@ def lifetime_value_chain(
                          discount_rate=discount_rate, horizon=horizon, customer_col=customer_col,
                          table=table)
     r = now["retention"].to_numpy()
-    if horizon is None or horizon > 1:
-        later = annuity_factor(r, discount_rate, None if horizon is None else horizon - 1,
-                               include_current=False)
-    else:
-        later = np.zeros_like(r)
+
+    def later(survival):  # the periods after this one, discounted
+        if horizon is not None and horizon <= 1:
+            return np.zeros_like(r)
+        return annuity_factor(survival, discount_rate,
+                              None if horizon is None else horizon - 1, include_current=False)
+
     profit = df[profit_col].to_numpy(dtype=float)
+    potential = capture * df[potential_col].to_numpy(dtype=float)
     out = pd.DataFrame({customer_col: df[customer_col].to_numpy(), "retention": r,
                         "direct_profit": profit})
-    out["future_profit"] = now["lifetime_value"].to_numpy() - profit
-    out["potential_value"] = capture * df[potential_col].to_numpy(dtype=float) * later
-    out["value_before_credit"] = out["direct_profit"] + out["future_profit"] + out[
-        "potential_value"]
-    out["credit_weight"] = (df[credit_score_col].to_numpy(dtype=float)
-                            if credit_score_col is not None else 1.0)
-    out["lifetime_value"] = out["value_before_credit"] * out["credit_weight"]
+    # the links as if nobody defaulted, then the value with defaults (the waterfall's step)
+    out["future_profit"] = profit * later(r)
+    out["potential_value"] = potential * later(r)
+    out["value_before_credit"] = profit + out["future_profit"] + out["potential_value"]
+    out["default_probability"] = p
+    out["lifetime_value"] = profit + (profit + potential) * later(r * (1.0 - p))
     return out
 
 
 def chain_steps(chain: pd.DataFrame, *, table: str = "chain") -> pd.DataFrame:
     """The value chain summed over customers, as the steps of a waterfall.
 
-    From :func:`lifetime_value_chain` output: ``direct_profit``, ``future_profit``,
-    ``potential_value``, ``credit_adjustment`` (lifetime value minus value before the
-    credit score, a negative amount) and ``lifetime_value`` (their sum: customer equity).
+    From :func:`lifetime_value_chain` output: ``direct_profit``, ``future_profit`` and
+    ``potential_value`` as if nobody defaulted, ``credit_adjustment`` (lifetime value minus
+    that value: what defaults take, zero without a default probability) and
+    ``lifetime_value`` (their sum: customer equity).
 
     Returns
     -------
@@ -323,3 +342,100 @@ def chain_steps(chain: pd.DataFrame, *, table: str = "chain") -> pd.DataFrame:
                    total["lifetime_value"] - total["value_before_credit"],
                    total["lifetime_value"]],
     })
+
+
+def acquisition_returns(
+    customers: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    value_col: str = "lifetime_value",
+    channel_col: str = "acquisition_channel",
+    cost_col: str = "acquisition_cost",
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+    customer_col: str = "customer_id",
+) -> pd.DataFrame:
+    """Lifetime value per acquisition euro by channel, over the whole acquisition cohort.
+
+    Every customer won through a channel cost its acquisition, whether they stayed or
+    left. Counting only the recruits still present (those with a lifetime value today)
+    is *survivorship bias*: a channel whose recruits leave fast looks as good as its few
+    survivors. Here the cohort is every customer of ``customers`` acquired in
+    ``[start, end)``; a recruit absent from ``values`` has left and counts with a future
+    value of zero. Both ratios are returned, so that the bias can be seen.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Every customer ever won (present or gone): ``customer_col``, ``acquisition_date``,
+        ``channel_col`` and ``cost_col`` (the cost of winning them, non-negative).
+    values : DataFrame
+        One row per customer still present, with ``value_col`` (their future value, e.g.
+        :func:`lifetime_value_chain`'s ``lifetime_value``).
+    value_col, channel_col, cost_col, customer_col : str
+        Column names.
+    start, end : date, optional
+        Acquisition window of the cohort, ``[start, end)`` (open when None).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by channel: ``recruits``, ``still_present`` (share of the recruits found
+        in ``values``), ``acquisition_cost`` (mean per recruit), ``value_per_euro_survivors``
+        (value over acquisition cost of the recruits still present: the biased ratio),
+        ``mean_value`` (per recruit, leavers at zero) and ``value_per_euro`` (the cohort's
+        value over the cohort's acquisition cost).
+
+    Examples
+    --------
+    Channel ``a`` keeps both its recruits; channel ``b`` keeps one of four, a very good one.
+    On the survivors ``b`` looks twice as good; on the cohort it is half as good:
+
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
+    ...                    "acquisition_date": pd.to_datetime(["2020-01-01"] * 6),
+    ...                    "acquisition_channel": ["a", "a", "b", "b", "b", "b"],
+    ...                    "acquisition_cost": [100.0] * 6})
+    >>> ltv = pd.DataFrame({"customer_id": [1, 2, 3], "lifetime_value": [500.0, 500.0, 1000.0]})
+    >>> r = acquisition_returns(cu, ltv)
+    >>> r[["recruits", "value_per_euro_survivors", "value_per_euro"]]  # doctest: +NORMALIZE_WHITESPACE
+                         recruits  value_per_euro_survivors  value_per_euro
+    acquisition_channel
+    a                           2                       5.0             5.0
+    b                           4                      10.0             2.5
+    """
+    require(customers, "customers", {customer_col: None, "acquisition_date": "datetime",
+                                     channel_col: None, cost_col: "number"},
+            nonnegative=(cost_col,), unique=customer_col)
+    require(values, "values", {customer_col: None, value_col: "number"}, unique=customer_col)
+    lo = None if start is None else schema.as_timestamp(start, "start")
+    hi = None if end is None else schema.as_timestamp(end, "end")
+    if lo is not None and hi is not None and lo >= hi:
+        raise ValueError(f"start must be before end, got {lo.date()} and {hi.date()}")
+    date = customers["acquisition_date"]
+    keep = pd.Series(True, index=customers.index)
+    if lo is not None:
+        keep &= date >= lo
+    if hi is not None:
+        keep &= date < hi
+    cohort = customers.loc[keep, [customer_col, channel_col, cost_col]]
+    if cohort.empty:
+        schema.fail("customers", "acquisition_date", "no customer acquired in the window")
+    value = values.set_index(customer_col)[value_col].astype(float)
+    present = cohort[customer_col].isin(value.index).to_numpy()
+    future = value.reindex(cohort[customer_col]).fillna(0.0).to_numpy()  # leavers: zero
+    frame = pd.DataFrame({"channel": cohort[channel_col].to_numpy(),
+                          "cost": cohort[cost_col].to_numpy(dtype=float),
+                          "present": present, "value": future})
+    g = frame.groupby("channel", observed=True, sort=True)
+    kept = frame.loc[frame["present"]].groupby("channel", observed=True)
+    out = pd.DataFrame({
+        "recruits": g.size(),
+        "still_present": g["present"].mean(),
+        "acquisition_cost": g["cost"].mean(),
+    })
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["value_per_euro_survivors"] = kept["value"].sum() / kept["cost"].sum()
+        out["mean_value"] = g["value"].mean()
+        out["value_per_euro"] = g["value"].sum() / g["cost"].sum()
+    return out.rename_axis(channel_col)

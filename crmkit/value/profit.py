@@ -249,6 +249,10 @@ def potential(
     unexploited), simple and explainable; model-based futures (BG/NBD, Markov) live in
     :mod:`crmkit.clv`.
 
+    Measure it on a margin or a revenue (the needs not covered yet), not on a profit net
+    of the cost to serve: a gap in profit counts a loss-maker's own cost to serve as
+    potential, and the value matrix then sends every loss-maker to multi-equipment.
+
     Returns
     -------
     DataFrame

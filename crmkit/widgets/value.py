@@ -109,7 +109,7 @@ def ltv_explorer(
     profit_col: str = "direct_profit",
     potential_col: str = "potential",
     retention: str | float = "retention",
-    credit_score_col: str | None = "credit_score",
+    default_probability_col: str | None = None,
     discount_rate: float = 0.08,
     horizon: int | None = 10,
     capture: float = 1.0,
@@ -117,7 +117,8 @@ def ltv_explorer(
     """Move the discount rate and the retention: what is the customer base worth?
 
     Lifetime values by :func:`crmkit.value.lifetime_value_chain` (direct profit, future
-    profit, potential, weighted by the credit score) summed into customer equity by
+    profit, potential; defaults when a yearly default probability is given) summed into
+    customer equity by
     :func:`crmkit.value.customer_equity`. The baseline keeps ``discount_rate`` and the
     measured retention; two sliders set the scenario's discount rate and a change of
     every customer's retention (in points). The figure shows the scenario's value chain
@@ -134,14 +135,15 @@ def ltv_explorer(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"customer_id": [1, 2], "direct_profit": [400.0, -50.0],
     ...                    "potential": [100.0, 600.0], "retention": [0.9, 0.8],
-    ...                    "credit_score": [0.8, 0.6], "strategy": ["loyalty", "multi_equipment"]})
+    ...                    "strategy": ["loyalty", "multi_equipment"]})
     >>> rate, change = ltv_explorer(df)
     >>> change.value = 0.05  # recomputes the lifetime values and redraws
     """
     from crmkit import value
 
     common = dict(profit_col=profit_col, potential_col=potential_col, retention=retention,
-                  horizon=horizon, capture=capture, credit_score_col=credit_score_col)
+                  horizon=horizon, capture=capture,
+                  default_probability_col=default_probability_col)
     base_chain = value.lifetime_value_chain(df, discount_rate=discount_rate, **common)
     base = value.customer_equity(base_chain.assign(**{by: df[by].to_numpy()}), by=by)
 

@@ -79,7 +79,8 @@ def _margin_flows(market, start, end, months, margin_rate, notes) -> pd.DataFram
     """Money flows with a margin inside the window, as ``customer_id``, ``date``, ``margin``."""
     tx, co = market.transactions, market.contracts
     if _has(tx, "customer_id", "date", "margin"):
-        flows = tx[["customer_id", "date", "margin"]]
+        # the kind (when known) tells claims apart: they lower profit, not potential
+        flows = tx[["customer_id", "date", "margin", *(["kind"] if "kind" in tx else [])]]
     elif _has(tx, "customer_id", "date", "amount"):
         rate = 1.0 if margin_rate is None else float(margin_rate)
         if margin_rate is None:
@@ -195,8 +196,10 @@ def value_base(
     Commercial margin over the window (:func:`crmkit.value.direct_profit`), cost to serve
     (:func:`crmkit.value.cost_to_serve` from interactions, or a default cost per contract
     allocated with :func:`crmkit.value.allocate_costs`), direct profit, and potential
-    (:func:`crmkit.value.potential`: the gap to the ``potential_quantile`` of direct profit
-    among peers of the same life stage, age band or sector). Annualised: margins and costs
+    (:func:`crmkit.value.potential`: the gap between the customer's margin without claims
+    and the ``potential_quantile`` of that margin among peers of the same life stage, age
+    band or sector — needs not covered yet; a gap in direct profit would count a
+    loss-maker's cost to serve and claims as potential). Annualised: margins and costs
     are scaled to 12 months. Customers of the base without any money flow in the window are
     not in the table: ``non_buyers`` counts them (a default cost would make each of them a
     loss-maker, and a strategy would then be recommended for people who buy nothing).
@@ -244,7 +247,14 @@ def value_base(
         if col in extra.columns and extra[col].notna().all():
             out[col] = extra[col].to_numpy()
     out["peer_group"] = _peer_groups(extra.reset_index(), end, notes).to_numpy()
-    pot = potential(out, "direct_profit", group_cols=["peer_group"], quantile=potential_quantile)
+    # potential looks at the future: the margin still to win, not a gap in profit (the
+    # cost to serve and claims lower profit, they are not needs left to cover)
+    held = flows if "kind" not in flows else flows.loc[flows["kind"].astype(str) != "claim"]
+    wallet = out[["customer_id", "peer_group"]].assign(
+        wallet_margin=held.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
+        .to_numpy() * scale)
+    pot = potential(wallet, "wallet_margin", group_cols=["peer_group"],
+                    quantile=potential_quantile)
     out["potential"] = pot["potential"].to_numpy()
     rate = _retention(market, start, end, months, retention, notes)
     return ValueBase(out, start, end, rate, notes, non_buyers=non_buyers, currency=currency)

@@ -168,7 +168,7 @@ def value_frame():
     prof = direct_profit(m.transactions, costs, start=start, end=as_of())
     cu = m.customers[["customer_id", "life_stage", "credit_score", "sector"]]
     df = cu.merge(prof, on="customer_id", how="inner")
-    pot = potential(df, "direct_profit", group_cols=["life_stage"])
+    pot = potential(df, "commercial_margin", group_cols=["life_stage"])  # not a profit gap
     out = df.merge(pot[["customer_id", "potential"]], on="customer_id")
     out["retention"] = 0.85
     return out.reset_index(drop=True)
@@ -699,6 +699,13 @@ def _(df):
     return V.customer_equity(df)
 
 
+@entry("crmkit.value.lifetime.acquisition_returns", customers=customers_arg(),
+       values=derived(lambda: V.lifetime_value(value_frame(), horizon=5), "values",
+                      unique=("customer_id",)))
+def _(customers, values):
+    return V.acquisition_returns(customers, values)
+
+
 @entry("crmkit.value.strategies.value_strategies", df=VALUE)
 def _(df):
     return V.value_strategies(df)
@@ -739,6 +746,12 @@ def _(transactions):
 @entry("crmkit.clv.sbg.contract_survivors", contracts=market_arg("contracts"))
 def _(contracts):
     return K.contract_survivors(contracts, as_of=as_of(), by="product_id")
+
+
+@entry("crmkit.clv.diagnostics.period_transactions", data=CDNOW)
+def _(data):
+    return K.period_transactions(K.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793,
+                                                            b=2.426), data, draws=2)
 
 
 @entry("crmkit.clv.summary.check_summary", data=SUMMARY)
@@ -1302,6 +1315,22 @@ def _(observed, projected):
     return PL.survival_projection(observed, projected, calibration_periods=1)
 
 
+@entry("crmkit.plots.diagnostics.period_transactions_plot",
+       table=derived(lambda: pd.DataFrame({"frequency": [0, 1, 2], "actual": [50, 20, 9],
+                                           "expected": [48.0, 22.5, 8.1]}),
+                     "period_transactions"))
+def _(table):
+    return PL.period_transactions_plot(table)
+
+
+@entry("crmkit.plots.diagnostics.frequency_recency_heatmap",
+       grid=derived(lambda: pd.DataFrame({"frequency": [0, 1, 1, 2, 2],
+                                          "recency": [0.0, 0.0, 10.0, 0.0, 10.0],
+                                          "value": [1.0, 0.3, 0.9, 0.1, 0.95]}), "grid"))
+def _(grid):
+    return PL.frequency_recency_heatmap(grid)
+
+
 @entry("crmkit.plots.value.holdout_fit",
        comparison=derived(lambda: K.holdout_comparison(CDNOW.build(),
                                                        CDNOW.build()["frequency"] * 0.5),
@@ -1764,3 +1793,6 @@ EXEMPT.update({
     f"crmkit.loyalty.{n}": "not registered yet (landed last; issue 14 follow-up)"
     for n in ("retention.tenure_table", "survival.churn_cox", "survival.kaplan_meier")
 })
+
+# takes a fitted purchase model and numbers (T, horizons), no table: nothing to mutate
+EXEMPT["crmkit.clv.diagnostics.frequency_recency_grid"] = "takes a fitted model, no table"
