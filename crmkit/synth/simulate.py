@@ -1157,14 +1157,13 @@ def step_repricing(st: State, log: Log, mo: Month) -> np.ndarray:
         close_contracts(st, log, k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
         ca = act[st.hold[act, P.I_AUTO]]
         new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca], (m - st.first_insured[ca]) / 12), 2)
-        # (a policy opened this month was priced at its start: no rise to notice)
-        price_rise[ca[(new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto) & (st.cstart_m[ca, P.I_AUTO] < m)]] = True
+        price_rise[ca[new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto]] = True
         st.amount[ca, P.I_AUTO] = new_p
         st.auto_claims[:] = 0
         ch_ = act[st.hold[act, P.I_HEALTH]]
         kids = np.where(m < st.leave_month[ch_], st.n_children[ch_], 0)
         new_p = np.round(P.health_premium(age[ch_], kids), 2)
-        price_rise[ch_[(new_p > st.amount[ch_, P.I_HEALTH] * rp.rise_threshold_health) & (st.cstart_m[ch_, P.I_HEALTH] < m)]] = True
+        price_rise[ch_[new_p > st.amount[ch_, P.I_HEALTH] * rp.rise_threshold_health]] = True
         st.amount[ch_, P.I_HEALTH] = new_p
     price_rise &= U[S_["reprice"]] < rp.noticed_share  # not every rise is noticed
     return price_rise
