@@ -2,8 +2,9 @@
 
 Costs per contact (``parameters.yaml``, section ``channels``) are orders of magnitude for
 French retail banking and insurance (euros): a branch or agency meeting costs most, a
-call-centre call a few euros, a letter about one euro and a half, digital contacts cents. The cheapest channels are the ones the company
-steers loyal low-value customers to (seed 000, step 5').
+call-centre call a few euros, a letter about one euro and a half, digital contacts cents.
+The cheapest channels are the ones the company steers loyal low-value customers to (the
+university lesson, step 5').
 """
 
 from __future__ import annotations

@@ -1324,7 +1324,7 @@ def step_service(st: State, log: Log, mo: Month) -> None:
 
 
 def step_review_programme(st: State, log: Log, mo: Month) -> None:
-    """The annual review of multi-equipped customers (seed 000, step 5): an advisor meeting
+    """The annual review of multi-equipped customers (the university lesson, step 5): an advisor meeting
     for those who like human contact, a call for the others; churn is lower for a year.
 
     Parameters: ``programmes.review_*``.
