@@ -122,7 +122,10 @@ def customer_profiles(
     schema.validate(customers, "customers",
                     columns=["customer_id", "acquisition_date", "churn_date", "birth_date"])
     schema.check_columns(customers, "customers", list(potential_groups))
-    schema.validate(transactions, "transactions", columns=["customer_id", "date", "margin"])
+    # the kind is optional (claims are told apart when it is there), and checked when there
+    schema.validate(transactions, "transactions", columns=["customer_id", "date", "margin",
+                                                           *(["kind"] if "kind" in transactions
+                                                             else [])])
     schema.validate(interactions, "interactions",
                     columns=["customer_id", "date", "channel", "cost"])
     schema.validate(contracts, "contracts",

@@ -115,6 +115,7 @@ def customer_features(
             nonnegative=("amount",))
     require(interactions, "interactions",
             {"customer_id": None, "date": "datetime", "channel": "string"})
+    schema.check_key(interactions, "interactions")  # a repeated contact would count twice
 
     keep = active_on(customers, day)
     if not keep.any():
