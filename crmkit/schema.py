@@ -296,6 +296,7 @@ TABLES: dict[str, Table] = {
             ("end_reason", "string", "why it ended (missing while running)", True, False, END_REASONS),
             ("channel", "string", "channel through which it was sold", False, False, CHANNELS),
             ("monthly_premium", "float", "monthly premium, fee or expected margin at start, euros"),
+            ("car_registration_date", "datetime", "first registration of the insured car (motor policies on the customer's own car: the car insured when the contract ended, or today while it runs; missing for other products and the second car)", True),
         ),
         _t(
             "transactions", "one row per money flow of a contract in a month", [],
