@@ -8,6 +8,12 @@
   obvious alternative without the counts: the same maximum-likelihood fit on one censored
   lifetime per contract (the individual-level likelihood, as pymc-marketing's
   ``ShiftedBetaGeoModelIndividual`` writes it), with scipy, cohort by cohort.
+- sBG against pymc-marketing: the same contracts fitted with
+  ``pymc_marketing.clv.ShiftedBetaGeoModel`` (its cohort model, flat priors on alpha and
+  beta by cohort, ``fit(method="map")``: the maximum-likelihood estimate, as crmkit's). It
+  runs in a separate interpreter, ``.venv-pymc`` (pymc-marketing pulls PyMC and PyTensor,
+  which crmkit does not need): ``python3 -m venv .venv-pymc && .venv-pymc/bin/pip install
+  pymc-marketing pyarrow``. Without it the case is left out with a message.
 - Cox: one million customers observed from a snapshot, with contracts held, a mortgage,
   incidents, multichannel use and tenure as covariates and exponential departures.
   :func:`crmkit.loyalty.churn_cox` (validation, tenure table, lifelines) against lifelines'
@@ -74,20 +80,27 @@ def sbg_crmkit(n: int) -> dict:
     return {"cohorts": len(fit.params_), "alpha_2015": float(fit.params_["alpha"].iloc[0])}
 
 
-def sbg_individual(n: int) -> dict:
-    """The per-contract censored likelihood (no survivor counts), scipy, cohort by cohort."""
+def _lifetimes(n: int):
+    """Per start-year cohort: the period in which each contract ended (inf if running), the
+    periods every contract of the cohort was observed, and whether it ended within them."""
     contracts = pd.read_parquet(_path("contracts", n))
     start = contracts["start_date"]
     year = pd.Timedelta(days=365.25)
     lived = ((contracts["end_date"] - start) / year).to_numpy()
     observed = np.floor(((END - start) / year).to_numpy())
-    out = {}
     for cohort, idx in contracts.groupby(start.dt.year).indices.items():
         horizon = observed[idx].min()
         if horizon < 1:  # no whole year observed: nothing to fit (crmkit leaves it out too)
             continue
         t = np.floor(lived[idx]) + 1  # the period in which the contract ended
         churned = np.isfinite(t) & (t <= horizon)
+        yield int(cohort), t, horizon, churned
+
+
+def sbg_individual(n: int) -> dict:
+    """The per-contract censored likelihood (no survivor counts), scipy, cohort by cohort."""
+    out = {}
+    for cohort, t, horizon, churned in _lifetimes(n):
         t_churn, n_censored = t[churned], int((~churned).sum())
 
         def nll(log_ab, t_churn=t_churn, n_censored=n_censored, horizon=horizon):
@@ -97,8 +110,29 @@ def sbg_individual(n: int) -> dict:
 
         res = minimize(nll, [0.0, 0.0], method="Nelder-Mead",
                        options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 5000})
-        out[int(cohort)] = float(np.exp(res.x[0]))
+        out[cohort] = float(np.exp(res.x[0]))
     return {"cohorts": len(out), "alpha_2015": out[min(out)]}
+
+
+def sbg_pymc(n: int) -> dict:
+    """pymc-marketing's cohort sBG, MAP with flat priors (in ``.venv-pymc``)."""
+    from pymc_extras.prior import Prior
+    from pymc_marketing.clv import ShiftedBetaGeoModel
+
+    frames = []
+    for cohort, t, horizon, churned in _lifetimes(n):
+        # pymc-marketing's convention: churn in period t gives recency t; a contract still
+        # running after the horizon is censored at T = horizon + 1 (it churns at T or later)
+        frames.append(pd.DataFrame({"recency": np.where(churned, t, horizon + 1),
+                                    "T": horizon + 1, "cohort": cohort}))
+    data = pd.concat(frames, ignore_index=True)
+    data.insert(0, "customer_id", np.arange(len(data)))
+    flat = {k: Prior("HalfFlat", dims="cohort") for k in ("alpha", "beta")}
+    model = ShiftedBetaGeoModel(model_config=flat)
+    model.fit(data=data, method="map", progressbar=False)
+    alpha = model.idata.posterior["alpha"].isel(chain=0, draw=0)
+    return {"cohorts": int(alpha.sizes["cohort"]),
+            "alpha_2015": float(alpha.sel(cohort=data["cohort"].min()))}
 
 
 _COVARIATES = ["tenure", "contracts_held", "mortgage", "incidents", "multichannel"]
@@ -126,15 +160,29 @@ def cox_lifelines(n: int) -> dict:
     return {"hr_contracts": float(np.exp(cox.params_["contracts_held"]))}
 
 
+PYMC = ".venv-pymc/bin/python"
+_PYMC_CASE = "pymc-marketing ShiftedBetaGeoModel (MAP), sBG by cohort"
+
+
 def cases() -> list[Case]:
     _make(N)
     size = f"{N:,} contracts, 10 cohorts"
     who = f"{N:,} customers, 5 covariates"
+    sbg_baselines = ["per-contract likelihood (scipy), sBG by cohort"]
+    pymc = []
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.exists(os.path.join(root, PYMC)):
+        pymc = [Case(_PYMC_CASE, "sbg_pymc", {"n": N}, size=size, python=PYMC)]
+        sbg_baselines.append(_PYMC_CASE)
+    else:
+        print(f"bench_contractual: pymc-marketing comparison left out, no {PYMC} (python3 -m "
+              "venv .venv-pymc && .venv-pymc/bin/pip install pymc-marketing pyarrow)")
     return [
         Case("per-contract likelihood (scipy), sBG by cohort", "sbg_individual", {"n": N},
              size=size),
+        *pymc,
         Case("crmkit sBG by cohort (survivor counts)", "sbg_crmkit", {"n": N}, size=size,
-             baseline="per-contract likelihood (scipy), sBG by cohort",
+             baseline=tuple(sbg_baselines),
              target="<= 20 s at 1M (the BG/NBD target); faster than per contract"),
         Case("lifelines CoxPHFitter", "cox_lifelines", {"n": N}, size=who),
         Case("crmkit churn_cox", "cox_crmkit", {"n": N}, size=who,
