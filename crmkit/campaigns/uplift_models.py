@@ -124,7 +124,26 @@ class TwoModelUplift(_UpliftBase):
     """
 
     def fit(self, data: pd.DataFrame):
-        """Fit one classifier on the contacted customers, one on the held-out ones."""
+        """Fit one classifier on the contacted customers, one on the held-out ones.
+
+        Parameters
+        ----------
+        data : DataFrame
+            One row per target of a randomised campaign: the ``features``, the 0/1
+            ``treatment`` and ``outcome`` columns.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from sklearn.dummy import DummyClassifier
+        >>> d = pd.DataFrame({"x": [0, 1, 0, 1], "treated": [1, 1, 0, 0], "converted": [1, 0, 1, 0]})
+        >>> sorted(TwoModelUplift(estimator=DummyClassifier()).fit(d).estimators_)
+        ['control', 'treated']
+        """
         self._forget()
         x, w, y, features = self._split(data)
         self.features_ = features
@@ -133,7 +152,28 @@ class TwoModelUplift(_UpliftBase):
         return self
 
     def predict(self, data: pd.DataFrame) -> pd.Series:
-        """Estimated uplift, P(buy | contacted) - P(buy | not contacted), one per row."""
+        """Estimated uplift, P(buy | contacted) - P(buy | not contacted), one per row.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The ``features_`` columns (others are ignored).
+
+        Returns
+        -------
+        Series
+            The estimated uplift, indexed like ``data``, named ``uplift``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from sklearn.dummy import DummyClassifier
+        >>> d = pd.DataFrame({"x": [0, 1, 2, 0, 1, 2], "treated": [1, 1, 1, 0, 0, 0],
+        ...                   "converted": [1, 1, 0, 1, 0, 0]})
+        >>> m = TwoModelUplift(estimator=DummyClassifier()).fit(d)
+        >>> round(float(m.predict(d).iloc[0]), 4)  # 2/3 bought when contacted, 1/3 when not
+        0.3333
+        """
         self._check_fitted()
         x = data[self.features_]
         u = (self.estimators_["treated"].predict_proba(x)[:, 1]
@@ -167,7 +207,26 @@ class ClassTransformationUplift(_UpliftBase):
     """
 
     def fit(self, data: pd.DataFrame):
-        """Fit the classifier of ``z`` with test and control weighted to equal totals."""
+        """Fit the classifier of ``z`` with test and control weighted to equal totals.
+
+        Parameters
+        ----------
+        data : DataFrame
+            One row per target of a randomised campaign: the ``features``, the 0/1
+            ``treatment`` and ``outcome`` columns.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from sklearn.dummy import DummyClassifier
+        >>> d = pd.DataFrame({"x": [0, 1, 0, 0], "treated": [1, 1, 1, 0], "converted": [1, 1, 0, 0]})
+        >>> ClassTransformationUplift(estimator=DummyClassifier()).fit(d).treated_share_
+        0.75
+        """
         self._forget()
         x, w, y, features = self._split(data)
         z = (y == w)
@@ -179,7 +238,27 @@ class ClassTransformationUplift(_UpliftBase):
         return self
 
     def predict(self, data: pd.DataFrame) -> pd.Series:
-        """Estimated uplift, 2 P(z = 1 | x) - 1, one per row."""
+        """Estimated uplift, 2 P(z = 1 | x) - 1, one per row.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The ``features_`` columns (others are ignored).
+
+        Returns
+        -------
+        Series
+            The estimated uplift, indexed like ``data``, named ``uplift``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from sklearn.dummy import DummyClassifier
+        >>> d = pd.DataFrame({"x": [0, 1, 0, 0], "treated": [1, 1, 1, 0], "converted": [1, 1, 0, 0]})
+        >>> m = ClassTransformationUplift(estimator=DummyClassifier()).fit(d)
+        >>> round(float(m.predict(d).iloc[0]), 4)  # 2/3 bought when contacted, 0/1 when not
+        0.6667
+        """
         self._check_fitted()
         p = self.estimators_["z"].predict_proba(data[self.features_])[:, 1]
         return pd.Series(2.0 * p - 1.0, index=data.index, name="uplift")
@@ -238,6 +317,18 @@ def true_qini_curve(score, true_uplift) -> pd.DataFrame:
     Only a simulated market knows ``true_uplift`` (e.g. ``p_response_contacted -
     p_response_uncontacted`` of the course market's campaign targets).
 
+    Parameters
+    ----------
+    score : array-like
+        The ranking (highest first; ties keep their order).
+    true_uplift : array-like
+        Each customer's true uplift (a probability difference).
+
+    Returns
+    -------
+    DataFrame
+        ``share``, ``targeted``, ``incremental`` (expected sales caused), as :func:`qini_curve`.
+
     Examples
     --------
     >>> true_qini_curve([0.2, 0.9, 0.5], [0.1, 0.3, -0.05])["incremental"].round(2).tolist()
@@ -250,6 +341,16 @@ def true_qini_curve(score, true_uplift) -> pd.DataFrame:
 def qini_coefficient(curve: pd.DataFrame) -> float:
     """Area between a Qini curve and random targeting (the straight line from 0 to the
     curve's end), over the share ranked from 0 to 1 (Radcliffe 2007), in incremental buyers.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`qini_curve` or :func:`true_qini_curve` output (``share``, ``incremental``).
+
+    Returns
+    -------
+    float
+        Positive when the ranking beats random targeting, 0 for random, negative below it.
 
     Examples
     --------
@@ -268,6 +369,20 @@ def qini_coefficient(curve: pd.DataFrame) -> float:
 def uplift_at_k(score, outcome, treated, k: float = 0.3) -> float:
     """Uplift among the top share ``k`` ranked by ``score``: conversion of the contacted
     minus conversion of the held-out customers among them.
+
+    Parameters
+    ----------
+    score : array-like
+        The ranking (highest first).
+    outcome, treated : array-like of 0/1
+        Bought; contacted (test) rather than held out (control).
+    k : float
+        The share of customers ranked first, in (0, 1].
+
+    Returns
+    -------
+    float
+        The uplift (a difference of conversion rates) in the top ``k``.
 
     Examples
     --------
@@ -293,6 +408,15 @@ def targeting_profit(score, uplift, *, margin, cost) -> pd.DataFrame:
     earns). ``margin`` (per sale caused) and ``cost`` (per contact) are numbers, or one per
     customer when several offers or channels are pooled.
 
+    Parameters
+    ----------
+    score : array-like
+        The ranking (highest first).
+    uplift : array-like
+        The uplift counted for each customer (predicted or true).
+    margin, cost : float or array-like
+        Margin of a sale caused; cost of a contact.
+
     Returns
     -------
     DataFrame
@@ -317,6 +441,16 @@ def targeting_profit(score, uplift, *, margin, cost) -> pd.DataFrame:
 def best_targeting_depth(score, uplift, *, margin, cost) -> pd.Series:
     """The row of :func:`targeting_profit` with the highest profit (the smallest depth on
     ties): the share to contact, the contacts, the incremental buyers and the profit.
+
+    Parameters
+    ----------
+    score, uplift, margin, cost
+        As :func:`targeting_profit`.
+
+    Returns
+    -------
+    Series
+        ``share``, ``targeted``, ``incremental``, ``profit`` of the best depth.
 
     Examples
     --------

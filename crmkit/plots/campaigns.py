@@ -315,6 +315,21 @@ def qini_plot(
     ranking (``share``, ``incremental``, ``by``). The random line joins 0 to the mean end
     point (the same for every ranking of the same customers under the true effect).
 
+    Parameters
+    ----------
+    curves : DataFrame
+        ``share``, ``incremental`` and the ``by`` column.
+    by : str
+        The column naming each ranking (one line each).
+    kind : str, optional
+        Label kind of the rankings (default: inferred, e.g. ``uplift_ranking``).
+    title : str, optional
+        A label key or text (default: the ``qini_curves`` label).
+    table : str
+        Name used in error messages.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -323,10 +338,10 @@ def qini_plot(
     --------
     >>> import pandas as pd
     >>> c = pd.DataFrame({"share": [0, 0.5, 1, 0, 0.5, 1], "incremental": [0, 3, 4, 0, 1, 4],
-    ...                   "model": ["uplift"] * 3 + ["response"] * 3})
+    ...                   "model": ["two_model"] * 3 + ["response_score"] * 3})
     >>> ax = qini_plot(c)
-    >>> len(ax.get_lines())
-    3
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Two-model uplift', 'Response score (who buys)', 'Random targeting']
     """
     require_columns(curves, table, {"share": "number", "incremental": "number"})
     check_columns(curves, table, [by])
