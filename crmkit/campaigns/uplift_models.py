@@ -71,6 +71,9 @@ class _UpliftBase(BaseEstimator):
                 raise SchemaError(f"uplift data: column {col!r} is missing")
         features = (list(self.features) if self.features is not None
                     else [c for c in data.columns if c not in (self.treatment, self.outcome)])
+        if not features:
+            raise SchemaError("uplift data: no feature column to learn from (only "
+                              f"{self.treatment!r} and {self.outcome!r})")
         w = data[self.treatment].to_numpy()
         y = data[self.outcome].to_numpy()
         for col, v in ((self.treatment, w), (self.outcome, y)):
@@ -81,10 +84,31 @@ class _UpliftBase(BaseEstimator):
         w, y = w.astype(bool), y.astype(bool)
         if w.all() or not w.any():
             raise ValueError("uplift needs both contacted (treated) and held-out (control) customers")
-        return data[features], w, y, features
+        return _features(data, features), w, y, features
 
     def _estimator(self):
         return clone(self.estimator) if self.estimator is not None else _default_estimator()
+
+
+def _features(data: pd.DataFrame, features: list) -> pd.DataFrame:
+    """The feature columns, refused with one clear error if missing, not numeric or
+    categorical, or with missing values."""
+    from crmkit.schema import SchemaError
+
+    missing = [c for c in features if c not in data.columns]
+    if missing:
+        raise SchemaError(f"uplift data: feature column(s) {missing} missing")
+    x = data[features]
+    for col in features:
+        s = x[col]
+        if not (pd.api.types.is_numeric_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
+            raise SchemaError(f"uplift data: feature {col!r} must be numeric or categorical, "
+                              f"got {s.dtype}")
+        bad = s.isna().to_numpy()
+        if bad.any():
+            raise SchemaError(f"uplift data: feature {col!r} has missing values in rows "
+                              f"{data.index[bad][:5].tolist()}")
+    return x
 
 
 class TwoModelUplift(_UpliftBase):
@@ -175,7 +199,7 @@ class TwoModelUplift(_UpliftBase):
         0.3333
         """
         self._check_fitted()
-        x = data[self.features_]
+        x = _features(data, self.features_)
         u = (self.estimators_["treated"].predict_proba(x)[:, 1]
              - self.estimators_["control"].predict_proba(x)[:, 1])
         return pd.Series(u, index=data.index, name="uplift")
@@ -260,7 +284,7 @@ class ClassTransformationUplift(_UpliftBase):
         0.6667
         """
         self._check_fitted()
-        p = self.estimators_["z"].predict_proba(data[self.features_])[:, 1]
+        p = self.estimators_["z"].predict_proba(_features(data, self.features_))[:, 1]
         return pd.Series(2.0 * p - 1.0, index=data.index, name="uplift")
 
 
@@ -360,6 +384,9 @@ def qini_coefficient(curve: pd.DataFrame) -> float:
     >>> qini_coefficient(perfect)
     0.75
     """
+    from crmkit.schema import require_columns
+
+    require_columns(curve, "qini curve", {"share": "number", "incremental": "number"})
     x = curve["share"].to_numpy(dtype=float)
     q = curve["incremental"].to_numpy(dtype=float)
     gain = q - x * q[-1]

@@ -346,6 +346,7 @@ def qini_plot(
     require_columns(curves, table, {"share": "number", "incremental": "number"})
     check_columns(curves, table, [by])
     check_rows(curves, table, "share", ~curves["share"].between(0, 1), "share outside [0, 1]")
+    check_rows(curves, table, by, curves[by].isna(), "missing ranking name")
     ax = _axes(ax)
     names = list(pd.unique(curves[by].astype(str)))
     kind = kind or labels.kind_of(by, names)
