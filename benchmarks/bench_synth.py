@@ -7,7 +7,7 @@ years, against a naive per-customer loop in the same run.
 * **naive loop**: what one writes first: a Python loop over customers calling Faker for
   each field (name, address, postcode, town, e-mail, phone, birth date, region) and a
   Python loop over months and products drawing, with :mod:`random` and the same
-  parameters, the same decisions as the vectorised engine (life events and needs,
+  parameters (read from ``parameters.yaml``, hazards of the calibrated generator), the same decisions as the vectorised engine (life events and needs,
   purchases, campaigns, claims, deposits, terminations, incidents and responses,
   satisfaction, churn, service contacts, surveys), collecting rows in lists and building
   DataFrames at the end. It leaves out the identity records (typos, duplicates), the
@@ -121,6 +121,7 @@ def naive_loop(customers: int, years: int = 10, seed: int = 7) -> dict:
     from crmkit.synth import lifestages as L
     from crmkit.synth import personas as PE
     from crmkit.synth import products as P
+    from crmkit.synth.parameters import PARAMS as PR
 
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
@@ -136,9 +137,46 @@ def naive_loop(customers: int, years: int = 10, seed: int = 7) -> dict:
     SECTOR, KIND, RATE = P.SLOT_SECTOR.tolist(), P.SLOT_KIND.tolist(), P.SLOT_MARGIN_RATE.tolist()
     NEEDS = L.NEED_MATRIX.tolist()
     BALANCE = set(P.BALANCE_SLOTS.tolist())
-    gain = [0.22] * P.N_SLOTS
-    gain[P.B_MORTGAGE] = gain[P.I_HOME] = gain[P.I_AUTO] = 0.45
-    gain[P.B_STUDENT] = 0.35
+    # the current parameters (crmkit/synth/parameters.yaml), as plain Python numbers
+    ev, pu, ch_, tm, ic, sv, sa, su = (PR.events, PR.purchases, PR.churn, PR.terminations, PR.incidents,
+                                      PR.service, PR.satisfaction, PR.surveys)
+    pids = list(P.PRODUCT_IDS) + ["I_AUTO2"]
+    gain = [pu.need_gain.get(pid, pu.need_gain_default) for pid in pids]
+    gain[P.I_AUTO2] = pu.need_gain_default
+    base_rate = [pu.base_rate.get(pid, 0.0) for pid in pids]
+    season = {e: [float(x) for x in L.SEASON[e]] for e in ("marriage", "home_purchase", "car_purchase")}
+    parity = list(ev.birth_rate_by_parity)
+    gap = ev.partner_age_gap
+
+    def bell(x, centre, sd):
+        return math.exp(-0.5 * ((x - centre) / sd) ** 2)
+
+    def mortality(a):
+        return min(math.exp(ev.mortality_intercept + ev.mortality_slope * a) / 12, ev.mortality_cap)
+
+    def hazards(a, female, stage, married, owner, kids, income, moy, car_age):
+        # lifestages.monthly_hazards and the engine's car hazard, for one customer
+        x = a - (0.0 if female else gap)
+        single = stage == L.YOUNG_SINGLE
+        cohabiting = stage in (L.COHABITING, L.COHABITING_FAMILY)
+        partnered = stage in L.PARTNERED_STAGES
+        lo, hi = ev.home_age_range
+        return {
+            L.UNION: single * ev.union_rate * bell(x, ev.union_peak_age, ev.union_age_sd) * (a >= 18),
+            L.MARRIAGE: (ev.marriage_rate_single if single else ev.marriage_rate_cohabiting * cohabiting)
+            * bell(x, ev.marriage_peak_age, ev.marriage_age_sd) * season["marriage"][moy] * (a >= 18),
+            L.BIRTH: (partnered and stage not in (L.EMPTY_NEST, L.RETIRED) and kids < ev.birth_max_children)
+            * parity[min(kids, len(parity) - 1)] * bell(x, ev.birth_peak_age, ev.birth_age_sd)
+            * (ev.birth_min_age < x < ev.birth_max_age),
+            L.HOME_PURCHASE: (not owner and lo < a < hi) * (ev.home_rate + ev.home_rate_couple * partnered)
+            * min(max(income / ev.home_income_reference, ev.home_income_bounds[0]), ev.home_income_bounds[1])
+            * season["home_purchase"][moy],
+            L.CAR_PURCHASE: (ev.car_replacement + ev.car_replacement_old * (car_age > L.AVERAGE_CAR_AGE_MONTHS))
+            * (a > ev.car_min_age) * season["car_purchase"][moy],
+            L.JOB_MOVE: ev.job_move * (a < ev.job_move_max_age),
+            L.HOME_MOVE: ev.home_move["owner" if owner else "renter"] * (a < ev.job_move_max_age) * season["home_purchase"][moy],
+            L.DEATH_OF_SPOUSE: partnered * mortality(a + gap * female),
+        }
     persona_w = [p.weight_bank for p in PE.PERSONAS]
     cust_rows, contracts, tx, inter, events, incidents, surveys, targets = ([] for _ in range(8))
 
@@ -181,6 +219,7 @@ def naive_loop(customers: int, years: int = 10, seed: int = 7) -> dict:
         churn = None
         for m in range(acq, months):
             a = age + (m - acq) / 12
+            moy = m % 12
             # billing
             for s_, (k, start, amount) in held.items():
                 if s_ in BALANCE:
@@ -189,23 +228,16 @@ def naive_loop(customers: int, years: int = 10, seed: int = 7) -> dict:
                     tx.append((cid, cid * 100 + k, m, KIND[s_], amount, amount * RATE[s_]))
             # life events
             car_age += 1
-            hz = {
-                L.MARRIAGE: 0.011 * math.exp(-0.5 * ((a - 30) / 5.5) ** 2) * (stage == L.YOUNG_SINGLE),
-                L.BIRTH: (married and 21 < a < 44 and kids < 3) * (0.016 if kids == 0 else 0.008)
-                * math.exp(-0.5 * ((a - 31) / 5) ** 2),
-                L.HOME_PURCHASE: (not owner and 24 < a < 60) * (0.0025 + 0.004 * married)
-                * min(2.0, max(0.4, income / 40000)),
-                L.CAR_PURCHASE: 0.004 + 0.022 * (car_age > L.AVERAGE_CAR_AGE_MONTHS),
-                L.JOB_MOVE: 0.003 * (a < 60),
-                L.DEATH_OF_SPOUSE: married * math.exp(-10.9 + 0.094 * a) / 12,
-            }
+            hz = hazards(a, female, stage, married, owner, kids, income, moy, car_age)
             for e, p in hz.items():
                 if rnd.random() < p:
                     events.append((cid, m, e))
-                    if e == L.MARRIAGE:
-                        married, stage = True, L.COUPLE
+                    if e == L.UNION:
+                        stage = L.COHABITING
+                    elif e == L.MARRIAGE:
+                        married, stage = True, (L.YOUNG_FAMILY if kids else L.COUPLE)
                     elif e == L.BIRTH:
-                        kids, stage = kids + 1, L.YOUNG_FAMILY
+                        kids, stage = kids + 1, (L.YOUNG_FAMILY if married else L.COHABITING_FAMILY)
                     elif e == L.HOME_PURCHASE:
                         owner = True
                     elif e == L.CAR_PURCHASE:
@@ -218,7 +250,8 @@ def naive_loop(customers: int, years: int = 10, seed: int = 7) -> dict:
             for s_ in slots:
                 if s_ in held:
                     continue
-                p = (0.002 + gain[s_] * need[s_]) * pe.buy * (0.4 + 1.2 * att) * (2.2 if multich else 1.0)
+                p = ((base_rate[s_] + gain[s_] * need[s_]) * pe.buy * (pu.attitude_intercept + pu.attitude_slope * att)
+                     * (pu.multichannel_factor if multich else 1.0))
                 if SECTOR[s_] == bank:
                     p *= 0.35
                 if rnd.random() < p:
@@ -252,42 +285,49 @@ def naive_loop(customers: int, years: int = 10, seed: int = 7) -> dict:
                         inter.append((cid, m, C.PHONE, "claim", C.COST[C.PHONE]))
             # deposits
             for s_ in BALANCE:
-                if s_ in held and rnd.random() < 0.08 * pe.saver:
+                if s_ in held and rnd.random() < PR.deposits.monthly_rate * pe.saver:
                     amount = income * 0.025 * rnd.lognormvariate(-0.5, 1.0)
                     balance[s_] += amount
                     tx.append((cid, cid * 100 + held[s_][0], m, P.DEPOSIT, amount, amount * 0.01))
                 balance[s_] *= 1 - P.WITHDRAWAL_RATE
             # voluntary terminations
             for s_ in list(held):
-                if rnd.random() < 0.0022 * (1 + inc_recent) * math.exp(-2.0 * (sat - 0.6)):
+                if rnd.random() < tm.customer_hazard * (1 + inc_recent) * math.exp(
+                        -tm.satisfaction_effect * (sat - tm.satisfaction_reference)):
                     del held[s_]
             # critical incidents and responses
-            if rnd.random() < 0.0025 + 0.001 * len(held) + 0.0015 * (2.5 if multich else 1.0):
+            if rnd.random() < (ic.service_failure_base + ic.service_failure_per_product * len(held)
+                               + ic.competitor_offer * (ic.competitor_multichannel_factor if multich else 1.0)):
                 incidents.append((cid, m, "service_failure"))
                 inc_recent += 1
-                sat -= 0.16
+                sat += ic.satisfaction_loss_other
                 r = rnd.random()
-                if r < 0.08 * (1.6 - att) * (1.5 - sat):
+                if r < (ic.exit_propensity["service_failure"] * (ic.exit_attitude_intercept - att)
+                        * (ic.exit_satisfaction_intercept - sat)):
                     churn = m
                 elif r < 0.5:
                     inter.append((cid, m, C.PHONE, "complaint", C.COST[C.PHONE]))
-            inc_recent *= 0.93
-            sat += 0.05 * (sat_base - sat) + 0.02 * rnd.gauss(0, 1)
+            inc_recent *= ic.memory_decay
+            sat += sa.reversion * (sat_base - sat) + sa.noise * rnd.gauss(0, 1)
             # churn
-            h = (pe.churn * math.exp(-0.3 * (len(held) - 1)) * math.exp(-3.0 * (sat - 0.6))
-                 * math.exp(-1.4 * (att - 0.5)) * (1 + 1.2 * inc_recent) * (1.6 if multich else 1.0))
-            if churn is None and (rnd.random() < h or rnd.random() < math.exp(-11.2 + 0.098 * a) / 12 or not held):
+            h = (pe.churn * math.exp(-ch_.product_effect * (len(held) - 1))
+                 * math.exp(-ch_.satisfaction_effect * (sat - ch_.satisfaction_reference))
+                 * math.exp(-ch_.attitude_effect * (att - 0.5)) * (1 + ch_.incident_effect * inc_recent)
+                 * (ch_.multichannel_factor if multich else 1.0))
+            if churn is None and (rnd.random() < h or rnd.random() < mortality(a) or not held):
                 churn = m
             # service contacts, reviews, surveys
-            lam = (0.05 + 0.03 * len(held)) * (1.6 if multich else 1.0)
+            lam = (sv.contact_rate + sv.contact_rate_per_product * len(held)) * (sv.multichannel_factor if multich else 1.0)
             for _ in range(min(2, sum(rnd.random() < lam / (j + 1) for j in range(2)))):
                 ch = rnd.randrange(C.N_CHANNELS)
                 inter.append((cid, m, ch, "service", C.COST[ch]))
             if len(held) >= 3 and consent and rnd.random() < 0.8 / 12:
                 inter.append((cid, m, C.PHONE, "retention", C.COST[C.PHONE]))
-            if rnd.random() < (1 / 30) * (0.6 + 0.8 * att):
-                surveys.append((cid, m, round(1 + 9 * sat + rnd.gauss(0, 0.9)), round(1 + 6 * att + rnd.gauss(0, 0.55), 1),
-                                round(1 + 4 * (0.55 * att + 0.45 * sat) + rnd.gauss(0, 0.6))))
+            if rnd.random() < su.monthly_rate * (su.attitude_intercept + su.attitude_slope * att):
+                surveys.append((cid, m, round(1 + 9 * sat + rnd.gauss(0, su.satisfaction_noise)),
+                                round(1 + 6 * att + rnd.gauss(0, su.attitude_noise), 1),
+                                round(1 + 4 * (su.intent_attitude_weight * att + su.intent_satisfaction_weight * sat)
+                                      + rnd.gauss(0, su.intent_noise))))
             if churn is not None:
                 break
         person["churn_month"] = churn

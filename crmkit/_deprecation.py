@@ -6,6 +6,7 @@ Every alias made here is listed in the release notes and removed in the next rel
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 
@@ -27,6 +28,23 @@ def renamed(func: Callable, old: str, *, where: str) -> Callable:
     ...     warnings.simplefilter("always")
     ...     old_name(3), str(w[0].message)
     (6, 'crmkit.demo.old_name is deprecated and will be removed in the next release; use crmkit.demo.new_name')
+
+    The alias documents itself with the new function's sections:
+
+    >>> def twice(x):
+    ...     '''Twice x.
+    ...
+    ...     Returns
+    ...     -------
+    ...     int
+    ...     '''
+    ...     return 2 * x
+    >>> print(renamed(twice, "double", where="crmkit.demo").__doc__)
+    Deprecated alias of :func:`crmkit.demo.twice` (removed next release).
+    <BLANKLINE>
+    Returns
+    -------
+    int
     """
     message = (f"{where}.{old} is deprecated and will be removed in the next release; use "
                f"{where}.{func.__name__}")
@@ -37,7 +55,10 @@ def renamed(func: Callable, old: str, *, where: str) -> Callable:
         return func(*args, **kwargs)
 
     alias.__name__ = alias.__qualname__ = old
-    alias.__doc__ = f"Deprecated alias of :func:`{where}.{func.__name__}` (removed next release)."
+    # the new function's sections (parameters, returns, examples), under a deprecation line
+    body = inspect.cleandoc(func.__doc__ or "").partition("\n\n")[2]
+    alias.__doc__ = (f"Deprecated alias of :func:`{where}.{func.__name__}` (removed next "
+                     f"release).\n\n{body}").strip()
     return alias
 
 

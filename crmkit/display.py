@@ -8,7 +8,7 @@ book and the workshop reports:
   ``1.193544e+07``); integer counts as integers (``41``, not ``41.0``);
 - shares and rates as percentages, amounts in euros with their unit;
 - years and identifiers without separators (``1990``, not ``1,990``);
-- no 0…n index and no ``dtype:`` line (a meaningful index becomes a labelled column);
+- no 0…n index and no dtype footer (a meaningful index becomes a labelled column);
 - long text wrapped rather than cut with "…", wide tables scrollable rather than clipped
   (the ``crm-table`` class, styled by the book's ``_static/crmkit.css``).
 

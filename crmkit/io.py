@@ -40,7 +40,26 @@ META_FILE = "market.json"
 
 
 def to_arrow(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
-    """``df`` as an Arrow table (no index), cast to ``schema`` when given."""
+    """``df`` as an Arrow table (no index), cast to ``schema`` when given.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    schema : pyarrow.Schema, optional
+        The Arrow schema to cast to.
+
+    Returns
+    -------
+    pyarrow.Table
+        The table, without the pandas index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_arrow(pd.DataFrame({"a": [1, 2]}, index=[5, 6])).column_names
+    ['a']
+    """
     return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
 
@@ -71,7 +90,25 @@ class MarketWriter:
 
     def write(self, name: str, df: pd.DataFrame | pa.Table) -> None:
         """Append ``df`` (a DataFrame or an Arrow table) to table ``name``; full row groups
-        of :data:`ROW_GROUP_ROWS` rows are written as they fill."""
+        of :data:`ROW_GROUP_ROWS` rows are written as they fill.
+
+        Parameters
+        ----------
+        name : str
+            A market table.
+        df : pandas.DataFrame or pyarrow.Table
+            The next rows of that table.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from crmkit.synth.products import catalogue
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "market"
+        >>> w = MarketWriter(folder, duckdb=False)
+        >>> w.write("products", catalogue())
+        >>> w.close() == folder, (folder / "products.parquet").exists()
+        (True, True)
+        """
         check_table_names([name])
         w = self._writers.get(name)
         if isinstance(df, pa.Table):
@@ -103,6 +140,28 @@ class MarketWriter:
             w.write_table(table, row_group_size=1)
 
     def close(self, meta: Mapping | None = None) -> Path:
+        """Finish every file, build ``market.duckdb`` and move the folder into place.
+
+        Parameters
+        ----------
+        meta : mapping, optional
+            Written as ``market.json`` (generator version, parameters...).
+
+        Returns
+        -------
+        pathlib.Path
+            The market folder.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from crmkit.synth.products import catalogue
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "market"
+        >>> w = MarketWriter(folder, duckdb=False)
+        >>> w.write("products", catalogue())
+        >>> w.close() == folder, (folder / "products.parquet").exists()
+        (True, True)
+        """
         for name in list(self._writers):
             self._flush(name, final=True)
         for w in self._writers.values():
@@ -116,6 +175,19 @@ class MarketWriter:
         return self.path
 
     def abort(self) -> None:
+        """Close the files and remove the temporary folder: nothing is left at ``path``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from crmkit.synth.products import catalogue
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "market"
+        >>> w = MarketWriter(folder, duckdb=False)
+        >>> w.write("products", catalogue())
+        >>> w.abort()
+        >>> folder.exists()
+        False
+        """
         self._pending = {}
         for w in self._writers.values():
             try:
@@ -148,7 +220,29 @@ def _move_into_place(tmp: Path, path: Path) -> None:
 
 
 def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLES) -> Path:
-    """Create ``market.duckdb`` in ``folder`` with one table per Parquet file."""
+    """Create ``market.duckdb`` in ``folder`` with one table per Parquet file.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        A market folder of Parquet files.
+    tables : iterable of str, default every market table
+        The tables loaded; each needs its Parquet file (a ValueError otherwise).
+
+    Returns
+    -------
+    pathlib.Path
+        The DuckDB file.
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> from crmkit.synth.products import catalogue
+    >>> d = save_market({"products": catalogue()}, tempfile.mkdtemp() + "/m", duckdb=False)
+    >>> db = build_duckdb(d, tables=["products"])
+    >>> duckdb.connect(str(db)).sql("select count(*) from products").fetchall()[0][0] > 0
+    True
+    """
     import duckdb
 
     folder = Path(folder)
@@ -173,6 +267,22 @@ def save_market(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
                 meta: Mapping | None = None, duckdb: bool = True) -> Path:
     """Save market tables (a mapping name -> DataFrame, or a :class:`crmkit.market.Market`)
     to ``path``: Parquet files plus ``market.duckdb``. Atomic: on any error nothing is left.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame, or crmkit.market.Market
+        The tables.
+    path : str or os.PathLike
+        The market folder written.
+    meta : mapping, optional
+        Written as ``market.json``.
+    duckdb : bool, default True
+        Also write ``market.duckdb``.
+
+    Returns
+    -------
+    pathlib.Path
+        The market folder.
 
     Examples
     --------
@@ -204,6 +314,27 @@ def load_market(path: str | os.PathLike, tables: Iterable[str] | None = None):
     Returns a :class:`crmkit.market.Market`; tables not asked for (``tables``) or absent
     from the folder are empty DataFrames with the schema's columns. An unknown table name
     in ``tables`` (a typo) raises :class:`crmkit.schema.SchemaError`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The market folder.
+    tables : iterable of str, optional
+        The tables to load (default: all).
+
+    Returns
+    -------
+    crmkit.market.Market
+        The market.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmkit.synth.products import catalogue
+    >>> d = save_market({"products": catalogue()}, tempfile.mkdtemp() + "/m", duckdb=False)
+    >>> m = load_market(d, tables=["products"])
+    >>> len(m.products) == len(catalogue()), m.customers.empty
+    (True, True)
     """
     path = Path(path)
     if not path.is_dir():

@@ -117,6 +117,16 @@ def read_label_file(path: str | Path = DATA_PATH) -> tuple[dict[str, dict[str, t
     Raises ``ValueError`` naming the kind and key of any malformed entry (a key YAML read as
     a boolean, a label that is not a pair of non-empty strings, a duplicate key).
 
+    Parameters
+    ----------
+    path : str or pathlib.Path, default crmkit/data/labels.yaml
+        The label file.
+
+    Returns
+    -------
+    (dict, dict)
+        ``{kind: {key: (en, fr)}}`` and ``{column: kind}``.
+
     Examples
     --------
     >>> entries, columns = read_label_file()
@@ -316,6 +326,11 @@ def _check_language(lang: str) -> str:
 def set_language(lang: str) -> None:
     """Set the display language of the kit: ``"en"`` (default) or ``"fr"``.
 
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        The language.
+
     Examples
     --------
     >>> from crmkit import labels
@@ -330,6 +345,11 @@ def set_language(lang: str) -> None:
 def get_language() -> str:
     """The current display language, ``"en"`` or ``"fr"``.
 
+    Returns
+    -------
+    str
+        ``"en"`` or ``"fr"``.
+
     Examples
     --------
     >>> get_language()
@@ -341,6 +361,11 @@ def get_language() -> str:
 @contextlib.contextmanager
 def language(lang: str) -> Iterator[str]:
     """Display in ``lang`` inside a ``with`` block, then restore the previous language.
+
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        The language inside the block.
 
     Examples
     --------
@@ -390,6 +415,20 @@ def label(value: Hashable, kind: str | None = None, *, lang: str | None = None):
     of the label file holding the key wins. Unknown values (and non-strings, such as
     numbers) are returned unchanged: display code never fails on a label.
 
+    Parameters
+    ----------
+    value : hashable
+        A key of the label file, or a label in either language.
+    kind : str, optional
+        The family of the key, when the key is in several.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`get_language`).
+
+    Returns
+    -------
+    str
+        The label (``value`` as text when it has none).
+
     Examples
     --------
     >>> label("claim", "interaction_reason", lang="fr")
@@ -414,6 +453,18 @@ def entry(kind: str, key: str) -> tuple[str, str]:
     Unlike :func:`label` this is strict: use it where a missing label is a bug (the
     glossary generator, tests).
 
+    Parameters
+    ----------
+    kind : str
+        A label kind (:func:`kinds`).
+    key : str
+        A key of that kind.
+
+    Returns
+    -------
+    (str, str)
+        The English and French labels.
+
     Examples
     --------
     >>> entry("strategy", "termination")
@@ -430,6 +481,18 @@ def entry(kind: str, key: str) -> tuple[str, str]:
 def labels_of(kind: str, *, lang: str | None = None) -> dict[str, str]:
     """All labels of ``kind`` as ``{key: label}``, in display order.
 
+    Parameters
+    ----------
+    kind : str
+        A label kind.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`get_language`).
+
+    Returns
+    -------
+    dict of str to str
+        ``{key: label}`` in display order.
+
     Examples
     --------
     >>> labels_of("idic_step", lang="fr")
@@ -445,6 +508,18 @@ def order(kind: str, values: Iterable | None = None) -> list:
 
     Values the kind does not know go last, in order of first appearance, so a chart never
     loses a category.
+
+    Parameters
+    ----------
+    kind : str
+        A label kind.
+    values : iterable, optional
+        Values to sort (default: the kind's keys).
+
+    Returns
+    -------
+    list
+        The keys or values in display order.
 
     Examples
     --------
@@ -465,6 +540,11 @@ def order(kind: str, values: Iterable | None = None) -> list:
 def kinds() -> list[str]:
     """Names of the label kinds (file order, then registered ones).
 
+    Returns
+    -------
+    list of str
+        The kinds.
+
     Examples
     --------
     >>> "loyalty_type" in kinds()
@@ -478,6 +558,18 @@ def kind_of(column: Hashable, values: Iterable | None = None) -> str | None:
 
     Inference (when ``values`` are given) returns the first kind whose keys include every
     non-missing value, or ``None``.
+
+    Parameters
+    ----------
+    column : hashable
+        A column name.
+    values : iterable, optional
+        The column's values, to infer the kind when the label file does not map the column.
+
+    Returns
+    -------
+    str or None
+        The kind, or None when none fits.
 
     Examples
     --------
@@ -516,6 +608,18 @@ def missing(values: Iterable, kind: str | None = None) -> list:
 
     Missing values (NaN, None) are ignored; with ``kind`` the key must be in that kind.
 
+    Parameters
+    ----------
+    values : iterable
+        Keys to look up.
+    kind : str, optional
+        The kind the keys must belong to (default: any kind).
+
+    Returns
+    -------
+    list
+        The values without a label.
+
     Examples
     --------
     >>> missing(["bank", "insurance", "telecom"], "sector")
@@ -538,6 +642,15 @@ def register(kind: str, mapping: Mapping[str, tuple[str, str]], *, columns: Iter
     For modules with a vocabulary of their own; ``columns`` names the columns whose values
     belong to ``kind`` (used by :func:`translate_frame`). Raises ``ValueError`` on a
     malformed mapping.
+
+    Parameters
+    ----------
+    kind : str
+        The label kind (new or existing).
+    mapping : mapping of str to (str, str)
+        ``{value: (English, French)}``.
+    columns : iterable of str, default ()
+        Columns whose values belong to ``kind``.
 
     Examples
     --------
@@ -564,6 +677,18 @@ def register(kind: str, mapping: Mapping[str, tuple[str, str]], *, columns: Iter
 # ---------------------------------------------------------------------------------------
 def header(name: Hashable, *, lang: str | None = None):
     """Label of a column name (axis title, table header): column, then measure, then any kind.
+
+    Parameters
+    ----------
+    name : hashable
+        A column name.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`get_language`).
+
+    Returns
+    -------
+    str
+        Its label (the name itself when none is known).
 
     Examples
     --------
@@ -634,6 +759,20 @@ def translate_frame(df, *, lang: str | None = None, kinds: Mapping[str, str] | N
     values; ``kinds`` overrides this per column. Numbers, dates and booleans are left as
     they are; unknown values pass through unchanged. For display only: compute on the
     original frame.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or pandas.Series
+        The table to translate.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`get_language`).
+    kinds : mapping of str to str, optional
+        ``{column: kind}`` for columns the label file does not map.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        A translated copy.
 
     Examples
     --------

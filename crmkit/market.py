@@ -91,14 +91,40 @@ class Market:
     params: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables by name, in :data:`MARKET_TABLES` order."""
+        """The tables by name, in :data:`MARKET_TABLES` order.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            Every table of the market.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = Market(**{n: pd.DataFrame() for n in MARKET_TABLES})
+        >>> list(m.tables()) == list(MARKET_TABLES)
+        True
+        """
         return {name: getattr(self, name) for name in MARKET_TABLES}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return getattr(self, check_table_names([name])[0])
 
     def save(self, path: str | os.PathLike, *, duckdb: bool = True) -> Path:
-        """Write every table to ``path`` (Parquet + ``market.duckdb``), atomically."""
+        """Write every table to ``path`` (Parquet + ``market.duckdb``), atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder written (created if needed).
+        duckdb : bool, default True
+            Also write the tables into one ``market.duckdb`` file.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+        """
         from crmkit.io import save_market
 
         return save_market(self.tables(), path, meta=self.params, duckdb=duckdb)
@@ -114,6 +140,16 @@ assert [f.name for f in fields(Market) if f.name != "params"] == list(MARKET_TAB
 def check_table_names(names) -> list[str]:
     """``names`` as a list, refusing any name that is not a market table (a typo must not
     silently select nothing).
+
+    Parameters
+    ----------
+    names : iterable of str
+        Table names.
+
+    Returns
+    -------
+    list of str
+        The names, each a market table.
 
     Examples
     --------
@@ -182,6 +218,18 @@ def period_on(first, last, as_of) -> np.ndarray:
     A missing ``first`` never contains a day. This is *the* rule; :func:`active_on` and
     :func:`running_on` apply it to customers and contracts.
 
+    Parameters
+    ----------
+    first, last : pandas.Series, array-like or ibis column
+        Start and end of each period (``last`` missing: not ended).
+    as_of : date-like or pandas.Series
+        The day, or one day per row.
+
+    Returns
+    -------
+    numpy.ndarray of bool or ibis expression
+        One entry per period (an Ibis boolean expression for Ibis columns).
+
     Examples
     --------
     >>> import pandas as pd
@@ -212,6 +260,18 @@ def period_during(first, last, start, end) -> np.ndarray:
     """Boolean mask of the periods ``[first, last)`` that share at least one day with the
     window ``[start, end)`` (``None``: open side).
 
+    Parameters
+    ----------
+    first, last : pandas.Series, array-like or ibis column
+        Start and end of each period (``last`` missing: not ended).
+    start, end : date-like, optional
+        The window ``[start, end)``; None leaves that side open.
+
+    Returns
+    -------
+    numpy.ndarray of bool or ibis expression
+        One entry per period (an Ibis boolean expression for Ibis columns).
+
     Examples
     --------
     >>> import pandas as pd
@@ -240,6 +300,20 @@ def active_on(customers: pd.DataFrame, as_of, *, acquisition: str = "acquisition
     ``as_of`` is a date, or a Series of dates aligned with the rows. Filter with
     ``customers[active_on(customers, day)]``.
 
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates.
+    as_of : date-like or pandas.Series
+        The day, or one day per row.
+    acquisition, churn : str
+        The acquisition and churn date columns (a missing churn date: still a customer).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like the table.
+
     Examples
     --------
     >>> import pandas as pd
@@ -262,6 +336,20 @@ def running_on(contracts: pd.DataFrame, as_of, *, start: str = "start_date",
     ``as_of`` is a date, or a Series of dates aligned with the rows (e.g. each target's
     campaign day after a merge).
 
+    Parameters
+    ----------
+    contracts : pandas.DataFrame
+        One row per contract with start and end dates.
+    as_of : date-like or pandas.Series
+        The day, or one day per row.
+    start, end : str
+        The start and end date columns (a missing end: still running).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like the table.
+
     Examples
     --------
     >>> import pandas as pd
@@ -279,6 +367,20 @@ def active_during(customers: pd.DataFrame, start, end, *, acquisition: str = "ac
                   churn: str = "churn_date") -> pd.Series:
     """Boolean mask of the customers active on at least one day of ``[start, end)``.
 
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates.
+    start, end : date-like
+        The window ``[start, end)``.
+    acquisition, churn : str
+        The acquisition and churn date columns (a missing churn date: still a customer).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like the table.
+
     Examples
     --------
     >>> import pandas as pd
@@ -295,6 +397,20 @@ def active_during(customers: pd.DataFrame, start, end, *, acquisition: str = "ac
 def running_during(contracts: pd.DataFrame, start, end, *, start_col: str = "start_date",
                    end_col: str = "end_date") -> pd.Series:
     """Boolean mask of the contracts running on at least one day of ``[start, end)``.
+
+    Parameters
+    ----------
+    contracts : pandas.DataFrame
+        One row per contract with start and end dates.
+    start, end : date-like
+        The window ``[start, end)``.
+    start_col, end_col : str
+        The start and end date columns (a missing end: still running).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like the table.
 
     Examples
     --------
@@ -314,6 +430,20 @@ def active_throughout(customers: pd.DataFrame, start, end, *,
                       churn: str = "churn_date") -> pd.Series:
     """Boolean mask of the customers active on *every* day of ``[start, end)``: acquired on
     or before ``start``, not gone before ``end`` (``churn_date`` missing or on/after ``end``).
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates.
+    start, end : date-like
+        The window ``[start, end)``.
+    acquisition, churn : str
+        The acquisition and churn date columns (a missing churn date: still a customer).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like the table.
 
     Examples
     --------
@@ -339,6 +469,18 @@ def seen_by(dates, as_of):
     It is the other face of the half-open rule: a customer who leaves on ``as_of`` is no
     longer active on ``as_of`` (:func:`active_on`), and her departure is seen by ``as_of``;
     ``seen_by(churn_date, d)`` is ``~active`` for those acquired by ``d``.
+
+    Parameters
+    ----------
+    dates : pandas.Series, array-like or ibis column
+        The dates.
+    as_of : date-like or pandas.Series
+        The snapshot day.
+
+    Returns
+    -------
+    pandas.Series, numpy.ndarray or ibis expression
+        The mask, of the same kind as ``dates``.
 
     Examples
     --------
@@ -366,6 +508,18 @@ def in_window(dates, start=None, end=None):
     ``dates`` is a Series (the mask is a Series with its index), an array of dates, or an
     Ibis date column (an Ibis boolean expression, for the warehouse); ``start``/``end``
     are dates or Series aligned with ``dates``.
+
+    Parameters
+    ----------
+    dates : pandas.Series, array-like or ibis column
+        The dates.
+    start, end : date-like or pandas.Series, optional
+        The window ``[start, end)``; None leaves that side open.
+
+    Returns
+    -------
+    pandas.Series, numpy.ndarray or ibis expression
+        The mask, of the same kind as ``dates``.
 
     Examples
     --------

@@ -363,6 +363,12 @@ def pseudonymise(
     DataFrame
         A new table without direct identifiers.
 
+    Raises
+    ------
+    SchemaError
+        A key column (:data:`KEY_DOMAINS`) with a missing value, which could get no
+        pseudonym, or a repeated primary key of ``table`` (two rows for one customer).
+
     Examples
     --------
     >>> import pandas as pd
@@ -376,6 +382,10 @@ def pseudonymise(
         raise schema.SchemaError(f"unknown table {table!r}; known tables: {sorted(schema.TABLES)}")
     schema.check_columns(df, table, [])
     _key(salt)  # fail early on a bad salt
+    for col in KEY_DOMAINS:
+        if col in df.columns:  # a missing key has no pseudonym: its rows would lose their owner
+            schema.check_no_missing(df, table, col)
+    schema.check_key(df, table)  # one row per key: a repeated customer would leave twice
     keep_hashed = set(keep_hashed)
     unknown = keep_hashed - DIRECT_IDENTIFIERS
     if unknown:
@@ -436,11 +446,48 @@ def pseudonymise_tables(
     }
 
 
-def rare_combinations(df: pd.DataFrame, columns: Iterable[str], k: int) -> np.ndarray:
-    """Rows whose combination of ``columns`` (missing counts as a value) is shared by fewer
-    than ``k`` rows: those that could single a person out (k-anonymity).
+def _wildcard_counts(codes: np.ndarray) -> np.ndarray:
+    """Per row, how many rows match it, a missing value (code -1) matching any value.
 
-    Dates count by their year (what the pseudonymised tables keep of a birth date).
+    Rows are grouped by their pattern of missing columns; for each pair of patterns the
+    rows are compared on the columns both know, by an integer code per distinct row.
+    The work is ``patterns**2`` vectorised passes (a handful in practice: complete rows,
+    suppressed rows, a few partial ones), never a comparison of every pair of rows.
+    """
+    n, m = codes.shape
+    pattern = (codes < 0) @ (1 << np.arange(m, dtype=np.int64))
+    kinds = np.unique(pattern)
+    total = np.zeros(n, dtype=np.int64)
+    for p in kinds:
+        rows_p = np.flatnonzero(pattern == p)
+        for q in kinds:
+            rows_q = np.flatnonzero(pattern == q)
+            known = [j for j in range(m) if not ((int(p) | int(q)) >> j) & 1]
+            if not known:  # nothing to compare: every row of q matches
+                total[rows_p] += len(rows_q)
+                continue
+            both = codes[np.concatenate([rows_p, rows_q])][:, known]
+            row = np.zeros(len(both), dtype=np.int64)
+            for col in both.T:  # one code per distinct row, never overflowing
+                row = pd.factorize(row * (int(col.max()) + 2) + (col + 1))[0]
+            counts = np.bincount(row[len(rows_p):], minlength=int(row.max()) + 1)
+            total[rows_p] += counts[row[:len(rows_p)]]
+    return total
+
+
+def rare_combinations(df: pd.DataFrame, columns: Iterable[str], k: int, *,
+                      key: str | None = "customer_id") -> np.ndarray:
+    """Rows whose combination of ``columns`` is shared by fewer than ``k`` rows: those
+    that could single a person out (k-anonymity).
+
+    Dates count by their year (what the pseudonymised tables keep of a birth date). A
+    missing value stands for *any* value of its column, as in sdcMicro's ``freqCalc``
+    (Templ, Kowarik & Meindl 2015): a row with an unknown gender matches the women and
+    the men of its other values, and they match it. That is what a blank means after
+    :func:`suppress_rare` (the value is hidden, so it could be any), and it is why
+    suppressing values makes a table k-anonymous. Each row is a person: with ``key`` in
+    the table (the customer id by default), a repeated key is refused, since a person
+    counted twice looks less rare than she is.
 
     Examples
     --------
@@ -449,28 +496,38 @@ def rare_combinations(df: pd.DataFrame, columns: Iterable[str], k: int) -> np.nd
     ...                    "postcode": ["35", "35", "35", "29"]})
     >>> rare_combinations(df, ["birth_date", "postcode"], k=3).tolist()
     [False, False, False, True]
+
+    A blank matches any value: the second row could be the first or the third.
+
+    >>> df = pd.DataFrame({"gender": ["F", None, "M"], "region": ["Bretagne"] * 3})
+    >>> rare_combinations(df, ["gender", "region"], k=2).tolist()
+    [False, False, False]
     """
     if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     cols = list(columns)
     # a column named but absent would silently make every row look common: refused
     schema.check_columns(df, "table", {c: None for c in cols})
+    if key is not None:
+        schema.check_key(df, "table", key)
     if not cols or len(df) == 0:
         return np.zeros(len(df), dtype=bool)
-    keys = pd.DataFrame({c: (df[c].dt.year if pd.api.types.is_datetime64_any_dtype(df[c].dtype)
-                             else df[c]) for c in cols}).astype("str").fillna("<NA>")
-    size = keys.groupby(cols, dropna=False, sort=False)[cols[0]].transform("size")
-    return (size < k).to_numpy()
+    codes = np.column_stack([
+        pd.factorize(df[c].dt.year if pd.api.types.is_datetime64_any_dtype(df[c].dtype)
+                     else df[c].astype(object), use_na_sentinel=True)[0] for c in cols])
+    return _wildcard_counts(codes.astype(np.int64)) < k
 
 
-def suppress_rare(df: pd.DataFrame, k: int, columns: Iterable[str] = QUASI_IDENTIFIERS
-                  ) -> tuple[pd.DataFrame, int]:
-    """Blank the quasi-identifiers of the rows whose combination is rarer than ``k``.
+def suppress_rare(df: pd.DataFrame, k: int, columns: Iterable[str] = QUASI_IDENTIFIERS, *,
+                  key: str | None = "customer_id") -> tuple[pd.DataFrame, int]:
+    """Blank the quasi-identifiers of the rows whose combination is rarer than ``k``
+    (:func:`rare_combinations`: a blank matches any value; a repeated ``key`` is refused).
 
     Returns the table (the quasi-identifier columns of the rare rows set to missing, all
     other columns untouched) and the number of rows suppressed. What is computed from the
     result (age bands, départements, cohorts) then shows no combination of fewer than ``k``
-    customers; the rows themselves stay, so totals do not change.
+    customers: a blanked row matches every row, and the others kept at least ``k``
+    matches. The rows themselves stay, so totals do not change.
 
     Examples
     --------
@@ -482,7 +539,7 @@ def suppress_rare(df: pd.DataFrame, k: int, columns: Iterable[str] = QUASI_IDENT
     (['35', '35', nan], 1, [1.0, 2.0, 3.0])
     """
     columns = [c for c in columns if c in df.columns]  # the quasi-identifiers it has
-    rare = rare_combinations(df, columns, k)
+    rare = rare_combinations(df, columns, k, key=key)
     out = df.copy()
     for c in columns:
         out[c] = out[c].where(~rare)

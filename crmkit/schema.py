@@ -171,6 +171,24 @@ class Table:
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
+        """The description of column ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A column of the table.
+
+        Returns
+        -------
+        Column
+            Its kind, meaning, nullability and allowed values or bounds; a KeyError if
+            the table has no such column.
+
+        Examples
+        --------
+        >>> TABLES["customers"].column("customer_id").kind
+        'int'
+        """
         for c in self.columns:
             if c.name == name:
                 return c
@@ -278,6 +296,7 @@ TABLES: dict[str, Table] = {
             ("end_reason", "string", "why it ended (missing while running)", True, False, END_REASONS),
             ("channel", "string", "channel through which it was sold", False, False, CHANNELS),
             ("monthly_premium", "float", "monthly premium, fee or expected margin at start, euros"),
+            ("car_registration_date", "datetime", "first registration of the insured car (motor policies on the customer's own car: the car insured when the contract ended, or today while it runs; missing for other products and the second car)", True),
         ),
         _t(
             "transactions", "one row per money flow of a contract in a month", [],
@@ -390,6 +409,19 @@ def fail(table: str, column: str | None, what: str, mask=None, df=None):
     of ``df`` is given, ``"table.column: N row(s) what; first offending rows (index):
     [...]"`` (the first five row labels).
 
+    Parameters
+    ----------
+    table : str
+        The table's name.
+    column : str or None
+        The column's name (None: the table as a whole).
+    what : str
+        What is wrong.
+    mask : array-like of bool, optional
+        Offending rows of ``df``.
+    df : pandas.DataFrame, optional
+        The table, for the row labels.
+
     Examples
     --------
     >>> import pandas as pd
@@ -410,7 +442,28 @@ _fail = fail  # the former private name, kept for callers not yet moved
 
 
 def check_not_empty(df: pd.DataFrame, table: str) -> None:
-    """Raise if ``df`` is not a DataFrame or has no rows."""
+    """Raise if ``df`` is not a DataFrame or has no rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_not_empty(pd.DataFrame({"cost": []}), "interactions")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions: the table is empty (0 rows)
+    """
     if not isinstance(df, pd.DataFrame):
         _fail(table, None, f"expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
@@ -425,6 +478,28 @@ def check_columns(
     ``columns`` maps column name to a kind of :data:`KINDS` (``"int"``, ``"float"``,
     ``"number"``, ``"bool"``, ``"datetime"``, ``"string"``), or is a plain list of names
     when only presence matters.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    columns : mapping of str to str, or iterable of str
+        Column names, with their kind when it matters.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_columns(pd.DataFrame({"cost": ["1"]}), "interactions", {"cost": "number"})
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.cost: expected number values, got dtype str
     """
     if not isinstance(df, pd.DataFrame):
         _fail(table, None, f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -480,6 +555,15 @@ def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
     ``s.dt.tz_convert("UTC").dt.tz_localize(None)`` or ``s.dt.tz_localize(None)`` (keep
     the local wall-clock date).
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+
     Examples
     --------
     >>> import pandas as pd
@@ -506,6 +590,15 @@ def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
 def check_finite(df: pd.DataFrame, table: str, column: str) -> None:
     """Raise if the numeric ``column`` holds infinite values, or values so large that
     their sum overflows (e.g. two values of 1e308): every total would be ``inf``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
 
     Examples
     --------
@@ -539,6 +632,15 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
     Mixed ids are *refused*, not normalised: whether ``"007"`` is customer 7 is the
     caller's decision (cast the column once, e.g. ``astype("int64")`` or ``astype(str)``).
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+
     Examples
     --------
     >>> import pandas as pd
@@ -566,21 +668,92 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
 
 
 def check_no_missing(df: pd.DataFrame, table: str, column: str) -> None:
-    """Raise if ``column`` has missing values."""
+    """Raise if ``column`` has missing values.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_no_missing(pd.DataFrame({"margin": [1.0, None]}), "transactions", "margin")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: transactions.margin: 1 row(s) missing value(s); first offending rows (index): [1]
+    """
     mask = df[column].isna()
     if mask.any():
         _fail(table, column, "missing value(s)", mask, df)
 
 
 def check_nonnegative(df: pd.DataFrame, table: str, column: str) -> None:
-    """Raise if ``column`` has negative values (amounts, counts, costs)."""
+    """Raise if ``column`` has negative values (amounts, counts, costs).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_nonnegative(pd.DataFrame({"cost": [1.0, -2.0]}), "interactions", "cost")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.cost: 1 row(s) negative; first offending rows (index): [1]
+    """
     mask = df[column] < 0
     if mask.any():
         _fail(table, column, "negative", mask, df)
 
 
 def check_in_range(df: pd.DataFrame, table: str, column: str, low=None, high=None) -> None:
-    """Raise if ``column`` has values outside ``[low, high]`` (missing values ignored)."""
+    """Raise if ``column`` has values outside ``[low, high]`` (missing values ignored).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+    low, high : float, optional
+        The bounds, included (None: no bound).
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_in_range(pd.DataFrame({"score": [0.5, 1.5]}), "customers", "score", 0, 1)
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: customers.score: 1 row(s) outside [0, 1]; first offending rows (index): [1]
+    """
     s = df[column]
     mask = pd.Series(False, index=df.index)
     if low is not None:
@@ -592,7 +765,33 @@ def check_in_range(df: pd.DataFrame, table: str, column: str, low=None, high=Non
 
 
 def check_allowed(df: pd.DataFrame, table: str, column: str, allowed: Iterable) -> None:
-    """Raise if ``column`` has values outside ``allowed`` (missing values ignored)."""
+    """Raise if ``column`` has values outside ``allowed`` (missing values ignored).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+    allowed : iterable
+        The values the column may hold.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_allowed(pd.DataFrame({"channel": ["web", "fax"]}), "interactions", "channel",
+    ...               ["web", "phone"])
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: interactions.channel: 1 row(s) not in ['web', 'phone'] (found ['fax']); first offending rows (index): [1]
+    """
     allowed = list(allowed)
     s = df[column]
     mask = s.notna() & ~s.isin(allowed)
@@ -602,7 +801,30 @@ def check_allowed(df: pd.DataFrame, table: str, column: str, allowed: Iterable) 
 
 
 def check_unique(df: pd.DataFrame, table: str, columns: str | list[str]) -> None:
-    """Raise if the key ``columns`` has duplicated values."""
+    """Raise if the key ``columns`` has duplicated values.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    columns : str or list of str
+        The key columns.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_unique(pd.DataFrame({"customer_id": [1, 1]}), "customers", "customer_id")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: customers.customer_id: 2 row(s) duplicated key; first offending rows (index): [0, 1]
+    """
     cols = [columns] if isinstance(columns, str) else list(columns)
     mask = df.duplicated(subset=cols, keep=False)
     if mask.any():
@@ -614,6 +836,15 @@ def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) 
     interaction...), when the key columns are in ``df``: a repeated row would be counted
     twice. The key is ``key``, else the primary key of market table ``table``; tables
     without a key, or frames without its columns, pass.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    key : str or list of str, optional
+        The key columns; default the primary key of market table ``table``.
 
     Examples
     --------
@@ -632,7 +863,31 @@ def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) 
 
 
 def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> None:
-    """Raise if ``end`` is before ``start`` on some row (missing ends ignored)."""
+    """Raise if ``end`` is before ``start`` on some row (missing ends ignored).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    start, end : str
+        The columns of the start and end dates.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_dates_ordered(pd.DataFrame({"start_date": pd.to_datetime(["2024-03-01"]),
+    ...     "end_date": pd.to_datetime(["2024-01-01"])}), "contracts", "start_date", "end_date")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: contracts.end_date: 1 row(s) before start_date; first offending rows (index): [0]
+    """
     mask = df[end].notna() & (df[end] < df[start])
     if mask.any():
         _fail(table, end, f"before {start}", mask, df)
@@ -641,6 +896,33 @@ def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> N
 def check_rows(df: pd.DataFrame, table: str, column: str, mask, what: str) -> None:
     """Raise if the boolean ``mask`` (one entry per row) flags rows: a rule of ``column``
     that the generic checks above do not cover, described by ``what`` (e.g. "greater than T").
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    column : str
+        The column to check.
+    mask : array-like of bool
+        One entry per row: True for an offending row.
+    what : str
+        The rule the flagged rows break, as the message says it.
+
+    Raises
+    ------
+    SchemaError
+        Naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"recency": [5.0, 1.0], "T": [4.0, 4.0]})
+    >>> check_rows(df, "summary", "recency", df["recency"] > df["T"], "greater than T")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: summary.recency: 1 row(s) greater than T; first offending rows (index): [0]
     """
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
@@ -661,6 +943,26 @@ def require_columns(
     ids of one type), with no missing values (except in ``nullable``), no negative values
     in ``nonnegative``, and no duplicated ``unique`` key (e.g. ``"customer_id"`` where one
     row per customer is expected). Returns ``df``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    columns : mapping of str to str or None, or iterable of str
+        Column names, with their kind (None: any kind).
+    nonnegative : iterable of str, default ()
+        Columns that may not hold negative values.
+    nullable : iterable of str, default ()
+        Columns that may hold missing values.
+    unique : str or iterable of str, optional
+        Key columns that may not repeat.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself, checked.
 
     Examples
     --------
@@ -691,6 +993,18 @@ def as_timestamp(value, name: str = "as_of") -> pd.Timestamp:
     Timestamp; one clear :class:`SchemaError` for anything else: not a date, missing,
     time-zone aware (refused, as in :func:`check_dates`), or outside pandas' nanosecond
     range.
+
+    Parameters
+    ----------
+    value : str, datetime or pandas.Timestamp
+        The date.
+    name : str, default "as_of"
+        The argument's name, in the error message.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The date, naive.
 
     Examples
     --------
@@ -728,6 +1042,22 @@ def snapshot(
 
     A snapshot only sees the past, so the same table can be scored at several dates
     (segment piloting). Raises if nothing is left.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Its name, in the error message.
+    date_col : str
+        The date column.
+    as_of : date-like or None
+        The snapshot date (None: the last date of the table).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.Timestamp)
+        The rows up to ``as_of`` and ``as_of`` itself.
 
     Examples
     --------
@@ -836,15 +1166,31 @@ def _spec(table: str) -> Table:
                       f"tables: {sorted(DERIVED)}")
 
 
-def pandera_schema(table: str, columns: Iterable[str] | None = None):
+def pandera_schema(table: str, columns: Iterable[str] | None = None, *,
+                   nullable: Iterable[str] = ()):
     """The pandera ``DataFrameSchema`` of ``table`` (a market or derived table), restricted
     to ``columns``: nullability, allowed categories, value bounds, the key's uniqueness and
-    the cross-column rules.
+    the cross-column rules. Missing values are also accepted in ``nullable`` (columns a
+    caller knows may be blanked, see :func:`validate`).
 
     Column *kinds* (a family of dtypes: ``int32`` and ``int64`` are both integers) are
     checked by :func:`check_columns` before it, with crmkit's hints; the schema holds the
     rules on values. It is what :func:`validate` runs, and can be used on its own (e.g.
     ``pandera_schema("customers").validate(df, lazy=True)``).
+
+    Parameters
+    ----------
+    table : str
+        A market table of :data:`TABLES` or a derived table of :data:`DERIVED`.
+    columns : iterable of str, optional
+        Columns kept (default: all).
+    nullable : iterable of str, default ()
+        Columns whose missing values are accepted.
+
+    Returns
+    -------
+    pandera.DataFrameSchema
+        The schema.
 
     Examples
     --------
@@ -858,6 +1204,7 @@ def pandera_schema(table: str, columns: Iterable[str] | None = None):
 
     spec = _spec(table)
     wanted = list(spec.names) if columns is None else list(columns)
+    nullable = set(nullable)
     cols = {}
     for c in spec.columns:
         if c.name not in wanted:
@@ -871,7 +1218,8 @@ def pandera_schema(table: str, columns: Iterable[str] | None = None):
             checks.append(pa.Check.ge(c.low))
         elif c.high is not None:
             checks.append(pa.Check.le(c.high))
-        cols[c.name] = pa.Column(nullable=c.nullable, checks=checks, required=True)
+        cols[c.name] = pa.Column(nullable=c.nullable or c.name in nullable, checks=checks,
+                                 required=True)
     rules = []
     for i, r in enumerate(spec.rules):
         if all(n in wanted for n in r.needs):
@@ -935,7 +1283,8 @@ def _raise_pandera(err, df: pd.DataFrame, spec: Table, shown: pd.DataFrame | Non
     fail(table, column, what, mask, shown)
 
 
-def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = None,
+             nullable: Iterable[str] = ()) -> pd.DataFrame:
     """Validate ``df`` against the schema of table ``table`` (a market table of
     :data:`TABLES` or a derived table of :data:`DERIVED`).
 
@@ -945,9 +1294,27 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     categories, value bounds (no negative amount, cost or count; shares in [0, 1]), the
     primary key's uniqueness and the cross-column rules (no end before its start). Only
     ``columns`` are checked when given. Every failure is one :class:`SchemaError` naming
-    the table, the first failing column and its first offending rows. A derived table
+    the table, the first failing column and its first offending rows. ``nullable`` names
+    columns where this caller accepts missing values although the schema does not (e.g.
+    the quasi-identifiers :func:`crmkit.privacy.suppress_rare` blanks). A derived table
     keyed by its index (e.g. the CLV summary, indexed by customer) is checked with the
     index as a column. Returns ``df`` unchanged so it can be used inline.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    table : str
+        A market table of :data:`TABLES` or a derived table of :data:`DERIVED`.
+    columns : iterable of str, optional
+        Columns checked (default: all of the schema).
+    nullable : iterable of str, default ()
+        Columns whose missing values are accepted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself, valid.
 
     Examples
     --------
@@ -977,7 +1344,8 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     # it validates a positional copy, and the error shows the caller's index
     checked = df if df.index.is_unique else df.reset_index(drop=True)
     try:
-        pandera_schema(table, [c.name for c in cols]).validate(checked, lazy=True)
+        pandera_schema(table, [c.name for c in cols], nullable=nullable).validate(
+            checked, lazy=True)
     except pe.SchemaErrors as err:
         _raise_pandera(err, checked, spec, shown=df)
     except pe.SchemaError as err:  # a rule that could not run at all
@@ -986,7 +1354,24 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
 
 
 def describe(table: str) -> pd.DataFrame:
-    """The schema of ``table`` as a DataFrame (column, kind, meaning, nullable, truth)."""
+    """The schema of ``table`` as a DataFrame (column, kind, meaning, nullable, truth).
+
+    Parameters
+    ----------
+    table : str
+        A market table of :data:`TABLES` or a derived table of :data:`DERIVED`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column: ``column``, ``kind``, ``meaning``, ``nullable``,
+        ``ground_truth``.
+
+    Examples
+    --------
+    >>> describe("customers").loc[0, ["column", "kind"]].tolist()
+    ['customer_id', 'int']
+    """
     spec = _spec(table)
     return pd.DataFrame(
         [

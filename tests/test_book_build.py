@@ -89,3 +89,18 @@ ENFORCED = [*check_book_html.PAGE_CHECKS, "external asset in CSS"]
 def test_built_book_pages(built_problems, check):
     found = built_problems[check]
     assert not found, f"{len(found)} page problem(s) of kind {check!r}:\n" + "\n".join(found[:30])
+
+
+@pytest.mark.parametrize("chapter", sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")),
+                         ids=lambda p: p.stem)
+def test_built_chapter_cards_link_to_the_api_reference(chapter):
+    # each function of a chapter's "functions used here" card is a link to its API entry
+    # (an unresolved {py:func} role renders as plain code, silently)
+    from chapter_functions import card_functions
+
+    page = BUILT / "notebooks" / f"{chapter.stem}.html"
+    if not page.exists():
+        pytest.fail(f"no built chapter {page}: `make test` builds the book first")
+    html = page.read_text(encoding="utf-8")
+    unlinked = [n for n in card_functions(chapter) if f'api/{n.split(".")[1]}.html#{n}"' not in html]
+    assert unlinked == [], f"{chapter.name}: card entries without a link: {unlinked}"

@@ -14,7 +14,13 @@ TARGETS = load_targets()
 # quantities the market's tables cannot carry by design, and why (shown as such on the page)
 NOT_MEASURABLE = {
     "age_leaving_parental_home": "the child is not a customer and births before the window are not recorded",
-    "fleet_age": "the contracts do not record the insured car's age",
+}
+
+
+# quantities the market misses, and why (the validation page says the same): the test fails
+# when one comes within its tolerance, so that it is moved back among the checked ones
+KNOWN_MISSES = {
+    "fleet_age": "old cars are replaced at a high hazard (events.car_replacement_old); see the page",
 }
 
 
@@ -28,7 +34,7 @@ def table(market):
     return calibration_table(market, TARGETS).set_index("quantity")
 
 
-@pytest.mark.parametrize("quantity", [k for k in TARGETS if k not in NOT_MEASURABLE])
+@pytest.mark.parametrize("quantity", [k for k in TARGETS if k not in NOT_MEASURABLE and k not in KNOWN_MISSES])
 def test_course_market_is_within_tolerance(table, quantity):
     r = table.loc[quantity]
     assert r["verdict"] == "within", (
@@ -41,3 +47,9 @@ def test_unmeasurable_quantities_stay_unmeasurable(market, quantity):
     # if the tables start carrying what it needs, measure it and move it to the test above
     with pytest.raises(NotMeasurable):
         measure(market, quantity)
+
+
+@pytest.mark.parametrize("quantity", sorted(KNOWN_MISSES))
+def test_known_misses_are_measured_and_still_missed(table, quantity):
+    r = table.loc[quantity]
+    assert r["verdict"] == "miss", f"{quantity} is now {r['verdict']}: move it back among the checked quantities"

@@ -206,3 +206,69 @@ def test_rare_combinations_are_suppressed_in_what_the_report_reads():
     assert shown.groupby(["birth_date", "postcode"]).size().min() >= 3
     with pytest.raises(ValueError, match="k must be a positive integer"):
         rare_combinations(df, ["postcode"], k=0)
+
+
+def _matches_by_pairs(df, cols):
+    """The definition, pair by pair: rows j agreeing with row i wherever both are known."""
+    v = df[cols].astype(object).where(df[cols].notna(), None).to_numpy()
+    n = len(v)
+    return np.array([sum(all(a is None or b is None or a == b for a, b in zip(v[i], v[j], strict=True))
+                         for j in range(n)) for i in range(n)])
+
+
+def test_a_blank_quasi_identifier_matches_any_value():
+    # sdcMicro's freqCalc: a missing value stands for any category of its column
+    from crmkit.privacy import rare_combinations
+
+    df = pd.DataFrame({"gender": ["F", None, "M"], "region": ["Bretagne"] * 3})
+    # F matches F and the blank (2), the blank matches all three (3), M matches 2
+    assert rare_combinations(df, ["gender", "region"], k=3).tolist() == [True, False, True]
+    assert not rare_combinations(df, ["gender", "region"], k=2).any()
+    # a blank date matches every year
+    d = pd.DataFrame({"birth_date": pd.to_datetime(["1980-03-01", None, "1981-01-01"])})
+    assert rare_combinations(d, ["birth_date"], k=2).tolist() == [False, False, False]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["F", "M", None]), st.sampled_from(["35", "29", None]),
+                          st.sampled_from([1980, 1990, None])), min_size=1, max_size=25),
+       st.integers(1, 5))
+def test_rare_combinations_count_wildcard_matches_as_defined(rows, k):
+    from crmkit.privacy import rare_combinations, suppress_rare
+
+    df = pd.DataFrame(rows, columns=["gender", "postcode", "year"], dtype=object)
+    df["year"] = pd.to_datetime(df["year"].map(lambda y: None if y is None else f"{y}-07-01"))
+    df.insert(0, "customer_id", range(len(df)))
+    cols = ["gender", "postcode", "year"]
+    by_year = df.assign(year=df["year"].dt.year.astype(object).where(df["year"].notna(), None))
+    want = _matches_by_pairs(by_year, cols) < k
+    assert rare_combinations(df, cols, k).tolist() == want.tolist()
+    # what suppress_rare leaves is k-anonymous: every row has at least k matches
+    out, n = suppress_rare(df, k, cols)
+    assert n == int(want.sum())
+    if len(df) >= k:
+        assert not rare_combinations(out, cols, k).any()
+
+
+def test_a_person_counted_twice_is_refused():
+    from crmkit.privacy import rare_combinations, suppress_rare
+
+    df = pd.DataFrame({"customer_id": [1, 2, 2], "postcode": ["35", "29", "29"]})
+    # customer 2 repeated would look common (2 rows) while she is alone in the 29
+    with pytest.raises(schema.SchemaError, match=r"customer_id.*duplicated key.*\[1, 2\]"):
+        rare_combinations(df, ["postcode"], k=2)
+    with pytest.raises(schema.SchemaError, match="duplicated key"):
+        suppress_rare(df, 2, ["postcode"])
+    # a table of something else than persons: no key to check
+    assert rare_combinations(df, ["postcode"], k=2, key=None).tolist() == [True, False, False]
+
+
+def test_pseudonymise_refuses_a_missing_key_and_a_repeated_row():
+    cu = pd.DataFrame({"customer_id": [1.0, np.nan, 3.0], "last_name": ["A", "B", "C"]})
+    with pytest.raises(schema.SchemaError, match=r"customers.customer_id: 1 row\(s\) missing.*\[1\]"):
+        pseudonymise(cu, "customers", SALT)
+    twice = pd.DataFrame({"customer_id": [1, 2, 2], "last_name": ["A", "B", "B"]})
+    with pytest.raises(schema.SchemaError, match="customers.customer_id.*duplicated key"):
+        pseudonymise_tables({"customers": twice}, SALT)
+    # a customer with two contracts is not a repeated contract
+    co = pd.DataFrame({"contract_id": [1, 2], "customer_id": [7, 7]})
+    assert pseudonymise(co, "contracts", SALT)["customer_id"].nunique() == 1

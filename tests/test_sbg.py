@@ -81,6 +81,10 @@ def test_survivor_table_from_customer_rows():
     assert t.query("cohort == 'b'")["survivors"].tolist() == [2, 1, 1]
     with pytest.raises(SchemaError, match="observed for less"):
         survivor_table(customers.assign(tenure=[1, 1, 2, 2, 3, 1, 2]))
+    # one row per customer: a repeated customer would be counted twice in her cohort
+    keyed = customers.assign(customer_id=range(7))
+    with pytest.raises(SchemaError, match=r"customers.customer_id.*duplicated key.*\[0, 0\]"):
+        survivor_table(pd.concat([keyed, keyed.iloc[[0]]]))
 
 
 def test_bad_input_is_one_clear_schema_error(fh2007):

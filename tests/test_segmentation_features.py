@@ -104,6 +104,11 @@ def test_bad_input():
     bad = transactions.assign(amount=transactions["amount"] * np.r_[1, 1, -1, 1, 1, 1, 1])
     with pytest.raises(SchemaError, match="transactions.amount"):
         customer_features(customers, contracts, products, bad, interactions, as_of=DAY)
+    # a contact logged twice would be counted twice
+    keyed = interactions.assign(interaction_id=range(len(interactions)))
+    with pytest.raises(SchemaError, match="interactions.interaction_id.*duplicated key"):
+        customer_features(customers, contracts, products, transactions,
+                          pd.concat([keyed, keyed.iloc[[0]]]), as_of=DAY)
     with pytest.raises(SchemaError, match="customers.income"):
         customer_features(customers.drop(columns="income"), contracts, products, transactions,
                           interactions, as_of=DAY)

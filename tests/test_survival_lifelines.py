@@ -62,6 +62,12 @@ def test_cox_refuses_customers_without_covariates():
     cu = _customers(n=200)
     with pytest.raises(SchemaError, match="without covariates"):
         churn_cox(cu, cu[["products"]].iloc[:150], as_of="2023-01-01")
+    # covariates named by column: present (was a KeyError), and held to the customers' schema
+    with pytest.raises(SchemaError, match=r"customers.n_channels: missing column"):
+        churn_cox(cu, ["products", "n_channels"], as_of="2023-01-01")
+    with pytest.raises(SchemaError, match=r"customers.n_channels: 1 row\(s\) outside \[1, None\]"):
+        churn_cox(cu.assign(n_channels=np.r_[-1, np.ones(len(cu) - 1, dtype=int)]),
+                  ["products", "n_channels"], as_of="2023-01-01")
 
 
 # ---------------------------------------------------------------------------------------

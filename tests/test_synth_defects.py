@@ -137,3 +137,43 @@ def test_the_datasheet_quotes_the_catalogue_prices():
         assert line, row.product_id
         cells = [x.strip() for x in line.group(0).strip("|").split("|")]
         assert float(cells[4]) == pytest.approx(row.monthly_price, abs=0.005), row.product_id
+
+
+def _inside_a_contract(events: pd.DataFrame, contracts: pd.DataFrame, products) -> pd.Series:
+    """For each row of ``events`` (customer_id, date), whether one of the customer's
+    contracts of ``products`` runs that day (start and end days included)."""
+    k = contracts[contracts["product_id"].isin(products)][["customer_id", "start_date", "end_date"]]
+    x = events[["customer_id", "date"]].reset_index().merge(k, on="customer_id", how="left")
+    day = x["date"].dt.normalize()
+    ok = (day >= x["start_date"]) & (x["end_date"].isna() | (day <= x["end_date"]))
+    return ok.groupby(x["index"]).any().reindex(events.index, fill_value=False)
+
+
+@pytest.mark.parametrize("sector,seed", [("both", 5), ("insurance", 6), ("bank", 8)])
+def test_no_incident_contact_or_money_after_churn_nor_outside_its_contract(sector, seed):
+    """Incidents, contacts and money flows of a customer fall between her acquisition and
+    her churn (prospecting contacts excepted); a claim, its contact and a refused claim fall
+    inside a running cover. (A price rise noticed on a policy opened in the January of the
+    review can still be dated before its start: not fixed, it would change the market.)"""
+    m = generate(customers=1_500, years=8, sector=sector, seed=seed)
+    c = m.customers.set_index("customer_id")
+    for name in ("incidents", "interactions", "transactions", "surveys", "life_events"):
+        t = m[name]
+        day = t["date"].dt.normalize()
+        late = day > t["customer_id"].map(c["churn_date"])
+        assert not late.any(), (name, t[late].head())
+        early = day < t["customer_id"].map(c["acquisition_date"])
+        if name == "interactions":  # prospecting contacts come before the acquisition
+            early &= ~((t["reason"] == "sale") & (t["direction"].isin(["outbound", "inbound"])))
+        assert not early.any(), (name, t[early].head())
+    covers = ["I_AUTO", "I_HOME", "I_HEALTH"]
+    checks = [(m.incidents[m.incidents["type"] == "claim_refused"], covers),
+              (m.interactions[m.interactions["reason"] == "claim"], covers),
+              (m.transactions[m.transactions["kind"] == "claim"], covers)]
+    for events, products in checks:
+        if sector == "bank":
+            assert events.empty
+            continue
+        assert len(events) > 0
+        inside = _inside_a_contract(events, m.contracts, products)
+        assert inside.all(), events[~inside].head()

@@ -139,6 +139,91 @@ def test_value_base_needs_money():
         workshop.value_base(m, as_of="2024-12-31")
 
 
+# ---------------------------------------------------------------------------------------
+# the front doors refuse what a client's table cannot mean (issue 14's mutation census)
+# ---------------------------------------------------------------------------------------
+def test_value_base_refuses_customers_without_their_id():
+    # was a KeyError deep in the audit
+    m = _tiny()
+    m.customers = m.customers.drop(columns="customer_id")
+    with pytest.raises(schema.SchemaError, match=r"customers.customer_id: missing column"):
+        workshop.value_base(m, as_of="2024-12-31")
+
+
+def test_value_base_refuses_ids_written_1_and_text_1():
+    m = _tiny()
+    m.transactions = m.transactions.astype({"customer_id": object})
+    m.transactions.loc[0, "customer_id"] = "1"  # customer 1 would be two customers
+    with pytest.raises(schema.SchemaError, match=r"transactions.customer_id: 1 row.*\[0\]"):
+        workshop.value_base(m, as_of="2024-12-31")
+
+
+def test_a_table_with_rows_needs_the_columns_an_import_requires():
+    # a contact log without its channel, transactions without their date: not silently
+    # replaced by a default cost, or by the contracts' dates
+    m = _tiny()
+    m.interactions = m.interactions.drop(columns="channel")
+    with pytest.raises(schema.SchemaError, match="interactions.channel: missing column"):
+        workshop.value_base(m, as_of="2024-12-31")
+    m = _tiny()
+    m.transactions = m.transactions.drop(columns="date")
+    with pytest.raises(schema.SchemaError, match="transactions.date: missing column"):
+        workshop.analysis_window(m)
+
+
+def test_a_blank_quasi_identifier_is_read_as_unknown():
+    # load_data blanks rare combinations: a customer without an acquisition date is kept
+    m = _tiny()
+    m.customers.loc[2, "acquisition_date"] = pd.NaT
+    base = workshop.value_base(m, as_of="2024-12-31")
+    assert base.customers["customer_id"].tolist() == [1, 2, 3]
+    # but a blank where the schema wants a value is refused
+    m.customers.loc[0, "life_stage"] = None
+    with pytest.raises(schema.SchemaError, match=r"customers.life_stage: 1 row\(s\) missing"):
+        workshop.value_base(m, as_of="2024-12-31")
+
+
+def test_value_base_says_when_claims_cannot_be_told_apart():
+    m = _tiny()
+    assert not any("no kind" in n for n in workshop.value_base(m, as_of="2024-12-31").notes)
+    m.transactions = m.transactions.drop(columns="kind")  # optional in an import
+    base = workshop.value_base(m, as_of="2024-12-31")
+    assert any("claims cannot be told apart" in n for n in base.notes)
+
+
+def test_data_overview_refuses_a_date_past_pandas_range():
+    m = _tiny()
+    far = m.customers["acquisition_date"].astype("datetime64[s]").copy()
+    far.iloc[1] = np.datetime64("2300-01-01", "s")  # fits datetime64[s], not a real date
+    m.customers["acquisition_date"] = far
+    with pytest.raises(schema.SchemaError, match=r"customers.acquisition_date: 1 row.*range"):
+        workshop.data_overview(m)
+    m.customers["acquisition_date"] = ["2020-01-01", "2300-01-01", "2024-03-01"]
+    with pytest.raises(schema.SchemaError, match="customers.acquisition_date: expected datetime"):
+        workshop.data_overview(m)
+
+
+def test_data_overview_counts_each_customer_once():
+    m = _tiny()
+    m.customers = pd.concat([m.customers, m.customers.iloc[[1]]])
+    with pytest.raises(schema.SchemaError, match="customers.customer_id.*duplicated key"):
+        workshop.data_overview(m)
+
+
+def test_concentration_refuses_what_it_cannot_sum():
+    c = pd.DataFrame({"customer_id": [1, 2, 3], "abc_class": ["A", "B", None],
+                      "direct_profit": [10.0, 5.0, 1.0]})
+    with pytest.raises(schema.SchemaError, match=r"customers.abc_class: 1 row\(s\) missing"):
+        workshop.concentration(c)
+    c["abc_class"] = ["A", "B", "C"]
+    with pytest.raises(schema.SchemaError, match=r"customers.direct_profit: 1 row\(s\) infinite"):
+        workshop.concentration(c.assign(direct_profit=[10.0, np.inf, 1.0]))
+    with pytest.raises(schema.SchemaError, match="customers.direct_profit: expected number"):
+        workshop.concentration(c.assign(direct_profit=["10", "5", "1"]))
+    with pytest.raises(schema.SchemaError, match="customers.customer_id.*duplicated key"):
+        workshop.concentration(pd.concat([c, c.iloc[[0]]]))
+
+
 def test_purchases_prefers_contracts_then_transactions():
     m = _tiny()
     assert workshop.purchases(m).table == "contracts"
@@ -375,6 +460,20 @@ def test_no_reward_for_loss_makers_no_termination_for_profitable_customers():
                                            "retention": True, "termination": False}
     assert "lose money on average" in plan.loc["loyalty", "recommended_action"]
     assert plan.loc["termination", "recommended_action"].startswith("No action recommended: too few")
+
+
+def test_action_plan_refuses_a_figure_it_cannot_read():
+    kpis = pd.DataFrame({"strategy": ["loyalty", "retention"], "customers": [10, 10],
+                         "share": [0.5, 0.5], "direct_profit": [300.0, 400.0],
+                         "potential": [100.0, 20.0], "mean_profit": [30.0, np.nan]})
+    # a missing mean profit read as "not profitable" would withhold advice silently
+    with pytest.raises(schema.SchemaError, match=r"kpis.mean_profit: 1 row\(s\) missing.*\[1\]"):
+        workshop.action_plan(kpis)
+    kpis["mean_profit"] = [30.0, 40.0]
+    with pytest.raises(schema.SchemaError, match="kpis.strategy.*duplicated key"):
+        workshop.action_plan(pd.concat([kpis, kpis.iloc[[0]]]))
+    with pytest.raises(schema.SchemaError, match="kpis.customers: 1 row\\(s\\) negative"):
+        workshop.action_plan(kpis.assign(customers=[10, -1]))
 
 
 def test_report_texts_exist_in_both_languages():

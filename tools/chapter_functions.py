@@ -16,6 +16,11 @@ from pathlib import Path
 
 import nbformat
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # crmkit._api, when run as a script from a checkout
+    sys.path.insert(0, str(ROOT))
+from crmkit._api import canonical_name  # noqa: E402
+
 CARD_MARK = "crmkit functions used here"
 _ROLE = re.compile(r"\{py:(?:func|class)\}`~?(crmkit\.[\w.]+)`")
 
@@ -57,8 +62,10 @@ def functions_used(path: str | Path) -> list[str]:
     """Public crmkit functions and classes called or instantiated by a notebook's code.
 
     Names are resolved through the notebook's imports (``from crmkit import loyalty`` then
-    ``loyalty.dick_basu(...)`` gives ``crmkit.loyalty.dick_basu``); private names and
-    modules are left out.
+    ``loyalty.dick_basu(...)`` gives ``crmkit.loyalty.dick_basu``) and given as the API
+    reference names them (:func:`crmkit._api.canonical_name`: ``crmkit.idic.identify.
+    resolve_identities`` is documented as ``crmkit.idic.resolve_identities``), so that the
+    card's links have a target; private names and modules are left out.
     """
     tree = ast.parse(_code(nbformat.read(path, as_version=4)))
     alias: dict[str, str] = {}
@@ -88,7 +95,7 @@ def functions_used(path: str | Path) -> list[str]:
         if (callable(obj) and not isinstance(obj, type(importlib))
                 and str(getattr(obj, "__module__", "")).startswith("crmkit")
                 and not dotted.startswith(PLUMBING)):
-            used.add(dotted)
+            used.add(canonical_name(obj) or dotted)
     return sorted(used)
 
 
@@ -103,7 +110,7 @@ def card_functions(path: str | Path) -> list[str]:
 
 def card_line(path: str | Path) -> str:
     """The card's list of functions, one line per crmkit module, as MyST cross-reference
-    roles: plain code today, links to the API pages as soon as the book documents them."""
+    roles: links to their entries in the API reference (book/api)."""
     by_module: dict[str, list[str]] = {}
     for n in functions_used(path):
         module = ".".join(n.split(".")[:2])

@@ -199,7 +199,27 @@ class BetaGeoModel(PurchaseModel):
     def fit(self, data: pd.DataFrame, weights=None) -> BetaGeoModel:
         """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer).
 
-        ``weights`` (optional, one per row) counts identical customers, as in grouped data.
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
+            last one) and ``T`` (time observed), in one time unit.
+        weights : array-like, optional
+            One count per row, for grouped data (identical customers counted once).
+
+        Returns
+        -------
+        BetaGeoModel
+            The model itself, with its fitted attributes set.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> truth = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> sim = truth.simulate(np.full(500, 39.0), seed=1)
+        >>> m = BetaGeoModel().fit(sim)
+        >>> bool(m.converged_), round(float(m.r_), 2)
+        (True, 0.24)
         """
         d = check_summary(data)
         x, tx, T = d["frequency"], d["recency"], d["T"]
@@ -222,7 +242,26 @@ class BetaGeoModel(PurchaseModel):
         return self
 
     def loglik(self, data: pd.DataFrame) -> pd.Series:
-        """Log-likelihood of each customer under the current parameters."""
+        """Log-likelihood of each customer under the current parameters.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            ``loglik``, one value per row of ``data``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> two = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> m.loglik(two).round(3).tolist()
+        [-9.459, -0.555]
+        """
         self._check_fitted()
         d = check_summary(data)
         ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
@@ -230,7 +269,24 @@ class BetaGeoModel(PurchaseModel):
 
     def expected_purchases(self, t):
         """E[X(t)]: expected repeat purchases in (0, t] of a customer who just made a first
-        purchase (FHL 2005 eq. 7). Scalar in, scalar out; arrays broadcast."""
+        purchase (FHL 2005 eq. 7).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon(s), in the model's time unit.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The expected count; scalar in, scalar out, arrays broadcast.
+
+        Examples
+        --------
+        >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> m.expected_purchases([1.0, 39.0]).round(4).tolist()
+        [0.0533, 1.1967]
+        """
         r, alpha, a, b = self._params()
         t = np.asarray(t, dtype=float)
         return _cond_expected(r, alpha, a, b, t, 0.0, 0.0, 0.0)[()]
@@ -240,7 +296,27 @@ class BetaGeoModel(PurchaseModel):
         return _cond_expected(*self._params(), t, x, tx, T)
 
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
-        """P(alive at T | x, t_x, T) (eq. 9); 1 for customers with no repeat purchase."""
+        """P(alive at T | x, t_x, T) (FHL 2005 eq. 9).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            ``p_alive`` per row; 1 for customers with no repeat purchase (under BG/NBD a
+            customer can only drop out right after a purchase).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> two = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> m.probability_alive(two).round(3).tolist()
+        [0.727, 1.0]
+        """
         self._check_fitted()
         d = check_summary(data)
         out = _p_alive(*self._params(), d["frequency"], d["recency"], d["T"])
@@ -249,8 +325,24 @@ class BetaGeoModel(PurchaseModel):
     def probability_of_purchases(self, t, n):
         """P(X(t) = n): probability of exactly ``n`` repeat purchases in (0, t] (eq. 8).
 
-        ``t`` and ``n`` broadcast; summing over customers' own T gives the expected histogram
-        of calibration frequencies.
+        Parameters
+        ----------
+        t : float or array-like
+            Length of the period, in the model's time unit.
+        n : int or array-like
+            Number of repeat purchases; broadcasts against ``t``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The probabilities. Summed over customers' own ``T``, they give the expected
+            histogram of calibration frequencies.
+
+        Examples
+        --------
+        >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> m.probability_of_purchases(39.0, [0, 1, 2]).round(3).tolist()
+        [0.574, 0.199, 0.085]
         """
         r, alpha, a, b = self._params()
         t = np.asarray(t, dtype=float)
@@ -266,7 +358,29 @@ class BetaGeoModel(PurchaseModel):
         return (first + second)[()]
 
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
-        """Simulate customers from the fitted parameters (see :func:`simulate_bgnbd`)."""
+        """Simulate customers from the fitted parameters (see :func:`simulate_bgnbd`).
+
+        Parameters
+        ----------
+        T : array-like
+            Observation time of each simulated customer after the first purchase.
+        holdout : float, default 0.0
+            Length of a holdout period after ``T`` (adds ``frequency_holdout``).
+        seed : int or numpy.random.Generator, optional
+            Random seed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer, as :func:`simulate_bgnbd`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> m.simulate(np.full(4, 39.0), seed=0)["frequency"].tolist()
+        [3, 0, 6, 1]
+        """
         return simulate_bgnbd(*self._params(), T, holdout=holdout, seed=seed)
 
 
@@ -290,9 +404,25 @@ def _bgnbd_draw(r, alpha, a, b, T, holdout, seed):
 def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
     """Simulate the BG/NBD story for customers observed ``T`` (array) after a first purchase.
 
-    Returns one row per customer: ``frequency``, ``recency``, ``T``; with ``holdout > 0``
-    also ``frequency_holdout`` (repeat purchases in (T, T + holdout]) and
-    ``duration_holdout``; and the hidden truth ``lambda``, ``p`` and ``alive`` (at T).
+    Parameters
+    ----------
+    r, alpha : float
+        Gamma heterogeneity of the purchase rates (shape, rate).
+    a, b : float
+        Beta heterogeneity of the drop-out probability after each purchase.
+    T : array-like
+        Observation time of each customer after the first purchase.
+    holdout : float, default 0.0
+        Length of a holdout period after ``T``.
+    seed : int or numpy.random.Generator, optional
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: ``frequency``, ``recency``, ``T``; with ``holdout > 0``
+        also ``frequency_holdout`` (repeat purchases in (T, T + holdout]) and
+        ``duration_holdout``; and the hidden truth ``lambda``, ``p`` and ``alive`` (at T).
 
     Examples
     --------
@@ -314,9 +444,22 @@ def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.
 def simulate_bgnbd_paths(r, alpha, a, b, T, *, seed=None) -> pd.DataFrame:
     """Purchase paths under BG/NBD: one row per purchase, first purchase at time 0.
 
-    Columns ``customer_id`` and ``time`` (in the unit of the parameters); each customer is
-    followed over (0, T_i]. Turn times into dates and feed
-    :func:`crmkit.clv.clv_summary` to close the loop.
+    Parameters
+    ----------
+    r, alpha : float
+        Gamma heterogeneity of the purchase rates (shape, rate).
+    a, b : float
+        Beta heterogeneity of the drop-out probability after each purchase.
+    T : array-like
+        Observation time of each customer; each is followed over (0, T_i].
+    seed : int or numpy.random.Generator, optional
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id`` and ``time`` (in the unit of the parameters). Turn times
+        into dates and feed :func:`crmkit.clv.clv_summary` to close the loop.
 
     Examples
     --------

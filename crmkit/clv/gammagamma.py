@@ -85,6 +85,20 @@ def _repeat_buyers(data: pd.DataFrame, table: str = "summary"):
 def spend_independence(data: pd.DataFrame) -> SpendIndependence:
     """Pearson and Spearman correlation of ``frequency`` and ``monetary_value`` (x > 0 only).
 
+    The Gamma-Gamma model assumes the two are independent; this is the usual check.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Summary with ``frequency`` and ``monetary_value``, one row per customer; customers
+        with no repeat purchase are left out.
+
+    Returns
+    -------
+    SpendIndependence
+        The number of repeat buyers, both correlations with their p-values, and
+        ``independent`` (no correlation beyond the threshold).
+
     Examples
     --------
     >>> import pandas as pd
@@ -164,7 +178,31 @@ class GammaGammaModel(MLEModel):
     _model_name = "Gamma-Gamma"
 
     def fit(self, data: pd.DataFrame, weights=None) -> GammaGammaModel:
-        """Fit on a summary with ``frequency`` and ``monetary_value``."""
+        """Fit on a summary with ``frequency`` and ``monetary_value``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer: ``frequency`` (repeat purchases) and ``monetary_value``
+            (mean spend of those purchases). Customers with no repeat purchase are left out
+            (``n_excluded_``). Warns (SpendDependenceWarning) when frequency and spend are
+            correlated.
+        weights : array-like, optional
+            One count per row, for grouped data.
+
+        Returns
+        -------
+        GammaGammaModel
+            The model itself, with its fitted attributes set.
+
+        Examples
+        --------
+        >>> truth = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
+        >>> sim = simulate_spend(6.25, 3.74, 15.44, [1, 2, 3, 5, 8] * 200, seed=0)
+        >>> m = GammaGammaModel().fit(sim)
+        >>> bool(abs(m.mean_spend() - truth.mean_spend()) < 3)
+        True
+        """
         x, m, keep = _repeat_buyers(data)
         w = weights_array(weights, len(keep))[keep]
         self.independence_ = spend_independence(data)
@@ -194,13 +232,44 @@ class GammaGammaModel(MLEModel):
         return self
 
     def loglik(self, data: pd.DataFrame) -> pd.Series:
-        """Log-likelihood of each repeat buyer under the current parameters."""
+        """Log-likelihood of each repeat buyer under the current parameters.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency`` and ``monetary_value``.
+
+        Returns
+        -------
+        pandas.Series
+            ``loglik`` of each repeat buyer (rows with ``frequency`` 0 are left out).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)  # CDNOW, FHL 2005
+        >>> d = pd.DataFrame({"frequency": [1, 10, 0], "monetary_value": [20.0, 20.0, 0.0]})
+        >>> m.loglik(d).index.tolist()
+        [0, 1]
+        """
         self._check_fitted()
         x, m, keep = _repeat_buyers(data)
         return pd.Series(_loglik(self._params(), x, m), index=data.index[keep], name="loglik")
 
     def mean_spend(self) -> float:
-        """Population mean spend per transaction, E[M] = p gamma / (q - 1)."""
+        """Population mean spend per transaction, E[M] = p gamma / (q - 1).
+
+        Returns
+        -------
+        float
+            The mean; a ValueError when q <= 1 (the mean is then infinite).
+
+        Examples
+        --------
+        >>> m = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)  # CDNOW, FHL 2005
+        >>> round(m.mean_spend(), 2)   # 6.25 * 15.44 / 2.74
+        35.22
+        """
         p, q, g = self._params()
         if q <= 1:
             raise ValueError(f"Gamma-Gamma: q = {q} <= 1, the mean spend is infinite")
@@ -210,8 +279,26 @@ class GammaGammaModel(MLEModel):
         """E[M | x, z-bar] = (q - 1)/(p x + q - 1) * p gamma/(q - 1) + p x/(p x + q - 1) * z-bar.
 
         A weighted average of the population mean and the customer's own mean: the more
-        repeat purchases, the more weight on the customer's own history. Customers with
-        ``frequency`` 0 get the population mean.
+        repeat purchases, the more weight on the customer's own history.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency`` and ``monetary_value``.
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_spend`` per row; customers with ``frequency`` 0 get the population
+            mean.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)  # CDNOW, FHL 2005
+        >>> d = pd.DataFrame({"frequency": [1, 10, 0], "monetary_value": [20.0, 20.0, 0.0]})
+        >>> m.conditional_expected_spend(d).round(2).tolist()
+        [24.64, 20.64, 35.22]
         """
         self._check_fitted()
         schema.check_not_empty(data, "summary")
@@ -229,15 +316,47 @@ class GammaGammaModel(MLEModel):
         return pd.Series(out, index=data.index, name="expected_spend")
 
     def predict(self, data: pd.DataFrame) -> pd.Series:
-        """Expected spend per transaction of each customer (:meth:`conditional_expected_spend`)."""
+        """Expected spend per transaction of each customer (:meth:`conditional_expected_spend`).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency`` and ``monetary_value``.
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_spend`` per row.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)  # CDNOW, FHL 2005
+        >>> m.predict(pd.DataFrame({"frequency": [0], "monetary_value": [0.0]})).round(2).tolist()
+        [35.22]
+        """
         return self.conditional_expected_spend(data)
 
 
 def simulate_spend(p, q, gamma, frequency, *, seed=None) -> pd.DataFrame:
     """Mean spend of ``frequency`` repeat transactions under the Gamma-Gamma model.
 
-    Returns ``frequency``, ``monetary_value`` (0 where frequency is 0) and the hidden
-    ``nu`` (so the customer's true mean spend is p / nu).
+    Parameters
+    ----------
+    p : float
+        Shape of each transaction's spend.
+    q, gamma : float
+        Gamma heterogeneity of the customers' scale ``nu`` (shape, rate).
+    frequency : array-like of int
+        Number of repeat transactions of each customer (whole numbers >= 0).
+    seed : int or numpy.random.Generator, optional
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``monetary_value`` (0 where frequency is 0) and the hidden ``nu``
+        (so the customer's true mean spend is p / nu), indexed by ``customer_id``.
 
     Examples
     --------

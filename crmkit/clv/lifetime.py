@@ -102,6 +102,22 @@ def customer_equity(purchase_model, spend_model: GammaGammaModel, data: pd.DataF
                     **kwargs) -> float:
     """Customer equity: the sum of :func:`customer_lifetime_value` over the customers.
 
+    Parameters
+    ----------
+    purchase_model : BetaGeoModel or ParetoNBDModel
+        Fitted model of the number of purchases.
+    spend_model : GammaGammaModel
+        Fitted model of the spend per purchase.
+    data : pandas.DataFrame
+        Summary with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
+    **kwargs
+        Passed to :func:`customer_lifetime_value` (horizon, discount rate, margin...).
+
+    Returns
+    -------
+    float
+        The sum of the customers' lifetime values.
+
     Examples
     --------
     >>> import pandas as pd

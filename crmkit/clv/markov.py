@@ -52,6 +52,16 @@ def recency_transition_matrix(purchase_probability) -> pd.DataFrame:
     from state k a customer buys with probability ``purchase_probability[k-1]`` and goes to
     state 1, or else moves to state k + 1 (state K, "K - 1 or more periods ago", stays K).
 
+    Parameters
+    ----------
+    purchase_probability : sequence of float
+        Probability of a purchase from each state, at least two, in [0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        The K x K transition matrix, states ``1..K`` on both axes (rows = from).
+
     Examples
     --------
     >>> recency_transition_matrix([0.5, 0.2, 0.0])
@@ -79,10 +89,20 @@ class MarkovMigrationModel(FittedModel):
     discount_rate : float
         Discount rate per period (the panel's period, e.g. 0.03 a quarter).
 
-    Fitted attributes: ``states_`` (state labels, in order), ``transition_matrix_``
-    (DataFrame, rows = from, columns = to), ``counts_`` (observed transitions, when fitted
-    from a panel), ``rewards_`` (Series of reward per state, when known). Build it from a
-    known matrix with :meth:`from_matrix`.
+    Attributes
+    ----------
+    states_ : list
+        State labels, in order.
+    transition_matrix_ : pandas.DataFrame
+        Transition probabilities, rows = from, columns = to.
+    counts_ : pandas.DataFrame
+        Observed transitions, when fitted from a panel.
+    rewards_ : pandas.Series
+        Reward per state, when known.
+
+    Notes
+    -----
+    Build the model from a known matrix with :meth:`from_matrix`.
 
     Examples
     --------
@@ -134,6 +154,37 @@ class MarkovMigrationModel(FittedModel):
         (period t and t + 1); a state never left in the data gets a warning and is made
         absorbing. With ``value`` the reward of a state is the mean value of the panel rows
         in that state.
+
+        Parameters
+        ----------
+        panel : pandas.DataFrame
+            One row per customer and period, as :func:`recency_panel` or
+            :func:`value_tier_panel` give.
+        customer_col : str, default "customer_id"
+            Customer key.
+        period : str, default "period"
+            Period column: integers or pandas Periods.
+        state : str, default "state"
+            State column.
+        value : str, optional
+            Value column; its mean per state gives the rewards.
+        states : sequence, optional
+            All states, in order (default: the states observed, sorted).
+
+        Returns
+        -------
+        MarkovMigrationModel
+            The model itself, with ``states_``, ``transition_matrix_``, ``counts_`` (and
+            ``rewards_`` with ``value``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> panel = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "period": [1, 2, 3, 1, 2],
+        ...                       "state": ["a", "b", "b", "a", "a"]})
+        >>> m = MarkovMigrationModel().fit(panel)
+        >>> m.transition_matrix_.loc["a"].tolist()   # a -> b once, a -> a once
+        [0.5, 0.5]
         """
         self._check_rate()
         self._forget()
@@ -187,7 +238,31 @@ class MarkovMigrationModel(FittedModel):
         return self
 
     def set_matrix(self, transition_matrix, rewards=None, states=None) -> MarkovMigrationModel:
-        """Deprecated: use :meth:`from_matrix` (kept one release, with a ``FutureWarning``)."""
+        """Deprecated: use :meth:`from_matrix` (kept one release, with a ``FutureWarning``).
+
+        Parameters
+        ----------
+        transition_matrix : pandas.DataFrame or array-like
+            As in :meth:`from_matrix`.
+        rewards : pandas.Series or sequence, optional
+            As in :meth:`from_matrix`.
+        states : sequence, optional
+            As in :meth:`from_matrix`.
+
+        Returns
+        -------
+        MarkovMigrationModel
+            The model itself, set from the matrix.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as w:
+        ...     warnings.simplefilter("always")
+        ...     m = MarkovMigrationModel().set_matrix([[0.5, 0.5], [0.0, 1.0]])
+        >>> w[0].category.__name__, m.states_
+        ('FutureWarning', [1, 2])
+        """
         warnings.warn("MarkovMigrationModel.set_matrix is deprecated and will be removed in the "
                       "next release; use MarkovMigrationModel.from_matrix(P, rewards, "
                       "discount_rate=...)", FutureWarning, stacklevel=2)
@@ -220,7 +295,19 @@ class MarkovMigrationModel(FittedModel):
         return self
 
     def to_params(self) -> dict:
-        """The transition matrix and rewards, as keywords of :meth:`from_params`."""
+        """The transition matrix and rewards, as keywords of :meth:`from_params`.
+
+        Returns
+        -------
+        dict
+            ``transition_matrix`` (DataFrame) and ``rewards`` (Series, or None).
+
+        Examples
+        --------
+        >>> m = MarkovMigrationModel.from_matrix([[0.5, 0.5], [0.0, 1.0]], rewards=[5, 0])
+        >>> sorted(m.to_params())
+        ['rewards', 'transition_matrix']
+        """
         self._check_fitted()
         rewards = self.rewards_.copy() if hasattr(self, "rewards_") else None
         return {"transition_matrix": self.transition_matrix_.copy(), "rewards": rewards}
@@ -254,8 +341,29 @@ class MarkovMigrationModel(FittedModel):
 
         ``horizon`` T gives sum_{t=0..T} (P/(1+d))^t R (T + 1 periods, the current one
         included); None gives the infinite-horizon value (I - P/(1+d))^{-1} R, which needs
-        ``discount_rate > 0``. ``rewards`` overrides the fitted ones (e.g. margin minus the
-        cost of a mailing in each state).
+        ``discount_rate > 0``.
+
+        Parameters
+        ----------
+        horizon : int, optional
+            Last period counted (whole number >= 0); None for an infinite horizon.
+        rewards : pandas.Series or sequence, optional
+            Reward per state, overriding the fitted ones (e.g. margin minus the cost of a
+            mailing in each state).
+
+        Returns
+        -------
+        pandas.Series
+            ``value`` per state.
+
+        Examples
+        --------
+        >>> m = MarkovMigrationModel.from_matrix([[0.8, 0.2], [0.1, 0.9]], rewards=[100.0, 0.0],
+        ...                                      states=["active", "lapsed"], discount_rate=0.1)
+        >>> m.state_values(horizon=0).tolist()
+        [100.0, 0.0]
+        >>> m.state_values(horizon=1).round(2).tolist()   # 100 + 0.8 * 100 / 1.1
+        [172.73, 9.09]
         """
         self._check_fitted()
         self._check_rate()
@@ -283,9 +391,30 @@ class MarkovMigrationModel(FittedModel):
         """Value of each customer given the state they are in now (see :meth:`state_values`).
 
         ``data`` is the customers' current states: a Series or sequence of states, or a
-        DataFrame with a ``state`` column. ``t`` is the horizon in periods (None: infinite,
-        which needs ``discount_rate > 0``); an array of horizons gives a DataFrame with one
-        column per horizon.
+        DataFrame with a ``state`` column.
+
+        Parameters
+        ----------
+        data : pandas.Series, sequence or pandas.DataFrame
+            The customers' current states.
+        t : int or array-like, optional
+            Horizon in periods (None: infinite, which needs ``discount_rate > 0``).
+        rewards : pandas.Series or sequence, optional
+            Reward per state, overriding the fitted ones.
+        state : str, default "state"
+            State column when ``data`` is a DataFrame.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            ``value`` per customer; an array of horizons gives one column per horizon.
+
+        Examples
+        --------
+        >>> m = MarkovMigrationModel.from_matrix([[0.8, 0.2], [0.1, 0.9]], rewards=[100.0, 0.0],
+        ...                                      states=["active", "lapsed"], discount_rate=0.1)
+        >>> m.predict(["active", "lapsed", "active"], t=1).round(2).tolist()
+        [172.73, 9.09, 172.73]
         """
         self._check_fitted()
         if isinstance(data, pd.DataFrame):
@@ -303,8 +432,27 @@ class MarkovMigrationModel(FittedModel):
         return by_horizon(value, t, s.index, name="value", allow_none=True, whole=True)
 
     def state_distribution(self, initial, steps: int) -> pd.DataFrame:
-        """Share of customers in each state after 0..``steps`` periods, from ``initial``
-        (a distribution over states, or a list of current states)."""
+        """Share of customers in each state after 0..``steps`` periods.
+
+        Parameters
+        ----------
+        initial : array-like
+            A distribution over the states (floats, in order), or a list of current states.
+        steps : int
+            Number of periods to project.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per period 0..``steps`` (index ``period``), one column per state.
+
+        Examples
+        --------
+        >>> m = MarkovMigrationModel.from_matrix([[0.8, 0.2], [0.1, 0.9]], rewards=[100.0, 0.0],
+        ...                                      states=["active", "lapsed"], discount_rate=0.1)
+        >>> m.state_distribution(["active", "active"], 2).round(2).to_numpy().tolist()
+        [[1.0, 0.0], [0.8, 0.2], [0.66, 0.34]]
+        """
         self._check_fitted()
         k = len(self.states_)
         init = np.asarray(initial)
@@ -324,8 +472,28 @@ class MarkovMigrationModel(FittedModel):
     def simulate(self, initial_states, n_periods: int, *, seed=None) -> pd.DataFrame:
         """Monte Carlo paths: states of each customer in periods 0..``n_periods``.
 
-        Row i starts in ``initial_states[i]``; each period every customer moves by one draw
-        from their row of P (inverse CDF, vectorised over customers).
+        Each period every customer moves by one draw from their row of P (inverse CDF,
+        vectorised over customers).
+
+        Parameters
+        ----------
+        initial_states : sequence
+            State of each customer in period 0 (row i starts in ``initial_states[i]``).
+        n_periods : int
+            Number of periods to simulate.
+        seed : int or numpy.random.Generator, optional
+            Random seed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer, one column per period 0..``n_periods``.
+
+        Examples
+        --------
+        >>> m = MarkovMigrationModel.from_matrix([[0.0, 1.0], [0.0, 1.0]], states=["a", "b"])
+        >>> m.simulate(["a", "b"], 2, seed=0).to_numpy().tolist()
+        [['a', 'b', 'b'], ['b', 'b', 'b']]
         """
         self._check_fitted()
         rng = np.random.default_rng(seed)
@@ -358,6 +526,29 @@ def recency_panel(transactions: pd.DataFrame, customer_col: str = "customer_id",
     State k in 1..``n_states``: the last purchase was k - 1 periods ago (1 = bought in the
     period; ``n_states`` = that long ago or longer). With ``value``, the period's total value.
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per purchase, with ``customer_col``, ``date_col`` (and ``value``).
+    customer_col : str, default "customer_id"
+        Customer key.
+    date_col : str, default "date"
+        Date of the purchase.
+    value : str, optional
+        Value column, summed per customer and period.
+    freq : str, default "M"
+        Period of the panel (pandas period alias).
+    n_states : int, default 5
+        Number of recency states.
+    end : date-like, optional
+        Last day of the panel; default the last purchase.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_col``, ``period``, ``state`` (and ``value``), one row per customer and
+        period from their first purchase.
+
     Examples
     --------
     >>> import pandas as pd
@@ -376,7 +567,7 @@ def recency_panel(transactions: pd.DataFrame, customer_col: str = "customer_id",
     if int(n_states) != n_states or n_states < 2:
         raise ValueError(f"n_states must be a whole number >= 2, got {n_states}")
     per = transactions[date_col].dt.to_period(freq)
-    last_p = per.max() if end is None else pd.Timestamp(end).to_period(freq)
+    last_p = per.max() if end is None else schema.as_timestamp(end, "end").to_period(freq)
     keep = (per <= last_p).to_numpy()
     if not keep.any():
         raise schema.SchemaError(f"{table}.{date_col}: every transaction is after end={end}")
@@ -456,6 +647,16 @@ def value_tier_panel(
         Period of the panel (``"Y"``, ``"Q"``, ``"M"``).
     lost : str, default "lost"
         Name of the absorbing state.
+    customer_col : str, default "customer_id"
+        Customer key in every table.
+    date_col : str, default "date"
+        Date column of ``transactions`` and ``interactions``.
+    margin : str, default "margin"
+        Margin column of ``transactions``.
+    cost : str, default "cost"
+        Cost column of ``interactions``.
+    acquisition, churn : str
+        Acquisition and churn date columns of ``customers``.
 
     Returns
     -------
@@ -511,8 +712,8 @@ def value_tier_panel(
         for c in (customer_col, date_col, cost):
             schema.check_no_missing(interactions, "interactions", c)
         schema.check_nonnegative(interactions, "interactions", cost)
-    first = pd.Timestamp(start) if start is not None else transactions[date_col].min()
-    last = (pd.Timestamp(end) - pd.Timedelta(days=1) if end is not None
+    first = schema.as_timestamp(start, "start") if start is not None else transactions[date_col].min()
+    last = (schema.as_timestamp(end, "end") - pd.Timedelta(days=1) if end is not None
             else transactions[date_col].max())
     if pd.isna(first) or pd.isna(last) or last < first:
         raise ValueError(f"end ({end}) must be after start ({start})")

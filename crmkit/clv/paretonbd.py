@@ -118,7 +118,29 @@ class ParetoNBDModel(PurchaseModel):
     _model_name = "Pareto/NBD"
 
     def fit(self, data: pd.DataFrame, weights=None) -> ParetoNBDModel:
-        """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer)."""
+        """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
+            last one) and ``T`` (time observed), in one time unit.
+        weights : array-like, optional
+            One count per row, for grouped data (identical customers counted once).
+
+        Returns
+        -------
+        ParetoNBDModel
+            The model itself, with its fitted attributes set.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> truth = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> m = ParetoNBDModel().fit(truth.simulate(np.full(500, 39.0), seed=1))
+        >>> bool(m.converged_), round(float(m.r_), 1)
+        (True, 0.4)
+        """
         d = check_summary(data)
         x, tx, T = d["frequency"], d["recency"], d["T"]
         w = weights_array(weights, len(x))
@@ -138,14 +160,53 @@ class ParetoNBDModel(PurchaseModel):
         return self
 
     def loglik(self, data: pd.DataFrame) -> pd.Series:
-        """Log-likelihood of each customer under the current parameters."""
+        """Log-likelihood of each customer under the current parameters.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            ``loglik``, one value per row of ``data``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> two = pd.DataFrame({"frequency": [0, 4], "recency": [0.0, 30.0], "T": [38.0, 38.0]})
+        >>> m.loglik(two).round(3).tolist()
+        [-0.518, -15.039]
+        """
         self._check_fitted()
         d = check_summary(data)
         ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
         return pd.Series(ll, index=data.index, name="loglik")
 
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
-        """P(alive at T | x, t_x, T) (Fader & Hardie 2005 note, eq. 24)."""
+        """P(alive at T | x, t_x, T) (Fader & Hardie 2005 note, eq. 24).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            ``p_alive`` per row. Unlike BG/NBD, a customer with no repeat purchase may
+            already have left.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> two = pd.DataFrame({"frequency": [0, 4], "recency": [0.0, 30.0], "T": [38.0, 38.0]})
+        >>> m.probability_alive(two).round(3).tolist()
+        [0.3, 0.851]
+        """
         self._check_fitted()
         d = check_summary(data)
         lo = _log_odds_dead(*self._params(), d["frequency"], d["recency"], d["T"])
@@ -153,7 +214,24 @@ class ParetoNBDModel(PurchaseModel):
                          name="p_alive")
 
     def expected_purchases(self, t):
-        """E[X(t)] for a customer who just made a first purchase: r/alpha * growth(t)."""
+        """E[X(t)] for a customer who just made a first purchase: r/alpha * growth(t).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon(s), in the model's time unit.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The expected count; scalar in, scalar out, arrays broadcast.
+
+        Examples
+        --------
+        >>> m = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> m.expected_purchases([1.0, 39.0]).round(4).tolist()
+        [0.051, 1.213]
+        """
         r, alpha, s, beta = self._params()
         t = np.asarray(t, dtype=float)
         return (r / alpha * _growth(s, beta, t))[()]
@@ -167,7 +245,30 @@ class ParetoNBDModel(PurchaseModel):
         return (r + x) / (alpha + T) * _growth(s, beta + T, t) * p_alive
 
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
-        """Simulate customers from the fitted parameters (see :func:`simulate_paretonbd`)."""
+        """Simulate customers from the fitted parameters (see :func:`simulate_paretonbd`).
+
+        Parameters
+        ----------
+        T : array-like
+            Observation time of each simulated customer after the first purchase.
+        holdout : float, default 0.0
+            Length of a holdout period after ``T`` (adds ``frequency_holdout``).
+        seed : int or numpy.random.Generator, optional
+            Random seed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer, as :func:`simulate_paretonbd`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> m = ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> sim = m.simulate(np.full(3, 39.0), holdout=39.0, seed=0)
+        >>> "frequency_holdout" in sim.columns, bool((sim["recency"] <= sim["T"]).all())
+        (True, True)
+        """
         return simulate_paretonbd(*self._params(), T, holdout=holdout, seed=seed)
 
 
@@ -188,9 +289,25 @@ def _paretonbd_draw(r, alpha, s, beta, T, holdout, seed):
 def simulate_paretonbd(r, alpha, s, beta, T, *, holdout: float = 0.0, seed=None):
     """Simulate the Pareto/NBD story for customers observed ``T`` (array) after a first purchase.
 
-    Returns ``frequency``, ``recency``, ``T`` (and ``frequency_holdout``,
-    ``duration_holdout`` when ``holdout > 0``) plus the hidden ``lambda``, ``mu``,
-    ``lifetime`` and ``alive`` (at T).
+    Parameters
+    ----------
+    r, alpha : float
+        Gamma heterogeneity of the purchase rates (shape, rate).
+    s, beta : float
+        Gamma heterogeneity of the drop-out rates (shape, rate).
+    T : array-like
+        Observation time of each customer after the first purchase.
+    holdout : float, default 0.0
+        Length of a holdout period after ``T``.
+    seed : int or numpy.random.Generator, optional
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` (and ``frequency_holdout``, ``duration_holdout``
+        when ``holdout > 0``) plus the hidden ``lambda``, ``mu``, ``lifetime`` and ``alive``
+        (at T).
 
     Examples
     --------
@@ -209,6 +326,30 @@ def simulate_paretonbd(r, alpha, s, beta, T, *, holdout: float = 0.0, seed=None)
 
 
 def simulate_paretonbd_paths(r, alpha, s, beta, T, *, seed=None) -> pd.DataFrame:
-    """Purchase paths under Pareto/NBD: ``customer_id``, ``time``; first purchase at 0."""
+    """Purchase paths under Pareto/NBD: one row per purchase, first purchase at time 0.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Gamma heterogeneity of the purchase rates (shape, rate).
+    s, beta : float
+        Gamma heterogeneity of the drop-out rates (shape, rate).
+    T : array-like
+        Observation time of each customer; each is followed over (0, T_i].
+    seed : int or numpy.random.Generator, optional
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id`` and ``time`` (in the unit of the parameters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> paths = simulate_paretonbd_paths(0.553, 10.578, 0.606, 11.669, np.full(3, 39.0), seed=0)
+    >>> sorted(paths.columns), int(paths["customer_id"].nunique())
+    (['customer_id', 'time'], 3)
+    """
     owner, times, T, *_ = _paretonbd_draw(r, alpha, s, beta, T, 0.0, seed)
     return paths_frame(owner, times, T.size)

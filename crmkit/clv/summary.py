@@ -33,6 +33,19 @@ def unit_timedelta(freq: str) -> pd.Timedelta:
 
     Shared with :mod:`crmkit.warehouse`, so that both paths accept the same units.
 
+    Parameters
+    ----------
+    freq : str
+        A fixed time unit: a pandas unit (``"D"``, ``"W"``, ``"h"``) or a multiple such as
+        ``"7D"``. Months and years have no fixed length and are refused.
+
+    Returns
+    -------
+    pandas.Timedelta
+        The length of one unit.
+
+    Examples
+    --------
     >>> unit_timedelta("W")
     Timedelta('7 days 00:00:00')
     """
@@ -77,16 +90,6 @@ def validate_transactions(transactions, customer, date, value=None) -> None:
         schema.check_nonnegative(transactions, _TABLE, value)
 
 
-def _as_end(ts, name: str) -> pd.Timestamp:
-    try:
-        out = pd.Timestamp(ts)
-    except (ValueError, TypeError):
-        raise ValueError(f"{name}={ts!r} is not a date") from None
-    if out is pd.NaT:
-        raise ValueError(f"{name} must be a date, got NaT")
-    return out
-
-
 def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
                has_value: bool) -> pd.DataFrame:
     g = occ.groupby("customer", sort=True)
@@ -125,7 +128,7 @@ def clv_summary(
     ----------
     transactions : DataFrame
         One row per transaction.
-    customer_col, date : str
+    customer_col, date_col : str
         Columns holding the customer key and the (datetime) date of the transaction.
     value : str, optional
         Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat occasions.
@@ -159,7 +162,7 @@ def clv_summary(
     """
     validate_transactions(transactions, customer_col, date_col, value)
     unit = unit_timedelta(freq)
-    end = transactions[date_col].max() if observation_end is None else _as_end(
+    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
         observation_end, "observation_end")
     first_date = transactions[date_col].min()
     if end < first_date:
@@ -195,6 +198,30 @@ def calibration_holdout(
     ``frequency_holdout``, ``monetary_holdout`` (mean value of those occasions, 0 if none,
     when ``value`` is given) and ``duration_holdout`` (length of the holdout in ``freq``).
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per transaction.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date of the transaction.
+    value : str, optional
+        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
+    calibration_end : date-like
+        End of the calibration period (required).
+    observation_end : date-like, optional
+        End of the holdout period; defaults to the last transaction date.
+    freq : str, default "D"
+        Time unit of ``recency``, ``T`` and ``duration_holdout``.
+    grain : str or None, default "D"
+        Transactions in the same period of this pandas alias are one purchase occasion;
+        None counts every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer: the calibration columns of :func:`clv_summary` and the holdout
+        columns above.
+
     Examples
     --------
     >>> import pandas as pd
@@ -217,8 +244,8 @@ def calibration_holdout(
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit = unit_timedelta(freq)
-    cal = _as_end(calibration_end, "calibration_end")
-    end = transactions[date_col].max() if observation_end is None else _as_end(
+    cal = schema.as_timestamp(calibration_end, "calibration_end")
+    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
         observation_end, "observation_end")
     if end <= cal:
         raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
@@ -250,6 +277,22 @@ def check_summary(data: pd.DataFrame, *, monetary: bool = False, table: str = "s
     Checks presence and kind of ``frequency``, ``recency``, ``T`` (and ``monetary_value``),
     no missing values, whole non-negative frequencies, ``0 <= recency <= T``, ``T > 0`` and
     ``recency == 0`` when ``frequency == 0``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer.
+    monetary : bool, default False
+        Also require ``monetary_value``.
+    table : str, default "summary"
+        Table name used in error messages.
+    tol : float, default 1e-9
+        Tolerance of the ``recency <= T`` check (rounding of time units).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The checked columns as float arrays.
 
     Examples
     --------
@@ -304,6 +347,19 @@ def holdout_comparison(
     from :func:`calibration_holdout`) is set against the mean the model predicted for the
     same period (``predicted``, one value per row of ``data``, e.g.
     ``model.predict(data, t=duration)``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Calibration/holdout summary with ``frequency`` and the ``actual`` column.
+    predicted : array-like
+        Predicted holdout purchases, one per row of ``data``.
+    max_frequency : int, default 7
+        Last frequency group ("or more").
+    actual : str, default "frequency_holdout"
+        Column of actual holdout purchases.
+    table : str, default "summary"
+        Table name used in error messages.
 
     Returns
     -------

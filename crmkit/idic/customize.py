@@ -1,10 +1,10 @@
 """Customize: next best offer from life events and holdings, and modular offers.
 
-Seed 001 shows a bank advisor's workstation that recommends a product from the events of
+The lecture slides show a bank advisor's workstation that recommends a product from the events of
 the customer's life: a student loan when a child starts higher education, a consumer loan
-once the customer's car is older than the average car. Seed 004 calls it event-based
+once the customer's car is older than the average car. The data-warehouse blog series calls it event-based
 marketing: make the right offer at the right moment, on the right channel, and no more
-offers than the customer accepts. Seed 003 adds mass customisation: a few modules
+offers than the customer accepts. The thesis chapter adds mass customisation: a few modules
 combined into offers that fit each customer, at the cost of a standard product.
 
 - :data:`DEFAULT_RULES` — triggers (a recent life event, an old car, a high savings
@@ -67,7 +67,7 @@ def offer_groups(rules: pd.DataFrame | None = None) -> dict[str, str]:
 
     The bank's life insurance and the insurer's life/savings contract answer the same
     need; proposing both to one customer within a few weeks, on two channels, is the
-    contradiction seed 004 warns about. Use it as ``ContactPolicy(offer_groups=...)``.
+    contradiction the data-warehouse blog series warns about. Use it as ``ContactPolicy(offer_groups=...)``.
 
     Examples
     --------
@@ -185,7 +185,7 @@ def recommend_offers(
         raise ValueError(f"horizon_months must be > 0, got {horizon_months}")
     if not 0 < savings_top_share <= 1:
         raise ValueError(f"savings_top_share must be in (0, 1], got {savings_top_share}")
-    day = pd.Timestamp(as_of)
+    day = schema.as_timestamp(as_of)
     active = _active_customers(customers, day)
     ids = active["customer_id"].to_numpy()
     events = life_events[(life_events["date"] <= day) & life_events["customer_id"].isin(ids)]
@@ -318,7 +318,7 @@ def next_best_offer(
     proposed = recs.assign(
         channel=pd.array(pref["preferred_channel"].reindex(who).astype(str).to_numpy(),
                          dtype="str"),
-        date=pd.Timestamp(as_of).normalize() + pd.to_timedelta(hour, unit="h"),
+        date=schema.as_timestamp(as_of).normalize() + pd.to_timedelta(hour, unit="h"),
     )
     decided = policy.apply(proposed, customers, history)
     sent = decided[decided["decision"] == "sent"].copy()
@@ -335,7 +335,7 @@ def build_bundles(
 ) -> pd.DataFrame:
     """Modular offers: each customer's recommended products packaged as one offer.
 
-    Mass customisation (seed 003): instead of designing an offer per customer, combine a
+    Mass customisation (the thesis chapter): instead of designing an offer per customer, combine a
     few standard modules; each customer gets the combination that fits, and a discount
     that grows with the number of modules (up to ``max_discount``) rewards taking
     several. Products of the bank and of the insurer make separate bundles.

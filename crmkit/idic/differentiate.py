@@ -2,8 +2,8 @@
 
 Peppers and Rogers differentiate customers in two ways: by their *value* to the company
 (what they bring now and could bring) and by their *needs* (what they expect from it).
-Seed 001 asks which criteria value the portfolio and how fine the segmentation must be;
-seed 003 adds that not every customer is profitable nor loyal, so the company serves
+The lecture slides ask which criteria value the portfolio and how fine the segmentation must be;
+the thesis chapter adds that not every customer is profitable nor loyal, so the company serves
 first the needs of the most valuable ones.
 
 This module does not compute value or segments itself: it assembles, for every active
@@ -78,7 +78,7 @@ def customer_profiles(
     potential_quantile : float
         Quantile of the peers' wallet margin (margin without claims) used as benchmark.
     abc_shares : tuple of float
-        Customer shares of the ABC classes (seed 001's 10/25/65 by default).
+        Customer shares of the ABC classes (the lecture slides' 10/25/65 by default).
     rules : DataFrame, optional
         Next-best-offer rules (default :data:`crmkit.idic.customize.DEFAULT_RULES`).
 
@@ -122,7 +122,10 @@ def customer_profiles(
     schema.validate(customers, "customers",
                     columns=["customer_id", "acquisition_date", "churn_date", "birth_date"])
     schema.check_columns(customers, "customers", list(potential_groups))
-    schema.validate(transactions, "transactions", columns=["customer_id", "date", "margin"])
+    # the kind is optional (claims are told apart when it is there), and checked when there
+    schema.validate(transactions, "transactions", columns=["customer_id", "date", "margin",
+                                                           *(["kind"] if "kind" in transactions
+                                                             else [])])
     schema.validate(interactions, "interactions",
                     columns=["customer_id", "date", "channel", "cost"])
     schema.validate(contracts, "contracts",

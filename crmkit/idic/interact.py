@@ -1,6 +1,6 @@
 """Interact: a contact policy engine deciding which proposed contacts go out.
 
-Seed 004 describes a bank whose multichannel CRM initiated 11 million solicitations in a
+The data-warehouse blog series describes a bank whose multichannel CRM initiated 11 million solicitations in a
 year, half of which led to a useful contact; the system respected each customer's
 preferences (channel, hours, do-not-contact list) and, once an action had gone out on one
 channel, stopped another channel from repeating it. The rule of thumb: better not to

@@ -414,7 +414,7 @@ impossible date, 1 row(s) from row 3)']
     base = Path(base_dir) if base_dir is not None else mapping_dir
     if pseudonymise:
         salt = privacy.workshop_salt(salt)
-    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else (
+    as_of = schema.as_timestamp(as_of).normalize() if as_of is not None else (
         spec["as_of"] if spec["as_of"] is not None else pd.Timestamp.today().normalize())
     # a date on the as_of day itself is allowed: only later days are in the future
     limit = as_of + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)

@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from crmkit import schema
@@ -80,8 +79,8 @@ its columns are ['customer_id', 'sector', ...]
     as_of = mapping.get("as_of")
     if as_of is not None:
         try:
-            as_of = pd.Timestamp(as_of).normalize()
-        except (TypeError, ValueError):
+            as_of = schema.as_timestamp(as_of).normalize()
+        except schema.SchemaError:
             _fail(f"as_of must be a date (YYYY-MM-DD), got {as_of!r}")
     tables = {}
     for name, spec in mapping["tables"].items():

@@ -108,8 +108,8 @@ def check_rules(rules) -> dict:
         raise ValueError(f"mapping: unknown rule(s) {sorted(unknown)}; use {sorted(RULE_DEFAULTS)}")
     out = {**RULE_DEFAULTS, **rules}
     try:
-        out["min_date"] = pd.Timestamp(out["min_date"])
-    except (TypeError, ValueError):
+        out["min_date"] = schema.as_timestamp(out["min_date"], "min_date")
+    except schema.SchemaError:
         raise ValueError(f"mapping: rules.min_date must be a date, got {rules['min_date']!r}") from None
     age = out["min_age"]
     if isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= 120:

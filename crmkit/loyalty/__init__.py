@@ -5,7 +5,7 @@ competitors) and a behaviour (repeat patronage); Dick and Basu (1994) cross the 
 true, latent, spurious and no loyalty. Oliver (1997) adds that true loyalty is a deeply
 held commitment to rebuy *despite* situational influences and competitors' efforts, which
 makes the reaction to critical incidents (Bitner, 1990) a test of loyalty. Retention
-economics turn the bathtub metaphor (seed 002) into numbers.
+economics turn the bathtub metaphor (the blog article) into numbers.
 
 Submodules, named after the course's ideas:
 

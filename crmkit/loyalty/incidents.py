@@ -33,6 +33,25 @@ def incident_response_mix(
     Returns one row per value of ``by`` (or a single row ``"all"``) with the number of
     ``incidents`` and, per response, its share (rows sum to 1) or count.
 
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        One row per critical incident.
+    by : str or None, default "type"
+        Column to group by; None gives one row, ``"all"``.
+    response_col : str, default "response"
+        Column of the customer's response.
+    normalize : bool, default True
+        Shares per row (rows sum to 1) instead of counts.
+    table : str, default "incidents"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value of ``by`` with the number of ``incidents`` and, per response, its
+        share or count.
+
     Examples
     --------
     >>> import pandas as pd
@@ -94,6 +113,23 @@ def incident_churn(
     first incident's ``by`` value) and time without one. Comparing *rates per year of
     exposure* avoids a classic bias: customers who stay longer have more time to meet an
     incident, so comparing "ever had an incident" with "never" flatters the incident group.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates.
+    incidents : pandas.DataFrame
+        One row per critical incident with the customer, its date and ``by``.
+    as_of : date-like, optional
+        End of observation (default: the last date in the tables).
+    window_days : float, default 365
+        Length of the window after an incident.
+    by : str or None, default "response"
+        Column of ``incidents`` that labels a window (None: one ``incident`` group).
+    customer_col, acquisition_col, churn_col : str
+        Customer key, acquisition and churn date columns of ``customers``.
+    date_col : str, default "date"
+        Date column of ``incidents``.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """Retention economics: the bathtub, survival, and the value of retention points.
 
-The customer stock is a bathtub (seed 002): acquisition is the tap, churn the drain, and a
+The customer stock is a bathtub (the blog article): acquisition is the tap, churn the drain, and a
 company's first reflex — opening the tap — is rarely the cheapest way to fill it. These
-functions turn the figures usually recited (seed 001) into things the data can confirm or
+functions turn the figures usually recited (the lecture slides) into things the data can confirm or
 refute: acquiring a customer costs 7 to 10 times more than keeping one
 (:func:`acquisition_retention_ratio`); five more points of retention can double profit
 (:func:`retention_uplift`); companies lose half their customers in five years
@@ -53,8 +53,19 @@ def customer_flows(
 ) -> pd.DataFrame:
     """The observed bathtub: customers in, out and in stock per calendar period.
 
-    This is the report seed 002 asks for: not only how many customers were won, but how
+    This is the report the blog article asks for: not only how many customers were won, but how
     many left and how many stayed.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates.
+    freq : str, default "Y"
+        Calendar period (pandas alias).
+    as_of : date-like, optional
+        End of observation (default: the last date in the table).
+    customer_col, acquisition_col, churn_col : str
+        Customer key, acquisition and churn date columns of ``customers``.
 
     Returns
     -------
@@ -210,6 +221,9 @@ def survival_curve(
         survivors makes retention look better than it is. Customers who left before
         ``observed_from`` are dropped.
     max_years : int, default 10
+        Last year of the curve.
+    acquisition_col, churn_col : str
+        Acquisition and churn date columns.
 
     Returns
     -------
@@ -288,6 +302,25 @@ def bathtub(
     Costs: ``acquisition_cost`` per new customer and ``retention_cost`` per customer of the
     start stock (what is spent to keep them). Every rate and amount may be a scalar or one
     value per period.
+
+    Parameters
+    ----------
+    periods : int
+        Number of periods simulated.
+    initial_customers : float, default 0.0
+        Stock at the start of period 1.
+    acquired : float or array-like, default 0.0
+        New customers per period.
+    retention_rate : float or array-like, default 0.8
+        Share of the start stock kept in each period.
+    margin_per_customer : float or array-like, default 0.0
+        Margin of each customer of the end stock.
+    acquisition_cost : float or array-like, default 0.0
+        Cost per new customer.
+    retention_cost : float or array-like, default 0.0
+        Cost per customer of the start stock.
+    discount_rate : float, default 0.0
+        Discount rate per period.
 
     Returns
     -------
@@ -382,6 +415,34 @@ def retention_uplift(
     ``initial_customers`` (default: the steady state before the gain) and the cumulative
     discounted profits are compared (``margin_growth`` is then not used).
 
+    Parameters
+    ----------
+    retention_rate : float
+        Retention before the gain, in [0, 1).
+    points : float, default 0.05
+        Gain of retention (0.05 = five points).
+    margin_per_customer : float
+        Margin per customer and period.
+    acquisition_cost : float, default 0.0
+        Cost per new customer.
+    acquired : float, default 1.0
+        New customers per period.
+    retention_cost : float, default 0.0
+        Cost per customer of the stock and period.
+    margin_growth : float, default 0.0
+        Yearly growth of a customer's margin with tenure (steady state only).
+    periods : int, optional
+        Simulate this many periods with :func:`bathtub` instead of comparing steady states.
+    initial_customers : float, optional
+        Start stock of the simulation (default: the steady state before the gain).
+    discount_rate : float, default 0.0
+        Discount rate per period (simulation only).
+
+    Returns
+    -------
+    RetentionEffect
+        Customers and profit before and after, and ``profit_ratio``.
+
     Examples
     --------
     Steady state with 100 new customers a year at 300 euros each, 80 % retention, 100
@@ -428,6 +489,16 @@ def retention_uplift(
 def half_life(retention_rate: float) -> float:
     """Periods until half of a cohort is lost at a constant retention rate.
 
+    Parameters
+    ----------
+    retention_rate : float
+        Retention per period, in (0, 1).
+
+    Returns
+    -------
+    float
+        ``log(0.5) / log(retention_rate)`` periods.
+
     Examples
     --------
     >>> round(half_life(0.8706), 2)
@@ -441,6 +512,16 @@ def half_life(retention_rate: float) -> float:
 
 def retention_for_half_life(periods: float) -> float:
     """Constant retention rate at which half of a cohort is lost after ``periods``.
+
+    Parameters
+    ----------
+    periods : float
+        Periods after which half the cohort is lost (> 0).
+
+    Returns
+    -------
+    float
+        ``0.5 ** (1 / periods)``.
 
     Examples
     --------
@@ -479,6 +560,22 @@ def acquisition_retention_ratio(
     sales commissions on first sales) and retention budget (loyalty programme, retention
     offers, service recovery); the counts are the customers won and kept over the period.
 
+    Parameters
+    ----------
+    acquisition_spend : float
+        The period's acquisition budget.
+    customers_acquired : float
+        Customers won over the period.
+    retention_spend : float
+        The period's retention budget.
+    customers_retained : float
+        Customers kept over the period.
+
+    Returns
+    -------
+    CostRatio
+        ``cost_per_acquisition``, ``cost_per_retention`` and their ``ratio``.
+
     Examples
     --------
     >>> cr = acquisition_retention_ratio(400_000, 1_000, 450_000, 9_000)
@@ -516,6 +613,28 @@ def acquisition_retention_costs(
     customers won in those years; the cost per retention is the cost of the interactions
     whose reason is in ``retention_reasons`` divided by the customers kept, year by year
     (start-of-year stock still there at the end of the year, see :func:`customer_flows`).
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates and ``acquisition_cost_col``.
+    interactions : pandas.DataFrame
+        Contacts with the customer, date, reason and cost.
+    first_year, last_year : int, optional
+        Calendar years measured (default: the full years the interactions cover).
+    retention_reasons : sequence of str, default ("retention",)
+        Interaction reasons counted as retention spend.
+    acquisition_cost_col : str, default "acquisition_cost"
+        Cost of winning each customer.
+    customer_col, acquisition_col, churn_col : str
+        Customer key, acquisition and churn date columns of ``customers``.
+    reason_col, cost_col, date_col : str
+        Columns of ``interactions``.
+
+    Returns
+    -------
+    CostRatio
+        ``cost_per_acquisition``, ``cost_per_retention`` and their ``ratio``.
 
     Examples
     --------
@@ -581,7 +700,22 @@ class BathtubParameters:
     retention_cost: float
 
     def as_kwargs(self) -> dict:
-        """The flow parameters, as keyword arguments of :func:`bathtub`."""
+        """The flow parameters, as keyword arguments of :func:`bathtub`.
+
+        Returns
+        -------
+        dict
+            ``acquired``, ``retention_rate``, ``margin_per_customer``, ``acquisition_cost`` and
+            ``retention_cost``.
+
+        Examples
+        --------
+        >>> p = BathtubParameters(year=2024, start_stock=100, end_stock=100, acquired=20,
+        ...                       retention_rate=0.8, margin_per_customer=10,
+        ...                       acquisition_cost=50, retention_cost=0)
+        >>> bathtub(1, initial_customers=p.start_stock, **p.as_kwargs())["end_stock"].tolist()
+        [100.0]
+        """
         return {"acquired": self.acquired, "retention_rate": self.retention_rate,
                 "margin_per_customer": self.margin_per_customer,
                 "acquisition_cost": self.acquisition_cost,
@@ -616,6 +750,32 @@ def bathtub_parameters(
     - ``margin_per_customer``: the year's transaction margin minus the cost of the other
       interactions (serving, selling, handling claims and complaints), per customer of the
       end stock: the bathtub earns its margin on the end stock.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates and ``acquisition_cost_col``.
+    transactions : pandas.DataFrame
+        Money flows with the customer, date and margin.
+    interactions : pandas.DataFrame
+        Contacts with the customer, date, reason and cost.
+    year : int
+        Calendar year measured.
+    retention_reasons : sequence of str, default ("retention",)
+        Interaction reasons counted as retention spend.
+    acquisition_cost_col : str, default "acquisition_cost"
+        Cost of winning each customer.
+    customer_col, acquisition_col, churn_col : str
+        Customer key, acquisition and churn date columns of ``customers``.
+    margin_col : str, default "margin"
+        Margin column of ``transactions``.
+    reason_col, cost_col, date_col : str
+        Columns of ``interactions`` (``date_col`` also of ``transactions``).
+
+    Returns
+    -------
+    BathtubParameters
+        The year's stocks and the inputs of :func:`bathtub`.
 
     Examples
     --------
@@ -706,6 +866,25 @@ def churn_within(
     there at ``as_of`` count. The horizon should end before the data do, or recent churn
     is missed.
 
+    Parameters
+    ----------
+    groups : pandas.DataFrame
+        One row per customer with the ``by`` column measured at ``as_of``.
+    customers : pandas.DataFrame
+        One row per customer with the churn date.
+    as_of : date-like
+        Date the groups were measured.
+    years : float, default 5
+        Horizon after ``as_of``.
+    by : str, default "loyalty_type"
+        Group column of ``groups``.
+    customer_col : str, default "customer_id"
+        Customer key of both tables.
+    churn_col : str, default "churn_date"
+        Churn date column of ``customers``.
+    table : str, default "groups"
+        Table name used in error messages.
+
     Returns
     -------
     DataFrame
@@ -765,6 +944,21 @@ def margin_by_tenure(
     count suggests. Only customers there for the whole year count (active on every day of
     it: :func:`crmkit.market.active_throughout`), so that every margin covers twelve months; tenure is in
     whole years at the start of the year, the last class gathering ``max_years`` and more.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with acquisition and churn dates.
+    transactions : pandas.DataFrame
+        Money flows with the customer, date and margin.
+    year : int
+        Calendar year measured.
+    max_years : int, default 15
+        Last tenure class (``max_years`` and more).
+    customer_col, acquisition_col, churn_col : str
+        Customer key, acquisition and churn date columns of ``customers``.
+    margin_col, date_col : str
+        Margin and date columns of ``transactions``.
 
     Returns
     -------
@@ -826,6 +1020,22 @@ def compare_bathtubs(
     ``scenarios`` maps a scenario name to the keyword arguments of :func:`bathtub`
     (``acquired``, ``retention_rate``, ``margin_per_customer``...). The result stacks the
     runs with ``scenario`` and ``period`` columns, ready for a seaborn ``hue``.
+
+    Parameters
+    ----------
+    periods : int
+        Number of periods simulated.
+    scenarios : dict of str to dict
+        Scenario name -> keyword arguments of :func:`bathtub`.
+    initial_customers : float
+        Stock at the start of period 1, the same for every scenario.
+    discount_rate : float, default 0.0
+        Discount rate per period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The runs of :func:`bathtub` stacked, with ``scenario`` and ``period`` columns.
 
     Examples
     --------

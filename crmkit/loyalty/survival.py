@@ -205,7 +205,15 @@ def churn_cox(customers: pd.DataFrame, covariates: pd.DataFrame | list[str], *, 
 
     if clock not in ("tenure", "observation"):
         raise ValueError(f"clock must be 'tenure' or 'observation', got {clock!r}")
-    x = customers[list(covariates)] if isinstance(covariates, list) else covariates
+    if isinstance(covariates, list):
+        # columns of the customers table: present, and held to its schema (n_channels >= 1...)
+        schema.check_columns(customers, "customers", covariates)
+        known = [c for c in covariates if c in schema.TABLES["customers"].names]
+        if known:
+            schema.validate(customers, "customers", columns=known)
+        x = customers[covariates]
+    else:
+        x = covariates
     if not isinstance(x, pd.DataFrame) or x.shape[1] == 0:
         raise ValueError("covariates must be a non-empty DataFrame or list of column names")
     schema.require_columns(x, "covariates", {c: "number" for c in x.columns})

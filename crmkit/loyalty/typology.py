@@ -67,6 +67,12 @@ def repeat_patronage(
         Snapshot date (default: the last date of the table); later rows are ignored.
     freq : {"M", "Q", "Y"}, default "M"
         Calendar period used to count active periods.
+    customer_col, date_col, kind_col : str
+        Column names.
+    kinds : sequence of str or None, default ("deposit",)
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    table : str, default "transactions"
+        Table name used in error messages.
 
     Returns
     -------
@@ -126,6 +132,24 @@ def attitude_by_customer(
 ) -> pd.DataFrame:
     """Each customer's relative attitude: the last answer before ``as_of``, or the mean.
 
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        Survey answers with the customer, date and attitude.
+    as_of : date-like, optional
+        Answers after this date are ignored.
+    how : {"last", "mean"}, default "last"
+        The last answer or the mean of the answers.
+    attitude_col, customer_col, date_col : str
+        Column names.
+    table : str, default "surveys"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: ``customer_col``, ``attitude_col`` and ``answers``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -170,6 +194,8 @@ def dick_basu(
     attitude_threshold, patronage_threshold : float or "median"
         A value at or above the threshold is "high". The default attitude threshold 5 is
         the first point above the neutral 4 of a 7-point scale.
+    table : str, default "customers"
+        Table name used in error messages.
 
     Returns
     -------
@@ -216,6 +242,31 @@ def loyalty_typology(
     """Dick & Basu on the market: last surveyed attitude x repeat rate of purchases.
 
     Customers need both a survey answer and a purchase up to ``as_of`` (inner join).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        Survey answers with ``relative_attitude``.
+    events : pandas.DataFrame
+        Purchases, as :func:`repeat_patronage` reads them.
+    as_of : date-like, optional
+        Snapshot date; later rows are ignored.
+    kinds : sequence of str or None, default ("deposit",)
+        Values of ``kind`` that count as purchases; None keeps every row.
+    date_col : str, default "date"
+        Date column of ``events``.
+    attitude_threshold, patronage_threshold : float or "median"
+        As in :func:`dick_basu`.
+    customer_col : str, default "customer_id"
+        Customer key of both tables.
+    events_table : str, default "transactions"
+        Name of ``events`` in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with both measures: the columns of :func:`repeat_patronage`,
+        ``relative_attitude`` and the columns :func:`dick_basu` adds.
 
     Examples
     --------

@@ -24,13 +24,13 @@ PALETTES: dict[str, dict[str, str]] = labels.palettes()
 
 # which category sits in which corner of a matrix (x to the right, y upwards)
 QUADRANT_PRESETS: dict[str, tuple[str, dict[str, str]]] = {
-    # current profitability (x) x potential (y), seed 001's matrix
+    # current profitability (x) x potential (y), the lecture slides' matrix
     "value": (
         "value_quadrant",
         {"top_right": "desirable", "top_left": "under_developed",
          "bottom_right": "mature", "bottom_left": "undesirable"},
     ),
-    # the strategy each cell of the value matrix calls for (seed 000)
+    # the strategy each cell of the value matrix calls for (the university lesson)
     "strategy": (
         "strategy",
         {"top_right": "loyalty", "top_left": "multi_equipment",

@@ -30,7 +30,7 @@ from crmkit.schema import (
 )
 
 # value tiers run from red (loss-making) to green (high); the lost state is grey
-# the parts of a cost to serve: direct contacts, then the three pools of seed 001
+# the parts of a cost to serve: direct contacts, then the three pools of the lecture slides
 _COST_PARTS = labels.palette_of("value_column")
 # a period's state shares sum to 1 up to the rounding of a Markov projection's products
 _SHARE_TOLERANCE = 1e-6
@@ -285,7 +285,7 @@ def story_path(
     numbered disc, an arrow leads from one step to the next, and a short note says what
     happened (kind ``story_step`` of the labels, key ``<story>_<step>``; else the start of
     ``note_col``). The quadrants, cut at ``x_cut`` and ``y_cut``, carry the strategy each
-    one calls for (seed 000).
+    one calls for (the university lesson).
 
     Returns
     -------

@@ -21,7 +21,7 @@ Tap or drain: a budget decision                  :mod:`~crmkit.project.budget`:
                                                  :func:`budget_scenarios`,
                                                  :func:`budget_summary`,
                                                  :func:`break_even_cost_per_saved`
-The eleven-step approach; change management;    :mod:`~crmkit.project.plan`:
+The eleven-step approach; change management;     :mod:`~crmkit.project.plan`:
 CRM applications                                 :func:`project_table`,
                                                  :func:`load_project_plan` (the content of
                                                  ``crmkit/data/project.yaml``)

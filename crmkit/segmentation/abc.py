@@ -2,7 +2,7 @@
 
 Customers are ranked by a value column (revenue, margin, direct profit...) and split into
 classes holding given shares of the *customers*; the summary then shows which share of the
-*value* each class carries. The course's reference split (seed 001, "la segmentation par
+*value* each class carries. The course's reference split (the lecture slides, "la segmentation par
 le CA") is 10 % / 25 % / 65 % of customers carrying about 65 % / 25 % / 10 % of revenue.
 
 Ranking rule: value descending, then customer id ascending (a stable, deterministic order);
@@ -31,7 +31,7 @@ __all__ = [
     "ABC_SHARES",
 ]
 
-# seed 001: 10 % of customers (A), 25 % (B), 65 % (C)
+# the lecture slides: 10 % of customers (A), 25 % (B), 65 % (C)
 ABC_SHARES = (0.10, 0.25, 0.65)
 
 
@@ -157,6 +157,17 @@ def pareto_curve(
     With a margin that can be negative this is the "whale curve" (Kaplan & Cooper, 1998):
     it rises above 1 and comes back down to 1 as loss-making customers are added.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    value_col : str
+        Column of values (margins may be negative).
+    customer_col : str, default "customer_id"
+        Customer key (one row each).
+    table : str, default "customers"
+        Table name used in error messages.
+
     Returns
     -------
     DataFrame
@@ -189,6 +200,20 @@ def lorenz_curve(
     Values must be non-negative (a Lorenz curve of margins that can be negative is not
     defined; use :func:`pareto_curve`).
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    value_col : str
+        Column of non-negative values.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_share`` and ``value_share``, from (0, 0) to (1, 1), poorest first.
+
     Examples
     --------
     >>> import pandas as pd
@@ -213,6 +238,20 @@ def gini(df: pd.DataFrame, value_col: str, *, table: str = "customers") -> float
     """Gini coefficient of ``value_col``: 0 when all customers are worth the same, close
     to 1 when one customer carries everything (twice the area between the diagonal and the
     Lorenz curve).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    value_col : str
+        Column of non-negative values.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    float
+        The Gini coefficient, in [0, 1).
 
     Examples
     --------
@@ -242,6 +281,24 @@ def top_share(
 
     The number of customers counted is ``ceil(top * n)`` (at least one), so "the top 5 %"
     of 30 customers is the best two.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    value_col : str
+        Column of values.
+    top : float, default 0.2
+        Share of the customers counted, in (0, 1].
+    customer_col : str, default "customer_id"
+        Customer key (one row each).
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    float
+        Their share of the total value (above 1 when the others lose money).
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """Statistical segmentation: standardisation, principal components and k-means.
 
-Seed 001 ("segmentation statistique") groups customers on many descriptive, interaction
+The lecture slides ("segmentation statistique") group customers on many descriptive, interaction
 and purchase variables with multivariate statistics (factor analysis) so that a segment
 gathers truly similar customers. Here: each variable is standardised (so euros do not
 outweigh counts), projected on the principal components that keep a given share of the
@@ -46,6 +46,22 @@ def cluster_profile(
     df: pd.DataFrame, labels, columns: Sequence[str], *, table: str = "customers"
 ) -> pd.DataFrame:
     """Size, share and mean of each column per cluster (the segment's portrait).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    labels : array-like
+        Cluster of each row of ``df``.
+    columns : sequence of str
+        Numeric columns to average.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster: ``cluster``, ``size``, ``share`` and the mean of each column.
 
     Examples
     --------
@@ -131,7 +147,30 @@ class StatisticalSegmentation(ClusterMixin, BaseEstimator):
         ]
 
     def fit(self, df: pd.DataFrame, y=None, *, table: str = "customers"):
-        """Fit the three steps on ``df`` and compute the profile table."""
+        """Fit the three steps on ``df`` and compute the profile table.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per customer with the numeric ``columns``.
+        y : None
+            Ignored (scikit-learn's signature).
+        table : str, default "customers"
+            Table name used in error messages.
+
+        Returns
+        -------
+        StatisticalSegmentation
+            The estimator itself, with ``labels_``, ``profile_`` and the fitted steps.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"age": [20, 22, 21, 60, 64, 62], "products": [1, 1, 2, 4, 6, 5]})
+        >>> seg = StatisticalSegmentation(n_clusters=2, n_components=None).fit(df)
+        >>> seg.profile_["size"].tolist()
+        [3, 3]
+        """
         if not isinstance(self.n_clusters, int | np.integer) or self.n_clusters < 1:
             raise ValueError(f"n_clusters must be a positive integer, got {self.n_clusters!r}")
         cols = self._columns(df)
@@ -170,13 +209,56 @@ class StatisticalSegmentation(ClusterMixin, BaseEstimator):
         return self
 
     def transform(self, df: pd.DataFrame, *, table: str = "customers") -> np.ndarray:
-        """Standardised (and PCA-projected) coordinates of the rows of ``df``."""
+        """Standardised (and PCA-projected) coordinates of the rows of ``df``.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Rows with the columns the model was fitted on.
+        table : str, default "customers"
+            Table name used in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            One row per input row, one column per kept component (or per column without PCA).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"age": [20, 22, 21, 60, 64, 62], "products": [1, 1, 2, 4, 6, 5]})
+        >>> seg = StatisticalSegmentation(n_clusters=2, n_components=None).fit(df)
+        >>> z = seg.transform(df)   # standardised: mean 0, standard deviation 1
+        >>> z.shape, bool(abs(z[:, 0].mean()) < 1e-9), round(float(z[:, 0].std()), 6)
+        ((6, 2), True, 1.0)
+        """
         check_is_fitted(self, "kmeans_")
         z = self.scaler_.transform(_matrix(df, self.columns_, table))
         return z if self.pca_ is None else self.pca_.transform(z)
 
     def predict(self, df: pd.DataFrame, *, table: str = "customers") -> np.ndarray:
-        """Segment of each row of ``df`` (nearest cluster centre)."""
+        """Segment of each row of ``df`` (nearest cluster centre).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Rows to segment, with the columns the model was fitted on.
+        table : str, default "customers"
+            Table name used in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            Cluster number of each row.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"age": [20, 22, 21, 60, 64, 62], "products": [1, 1, 2, 4, 6, 5]})
+        >>> seg = StatisticalSegmentation(n_clusters=2, n_components=None).fit(df)
+        >>> seg.predict(pd.DataFrame({"age": [63, 19], "products": [5, 1]})).tolist()
+        [1, 0]
+        """
         z = self.transform(df, table=table)
         with threadpool_limits(1, user_api="openmp"):
             return self._relabel[self.kmeans_.predict(z)]
@@ -196,6 +278,28 @@ def choose_k(
 
     The silhouette (closer to 1 = better separated) is computed on a random sample of at
     most ``sample`` rows, since it is quadratic in the number of rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    columns : sequence of str
+        Numeric columns to cluster on.
+    ks : sequence of int, default range(2, 9)
+        Numbers of clusters to try.
+    n_components : int, float or None, default 0.9
+        PCA components kept, as in :class:`StatisticalSegmentation`.
+    sample : int or None, default 5000
+        Rows used for the silhouette (None: all).
+    random_state : int, default 0
+        Seed of k-means and of the sample.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``k``: ``k``, ``inertia`` and ``silhouette``.
 
     Examples
     --------

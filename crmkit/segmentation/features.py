@@ -1,6 +1,6 @@
 """Customer features for statistical segmentation: one row per active customer at a date.
 
-Seed 001's statistical segmentation groups customers on "many" descriptive, interaction
+The lecture slides' statistical segmentation groups customers on "many" descriptive, interaction
 and purchase variables. :func:`customer_features` gathers the usual ones from the market's
 tables at a given date, so that the same segmentation can be computed at two dates (to
 pilot it) without rewriting the aggregation: who the customer is (age, tenure, income),
@@ -115,6 +115,7 @@ def customer_features(
             nonnegative=("amount",))
     require(interactions, "interactions",
             {"customer_id": None, "date": "datetime", "channel": "string"})
+    schema.check_key(interactions, "interactions")  # a repeated contact would count twice
 
     keep = active_on(customers, day)
     if not keep.any():

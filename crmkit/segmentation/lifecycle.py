@@ -1,6 +1,6 @@
 """Lifecycle segmentation: the customer's life stage and the speed of passage between stages.
 
-Seed 001 ("segmentation par le cycle de vie") associates each customer with a consumption
+The lecture slides ("segmentation par le cycle de vie") associate each customer with a consumption
 cycle driven by the phases and events of their life — useful where equipment cycles are
 long and renew, as in banking and insurance — and measures the customer against the norm:
 the speed of passage from one stage to the next indicates their potential.
@@ -46,6 +46,19 @@ def stage_spells(
     Only events that change the stage (``stage_before != stage_after``) open a spell; the
     stage before a customer's first event is a spell whose entry is unknown (``entered``
     is NaT). A spell still running at ``as_of`` is censored (``completed`` False).
+
+    Parameters
+    ----------
+    life_events, customers : pandas.DataFrame
+        The market's ``life_events`` and ``customers`` tables.
+    as_of : date-like, optional
+        Date of the snapshot (default: the last event).
+    customer_col, date_col : str
+        Customer key and event date columns.
+    before_col, after_col : str
+        Stage before and after each event.
+    birth_col : str, default "birth_date"
+        Birth date column of ``customers``.
 
     Returns
     -------
@@ -129,6 +142,19 @@ def stage_norms(spells: pd.DataFrame, *, table: str = "spells") -> pd.DataFrame:
     Only spells with an observed entry count for the age, only completed ones for the
     time spent.
 
+    Parameters
+    ----------
+    spells : pandas.DataFrame
+        Spells as :func:`stage_spells` gives them.
+    table : str, default "spells"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage: ``stage``, ``entries``, ``norm_age_at_entry`` and
+        ``norm_years_in_stage``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -179,6 +205,12 @@ def lifecycle_segments(
         Date of the snapshot (default: the last event).
     tolerance_years : float, default 2.0
         How far from the norm's age at entry a customer must be to count as ahead or behind.
+    customer_col, date_col : str
+        Customer key and event date columns.
+    before_col, after_col : str
+        Stage before and after each event.
+    birth_col : str, default "birth_date"
+        Birth date column of ``customers``.
 
     Returns
     -------

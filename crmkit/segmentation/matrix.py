@@ -1,14 +1,14 @@
 """The profitability matrix: current profitability x potential profitability.
 
-Seed 001 ("la rentabilité") crosses the customer's current profitability with their
+The lecture slides ("la rentabilité") cross the customer's current profitability with their
 potential and names four quadrants:
 
-==================  ====================  ====================
-potential \\ current  high                  low
-==================  ====================  ====================
-high                desirable (2)         under-developed (1)
-low                 mature (3)            undesirable (4)
-==================  ====================  ====================
+====================  ====================  ====================
+potential \\ current   high                  low
+====================  ====================  ====================
+high                  desirable (2)         under-developed (1)
+low                   mature (3)            undesirable (4)
+====================  ====================  ====================
 
 and warns that the matrix is static (re-check it regularly) and that, before calling a
 customer *non-priority*, one must make sure that the customer is not a reference customer
@@ -72,6 +72,8 @@ def profitability_matrix(
     other_division_col : str, optional
         Boolean column: also a customer of another division (e.g. holds products of the
         other sector).
+    table : str, default "customers"
+        Table name used in error messages.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Piloting segments over time: migrations, stability and KPI tables.
 
-Seed 001 ("pilotage de la segmentation"): a segmentation is not static; it is steered with
+The lecture slides ("pilotage de la segmentation"): a segmentation is not static; it is steered with
 tables that follow how segments evolve, a measure of their stability from the history, and
 a dashboard of key indicators per segment. The inputs here are two snapshots of the same
 segmentation (one row per customer and date, e.g. RFM segments computed ``as_of`` two
@@ -82,6 +82,12 @@ def migration_matrix(
     categories : sequence, optional
         The segments, in order; default those of a categorical ``segment_col``, else the
         values sorted.
+    customer_col : str, default "customer_id"
+        Customer key of both tables.
+    segment_col : str, default "segment"
+        Segment column of both tables.
+    lost_label, new_label : str
+        Names of the "left" column and of the "arrived" row.
 
     Returns
     -------
@@ -144,6 +150,22 @@ def stability_index(
     segment_col: str = "segment",
 ) -> Stability:
     """How stable is a segmentation between two dates?
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        One row per customer with ``customer_col`` and ``segment_col`` at the two dates.
+    customer_col : str, default "customer_id"
+        Customer key.
+    segment_col : str, default "segment"
+        Segment column.
+
+    Returns
+    -------
+    Stability
+        ``share_unchanged`` (customers present at both dates who kept their segment),
+        ``psi`` (population stability index of the segment sizes) and ``segments`` (per
+        segment: customers before and after, share who stayed).
 
     Examples
     --------
@@ -214,6 +236,8 @@ def segment_kpis(
     categories : sequence, optional
         The segments, in the order of the rows (every value of ``segment_col`` must be
         one); default the order of a categorical ``segment_col``, else sorted.
+    table : str, default "customers"
+        Table name used in error messages.
 
     Returns
     -------
@@ -318,6 +342,24 @@ def segment_migration(
     :func:`~crmkit.segmentation.rfm` at both dates, then :func:`migration_matrix` over the
     RFM segments (all of them, in their order); the twin of
     :func:`crmkit.warehouse.segment_migration`.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per purchase, as :func:`~crmkit.segmentation.rfm` reads it.
+    before, after : date-like
+        The two snapshot dates.
+    kinds : str or sequence of str or None, default ("deposit",)
+        Values of ``kind`` that count as purchases; None keeps every row.
+    ties : {"min", "max", "average", "first", "dense"}, default "min"
+        How tied values share a score (see the module docstring).
+    normalize : bool, default True
+        Shares per row instead of counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The migration matrix of :func:`migration_matrix`.
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 RFM (Recency, Frequency, Monetary amount; Hughes, 1994) scores each customer on how
 recently and how often they bought and how much they spent. FRAT adds the Type of purchase
-(seed 001: Frequency, Recency, Amount, Type). Scores are quantiles of the customers: with
+(the lecture slides: Frequency, Recency, Amount, Type). Scores are quantiles of the customers: with
 ``bins=5`` the best fifth gets 5 and the worst fifth 1.
 
 Purchases are "voluntary" events: in the synthetic market the ``deposit`` transactions (the
@@ -214,6 +214,24 @@ def rfm_scores(
     Adds ``R``, ``F``, ``M``, ``rfm_score`` (their sum) and ``rfm_cell`` (e.g. ``"545"``).
     See the module docstring for the tie rule.
 
+    Parameters
+    ----------
+    rfm_df : pandas.DataFrame
+        One row per customer, as :func:`rfm_table` gives it.
+    bins : int, default 5
+        Number of score levels.
+    ties : {"min", "max", "average", "first", "dense"}, default "min"
+        How tied values share a score (see the module docstring).
+    customer_col, recency_col, frequency_col, monetary_col : str
+        Column names.
+    table : str, default "rfm"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rfm_df`` plus ``R``, ``F``, ``M``, ``rfm_score`` and ``rfm_cell``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -264,6 +282,20 @@ def rfm_segments(
     :data:`RFM_SEGMENT_RULES`; labels: kind ``rfm_segment`` of :mod:`crmkit.labels`). ``rules``
     may replace the map; it must cover the 5 x 5 grid exactly once.
 
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        ``R``, ``F`` and ``M`` scores on 5 bins.
+    rules : sequence of (name, (R low, R high), (FM low, FM high)), optional
+        The map from the R x FM grid to segment names (default :data:`RFM_SEGMENT_RULES`).
+    table : str, default "rfm"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scores`` plus ``rfm_segment``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -304,6 +336,27 @@ def rfm(
     table: str = "transactions",
 ) -> pd.DataFrame:
     """:func:`rfm_table`, :func:`rfm_scores` (5 bins) and :func:`rfm_segments` in one call.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per purchase with customer, date and a non-negative amount.
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str or None, default ("deposit",)
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    ties : {"min", "max", "average", "first", "dense"}, default "min"
+        How tied values share a score (see the module docstring).
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+    table : str, default "transactions"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: the columns of :func:`rfm_table`, the scores of
+        :func:`rfm_scores` and ``rfm_segment``.
 
     Examples
     --------
@@ -382,6 +435,28 @@ def frat_table(
     customer bought: breadth of the relationship) and ``main_type`` (the type with the
     largest amount; ties go to the first type in sorted order of the type names).
 
+    Parameters
+    ----------
+    purchases : pandas.DataFrame
+        One row per purchase (a transaction, a contract...) with customer, date, amount and
+        type.
+    type_col : str, default "kind"
+        Column holding the type of purchase (product, product family...).
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str, optional
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+    table : str, default "transactions"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: ``frequency``, ``recency_days``, ``monetary``, ``n_types`` and
+        ``main_type``.
+
     Examples
     --------
     Contracts as purchases, typed by product:
@@ -425,6 +500,24 @@ def frat_scores(
 ) -> pd.DataFrame:
     """Quantile scores F, R, A and T (breadth of types bought) and their sum ``frat_score``.
 
+    Parameters
+    ----------
+    frat_df : pandas.DataFrame
+        One row per customer, as :func:`frat_table` gives it.
+    bins : int, default 5
+        Number of score levels.
+    ties : {"min", "max", "average", "first", "dense"}, default "min"
+        How tied values share a score (see the module docstring).
+    customer_col : str, default "customer_id"
+        Customer key.
+    table : str, default "frat"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frat_df`` plus ``F``, ``R``, ``A``, ``T`` and ``frat_score``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -464,6 +557,31 @@ def frat(
 ) -> pd.DataFrame:
     """:func:`frat_table` then :func:`frat_scores` in one call (the twin of
     :func:`crmkit.warehouse.frat`).
+
+    Parameters
+    ----------
+    purchases : pandas.DataFrame
+        One row per purchase (a transaction, a contract...) with customer, date, amount and
+        type.
+    type_col : str, default "kind"
+        Column holding the type of purchase (product, product family...).
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str, optional
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+    bins : int, default 5
+        Number of score levels.
+    ties : {"min", "max", "average", "first", "dense"}, default "min"
+        How tied values share a score (see the module docstring).
+    table : str, default "transactions"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`frat_table` plus ``F``, ``R``, ``A``, ``T`` and ``frat_score``.
 
     Examples
     --------

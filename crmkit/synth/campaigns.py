@@ -3,12 +3,12 @@ planted uplift.
 
 Each campaign offers one product through one channel to the customers it selects:
 customers who just lived a life event ("event-triggered", the event-based marketing of
-seeds 001 and 004), a segment (multichannel customers), or nobody in particular
+the lecture slides and the data-warehouse blog series), a segment (multichannel customers), or nobody in particular
 ("untargeted"). Consent and the do-not-contact list are always respected. A random share
 of the selected customers is held out as a control group and not contacted, so that the
 campaign's *uplift* (conversion of the contacted minus conversion of the held-out) can be
 measured. The planted truth: event-triggered offers convert several times better than
-untargeted ones (the insurer of seed 004 tripled response on personalised actions).
+untargeted ones (the insurer of the data-warehouse blog series tripled response on personalised actions).
 """
 
 from __future__ import annotations

@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crmkit.synth import geography
+from crmkit.synth.parameters import PARAMS as PR
 
-EMAIL_DOMAINS = np.array(["gmail.com", "orange.fr", "free.fr", "sfr.fr", "laposte.net",
-                          "hotmail.fr", "yahoo.fr", "wanadoo.fr", "outlook.fr", "icloud.com"])
-EMAIL_WEIGHTS = np.array([0.30, 0.17, 0.12, 0.07, 0.07, 0.09, 0.06, 0.05, 0.04, 0.03])
+_ID = PR.identities
+EMAIL_DOMAINS = np.array(list(_ID.email_domains))
+EMAIL_WEIGHTS = np.array(list(_ID.email_domains.values()))
 TOWNS_PER_DEPT = 24
 
 
@@ -117,16 +118,16 @@ def draw_identities(pools: Pools, U: np.ndarray, gender: np.ndarray, dept: np.nd
     le = _take(pools.variants["last"]["email"], i_last)
     dom = _take(pa.array(EMAIL_DOMAINS), np.minimum(np.searchsorted(np.cumsum(EMAIL_WEIGHTS), U[2] * EMAIL_WEIGHTS.sum()), 9))
     num = (U[3] * 100).astype(np.int64)
-    suffix = pc.if_else(pa.array(num < 45), pa.scalar(""), _str_int(num))
-    sep = pc.if_else(pa.array(U[4] < 0.7), pa.scalar("."), pa.scalar(""))
+    suffix = pc.if_else(pa.array(num < round(100 * _ID.email_without_number_share)), pa.scalar(""), _str_int(num))
+    sep = pc.if_else(pa.array(U[4] < _ID.email_dot_share), pa.scalar("."), pa.scalar(""))
     email = _join(fe, sep, le, suffix, "@", dom)
-    email = pc.if_else(pa.array(U[5] < 0.08), pa.nulls(n, pa.string()), email)
+    email = pc.if_else(pa.array(U[5] < _ID.email_missing_share), pa.nulls(n, pa.string()), email)
     # mobile phone: 06 or 07 and eight digits
     digits = _str_int((U[6].astype(np.float64) * 1e8).astype(np.int64), 8)
-    pre = pc.if_else(pa.array(U[7] < 0.7), pa.scalar("06"), pa.scalar("07"))
+    pre = pc.if_else(pa.array(U[7] < _ID.mobile_06_share), pa.scalar("06"), pa.scalar("07"))
     parts = [pc.utf8_slice_codeunits(digits, i, i + 2) for i in range(0, 8, 2)]
     phone = _join(pre, " ", parts[0], " ", parts[1], " ", parts[2], " ", parts[3])
-    phone = pc.if_else(pa.array(U[8] < 0.1), pa.nulls(n, pa.string()), phone)
+    phone = pc.if_else(pa.array(U[8] < _ID.phone_missing_share), pa.nulls(n, pa.string()), phone)
     addr = draw_address(pools, U[9], U[10], U[11], dept)
     return dict(i_first=i_first, i_last=i_last, first=first, last=last, email=email,
                 phone=phone, **addr)
@@ -160,7 +161,7 @@ SYSTEMS = ("bank_core", "cards", "credit", "bank_life", "insurance_auto", "insur
 _SYSTEM_PREFIX = ("BC", "CB", "CR", "BV", "IA", "IH", "IS", "IV")
 # product slot -> system holding its contracts (see crmkit.synth.products)
 SLOT_SYSTEM = np.array([0, 1, 0, 2, 2, 2, 3, 4, 5, 6, 7, 4], dtype=np.int8)
-DUPLICATE_P = 0.04  # share of records entered twice in the same system (two account numbers)
+DUPLICATE_P = _ID.duplicate_share  # share of records entered twice in the same system (two account numbers)
 
 
 def _variant(pools, i_first, female, i_last, u_first, u_last):
@@ -172,7 +173,7 @@ def _variant(pools, i_first, female, i_last, u_first, u_last):
 
     fv = [_pick_gendered(pools, v, i_first, female) for v in ("name", "upper", "ascii", "typo", "initial")]
     lv = [_take(pools.last, i_last)] + [_take(pools.variants["last"][v], i_last) for v in ("upper", "ascii", "typo")]
-    return pick(u_first, [0.62, 0.77, 0.87, 0.95], fv), pick(u_last, [0.72, 0.86, 0.93], lv)
+    return pick(u_first, list(_ID.first_name_variants), fv), pick(u_last, list(_ID.last_name_variants), lv)
 
 
 def source_records(pools, cust_id, pop, ident, st, opens, U) -> pd.DataFrame:
@@ -201,15 +202,15 @@ def source_records(pools, cust_id, pop, ident, st, opens, U) -> pd.DataFrame:
     fn, ln = _variant(pools, ident["i_first"][r], female, ident["i_last"][r], uu[0], uu[1])
     n = len(r)
     nulls = pa.nulls(n, pa.string())
-    email = pc.if_else(pa.array(uu[3] < 0.3), nulls, _take(ident["email"], r))
-    phone = pc.if_else(pa.array(uu[4] < 0.25), nulls, _take(ident["phone"], r))
-    moved = (st["moved_month"][r] > month_u) & (uu[5] < 0.6)
+    email = pc.if_else(pa.array(uu[3] < _ID.record_email_missing), nulls, _take(ident["email"], r))
+    phone = pc.if_else(pa.array(uu[4] < _ID.record_phone_missing), nulls, _take(ident["phone"], r))
+    moved = (st["moved_month"][r] > month_u) & (uu[5] < _ID.record_old_address)
     au = np.where(moved[:, None], st["prev_addr_u"][r], st["addr_u"][r])
     dept = np.where(moved, st["prev_dept"][r], st["dept"][r])
     addr = draw_address(pools, au[:, 0], au[:, 1], au[:, 2], dept)
-    miss_addr = pa.array(uu[6] < 0.05)
+    miss_addr = pa.array(uu[6] < _ID.record_address_missing)
     birth = st["day_of"](pop["birth_month"][r], st["birth_day"][r]).astype("datetime64[ms]")
-    birth = np.where(uu[2] < 0.1, np.datetime64("NaT", "ms"), birth)
+    birth = np.where(uu[2] < _ID.record_birth_missing, np.datetime64("NaT", "ms"), birth)
     k = (cust_id[r] * 16 + sy * 2 + d) * 48271 + 12345
     acct = _join(_take(pa.array(_SYSTEM_PREFIX), sy), _str_int(k % 10**11, 11))
     return pd.DataFrame({

@@ -4,8 +4,8 @@ A customer moves through nine life stages (young single, cohabiting, married cou
 cohabiting family, young married family, mature family, empty nest, retired, widowed): most
 couples live together before they marry or never marry, and most first children are born
 outside marriage, as in France. Events move her from one stage to the next and
-open *needs* for products, as a bank advisor's workstation would recommend them (seed
-001: a student loan when a child enters higher education, a consumer loan once the car is
+open *needs* for products, as a bank advisor's workstation would recommend them (the
+lecture slides: a student loan when a child enters higher education, a consumer loan once the car is
 older than the French average of about ten years). A need is a number in [0, 1] per
 product that decays by :data:`NEED_DECAY` each month; the monthly purchase probability of
 a product grows with it (see :mod:`crmkit.synth.simulate`).

@@ -42,6 +42,7 @@ class Persona:
 
 
 _PP = PR.personas
+_POP = PR.population
 PERSONA_ORDER = ("student", "young_driver", "young_professional", "family_builder", "affluent_saver",
                  "price_hunter", "loyal_traditional", "senior")
 PERSONAS = tuple(
@@ -56,7 +57,7 @@ _F = {f: np.array([getattr(p, f) for p in PERSONAS]) for f in Persona.__dataclas
 AGE_LO = np.array([p.age[0] for p in PERSONAS], dtype=float)
 AGE_HI = np.array([p.age[1] for p in PERSONAS], dtype=float)
 
-STOCK_SHARE = 0.6  # share of customers already customers on the start date
+STOCK_SHARE = PR.population.stock_share  # share of customers already customers on the start date
 K_INIT = 44  # uniforms per customer used at initialisation
 
 
@@ -88,7 +89,7 @@ def draw_population(U: np.ndarray, sector: str, months: int) -> dict[str, np.nda
     elif sector == "insurance":
         sec = np.ones(n, dtype=np.int8)
     else:
-        sec = (us >= 0.55).astype(np.int8)
+        sec = (us >= _POP.bank_share).astype(np.int8)
     w = np.where(sec[:, None] == 0, _F["weight_bank"][None, :], _F["weight_insurance"][None, :])
     persona = _cat(next(u), w).astype(np.int8)
     # stock (customers on day one) or acquired during the simulation
@@ -99,48 +100,57 @@ def draw_population(U: np.ndarray, sector: str, months: int) -> dict[str, np.nda
     uten = next(u)
     age_ref = AGE_LO[persona] + (AGE_HI[persona] - AGE_LO[persona]) * next(u)  # years at reference
     # stock: tenure ~ exponential (mean 8 years), no earlier than age 18
-    tenure_years = np.minimum(-8.0 * np.log1p(-uten * 0.999), np.maximum(age_ref - 18.0, 0.0))
+    tenure_years = np.minimum(-_POP.stock_tenure_mean_years * np.log1p(-uten * 0.999), np.maximum(age_ref - float(_POP.adult_age), 0.0))
     acq_month = np.where(stock, -np.floor(tenure_years * 12), np.minimum(acq_new, months - 1)).astype(np.int32)
     ref_month = np.where(stock, 0, acq_month)  # month at which age_ref holds
     birth_month = (ref_month - np.round(age_ref * 12)).astype(np.int32)
-    acq_month = np.maximum(acq_month, birth_month + 18 * 12)  # nobody is a customer before 18
-    gender = (next(u) < 0.52).astype(np.int8)  # 1 = F
+    acq_month = np.maximum(acq_month, birth_month + _POP.adult_age * 12)  # nobody is a customer before 18
+    gender = (next(u) < _POP.female_share).astype(np.int8)  # 1 = F
     z_inc = _z(next(u))
-    age_factor = np.clip(0.6 + 0.02 * (age_ref - 20), 0.6, 1.25)
-    income = (_F["income"][persona] * age_factor * np.exp(0.45 * z_inc)).round(-2)
-    attitude = np.clip(_F["attitude"][persona] + 0.17 * _z(next(u)), 0.02, 0.98).astype(np.float32)
-    sat_base = np.clip(0.62 + 0.35 * (attitude - 0.5) + 0.10 * _z(next(u)), 0.05, 0.98).astype(np.float32)
+    lo_f, slope_f, hi_f = _POP.income_age_factor
+    age_factor = np.clip(lo_f + slope_f * (age_ref - 20), lo_f, hi_f)
+    income = (_F["income"][persona] * age_factor * np.exp(_POP.income_sigma * z_inc)).round(-2)
+    attitude = np.clip(_F["attitude"][persona] + _POP.attitude_sd * _z(next(u)), *_POP.attitude_bounds).astype(np.float32)
+    sb = _POP.satisfaction_base
+    sat_base = np.clip(sb["intercept"] + sb["attitude_slope"] * (attitude - 0.5) + sb["sd"] * _z(next(u)), sb["low"], sb["high"]).astype(np.float32)
     # channels
     udig = next(u)
-    digital = udig < _F["digital"][persona] * np.clip(1.5 - (age_ref - 20) / 60, 0.3, 1.3)
-    ch_d = np.where(next(u) < 0.55, C.MOBILE, C.WEB)
-    ch_h = np.where(next(u) < 0.6, C.BRANCH, np.where(next(u) < 0.8, C.PHONE, C.MAIL))
+    da = _POP.digital_age_factor
+    digital = udig < _F["digital"][persona] * np.clip(da["intercept"] - (age_ref - da["reference_age"]) / da["years"], da["low"], da["high"])
+    ch_d = np.where(next(u) < _POP.mobile_share_of_digital, C.MOBILE, C.WEB)
+    hc = _POP.human_channel_shares
+    ch_h = np.where(next(u) < hc["branch"], C.BRANCH, np.where(next(u) < hc["phone"], C.PHONE, C.MAIL))
     preferred = np.where(digital, ch_d, ch_h).astype(np.int8)
     umc = next(u)
-    n_ch = 1 + (umc < 0.85).astype(int) + (umc < _F["multichannel"][persona]).astype(int) + (
-        umc < _F["multichannel"][persona] * 0.45).astype(int)
+    cc = _POP.channel_count
+    n_ch = 1 + (umc < cc["second"]).astype(int) + (umc < _F["multichannel"][persona]).astype(int) + (
+        umc < _F["multichannel"][persona] * cc["fourth_factor"]).astype(int)
     # the mix: preferred channel plus n_ch - 1 others, picked by random priorities
     pri = np.stack([next(u) for _ in range(C.N_CHANNELS)], axis=1)
     pri[np.arange(n), preferred] = -1.0
     rank = np.argsort(np.argsort(pri, axis=1), axis=1)
     mix = rank < n_ch[:, None]
     consent = next(u) < _F["consent"][persona]
-    opt_out = next(u) < 0.05
-    hour = np.clip(np.round(np.where(age_ref > 60, 10, 17) + 2.5 * _z(next(u))), 8, 20).astype(np.int8)
-    credit = np.clip(0.55 + 0.12 * z_inc + 0.15 * _z(next(u)) + 0.004 * (age_ref - 40)
-                     - 0.15 * (persona == YOUNG_DRIVER), 0.01, 0.99)
-    chronic = next(u) < (0.03 + 0.004 * np.clip(age_ref - 40, 0, None))
+    opt_out = next(u) < _POP.opt_out_share
+    ho = _POP.contact_hour
+    hour = np.clip(np.round(np.where(age_ref > ho["senior_age"], ho["senior_hour"], ho["hour"]) + ho["sd"] * _z(next(u))), ho["low"], ho["high"]).astype(np.int8)
+    cs = _POP.credit_score
+    credit = np.clip(cs["intercept"] + cs["income_slope"] * z_inc + cs["sd"] * _z(next(u)) + cs["age_slope"] * (age_ref - cs["reference_age"])
+                     - cs["young_driver"] * (persona == YOUNG_DRIVER), cs["low"], cs["high"])
+    ci = _POP.chronic_illness
+    chronic = next(u) < (ci["base"] + ci["per_year_over"] * np.clip(age_ref - ci["from_age"], 0, None))
     risky = next(u) < _F["risky"][persona]
     # bonus-malus coefficient (Code des assurances): every novice starts at 1.00, 0.95 per
     # claim-free year since; risky drivers have had claims (x1.25 each), so a risky young
     # driver licensed for a year or more carries a malus
     pop_ = PR.population
     years_licensed = np.clip(age_ref - PR.prices.licence_age, 0, 60)
-    coef = np.clip(0.95 ** (np.floor(years_licensed) * np.where(risky, pop_.risky_claim_free_share, pop_.claim_free_share)), 0.5, 1.0)
+    bonus, malus = PR.repricing.bonus_factor, PR.claims.malus_factor
+    coef = np.clip(bonus ** (np.floor(years_licensed) * np.where(risky, pop_.risky_claim_free_share, pop_.claim_free_share)), PR.repricing.bonus_floor, 1.0)
     uc = next(u)
     n_malus = (uc < pop_.young_risky_malus_share[0]).astype(int) + (uc < pop_.young_risky_malus_share[1])
-    coef = np.where((persona == YOUNG_DRIVER) & risky & (years_licensed >= 1), 0.95 ** np.maximum(np.floor(years_licensed) - n_malus, 0) * 1.25 ** n_malus, coef)
-    coef = np.round(np.clip(coef, 0.5, 3.5), 2)
+    coef = np.where((persona == YOUNG_DRIVER) & risky & (years_licensed >= 1), bonus ** np.maximum(np.floor(years_licensed) - n_malus, 0) * malus ** n_malus, coef)
+    coef = np.round(np.clip(coef, PR.repricing.bonus_floor, PR.claims.malus_ceiling), 2)
     has_car = next(u) < np.array([pop_.car_owner_share[p] for p in PERSONA_ORDER])[persona]
     has_car |= persona == YOUNG_DRIVER
     has_car &= age_ref >= 18
@@ -174,20 +184,23 @@ def draw_population(U: np.ndarray, sector: str, months: int) -> dict[str, np.nda
     married &= ~(np.isin(stage, [L.EMPTY_NEST, L.RETIRED]) & unmarried)
     uk = next(u)
     family = np.isin(stage, [L.YOUNG_FAMILY, L.MATURE_FAMILY, L.COHABITING_FAMILY])
-    n_children = np.where(family, 1 + (uk < 0.65) + (uk < 0.2),
-                          np.where(np.isin(stage, [L.EMPTY_NEST, L.RETIRED, L.WIDOWED]), 1 + (uk < 0.7) + (uk < 0.25), 0)).astype(np.int8)
+    (f2, f3), (o2, o3) = _POP.children_count["family"], _POP.children_count["older"]
+    n_children = np.where(family, 1 + (uk < f2) + (uk < f3),
+                          np.where(np.isin(stage, [L.EMPTY_NEST, L.RETIRED, L.WIDOWED]), 1 + (uk < o2) + (uk < o3), 0)).astype(np.int8)
     # ages (years) of the eldest and youngest child at the reference date, born when the
     # parent was between birth_min_age and birth_max_age
-    gap = 2.5 * (n_children - 1)
+    gap = _POP.birth_spacing_years * (n_children - 1)
     uy = next(u)
     mature = (stage == L.MATURE_FAMILY) | ((stage == L.COHABITING_FAMILY) & (a >= 40))
-    y_young = np.where(mature, np.maximum(11 - gap, 0) + uy * 9, uy * np.maximum(10.5 - gap, 0.1))
-    y_young = np.where(family, y_young, 30.0)
+    yc = _POP.youngest_child_age
+    y_young = np.where(mature, np.maximum(yc["mature_min"] - gap, 0) + uy * yc["mature_span"], uy * np.maximum(yc["young_span"] - gap, yc["young_min_span"]))
+    y_young = np.where(family, y_young, float(yc["none"]))
     ev = PR.events
     y_young = np.where(family, np.maximum(y_young, a - ev.birth_max_age), y_young)
     y_old = np.minimum(y_young + gap, np.maximum(a - ev.birth_min_age, y_young))
-    y_old = np.where(stage == L.MATURE_FAMILY, np.maximum(y_old, np.minimum(11.0, a - ev.birth_min_age)), y_old)
-    leave_age = (20.0 + 5 * next(u)) * 12  # age (months) at which the youngest leaves home
+    y_old = np.where(stage == L.MATURE_FAMILY, np.maximum(y_old, np.minimum(float(yc["mature_min"]), a - ev.birth_min_age)), y_old)
+    lh0, lh_span = _POP.leave_home_age
+    leave_age = (float(lh0) + lh_span * next(u)) * 12  # age (months) at which the youngest leaves home
     gone = family & (y_young * 12 >= leave_age)  # too old for the children to be at home
     stage = np.where(gone, L.EMPTY_NEST, stage).astype(np.int8)
     youngest_birth = np.where(n_children > 0, ref_month - np.round(y_young * 12), 10**6).astype(np.int32)
@@ -222,26 +235,28 @@ def initial_holdings(pop: dict, U: np.ndarray, sector: str):
     saver = _F["saver"][persona]
     bank = pop["sector"] == 0
     both = sector == "both"
-    cross = 0.3 if both else 0.0
+    ho = PR.population.initial_holding_other
+    cross = ho["cross_sector"] if both else 0.0
     p = np.zeros((n, S))
     st = stock.astype(float)
     ih = PR.population.initial_holding
     # bank customers
-    p[:, P.B_CURRENT] = np.where(bank, 1.0, cross * 0.5)
-    p[:, P.B_CARD] = np.where(bank, 0.85, 0.0)
-    p[:, P.B_SAVINGS] = np.where(bank, (ih["B_SAVINGS"][0] + ih["B_SAVINGS"][1] * st) * np.clip(saver, 0.7, 1.2), cross * 0.2 * st)
-    p[:, P.B_CONSUMER] = np.where(bank, ih["B_CONSUMER"][0] + ih["B_CONSUMER"][1] * st, 0.0) * (age < 70)
-    p[:, P.B_MORTGAGE] = (np.where(bank, ih["B_MORTGAGE"][0] + ih["B_MORTGAGE"][1] * st, cross * 0.1 * st) * pop["owner"]
-                          * (age < 65) * (age >= PR.purchases.mortgage_min_age))
-    p[:, P.B_STUDENT] = np.where(bank & (persona == 0), 0.1 + 0.15 * st, 0.0)
-    p[:, P.B_LIFE] = np.where(bank, (ih["B_LIFE"][0] + ih["B_LIFE"][1] * st) * np.clip(saver, 0.2, 2.0), 0.0) * (age > 25)
+    p[:, P.B_CURRENT] = np.where(bank, 1.0, cross * ho["cross_current"])
+    p[:, P.B_CARD] = np.where(bank, ho["card"], 0.0)
+    p[:, P.B_SAVINGS] = np.where(bank, (ih["B_SAVINGS"][0] + ih["B_SAVINGS"][1] * st) * np.clip(saver, *ho["savings_saver_clip"]), cross * ho["cross_savings"] * st)
+    p[:, P.B_CONSUMER] = np.where(bank, ih["B_CONSUMER"][0] + ih["B_CONSUMER"][1] * st, 0.0) * (age < ho["consumer_max_age"])
+    p[:, P.B_MORTGAGE] = (np.where(bank, ih["B_MORTGAGE"][0] + ih["B_MORTGAGE"][1] * st, cross * ho["cross_mortgage"] * st) * pop["owner"]
+                          * (age < ho["mortgage_max_age"]) * (age >= PR.purchases.mortgage_min_age))
+    p[:, P.B_STUDENT] = np.where(bank & (persona == 0), ho["student"][0] + ho["student"][1] * st, 0.0)
+    p[:, P.B_LIFE] = np.where(bank, (ih["B_LIFE"][0] + ih["B_LIFE"][1] * st) * np.clip(saver, *ho["life_saver_clip"]), 0.0) * (age > ho["life_min_age"])
     # insurance customers
     ins = ~bank
-    p[:, P.I_AUTO] = np.where(ins, 0.8, cross * 0.35 * st) * pop["has_car"]
+    p[:, P.I_AUTO] = np.where(ins, ho["auto"], cross * ho["cross_auto"] * st) * pop["has_car"]
     p[:, P.I_AUTO] = np.where(ins & (persona == YOUNG_DRIVER), 1.0, p[:, P.I_AUTO])
-    p[:, P.I_HOME] = np.where(ins, 0.25 + 0.4 * st, cross * 0.4 * st) * (persona != STUDENT)
-    p[:, P.I_HEALTH] = np.where(ins, 0.06 + 0.25 * st + 0.3 * (age > 60), cross * 0.1 * st)
-    p[:, P.I_LIFE] = np.where(ins, (ih["I_LIFE"][0] + ih["I_LIFE"][1] * st) * np.clip(saver, 0.2, 2.0), 0.0) * (age > 25)
+    p[:, P.I_HOME] = np.where(ins, ho["home"][0] + ho["home"][1] * st, cross * ho["cross_home"] * st) * (persona != STUDENT)
+    h0, h1, h2 = ho["health"]
+    p[:, P.I_HEALTH] = np.where(ins, h0 + h1 * st + h2 * (age > ho["health_senior_age"]), cross * ho["cross_health"] * st)
+    p[:, P.I_LIFE] = np.where(ins, (ih["I_LIFE"][0] + ih["I_LIFE"][1] * st) * np.clip(saver, *ho["life_saver_clip"]), 0.0) * (age > ho["life_min_age"])
     p[:, P.I_AUTO2] = np.where(ins, ih["I_AUTO2"][0] + ih["I_AUTO2"][1] * st, 0.0) * L.PARTNERED[pop["stage"]] * pop["has_car"]
     hold = U[:S].T < p
     hold[:, P.B_CARD] &= hold[:, P.B_CURRENT] | bank

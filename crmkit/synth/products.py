@@ -155,7 +155,7 @@ def health_expected_cost(age_years, chronic, children_home):
 def health_premium(age_years, children_home):
     """Monthly health premium at a given age: it rises with age (French individual
     contracts cost about four times more at 85 than at 20), but slower than claims, so that
-    health contracts of the elderly become loss-making (seed 000, step 6)."""
+    health contracts of the elderly become loss-making (the university lesson, step 6)."""
     age = np.asarray(age_years, dtype=float)
     return (_EC.health_premium_at_20 * np.exp(_EC.health_premium_age_slope * (np.clip(age, 20, None) - 20.0))
             * (1.0 + _EC.health_child_share * np.asarray(children_home)))

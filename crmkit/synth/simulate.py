@@ -118,7 +118,8 @@ _STREAMS = [
 ] + [f"camp{j}_{k}" for j in range(CA.MAX_PER_MONTH) for k in ("sel", "resp", "conv")]
 S_ = {name: i for i, name in enumerate(_STREAMS)}
 K_MONTH = len(_STREAMS)
-K_END = 8 * 8 + 4  # uniforms per customer for source records
+K_END = 8 * 8 + 4  # uniforms per customer at the end: source records (0 .. 64), the car's registration day
+U_CAR_DAY = 8 * 8 + 1
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
 IS_LOAN = np.isin(np.arange(P.N_SLOTS), P.LOAN_SLOTS)
 LOAN_MARGIN = _by_slot(PR.prices.loan_margin)
@@ -221,7 +222,8 @@ class Calendar:
         nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
         floor = np.asarray(floor)
         back = (day - k >= 0) & (day - k >= floor)
-        moved = np.where(back, day - k, np.where(day + 7 - k < nd, day + 7 - k, np.where(day + 1 < nd, day + 1, day - 1)))
+        moved = np.where(back, day - k, np.where(day + 7 - k < nd, day + 7 - k,
+                                                 np.where(day + 1 < nd, day + 1, np.where(day - 1 >= floor, day - 1, day))))
         return np.where(closed, moved, day).astype(np.int8)
 
 
@@ -381,6 +383,7 @@ class Month:
     age: np.ndarray              # age in years
     moy: int                     # month of the year, 0 = January (the yearly review month)
     cal: list = field(default_factory=list)  # campaigns of the month
+    claim_day: np.ndarray = None  # day of each customer's refused claim this month (step_claims)
 
     @property
     def january(self) -> bool:
@@ -579,7 +582,8 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
     if len(rows) == 0:
         return
     day = np.maximum(np.broadcast_to(day, rows.shape), st.busy[rows]).astype(np.int8)
-    log.closes.add(row=rows, k=st.ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason)
+    log.closes.add(row=rows, k=st.ckey[rows, slots], month=np.full(len(rows), m), day=day, reason=reason,
+                   car=st.car_made[rows])
     st.company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
     st.hold[rows, slots] = False
     np.add.at(st.nheld, rows, -1)
@@ -588,12 +592,13 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
     st.amount[rows, slots] = 0.0
 
 
-def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reason, cost):
+def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reason, cost, floor=0):
     """Record contacts (interactions) of customers ``rows``, on a day their channel is open
-    (in the acquisition month, no earlier than the acquisition)."""
+    (in the acquisition month, no earlier than the acquisition; never before ``floor``, e.g.
+    the start of the contract a claim is made on)."""
     if np.ndim(m) == 0 and m == st.month:
         day = np.where(st.acq[rows] == m, np.maximum(day, st.acq_day[rows]), day)
-    floor = np.where(st.acq[rows] == m, st.acq_day[rows], 0) if np.ndim(m) == 0 else 0
+    floor = np.maximum(np.where(st.acq[rows] == m, st.acq_day[rows], 0), floor) if np.ndim(m) == 0 else floor
     day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)),
                                rows + st.first_row, floor)
     if np.ndim(m) == 0 and m == st.month:
@@ -1024,6 +1029,7 @@ def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
     cl = PR.claims
     act = np.flatnonzero(st.active)
     claims_refused = np.zeros(st.n, dtype=bool)
+    mo.claim_day = np.zeros(st.n, dtype=np.int8)
     for s, stream in ((P.I_AUTO, "claim_auto"), (P.I_AUTO2, "claim_auto2"), (P.I_HOME, "claim_home"), (P.I_HEALTH, "claim_health")):
         rows = act[st.hold[act, s]]
         if len(rows) == 0:
@@ -1058,9 +1064,11 @@ def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
         _touch(st, rows, dd)
         log.tx.add(row=rows[paid], k=st.ckey[rows, s][paid], month=m, day=dd[paid], kind=P.CLAIM, slot=s, amount=amt[paid])
         claims_refused[rows[refused]] = True
+        np.maximum.at(mo.claim_day, rows[refused], dd[refused])
         if s != P.I_HEALTH:
             ch = np.where(w * 3 % 1 < cl.phone_share, C.PHONE, C.choose(w * 7 % 1, st.preferred[rows], st.mix[rows]))
-            add_inter(st, log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch])
+            add_inter(st, log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch],
+                      floor=np.where(st.cstart_m[rows, s] == m, st.cstart_d[rows, s], 0))
             st.Sat[rows[paid]] += cl.paid_satisfaction_gain
         if s == P.I_AUTO:
             resp_ = paid & (w * 11 % 1 < P.RESPONSIBLE_P)
@@ -1207,6 +1215,8 @@ def step_incidents(st: State, log: Log, mo: Month, claims_refused, price_rise) -
         cum = cum / np.maximum(cum[:, -1:], 1.0)
         resp = np.array([RESP_EXIT, RESP_NEGO, RESP_COMPLAINT, RESP_WOM, RESP_NONE], dtype=np.int8)[(ur[:, None] >= cum).sum(axis=1)]
         dd = day[ir]
+        if mo.claim_day is not None:  # a refused claim is an incident on the day of the claim
+            dd = np.where(it == INC_CLAIM, np.maximum(dd, mo.claim_day[ir]), dd).astype(np.int8)
         _touch(st, ir, dd)
         log.incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
         np.add.at(st.Sat, ir, np.where(it == INC_CLAIM, ic.satisfaction_loss_claim, ic.satisfaction_loss_other))
@@ -1319,7 +1329,7 @@ def step_service(st: State, log: Log, mo: Month) -> None:
 
 
 def step_review_programme(st: State, log: Log, mo: Month) -> None:
-    """The annual review of multi-equipped customers (seed 000, step 5): an advisor meeting
+    """The annual review of multi-equipped customers (the university lesson, step 5): an advisor meeting
     for those who like human contact, a call for the others; churn is lower for a year.
 
     Parameters: ``programmes.review_*``.
@@ -1450,7 +1460,8 @@ def simulate_block(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataF
                  addr_u=st.addr_u, prev_addr_u=st.prev_addr_u, prev_dept=st.prev_dept,
                  moved_month=st.moved_month, acq_cost=st.acq_cost, day_of=day_of,
                  birth_day=calendar.draw(pop["u_extra2"], pop["birth_month"]), household=head, acq=st.acq,
-                 household_size=household_size(st, T))
+                 household_size=household_size(st, T), car_made=st.car_made,
+                 calendar=calendar)
     return _assemble(cfg, cust_id, pop, ident, state, log.opens, log.closes, log.tx, log.events, log.inter,
                      log.incid, log.surveys, log.targets, Uend, pools)
 
@@ -1558,8 +1569,8 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     # contracts
     o = opens.frame(["row", "slot", "k", "month", "day", "channel", "premium"],
                     dict(row=np.int64, slot=np.int8, k=np.int64, month=np.int32, day=np.int8, channel=np.int8, premium=float))
-    c = closes.frame(["row", "k", "month", "day", "reason"],
-                     dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, reason=np.int8))
+    c = closes.frame(["row", "k", "month", "day", "reason", "car"],
+                     dict(row=np.int64, k=np.int64, month=np.int32, day=np.int8, reason=np.int8, car=np.int32))
     o["day"] = after_acq(o["row"], o["month"], o["day"])
     okey = o["row"] * MAX_CONTRACTS + o["k"]
     order = np.argsort(okey, kind="stable")
@@ -1571,6 +1582,14 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     end_d = np.zeros(len(okey), dtype=np.int8)
     end_r = np.full(len(okey), -1, dtype=np.int8)
     end_m[pos], end_d[pos], end_r[pos] = c["month"], c["day"], c["reason"]
+    # the insured car of a motor policy (first slot: the customer's own car): the car insured
+    # when the contract ended, or the one insured today while it runs
+    car_m = st["car_made"][o["row"]].copy()
+    car_m[pos] = c["car"]
+    own_car = o["slot"] == P.I_AUTO
+    car_m = np.where(own_car, car_m, 0)
+    car_reg = np.where(own_car, _dt(day_of(car_m, st["calendar"].draw(Uend[U_CAR_DAY][o["row"]], car_m))),
+                       np.datetime64("NaT", "ms"))
     start = _dt(day_of(o["month"], o["day"]))
     end = np.where(end_m >= 0, _dt(day_of(np.maximum(end_m, 0), end_d)), np.datetime64("NaT", "ms"))
     end = np.where((end_m >= 0) & (end < start), start, end)
@@ -1584,6 +1603,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "end_reason": pd.Categorical.from_codes(end_r, categories=list(END_REASONS)),
         "channel": _cat(o["channel"], CHANNELS),
         "monthly_premium": o["premium"],
+        "car_registration_date": pd.Series(car_reg, dtype="datetime64[ms]"),
     })
     # transactions: stable sort by customer keeps month and emission order
     t = _sort_by_customer(tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes), n)

@@ -1,6 +1,6 @@
 """Named personas followed over about thirty years, as tables the value chapter plots.
 
-``story("young_driver")`` replays the insured person of seed 000 across the potential x
+``story("young_driver")`` replays the insured person of the university lesson across the potential x
 profitability matrix in eight steps: a young driver with a heavy malus (negative
 profitability and potential) marries, the agent places a profitable contract, then a
 loss-making health contract, the household becomes fully equipped and is moved to a
@@ -53,7 +53,7 @@ class Story:
 
     @property
     def steps(self) -> pd.DataFrame:
-        """The numbered steps of the story (the arrows of seed 000's diagram)."""
+        """The numbered steps of the story (the arrows of the university lesson's diagram)."""
         return self.path[self.path.step.notna()].reset_index(drop=True)
 
 
@@ -210,7 +210,7 @@ def _young_driver() -> _Script:
             return ("branch", 4, 0.0)
         return ("web", 6, C.COST[C.BRANCH])  # internet profile with one yearly visit
 
-    return _Script("young_driver", "The insured young driver of seed 000", "insurance", 1990, 20, 53,
+    return _Script("young_driver", "The insured young driver of the university lesson", "insurance", 1990, 20, 53,
                    contracts, events, steps, state, appetite, retention, channel)
 
 

@@ -435,11 +435,17 @@ def car_holding_years(market) -> float:
 
 
 def fleet_age(market) -> float:
-    """Mean age of the insured cars, from a ``contracts.car_age`` column when present."""
-    if "car_age" not in market.contracts.columns:
-        raise NotMeasurable("the tables carry no car age (no contracts.car_age column)")
+    """Mean age, in years, of the customers' own insured cars on the last year-end: from
+    ``contracts.car_registration_date`` of the motor policies running that day (the second
+    car of a household carries no registration date and is left out)."""
+    if "car_registration_date" not in market.contracts.columns:
+        raise NotMeasurable("the tables carry no car age (no contracts.car_registration_date column)")
+    day = _year_ends(market)[-1]
     auto = _product_contracts(market, "I_AUTO")
-    return _mean(auto.loc[_running(auto, _year_ends(market)[-1]), "car_age"])
+    reg = auto.loc[_running(auto, day), "car_registration_date"].dropna()
+    if reg.empty:
+        raise NotMeasurable("no motor policy with a registration date runs on the last year-end")
+    return _mean(_years(day - reg))
 
 
 # ---------------------------------------------------------------------------------------

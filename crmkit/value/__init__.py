@@ -1,9 +1,10 @@
 """Customer value: cost to serve, direct profit, potential, lifetime value, strategies.
 
-Course chapter 4. Seed 001's chain of customer value: sales & marketing, order handling
+Course chapter 4. The lecture slides' chain of customer value: sales & marketing, order handling
 and distribution costs make the cost of managing the customer; the commercial margin
-minus that cost is the direct profit; direct profit plus potential is the lifetime value,
-which may be weighted by a credit score. Seed 000 puts customers on the value matrix
+minus that cost is the direct profit; direct profit plus potential is the lifetime value
+(which the slides weight by a credit score; here only a real default probability can lower
+it). The university lesson puts customers on the value matrix
 (profitability x potential) and gives each quadrant its strategy.
 
 Submodules, named after the course's ideas:

@@ -1,6 +1,6 @@
 """Cost to serve: direct, indirect and common costs, and activity-based allocation.
 
-Seed 001 ("l'identification et la répartition des coûts") sorts costs into three kinds:
+The lecture slides ("l'identification et la répartition des coûts") sort costs into three kinds:
 
 - **direct** costs, traceable to one customer: here the cost of each interaction (a branch
   meeting, a call, a letter) recorded in the ``interactions`` table;
@@ -52,6 +52,19 @@ def cost_pools(pools) -> list[tuple[str, float, str]]:
     ``pool``, ``amount``, ``driver``; shared with :mod:`crmkit.warehouse.value`, so that
     both paths refuse the same bad pools.
 
+    Parameters
+    ----------
+    pools : mapping or pandas.DataFrame
+        ``{pool: (amount, driver)}`` or a table with ``pool``, ``amount`` and ``driver``.
+
+    Returns
+    -------
+    list of (str, float, str)
+        One ``(pool, amount, driver column)`` per pool, in order; a SchemaError for a
+        negative or missing amount or a duplicated pool.
+
+    Examples
+    --------
     >>> cost_pools({"branch": (1000, "branch_visits")})
     [('branch', 1000.0, 'branch_visits')]
     """
@@ -98,6 +111,10 @@ def allocate_costs(
         customer gets the floor of their exact share, and the units left over go to the
         customers with the largest remainders (ties: first in ``drivers`` order), so the
         allocations add up exactly to the pool, in units.
+    customer_col : str, default "customer_id"
+        Customer key of ``drivers``.
+    table : str, default "drivers"
+        Table name used in error messages.
 
     Returns
     -------
@@ -171,6 +188,31 @@ def activity_drivers(
     order/contract handling) and ``flows`` (transactions processed), each 0 when the table
     is not given.
 
+    Parameters
+    ----------
+    interactions : pandas.DataFrame
+        Contacts with the customer, date and reason.
+    contracts : pandas.DataFrame, optional
+        Contracts with the customer and start date.
+    transactions : pandas.DataFrame, optional
+        Money flows with the customer and date.
+    start, end : date-like, optional
+        Period ``[start, end)`` counted in every table.
+    sales_reasons : sequence of str, default ("sale", "retention")
+        Interaction reasons counted as sales & marketing contacts.
+    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
+        Interaction reasons counted as service contacts.
+    customer_col, reason_col : str
+        Customer key and interaction reason columns.
+    interaction_date_col, contract_date_col, transaction_date_col : str
+        Date column of each table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: ``sales_contacts``, ``service_contacts``, ``contracts`` and
+        ``flows``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -235,6 +277,8 @@ def cost_to_serve(
         Add one ``direct_<channel>`` column per channel.
     unit : float, default 0.01
         The pools are spread in whole units of this size (see :func:`allocate_costs`).
+    customer_col, cost_col, channel_col, date_col : str
+        Columns of ``interactions``.
 
     Returns
     -------

@@ -36,6 +36,23 @@ def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
                    *, include_current: bool = True):
     """``sum_t q^t`` with ``q = retention / (1 + discount_rate)``, t from 0 (or 1) on.
 
+    Parameters
+    ----------
+    retention : float or array-like
+        Probability of staying one more period.
+    discount_rate : float
+        Discount rate per period.
+    horizon : int, optional
+        Number of periods; None for an infinite horizon (needs ``retention < 1 +
+        discount_rate``).
+    include_current : bool, default True
+        Count the current period (t = 0) undiscounted.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The factor that turns a constant margin per period into its present value.
+
     Examples
     --------
     >>> round(annuity_factor(0.8, 0.1), 4)          # (1 + d) / (1 + d - r) = 1.1 / 0.3
@@ -105,6 +122,10 @@ def lifetime_value(
         Yearly probability of default in [0, 1] (a calibrated probability, not a credit
         score): a customer earns in a later period only if they neither left nor
         defaulted, with probability ``(retention * (1 - p)) ** t``. None: no default.
+    customer_col : str, default "customer_id"
+        Customer key.
+    table : str, default "customers"
+        Table name used in error messages.
 
     Returns
     -------
@@ -168,6 +189,23 @@ def customer_equity(
 
     Returns a float, or with ``by`` a table per group with ``customers``, ``equity`` and
     ``share`` of the total.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer with a lifetime value.
+    ltv_col : str, default "lifetime_value"
+        Lifetime value column.
+    by : str, optional
+        Group column.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The sum, or with ``by`` one row per group with ``customers``, ``equity`` and
+        ``share`` of the total.
 
     Examples
     --------
@@ -234,6 +272,12 @@ def lifetime_value_chain(
         Yearly probability of default in [0, 1] (a calibrated probability, not a credit
         score); the later periods count with probability ``(retention * (1 - p)) ** t``.
         None: no default.
+    profit_col, potential_col : str
+        Direct profit and potential per period.
+    customer_col : str, default "customer_id"
+        Customer key.
+    table : str, default "customers"
+        Table name used in error messages.
 
     Returns
     -------
@@ -310,6 +354,13 @@ def chain_steps(chain: pd.DataFrame, *, table: str = "chain") -> pd.DataFrame:
     ``potential_value`` as if nobody defaulted, ``credit_adjustment`` (lifetime value minus
     that value: what defaults take, zero without a default probability) and
     ``lifetime_value`` (their sum: customer equity).
+
+    Parameters
+    ----------
+    chain : pandas.DataFrame
+        The output of :func:`lifetime_value_chain`.
+    table : str, default "chain"
+        Table name used in error messages.
 
     Returns
     -------

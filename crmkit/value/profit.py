@@ -1,9 +1,9 @@
 """Direct profit and potential: the two halves of customer value.
 
-Seed 001's chain: sales & marketing costs + order handling costs + distribution costs =
+The lecture slides' chain: sales & marketing costs + order handling costs + distribution costs =
 the cost of managing the customer; the customer's commercial margin minus that cost is the
 *direct profit* per customer; direct profit plus the customer's *potential* gives the
-lifetime value. Seed 000 says the same in other words: customer value = profitability (the
+lifetime value. The university lesson says the same in other words: customer value = profitability (the
 past, the accountant's view of current contracts) + potential (the future).
 """
 
@@ -36,6 +36,22 @@ def commercial_margin(
     """Sum of the margin of each customer's flows over ``[start, end)``.
 
     Claims carry a negative margin, so a customer can have a negative commercial margin.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Money flows with the customer, date and margin.
+    start, end : date-like, optional
+        Period ``[start, end)``.
+    customer_col, margin_col, date_col : str
+        Column names.
+    table : str, default "transactions"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_col`` and ``commercial_margin``, one row per customer with a flow.
 
     Examples
     --------
@@ -77,6 +93,10 @@ def direct_profit(
         over the same period). A customer missing from one table counts 0 there.
     start, end : date-like, optional
         Period of the transactions (``start <= date < end``).
+    customer_col, margin_col, date_col : str
+        Columns of ``transactions`` (``customer_col`` also of ``costs``).
+    cost_col : str, default "cost_to_serve"
+        Cost column of ``costs``.
 
     Returns
     -------
@@ -127,7 +147,7 @@ def customer_profitability(
     the cost to serve, direct interaction costs plus each indirect ``pools`` entry
     ``{pool: (amount, driver)}`` spread in whole ``unit``\ s over the drivers
     (:func:`~crmkit.value.cost_to_serve`), and the commercial margin minus that cost
-    (:func:`direct_profit`). Seed 000's *profitability*, the past half of
+    (:func:`direct_profit`). The university lesson's *profitability*, the past half of
     :func:`customer_value`; the twin of :func:`crmkit.warehouse.customer_profitability`.
 
     Parameters
@@ -140,6 +160,16 @@ def customer_profitability(
     pools : mapping or DataFrame, optional
         Indirect cost pools and their drivers (``sales_contacts``, ``service_contacts``,
         ``contracts``, ``flows``).
+    start, end : date-like, optional
+        Period ``[start, end)``.
+    unit : float, default 0.01
+        Smallest amount allocated (see :func:`~crmkit.value.allocate_costs`).
+    sales_reasons : sequence of str, default ("sale", "retention")
+        Interaction reasons counted as sales & marketing contacts.
+    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
+        Interaction reasons counted as service contacts.
+    customer_col : str, default "customer_id"
+        Customer key of every table.
 
     Returns
     -------
@@ -195,6 +225,17 @@ def profit_and_loss(
     Commercial margin minus the cost to serve gives the customers' direct profit; the
     common, non-attributable costs (head office, brand advertising) are deducted only
     here, at portfolio level, never spread over customers.
+
+    Parameters
+    ----------
+    profit : pandas.DataFrame
+        One row per customer, as :func:`direct_profit` gives it.
+    common_costs : float, default 0.0
+        The period's common, non-attributable costs.
+    margin_col, cost_col : str
+        Commercial margin and cost to serve columns.
+    table : str, default "profit"
+        Table name used in error messages.
 
     Returns
     -------
@@ -253,6 +294,21 @@ def potential(
     of the cost to serve: a gap in profit counts a loss-maker's own cost to serve as
     potential, and the value matrix then sends every loss-maker to multi-equipment.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    value_col : str
+        The customer's current value (e.g. yearly margin).
+    group_cols : sequence of str, default ()
+        Columns defining the peers (none: all customers are peers).
+    quantile : float, default 0.75
+        Quantile of the peers' value taken as the benchmark.
+    customer_col : str, default "customer_id"
+        Customer key.
+    table : str, default "customers"
+        Table name used in error messages.
+
     Returns
     -------
     DataFrame
@@ -301,10 +357,24 @@ def customer_value(
     potential_col: str = "potential",
     table: str = "customers",
 ) -> pd.Series:
-    """Seed 000's customer value: profitability (past) plus potential (future).
+    """The university lesson's customer value: profitability (past) plus potential (future).
 
     Profitability is the direct profit (see :func:`customer_profitability`), potential the
     future value (see :func:`potential`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    profit_col, potential_col : str
+        Direct profit and potential columns.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.Series
+        ``customer_value`` per row: profit plus potential.
 
     Examples
     --------

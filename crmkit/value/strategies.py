@@ -1,6 +1,6 @@
 """The value matrix's four strategies and the channel migration scenario.
 
-Seed 000: companies that segment on potential x profitability follow four strategies —
+The university lesson: companies that segment on potential x profitability follow four strategies —
 
 - **multi-equipment** (under-developed: low profitability, high potential): after a first
   sale and good feedback, equip the customer with the rest of the range that fits them;
@@ -20,7 +20,7 @@ A profitable customer is never advised termination; a low-profitability, low-pot
 customer of non-negative value is retained at a fair cost (see :func:`channel_migration`
 for the cheaper channel).
 
-And a fifth move (seed 000, step 5'): a loyal customer with low potential and low
+And a fifth move (the university lesson, step 5'): a loyal customer with low potential and low
 profitability is moved to a cheaper channel (the internet) to restore the margin —
 :func:`channel_migration` prices that scenario.
 """
@@ -86,6 +86,30 @@ def value_strategies(
     undesirable customer is advised ``retention`` (kept at a fair cost, e.g. through a
     cheaper channel), never ``termination``. So a profitable customer is never advised
     termination. The other quadrants keep their strategy (:data:`QUADRANT_STRATEGY`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer.
+    current_col, potential_col : str
+        Current profitability (e.g. direct profit) and potential (future profit).
+    customer_col : str
+        Customer key.
+    current_threshold, potential_threshold : float or "median"
+        A value at or above the threshold is "high".
+    reference_col : str, optional
+        Boolean column: a reference customer to keep whatever they spend.
+    growth_col, growth_threshold : str and float, optional
+        Growth measure and the level at or above which the customer counts as fast-growing.
+    other_division_col : str, optional
+        Boolean column: also a customer of another division.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`crmkit.segmentation.profitability_matrix` with ``strategy``.
 
     Examples
     --------
@@ -155,6 +179,11 @@ class ChannelMigration:
         ``contacts_moved``, ``cost_before``, ``cost_after``, ``saving``, ``margin_at_risk``
         and ``net_gain``.
 
+        Returns
+        -------
+        pandas.DataFrame
+            One row with the scenario's totals.
+
         Examples
         --------
         >>> import pandas as pd
@@ -208,6 +237,18 @@ def channel_migration(
     churn_risk : float, default 0.0
         Extra probability that a moved customer leaves (some customers value the branch);
         the expected lost margin is ``churn_risk * adoption * margin``.
+    eligible_col : str, default "eligible"
+        Boolean column of ``customers``: whose contacts may move.
+    margin_col : str, optional
+        Margin per period of ``customers`` (for ``margin_at_risk``).
+    customer_col, channel_col, cost_col : str
+        Column names.
+
+    Returns
+    -------
+    ChannelMigration
+        The scenario per eligible customer (``customers``), the ``unit_costs`` used, and
+        its totals in one row (``summary()``).
 
     Examples
     --------

@@ -106,6 +106,7 @@ def with_count_score(
     name: str,
     bins: int = 5,
     *,
+    customer_col: str | None = None,
     higher_is_better: bool = True,
 ) -> ir.Table:
     """``t`` with a column ``name``: :func:`quantile_score` with ``ties="min"``, counted.
@@ -114,8 +115,49 @@ def with_count_score(
     value is the number of rows with a strictly worse one, read from the running total of
     the table of counts per value and joined back by value. That sorts the few distinct
     values rather than every row (a window rank sorts all of ``t``).
+
+    Every row counts once in the ranks. When the rows are customers, name their key
+    ``customer_col`` (as :func:`quantile_score` requires): a repeated key is then refused
+    rather than counted twice. Without it the rows are taken as they are (two equal rows
+    are two units, which is right for a table without a key).
+
+    Parameters
+    ----------
+    t : ibis.Table
+        The rows to score.
+    col : str
+        Numeric column to rank.
+    name : str
+        Name of the score column added.
+    bins : int, default 5
+        Number of scores (1..``bins``).
+    customer_col : str, optional
+        The rows' key, checked unique when given.
+    higher_is_better : bool, default True
+        Whether a higher value gets a higher score.
+
+    Returns
+    -------
+    ibis.Table
+        ``t``'s columns and ``name``.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> t = ibis.memtable(pd.DataFrame({"customer_id": [1, 2, 3, 4], "frequency": [1, 1, 2, 5]}))
+    >>> with_count_score(t, "frequency", "F", 2, customer_col="customer_id").order_by(
+    ...     "customer_id").to_pandas()["F"].tolist()
+    [1, 1, 2, 2]
+    >>> twice = ibis.memtable(pd.DataFrame({"customer_id": [1, 1], "frequency": [3, 3]}))
+    >>> with_count_score(twice, "frequency", "F", customer_col="customer_id")
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: table.customer_id: 1 row(s) duplicated key (rows of an engine table have no index)
     """
-    check_expr(t, "table", {col: "number"})
+    if customer_col is None:
+        check_expr(t, "table", {col: "number"})
+    else:
+        check_expr(t, "table", {col: "number", customer_col: None}, unique=customer_col)
     return _with_count_score(t, col, name, bins, higher_is_better=higher_is_better)
 
 
@@ -140,16 +182,6 @@ def _grain(grain: str | None) -> str:
             "order for same-time rows)"
         )
     return _GRAINS[grain]
-
-
-def _timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} is not a date") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name} must be a date, got {value!r}")
-    return ts
 
 
 def _seconds(x) -> ir.FloatingValue:
@@ -254,7 +286,7 @@ def _up_to(t: ir.Table, date: str, observation_end):
     as an Ibis scalar; by default no row is compared with the scalar (see _purchases)."""
     if observation_end is None:
         return t.filter(t[date].notnull()), t[date].max()
-    end = ibis.literal(_timestamp(observation_end, "observation_end"))
+    end = ibis.literal(schema.as_timestamp(observation_end, "observation_end"))
     return t.filter(t[date] <= end), end
 
 
@@ -379,7 +411,7 @@ def calibration_holdout_expr(
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit_s = unit_timedelta(freq).total_seconds()
-    cal = ibis.literal(_timestamp(calibration_end, "calibration_end"))
+    cal = ibis.literal(schema.as_timestamp(calibration_end, "calibration_end"))
     rows, end = _up_to(t, date_col, observation_end)
     occ = _occasions(rows, customer_col, date_col, value, grain)
     has_value = value is not None
@@ -442,8 +474,8 @@ def calibration_holdout(
     _grain(grain)
     if calibration_end is None:
         raise ValueError("calibration_end is required")
-    cal = _timestamp(calibration_end, "calibration_end")
-    if observation_end is not None and _timestamp(observation_end, "observation_end") <= cal:
+    cal = schema.as_timestamp(calibration_end, "calibration_end")
+    if observation_end is not None and schema.as_timestamp(observation_end, "observation_end") <= cal:
         raise ValueError(f"observation_end ({observation_end}) must be after calibration_end "
                          f"({cal.date()})")
     out = _run(transactions, engine, "transactions", _tx_columns(customer_col, date_col, value),
@@ -469,7 +501,7 @@ def _purchases(t: ir.Table, date_col: str, kind_col: str, kinds, as_of):
         as_of = t[date_col].max()
         keep = t[date_col].notnull()
     else:
-        as_of = ibis.literal(_timestamp(as_of, "as_of"))
+        as_of = ibis.literal(schema.as_timestamp(as_of, "as_of"))
         keep = t[date_col] <= as_of
     if kinds is not None:
         keep &= t[kind_col].isin(_kinds(kinds))

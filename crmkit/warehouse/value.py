@@ -15,11 +15,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from crmkit import schema
 from crmkit._deprecation import renamed
 from crmkit.market import in_window
 from crmkit.value.costs import cost_pools
 from crmkit.warehouse.engines import as_table, check_expr
-from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, _timestamp, time_unit
+from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, time_unit
 
 __all__ = ["customer_profitability_expr", "customer_profitability", "DRIVERS",
            "customer_value", "customer_value_expr"]
@@ -33,8 +34,8 @@ def _window(t: ir.Table, date_col: str, start, end) -> ir.Table:
     if start is None and end is None:
         return t
     return t.filter(in_window(t[date_col],
-                              None if start is None else _timestamp(start, "start"),
-                              None if end is None else _timestamp(end, "end")))
+                              None if start is None else schema.as_timestamp(start, "start"),
+                              None if end is None else schema.as_timestamp(end, "end")))
 
 
 def _allocate(d: ir.Table, pools, customer_col: str, unit: float) -> ir.Table:

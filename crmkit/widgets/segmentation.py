@@ -102,8 +102,8 @@ def matrix_explorer(
     Two sliders set the cut-offs as quantiles of current profitability and of potential
     (0.5 = the median); the figure is :func:`crmkit.plots.matrix_scatter`, the table
     counts the customers per quadrant and how many of them
-    :func:`crmkit.segmentation.profitability_matrix` calls non-priority after seed
-    001's three checks (pass their columns as in that function). ``xlim`` crops the
+    :func:`crmkit.segmentation.profitability_matrix` calls non-priority after the
+    lecture slides' three checks (pass their columns as in that function). ``xlim`` crops the
     horizontal axis (margins have long tails).
 
     Returns

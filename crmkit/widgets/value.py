@@ -128,7 +128,7 @@ def ltv_explorer(
     Returns
     -------
     tuple of ipywidgets.FloatSlider
-        The discount-rate and retention-change sliders.
+        Two sliders: the discount rate, and the change of retention in points.
 
     Examples
     --------
@@ -182,7 +182,7 @@ def channel_migration_explorer(
 ) -> tuple[widgets.FloatSlider, widgets.FloatSlider]:
     """Move loyal low-value customers to a cheaper channel: what does it earn, what does it risk?
 
-    Seed 000's step 5': :func:`crmkit.value.channel_migration` prices moving the eligible
+    The university lesson's step 5': :func:`crmkit.value.channel_migration` prices moving the eligible
     customers' contacts to ``to_channel``. Two sliders set the share of contacts that
     actually move and the extra probability that a moved customer leaves (some value
     their branch); the figure shows the saving, the margin put at risk and the net gain,

@@ -13,7 +13,8 @@ import pandas as pd
 from crmkit import schema
 
 __all__ = ["WORKSHOP_TABLES", "DEFAULT_MIN_GROUP", "MAX_GAP_MONTHS", "load_data", "dense_range",
-           "analysis_window", "Purchases", "purchases", "data_overview", "import_summary"]
+           "analysis_window", "Purchases", "purchases", "data_overview", "import_summary",
+           "checked_table"]
 
 # the tables a workshop reads (the others are not loaded: faster, and less personal data)
 WORKSHOP_TABLES = ("customers", "products", "contracts", "transactions", "interactions")
@@ -51,6 +52,67 @@ def load_data(data_dir=None, tables=WORKSHOP_TABLES, *, min_group: int = DEFAULT
 
 def _has(df: pd.DataFrame, *cols: str) -> bool:
     return len(df) > 0 and all(c in df.columns and df[c].notna().any() for c in cols)
+
+
+def checked_table(market, name: str, uses) -> pd.DataFrame:
+    """``market.<name>``, checked for what a workshop reads of it (the columns ``uses``).
+
+    A workshop reads whatever tables the client sent, so an empty (absent) table passes.
+    A table with rows must hold those of ``uses`` that ``crmkit import`` requires of it
+    (:data:`crmkit.importer.REQUIRED`: a contact log without its date is not a contact
+    log), and every column of ``uses`` it holds is validated by
+    :func:`crmkit.schema.validate`: kind, naive dates in pandas' range, finite numbers,
+    ids of one type, no missing value, allowed values and bounds, one row per key. The
+    customers' quasi-identifiers may be missing: :func:`load_data` blanks the rare ones
+    (:func:`crmkit.privacy.suppress_rare`), and the workshop reads a blank as unknown.
+
+    Parameters
+    ----------
+    market : Market
+        From :func:`load_data` (anything with the tables as attributes).
+    name : str
+        The table (a market table of :data:`crmkit.schema.TABLES`).
+    uses : iterable of str
+        The columns the caller reads of it, where the table has them.
+
+    Returns
+    -------
+    DataFrame
+        The table, unchanged.
+
+    Raises
+    ------
+    SchemaError
+        One error naming the table, the column and the first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(interactions=pd.DataFrame(), transactions=pd.DataFrame(
+    ...     {"customer_id": [1, 2], "amount": [5.0, 7.5]}))
+    >>> len(checked_table(m, "interactions", ["customer_id", "date"]))  # absent: passes
+    0
+    >>> checked_table(m, "transactions", ["customer_id", "date", "amount"])
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: transactions.date: missing column(s) ['date']; the table has ['customer_id', 'amount']
+    """
+    from crmkit.importer.rules import REQUIRED
+    from crmkit.privacy import QUASI_IDENTIFIERS
+
+    df = getattr(market, name)
+    if not isinstance(df, pd.DataFrame):
+        schema.check_not_empty(df, name)  # raises: not a DataFrame
+    if len(df) == 0:
+        return df
+    uses = list(uses)
+    schema.check_columns(df, name, [c for c in REQUIRED.get(name, ()) if c in uses])
+    present = [c for c in uses if c in df.columns]
+    if present:
+        schema.validate(df, name, columns=present,
+                        nullable=QUASI_IDENTIFIERS if name == "customers" else ())
+    return df
 
 
 def dense_range(dates: pd.Series, *, max_gap_months: int = MAX_GAP_MONTHS):
@@ -99,7 +161,7 @@ def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timesta
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
         raise ValueError(f"months must be a positive integer, got {months!r}")
     for name, col in _DATED:
-        df = getattr(market, name)
+        df = checked_table(market, name, [col])
         if _has(df, col):
             first, last = dense_range(df[col])
             break
@@ -143,7 +205,9 @@ def purchases(market) -> Purchases:
     >>> p.table, p.date_col, p.type_col, p.note
     ('transactions', 'date', 'purchase_type', 'purchases_untyped')
     """
-    co, tx = market.contracts, market.transactions
+    co = checked_table(market, "contracts", ["contract_id", "customer_id", "start_date",
+                                             "monthly_premium", "product_id"])
+    tx = checked_table(market, "transactions", ["customer_id", "date", "amount", "kind"])
     if _has(co, "customer_id", "start_date", "monthly_premium", "product_id"):
         return Purchases(co, "contracts", "start_date", "monthly_premium", "product_id",
                          "purchases_contracts")
@@ -175,8 +239,9 @@ def data_overview(market) -> pd.DataFrame:
              "transactions": "date", "interactions": "date"}
     rows = []
     for name in WORKSHOP_TABLES:
-        df = getattr(market, name)
         col = dates.get(name)
+        # rows are counted: one row per key (a repeated customer is not two customers)
+        df = checked_table(market, name, [*schema.TABLES[name].key, *([col] if col else [])])
         dated = col is not None and _has(df, col)
         rows.append({"table": name, "rows": len(df),
                      "first_date": df[col].min().date() if dated else None,

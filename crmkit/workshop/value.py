@@ -11,7 +11,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit.market import active_on, in_window, period_during, period_on
-from crmkit.workshop.data import _has, analysis_window
+from crmkit.workshop.data import _has, analysis_window, checked_table
 from crmkit.workshop.report import Note, check_currency, money, number, percent, text
 
 __all__ = ["DEFAULT_RETENTION", "ValueBase", "value_base", "concentration", "action_plan"]
@@ -180,6 +180,21 @@ def _retention(market, start, end, months, retention, notes) -> float:
     return yearly
 
 
+# what the value audit may read of each table (the fallbacks read the others' columns)
+_VALUE_USES = {
+    "customers": ("customer_id", "acquisition_date", "churn_date", "sector", "credit_score",
+                  "life_stage", "birth_date"),
+    "transactions": ("customer_id", "date", "margin", "amount", "kind"),
+    "contracts": ("contract_id", "customer_id", "start_date", "end_date", "monthly_premium"),
+    "interactions": ("interaction_id", "customer_id", "date", "cost", "channel"),
+}
+
+
+def _check_value_tables(market) -> None:
+    for name, uses in _VALUE_USES.items():
+        checked_table(market, name, uses)
+
+
 def value_base(
     market,
     *,
@@ -227,6 +242,7 @@ def value_base(
     from crmkit.value import direct_profit, potential
 
     currency = check_currency(currency)
+    _check_value_tables(market)
     start, end = analysis_window(market, as_of=as_of, months=months)
     notes: list[Note] = []
     flows = _margin_flows(market, start, end, months, margin_rate, notes)
@@ -250,6 +266,8 @@ def value_base(
     # potential looks at the future: the margin still to win, not a gap in profit (the
     # cost to serve and claims lower profit, they are not needs left to cover)
     held = flows if "kind" not in flows else flows.loc[flows["kind"].astype(str) != "claim"]
+    if "kind" not in flows and _has(market.transactions, "margin"):
+        notes.append(Note(text("notes.no_claims_known")))
     wallet = out[["customer_id", "peer_group"]].assign(
         wallet_margin=held.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
         .to_numpy() * scale)
@@ -281,6 +299,8 @@ def concentration(customers: pd.DataFrame, value_col: str = "direct_profit",
 {'abc_class': 'B', 'direct_profit': 10.0, 'gains': 10.0, 'losses': 0.0, 'gain_share': 0.095}, \
 {'abc_class': 'C', 'direct_profit': -90.0, 'gains': 5.0, 'losses': -95.0, 'gain_share': 0.048}]
     """
+    schema.require_columns(customers, "customers", {value_col: "number", class_col: None})
+    schema.check_key(customers, "customers", "customer_id")  # a repeated customer counts twice
     v = customers[value_col]
     g = customers.assign(gains=v.clip(lower=0), losses=v.clip(upper=0)).groupby(
         class_col, observed=True, sort=True)
@@ -319,6 +339,12 @@ def action_plan(kpis: pd.DataFrame, *, min_customers: int = 1) -> pd.DataFrame:
     >>> action_plan(k)["supported"].tolist()
     [False, True]
     """
+    # one row per strategy, with every figure a recommendation reads: a missing mean profit
+    # would read as "not profitable" and withhold advice silently
+    schema.require_columns(
+        kpis, "kpis", {"strategy": None, "customers": "number", "share": "number",
+                       "direct_profit": "number", "potential": "number", "mean_profit": "number"},
+        nonnegative=("customers", "share", "potential"), unique="strategy")
     plan = kpis[["strategy", "customers", "share", "direct_profit", "potential"]].copy()
     actions, ok = [], []
     for _, row in kpis.iterrows():

@@ -55,9 +55,20 @@ def _axes_fingerprint(fig) -> list:
         for img in ax.images:
             out.append(np.asarray(img.get_array(), dtype=float).round(9).tolist())
         out.append(sorted(t.get_text() for t in ax.texts))
-        out.append([t.get_text() for t in ax.get_xticklabels()])
-        out.append([t.get_text() for t in ax.get_yticklabels()])
+        out.append(_tick_labels(ax.xaxis))
+        out.append(_tick_labels(ax.yaxis))
     return out
+
+
+def _tick_labels(axis) -> list[str]:
+    """The major tick labels of an axis: its formatter on its locator's ticks, which is the
+    text ``get_ticklabels()`` returns, without building the tick artists (that took most
+    of a figure's fingerprint)."""
+    from matplotlib.ticker import NullLocator
+
+    if isinstance(axis.get_major_locator(), NullLocator):
+        return []
+    return [str(t) for t in axis.major.formatter.format_ticks(axis.get_majorticklocs())]
 
 
 def normalise(value):
@@ -245,10 +256,15 @@ def used_columns(entry, frames, base) -> dict[str, list[str]]:
 
 def cases(entry, frames, used) -> list[Case]:
     """Every (argument, column, mutation) that applies to this entry."""
+    from tests.mutation.mutations import applies
+
     out = []
     for arg, df in frames.items():
         spec = entry.args[arg]
-        for name, (fn, scope, _) in MUTATIONS.items():
+        # what the registry says of the frame, read once (not once per column and mutation)
+        nonneg, ids = set(spec.nonneg_columns(df)), set(spec.id_columns(df))
+        nullable = spec.nullable_columns()
+        for name, (_, scope, _) in MUTATIONS.items():
             if scope == "table":
                 out.append(Case(entry.name, arg, None, name))
                 continue
@@ -257,21 +273,19 @@ def cases(entry, frames, used) -> list[Case]:
                     out.append(Case(entry.name, arg, None, name))
                 continue
             for col in used[arg]:
-                if scope == "nonneg" and col not in spec.nonneg_columns(df):
+                if scope == "nonneg" and col not in nonneg:
                     continue
-                if scope == "id" and col not in spec.id_columns(df):
+                if scope == "id" and col not in ids:
                     continue
-                if scope == "key":
-                    continue
-                if name == "text_numbers" and col in spec.id_columns(df):
+                if name == "text_numbers" and col in ids:
                     continue
                 if name == "drop_column" and (col in spec.optional or spec.wide):
                     continue
                 if col in spec.labels and name != "missing":
                     continue
-                if scope == "column" and name == "missing" and col in spec.nullable_columns():
+                if scope == "column" and name == "missing" and col in nullable:
                     continue
-                if fn(df.head(3), col) is None:
+                if not applies(name, df[col]):
                     continue
                 out.append(Case(entry.name, arg, col, name))
     return out

@@ -165,3 +165,25 @@ MUTATIONS = {
     "duplicate_key": (duplicate_key, "key", "same"),
     "empty": (empty, "table", "empty"),
 }
+
+# the kinds of column (``_kind``) each column mutation applies to (None: every kind); the
+# functions above return None on the others, and :func:`applies` says so without a copy
+_APPLIES_TO = {
+    "inf": {"number"}, "overflow": {"number"}, "negative": {"number"},
+    "text_numbers": {"number"}, "time_zone": {"datetime"}, "year_2300": {"datetime"},
+    "year_2300_text": {"datetime"},
+}
+
+
+def applies(name: str, s: pd.Series) -> bool:
+    """Whether mutation ``name`` changes column ``s`` (what its function returns None for)."""
+    kinds = _APPLIES_TO.get(name)
+    if kinds is not None and _kind(s) not in kinds:
+        return False
+    if name == "overflow":
+        return len(s) >= 2
+    if name == "time_zone":
+        return getattr(s.dt, "tz", None) is None
+    if name == "mixed_ids":
+        return pd.api.types.is_integer_dtype(s.dtype)
+    return True

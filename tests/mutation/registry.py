@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit.privacy import QUASI_IDENTIFIERS
 
 # columns that cannot be negative whatever the table: amounts, costs, counts, durations
 _NONNEG = re.compile(
@@ -626,6 +627,28 @@ def _(customers, transactions):
     return L.margin_by_tenure(customers, transactions, year=year(), max_years=5)
 
 
+# ---- survival (lifelines): the fitted objects are read through what they estimate --------
+def observed_from() -> pd.Timestamp:
+    return as_of() - pd.DateOffset(years=3)  # delayed entry: the database starts here
+
+
+@entry("crmkit.loyalty.retention.tenure_table", customers=customers_arg())
+def _(customers):
+    return L.tenure_table(customers, as_of=as_of(), observed_from=observed_from())
+
+
+@entry("crmkit.loyalty.survival.kaplan_meier", customers=customers_arg())
+def _(customers):
+    km = L.kaplan_meier(customers, as_of=as_of(), observed_from=observed_from())
+    return [km.survival_function_, km.confidence_interval_]
+
+
+@entry("crmkit.loyalty.survival.churn_cox", customers=customers_arg())
+def _(customers):
+    cox = L.churn_cox(customers, ["n_channels", "credit_score"], as_of=as_of())
+    return cox.summary
+
+
 # ---- value ---------------------------------------------------------------------------------
 from crmkit import value as V  # noqa: E402
 
@@ -763,6 +786,35 @@ def _(data):
 def _(data):
     predicted = CDNOW.build()["frequency"] * 0.5
     return K.holdout_comparison(data, predicted)
+
+
+# ---- sBG (contractual retention, Fader & Hardie 2007) ----------------------------------------
+@functools.cache
+def sbg_customers():
+    """One row per customer of two cohorts observed 5 periods: whole periods of tenure and
+    whether they left, from sBG lifetimes (a fixed seed: the valid input never changes)."""
+    rng = np.random.default_rng(3)
+    n, horizon = 240, 5
+    life = rng.geometric(rng.beta(0.7, 1.2, n))
+    return pd.DataFrame({"customer_id": np.arange(1, n + 1),
+                         "cohort": np.where(np.arange(n) % 2 == 0, 2019, 2020),
+                         "tenure": np.minimum(life, horizon).astype(np.int64),
+                         "churned": life <= horizon})
+
+
+@entry("crmkit.clv.sbg.survivor_table",
+       customers=derived(sbg_customers, "customers", unique=("customer_id",), labels=("cohort",)))
+def _(customers):
+    return K.survivor_table(customers)
+
+
+@entry("crmkit.clv.sbg.ShiftedBetaGeoModel",
+       data=derived(lambda: K.survivor_table(sbg_customers()), "survivors",
+                    unique=("cohort", "period"), nonneg=("period", "survivors"),
+                    labels=("cohort",)))
+def _(data):
+    model = K.ShiftedBetaGeoModel().fit(data)
+    return {"params": model.params_, "retention": model.retention_rate([1, 2, 3])}
 
 
 def _fitted(model, data):
@@ -979,8 +1031,11 @@ def _(links, source_records):
     return I.unified_customer_view(links, source_records)
 
 
+# the transactions' kind is optional (documented): without it no flow is told apart as a
+# claim, and the potential is the gap in every margin
 @entry("crmkit.idic.differentiate.customer_profiles", customers=customers_arg(),
-       transactions=TX, interactions=market_arg("interactions"),
+       transactions=market_arg("transactions", optional=("kind",)),
+       interactions=market_arg("interactions"),
        contracts=market_arg("contracts"), products=market_arg("products"), life_events=LIFE)
 def _(customers, transactions, interactions, contracts, products, life_events):
     return I.customer_profiles(customers, transactions, interactions, contracts, products,
@@ -1146,7 +1201,7 @@ def _(t):
 def _(t):
     from crmkit.warehouse.metrics import with_count_score
 
-    return with_count_score(_mem(t), "frequency", "F").to_pandas()
+    return with_count_score(_mem(t), "frequency", "F", customer_col="customer_id").to_pandas()
 
 
 @entry("crmkit.warehouse.value.customer_value", transactions=TX,
@@ -1684,6 +1739,15 @@ def _with(**tables):
     return dataclasses.replace(market(), **tables)
 
 
+# The workshops read whatever tables a client sent (crmkit import requires only a few
+# columns of each, crmkit.importer.REQUIRED): the other columns are optional, and each
+# workshop function says in its docstring and its notes what it does without them. What a
+# registry entry declares optional below is such a documented fallback, not a hole:
+# - the customers' quasi-identifiers may be blank: load_data blanks the rare ones
+#   (crmkit.privacy.suppress_rare) and the workshop reads a blank as unknown;
+WS_CUSTOMERS = dict(nullable=QUASI_IDENTIFIERS)
+
+
 @entry("crmkit.workshop.data.analysis_window", transactions=TX)
 def _(transactions):
     from crmkit import workshop
@@ -1691,22 +1755,39 @@ def _(transactions):
     return workshop.analysis_window(_with(transactions=transactions))
 
 
-@entry("crmkit.workshop.data.data_overview", customers=customers_arg(), transactions=TX)
+# - data_overview shows the period of the dates the client sent: without acquisition dates
+#   the customers' period is blank (the column is optional in an import);
+@entry("crmkit.workshop.data.data_overview",
+       customers=customers_arg(optional=("acquisition_date",), **WS_CUSTOMERS), transactions=TX)
 def _(customers, transactions):
     from crmkit import workshop
 
     return workshop.data_overview(_with(customers=customers, transactions=transactions))
 
 
-@entry("crmkit.workshop.data.purchases", transactions=TX)
+# - purchases of a retailer (no contracts): untyped when the transactions have no kind;
+@entry("crmkit.workshop.data.purchases", transactions=market_arg("transactions",
+                                                                 optional=("kind",)))
 def _(transactions):
     from crmkit import workshop
 
-    return workshop.purchases(_with(transactions=transactions)).frame
+    # no contracts: the purchases are the transactions (a retailer's data)
+    return workshop.purchases(_with(transactions=transactions,
+                                    contracts=market().contracts.iloc[:0])).frame
 
 
-@entry("crmkit.workshop.value.value_base", customers=customers_arg(), transactions=TX,
-       contracts=market_arg("contracts"), interactions=market_arg("interactions"))
+# - value_base: without acquisition or churn dates, retention is measured on contract holders
+#   (and a customer without an acquisition date counts as acquired before the window);
+#   without life stages the peer groups are age bands; without a margin the revenue is the
+#   margin (margin_rate); without a kind no flow is told apart as a claim (potential is then
+#   the gap in all margins); without a cost per contact, a default cost per contract. Each
+#   fallback is written in the ValueBase's notes.
+@entry("crmkit.workshop.value.value_base",
+       customers=customers_arg(optional=("acquisition_date", "churn_date", "life_stage"),
+                               **WS_CUSTOMERS),
+       transactions=market_arg("transactions", optional=("margin", "kind")),
+       contracts=market_arg("contracts"),
+       interactions=market_arg("interactions", optional=("cost",)))
 def _(customers, transactions, contracts, interactions):
     from crmkit import workshop
 
@@ -1722,6 +1803,8 @@ EXEMPT.update({
                  "require_columns", "snapshot", "validate")},
     "crmkit.warehouse.engines.check_expr": "the validation layer itself (Ibis tables)",
     "crmkit.schema.check_key": "the validation layer itself: its own tests feed it bad tables",
+    "crmkit.workshop.data.checked_table": "the validation layer itself (the workshops' front "
+                                          "door): tests/test_workshop.py feeds it bad tables",
     "crmkit.display.show_table": "formats any frame for reading (labels, number formats)",
     "crmkit.synth.market.generate": "takes no table (a number of customers)",
     "crmkit.synth.market.generate_to": "takes no table (a number of customers)",
@@ -1737,11 +1820,7 @@ EXEMPT.update({
                                      "unchanged by design",
     "crmkit.workshop.report.table": "formats any frame for the workshop's HTML report",
     "crmkit.models.by_horizon": "takes a prediction function and an index, not a table",
-    **{f"crmkit.clv.sbg.{n}": "NOT REGISTERED YET: the sBG model landed on main at the end "
-                              "of this suite's session"
-       for n in ("ShiftedBetaGeoModel", "simulate_sbg", "survivor_table")},
-    "crmkit.workshop.value.action_plan": "NOT REGISTERED YET: needs the workshop's KPI "
-                                         "table (added to main while this suite was written)",
+    "crmkit.clv.sbg.simulate_sbg": "takes no table (a number of customers)",
     **{f"crmkit.widgets.{n}": "an interactive front door: it hands the same tables to the "
                               "registered analytics and plots, which validate them"
        for n in ("customer_data.identity_threshold_explorer", "idic.contact_policy_explorer",
@@ -1793,18 +1872,42 @@ def _(transactions, interactions, contracts):
                                               _mem(contracts)).to_pandas()
 
 
-@entry("crmkit.privacy.rare_combinations", df=customers_arg())
+# a blank quasi-identifier matches any value (sdcMicro's freqCalc, documented; checked in
+# tests/test_privacy.py against the pairwise definition): a missing value is an answer
+@entry("crmkit.privacy.rare_combinations", df=customers_arg(nullable=("gender", "region")))
 def _(df):
     from crmkit import privacy
 
     return privacy.rare_combinations(df, ["gender", "region"], 3)
 
 
-@entry("crmkit.privacy.suppress_rare", df=customers_arg())
+@entry("crmkit.privacy.suppress_rare", df=customers_arg(nullable=QUASI_IDENTIFIERS))
 def _(df):
     from crmkit import privacy
 
     return privacy.suppress_rare(df, 3)
+
+
+@functools.cache
+def strategy_kpis():
+    """The value audit's table of strategies (segment_kpis on the value matrix's strategies)."""
+    from crmkit.segmentation import segment_kpis
+    from crmkit.value import value_strategies
+
+    v = value_frame()
+    cu = v.merge(value_strategies(v)[["customer_id", "strategy"]], on="customer_id")
+    return segment_kpis(cu, "strategy", kpis={"direct_profit": ("direct_profit", "sum"),
+                                              "potential": ("potential", "sum"),
+                                              "mean_profit": ("direct_profit", "mean")})
+
+
+@entry("crmkit.workshop.value.action_plan",
+       kpis=derived(strategy_kpis, "kpis", unique=("strategy",),
+                    signed=("direct_profit", "mean_profit")))
+def _(kpis):
+    from crmkit.workshop.value import action_plan
+
+    return action_plan(kpis)
 
 
 @entry("crmkit.workshop.value.concentration",
@@ -1814,26 +1917,6 @@ def _(customers):
 
     return concentration(customers)
 
-
-# Entries whose bad inputs still get through (a crash or a silent wrong result in the
-# census of tools/mutation_census.py), each with what is missing. The property test marks
-# them as expected failures: this list is the to-do of issue 14, it must only shrink.
-KNOWN_HOLES: dict[str, str] = {
-    "crmkit.workshop.data.data_overview": "a year-2300 date passes unseen on pandas 3 (workshop front door, not fixed)",
-    "crmkit.workshop.value.value_base": "census final: KeyError on a dropped customers.customer_id (workshop front door, not fixed)",
-    "crmkit.privacy.pseudonymise": "census after: 1 silent",
-    "crmkit.privacy.pseudonymise_tables": "census after: 2 silent",
-    "crmkit.privacy.rare_combinations": "census after: 3 silent",
-    "crmkit.privacy.suppress_rare": "census after: 1 silent",
-    "crmkit.warehouse.metrics.with_count_score": "census after: 1 silent",
-}
-
-# survival functions that landed at the very end of session 3 (issue 20): not yet given a
-# valid input here; registering them is the first item of issue 14's remaining work
-EXEMPT.update({
-    f"crmkit.loyalty.{n}": "not registered yet (landed last; issue 14 follow-up)"
-    for n in ("retention.tenure_table", "survival.churn_cox", "survival.kaplan_meier")
-})
 
 # takes a fitted purchase model and numbers (T, horizons), no table: nothing to mutate
 EXEMPT["crmkit.clv.diagnostics.frequency_recency_grid"] = "takes a fitted model, no table"
