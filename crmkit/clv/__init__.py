@@ -11,7 +11,8 @@
   contractual setting (bank, insurer, subscription), with the discounted expected residual
   lifetime (DERL, Fader & Hardie 2010); :func:`survivor_table` builds its survivor counts
   from customers, :func:`contract_survivors` from contracts by start-year cohort;
-- :func:`period_transactions`, :func:`frequency_recency_grid`: a purchase model's
+- :func:`period_transactions`, :func:`frequency_recency_grid`,
+  :func:`cumulative_transactions`: a purchase model's
   diagnostics in the shape of the data (drawn by :mod:`crmkit.plots.diagnostics`);
 - :func:`score_probability`, :func:`score_totals`: a model's predictions scored against
   what customers truly did after the calibration period (AUC, calibration, error on totals);
@@ -43,7 +44,11 @@ order ``conditional_expected_purchases(t, data)`` (use ``predict(data, t=t)``),
 from crmkit.clv._optim import ConvergenceError, ConvergenceWarning
 from crmkit.clv.bgnbd import BetaGeoModel, simulate_bgnbd, simulate_bgnbd_paths
 from crmkit.clv.data import load_cdnow
-from crmkit.clv.diagnostics import frequency_recency_grid, period_transactions
+from crmkit.clv.diagnostics import (
+    cumulative_transactions,
+    frequency_recency_grid,
+    period_transactions,
+)
 from crmkit.clv.gammagamma import (
     GammaGammaModel,
     SpendDependenceWarning,
@@ -96,6 +101,7 @@ __all__ = [
     "holdout_comparison",
     "load_cdnow",
     "period_transactions",
+    "cumulative_transactions",
     "fader_hardie_2007",
     "recency_panel",
     "recency_transition_matrix",

@@ -9,7 +9,10 @@ purchase model (:class:`~crmkit.clv.BetaGeoModel` or :class:`~crmkit.clv.ParetoN
   of Fader, Hardie & Lee 2005 and of lifetimes' ``plot_period_transactions``);
 - :func:`frequency_recency_grid`: the model's probability alive or expected purchases for
   every (frequency, recency) of a customer observed ``T``, the matrix that shows how the
-  model reads a silence.
+  model reads a silence;
+- :func:`cumulative_transactions`: cumulative repeat purchases over calendar time,
+  observed and expected, through calibration and holdout (the tracking plot of Fader,
+  Hardie & Lee 2005, fig. 3, and of lifetimes' ``plot_cumulative_transactions``).
 
 Calibration against holdout is :func:`crmkit.clv.holdout_comparison`.
 """
@@ -19,11 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmkit import schema
 from crmkit.clv.bgnbd import BetaGeoModel, simulate_bgnbd
 from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd
-from crmkit.clv.summary import check_summary
+from crmkit.clv.summary import _occasions, check_summary, unit_timedelta, validate_transactions
 
-__all__ = ["frequency_recency_grid", "period_transactions"]
+__all__ = ["cumulative_transactions", "frequency_recency_grid", "period_transactions"]
 
 _SIMULATORS = {BetaGeoModel: simulate_bgnbd, ParetoNBDModel: simulate_paretonbd}
 
@@ -145,3 +149,100 @@ def frequency_recency_grid(model, *, T: float, max_frequency: int = 20,
     else:
         value = model.predict(grid, t=t)
     return grid[["frequency", "recency"]].assign(value=np.asarray(value, dtype=float))
+
+
+def cumulative_transactions(model, transactions: pd.DataFrame, *, calibration_end,
+                            observation_end=None, customer_col: str = "customer_id",
+                            date_col: str = "date", freq: str = "W",
+                            grain: str | None = "D") -> pd.DataFrame:
+    """Cumulative repeat purchases over calendar time: observed and model-expected.
+
+    The customers are those who bought by ``calibration_end`` (the ones the model was
+    fitted on). At the end of every ``freq`` period from the first purchase of the log to
+    ``observation_end``, ``expected`` is the sum over these customers of the model's
+    E[X(t)] (expected repeat purchases of a customer ``t`` after a first purchase, the
+    model's ``expected_purchases``), with ``t`` the time since the customer's first
+    purchase; ``actual`` counts their repeat purchase occasions so far. The gap after
+    ``calibration_end`` is the forecast error the tracking plot shows (Fader, Hardie & Lee
+    2005, fig. 3).
+
+    Parameters
+    ----------
+    model : BetaGeoModel or ParetoNBDModel
+        Fitted on the calibration summary of the same log, in the unit ``freq``.
+    transactions : DataFrame
+        One row per transaction.
+    calibration_end : date
+        End of the calibration period.
+    observation_end : date, optional
+        End of the holdout; defaults to the last transaction date.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date.
+    freq : str, default "W"
+        Time unit of the model and step of the table.
+    grain : str or None, default "D"
+        Purchase occasions as in :func:`crmkit.clv.clv_summary`.
+
+    Returns
+    -------
+    DataFrame
+        One row per period end: ``date``, ``t`` (periods since the first purchase of the
+        log), ``actual``, ``expected`` (cumulative), ``period`` ("calibration" or
+        "holdout").
+
+    Examples
+    --------
+    Two customers, first purchases on day 0 and day 7; a Pareto/NBD model whose E[X(t)] is
+    r/alpha * beta/(s-1) * (1 - (beta/(beta+t))**(s-1)):
+
+    >>> import pandas as pd
+    >>> from crmkit.clv import ParetoNBDModel
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-08"])})
+    >>> m = ParetoNBDModel.from_params(r=1.0, alpha=10.0, s=2.0, beta=20.0)
+    >>> track = cumulative_transactions(m, tx, calibration_end="2024-01-08",
+    ...                                 observation_end="2024-01-22", freq="D")
+    >>> track.loc[track["date"] == "2024-01-15", ["actual", "expected"]].round(4).values
+    array([[1.   , 1.342]])
+    >>> ex = lambda t: 1 / 10 * (20 / 1) * (1 - (20 / (20 + t)))
+    >>> round(ex(14) + ex(7), 4)
+    1.342
+    """
+    expected_purchases = getattr(model, "expected_purchases", None)
+    if not callable(expected_purchases):
+        raise TypeError(f"a fitted purchase model with expected_purchases(t) is needed, got "
+                        f"{type(model).__name__}")
+    validate_transactions(transactions, customer_col, date_col)
+    unit = unit_timedelta(freq)
+    cal = schema.as_timestamp(calibration_end, "calibration_end")
+    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
+        observation_end, "observation_end")
+    if end <= cal:
+        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
+                         f"({cal.date()})")
+    occ = _occasions(transactions.loc[transactions[date_col] <= end], customer_col, date_col,
+                     None, grain)
+    first = occ.groupby("customer", sort=False)["date"].transform("min")
+    occ = occ.loc[first <= cal]
+    first = first.loc[occ.index]
+    if occ.empty:
+        raise schema.SchemaError(
+            f"transactions.{date_col}: no purchase by calibration_end {cal.date()}; the "
+            "calibration period is empty")
+    births, n_born = np.unique(occ.groupby("customer")["date"].min().to_numpy(),
+                               return_counts=True)
+    start = births[0]
+    n_periods = int(np.floor((end - start) / unit))
+    grid = start + unit * np.arange(1, n_periods + 1)
+    grid = grid[grid <= end]
+    # E[X(t)] at every (period end, birth) lag, evaluated once per distinct lag
+    lag = (grid[:, None] - births[None, :]) / unit
+    lag = np.clip(lag.astype(float), 0.0, None)
+    uniq, inv = np.unique(lag, return_inverse=True)
+    ex = np.asarray(expected_purchases(uniq), dtype=float)[inv.reshape(lag.shape)]
+    expected = ex @ n_born.astype(float)
+    repeat_dates = np.sort(occ.loc[occ["date"] > first, "date"].to_numpy())
+    actual = np.searchsorted(repeat_dates, grid, side="right")
+    return pd.DataFrame({"date": grid, "t": np.arange(1, len(grid) + 1),
+                         "actual": actual.astype("int64"), "expected": expected,
+                         "period": np.where(grid <= cal, "calibration", "holdout")})

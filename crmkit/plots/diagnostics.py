@@ -11,7 +11,10 @@
 - :func:`period_transactions_plot`: customers by repeat purchases in calibration, observed
   and expected by a purchase model (:func:`crmkit.clv.diagnostics.period_transactions`);
 - :func:`frequency_recency_heatmap`: a purchase model's probability alive or expected
-  purchases over frequency and recency (:func:`crmkit.clv.diagnostics.frequency_recency_grid`).
+  purchases over frequency and recency (:func:`crmkit.clv.diagnostics.frequency_recency_grid`);
+- :func:`cumulative_transactions_plot`: cumulative repeat purchases over calendar time,
+  observed and expected, calibration then holdout
+  (:func:`crmkit.clv.diagnostics.cumulative_transactions`).
 
 Calibration against holdout is :func:`crmkit.plots.holdout_fit`.
 """
@@ -26,8 +29,8 @@ from crmkit import labels
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title
 from crmkit.schema import check_ids, check_in_range, check_not_empty, fail, require_columns
 
-__all__ = ["calibration_plot", "frequency_recency_heatmap", "hazard_ratio_forest",
-           "period_transactions_plot", "survival_projection"]
+__all__ = ["calibration_plot", "cumulative_transactions_plot", "frequency_recency_heatmap",
+           "hazard_ratio_forest", "period_transactions_plot", "survival_projection"]
 
 
 def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
@@ -283,4 +286,56 @@ def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
     ax.set_xlabel(labels.header("recency"))
     ax.set_ylabel(labels.header("calibration_frequency"))
     _set_title(ax, title, "frequency_recency", kind="model_diagnostic")
+    return ax
+
+
+def cumulative_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
+                                 table_name: str = "cumulative_transactions", ax=None):
+    """Cumulative repeat purchases over time, observed and expected: the tracking plot.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``date``, ``actual``, ``expected``, ``period`` ("calibration" or "holdout")
+        (:func:`crmkit.clv.diagnostics.cumulative_transactions`); a dotted line marks the
+        end of calibration.
+    title : str, optional
+        A label key of ``model_diagnostic`` or text (default: "cumulative_transactions").
+    table_name : str
+        Name of the frame in error messages.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"date": pd.date_range("2024-01-07", periods=4, freq="W"),
+    ...                   "actual": [1, 3, 4, 6], "expected": [1.2, 2.5, 4.1, 5.5],
+    ...                   "period": ["calibration"] * 2 + ["holdout"] * 2})
+    >>> ax = cumulative_transactions_plot(t)
+    >>> [line.get_ydata().tolist() for line in ax.get_lines()[:2]]
+    [[1, 3, 4, 6], [1.2, 2.5, 4.1, 5.5]]
+    """
+    _numeric(table, table_name, "actual", "expected", nonnegative=("actual", "expected"))
+    require_columns(table, table_name, {"date": "datetime", "period": None})
+    bad = ~table["period"].isin(["calibration", "holdout"])
+    if bad.any():
+        fail(table_name, "period", "not 'calibration' or 'holdout'", mask=bad, df=table)
+    ax = _axes(ax)
+    t = table.sort_values("date")
+    ax.plot(t["date"], t["actual"], color=COLORS["grey"], linewidth=2,
+            label=labels.header("actual"))
+    ax.plot(t["date"], t["expected"], color=COLORS["blue"], linestyle="--", linewidth=1.5,
+            label=labels.header("predicted"))
+    cal = t.loc[t["period"] == "calibration", "date"]
+    if len(cal) and (t["period"] == "holdout").any():
+        ax.axvline(cal.max(), color="black", linestyle=":", linewidth=1,
+                   label=labels.header("end_of_calibration"))
+    ax.set_xlabel(labels.header("date"))
+    ax.set_ylabel(labels.header("cumulative_repeat_purchases"))
+    ax.legend()
+    _set_title(ax, title, "cumulative_transactions", kind="model_diagnostic")
     return ax

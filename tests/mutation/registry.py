@@ -777,6 +777,13 @@ def _(data):
                                                             b=2.426), data, draws=2)
 
 
+@entry("crmkit.clv.diagnostics.cumulative_transactions", transactions=DEPOSITS)
+def _(transactions):
+    return K.cumulative_transactions(
+        K.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426), transactions,
+        calibration_end=as_of() - pd.DateOffset(years=1), observation_end=as_of(), freq="W")
+
+
 @entry("crmkit.clv.summary.check_summary", data=SUMMARY)
 def _(data):
     return K.check_summary(data, monetary=True)
@@ -1417,6 +1424,17 @@ def _(observed, projected):
                      "period_transactions"))
 def _(table):
     return PL.period_transactions_plot(table)
+
+
+@entry("crmkit.plots.diagnostics.cumulative_transactions_plot",
+       table=derived(lambda: pd.DataFrame({"date": pd.date_range("2024-01-07", periods=4,
+                                                                 freq="W"),
+                                           "actual": [1, 3, 4, 6],
+                                           "expected": [1.2, 2.5, 4.1, 5.5],
+                                           "period": ["calibration"] * 2 + ["holdout"] * 2}),
+                     "cumulative_transactions"))
+def _(table):
+    return PL.cumulative_transactions_plot(table)
 
 
 @entry("crmkit.plots.diagnostics.frequency_recency_heatmap",
