@@ -326,6 +326,26 @@ def _segmentation_degenerate() -> dict:
     return {"identical customers": Example(same), "one customer": Example(same.head(1))}
 
 
+def _uplift_example(seed: int) -> Example:
+    # a randomised campaign (70 % contacted) whose contact works on high "x" only
+    rng = np.random.default_rng(seed)
+    n = 3000
+    x = rng.uniform(0, 1, n)
+    treated = rng.random(n) < 0.7
+    bought = rng.random(n) < 0.05 + 0.1 * rng.uniform(0, 1, n) + 0.25 * x * treated
+    data = pd.DataFrame({"x": x, "noise": rng.normal(size=n), "treated": treated, "converted": bought})
+    return Example(data, new_data=data[["x", "noise"]].head(40))
+
+
+def _uplift_degenerate() -> dict:
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"x": rng.uniform(0, 1, 200), "treated": np.tile([True, False], 100),
+                         "converted": False})
+    return {"nobody contacted": Example(data.assign(treated=False)),
+            "nobody bought": Example(data),
+            "everybody bought": Example(data.assign(converted=True))}
+
+
 REGISTRY: dict[str, ModelSpec] = {
     "bgnbd": ModelSpec("crmkit.clv.bgnbd:BetaGeoModel", _bgnbd_example,
                        horizons=(0.0, 4.0, 39.0), degenerate=_summary_degenerate),
@@ -344,5 +364,11 @@ REGISTRY: dict[str, ModelSpec] = {
                               _segmentation_example, degenerate=_segmentation_degenerate,
                               from_params=False,
                               hyper={"n_clusters": 3, "n_components": None, "n_init": 2}),
+    # uplift models hold fitted scikit-learn classifiers: no published parameters, no from_params
+    "uplift_two_model": ModelSpec("crmkit.campaigns.uplift_models:TwoModelUplift", _uplift_example,
+                                  degenerate=_uplift_degenerate, from_params=False),
+    "uplift_class_transformation": ModelSpec("crmkit.campaigns.uplift_models:ClassTransformationUplift",
+                                             _uplift_example, degenerate=_uplift_degenerate,
+                                             from_params=False),
 }
 

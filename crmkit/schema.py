@@ -335,6 +335,12 @@ TABLES: dict[str, Table] = {
             ("group", "string", "test (contacted) or control (held out at random)", False, False, ("test", "control")),
             ("responded", "bool", "the customer responded"),
             ("converted", "bool", "the customer bought the offered product"),
+            ("p_response_contacted", "float", "ground truth no real data set has: the probability the "
+             "generator used for this customer to buy the offer if contacted (empty for retention "
+             "campaigns, whose outcome is measured a year later)", True, True),
+            ("p_response_uncontacted", "float", "ground truth no real data set has: the probability the "
+             "generator used for this customer to buy the offer anyway, without the contact (empty "
+             "for retention campaigns); the true uplift is contacted minus uncontacted", True, True),
         ),
         _t(
             "surveys", "one row per survey answer", [],
@@ -367,6 +373,7 @@ _BOUNDS = {
     "transactions": {"amount": (0, None)},
     "interactions": {"cost": (0, None)},
     "campaigns": {"cost_per_contact": (0, None), "test_share": (0, 1)},
+    "campaign_targets": {"p_response_contacted": (0, 1), "p_response_uncontacted": (0, 1)},
     "surveys": {"satisfaction": (1, 10), "relative_attitude": (1, 7), "repurchase_intent": (1, 5)},
 }
 _RULES = {

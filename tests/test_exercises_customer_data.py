@@ -28,11 +28,12 @@ def test_chapter_1_exercises_are_registered():
 
 
 def test_ground_truth_columns():
-    # the datasheet marks three columns as ground truth: two in customers, one in records
-    right = {"persona", "latent_attitude", "true_customer_id"}
+    # the datasheet marks five columns as ground truth: two in customers, two in campaign
+    # targets (the true probability of buying with and without the contact), one in records
+    right = {"persona", "latent_attitude", "true_customer_id", "p_response_contacted", "p_response_uncontacted"}
     assert check("ch1.ground_truth_columns", right).correct
     assert check("ch1.ground_truth_columns", sorted(right)).correct  # a list is fine
-    fb = check("ch1.ground_truth_columns", {"persona", "latent_attitude"})
+    fb = check("ch1.ground_truth_columns", right - {"true_customer_id"})
     assert_wrong(fb, "true_customer_id")
     assert "1 expected item(s) are missing" in fb.message
     fb = check("ch1.ground_truth_columns", right | {"customer_id"})

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from crmkit.clv import ConvergenceError, ConvergenceWarning
 from crmkit.models import REGISTRY, NotFittedError
@@ -39,6 +40,14 @@ def _predict(spec, model, data, t=None):
     if spec.horizons is None:
         return model.predict(data)
     return model.predict(data, t=spec.horizons[-1] if t is None else t)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    # OpenMP models (gradient boosting in the uplift models) slow to a crawl when their
+    # threads fight other processes for a shared machine's cores
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="module", params=NAMES)

@@ -36,6 +36,14 @@ Contact pressure and consent: a campaign in waves  :mod:`~crmkit.campaigns.waves
                                                    :func:`run_waves`
 Scores: whom to contact                            :mod:`~crmkit.campaigns.targeting`:
                                                    :func:`target_profiles`
+Whom does the contact convince? Uplift models      :mod:`~crmkit.campaigns.uplift_models`:
+                                                   :class:`TwoModelUplift`,
+                                                   :class:`ClassTransformationUplift`,
+                                                   :func:`qini_curve`, :func:`true_qini_curve`,
+                                                   :func:`qini_coefficient`,
+                                                   :func:`uplift_at_k`,
+                                                   :func:`targeting_profit`,
+                                                   :func:`best_targeting_depth`
 =================================================  ==========================================
 
 Chapter 7's programme figures (:mod:`crmkit.project`) call these functions rather than
@@ -65,6 +73,16 @@ from crmkit.campaigns.power import (
 )
 from crmkit.campaigns.roi import Breakeven, breakeven, campaign_roi, pooled_roi
 from crmkit.campaigns.targeting import target_profiles
+from crmkit.campaigns.uplift_models import (
+    ClassTransformationUplift,
+    TwoModelUplift,
+    best_targeting_depth,
+    qini_coefficient,
+    qini_curve,
+    targeting_profit,
+    true_qini_curve,
+    uplift_at_k,
+)
 from crmkit.campaigns.waves import run_waves
 
 # the public names, in the order of the chapter (the package's API)
@@ -90,4 +108,12 @@ __all__ = [
     "trigger_family",
     "run_waves",
     "target_profiles",
+    "TwoModelUplift",
+    "ClassTransformationUplift",
+    "qini_curve",
+    "true_qini_curve",
+    "qini_coefficient",
+    "uplift_at_k",
+    "targeting_profit",
+    "best_targeting_depth",
 ]

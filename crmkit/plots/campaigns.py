@@ -295,4 +295,74 @@ def fcb_grid(
     return ax
 
 
-__all__ = ["uplift_bars", "uplift_funnel", "campaign_power", "fcb_grid"]
+__all__ = ["uplift_bars", "uplift_funnel", "campaign_power", "fcb_grid", "qini_plot"]
+
+
+def qini_plot(
+    curves: pd.DataFrame,
+    *,
+    by: str = "model",
+    kind: str | None = None,
+    title: str | None = None,
+    table: str = "qini_curves",
+    ax=None,
+):
+    """Qini curves: the buyers a contact causes against the share of targets contacted,
+    one line per ranking, and random targeting as the straight line.
+
+    Takes a tidy frame of :func:`crmkit.campaigns.qini_curve` or
+    :func:`crmkit.campaigns.true_qini_curve` outputs stacked with a ``by`` column naming the
+    ranking (``share``, ``incremental``, ``by``). The random line joins 0 to the mean end
+    point (the same for every ranking of the same customers under the true effect).
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``share``, ``incremental`` and the ``by`` column.
+    by : str
+        The column naming each ranking (one line each).
+    kind : str, optional
+        Label kind of the rankings (default: inferred, e.g. ``uplift_ranking``).
+    title : str, optional
+        A label key or text (default: the ``qini_curves`` label).
+    table : str
+        Name used in error messages.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"share": [0, 0.5, 1, 0, 0.5, 1], "incremental": [0, 3, 4, 0, 1, 4],
+    ...                   "model": ["two_model"] * 3 + ["response_score"] * 3})
+    >>> ax = qini_plot(c)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Two-model uplift', 'Response score (who buys)', 'Random targeting']
+    """
+    require_columns(curves, table, {"share": "number", "incremental": "number"})
+    check_columns(curves, table, [by])
+    check_rows(curves, table, "share", ~curves["share"].between(0, 1), "share outside [0, 1]")
+    check_rows(curves, table, by, curves[by].isna(), "missing ranking name")
+    ax = _axes(ax)
+    names = list(pd.unique(curves[by].astype(str)))
+    kind = kind or labels.kind_of(by, names)
+    colours = palette(kind, names)
+    ends = []
+    for name in names:
+        part = curves.loc[curves[by].astype(str) == name].sort_values("share")
+        ax.plot(part["share"], part["incremental"], color=colours[name], linewidth=2,
+                label=str(_any_label(name, kind)))
+        ends.append(float(part["incremental"].iloc[-1]))
+    ax.plot([0, 1], [0, float(np.mean(ends))], color="black", linestyle="--", linewidth=1,
+            label=labels.label("random_targeting", "plot_campaign"))
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(labels.header("share_targeted"))
+    ax.set_ylabel(labels.header("incremental_buyers"))
+    ax.legend(loc="best", fontsize="small")
+    _set_title(ax, title, "qini_curves", kind="plot_campaign")
+    return ax

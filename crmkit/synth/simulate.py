@@ -970,14 +970,19 @@ def step_campaigns(st: State, log: Log, mo: Month, act, p_buy) -> None:
         ur = U[S_[f"camp{j}_resp"]][sel]
         responded = test & (ur < pr)
         conv_resp = responded & (ur / pr < CA.CONVERSION)
-        if acquisition:
-            organic = np.zeros(len(sel), dtype=bool)
-        else:
-            organic = U[S_[f"camp{j}_conv"]][sel] < np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
+        # P(buying the offer anyway), the organic purchase a control customer makes too
+        p_org = np.zeros(len(sel)) if acquisition else np.minimum(cp.organic_factor * p_buy[pos[sel], slot], cp.max_response)
+        organic = np.zeros(len(sel), dtype=bool) if acquisition else U[S_[f"camp{j}_conv"]][sel] < p_org
         converted = conv_resp | organic
+        # ground truth of the draws above (no draw added): P(converted) without the contact
+        # (organic) and with it (organic or a converted response); undefined for retention,
+        # whose "converted" is measured a year later on the churn process
+        p_con = 1.0 - (1.0 - pr * CA.CONVERSION) * (1.0 - p_org)
         log.targets.add(campaign_id=np.full(len(sel), c.campaign_id), row=sel, test=test,
                         responded=responded, converted=converted & ~retention,
-                        month=np.full(len(sel), m), retention=np.full(len(sel), retention))
+                        month=np.full(len(sel), m), retention=np.full(len(sel), retention),
+                        p_contacted=np.where(retention, np.nan, p_con),
+                        p_uncontacted=np.where(retention, np.nan, p_org))
         t = sel[test]
         ch = np.full(len(t), int(c.channel), dtype=np.int8)
         # contacts spread from the campaign's start over the channel's delay (e-mails go
@@ -1672,9 +1677,10 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "repurchase_intent": s["intent"].astype(np.int8),
     })
     # campaign targets
-    g = targets.frame(["campaign_id", "row", "test", "responded", "converted", "month", "retention"],
+    g = targets.frame(["campaign_id", "row", "test", "responded", "converted", "month", "retention",
+                       "p_contacted", "p_uncontacted"],
                       dict(campaign_id=np.int32, row=np.int64, test=bool, responded=bool, converted=bool,
-                           month=np.int32, retention=bool))
+                           month=np.int32, retention=bool, p_contacted=float, p_uncontacted=float))
     # a retention campaign converts a customer who is still a customer months later
     ch_m = st["churned"][g["row"]]
     kept = (ch_m < 0) | (ch_m > g["month"] + CA.RETENTION_MONTHS)
@@ -1687,6 +1693,8 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "group": _cat(np.where(g["test"], 0, 1), ["test", "control"]),
         "responded": g["responded"],
         "converted": g["converted"],
+        "p_response_contacted": g["p_contacted"],
+        "p_response_uncontacted": g["p_uncontacted"],
     })
     out["source_records"] = ID.source_records(pools, cust_id, pop, ident, st, o, Uend)
     return out

@@ -918,6 +918,47 @@ def _(roi):
     return C.pooled_roi(roi, "channel")
 
 
+def uplift_campaign():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, 400)
+    treated = np.arange(400) % 5 != 0
+    return pd.DataFrame({"x": x, "treated": treated,
+                         "converted": rng.random(400) < 0.1 + 0.3 * x * treated})
+
+
+UPLIFT = derived(uplift_campaign, "uplift data")
+
+
+@entry("crmkit.campaigns.uplift_models.TwoModelUplift", data=UPLIFT)
+def _(data):
+    from sklearn.linear_model import LogisticRegression
+
+    return C.TwoModelUplift(features=["x"], estimator=LogisticRegression()).fit(data).predict(data)
+
+
+@entry("crmkit.campaigns.uplift_models.ClassTransformationUplift", data=UPLIFT)
+def _(data):
+    from sklearn.linear_model import LogisticRegression
+
+    return C.ClassTransformationUplift(features=["x"], estimator=LogisticRegression()).fit(data).predict(data)
+
+
+def qini_frame():
+    d = uplift_campaign()
+    return C.qini_curve(d["x"], d["converted"], d["treated"])
+
+
+@entry("crmkit.campaigns.uplift_models.qini_coefficient", curve=derived(qini_frame, "qini curve"))
+def _(curve):
+    return C.qini_coefficient(curve)
+
+
+@entry("crmkit.plots.campaigns.qini_plot",
+       curves=derived(lambda: qini_frame().assign(model="two_model"), "qini curves"))
+def _(curves):
+    return PL.qini_plot(curves)
+
+
 @entry("crmkit.campaigns.control_groups.assign_groups",
        targets=derived(lambda: market().customers[["customer_id", "sector"]], "targets",
                        unique=("customer_id",)))
