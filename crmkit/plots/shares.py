@@ -36,6 +36,23 @@ def bar_share(
     of customers next to the share of margin of each class. Categories follow the label
     file's display order.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per row of market table ``table`` (a customer by default): a repeated key is
+        refused.
+    by : str
+        Category column, one group of bars each.
+    values : str or sequence of str, optional
+        Numeric columns whose shares are drawn next to the share of customers.
+    table : str
+        Name of the table in error messages (default ``"customers"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    annotate : bool
+        Write each bar's percentage on top of it.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes

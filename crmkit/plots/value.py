@@ -81,6 +81,30 @@ def cost_breakdown(
     costs: a negative one is refused, as is a repeated ``customer_id``). ``value_label``
     names the vertical axis (a label key; e.g. ``unit_cost`` for one row per channel).
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer (or per ``by`` category) with the ``parts`` columns.
+    by : str
+        Category column, one bar each.
+    parts : sequence of str
+        Non-negative cost columns stacked in each bar.
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    value_label : str
+        Label key of the vertical axis.
+    legend : bool
+        Draw the legend of the parts.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"costs"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -141,6 +165,25 @@ def value_waterfall(
     total: blue when they add, vermilion when they take away. Item names are label keys
     (``commercial_margin``, ``direct_cost``, ``net_profit``...). ``title`` is a label key of
     the kind ``plot_value`` or a text.
+
+    Parameters
+    ----------
+    steps : DataFrame
+        One row per item, in order, with ``item_col`` and ``amount_col``.
+    item_col : str
+        Column of the item names (label keys).
+    amount_col : str
+        Column of the signed amounts.
+    totals : sequence of str
+        Items drawn from zero (subtotals and the total).
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"steps"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -287,6 +330,33 @@ def story_path(
     ``note_col``). The quadrants, cut at ``x_cut`` and ``y_cut``, carry the strategy each
     one calls for (the university lesson).
 
+    Parameters
+    ----------
+    path : DataFrame
+        One row per year with ``x``, ``y``, ``step_col`` and ``note_col``.
+    story : str, optional
+        Name of the story, prefix of the steps' label keys; ``None`` uses ``note_col``.
+    x : str
+        Column on the horizontal axis (profitability).
+    y : str
+        Column on the vertical axis (potential).
+    step_col : str
+        Column of the step's number, missing in the years between steps.
+    note_col : str
+        Column of a free-text note per step, used when no label describes the step.
+    x_cut : float
+        Where the vertical cut of the matrix sits.
+    y_cut : float
+        Where the horizontal cut of the matrix sits.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"path"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -365,6 +435,20 @@ def holdout_fit(
     "n+" (that many repeat purchases or more). The closer the two lines, the better the
     model forecasts customers it has not seen buy in that period.
 
+    Parameters
+    ----------
+    comparison : DataFrame
+        One row per calibration ``frequency`` with the ``actual`` and ``predicted`` mean
+        holdout purchases.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"comparison"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -411,6 +495,21 @@ def state_shares(
     Every share is a number in [0, 1] and each period's shares sum to 1 (every customer
     of today is in one state, the lost state included): a missing state column is
     refused, not drawn as a stack that stops short of 100 %.
+
+    Parameters
+    ----------
+    distribution : DataFrame
+        One row per period, one column of shares per state.
+    kind : str
+        Label kind of the states (their labels, order and colours).
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"distribution"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -469,6 +568,28 @@ def equity_comparison(
     columns (e.g. the output of
     :func:`crmkit.value.customer_equity` with ``by=`` under two sets of assumptions).
     The scenario bars carry the change in per cent.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per category with the two equity columns.
+    category : str
+        Column of the categories, one pair of bars each.
+    baseline : str
+        Column of the baseline equity (grey bars).
+    scenario : str
+        Column of the scenario's equity (coloured bars).
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"equity"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
