@@ -71,6 +71,10 @@ def yearly_counts(
     ...                                                         "2021-09-01"]),
     ...                    "acquisition_channel": ["web", "branch", "web"]})
     >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")
+    >>> [(round(p.get_x() + p.get_width() / 2), float(p.get_height())) for p in ax.patches]
+    [(2020, 0.0), (2021, 1.0), (2020, 1.0), (2021, 1.0)]
+    >>> [t.get_text() for t in ax.get_legend().texts]  # branch bars first, then web
+    ['Branch/agency', 'Web']
     """
     check_not_empty(df, table)
     check_columns(df, table, {date_col: "datetime"})

@@ -62,6 +62,8 @@ def contact_decisions(
     >>> d = pd.DataFrame({"reason": ["ok", "ok", "no_consent", "contact_pressure"],
     ...                   "sender": ["bank_marketing", "advisor_workstation"] * 2})
     >>> ax = contact_decisions(d, by="sender")
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['Sent', 'No marketing consent', 'Contact pressure cap reached'], ['50%', '25%', '25%'])
     """
     check_not_empty(decisions, table)
     check_columns(decisions, table, [reason_col] + ([by] if by else []))

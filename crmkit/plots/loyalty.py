@@ -207,6 +207,8 @@ def measure_bars(
     >>> d = pd.DataFrame({"loyalty_type": ["true_loyalty", "spurious_loyalty"],
     ...                   "churn_share": [0.2, 0.35]})
     >>> ax = measure_bars(d, "loyalty_type", "churn_share")
+    >>> [t.get_text() for t in ax.texts]
+    ['20%', '35%']
     """
     require_columns(df, table, {category: None, value: "number"}, unique=category,
                     nullable=[value] if allow_missing else [])

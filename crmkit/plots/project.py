@@ -49,6 +49,8 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     >>> import pandas as pd
     >>> s = pd.DataFrame({"acquired": [120.0, 150.0]}, index=pd.Index([2023, 2024], name="year"))
     >>> ax = usual_report(s)
+    >>> [t.get_text() for t in ax.texts]
+    ['120', '150']
     """
     _numeric(split, table, "acquired")
     ax = _axes(ax)
@@ -240,6 +242,8 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ...                   "dimension": ["organisational", "collective"], "score": [2.0, 4.0],
     ...                   "weakest": [True, False]})
     >>> ax = maturity_bars(f)
+    >>> [str(p.get_hatch()) for p in ax.patches]  # the weakest factor hatched
+    ['//', '']
     """
     require_columns(factors, table, ["id", "name", "dimension", "weakest"], unique="id")
     _numeric(factors, table, "score")

@@ -274,6 +274,8 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
     >>> ck = pd.DataFrame({"k": [2, 3, 4], "inertia": [90.0, 60.0, 50.0],
     ...                    "silhouette": [0.30, 0.35, 0.28]})
     >>> ax = k_selection(ck, k=3)
+    >>> [float(x) for x in ax.lines[-1].get_xdata()]  # the chosen k
+    [3.0, 3.0]
     """
     _numeric(scores, table, "k", "inertia", "silhouette")
     ax = _axes(ax)

@@ -62,6 +62,8 @@ def bar_share(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"abc_class": ["A", "B", "C", "C"], "margin": [60.0, 25.0, 10.0, 5.0]})
     >>> ax = bar_share(df, "abc_class", "margin")
+    >>> [t.get_text() for t in ax.texts]  # customers of A, B, C; then margin of A, B, C
+    ['25%', '25%', '50%', '60%', '25%', '15%']
     """
     values = [] if values is None else [values] if isinstance(values, str) else list(values)
     check_not_empty(df, table)
