@@ -135,7 +135,9 @@ def read_market_folder(path: str | os.PathLike, tables=None) -> dict[str, pd.Dat
     Raises
     ------
     ValueError
-        ``path`` is not a folder, or ``tables`` names an unknown table.
+        ``path`` is not a folder.
+    SchemaError
+        ``tables`` names a table that is not a market table.
 
     Examples
     --------
