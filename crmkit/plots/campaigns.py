@@ -77,6 +77,8 @@ def uplift_bars(
     ...                   "uplift": [0.21, 0.012]},
     ...                  index=pd.Index(["life_event", "none"], name="trigger_family"))
     >>> ax = uplift_bars(p)
+    >>> [t.get_text() for t in ax.texts]
+    ['+21.0 pts', '+1.2 pts']
     """
     df = pooled.reset_index() if category is None else pooled
     category = category or pooled.index.name
@@ -262,6 +264,8 @@ def campaign_power(
     >>> c = pd.DataFrame({"group_size": [100, 1000, 10000],
     ...                   "detectable_uplift": [0.12, 0.035, 0.011]})
     >>> ax = campaign_power(c, n_targets=500, uplift=0.012, breakeven_rate=0.004)
+    >>> ax.lines[1].get_xdata(), ax.lines[2].get_ydata()  # the plan: its targets, its uplift
+    ([500, 500], [0.012, 0.012])
     """
     # no detectable uplift (NaN) below some size, by construction
     require_columns(curve, table, {"group_size": "number", "detectable_uplift": "number"},
@@ -343,6 +347,8 @@ def fcb_grid(
     >>> g = pd.DataFrame({"product_id": ["B_MORTGAGE", "B_CARD"],
     ...                   "fcb_quadrant": ["learning", "routine"]})
     >>> ax = fcb_grid(g)
+    >>> [t.get_text() for t in ax.texts]  # each quadrant, then its products
+    ['Learning (learn-feel-do)', 'Mortgage', 'Affectivity (feel-learn-do)', '—', 'Routine (do-learn-feel)', 'Payment card', 'Hedonism (do-feel-learn)', '—']
     """
     require_columns(grid, table, [name_col, "fcb_quadrant"])
     unknown = ~grid["fcb_quadrant"].astype(str).isin(list(_FCB_CELLS))

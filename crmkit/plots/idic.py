@@ -147,6 +147,8 @@ def need_heatmap(
     >>> s = pd.DataFrame({"need": ["car_cover", "car_cover", "savings", "savings"],
     ...                   "life_stage": ["couple", "retired"] * 2, "share": [0.1, 0.0, 0.0, 0.05]})
     >>> ax = need_heatmap(s)
+    >>> [t.get_text() for t in ax.texts]
+    ['10%', '0%', '0%', '5%']
     """
     require_columns(shares, table, [row, col])
     _numeric(shares, table, value)
@@ -225,6 +227,8 @@ def offer_values(
     ...                   "trigger": ["event", "savings_capacity"], "customers": [31, 790],
     ...                   "expected_value": [216.0, 21.6], "untargeted_value": [25.5, 5.1]})
     >>> ax = offer_values(o)
+    >>> [t.get_text() for t in ax.texts]  # bottom to top: the best offer on top
+    ['22 €  (n = 790)', '216 €  (n = 31)']
     """
     require_columns(offers, table, [category] + [c for c in (hue,) if c], unique=category)
     _numeric(offers, table, value, *[c for c in (baseline, count) if c],

@@ -54,6 +54,8 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     >>> f = pd.DataFrame({"acquired": [50, 80], "churned": [30, 40], "end_stock": [500, 540]},
     ...                  index=pd.period_range("2023", periods=2, freq="Y"))
     >>> ax = bathtub_flows(f)
+    >>> [float(p.get_height()) for p in ax.patches]  # won above zero, lost below
+    [50.0, 80.0, -30.0, -40.0]
     """
     _numeric(flows, table, "acquired", "churned", "end_stock")
     colours = palette("bathtub")
@@ -286,6 +288,8 @@ def response_mix(
     >>> m = pd.DataFrame({"incidents": [10, 20], "complaint": [0.6, 0.3], "exit": [0.4, 0.7]},
     ...                  index=pd.Index(["price_rise", "competitor_offer"], name="type"))
     >>> ax = response_mix(m)
+    >>> [t.get_text() for t in ax.texts]  # complaint shares, then exit shares
+    ['60%', '30%', '40%', '70%']
     """
     check_not_empty(mix, table)
     responses = [c for c in labels.order("incident_response", [c for c in mix.columns
@@ -363,6 +367,8 @@ def survival_curves(
     >>> c = pd.DataFrame({"estimate": ["naive"] * 3 + ["left_truncated"] * 3,
     ...                   "years": [0, 1, 2] * 2, "survival": [1, .9, .8, 1, .8, .6]})
     >>> ax = survival_curves(c, mark_years=2)
+    >>> [t.get_text() for t in ax.texts]  # each curve at 2 years
+    ['80%', '60%']
     """
     check_not_empty(curves, table)
     check_columns(curves, table, [curve_col])

@@ -92,6 +92,8 @@ def matrix_scatter(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"current": [1.0, 5.0, 2.0, 8.0], "potential": [9.0, 8.0, 1.0, 2.0]})
     >>> ax = matrix_scatter(df, "current", "potential")
+    >>> [t.get_text().replace(chr(10), ' ') for t in ax.texts]  # one customer per cell
+    ['Desirable customers (25%)', 'Under-developed customers (25%)', 'Mature customers (25%)', 'Undesirable customers (25%)']
     """
     _numeric(df, table, x, y)
     check_key(df, table, "customer_id")  # one point per customer

@@ -98,6 +98,8 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     >>> s = pd.DataFrame({"revenue_existing": [900.0], "revenue_cross_sell": [60.0],
     ...                   "revenue_new": [40.0]}, index=pd.Index([2024], name="year"))
     >>> ax = revenue_split(s)
+    >>> [t.get_text() for t in ax.texts]  # (900 + 60) / 1000 from existing customers
+    ['96%']
     """
     _numeric(split, table, *_REVENUE_BOXES)
     ax = _axes(ax)
@@ -165,6 +167,8 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     ...                   "value": [0.93, 0.90], "target": [0.92] * 2,
     ...                   "status": ["green", "red"]})
     >>> ax = kpi_lights(d)
+    >>> [t.get_text() for t in ax.texts], [t.get_text() for t in ax.get_yticklabels()]
+    (['93.0%', '90.0%'], ['Customers kept over the year (target 92%)'])
     """
     require_columns(dashboard, table, [period_col, "kpi"])
     check_columns(dashboard, table, ["status"])
