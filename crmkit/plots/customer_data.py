@@ -169,6 +169,8 @@ def match_weights(
     >>> p = pd.DataFrame({"weight": [25.0, 22.0, 18.0, 3.0, -2.0],
     ...                   "same_person": [True, True, True, False, False]})
     >>> ax = match_weights(p, threshold=10)
+    >>> ax.get_yscale(), float(ax.lines[0].get_xdata()[0])  # log counts, the threshold line
+    ('log', 10.0)
     """
     _numeric(pairs, table, weight)
     check_columns(pairs, table, {truth: "bool"})
@@ -234,6 +236,8 @@ def threshold_curve(
     ...                   "recall": [0.999, 0.99, 0.7], "resolved": [98, 101, 140],
     ...                   "persons": [100, 100, 100]})
     >>> ax = threshold_curve(s, threshold=10)
+    >>> [line.get_label() for line in ax.figure.axes[1].lines]  # the second axis
+    ['Customers resolved', 'Persons (ground truth)']
     """
     _numeric(sweep, table, "threshold", "precision", "recall", "resolved", "persons")
     s = sweep.sort_values("threshold")

@@ -71,6 +71,8 @@ def rfm_heatmap(
     >>> import pandas as pd
     >>> s = pd.DataFrame({"R": [1, 2, 5, 5], "F": [1, 1, 4, 5], "bought": [0, 0, 1, 1]})
     >>> ax = rfm_heatmap(s, "bought", min_count=1)
+    >>> [t.get_text() for t in ax.texts]  # the filled cells, top row (R = 5) first
+    ['100%', '100%', '0%', '0%']
     """
     check_not_empty(scores, table)
     check_columns(scores, table, {rows: "int", cols: "int"})
@@ -203,6 +205,8 @@ def stage_entry_ages(
     ...                     "norm_age_at_entry": [28.0] * 3,
     ...                     "pace": ["ahead", "on_norm", "behind"]})
     >>> ax = stage_entry_ages(seg)
+    >>> [t.get_text() for t in ax.get_legend().texts]
+    ['Ahead of the norm', 'On the norm', 'Behind the norm', 'Norm (median age at entry)']
     """
     require_columns(segments, table, {stage_col: None, "age_at_entry": "number",
                                       "norm_age_at_entry": "number", "pace": None},
@@ -565,6 +569,8 @@ def detectable_uplift(
     >>> c = pd.DataFrame({"group_size": [50, 500, 5000],
     ...                   "detectable_uplift": [0.25, 0.07, 0.02]})
     >>> ax = detectable_uplift(c, sizes=[12, 80, 800])
+    >>> ax.get_xscale(), [float(x) for x in ax.lines[1].get_xdata()]  # the rug of segment sizes
+    ('log', [12.0, 80.0, 800.0])
     """
     _numeric(curve, table, size_col, uplift_col, nonnegative=(size_col,))
     ax = _axes(ax)

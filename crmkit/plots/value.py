@@ -526,6 +526,8 @@ def state_shares(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"low": [0.6, 0.5], "high": [0.4, 0.35], "lost": [0.0, 0.15]})
     >>> ax = state_shares(d)
+    >>> [t.get_text() for t in ax.get_legend().texts]  # the lost state on top
+    ['Lost (left)', 'High (1000 € and more)', 'Low (0-300 €)']
     """
     columns = list(distribution.columns)
     require_columns(distribution, table, dict.fromkeys(columns, "number"))
