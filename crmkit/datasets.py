@@ -37,7 +37,24 @@ _REPO = Path(__file__).resolve().parents[1] / "datasets"
 
 def data_dir() -> Path:
     """Where datasets live: ``$CRMKIT_DATA``, the checkout's ``datasets/``, a ``datasets/``
-    holding a market in the working directory or above it, or a user cache."""
+    holding a market in the working directory or above it, or a user cache.
+
+    Returns
+    -------
+    Path
+        The folder holding the ``market/`` and ``sample/`` datasets (it may not exist yet).
+
+    Examples
+    --------
+    >>> import os
+    >>> from crmkit.datasets import data_dir
+    >>> os.environ["CRMKIT_DATA"] = "/tmp/crmkit-elsewhere"
+    >>> data_dir().as_posix()
+    '/tmp/crmkit-elsewhere'
+    >>> del os.environ["CRMKIT_DATA"]
+    >>> (data_dir() / "sample" / "customers.parquet").is_file()
+    True
+    """
     env = os.environ.get("CRMKIT_DATA")
     if env:
         return Path(env)
@@ -52,6 +69,26 @@ def data_dir() -> Path:
 
 
 def market_path(name: str = "market") -> Path:
+    """The folder of a named dataset under :func:`data_dir`.
+
+    Parameters
+    ----------
+    name : str, default "market"
+        The dataset: ``"market"`` (the course market) or ``"sample"`` (the shipped sample).
+
+    Returns
+    -------
+    Path
+        ``data_dir() / name``, where :func:`build` writes the dataset and the loaders read it.
+
+    Examples
+    --------
+    >>> from crmkit.datasets import data_dir, market_path
+    >>> market_path("sample") == data_dir() / "sample"
+    True
+    >>> (market_path("sample") / "customers.parquet").is_file()
+    True
+    """
     return data_dir() / name
 
 
@@ -66,7 +103,36 @@ def _matches(path: Path, params: dict) -> bool:
 
 
 def build(name: str = "market", *, force: bool = False, progress: bool = False) -> Path:
-    """Generate the named dataset (``"market"`` or ``"sample"``) unless already there."""
+    """Generate the named dataset (``"market"`` or ``"sample"``) unless already there.
+
+    A dataset is already there when its folder holds the tables and a metadata file written
+    by the current generator version with the same parameters (:data:`COURSE_MARKET` or
+    :data:`SAMPLE_MARKET`); otherwise it is generated again.
+
+    Parameters
+    ----------
+    name : {"market", "sample"}, default "market"
+        Which dataset to build.
+    force : bool, default False
+        Generate it even when an up-to-date copy exists.
+    progress : bool, default False
+        Show a progress bar while generating.
+
+    Returns
+    -------
+    Path
+        The dataset's folder, :func:`market_path` of ``name``.
+
+    Examples
+    --------
+    The shipped sample is up to date, so nothing is generated and its folder is returned:
+
+    >>> from crmkit.datasets import build, market_path
+    >>> build("sample") == market_path("sample")
+    True
+    >>> import json; json.loads((build("sample") / "market.json").read_text())["customers"]
+    500
+    """
     from crmkit.synth import generate_to
 
     params = {"market": COURSE_MARKET, "sample": SAMPLE_MARKET}[name]
@@ -81,6 +147,19 @@ def load_market(tables=None, *, refresh: bool = False):
 
     Generated on first use (about 20 s), then read from ``datasets/market/``.
 
+    Parameters
+    ----------
+    tables : list of str, optional
+        The tables to load (``"customers"``, ``"contracts"``, ...); all of them by default.
+    refresh : bool, default False
+        Generate the market again even when an up-to-date copy exists.
+
+    Returns
+    -------
+    Market
+        The tables as attributes (``m.customers``, ``m.transactions``, ...), see
+        :func:`crmkit.io.load_market`.
+
     Examples
     --------
     >>> from crmkit.datasets import load_market
@@ -93,6 +172,17 @@ def load_market(tables=None, *, refresh: bool = False):
 
 def load_sample(tables=None):
     """The small shipped market (500 customers x 3 years), generated if missing.
+
+    Parameters
+    ----------
+    tables : list of str, optional
+        The tables to load (``"customers"``, ``"contracts"``, ...); all of them by default.
+
+    Returns
+    -------
+    Market
+        The tables as attributes (``m.customers``, ``m.transactions``, ...), see
+        :func:`crmkit.io.load_market`.
 
     Examples
     --------

@@ -66,14 +66,52 @@ class ImportResult:
     out_dir: Path | None = None
 
     def summary(self) -> pd.DataFrame:
-        """One row per table: source, rows read, kept, merged and rejected."""
+        """One row per table: source, rows read, kept, merged and rejected.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``table``, ``source`` (the client's file), ``read``, ``kept``,
+            ``merged`` (identical repeats of a key folded into one row) and ``rejected``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from crmkit.importer import import_data
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
+        >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
+        ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+        >>> result.summary().to_dict("records")
+        [{'table': 'customers', 'source': 'c.csv', 'read': 3, 'kept': 1, 'merged': 0, \
+'rejected': 2}]
+        """
         cols = ["table", "source", "read", "kept", "merged", "rejected"]
         return pd.DataFrame([{"table": t, **{c: r[c] for c in cols[1:]}}
                              for t, r in self.report["tables"].items()], columns=cols)
 
     def rejects_summary(self) -> pd.DataFrame:
         """Rejected rows by table and reason, with the first rows of each (see
-        :func:`rejects_by_reason`)."""
+        :func:`rejects_by_reason`).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``table``, ``reason``, ``rows`` (rows rejected for that reason) and
+            ``first_rows`` (their spreadsheet row numbers), most frequent reason first.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from crmkit.importer import import_data
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
+        >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
+        ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+        >>> result.rejects_summary().to_dict("records")
+        [{'table': 'customers', 'reason': 'impossible date', 'rows': 1, 'first_rows': '3'}, \
+{'table': 'customers', 'reason': 'unreadable date', 'rows': 1, 'first_rows': '4'}]
+        """
         return rejects_by_reason(self.report)
 
     @property
@@ -87,6 +125,18 @@ def rejects_by_reason(report: dict) -> pd.DataFrame:
     """Rejected rows by table and reason (a row counts once per reason) with the spreadsheet
     numbers of the first rows, from an import report: the summary a report shows instead
     of thousands of reject lines.
+
+    Parameters
+    ----------
+    report : dict
+        An import report (:attr:`ImportResult.report`): under ``tables``, each table's
+        ``reasons``, each with its count of ``rows`` and its ``first_rows``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``table``, ``reason``, ``rows`` and ``first_rows`` (the row numbers joined
+        by commas, ending in ``...`` when there are more), by table then most rows first.
 
     Examples
     --------
@@ -487,6 +537,37 @@ def write_import(result: ImportResult, out_dir: str | Path) -> Path:
 
     Over an earlier import, the tables this import does not have are removed, so that the
     workshop never reads a stale table next to fresh ones.
+
+    Parameters
+    ----------
+    result : ImportResult
+        What :func:`import_data` returned.
+    out_dir : str or Path
+        The folder to write; refused if it holds files that are not a crmkit market or
+        import.
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from crmkit.importer import import_data
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
+    >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
+    ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+    >>> out = write_import(result, d / "market")
+    >>> sorted(f.name for f in out.iterdir() if f.suffix != ".parquet")
+    ['conflicts.csv', 'import_report.json', 'market.duckdb', 'market.json', 'rejects.csv']
+    >>> import pandas as pd
+    >>> pd.read_csv(out / "rejects.csv")[["source_row", "reason"]].to_dict("records")
+    [{'source_row': 3, 'reason': 'impossible date'}, {'source_row': 4, 'reason': 'unreadable date'}]
+    >>> from crmkit.io import load_market
+    >>> len(load_market(out, tables=["customers"]).customers)
+    1
     """
     from crmkit.io import MARKET_TABLES, save_market
 

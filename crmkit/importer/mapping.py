@@ -44,10 +44,27 @@ def _fail(text: str):
 def load_mapping(mapping: str | Path | Mapping) -> tuple[dict, Path | None]:
     """Read and check a mapping (a YAML/JSON file or an equivalent dict).
 
-    Returns the mapping as a dict (``tables``: each table's reading options, columns,
-    values, constants and ``repeats`` rule; ``rules``: the plausibility bounds; ``as_of``:
-    a date or None) and the folder its relative file names are resolved against (the
-    mapping file's folder, or None for a dict).
+    Parameters
+    ----------
+    mapping : str, Path or mapping
+        A ``.yaml``/``.yml`` or ``.json`` mapping file, or the same content as a dict.
+
+    Returns
+    -------
+    spec : dict
+        The mapping completed with the defaults: ``tables`` (each table's reading options,
+        columns, values, constants and ``repeats`` rule), ``rules`` (the plausibility
+        bounds) and ``as_of`` (a date or None).
+    base : Path or None
+        The folder its relative file names are resolved against: the mapping file's
+        folder, or None for a dict.
+
+    Raises
+    ------
+    ValueError
+        An unknown table, column or option, or a malformed value.
+    FileNotFoundError
+        The mapping file does not exist.
 
     Examples
     --------
@@ -136,6 +153,14 @@ its columns are ['customer_id', 'sector', ...]
 
 def mapping_template() -> str:
     """A commented YAML mapping listing every importable column of every table.
+
+    Returns
+    -------
+    str
+        The YAML text (what ``crmkit import --template`` prints): the reading options, the
+        rules with their defaults, and per table its file, ``repeats`` rule and columns
+        marked required or optional; ground-truth columns of the synthetic market are left
+        out.
 
     Examples
     --------

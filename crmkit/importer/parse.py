@@ -64,8 +64,19 @@ def parse_numbers(raw: pd.Series, decimal: str = "auto") -> tuple[pd.Series, np.
     when both appear, and a lone separator appearing once as the decimal mark (so ``1,234``
     reads 1.234: set ``decimal="."`` for English exports with thousands commas).
 
-    Returns the values (float64, NaN where missing or unreadable) and the mask of cells
-    that were present but unreadable.
+    Parameters
+    ----------
+    raw : Series
+        The cells as read (text from a CSV, or native numbers from Excel and Parquet).
+    decimal : {"auto", ",", "."}, default "auto"
+        The decimal mark.
+
+    Returns
+    -------
+    values : Series
+        float64, NaN where missing or unreadable.
+    bad : ndarray of bool
+        The cells that were present but unreadable.
 
     Examples
     --------
@@ -129,6 +140,17 @@ def date_format_of(text: str) -> str:
     """A ``strftime`` format from a spreadsheet-style pattern such as ``YYYYMMDD`` or
     ``JJ/MM/AAAA`` (French); a format with ``%`` is returned unchanged.
 
+    Parameters
+    ----------
+    text : str
+        The pattern: ``YYYY``/``AAAA``, ``YY``/``AA``, ``MM``, ``DD``/``JJ`` for the date,
+        and after a space ``hh``, ``mm``, ``ss`` for the time.
+
+    Returns
+    -------
+    str
+        The ``strftime`` format.
+
     Examples
     --------
     >>> date_format_of("YYYYMMDD"), date_format_of("JJ/MM/AAAA hh:mm"), date_format_of("%d.%m.%Y")
@@ -150,12 +172,24 @@ def parse_dates(raw: pd.Series, date_format: str = "auto") -> tuple[pd.Series, p
     """Read dates: ISO always, then ``date_format`` (``auto``: French day-first formats, and
     ``YYYYMMDD`` for cells of exactly eight digits).
 
-    ``date_format`` is a ``strftime`` format (``%d/%m/%Y``) or a spreadsheet pattern
-    (``YYYYMMDD``, ``JJ/MM/AAAA``: see :func:`date_format_of`). Returns the dates (NaT where
-    missing or rejected) and, per cell, the reason it was rejected (``impossible date`` for
-    a well-formed day that does not exist such as 31/02, ``unreadable date``) or NA.
     Whether a date is plausible (not in the future, not before 1900...) is a rule of the
     import (:mod:`crmkit.importer.rules`), not of the parsing.
+
+    Parameters
+    ----------
+    raw : Series
+        The cells as read (text from a CSV, or native dates from Excel and Parquet).
+    date_format : str, default "auto"
+        A ``strftime`` format (``%d/%m/%Y``) or a spreadsheet pattern (``YYYYMMDD``,
+        ``JJ/MM/AAAA``: see :func:`date_format_of`).
+
+    Returns
+    -------
+    dates : Series
+        datetime64, NaT where missing or rejected.
+    reasons : Series
+        Per cell, why it was rejected (``impossible date`` for a well-formed day that does
+        not exist such as 31/02, ``unreadable date``), or NA.
 
     Examples
     --------

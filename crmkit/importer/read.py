@@ -70,6 +70,21 @@ def separator_of(text) -> str:
     ``whitespace`` are runs of spaces and tabs, ``auto`` is sniffed; anything else must be
     one character.
 
+    Parameters
+    ----------
+    text : str
+        The mapping's ``separator`` option.
+
+    Returns
+    -------
+    str
+        One character, ``"whitespace"`` or ``"auto"``.
+
+    Raises
+    ------
+    ValueError
+        Anything else.
+
     Examples
     --------
     >>> separator_of("\\\\t") == "\\t", separator_of(" "), separator_of(";")
@@ -166,7 +181,8 @@ def read_source(path: str | Path, *, encoding: str = "auto", separator: str = "a
 
     Parameters
     ----------
-    path : path
+    path : str or Path
+        The file: ``.csv``/``.txt``, ``.xlsx``/``.xlsm`` or ``.parquet``.
     encoding : str
         ``auto`` (UTF-8, Windows-1252 or a mix), or a codec name.
     separator : str
@@ -178,6 +194,13 @@ def read_source(path: str | Path, *, encoding: str = "auto", separator: str = "a
         ``col1``, ``col2``...), and the first record is row 1.
     names : list of str, optional
         Column names of a headerless file.
+
+    Returns
+    -------
+    Source
+        ``frame`` (the cells), ``rows`` (each row's spreadsheet row number),
+        ``bad_lines`` (the lines that could not be split, with the reason), ``path``, and
+        the ``encoding`` and ``separator`` found.
 
     Examples
     --------

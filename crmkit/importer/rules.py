@@ -93,6 +93,21 @@ REPEAT_RULES = ("first", "last", "most_frequent", "reject")
 def check_rules(rules) -> dict:
     """The mapping's ``rules`` section checked and completed with :data:`RULE_DEFAULTS`.
 
+    Parameters
+    ----------
+    rules : dict or None
+        The mapping's ``rules``: ``min_date``, ``min_age``, ``max_rejected_share``.
+
+    Returns
+    -------
+    dict
+        Every rule, the missing ones at their default, ``min_date`` as a Timestamp.
+
+    Raises
+    ------
+    ValueError
+        An unknown rule or a value out of range.
+
     Examples
     --------
     >>> check_rules({"min_age": 16})["min_age"], check_rules(None)["max_rejected_share"]

@@ -46,6 +46,26 @@ def uplift_bars(
     ``rate_control`` and ``uplift``. ``rate`` names the rate on the vertical axis (a key of
     kind ``campaign_term``). Groups follow their label order.
 
+    Parameters
+    ----------
+    pooled : DataFrame
+        One row per group with ``rate_test``, ``rate_control`` and ``uplift``.
+    category : str, optional
+        Column naming the groups; ``None`` uses the index.
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    rate : str
+        Label key (kind ``campaign_term``) of the rate on the vertical axis.
+    title : str, optional
+        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"pooled_uplift"``): bad input raises
+        a :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -57,6 +77,8 @@ def uplift_bars(
     ...                   "uplift": [0.21, 0.012]},
     ...                  index=pd.Index(["life_event", "none"], name="trigger_family"))
     >>> ax = uplift_bars(p)
+    >>> [t.get_text() for t in ax.texts]
+    ['+21.0 pts', '+1.2 pts']
     """
     df = pooled.reset_index() if category is None else pooled
     category = category or pooled.index.name
@@ -108,6 +130,26 @@ def uplift_funnel(
     intervals, large ones narrow. ``pooled`` (:func:`crmkit.campaigns.pooled_uplift`
     output indexed by the same categories) adds each category's pooled uplift as a dashed
     line.
+
+    Parameters
+    ----------
+    per_campaign : DataFrame
+        One row per campaign with its uplift, its 95 % interval and its test and control
+        sizes.
+    color_col : str, optional
+        Category column colouring the points (e.g. the campaign type).
+    kind : str, optional
+        Label kind of ``color_col``; inferred from the column when ``None``.
+    pooled : DataFrame, optional
+        Pooled uplift per category of ``color_col``, drawn as dashed lines.
+    title : str, optional
+        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"uplift"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -193,6 +235,25 @@ def campaign_power(
     (``breakeven_rate`` of :class:`crmkit.campaigns.CampaignPlan`). Below the curve an
     uplift is too small for a test of that size to detect.
 
+    Parameters
+    ----------
+    curve : DataFrame
+        One row per test size: ``group_size`` and ``detectable_uplift`` (rate points).
+    n_targets : int
+        The campaign's number of targets, drawn as a vertical line.
+    uplift : float, optional
+        The campaign's expected uplift (rate points), a dashed line.
+    breakeven_rate : float, optional
+        The uplift that pays the campaign's cost, a dotted line.
+    title : str, optional
+        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"power_curve"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -203,6 +264,8 @@ def campaign_power(
     >>> c = pd.DataFrame({"group_size": [100, 1000, 10000],
     ...                   "detectable_uplift": [0.12, 0.035, 0.011]})
     >>> ax = campaign_power(c, n_targets=500, uplift=0.012, breakeven_rate=0.004)
+    >>> ax.lines[1].get_xdata(), ax.lines[2].get_ydata()  # the plan: its targets, its uplift
+    ([500, 500], [0.012, 0.012])
     """
     # no detectable uplift (NaN) below some size, by construction
     require_columns(curve, table, {"group_size": "number", "detectable_uplift": "number"},
@@ -257,6 +320,23 @@ def fcb_grid(
     a name column). Each cell shows its quadrant, the order of the learn, feel and do
     responses, and its products; empty quadrants are drawn too.
 
+    Parameters
+    ----------
+    grid : DataFrame
+        One row per product with its ``fcb_quadrant`` and ``name_col``.
+    name_col : str
+        Column naming the products listed in each cell.
+    name_kind : str, optional
+        Label kind of the names (``None``: written as they are).
+    title : str, optional
+        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"products"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -267,6 +347,8 @@ def fcb_grid(
     >>> g = pd.DataFrame({"product_id": ["B_MORTGAGE", "B_CARD"],
     ...                   "fcb_quadrant": ["learning", "routine"]})
     >>> ax = fcb_grid(g)
+    >>> [t.get_text() for t in ax.texts]  # each quadrant, then its products
+    ['Learning (learn-feel-do)', 'Mortgage', 'Affectivity (feel-learn-do)', '—', 'Routine (do-learn-feel)', 'Payment card', 'Hedonism (do-feel-learn)', '—']
     """
     require_columns(grid, table, [name_col, "fcb_quadrant"])
     unknown = ~grid["fcb_quadrant"].astype(str).isin(list(_FCB_CELLS))

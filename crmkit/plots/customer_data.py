@@ -44,10 +44,21 @@ def yearly_counts(
         Datetime column giving the year.
     by : str, optional
         Category column the bars are split by.
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    years : tuple of int, optional
+        ``(first, last)`` years kept, empty years shown as zero; ``None`` for the years
+        present.
     unit : str
         Label key of what a row is (``"customers"``, ``"contracts"``): the vertical axis.
     title : str, optional
         A label key (kind ``plot_customer_data``, else any) or a text.
+    table : str
+        Name of the table in error messages (default ``"rows"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -60,6 +71,10 @@ def yearly_counts(
     ...                                                         "2021-09-01"]),
     ...                    "acquisition_channel": ["web", "branch", "web"]})
     >>> ax = yearly_counts(cu, "acquisition_date", "acquisition_channel")
+    >>> [(round(p.get_x() + p.get_width() / 2), float(p.get_height())) for p in ax.patches]
+    [(2020, 0.0), (2021, 1.0), (2020, 1.0), (2021, 1.0)]
+    >>> [t.get_text() for t in ax.get_legend().texts]  # branch bars first, then web
+    ['Branch/agency', 'Web']
     """
     check_not_empty(df, table)
     check_columns(df, table, {date_col: "datetime"})
@@ -125,6 +140,25 @@ def match_weights(
     Takes :attr:`crmkit.idic.IdentityResolution.pairs` with the ground truth of
     :func:`crmkit.idic.identify.true_matches` as a column.
 
+    Parameters
+    ----------
+    pairs : DataFrame
+        One row per candidate pair with ``weight`` and ``truth``.
+    threshold : float, optional
+        The match threshold, a dashed line; ``None`` draws none.
+    weight : str
+        Column of the pairs' match weights.
+    truth : str
+        Boolean column: True when both records are the same person.
+    title : str, optional
+        A label key (kind ``plot_customer_data``, else any) or a text; ``None`` gives the
+        default title.
+    table : str
+        Name of the table in error messages (default ``"pairs"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -172,6 +206,21 @@ def threshold_curve(
     lines on the left axis; the number of resolved customers is a grey line on a second
     axis with the true number of persons dotted, so a threshold set too high shows as
     customers counted several times. ``threshold`` marks the current setting.
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        One row per threshold with precision, recall and the customers resolved.
+    threshold : float, optional
+        The current threshold, marked by a vertical line.
+    title : str, optional
+        A label key (kind ``plot_customer_data``, else any) or a text; ``None`` gives the
+        default title.
+    table : str
+        Name of the table in error messages (default ``"sweep"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------

@@ -35,6 +35,23 @@ def contact_decisions(
     its offer...) the bars are stacked by that column. Each bar ends with its share of all
     proposals.
 
+    Parameters
+    ----------
+    decisions : DataFrame
+        One row per proposed contact with its ``reason_col``.
+    by : str, optional
+        Column the bars are stacked by (proposer, channel, offer...).
+    reason_col : str
+        Column of the reason: ``ok`` when sent, else the first rule broken.
+    title : str, optional
+        A label key (kind ``plot_idic``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"decisions"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -45,6 +62,8 @@ def contact_decisions(
     >>> d = pd.DataFrame({"reason": ["ok", "ok", "no_consent", "contact_pressure"],
     ...                   "sender": ["bank_marketing", "advisor_workstation"] * 2})
     >>> ax = contact_decisions(d, by="sender")
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['Sent', 'No marketing consent', 'Contact pressure cap reached'], ['50%', '25%', '25%'])
     """
     check_not_empty(decisions, table)
     check_columns(decisions, table, [reason_col] + ([by] if by else []))
@@ -99,6 +118,25 @@ def need_heatmap(
     who have that need open (e.g. from :func:`crmkit.idic.customer_profiles`'
     ``open_needs``, exploded and counted). Rows and columns follow their label order.
 
+    Parameters
+    ----------
+    shares : DataFrame
+        Tidy frame: one row per (``row``, ``col``) pair with its ``value``.
+    row : str
+        Column whose categories are the heatmap's rows (the needs).
+    col : str
+        Column whose categories are the heatmap's columns (the groups).
+    value : str
+        Column of the share, a number in [0, 1].
+    title : str, optional
+        A label key (kind ``plot_idic``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"needs"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -109,6 +147,8 @@ def need_heatmap(
     >>> s = pd.DataFrame({"need": ["car_cover", "car_cover", "savings", "savings"],
     ...                   "life_stage": ["couple", "retired"] * 2, "share": [0.1, 0.0, 0.0, 0.05]})
     >>> ax = need_heatmap(s)
+    >>> [t.get_text() for t in ax.texts]
+    ['10%', '0%', '0%', '5%']
     """
     require_columns(shares, table, [row, col])
     _numeric(shares, table, value)
@@ -153,6 +193,29 @@ def offer_values(
     ``value`` of its offers, optionally the ``baseline`` value, a ``hue`` column colouring
     the bars (the rule's trigger) and a ``count`` written after each bar.
 
+    Parameters
+    ----------
+    offers : DataFrame
+        One row per ``category`` with its ``value`` and the optional columns below.
+    category : str
+        Column naming the bars (a next-best-offer rule...).
+    value : str
+        Column of the expected value per offer, the bar's length.
+    baseline : str, optional
+        Column of the baseline value, a black tick on each bar; ``None`` draws none.
+    hue : str, optional
+        Category column colouring the bars; ``None`` for one colour.
+    count : str, optional
+        Column of a count written after each bar; ``None`` writes none.
+    title : str, optional
+        A label key (kind ``plot_idic``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"offers"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -164,6 +227,8 @@ def offer_values(
     ...                   "trigger": ["event", "savings_capacity"], "customers": [31, 790],
     ...                   "expected_value": [216.0, 21.6], "untargeted_value": [25.5, 5.1]})
     >>> ax = offer_values(o)
+    >>> [t.get_text() for t in ax.texts]  # bottom to top: the best offer on top
+    ['22 €  (n = 790)', '216 €  (n = 31)']
     """
     require_columns(offers, table, [category] + [c for c in (hue,) if c], unique=category)
     _numeric(offers, table, value, *[c for c in (baseline, count) if c],

@@ -30,6 +30,19 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     as bars above zero, ``churned`` as bars below, and ``end_stock`` (the water level) as a
     line on a second axis.
 
+    Parameters
+    ----------
+    flows : DataFrame
+        One row per period with ``acquired``, ``churned`` and ``end_stock``.
+    title : str, optional
+        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"flows"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -41,6 +54,8 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     >>> f = pd.DataFrame({"acquired": [50, 80], "churned": [30, 40], "end_stock": [500, 540]},
     ...                  index=pd.period_range("2023", periods=2, freq="Y"))
     >>> ax = bathtub_flows(f)
+    >>> [float(p.get_height()) for p in ax.patches]  # won above zero, lost below
+    [50.0, 80.0, -30.0, -40.0]
     """
     _numeric(flows, table, "acquired", "churned", "end_stock")
     colours = palette("bathtub")
@@ -81,6 +96,25 @@ def bathtub_scenarios(
     ``runs`` stacks :func:`crmkit.loyalty.bathtub` outputs (reset index) with a
     ``scenario`` column: the stock (``end_stock``) or the ``cumulative_profit`` of a
     baseline against the scenario being explored.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Stacked simulation outputs: one row per (scenario, period).
+    value : str
+        Column drawn against the period (``end_stock`` or ``cumulative_profit``).
+    scenario_col : str
+        Column naming the scenario of each row: one line each.
+    period_col : str
+        Column of the period, the horizontal axis.
+    title : str, optional
+        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"runs"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -137,6 +171,34 @@ def measure_bars(
     incident) labelled with the label key ``reference_label``. ``title`` is a label key
     (kind ``plot_loyalty``) or a text.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per category.
+    category : str
+        Column of the categories, one bar each.
+    value : str
+        Numeric column, the bar's height.
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    reference : float, optional
+        A reference value drawn as a dashed line; ``None`` draws none.
+    reference_label : str
+        Label key of the reference line.
+    percent : bool
+        Format the values as percentages (for shares and rates).
+    allow_missing : bool
+        Accept a missing value: its category keeps its place, marked "n/a".
+    title : str, optional
+        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"groups"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -147,6 +209,8 @@ def measure_bars(
     >>> d = pd.DataFrame({"loyalty_type": ["true_loyalty", "spurious_loyalty"],
     ...                   "churn_share": [0.2, 0.35]})
     >>> ax = measure_bars(d, "loyalty_type", "churn_share")
+    >>> [t.get_text() for t in ax.texts]
+    ['20%', '35%']
     """
     require_columns(df, table, {category: None, value: "number"}, unique=category,
                     nullable=[value] if allow_missing else [])
@@ -198,6 +262,22 @@ def response_mix(
     response). Responses keep their colours and order, from no reaction to exit; each row
     label carries its number of incidents.
 
+    Parameters
+    ----------
+    mix : DataFrame
+        One row per group with ``incidents`` and one share column per response.
+    kind : str, optional
+        Label kind of the rows (e.g. ``loyalty_type``); inferred from the index when
+        ``None``.
+    title : str, optional
+        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"response_mix"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -208,6 +288,8 @@ def response_mix(
     >>> m = pd.DataFrame({"incidents": [10, 20], "complaint": [0.6, 0.3], "exit": [0.4, 0.7]},
     ...                  index=pd.Index(["price_rise", "competitor_offer"], name="type"))
     >>> ax = response_mix(m)
+    >>> [t.get_text() for t in ax.texts]  # complaint shares, then exit shares
+    ['60%', '30%', '40%', '70%']
     """
     check_not_empty(mix, table)
     responses = [c for c in labels.order("incident_response", [c for c in mix.columns
@@ -258,6 +340,23 @@ def survival_curves(
     estimate (:func:`crmkit.loyalty.survival_curve` outputs stacked with ``curve_col``),
     with the 50 % line and each curve's value at ``mark_years``.
 
+    Parameters
+    ----------
+    curves : DataFrame
+        Stacked survival curves, one per value of ``curve_col``.
+    curve_col : str
+        Column naming the estimate each row belongs to: one step line each.
+    mark_years : float, optional
+        Years since acquisition at which each curve's value is marked; ``None`` marks none.
+    title : str, optional
+        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"survival"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -268,6 +367,8 @@ def survival_curves(
     >>> c = pd.DataFrame({"estimate": ["naive"] * 3 + ["left_truncated"] * 3,
     ...                   "years": [0, 1, 2] * 2, "survival": [1, .9, .8, 1, .8, .6]})
     >>> ax = survival_curves(c, mark_years=2)
+    >>> [t.get_text() for t in ax.texts]  # each curve at 2 years
+    ['80%', '60%']
     """
     check_not_empty(curves, table)
     check_columns(curves, table, [curve_col])

@@ -52,6 +52,37 @@ def matrix_scatter(
     (computed on all rows). Cuts are ``"median"``, ``"mean"`` or numbers. Above
     ``max_points`` rows a random sample (fixed ``seed``) is drawn, for legibility.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer.
+    x : str
+        Numeric column on the horizontal axis (e.g. current profitability).
+    y : str
+        Numeric column on the vertical axis (e.g. potential).
+    hue : str, optional
+        Category column colouring the points.
+    x_cut : {"median", "mean"} or float
+        Where the vertical cut line sits.
+    y_cut : {"median", "mean"} or float
+        Where the horizontal cut line sits.
+    quadrants : str, mapping or None
+        A preset name of :data:`QUADRANT_PRESETS`, a corner -> label key mapping, or
+        ``None`` for unnamed quadrants.
+    show_shares : bool
+        Write each quadrant's share of customers after its name.
+    title : str, optional
+        A label key or a text; ``None`` gives the preset's title.
+    table : str
+        Name of the table in error messages (default ``"customers"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    max_points : int
+        Above this many rows a random sample of this size is drawn.
+    seed : int
+        Seed of that sample, for a reproducible figure.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -61,6 +92,8 @@ def matrix_scatter(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"current": [1.0, 5.0, 2.0, 8.0], "potential": [9.0, 8.0, 1.0, 2.0]})
     >>> ax = matrix_scatter(df, "current", "potential")
+    >>> [t.get_text().replace(chr(10), ' ') for t in ax.texts]  # one customer per cell
+    ['Desirable customers (25%)', 'Under-developed customers (25%)', 'Mature customers (25%)', 'Undesirable customers (25%)']
     """
     _numeric(df, table, x, y)
     check_key(df, table, "customer_id")  # one point per customer

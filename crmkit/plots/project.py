@@ -27,6 +27,19 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     Takes :func:`crmkit.project.reporting_split` output (index ``year``); bars of
     ``acquired`` labelled with their count.
 
+    Parameters
+    ----------
+    split : DataFrame
+        One row per year (the index) with ``acquired``.
+    title : str, optional
+        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"split"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -36,6 +49,8 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     >>> import pandas as pd
     >>> s = pd.DataFrame({"acquired": [120.0, 150.0]}, index=pd.Index([2023, 2024], name="year"))
     >>> ax = usual_report(s)
+    >>> [t.get_text() for t in ax.texts]
+    ['120', '150']
     """
     _numeric(split, table, "acquired")
     ax = _axes(ax)
@@ -59,6 +74,20 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     ``revenue_cross_sell`` and ``revenue_new``, with the share of revenue from existing
     customers written above each bar.
 
+    Parameters
+    ----------
+    split : DataFrame
+        One row per year (the index) with ``revenue_existing``, ``revenue_cross_sell`` and
+        ``revenue_new``.
+    title : str, optional
+        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"split"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -69,6 +98,8 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     >>> s = pd.DataFrame({"revenue_existing": [900.0], "revenue_cross_sell": [60.0],
     ...                   "revenue_new": [40.0]}, index=pd.Index([2024], name="year"))
     >>> ax = revenue_split(s)
+    >>> [t.get_text() for t in ax.texts]  # (900 + 60) / 1000 from existing customers
+    ['96%']
     """
     _numeric(split, table, *_REVENUE_BOXES)
     ax = _axes(ax)
@@ -106,6 +137,25 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     target does not read as equal to it; KPIs in ``plain``, counts per customer or ratios
     of rates, as numbers). The target is written after the KPI's name.
 
+    Parameters
+    ----------
+    dashboard : DataFrame
+        One row per (KPI, period) with its value, target and ``status``.
+    period_col : str
+        Column of the period, one column of lights each.
+    kpi_kind : str
+        Label kind of the KPI names.
+    plain : sequence of str
+        KPIs written as plain numbers rather than percentages.
+    title : str, optional
+        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"dashboard"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -117,6 +167,8 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     ...                   "value": [0.93, 0.90], "target": [0.92] * 2,
     ...                   "status": ["green", "red"]})
     >>> ax = kpi_lights(d)
+    >>> [t.get_text() for t in ax.texts], [t.get_text() for t in ax.get_yticklabels()]
+    (['93.0%', '90.0%'], ['Customers kept over the year (target 92%)'])
     """
     require_columns(dashboard, table, [period_col, "kpi"])
     check_columns(dashboard, table, ["status"])
@@ -170,6 +222,19 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ``dimension``, ``score``, ``weakest``): bars coloured by dimension of change, the
     weakest factors hatched and marked with an arrow.
 
+    Parameters
+    ----------
+    factors : DataFrame
+        One row per success factor: ``id``, ``name``, ``dimension``, ``score``, ``weakest``.
+    title : str, optional
+        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"factors"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -181,6 +246,8 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ...                   "dimension": ["organisational", "collective"], "score": [2.0, 4.0],
     ...                   "weakest": [True, False]})
     >>> ax = maturity_bars(f)
+    >>> [str(p.get_hatch()) for p in ax.patches]  # the weakest factor hatched
+    ['//', '']
     """
     require_columns(factors, table, ["id", "name", "dimension", "weakest"], unique="id")
     _numeric(factors, table, "score")
@@ -218,6 +285,22 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     ``cumulative_net``, ``cumulative_discounted``, ``costs``, ``benefits``): bars of the
     year's costs (down) and benefits (up), the two cumulative lines, and ``payback`` (in
     years) as a dotted line.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        One row per year (the index) with ``costs``, ``benefits``, ``cumulative_net`` and
+        ``cumulative_discounted``.
+    payback : float, optional
+        The payback period in years, a dotted line; ``None`` draws none.
+    title : str, optional
+        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"flows"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -265,6 +348,21 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
     ``sweep`` has one row per (``cost_per_saved``, ``scenario``) with ``profit_per_euro``
     (:func:`crmkit.project.budget_summary` run at several costs); ``measured`` marks the
     cost measured on the retention campaigns.
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        One row per (``cost_per_saved``, ``scenario``) with ``profit_per_euro``.
+    measured : float, optional
+        The cost per saved customer measured on the campaigns, a vertical line.
+    title : str, optional
+        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"sweep"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------

@@ -44,6 +44,24 @@ def rfm_heatmap(
     scores rank customers; cells with fewer than ``min_count`` customers are left blank.
     Without ``value`` each cell shows its share of the customers.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per customer with the score columns ``rows`` and ``cols``.
+    value : str, optional
+        Numeric column whose mean fills each cell; ``None`` shows the share of customers.
+    rows : str
+        Score column on the vertical axis.
+    cols : str
+        Score column on the horizontal axis.
+    min_count : int
+        Cells with fewer customers are left blank when ``value`` is given.
+    table : str
+        Name of the table in error messages (default ``"rfm"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -98,6 +116,20 @@ def score_outcome(
     climbs (or falls) steadily from score 1 to the top score. ``outcome`` is typically a
     0/1 column observed *after* the scoring date (bought again, left...).
 
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per customer with the score columns and ``outcome``.
+    outcome : str
+        Numeric column (often 0/1) observed after the scoring date.
+    dims : sequence of str
+        Score columns, one line each.
+    table : str
+        Name of the table in error messages (default ``"scores"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -144,6 +176,19 @@ def stage_entry_ages(
     norm (median age at entry) as a black bar. Stages are sorted by their norm. A missing
     ``age_at_entry`` means the entry was not observed (its pace is ``"unknown"``): such
     rows are left out; a missing age whose pace says it was observed is refused.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        One row per customer with ``stage_col``, ``age_at_entry``, ``pace`` and
+        ``norm_age_at_entry``.
+    stage_col : str
+        Column of the current life stage.
+    table : str
+        Name of the table in error messages (default ``"lifecycle"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -206,6 +251,18 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
     Inertia (within-cluster sum of squares, left axis) always falls as k grows: look for
     the elbow. The silhouette (right axis, closer to 1 = better separated) can peak.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per number of clusters ``k`` with ``inertia`` and ``silhouette``.
+    k : int, optional
+        The chosen number of clusters, a vertical line; ``None`` marks none.
+    table : str
+        Name of the table in error messages (default ``"choose_k"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -217,6 +274,8 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
     >>> ck = pd.DataFrame({"k": [2, 3, 4], "inertia": [90.0, 60.0, 50.0],
     ...                    "silhouette": [0.30, 0.35, 0.28]})
     >>> ax = k_selection(ck, k=3)
+    >>> [float(x) for x in ax.lines[-1].get_xdata()]  # the chosen k
+    [3.0, 3.0]
     """
     _numeric(scores, table, "k", "inertia", "silhouette")
     ax = _axes(ax)
@@ -256,6 +315,22 @@ def cluster_profile_heatmap(
     variables' own units; rows carry each cluster's share of the customers. ``columns``
     defaults to every column but the cluster, size and share. One row per cluster; the
     index compares positive quantities, so a negative mean or size is refused.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        One row per cluster with its size and the mean of each variable.
+    columns : sequence of str, optional
+        Variables shown; ``None`` for every column but the cluster, size and share.
+    cluster_col : str
+        Column naming the cluster, one row each.
+    size_col : str
+        Column of the cluster's number of customers.
+    table : str
+        Name of the table in error messages (default ``"profile"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -316,6 +391,23 @@ def migration_heatmap(
     row. The diagonal (customers who stayed) is outlined; the ``new`` row and ``lost``
     column get their own labels.
 
+    Parameters
+    ----------
+    matrix : DataFrame
+        Migration matrix: segment at the first date (rows) by segment at the second
+        (columns).
+    kind : str, optional
+        Label kind of the segments; inferred from the index when ``None``.
+    new_label : str
+        Name of the row of customers new at the second date.
+    lost_label : str
+        Name of the column of customers lost by the second date.
+    table : str
+        Name of the table in error messages (default ``"migration"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -373,6 +465,26 @@ def kpi_trend(
     Takes :func:`crmkit.segmentation.segment_kpis` output with a period column: one row
     per segment and period, none of them missing.
 
+    Parameters
+    ----------
+    kpis : DataFrame
+        One row per (segment, period).
+    period_col : str
+        Column of the period, the horizontal axis.
+    segment_col : str
+        Column of the segment, one line each.
+    value : str
+        Numeric column of the indicator drawn.
+    kind : str, optional
+        Label kind of the segments; inferred from the column when ``None``.
+    percent : bool
+        Format the vertical axis as percentages (for shares and rates).
+    table : str
+        Name of the table in error messages (default ``"kpis"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -418,6 +530,22 @@ def detectable_uplift(
 
     ``curve`` has one row per group size with the smallest uplift (in rate points) a test
     of that size detects, e.g. from :func:`crmkit.campaigns.minimum_detectable_uplift`.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        One row per group size with the smallest detectable uplift.
+    sizes : sequence of int, optional
+        Sizes of actual micro-segments, drawn as a rug; ``None`` draws none.
+    size_col : str
+        Column of the group size.
+    uplift_col : str
+        Column of the detectable uplift (rate points).
+    table : str
+        Name of the table in error messages (default ``"power_curve"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------

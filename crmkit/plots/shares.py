@@ -36,6 +36,23 @@ def bar_share(
     of customers next to the share of margin of each class. Categories follow the label
     file's display order.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per row of market table ``table`` (a customer by default): a repeated key is
+        refused.
+    by : str
+        Category column, one group of bars each.
+    values : str or sequence of str, optional
+        Numeric columns whose shares are drawn next to the share of customers.
+    table : str
+        Name of the table in error messages (default ``"customers"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    annotate : bool
+        Write each bar's percentage on top of it.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -45,6 +62,8 @@ def bar_share(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"abc_class": ["A", "B", "C", "C"], "margin": [60.0, 25.0, 10.0, 5.0]})
     >>> ax = bar_share(df, "abc_class", "margin")
+    >>> [t.get_text() for t in ax.texts]  # customers of A, B, C; then margin of A, B, C
+    ['25%', '25%', '50%', '60%', '25%', '15%']
     """
     values = [] if values is None else [values] if isinstance(values, str) else list(values)
     check_not_empty(df, table)

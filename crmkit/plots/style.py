@@ -75,6 +75,13 @@ def use_style(context: str = "notebook", *, font_scale: float = 1.1) -> None:
     :data:`MAX_BOOK_WIDTH` inches wide at 10 px or more when the book shrinks it to a
     ~700 px column (seaborn's "small" text is 11 pt; 11 pt x 700 px / (72 x 10 in) = 10.7 px).
 
+    Parameters
+    ----------
+    context : str
+        A seaborn context: ``"notebook"``, ``"talk"`` (workshop slides) or ``"paper"``.
+    font_scale : float
+        Scale of every font size; the default keeps book figures readable.
+
     Examples
     --------
     >>> import matplotlib as mpl
@@ -91,6 +98,19 @@ def palette(kind: str | None, values: Sequence | None = None) -> dict:
     Pass it as seaborn's ``palette=`` whether the frame holds keys or labels (after
     :func:`crmkit.labels.translate_frame`). Values the kind has no fixed colour for get the
     next colours of the cycle, in display order, so they are stable too.
+
+    Parameters
+    ----------
+    kind : str or None
+        Label kind of the categories; ``None`` for no fixed colours.
+    values : sequence, optional
+        Categories to colour beyond the kind's own (next colours of the cycle).
+
+    Returns
+    -------
+    dict
+        Colour (hex string) of each category, keyed by its key and by its label in
+        every language.
 
     Examples
     --------

@@ -81,6 +81,30 @@ def cost_breakdown(
     costs: a negative one is refused, as is a repeated ``customer_id``). ``value_label``
     names the vertical axis (a label key; e.g. ``unit_cost`` for one row per channel).
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer (or per ``by`` category) with the ``parts`` columns.
+    by : str
+        Category column, one bar each.
+    parts : sequence of str
+        Non-negative cost columns stacked in each bar.
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    value_label : str
+        Label key of the vertical axis.
+    legend : bool
+        Draw the legend of the parts.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"costs"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -91,6 +115,8 @@ def cost_breakdown(
     >>> d = pd.DataFrame({"preferred_channel": ["branch", "web", "web"],
     ...                   "direct_cost": [60.0, 2.0, 4.0], "sales_marketing": [30.0, 10, 20]})
     >>> ax = cost_breakdown(d, "preferred_channel", ["direct_cost", "sales_marketing"])
+    >>> [t.get_text() for t in ax.texts]  # mean per customer: web (2 + 10 + 4 + 20) / 2
+    ['90 €', '18 €']
     """
     parts = list(parts)
     if not parts:
@@ -142,6 +168,25 @@ def value_waterfall(
     (``commercial_margin``, ``direct_cost``, ``net_profit``...). ``title`` is a label key of
     the kind ``plot_value`` or a text.
 
+    Parameters
+    ----------
+    steps : DataFrame
+        One row per item, in order, with ``item_col`` and ``amount_col``.
+    item_col : str
+        Column of the item names (label keys).
+    amount_col : str
+        Column of the signed amounts.
+    totals : sequence of str
+        Items drawn from zero (subtotals and the total).
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"steps"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -152,6 +197,8 @@ def value_waterfall(
     >>> s = pd.DataFrame({"item": ["commercial_margin", "direct_cost", "direct_profit"],
     ...                   "amount": [1000.0, -300.0, 700.0]})
     >>> ax = value_waterfall(s, totals=["direct_profit"])
+    >>> [(float(p.get_y()), float(p.get_height())) for p in ax.patches]  # the cost floats
+    [(0.0, 1000.0), (700.0, 300.0), (0.0, 700.0)]
     """
     _numeric(steps, table, amount_col)
     require_columns(steps, table, [item_col])
@@ -287,6 +334,33 @@ def story_path(
     ``note_col``). The quadrants, cut at ``x_cut`` and ``y_cut``, carry the strategy each
     one calls for (the university lesson).
 
+    Parameters
+    ----------
+    path : DataFrame
+        One row per year with ``x``, ``y``, ``step_col`` and ``note_col``.
+    story : str, optional
+        Name of the story, prefix of the steps' label keys; ``None`` uses ``note_col``.
+    x : str
+        Column on the horizontal axis (profitability).
+    y : str
+        Column on the vertical axis (potential).
+    step_col : str
+        Column of the step's number, missing in the years between steps.
+    note_col : str
+        Column of a free-text note per step, used when no label describes the step.
+    x_cut : float
+        Where the vertical cut of the matrix sits.
+    y_cut : float
+        Where the horizontal cut of the matrix sits.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"path"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -365,6 +439,20 @@ def holdout_fit(
     "n+" (that many repeat purchases or more). The closer the two lines, the better the
     model forecasts customers it has not seen buy in that period.
 
+    Parameters
+    ----------
+    comparison : DataFrame
+        One row per calibration ``frequency`` with the ``actual`` and ``predicted`` mean
+        holdout purchases.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"comparison"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -411,6 +499,21 @@ def state_shares(
     Every share is a number in [0, 1] and each period's shares sum to 1 (every customer
     of today is in one state, the lost state included): a missing state column is
     refused, not drawn as a stack that stops short of 100 %.
+
+    Parameters
+    ----------
+    distribution : DataFrame
+        One row per period, one column of shares per state.
+    kind : str
+        Label kind of the states (their labels, order and colours).
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"distribution"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
 
     Returns
     -------
@@ -470,6 +573,28 @@ def equity_comparison(
     :func:`crmkit.value.customer_equity` with ``by=`` under two sets of assumptions).
     The scenario bars carry the change in per cent.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per category with the two equity columns.
+    category : str
+        Column of the categories, one pair of bars each.
+    baseline : str
+        Column of the baseline equity (grey bars).
+    scenario : str
+        Column of the scenario's equity (coloured bars).
+    kind : str, optional
+        Label kind of the categories (their labels, order and colours); inferred from the
+        column when ``None``.
+    title : str, optional
+        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
+        title.
+    table : str
+        Name of the table in error messages (default ``"equity"``): bad input raises a
+        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -480,6 +605,8 @@ def equity_comparison(
     >>> d = pd.DataFrame({"strategy": ["loyalty", "retention"],
     ...                   "baseline_equity": [5e6, 2e6], "scenario_equity": [5.6e6, 2.3e6]})
     >>> ax = equity_comparison(d, "strategy")
+    >>> [t.get_text().splitlines()[-1] for t in ax.texts]  # the change in per cent
+    ['+12%', '+15%']
     """
     require_columns(df, table, {category: None, baseline: "number", scenario: "number"},
                     unique=category)

@@ -34,6 +34,42 @@ def load_data(data_dir=None, tables=WORKSHOP_TABLES, *, min_group: int = DEFAULT
     ``min_group`` customers are blanked (:func:`crmkit.privacy.suppress_rare`), so nothing
     the report derives from them (age bands, cohorts) shows a rarer group;
     ``market.suppressed`` counts them.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        A folder written by ``crmkit import`` (:func:`crmkit.importer.write_import`); the
+        course market when None.
+    tables : iterable of str, default :data:`WORKSHOP_TABLES`
+        The tables to load.
+    min_group : int, default :data:`DEFAULT_MIN_GROUP`
+        The fewest customers a combination of quasi-identifiers may describe (client
+        folders only).
+
+    Returns
+    -------
+    Market
+        The tables as attributes, and ``suppressed``: how many customers had their
+        quasi-identifiers blanked (0 for the course market).
+
+    Examples
+    --------
+    >>> m = load_data(tables=["customers"])
+    >>> len(m.customers), m.suppressed
+    (10000, 0)
+
+    A client's folder of three customers: each is alone with its birth year, so all three
+    are blanked at the default ``min_group`` of 5, none with ``min_group=1``:
+
+    >>> import tempfile, pathlib
+    >>> from crmkit.importer import import_data, write_import
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "c.csv").write_text("id;born\\n1;1950-01-01\\n2;1970-01-01\\n3;1990-01-01\\n")
+    >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
+    ...     "customer_id": "id", "birth_date": "born"}}}}, base_dir=d)
+    >>> out = write_import(result, d / "market")
+    >>> load_data(out).suppressed, load_data(out, min_group=1).suppressed
+    (3, 0)
     """
     from crmkit import privacy
 
@@ -120,6 +156,23 @@ def dense_range(dates: pd.Series, *, max_gap_months: int = MAX_GAP_MONTHS):
     no gap longer than ``max_gap_months``, that holds the most rows. One stray date
     (2091 typed for 2019, 1901 for 2001) is a block of its own and never moves the window.
 
+    Parameters
+    ----------
+    dates : Series of datetime64
+        The dates (missing ones are ignored).
+    max_gap_months : int, default :data:`MAX_GAP_MONTHS`
+        The longest run of months without data a block may hold.
+
+    Returns
+    -------
+    tuple of Timestamp
+        ``(first, last)``: the earliest and the latest date of that block.
+
+    Raises
+    ------
+    SchemaError
+        No date at all.
+
     Examples
     --------
     >>> import pandas as pd
@@ -147,6 +200,25 @@ def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timesta
     of the transactions, else contract starts, else interactions), never to one outlier.
     ``end`` is the day after ``as_of`` (windows are ``start <= date < end``). An ``as_of``
     outside the data's range is refused.
+
+    Parameters
+    ----------
+    market : Market
+        From :func:`load_data` (anything with the tables as attributes).
+    as_of : date, optional
+        The last day of the analysis.
+    months : int, default 12
+        The window's length.
+
+    Returns
+    -------
+    tuple of Timestamp
+        ``(start, end)``, ``end`` excluded.
+
+    Raises
+    ------
+    SchemaError
+        No dated table, or ``as_of`` before the data.
 
     Examples
     --------
@@ -195,6 +267,23 @@ def purchases(market) -> Purchases:
     """Contract starts (bank, insurance) or purchase transactions (retail), whichever the
     data have: the events RFM and FRAT count.
 
+    Parameters
+    ----------
+    market : Market
+        From :func:`load_data` (anything with the tables as attributes).
+
+    Returns
+    -------
+    Purchases
+        The events (``frame``), the ``table`` they come from, the names of the date,
+        amount and type columns, and the ``note`` (a key of the workshop texts) saying
+        what was counted. Refunds (negative transactions) are left out.
+
+    Raises
+    ------
+    SchemaError
+        Neither contracts nor purchase transactions.
+
     Examples
     --------
     >>> import pandas as pd
@@ -225,6 +314,18 @@ def purchases(market) -> Purchases:
 def data_overview(market) -> pd.DataFrame:
     """Rows and period covered of each table the workshop reads.
 
+    Parameters
+    ----------
+    market : Market
+        From :func:`load_data` (anything with the tables as attributes).
+
+    Returns
+    -------
+    DataFrame
+        One row per table of :data:`WORKSHOP_TABLES`: ``table``, ``rows``, ``first_date``
+        and ``last_date`` (None for an undated or absent table), ``status`` (present or
+        absent).
+
     Examples
     --------
     >>> import pandas as pd
@@ -253,7 +354,35 @@ def data_overview(market) -> pd.DataFrame:
 def import_summary(data_dir) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Counts of an import (read, kept, merged, rejected per table) and rejected rows by
     reason with their first rows, from ``import_report.json`` (None for the course market
-    or a folder without one)."""
+    or a folder without one).
+
+    Parameters
+    ----------
+    data_dir : str or Path or None
+        The folder :func:`load_data` read.
+
+    Returns
+    -------
+    tuple of DataFrame or None
+        ``(counts, rejects)``: per table its source, rows read, kept, merged and rejected;
+        and :func:`crmkit.importer.rejects_by_reason` of the report.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from crmkit.importer import import_data, write_import
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n1;05/01/2021\\n2;hier\\n")
+    >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
+    ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+    >>> counts, rejects = import_summary(write_import(result, d / "market"))
+    >>> counts[["read", "kept", "merged", "rejected"]].to_dict("records")
+    [{'read': 3, 'kept': 1, 'merged': 1, 'rejected': 1}]
+    >>> rejects[["reason", "first_rows"]].to_dict("records")
+    [{'reason': 'unreadable date', 'first_rows': '4'}]
+    >>> import_summary(None) is None  # the course market
+    True
+    """
     from crmkit.importer import rejects_by_reason
 
     if data_dir is None:

@@ -55,6 +55,25 @@ def text(key: str, lang: str | None = None, **values) -> str:
     """The text ``key`` of the workshop texts in the current language, ``{names}`` filled
     with ``values`` (already formatted: see :func:`number`, :func:`money`...).
 
+    Parameters
+    ----------
+    key : str
+        The text's dotted key in ``workshop_texts.yaml`` (``"common.client"``).
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+    **values
+        The values of the text's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The text in ``lang``.
+
+    Raises
+    ------
+    KeyError
+        No text has that key.
+
     Examples
     --------
     >>> text("common.client", lang="fr")
@@ -115,13 +134,50 @@ def reason(text_: str, lang: str | None = None) -> str:
 
 
 def show(key: str, **values):
-    """:func:`text` as Markdown for a notebook cell (IPython's ``Markdown`` object)."""
+    """:func:`text` as Markdown for a notebook cell (IPython's ``Markdown`` object).
+
+    Parameters
+    ----------
+    key : str
+        The text's dotted key in ``workshop_texts.yaml``.
+    **values
+        The values of the text's ``{placeholders}``.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        Rendered as Markdown when it is the cell's last expression.
+
+    Examples
+    --------
+    >>> from crmkit import labels
+    >>> with labels.language("fr"):
+    ...     md = show("common.client")
+    >>> type(md).__name__, md.data
+    ('Markdown', 'Client')
+    """
     from IPython.display import Markdown
 
     return Markdown(text(key, **values))
 
 def locale(lang: str | None = None) -> str:
-    """The Babel locale of a language (``en_GB``, ``fr_FR``)."""
+    """The Babel locale of a language (``en_GB``, ``fr_FR``).
+
+    Parameters
+    ----------
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The locale Babel formats the language's numbers and dates with.
+
+    Examples
+    --------
+    >>> locale("en"), locale("fr")
+    ('en_GB', 'fr_FR')
+    """
     return _LOCALES[lang or labels.get_language()]
 
 def _pattern(kind: str, decimals: int, lang: str | None) -> str:
@@ -143,6 +199,20 @@ def _missing(x) -> bool:
 def number(x, decimals: int = 0, lang: str | None = None) -> str:
     """A number with the locale's grouping and decimal mark.
 
+    Parameters
+    ----------
+    x : float
+        The value; missing (None, NaN, NA) gives an empty string.
+    decimals : int, default 0
+        Digits after the decimal mark.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The number as the language writes it.
+
     Examples
     --------
     >>> number(1234567.891, 2, lang="en"), number(1234567.891, 2, lang="fr")
@@ -158,6 +228,20 @@ def number(x, decimals: int = 0, lang: str | None = None) -> str:
 def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     """A share as a percentage (``0.236`` → ``24%``, ``24 %`` in French).
 
+    Parameters
+    ----------
+    x : float
+        The share (1 is 100 %); missing (None, NaN, NA) gives an empty string.
+    decimals : int, default 0
+        Digits after the decimal mark.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The percentage as the language writes it.
+
     Examples
     --------
     >>> percent(0.236, lang="en"), percent(0.236, 1, lang="fr")
@@ -171,6 +255,22 @@ def percent(x, decimals: int = 0, lang: str | None = None) -> str:
 
 def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) -> str:
     """An amount in ``currency`` (ISO code) as the locale writes it.
+
+    Parameters
+    ----------
+    x : float
+        The amount; missing (None, NaN, NA) gives an empty string.
+    currency : str, default "EUR"
+        ISO 4217 code of the currency.
+    decimals : int, default 0
+        Digits after the decimal mark.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The amount with its currency symbol, as the language writes it.
 
     Examples
     --------
@@ -186,6 +286,23 @@ def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) 
 
 def currency_name(currency: str = "EUR", lang: str | None = None) -> str:
     """The currency's name in the language, plural (``euros``, ``US dollars``).
+
+    Parameters
+    ----------
+    currency : str, default "EUR"
+        ISO 4217 code of the currency.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The plural name.
+
+    Raises
+    ------
+    ValueError
+        ``currency`` is not a code Babel knows.
 
     Examples
     --------
@@ -212,6 +329,18 @@ def check_currency(currency) -> str:
 def date(d, lang: str | None = None) -> str:
     """A date written out in the language (``30 June 1998``, ``30 juin 1998``).
 
+    Parameters
+    ----------
+    d : date, str or Timestamp
+        The date (its time is dropped); missing (None, NaT) gives an empty string.
+    lang : {"en", "fr"}, optional
+        The language; default the current one (:func:`crmkit.labels.get_language`).
+
+    Returns
+    -------
+    str
+        The date in Babel's long format.
+
     Examples
     --------
     >>> date("1998-06-30", lang="en"), date("1998-06-30", lang="fr")
@@ -235,13 +364,51 @@ class Note(str):
         return self
 
 def notes_markdown(notes) -> str:
-    """The client's notes as a Markdown list (an explicit line when there is none)."""
+    """The client's notes as a Markdown list (an explicit line when there is none).
+
+    Parameters
+    ----------
+    notes : list of Note or str
+        The notes a workshop step collected.
+
+    Returns
+    -------
+    str
+        One ``- note`` line per note, or the "no assumption" text when there is none.
+
+    Examples
+    --------
+    >>> notes = [Note("No contract data: RFM counts purchases.", hint="set retention=0.8")]
+    >>> print(notes_markdown(notes))  # the client never sees the hint
+    - No contract data: RFM counts purchases.
+    >>> notes_markdown([]) == text("common.no_assumption")
+    True
+    """
     if not notes:
         return text("common.no_assumption")
     return "\n".join(f"- {n}" for n in notes)
 
 def consultant_markdown(notes) -> str:
-    """The consultant's hints (parameters to set) as a Markdown list."""
+    """The consultant's hints (parameters to set) as a Markdown list.
+
+    Parameters
+    ----------
+    notes : list of Note or str
+        The notes a workshop step collected; those without a ``hint`` are left out.
+
+    Returns
+    -------
+    str
+        One ``- hint`` line per hint, or the "no hint" text when there is none.
+
+    Examples
+    --------
+    >>> notes = [Note("Retention assumed at 80 %.", hint="set retention="), Note("No refunds.")]
+    >>> print(consultant_markdown(notes))
+    - set retention=
+    >>> consultant_markdown(["a plain note"]) == text("common.no_hint")
+    True
+    """
     hints = [n.hint for n in notes if getattr(n, "hint", "")]
     if not hints:
         return text("common.no_hint")
@@ -259,7 +426,32 @@ def table(df, *, percent=(), money=(), currency: str = "EUR", decimals: int | No
 
     Columns named ``share``, ``*_share``, ``share_*`` or ``stayed``, and those in
     ``percent``, are shown as percentages; those in ``money`` (and those whose name says
-    money) as amounts of ``currency``. Returns a pandas ``Styler`` (display only).
+    money) as amounts of ``currency``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to show.
+    percent : iterable of str, optional
+        More columns to show as percentages.
+    money : iterable of str, optional
+        More columns to show as amounts.
+    currency : str, default "EUR"
+        ISO 4217 code of the amounts.
+    decimals : int, optional
+        Digits after the decimal mark of the numbers (default: the display's choice).
+    index : bool, default False
+        Show the index as the first columns.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        The formatted table (display only: the data are unchanged).
+
+    Raises
+    ------
+    ValueError
+        ``currency`` is not an ISO 4217 code.
 
     Examples
     --------

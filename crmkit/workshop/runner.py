@@ -45,6 +45,35 @@ def export_html(notebook, out) -> Path:
     Inputs, prompts, cells tagged ``remove-cell`` (the closing checks) or ``consultant``
     (parameters to set, notes for the consultant) and error/stderr streams are left out;
     figures are embedded as data URIs; no script or stylesheet is loaded from the network.
+
+    Parameters
+    ----------
+    notebook : str, Path or nbformat.NotebookNode
+        The executed notebook (a file or a notebook in memory).
+    out : str or Path
+        The HTML file to write (its folder is created).
+
+    Returns
+    -------
+    Path
+        ``out``. The page's title is the report's first Markdown heading.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, nbformat
+    >>> from nbformat.v4 import new_code_cell, new_notebook, new_output
+    >>> def cell(source, shown, tags=()):
+    ...     return new_code_cell(source, metadata={"tags": list(tags)}, outputs=[new_output(
+    ...         "display_data", {"text/markdown": shown})])
+    >>> nb = new_notebook(cells=[cell("show('title')", "# Value audit"),
+    ...                          cell("hint()", "set retention=", tags=["consultant"]),
+    ...                          cell("assert ok", "closing check", tags=["remove-cell"])])
+    >>> out = export_html(nb, pathlib.Path(tempfile.mkdtemp()) / "report.html")
+    >>> html = out.read_text()
+    >>> "<title>Value audit</title>" in html, "show(" in html  # results, not code
+    (True, False)
+    >>> "set retention=" in html, "closing check" in html, 'src="http' in html
+    (False, False, False)
     """
     import nbformat
     from jinja2 import DictLoader
@@ -109,7 +138,8 @@ def run(workshop: str, out, *, data_dir=None, parameters: dict | None = None,
     Parameters
     ----------
     workshop : {"value-audit", "segmentation"}
-    out : path
+        The workshop notebook of ``notebooks/workshops/`` to run.
+    out : str or Path
         The HTML report; the executed notebook is written beside it (``.ipynb``) for the
         consultant (it shows the code).
     data_dir : path, optional
@@ -119,6 +149,39 @@ def run(workshop: str, out, *, data_dir=None, parameters: dict | None = None,
         ``currency``...).
     kernel_name : str, optional
         Jupyter kernel (default: the notebook's).
+    progress : bool, default False
+        Show papermill's progress bar.
+
+    Returns
+    -------
+    WorkshopRun
+        The report (``html``), the executed notebook (``notebook``) and the run time in
+        ``seconds``.
+
+    Raises
+    ------
+    ValueError
+        An unknown workshop.
+    FileNotFoundError
+        ``data_dir`` holds no tables, or the notebooks are not there (an installed wheel).
+
+    Examples
+    --------
+    The segmentation workshop on the shipped sample market (about 30 s):
+
+    >>> import tempfile, pathlib
+    >>> from crmkit.datasets import market_path
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "segmentation.html"
+    >>> r = run("segmentation", out, data_dir=market_path("sample"))
+    >>> r.html == out.resolve(), r.notebook.suffix
+    (True, '.ipynb')
+    >>> html = r.html.read_text()
+    >>> "<title>Segmentation workshop</title>" in html, 'src="http' in html
+    (True, False)
+    >>> run("audit", out)
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown workshop 'audit'; choose one of ['segmentation', 'value-audit']
     """
     import papermill
 

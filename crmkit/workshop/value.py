@@ -238,6 +238,22 @@ def value_base(
     Returns
     -------
     ValueBase
+        The table (``customers``), ``non_buyers``, the window, the retention used, the
+        currency and the ``notes`` on what was assumed.
+
+    Examples
+    --------
+    The first half of 2017 in the shipped sample market (figures annualised):
+
+    >>> from crmkit.datasets import load_sample
+    >>> vb = value_base(load_sample(), as_of="2017-06-30", months=6)
+    >>> str(vb.start.date()), str(vb.end.date())
+    ('2017-01-01', '2017-07-01')
+    >>> c = vb.customers
+    >>> bool((c["direct_profit"] - (c["commercial_margin"] - c["cost_to_serve"])).abs().max() < 1e-6)
+    True
+    >>> bool((c["potential"] >= 0).all()), 0 < vb.retention < 1
+    (True, True)
     """
     from crmkit.value import direct_profit, potential
 
@@ -289,6 +305,26 @@ def concentration(customers: pd.DataFrame, value_col: str = "direct_profit",
     the profits); the gains are what concentration is about, and the losses are reported
     next to them.
 
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per ``customer_id``, with ``value_col`` and ``class_col``.
+    value_col : str, default "direct_profit"
+        The value to share.
+    class_col : str, default "abc_class"
+        The class of each customer (ABC classes, segments...).
+
+    Returns
+    -------
+    DataFrame
+        One row per class: ``customers``, ``customer_share``, the sum of ``value_col``,
+        ``gains``, ``losses`` and ``gain_share`` (NaN when no customer is profitable).
+
+    Raises
+    ------
+    SchemaError
+        A missing column, a non-numeric value or a repeated customer.
+
     Examples
     --------
     >>> import pandas as pd
@@ -330,14 +366,35 @@ def action_plan(kpis: pd.DataFrame, *, min_customers: int = 1) -> pd.DataFrame:
     (after the checks) only for a group that loses money; groups smaller than
     ``min_customers`` get no advice. ``supported`` says which rows carry an action.
 
+    Parameters
+    ----------
+    kpis : DataFrame
+        One row per strategy, as described above.
+    min_customers : int, default 1
+        The smallest group that gets advice.
+
+    Returns
+    -------
+    DataFrame
+        ``strategy``, ``customers``, ``share``, ``direct_profit``, ``potential``,
+        ``recommended_action`` (the action, or why there is none, in the current language)
+        and ``supported``.
+
+    Raises
+    ------
+    SchemaError
+        A missing column, a negative count, share or potential, or a repeated strategy.
+
     Examples
     --------
     >>> import pandas as pd
     >>> k = pd.DataFrame({"strategy": ["loyalty", "termination"], "customers": [10, 40],
     ...                   "share": [0.2, 0.8], "direct_profit": [-50.0, -400.0],
     ...                   "potential": [0.0, 10.0], "mean_profit": [-5.0, -10.0]})
-    >>> action_plan(k)["supported"].tolist()
+    >>> action_plan(k)["supported"].tolist()  # a loss-making group gets no loyalty offer
     [False, True]
+    >>> action_plan(k, min_customers=50)["supported"].tolist()  # both groups too small
+    [False, False]
     """
     # one row per strategy, with every figure a recommendation reads: a missing mean profit
     # would read as "not profitable" and withhold advice silently
