@@ -92,6 +92,22 @@ def column_format(name, values: pd.Series, *, percent: Iterable = (), money: Ite
     euros, ``birth_year`` years), and a share column is shown in per cent only if its values
     lie within [-1.5, 1.5] (a rate already in points is left alone).
 
+    Parameters
+    ----------
+    name : str or hashable
+        The column's name (crmkit's snake_case key); a non-string name says nothing.
+    values : Series
+        The column's values: their dtype, range and integrality decide with the name.
+    percent, money, plain : iterables of column names
+        Columns forced to percentages, to amounts, or to plain numbers (a numeric column)
+        or text.
+
+    Returns
+    -------
+    str
+        One of ``"percent"``, ``"money"``, ``"integer"``, ``"year"``, ``"id"``,
+        ``"number"``, ``"date"`` or ``"text"``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -105,6 +121,8 @@ def column_format(name, values: pd.Series, *, percent: Iterable = (), money: Ite
     'money'
     >>> column_format("acquisition_year", pd.Series([1990, 2024]))
     'year'
+    >>> column_format("churn_rate", pd.Series([0.1, 0.2]), plain=["churn_rate"])
+    'number'
     """
     if name in set(plain):
         return "number" if pd.api.types.is_numeric_dtype(values.dtype) else "text"
@@ -300,6 +318,17 @@ def _unique(names: list[str]) -> list[str]:
 def cells(styler) -> list[list[str]]:
     """The displayed text of a styled table's body cells, row by row (for tests and doctests).
 
+    Parameters
+    ----------
+    styler : pandas.io.formats.style.Styler
+        A styled table, such as :func:`show_table` returns.
+
+    Returns
+    -------
+    list of list of str
+        One list per body row, one string per shown cell, as a reader sees it (the index
+        hidden by :func:`show_table` is left out; non-breaking spaces become spaces).
+
     Examples
     --------
     >>> import pandas as pd
@@ -323,6 +352,31 @@ def use_for_frames(ip=None) -> None:
 
     Call once at the top of a chapter (a no-op outside IPython). ``df.head()`` then shows a
     labelled, formatted table; the plain-text form is unchanged.
+
+    Parameters
+    ----------
+    ip : IPython shell, optional
+        The shell whose HTML formatter is set (anything with a ``display_formatter``); by
+        default the running one, and nothing happens when there is none.
+
+    Returns
+    -------
+    None
+        The shell's ``text/html`` formatter of DataFrame and Series is replaced.
+
+    Examples
+    --------
+    A shell's display formatter then renders a frame as a ``crm-table`` in per cent:
+
+    >>> import types
+    >>> import pandas as pd
+    >>> from IPython.core.formatters import DisplayFormatter
+    >>> ip = types.SimpleNamespace(display_formatter=DisplayFormatter())
+    >>> use_for_frames(ip)
+    >>> html = ip.display_formatter.formatters["text/html"](pd.DataFrame({"churn_rate": [0.25]}))
+    >>> 'class="crm-table"' in html, "25.0" in html
+    (True, True)
+    >>> use_for_frames()  # outside IPython: no shell, nothing to do
     """
     if ip is None:
         try:
@@ -343,6 +397,20 @@ def glue(name: str, variable, display: bool = True) -> None:
     The book's build has myst-nb; the browser edition and a bare JupyterLab may not. There
     the value is only shown (when ``display`` is true) and nothing is stored, so a chapter
     runs the same everywhere.
+
+    Parameters
+    ----------
+    name : str
+        Key under which the book's prose refers to the value (myst-nb's ``glue`` role).
+    variable : object
+        The value: a number, a text, a table or a figure.
+    display : bool, default True
+        Also show the value in the notebook's output.
+
+    Returns
+    -------
+    None
+        The value is stored in the cell's output (myst-nb), or only shown without it.
 
     Examples
     --------

@@ -119,6 +119,21 @@ def workshop_salt(salt: str | bytes | None = None) -> str | bytes:
     """The workshop's salt: ``salt`` checked (at least :data:`MIN_SALT_BYTES` bytes), or a
     random one of 128 bits (32 hexadecimal digits) when None.
 
+    Parameters
+    ----------
+    salt : str or bytes, optional
+        The workshop's own secret, to check; None draws a new one.
+
+    Returns
+    -------
+    str or bytes
+        ``salt`` unchanged when it is long enough, else a new random hexadecimal string.
+
+    Raises
+    ------
+    ValueError
+        ``salt`` is empty or shorter than :data:`MIN_SALT_BYTES` bytes.
+
     Examples
     --------
     >>> s = workshop_salt()
@@ -223,12 +238,29 @@ def hash_text(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
     """Replace strings by 16-hex-digit keyed-hash pseudonyms (for string keys and for
     identifiers kept only for matching, e.g. a hashed e-mail). Missing stays missing.
 
+    Parameters
+    ----------
+    values : Series
+        The strings (or string keys) to replace.
+    salt : str or bytes
+        The workshop's secret.
+    domain : str
+        Kind of value (``"email"``, ``"record"``...): the same text in two domains gets two
+        pseudonyms; at most 16 bytes are used.
+
+    Returns
+    -------
+    Series
+        String pseudonyms (16 hexadecimal digits), aligned with ``values``.
+
     Examples
     --------
     >>> import pandas as pd
     >>> h = hash_text(pd.Series(["a@b.fr", None, "a@b.fr"]), "s3cret-of-16-bytes", "email")
     >>> len(h[0]), bool(h[0] == h[2]), bool(pd.isna(h[1]))
     (16, True, True)
+    >>> bool(hash_text(pd.Series(["a@b.fr"]), "s3cret-of-16-bytes", "phone")[0] != h[0])
+    True
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     texts = np.asarray([_canonical(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
@@ -240,6 +272,17 @@ def hash_text(values: pd.Series, salt: str | bytes, domain: str) -> pd.Series:
 
 def generalise_postcode(values: pd.Series) -> pd.Series:
     """Keep the *département* of a French postcode (its first two characters).
+
+    Parameters
+    ----------
+    values : Series
+        Postcodes, as text (leading and trailing spaces are ignored).
+
+    Returns
+    -------
+    Series
+        The first two characters of each postcode (``"2A"``/``"2B"`` for Corsica); missing
+        stays missing.
 
     Examples
     --------
@@ -253,6 +296,16 @@ def generalise_postcode(values: pd.Series) -> pd.Series:
 def generalise_birth_date(values: pd.Series) -> pd.Series:
     """Keep the year of birth only (the date becomes 1 July of that year), enough for ages
     and life stages, no longer a quasi-identifier.
+
+    Parameters
+    ----------
+    values : Series
+        Birth dates (datetimes, or anything :func:`pandas.to_datetime` reads).
+
+    Returns
+    -------
+    Series
+        Datetimes on 1 July of each birth year, same name; missing stays missing.
 
     Examples
     --------
@@ -268,6 +321,17 @@ def generalise_birth_date(values: pd.Series) -> pd.Series:
 
 def name_tokens(*columns: pd.Series) -> frozenset[str]:
     """The lower-cased words of the given name columns, for :func:`scrub_text`.
+
+    Parameters
+    ----------
+    *columns : Series
+        Name columns (first names, last names...); missing values are skipped.
+
+    Returns
+    -------
+    frozenset of str
+        Their words, lower-cased, of at least three characters (shorter ones such as
+        ``"al"`` would blank ordinary words).
 
     Examples
     --------
@@ -292,9 +356,16 @@ def scrub_text(values: pd.Series, names: Iterable[str] = ()) -> pd.Series:
     Parameters
     ----------
     values : Series of str
+        Free text (comments, notes); missing values stay missing.
     names : iterable of str
         Lower-cased name words (see :func:`name_tokens`) replaced, as whole words, by
         ``[name]``.
+
+    Returns
+    -------
+    Series
+        The text with ``[email]``, ``[phone]`` and ``[name]`` in place of what it hid,
+        aligned with ``values``.
 
     Examples
     --------
@@ -429,14 +500,34 @@ def pseudonymise_tables(
     source records), plus ``names``, are scrubbed from the free text of every table, and
     keys get the same pseudonyms everywhere.
 
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Tables of :data:`crmkit.schema.TABLES`, by table name.
+    salt : str or bytes
+        The workshop's secret key, one for all the tables.
+    names : iterable of str
+        Extra name words to scrub from free text, besides the ``first_name`` and
+        ``last_name`` of every table.
+    keep_hashed : iterable of str
+        Direct identifiers to keep as keyed hashes (see :func:`pseudonymise`).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The pseudonymised tables, under the same names.
+
     Examples
     --------
     >>> import pandas as pd
     >>> t = {"customers": pd.DataFrame({"customer_id": [7], "last_name": ["Durand"]}),
-    ...      "interactions": pd.DataFrame({"interaction_id": [1], "customer_id": [7]})}
+    ...      "interactions": pd.DataFrame({"interaction_id": [1], "customer_id": [7],
+    ...                                    "outcome": ["Mr Durand called back"]})}
     >>> out = pseudonymise_tables(t, salt="workshop-salt-2024")
     >>> bool(out["customers"]["customer_id"][0] == out["interactions"]["customer_id"][0])
     True
+    >>> list(out["customers"].columns), out["interactions"]["outcome"].tolist()
+    (['customer_id'], ['Mr [name] called back'])
     """
     cols = [df[c] for df in tables.values() for c in ("first_name", "last_name") if c in df]
     words = name_tokens(*cols) | frozenset(names)
@@ -489,6 +580,27 @@ def rare_combinations(df: pd.DataFrame, columns: Iterable[str], k: int, *,
     the table (the customer id by default), a repeated key is refused, since a person
     counted twice looks less rare than she is.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per person.
+    columns : iterable of str
+        The quasi-identifiers combined (every one must be in ``df``).
+    k : int
+        The smallest group allowed (k-anonymity's k, at least 1).
+    key : str or None, default "customer_id"
+        Column that must not repeat when it is in ``df``; None checks nothing.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the rows matched by fewer than ``k`` rows (themselves included).
+
+    Raises
+    ------
+    SchemaError
+        A column of ``columns`` missing from ``df``, or a repeated ``key``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -528,6 +640,24 @@ def suppress_rare(df: pd.DataFrame, k: int, columns: Iterable[str] = QUASI_IDENT
     result (age bands, départements, cohorts) then shows no combination of fewer than ``k``
     customers: a blanked row matches every row, and the others kept at least ``k``
     matches. The rows themselves stay, so totals do not change.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per person.
+    k : int
+        The smallest group allowed (at least 1).
+    columns : iterable of str, default :data:`QUASI_IDENTIFIERS`
+        The quasi-identifiers; those absent from ``df`` are ignored.
+    key : str or None, default "customer_id"
+        Column that must not repeat when it is in ``df``; None checks nothing.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df``, the quasi-identifiers of its rare rows set to missing.
+    int
+        The number of rows suppressed.
 
     Examples
     --------

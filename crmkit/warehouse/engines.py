@@ -209,7 +209,37 @@ def enable_arrow(spark):
     Without Arrow, ``spark.createDataFrame(pandas_df)`` turns the missing values of a
     pandas 3 string column into the text ``'NaN'``; with it they stay nulls.
 
-    Returns the same session.
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+        A session crmkit did not create (a client's, or a notebook's own).
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+        The same session, its Arrow settings switched on.
+
+    Raises
+    ------
+    TypeError
+        ``spark`` is not a SparkSession.
+
+    Examples
+    --------
+    Anything but a SparkSession is refused, rather than silently left without Arrow:
+
+    >>> enable_arrow(connect())
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a pyspark SparkSession, got Backend
+
+    On a session (not run by the doctests: it starts a JVM, about half a minute;
+    ``tests/test_warehouse.py`` runs it on a local Spark session):
+
+    >>> from pyspark.sql import SparkSession  # doctest: +SKIP
+    >>> spark = enable_arrow(SparkSession.builder.master("local[1]").getOrCreate())  # doctest: +SKIP
+    >>> spark.conf.get("spark.sql.execution.arrow.pyspark.enabled")  # doctest: +SKIP
+    'true'
     """
     if not _is_spark_session(spark):
         raise TypeError(f"expected a pyspark SparkSession, got {type(spark).__name__}")
@@ -264,7 +294,24 @@ def connect(engine: Any = None, *, read_only: bool = True) -> BaseBackend:
 
 
 def engine_name(con: BaseBackend) -> str:
-    """``"duckdb"`` or ``"pyspark"`` (the Ibis name of the backend)."""
+    """``"duckdb"`` or ``"pyspark"`` (the Ibis name of the backend).
+
+    Parameters
+    ----------
+    con : ibis.backends.BaseBackend
+        A backend, as :func:`connect` returns.
+
+    Returns
+    -------
+    str
+        The backend's Ibis name.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> engine_name(connect()), engine_name(connect(duckdb.connect()))
+    ('duckdb', 'duckdb')
+    """
     return con.name
 
 
@@ -292,6 +339,48 @@ def as_table(
     Ibis table, the name of a table of ``con`` or the path of a Parquet file or folder
     (checked on its engine by :func:`check_expr`). ``key``: one row per value of this
     column, when the data has it (e.g. ``interaction_id``: a repeated row counted twice).
+
+    Parameters
+    ----------
+    data : DataFrame, ibis.Table, str or path
+        The data: a pandas frame, an Ibis table, a table name of ``con``, or a Parquet file
+        or folder.
+    con : ibis.backends.BaseBackend
+        The engine that reads a table name or a Parquet path (see :func:`connect`).
+    table : str
+        The table's name in error messages (``"transactions"``...).
+    columns : dict of str to str or None
+        The columns to keep and their kind (``"number"``, ``"datetime"``, ``"string"``,
+        or None for any), as :func:`crmkit.schema.check_columns` takes them.
+    nonnegative : tuple of str
+        Columns whose values must not be negative.
+    nullable : tuple of str
+        Columns allowed missing values.
+    key : str, optional
+        Column whose values must not repeat, when ``data`` has it.
+
+    Returns
+    -------
+    ibis.Table
+        ``data`` reduced to ``columns``, in their order, checked.
+
+    Raises
+    ------
+    SchemaError
+        A column missing or of the wrong kind, a missing, negative or repeated value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 2], "amount": [10.0, 3.5], "note": ["a", "b"]})
+    >>> t = as_table(tx, connect(), "transactions", {"customer_id": None, "amount": "number"})
+    >>> t.columns, float(t.amount.sum().to_pandas())
+    (('customer_id', 'amount'), 13.5)
+    >>> as_table(tx.assign(amount=[10.0, -1.0]), connect(), "transactions",
+    ...          {"customer_id": None, "amount": "number"}, nonnegative=("amount",))
+    Traceback (most recent call last):
+    ...
+    crmkit.schema.SchemaError: transactions.amount: 1 row(s) negative; first offending rows (index): [1]
     """
     if isinstance(data, pd.DataFrame):
         require(data, table, columns, nonnegative=nonnegative, nullable=nullable)
@@ -360,6 +449,32 @@ def check_expr(
     back to pandas) and repeated values of the key ``unique`` (one row per customer).
     Rows of an engine table have no index: the error gives their count.
 
+    Parameters
+    ----------
+    t : ibis.Table
+        The table to check (anything else is refused).
+    table : str
+        The table's name in error messages.
+    columns : dict of str to str or None
+        The columns it must have and their kind (``"number"``, ``"datetime"``,
+        ``"string"``, or None for any).
+    nonnegative : tuple of str
+        Columns whose values must not be negative.
+    nullable : tuple of str
+        Columns allowed missing values.
+    unique : str, optional
+        Column whose values must not repeat (the key: one row per customer).
+
+    Returns
+    -------
+    ibis.Table
+        ``t`` itself, remembered as checked (a second check of it runs no query).
+
+    Raises
+    ------
+    SchemaError
+        The first problem found, naming the table and the column.
+
     Examples
     --------
     >>> import ibis
@@ -370,6 +485,8 @@ def check_expr(
     Traceback (most recent call last):
     ...
     crmkit.schema.SchemaError: transactions.amount: 1 row(s) negative (rows of an engine table have no index)
+    >>> check_expr(t, "transactions", {"customer_id": None, "amount": "number"}) is t
+    True
     """
     if _CHECKED.get(id(t)) is t:
         return t

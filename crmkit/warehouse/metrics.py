@@ -61,7 +61,26 @@ _GRAINS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "h": "h"}
 # shared building blocks
 # ---------------------------------------------------------------------------------------
 def money_sum(x: ir.NumericColumn) -> ir.NumericScalar:
-    """Exact sum of an amount column (decimal to the micro-euro), as a float."""
+    """Exact sum of an amount column (decimal to the micro-euro), as a float.
+
+    Parameters
+    ----------
+    x : ibis numeric column
+        The amounts, in euros (rounded to the micro-euro before they are summed).
+
+    Returns
+    -------
+    ibis numeric scalar
+        Their sum as a float64, the same whatever the order of the rows (an engine's
+        float sum is not).
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"amount": [0.1, 0.2]})
+    >>> float(t.amount.sum().to_pandas()) == 0.3, float(money_sum(t.amount).to_pandas()) == 0.3
+    (False, True)
+    """
     return x.cast(MONEY).sum().cast("float64")
 
 
@@ -81,6 +100,42 @@ def quantile_score(
     0-based rank ``k`` of ``n`` gets ``1 + floor(bins * k / n)``; ``ties="min"`` gives
     equal values the rank of the first of them, ``ties="first"`` breaks ties by
     ``customer_col`` ascending.
+
+    Parameters
+    ----------
+    t : ibis.Table
+        One row per customer.
+    col : str
+        Numeric column to rank.
+    customer_col : str
+        The rows' key (checked unique; breaks ties with ``ties="first"``).
+    bins : int, default 5
+        Number of scores (at least 2).
+    ties : {"min", "first"}, default "min"
+        Equal values share the lowest rank (``"min"``) or are ranked by key (``"first"``).
+    higher_is_better : bool, default True
+        Whether a higher value gets a higher score (False for recency in days).
+
+    Returns
+    -------
+    ibis integer column
+        The score of each row of ``t``, 1..``bins``.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> import pandas as pd
+    >>> t = ibis.memtable(pd.DataFrame({"customer_id": [1, 2, 3, 4], "amount": [5, 5, 5, 40]}))
+    >>> def scores(**kw):
+    ...     s = t.mutate(s=quantile_score(t, "amount", "customer_id", 2, **kw))
+    ...     return s.order_by("customer_id").to_pandas()["s"].tolist()
+
+    The three tied customers share the lowest score, unless ties go by key:
+
+    >>> scores(), scores(ties="first")
+    ([1, 1, 1, 2], [1, 1, 2, 2])
+    >>> scores(ties="first", higher_is_better=False)
+    [1, 2, 2, 1]
     """
     check_expr(t, "table", {col: "number", customer_col: None}, unique=customer_col)
     return _quantile_score(t, col, customer_col, bins, ties=ties, higher_is_better=higher_is_better)
@@ -315,7 +370,46 @@ def clv_summary_expr(
     *,
     grain: str = "D",
 ) -> ir.Table:
-    """Ibis expression of :func:`crmkit.clv.summary.clv_summary`."""
+    """Ibis expression of :func:`crmkit.clv.summary.clv_summary`.
+
+    Parameters
+    ----------
+    t : ibis.Table
+        One row per transaction.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date of the transaction.
+    value : str, optional
+        Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat
+        occasions.
+    observation_end : date-like, optional
+        End of the observation window; later transactions are left out. Defaults to the
+        last transaction date.
+    freq : str, default "D"
+        Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"7D"``...).
+    grain : str, default "D"
+        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
+        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
+        row) is refused by the warehouse.
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted: ``customer_id``, ``frequency``, ``recency``, ``T`` (and
+        ``monetary_value``), one row per customer, sorted by customer.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> import pandas as pd
+    >>> tx = ibis.memtable(pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
+    ...     "amount": [10.0, 5.0, 30.0, 20.0]}))
+    >>> expr = clv_summary_expr(tx, value="amount", observation_end="2024-01-29", freq="W")
+    >>> expr.to_pandas()
+       customer_id  frequency  recency    T  monetary_value
+    0            1          1      2.0  4.0            30.0
+    1            2          0      0.0  3.0             0.0
+    """
     t = check_expr(t, "transactions", _tx_columns(customer_col, date_col, value),
                    nonnegative=(value,) if value else ())
     unit_s = unit_timedelta(freq).total_seconds()
@@ -358,6 +452,20 @@ def clv_summary(
     ----------
     transactions : DataFrame, Ibis table, table name or Parquet path
         One row per transaction.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date of the transaction.
+    value : str, optional
+        Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat
+        occasions.
+    observation_end : date-like, optional
+        End of the observation window; later transactions are left out. Defaults to the
+        last transaction date.
+    freq : str, default "D"
+        Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"7D"``...).
+    grain : str, default "D"
+        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
+        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
+        row) is refused by the warehouse.
     engine : None, path, duckdb connection, Ibis backend or SparkSession
         Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
 
@@ -405,7 +513,50 @@ def calibration_holdout_expr(
     *,
     grain: str = "D",
 ) -> ir.Table:
-    """Ibis expression of :func:`crmkit.clv.summary.calibration_holdout`."""
+    """Ibis expression of :func:`crmkit.clv.summary.calibration_holdout`.
+
+    Parameters
+    ----------
+    t : ibis.Table
+        One row per transaction.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date of the transaction.
+    value : str, optional
+        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
+    calibration_end : date-like
+        End of the calibration period (required).
+    observation_end : date-like, optional
+        End of the holdout period; defaults to the last transaction date.
+    freq : str, default "D"
+        Time unit of ``recency``, ``T`` and ``duration_holdout``.
+    grain : str, default "D"
+        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
+        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
+        row) is refused by the warehouse.
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted: ``customer_id``, the calibration summary of :func:`clv_summary_expr`,
+        ``frequency_holdout`` (and ``monetary_holdout``) and ``duration_holdout``, one row
+        per customer who bought by ``calibration_end``, sorted by customer.
+
+    Examples
+    --------
+    Customer 3 first buys in the holdout, so is not in the table:
+
+    >>> import ibis
+    >>> import pandas as pd
+    >>> tx = ibis.memtable(pd.DataFrame({"customer_id": [1, 1, 1, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22", "2024-01-08",
+    ...                             "2024-01-20"])}))
+    >>> calibration_holdout_expr(tx, calibration_end="2024-01-15",
+    ...                          observation_end="2024-01-29", freq="W").to_pandas()[
+    ...     ["customer_id", "frequency", "frequency_holdout", "duration_holdout"]]
+       customer_id  frequency  frequency_holdout  duration_holdout
+    0            1          1                  1               2.0
+    1            2          0                  0               2.0
+    """
     t = check_expr(t, "transactions", _tx_columns(customer_col, date_col, value),
                    nonnegative=(value,) if value else ())
     if calibration_end is None:
@@ -453,6 +604,34 @@ def calibration_holdout(
     customers who bought by ``calibration_end``, their calibration summary, and
     ``frequency_holdout``, ``monetary_holdout`` (with ``value``) and
     ``duration_holdout`` over ``(calibration_end, observation_end]``.
+
+    Parameters
+    ----------
+    transactions : DataFrame, Ibis table, table name or Parquet path
+        One row per transaction.
+    customer_col, date_col : str
+        Columns holding the customer key and the (datetime) date of the transaction.
+    value : str, optional
+        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
+    calibration_end : date-like
+        End of the calibration period (required).
+    observation_end : date-like, optional
+        End of the holdout period; defaults to the last transaction date.
+    freq : str, default "D"
+        Time unit of ``recency``, ``T`` and ``duration_holdout``.
+    grain : str, default "D"
+        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
+        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
+        row) is refused by the warehouse.
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id`` (sorted): the calibration columns of
+        :func:`clv_summary`, ``frequency_holdout`` (and ``monetary_holdout``) and
+        ``duration_holdout``.
 
     Examples
     --------
@@ -552,7 +731,48 @@ def rfm_expr(
     kind_col: str = "kind",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.segmentation.rfm.rfm` (table, scores on 5 bins,
-    R x FM segment)."""
+    R x FM segment).
+
+    Parameters
+    ----------
+    t : ibis.Table
+        One row per purchase with customer, date and a non-negative amount.
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str or None, default ("deposit",)
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    ties : {"min", "first"}, default "min"
+        Equal values share the lowest rank (``"min"``) or are ranked by customer key
+        (``"first"``).
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+    monetary : {"sum", "mean"}, default "sum"
+        Monetary value as the total or the mean amount of the customer's purchases.
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted, one row per customer, sorted: ``recency_days``, ``frequency``,
+        ``monetary``, the first and last purchase, the scores ``R``, ``F``, ``M``,
+        ``rfm_score``, ``rfm_cell``, ``FM`` and ``rfm_segment`` (as text).
+
+    Examples
+    --------
+    >>> import ibis
+    >>> import pandas as pd
+    >>> tx = ibis.memtable(pd.DataFrame({"customer_id": [1, 1, 1, 2, 3, 3, 4, 5],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2023-06-01",
+    ...                             "2024-03-01", "2023-01-01", "2022-05-01", "2024-02-20"]),
+    ...     "amount": [200.0, 200, 200, 50, 80, 80, 10, 30]}))
+    >>> rfm_expr(tx, kinds=None, monetary="mean").to_pandas()[
+    ...     ["customer_id", "monetary", "rfm_cell", "rfm_segment"]]
+       customer_id  monetary rfm_cell      rfm_segment
+    0            1     200.0      555        champions
+    1            2      50.0      213      hibernating
+    2            3      80.0      444  loyal_customers
+    3            4      10.0      111      hibernating
+    4            5      30.0      312   about_to_sleep
+    """
     t = check_expr(t, "transactions", _purchase_columns(customer_col, date_col, amount_col,
                                                          kind_col, kinds),
                    nonnegative=(amount_col,))
@@ -605,6 +825,30 @@ def rfm(
 
     Same definition, tie rule and output as :func:`crmkit.segmentation.rfm.rfm`.
 
+    Parameters
+    ----------
+    transactions : DataFrame, Ibis table, table name or Parquet path
+        One row per purchase with customer, date and a non-negative amount.
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str or None, default ("deposit",)
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    ties : {"min", "first"}, default "min"
+        Equal values share the lowest rank (``"min"``) or are ranked by customer key
+        (``"first"``).
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+    table : str, default "transactions"
+        Table name used in error messages.
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer (0…n-1 index, sorted by customer): the RFM table, the scores
+        and ``rfm_segment`` (an ordered categorical).
+
     Examples
     --------
     >>> import pandas as pd
@@ -644,7 +888,52 @@ def frat_expr(
     kind_col: str = "kind",
 ) -> ir.Table:
     """Ibis expression of :func:`crmkit.segmentation.rfm.frat_table` followed by
-    :func:`~crmkit.segmentation.rfm.frat_scores`."""
+    :func:`~crmkit.segmentation.rfm.frat_scores`.
+
+    Parameters
+    ----------
+    t : ibis.Table
+        One row per purchase (a transaction, a contract...) with customer, date, amount
+        and type.
+    type_col : str, default "kind"
+        Column holding the type of purchase (product, product family...).
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str, optional
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    bins : int, default 5
+        Number of score levels.
+    ties : {"min", "first"}, default "min"
+        Equal values share the lowest rank (``"min"``) or are ranked by customer key
+        (``"first"``).
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted, one row per customer, sorted: ``frequency``, ``recency_days``,
+        ``monetary``, ``n_types``, ``main_type``, the first and last purchase, ``F``,
+        ``R``, ``A``, ``T`` and ``frat_score``.
+
+    Examples
+    --------
+    Customer 1 spent most on home insurance, so that is the main type:
+
+    >>> import ibis
+    >>> import pandas as pd
+    >>> contracts = ibis.memtable(pd.DataFrame({"customer_id": [1, 1, 1, 2],
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2021-06-01", "2023-01-01",
+    ...                                   "2022-01-01"]),
+    ...     "monthly_premium": [30.0, 80.0, 20.0, 45.0],
+    ...     "product_id": ["auto", "home", "auto", "health"]}))
+    >>> frat_expr(contracts, type_col="product_id", date_col="start_date",
+    ...           amount_col="monthly_premium", bins=2).to_pandas()[
+    ...     ["customer_id", "monetary", "n_types", "main_type", "frat_score"]]
+       customer_id  monetary  n_types main_type  frat_score
+    0            1     130.0        2      home           8
+    1            2      45.0        1    health           4
+    """
     t = check_expr(t, "purchases", {**_purchase_columns(customer_col, date_col, amount_col,
                                                         kind_col, kinds), type_col: None},
                    nonnegative=(amount_col,))
@@ -701,6 +990,35 @@ def frat(
     types bought; ``main_type``: the type with the largest amount, ties to the first in
     sort order) and :func:`~crmkit.segmentation.rfm.frat_scores` (F, R, A, T and
     ``frat_score``).
+
+    Parameters
+    ----------
+    purchases : DataFrame, Ibis table, table name or Parquet path
+        One row per purchase (a transaction, a contract...) with customer, date, amount
+        and type.
+    type_col : str, default "kind"
+        Column holding the type of purchase (product, product family...).
+    as_of : date-like, optional
+        Snapshot date; rows after it are ignored. Default: the last date of the table.
+    kinds : str or sequence of str, optional
+        Values of ``kind_col`` that count as purchases; None keeps every row.
+    bins : int, default 5
+        Number of score levels.
+    ties : {"min", "first"}, default "min"
+        Equal values share the lowest rank (``"min"``) or are ranked by customer key
+        (``"first"``).
+    customer_col, date_col, amount_col, kind_col : str
+        Column names.
+    table : str, default "transactions"
+        Table name used in error messages.
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer (0…n-1 index, sorted by customer): the FRAT table and the
+        scores ``F``, ``R``, ``A``, ``T`` and ``frat_score``.
 
     Examples
     --------

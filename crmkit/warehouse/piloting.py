@@ -40,7 +40,43 @@ def migration_counts_expr(
     before: ir.Table, after: ir.Table, *, customer_col: str = "customer_id",
     segment_col: str = "segment", lost_label: str = "lost", new_label: str = "new",
 ) -> ir.Table:
-    """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``."""
+    """Customers per (segment before, segment after) pair: columns ``from``, ``to``, ``n``.
+
+    Parameters
+    ----------
+    before, after : ibis.Table
+        The two snapshots, one row per customer.
+    customer_col : str, default "customer_id"
+        Customer key, unique in each snapshot.
+    segment_col : str, default "segment"
+        Column holding each customer's segment.
+    lost_label, new_label : str
+        Segment of a customer found only before (lost) or only after (new).
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted, one row per pair observed (unsorted): ``from``, ``to`` (segments as
+        text) and ``n``, the number of customers.
+
+    Examples
+    --------
+    Customer 4 is lost, customer 5 is new:
+
+    >>> import ibis
+    >>> import pandas as pd
+    >>> t0 = ibis.memtable(pd.DataFrame({"customer_id": [1, 2, 3, 4],
+    ...                                  "segment": ["A", "A", "B", "B"]}))
+    >>> t1 = ibis.memtable(pd.DataFrame({"customer_id": [1, 2, 3, 5],
+    ...                                  "segment": ["A", "B", "B", "A"]}))
+    >>> migration_counts_expr(t0, t1).order_by(["from", "to"]).to_pandas()
+      from    to  n
+    0    A     A  1
+    1    A     B  1
+    2    B     B  1
+    3    B  lost  1
+    4  new     A  1
+    """
     cols = {customer_col: None, segment_col: None}
     before = check_expr(before, "before", cols, unique=customer_col)
     after = check_expr(after, "after", cols, unique=customer_col)
@@ -107,6 +143,31 @@ def migration_matrix(
     categorical input, or sorted), then ``new``; columns every segment, then ``lost``;
     shares per row when ``normalize``.
 
+    Parameters
+    ----------
+    before, after : DataFrame, Ibis table, table name or Parquet path
+        The two snapshots, one row per customer.
+    customer_col : str, default "customer_id"
+        Customer key, unique in each snapshot.
+    segment_col : str, default "segment"
+        Column holding each customer's segment.
+    lost_label, new_label : str
+        Segment of a customer found only before (lost) or only after (new).
+    normalize : bool, default True
+        Shares of each row's customers rather than counts.
+    categories : sequence, optional
+        The segments, in order (default: those of a pandas categorical ``segment_col``,
+        else sorted).
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        Index ``from`` (segments holding customers before, then ``new_label``), columns
+        ``to`` (every segment, then ``lost_label``): counts, or shares summing to 1 per
+        row.
+
     Examples
     --------
     >>> import pandas as pd
@@ -118,6 +179,8 @@ def migration_matrix(
     A     1  1     0
     B     0  1     1
     new   1  0     0
+    >>> migration_matrix(t0, t1).loc["A"].tolist()
+    [0.5, 0.5, 0.0]
     """
     cols = {customer_col: None, segment_col: None}
     data, con = _engine_and_input(before, engine)
@@ -146,6 +209,28 @@ def segment_migration(
     """RFM segment migration between the snapshots ``as_of=before`` and ``as_of=after``,
     both computed in the engine from the transactions (see :func:`crmkit.warehouse.rfm`).
 
+    Parameters
+    ----------
+    transactions : DataFrame, Ibis table, table name or Parquet path
+        One row per purchase: ``customer_id``, ``date``, ``amount`` (and ``kind`` unless
+        ``kinds`` is None).
+    before, after : date-like
+        The dates of the two RFM snapshots.
+    kinds : str or sequence of str or None, default ("deposit",)
+        Values of ``kind`` that count as purchases; None keeps every row.
+    ties : {"min", "first"}, default "min"
+        Tie rule of the RFM scores (see :func:`crmkit.warehouse.rfm`).
+    normalize : bool, default True
+        Shares of each row's customers rather than counts.
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute; default an in-memory DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        The migration matrix (see :func:`migration_matrix`) over the RFM segments, in
+        their order, plus ``new`` and ``lost``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -155,6 +240,8 @@ def segment_migration(
     >>> m = segment_migration(tx, "2024-01-31", "2024-06-30", kinds=None, normalize=False)
     >>> int(m.loc["new"].sum()), int(m.drop(index="new").to_numpy().sum())
     (1, 2)
+
+    Customer 3 first bought after the first snapshot: the one new customer.
     """
     cols = {"customer_id": None, "date": "datetime", "amount": "number"}
     if kinds is not None:
@@ -187,7 +274,41 @@ def segment_kpis_expr(
     t: ir.Table, segment_col: str, *, kpis: Mapping[str, tuple[str, str]] | None = None,
     period_col: str | None = None,
 ) -> ir.Table:
-    """Ibis expression of :func:`crmkit.segmentation.segment_kpis` (unsorted)."""
+    """Ibis expression of :func:`crmkit.segmentation.segment_kpis` (unsorted).
+
+    Parameters
+    ----------
+    t : ibis.Table
+        One row per customer (per period, with ``period_col``).
+    segment_col : str
+        Column holding the segment.
+    kpis : mapping of str to (str, str), optional
+        ``{name: (column, aggregation)}``, an aggregation of :data:`KPI_AGGREGATIONS`
+        (a boolean column's ``mean`` is a rate).
+    period_col : str, optional
+        Column holding the period: the KPIs and shares are then per period.
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted, unsorted: [``period_col``,] ``segment_col``, ``customers``, ``share``
+        (of the period's customers) and one column per KPI.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> import pandas as pd
+    >>> t = ibis.memtable(pd.DataFrame({"year": [2023, 2023, 2024, 2024, 2024],
+    ...                                 "segment": ["A", "B", "A", "A", "B"],
+    ...                                 "margin": [100.0, 10, 300, 50, 20]}))
+    >>> segment_kpis_expr(t, "segment", kpis={"margin": ("margin", "sum")},
+    ...                   period_col="year").order_by(["year", "segment"]).to_pandas()
+       year segment  customers     share  margin
+    0  2023       A          1  0.500000   100.0
+    1  2023       B          1  0.500000    10.0
+    2  2024       A          2  0.666667   350.0
+    3  2024       B          1  0.333333    20.0
+    """
     kpis = dict(kpis or {})
     keys = [segment_col] if period_col is None else [period_col, segment_col]
     # numbers for arithmetic aggregations (a sum of numbers written as text is refused)
@@ -217,6 +338,30 @@ def segment_kpis(
     per KPI ``{name: (column, aggregation)}`` with an aggregation of
     :data:`KPI_AGGREGATIONS`; segments in ``categories`` order (given, or those of a pandas
     categorical column), else sorted.
+
+    Parameters
+    ----------
+    df : DataFrame, Ibis table, table name or Parquet path
+        One row per customer (per period, with ``period_col``).
+    segment_col : str
+        Column holding the segment.
+    kpis : mapping of str to (str, str), optional
+        ``{name: (column, aggregation)}``, an aggregation of :data:`KPI_AGGREGATIONS`.
+    period_col : str, optional
+        Column holding the period: the KPIs and shares are then per period.
+    categories : sequence, optional
+        The segments, in order (default: those of a pandas categorical ``segment_col``,
+        else sorted).
+    table : str, default "customers"
+        Table name used in error messages.
+    engine : None, path, duckdb connection, Ibis backend or SparkSession
+        Where to compute; default an in-memory DuckDB.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment (per period), sorted: [``period_col``,] ``segment_col``,
+        ``customers``, ``share`` and one column per KPI.
 
     Examples
     --------

@@ -119,8 +119,42 @@ def generate_on_spark(
 def read_market_folder(path: str | os.PathLike, tables=None) -> dict[str, pd.DataFrame]:
     """Read a folder written by :func:`generate_on_spark` into pandas, parts in order.
 
+    Parameters
+    ----------
+    path : str or path
+        The folder: one sub-folder per table, holding ``part-*.parquet`` files.
+    tables : iterable of str, optional
+        The tables to read (names of :data:`crmkit.io.MARKET_TABLES`); default all of them.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        One frame per table found, its parts concatenated in the order of their names
+        (the order of the blocks of customers) with a fresh 0…n-1 index.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is not a folder.
+    SchemaError
+        ``tables`` names a table that is not a market table.
+
     Examples
     --------
+    Two parts of ``customers``, written as the Spark tasks write them:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "customers").mkdir()
+    >>> pd.DataFrame({"customer_id": [501, 502]}).to_parquet(
+    ...     folder / "customers" / "part-00000001.parquet")
+    >>> pd.DataFrame({"customer_id": [1, 2]}).to_parquet(
+    ...     folder / "customers" / "part-00000000.parquet")
+    >>> market = read_market_folder(folder, tables=["customers"])
+    >>> list(market), market["customers"]["customer_id"].tolist()
+    (['customers'], [1, 2, 501, 502])
     >>> read_market_folder("nowhere")
     Traceback (most recent call last):
     ...

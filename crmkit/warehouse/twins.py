@@ -56,7 +56,21 @@ class Twin:
     examples: Callable[[Any], list[Call]]
 
     def load(self) -> tuple[Callable, Callable]:
-        """The two functions (the pandas one first)."""
+        """The two functions (the pandas one first).
+
+        Returns
+        -------
+        tuple of two callables
+            The pandas function (the definition) and the warehouse metric, imported from
+            :attr:`pandas` and :attr:`warehouse`.
+
+        Examples
+        --------
+        >>> from crmkit.warehouse.twins import TWINS
+        >>> defined, computed = TWINS["rfm"].load()
+        >>> defined.__module__, computed.__module__, defined.__name__ == computed.__name__
+        ('crmkit.segmentation.rfm', 'crmkit.warehouse.metrics', True)
+        """
         out = []
         for path in (self.pandas, self.warehouse):
             module, _, name = path.partition(":")

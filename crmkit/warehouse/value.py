@@ -83,7 +83,60 @@ def customer_profitability_expr(
     contract_date_col: str = "start_date",
 ) -> ir.Table:
     """Ibis expression of margin, cost to serve (direct + allocated pools) and direct
-    profit per customer (see :func:`customer_profitability`)."""
+    profit per customer (see :func:`customer_profitability`).
+
+    Parameters
+    ----------
+    transactions, interactions : ibis.Table
+        The market's flows (customer, date, margin) and contacts (customer, date, reason,
+        cost).
+    contracts : ibis.Table, optional
+        Needed when a pool is driven by ``contracts`` (contracts started in the period).
+    pools : mapping or DataFrame, optional
+        Indirect cost pools ``{pool: (amount, driver)}`` and their drivers (one of
+        :data:`DRIVERS`).
+    start, end : date-like, optional
+        Period ``[start, end)``; default every row.
+    unit : float, default 0.01
+        Smallest amount allocated (see :func:`crmkit.value.allocate_costs`).
+    sales_reasons : sequence of str, default ("sale", "retention")
+        Interaction reasons counted as sales & marketing contacts.
+    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
+        Interaction reasons counted as service contacts.
+    customer_col : str, default "customer_id"
+        Customer key of every table.
+    margin_col, cost_col, reason_col, date_col : str
+        Columns of the margin (transactions), cost and reason (interactions) and date
+        (both).
+    contract_date_col : str, default "start_date"
+        Column of the contracts' start date.
+
+    Returns
+    -------
+    ibis.Table
+        Unexecuted, one row per customer, sorted: ``customer_col``,
+        ``commercial_margin``, ``direct_cost``, one column per pool, ``indirect_cost``,
+        ``cost_to_serve`` and ``direct_profit``.
+
+    Examples
+    --------
+    A call-centre pool of 100 € spread on the service contacts (one each), on top of the
+    direct cost of every contact:
+
+    >>> import ibis
+    >>> import pandas as pd
+    >>> tx = ibis.memtable(pd.DataFrame({"customer_id": [1, 2], "margin": [300.0, 40.0],
+    ...                                  "date": pd.to_datetime(["2024-01-01"] * 2)}))
+    >>> it = ibis.memtable(pd.DataFrame({"customer_id": [1, 1, 2],
+    ...     "reason": ["sale", "service", "service"], "cost": [40.0, 5.0, 6.0],
+    ...     "date": pd.to_datetime(["2024-01-01"] * 3)}))
+    >>> out = customer_profitability_expr(
+    ...     tx, it, pools={"call_centre": (100.0, "service_contacts")}).to_pandas()
+    >>> out[["customer_id", "direct_cost", "call_centre", "direct_profit"]]
+       customer_id  direct_cost  call_centre  direct_profit
+    0            1         45.0         50.0          205.0
+    1            2          6.0         50.0          -16.0
+    """
     c = customer_col
     transactions = check_expr(transactions, "transactions",
                               {c: None, date_col: "datetime", margin_col: "number"})
@@ -171,6 +224,19 @@ def customer_profitability(
     ----------
     transactions, interactions, contracts : DataFrame, Ibis table, table name or path
         The market's tables (``contracts`` only when a pool is driven by contracts).
+    pools : mapping or DataFrame, optional
+        Indirect cost pools ``{pool: (amount, driver)}`` and their drivers (one of
+        :data:`DRIVERS`).
+    start, end : date-like, optional
+        Period ``[start, end)``; default every row.
+    unit : float, default 0.01
+        Smallest amount allocated (see :func:`crmkit.value.allocate_costs`).
+    sales_reasons : sequence of str, default ("sale", "retention")
+        Interaction reasons counted as sales & marketing contacts.
+    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
+        Interaction reasons counted as service contacts.
+    customer_col : str, default "customer_id"
+        Customer key of every table.
     engine : None, path, duckdb connection, Ibis backend or SparkSession
         Where to compute; default an in-memory DuckDB.
 
