@@ -126,6 +126,8 @@ def bathtub_scenarios(
     >>> r = pd.DataFrame({"scenario": ["baseline"] * 2 + ["scenario"] * 2,
     ...                   "period": [1, 2, 1, 2], "end_stock": [100.0, 100.0, 100.0, 110.0]})
     >>> ax = bathtub_scenarios(r)
+    >>> [[float(v) for v in line.get_ydata()] for line in ax.lines]  # baseline, scenario
+    [[100.0, 100.0], [100.0, 110.0]]
     """
     require_columns(runs, table, [scenario_col])
     _numeric(runs, table, period_col, value)

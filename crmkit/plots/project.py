@@ -314,6 +314,8 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     ...                   "cumulative_discounted": [-1000.0, 364.0]},
     ...                  index=pd.Index([0, 1], name="year"))
     >>> ax = payback_curve(f, payback=0.67)
+    >>> [t.get_text().strip() for t in ax.texts]
+    ['Payback 0.7']
     """
     _numeric(flows, table, "costs", "benefits", "cumulative_net", "cumulative_discounted",
              nonnegative=("costs", "benefits"))
@@ -375,6 +377,8 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
     ...     "scenario": ["open_the_tap", "plug_the_drain"] * 2,
     ...     "profit_per_euro": [4.0, 8.0, 4.0, 2.0]})
     >>> ax = break_even_sweep(s, measured=250)
+    >>> [line.get_label() for line in ax.lines[:3]]
+    ['Open the tap (acquisition)', 'Plug the drain (retention)', 'Measured on the retention calls']
     """
     require_columns(sweep, table, ["scenario"])
     _numeric(sweep, table, "cost_per_saved", "profit_per_euro", nonnegative=("cost_per_saved",))

@@ -139,6 +139,8 @@ def score_outcome(
     >>> import pandas as pd
     >>> s = pd.DataFrame({"R": [1, 2, 3, 3], "F": [1, 1, 2, 3], "left": [1, 1, 0, 0]})
     >>> ax = score_outcome(s, "left", dims=["R", "F"])
+    >>> [[float(v) for v in line.get_ydata()] for line in ax.lines[:2]]  # mean of left by R, by F
+    [[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
     """
     dims = list(dims)
     check_not_empty(scores, table)
@@ -342,6 +344,8 @@ def cluster_profile_heatmap(
     >>> prof = pd.DataFrame({"cluster": [0, 1], "size": [3, 1], "share": [0.75, 0.25],
     ...                      "age": [30.0, 70.0], "products": [1.0, 5.0]})
     >>> ax = cluster_profile_heatmap(prof)
+    >>> ax.collections[0].get_array().tolist()  # 100 x mean / overall mean (40 years, 2 products)
+    [[75.0, 50.0], [175.0, 250.0]]
     """
     columns = [c for c in profile.columns if c not in (cluster_col, size_col, "share")] \
         if columns is None else list(columns)
@@ -418,6 +422,8 @@ def migration_heatmap(
     >>> m = pd.DataFrame([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.5, 0.5, 0.0]],
     ...                  index=["A", "B", "new"], columns=["A", "B", "lost"])
     >>> ax = migration_heatmap(m, kind="abc_class")
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.get_xticklabels()][-1]
+    (['Class A', 'Class B', 'New entrants'], 'Lost (left or inactive)')
     """
     _numeric(matrix, table, *matrix.columns, nonnegative=tuple(matrix.columns))
     values = matrix.to_numpy(dtype=float)
@@ -495,6 +501,8 @@ def kpi_trend(
     >>> k = pd.DataFrame({"year": [2023, 2023, 2024, 2024], "abc_class": ["A", "B", "A", "B"],
     ...                   "churn_rate": [0.02, 0.05, 0.03, 0.08]})
     >>> ax = kpi_trend(k, "year", "abc_class", "churn_rate", percent=True)
+    >>> [(line.get_label(), [float(v) for v in line.get_ydata()]) for line in ax.lines]
+    [('Class A', [0.02, 0.03]), ('Class B', [0.05, 0.08])]
     """
     require_columns(kpis, table, {period_col: None, segment_col: None, value: "number"},
                     unique=[segment_col, period_col])

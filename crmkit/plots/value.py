@@ -463,6 +463,8 @@ def holdout_fit(
     >>> c = pd.DataFrame({"frequency": [0, 1, 2], "customers": [50, 20, 9],
     ...                   "actual": [0.2, 0.9, 2.1], "predicted": [0.25, 0.8, 1.9]})
     >>> ax = holdout_fit(c)
+    >>> [t.get_text() for t in ax.get_xticklabels()]  # the last group: 2 repeat purchases or more
+    ['0', '1', '2+']
     """
     _numeric(comparison, table, "frequency", "actual", "predicted",
              nonnegative=("frequency", "actual", "predicted"))
