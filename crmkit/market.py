@@ -124,6 +124,21 @@ class Market:
         -------
         pathlib.Path
             The folder.
+
+        Examples
+        --------
+        The shipped sample, written and read back unchanged:
+
+        >>> import pathlib, tempfile
+        >>> from crmkit.datasets import load_sample
+        >>> from crmkit.io import load_market
+        >>> m = load_sample()
+        >>> folder = m.save(pathlib.Path(tempfile.mkdtemp()) / "market", duckdb=False)
+        >>> (folder / "customers.parquet").exists()
+        True
+        >>> back = load_market(folder)
+        >>> back.customers.equals(m.customers), len(back.contracts) == len(m.contracts)
+        (True, True)
         """
         from crmkit.io import save_market
 

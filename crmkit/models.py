@@ -101,7 +101,23 @@ class FittedModel(BaseEstimator):
         raise NotImplementedError
 
     def to_params(self) -> dict[str, Any]:  # pragma: no cover - every model overrides it
-        """The fitted parameters, as keywords of :meth:`from_params`."""
+        """The fitted parameters, as keywords of :meth:`from_params`.
+
+        Returns
+        -------
+        dict
+            Parameter name -> fitted value (hyper-parameters excluded: see
+            ``get_params``).
+
+        Examples
+        --------
+        Fader, Hardie & Lee's (2005) Gamma-Gamma estimates, back from the model:
+
+        >>> from crmkit.clv import GammaGammaModel
+        >>> m = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
+        >>> m.to_params()
+        {'p': 6.25, 'q': 3.74, 'gamma': 15.44}
+        """
         raise NotImplementedError
 
     # names accepted by the old set_params(<fitted values>) (kept one release, deprecated)
@@ -113,6 +129,24 @@ class FittedModel(BaseEstimator):
         Setting *fitted* parameter values here (``set_params(r=..., alpha=...)``) is
         deprecated: use :meth:`from_params`; it still works for one release, with a
         ``FutureWarning``.
+
+        Parameters
+        ----------
+        **params
+            Hyper-parameters by name (constructor arguments), as in
+            :meth:`sklearn.base.BaseEstimator.set_params`.
+
+        Returns
+        -------
+        FittedModel
+            The model itself, changed in place.
+
+        Examples
+        --------
+        >>> from crmkit.clv import MarkovMigrationModel
+        >>> m = MarkovMigrationModel()
+        >>> m.set_params(discount_rate=0.1) is m, m.get_params()
+        (True, {'discount_rate': 0.1})
         """
         legacy = set(self._legacy_fitted_names)
         if params and legacy and set(params) <= legacy:
@@ -150,6 +184,40 @@ def by_horizon(compute: Callable[[Any], np.ndarray], t, index: pd.Index, *, name
     the column ``t[:, None]`` (it must then broadcast to one row per horizon). ``t`` must be
     finite and >= 0 (``whole``: whole numbers); ``None`` is a horizon only when
     ``allow_none`` (e.g. the infinite horizon of the Markov model).
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(tt)`` -> array of one value per row of ``index`` (or, with
+        ``vectorised``, of shape ``(len(t), len(index))``); ``tt`` is a float, or None
+        when ``t`` is None.
+    t : float, array-like of float or None
+        The horizon, or several horizons (1-D).
+    index : pandas.Index
+        The rows of the result (e.g. the customers of the data predicted).
+    name : str
+        The name of the Series returned for a scalar ``t``, and of ``t`` in error
+        messages.
+    vectorised : bool, default False
+        Call ``compute`` once with the column ``t[:, None]`` instead of once per horizon.
+    allow_none : bool, default False
+        Accept ``t=None`` (an infinite horizon).
+    whole : bool, default False
+        Require whole numbers of periods.
+
+    Returns
+    -------
+    Series or DataFrame
+        A Series named ``name`` for a scalar ``t``; a DataFrame with one column per
+        horizon (columns named ``t``) for an array.
+
+    Raises
+    ------
+    ValueError
+        When a horizon is negative or not finite, not whole with ``whole``, or ``t`` is
+        not a number or a non-empty 1-D array.
+    TypeError
+        When ``t`` is None and ``allow_none`` is False.
 
     Examples
     --------
@@ -220,10 +288,34 @@ class ModelSpec:
     hyper: dict = field(default_factory=dict)
 
     def load(self) -> type:
+        """Import the model class named by :attr:`model`.
+
+        Returns
+        -------
+        type
+            The model class (a :class:`FittedModel` subclass).
+
+        Examples
+        --------
+        >>> REGISTRY["markov"].load().__name__
+        'MarkovMigrationModel'
+        """
         module, _, name = self.model.partition(":")
         return getattr(importlib.import_module(module), name)
 
     def build(self):
+        """A new, unfitted model built with the spec's hyper-parameters :attr:`hyper`.
+
+        Returns
+        -------
+        FittedModel
+            An unfitted instance of :meth:`load`'s class.
+
+        Examples
+        --------
+        >>> REGISTRY["markov"].build()
+        MarkovMigrationModel(discount_rate=0.05)
+        """
         return self.load()(**self.hyper)
 
 

@@ -120,7 +120,39 @@ class Exercise:
     explanation: str | None = None
 
     def expected(self, **inputs):
-        """The expected answer (calls the solution function with the student's inputs)."""
+        """The expected answer (calls the solution function with the student's inputs).
+
+        Used by :func:`check` to compare; a notebook never shows it (the feedback never
+        contains the expected value).
+
+        Parameters
+        ----------
+        **inputs
+            Keyword inputs of the solution function (the data the student worked on).
+
+        Returns
+        -------
+        object
+            What the solution function returns for ``inputs``.
+
+        Raises
+        ------
+        ValueError
+            When the exercise is checked against a digest (it has no solution function),
+            or the solution function does not take one of ``inputs``.
+
+        Examples
+        --------
+        A hand-made exercise, not a registered one:
+
+        >>> ex = Exercise("demo.triple", solution=lambda x=1: 3 * x)
+        >>> ex.expected(x=2) == 6
+        True
+        >>> ex.expected(y=2)
+        Traceback (most recent call last):
+        ...
+        ValueError: exercise 'demo.triple' does not take input(s) ['y']; it takes ['x']
+        """
         if self.solution is None:
             raise ValueError(f"exercise {self.id!r} is checked against a digest; it has no solution function")
         params = inspect.signature(self.solution).parameters
@@ -183,6 +215,11 @@ def register(
     explanation : str, optional
         Shown when the answer is right (what the result teaches).
 
+    Returns
+    -------
+    callable
+        The decorator; it registers the function and returns it unchanged.
+
     Examples
     --------
     >>> @register("demo.double", hint="Multiply by two.")
@@ -221,6 +258,23 @@ def register_answer(
     (an English and a French term, say). Case, accents, spaces and surrounding punctuation
     do not matter.
 
+    Parameters
+    ----------
+    exercise_id : str
+        ``"<chapter>.<name>"``, lowercase, e.g. ``"example.loyalty_type"``.
+    digest : str or sequence of str
+        The sha256 hex digest(s) of the accepted answer(s), from :func:`answer_digest`.
+    hint : str, optional
+        Shown when the answer is wrong. Must not contain the answer.
+    explanation : str, optional
+        Shown when the answer is right.
+
+    Raises
+    ------
+    ValueError
+        When a digest is not a sha256 hex string, or the id is malformed or already
+        registered by another module.
+
     Examples
     --------
     >>> register_answer("demo.capital", answer_digest("Paris"), hint="A city on the Seine.")
@@ -237,6 +291,16 @@ def register_answer(
 
 def exercises(prefix: str = "") -> list[str]:
     """Ids of the registered exercises starting with ``prefix``, sorted.
+
+    Parameters
+    ----------
+    prefix : str, default ""
+        Start of the ids kept (e.g. ``"ch3."``); the empty string keeps them all.
+
+    Returns
+    -------
+    list of str
+        The exercise ids.
 
     Examples
     --------
@@ -268,6 +332,19 @@ def _scalar(v):
 
 def answer_digest(answer: str | Iterable[str]) -> str:
     """sha256 of a normalised text answer (or of a set of texts, order-free).
+
+    Case, accents, repeated spaces and surrounding punctuation are removed first, so
+    variants of one answer share a digest.
+
+    Parameters
+    ----------
+    answer : str or iterable of str
+        A text answer, or several (a set: the order and repeats do not matter).
+
+    Returns
+    -------
+    str
+        The 64-character hex digest, to pass to :func:`register_answer`.
 
     Examples
     --------
@@ -519,6 +596,28 @@ def check(exercise_id: str, answer, **inputs) -> Feedback:
     ``inputs`` are passed to the exercise's solution function (the data the student worked
     on), so the expected answer is computed from the same data. Raises ``ValueError`` for an
     unknown exercise id or unexpected inputs (errors of the notebook, not of the student).
+
+    Parameters
+    ----------
+    exercise_id : str
+        The registered exercise, e.g. ``"example.total_margin"``.
+    answer : object
+        The student's answer: a number, text, bool, set, list, array, Series or
+        DataFrame, as the exercise expects.
+    **inputs
+        Keyword inputs of the exercise's solution function (not for exercises
+        registered by digest).
+
+    Returns
+    -------
+    Feedback
+        Whether the answer is correct, a message (never the expected value) and, when
+        wrong, the hint.
+
+    Raises
+    ------
+    ValueError
+        For an unknown exercise id or inputs the exercise does not take.
 
     Examples
     --------

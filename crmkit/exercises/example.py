@@ -29,10 +29,18 @@ __all__ = ["example_customers"]
 def example_customers() -> pd.DataFrame:
     """Ten customers: id, region, yearly margin (euros), products held, churned or not.
 
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``region``, ``margin``, ``products_held``, ``churned``; one row
+        per customer.
+
     Examples
     --------
     >>> example_customers().shape
     (10, 5)
+    >>> example_customers().dtypes["churned"]
+    dtype('bool')
     """
     return pd.DataFrame(
         {

@@ -69,6 +69,22 @@ def offer_groups(rules: pd.DataFrame | None = None) -> dict[str, str]:
     need; proposing both to one customer within a few weeks, on two channels, is the
     contradiction the data-warehouse blog series warns about. Use it as ``ContactPolicy(offer_groups=...)``.
 
+    Parameters
+    ----------
+    rules : DataFrame, optional
+        Customization rules with ``product_id`` and ``need`` (rows with an empty
+        ``product_id``, such as blocks, are ignored); default :data:`DEFAULT_RULES`.
+
+    Returns
+    -------
+    dict
+        Product id -> the need it meets.
+
+    Raises
+    ------
+    crmkit.schema.SchemaError
+        When one product is given two different needs.
+
     Examples
     --------
     >>> offer_groups()["B_LIFE"] == offer_groups()["I_LIFE"] == "long_term_savings"

@@ -206,6 +206,24 @@ class ContactPolicy:
         DataFrame
             ``proposed`` (same index and order) plus ``cost``, ``decision`` and ``reason``
             (``"ok"`` when sent).
+
+        Examples
+        --------
+        One contact a month at most: customer 1's second offer in January is suppressed;
+        customer 2 gave no consent:
+
+        >>> import pandas as pd
+        >>> customers = pd.DataFrame({"customer_id": [1, 2], "preferred_channel": ["email"] * 2,
+        ...     "preferred_hour": [9, 9], "contact_consent": [True, False], "opt_out": [False] * 2})
+        >>> proposed = pd.DataFrame({"customer_id": [1, 1, 2], "channel": ["email"] * 3,
+        ...     "date": pd.to_datetime(["2025-01-06 09:00", "2025-01-08 09:00", "2025-01-06 09:00"]),
+        ...     "offer": ["B_SAVINGS", "B_LIFE", "B_LIFE"]})
+        >>> out = ContactPolicy(max_contacts=1, period="M").apply(proposed, customers)
+        >>> out[["customer_id", "offer", "decision", "reason"]]
+           customer_id      offer    decision            reason
+        0            1  B_SAVINGS        sent                ok
+        1            1     B_LIFE  suppressed  contact_pressure
+        2            2     B_LIFE  suppressed        no_consent
         """
         self._validate(proposed, customers, history)
         n = len(proposed)

@@ -96,6 +96,21 @@ def load_worksheet(lang: str = "en", path: str | Path | None = None) -> pd.DataF
 def resolve_operation(name: str):
     """The crmkit object a worksheet operation names (``"crmkit.idic.ContactPolicy"``).
 
+    Parameters
+    ----------
+    name : str
+        Dotted name: the module, then the attribute.
+
+    Returns
+    -------
+    object
+        The function, class or other object named.
+
+    Raises
+    ------
+    ValueError
+        When the module or the attribute does not exist.
+
     Examples
     --------
     >>> resolve_operation("crmkit.campaigns.uplift").__name__

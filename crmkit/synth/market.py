@@ -38,7 +38,44 @@ def _is_int(x) -> bool:
 
 
 def check_arguments(customers, years, sector, seed, start, block_size) -> Config:
-    """Validate generation arguments and return a :class:`Config`; one clear ValueError."""
+    """Validate generation arguments and return a :class:`Config`; one clear ValueError.
+
+    Parameters
+    ----------
+    customers : int
+        Number of customers, positive (below about 107 million).
+    years : int
+        Length of the monthly simulation, 1 to 100.
+    sector : {"bank", "insurance", "both"}
+        The sector(s) simulated.
+    seed : int
+        Non-negative seed.
+    start : date-like
+        First month of the simulation (the day is dropped).
+    block_size : int
+        Customers simulated together, positive.
+
+    Returns
+    -------
+    Config
+        The run's settings: ``customers``, ``months`` (``12 * years``), ``sector``,
+        ``seed`` and ``start`` (a ``datetime64[M]``).
+
+    Raises
+    ------
+    ValueError
+        Naming the first invalid argument and its value.
+
+    Examples
+    --------
+    >>> cfg = check_arguments(1_000, 2, "bank", 7, "2020-03-15", 50_000)
+    >>> cfg.months, str(cfg.start)
+    (24, '2020-03')
+    >>> check_arguments(1_000, 2, "banking", 7, "2020-03-15", 50_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: sector must be one of ['bank', 'insurance', 'both'], got 'banking'
+    """
     if not _is_int(customers) or customers <= 0:
         raise ValueError(f"customers must be a positive integer, got {customers!r}")
     if not _is_int(years) or years <= 0:
@@ -66,6 +103,29 @@ def customer_blocks(cfg: Config, block_size: int) -> list[tuple[int, list[int]]]
     Atoms are the unit of randomness (one SeedSequence child each), so any grouping of
     them into blocks, here or in Spark tasks (:mod:`crmkit.warehouse.spark`), gives the
     same customers.
+
+    Parameters
+    ----------
+    cfg : Config
+        The run (from :func:`check_arguments`).
+    block_size : int
+        Customers per block, rounded up to a whole number of atoms (500 customers).
+
+    Returns
+    -------
+    list of (int, list of int)
+        One pair per block: the index of its first atom and the number of customers of
+        each of its atoms (only the last atom of the market may be smaller).
+
+    Examples
+    --------
+    1,200 customers are two full atoms and one of 200; blocks of 1,000 hold two atoms:
+
+    >>> cfg = check_arguments(1_200, 1, "both", 0, "2020-01-01", 1_000)
+    >>> customer_blocks(cfg, 1_000)
+    [(0, [500, 500]), (2, [200])]
+    >>> customer_blocks(cfg, 1)
+    [(0, [500]), (1, [500]), (2, [200])]
     """
     sizes = atom_sizes(cfg.customers)
     per = max(1, -(-block_size // ATOM))
@@ -130,7 +190,31 @@ def _params(cfg: Config) -> dict:
 
 def global_tables(cfg: Config):
     """The campaign calendar and the tables that belong to no block (products,
-    campaigns), drawn from their own SeedSequence child."""
+    campaigns), drawn from their own SeedSequence child.
+
+    Parameters
+    ----------
+    cfg : Config
+        The run (from :func:`check_arguments`).
+
+    Returns
+    -------
+    calendar : DataFrame
+        One row per campaign, with what the simulation needs (month, slot, event,
+        response probability...); passed to every block.
+    tables : dict of str to DataFrame
+        ``products`` (the catalogue of the run's sector(s)) and ``campaigns`` (one row per
+        campaign of the calendar).
+
+    Examples
+    --------
+    >>> cfg = check_arguments(1_000, 2, "bank", 7, "2020-01-01", 50_000)
+    >>> cal, tables = global_tables(cfg)
+    >>> sorted(tables), len(cal) == len(tables["campaigns"])
+    (['campaigns', 'products'], True)
+    >>> tables["products"]["sector"].unique().tolist()  # a bank-only run sells no insurance
+    ['bank']
+    """
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(cfg.seed, spawn_key=(1,))))
     cal = CA.calendar(rng, cfg.months, cfg.sector, cfg.start)
     return cal, {"products": _products(cfg), "campaigns": CA.campaigns_table(cal)}
@@ -165,6 +249,12 @@ def generate(customers: int = 10_000, years: int = 10, sector: str = "both", see
     progress : show a progress bar.
     workers : processes simulating blocks in parallel (speed only; the data do not depend on it).
 
+    Returns
+    -------
+    Market
+        Every table of :data:`MARKET_TABLES`, with ``params`` holding the arguments and
+        :data:`GENERATOR_VERSION`.
+
     Examples
     --------
     >>> from crmkit.synth import generate
@@ -196,6 +286,47 @@ def generate_to(out: str | os.PathLike, customers: int = 10_000, years: int = 10
     files (one row group per block) and ``market.duckdb`` into ``out`` atomically (nothing
     is left on error). ``workers`` processes simulate blocks in parallel (default: up to
     two); the files are byte-identical whatever the number of workers.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The folder written (created if needed; in an existing folder only the market's
+        files are replaced).
+    customers : int, default 10_000
+        Number of customers (people) in the market, acquired before or during the run.
+    years : int, default 10
+        Length of the monthly simulation.
+    sector : {"bank", "insurance", "both"}, default "both"
+        The sector(s) simulated.
+    seed : int, default 42
+        Non-negative; the same arguments give the same market, byte for byte.
+    start : date-like, default "2015-01-01"
+        First month of the simulation.
+    block_size : int, default DEFAULT_BLOCK
+        Customers simulated together (memory/speed only; the data do not depend on it).
+    progress : bool, default False
+        Show a progress bar.
+    duckdb : bool, default True
+        Also write ``market.duckdb``.
+    workers : int, optional
+        Processes simulating blocks in parallel; default up to two.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+
+    Examples
+    --------
+    The files hold the same tables as :func:`generate` with the same arguments:
+
+    >>> import pathlib, tempfile
+    >>> from crmkit.io import load_market
+    >>> folder = generate_to(pathlib.Path(tempfile.mkdtemp()) / "m", customers=200, years=1,
+    ...                      seed=1, duckdb=False, workers=1)
+    >>> on_disk, in_memory = load_market(folder), generate(customers=200, years=1, seed=1)
+    >>> len(on_disk.customers), on_disk.customers.equals(in_memory.customers)
+    (200, True)
     """
     cfg = check_arguments(customers, years, sector, seed, start, block_size)
     workers = _check_workers(workers)

@@ -77,11 +77,43 @@ class Parameters:
                                  f"{', '.join(sorted(self._sections))}") from None
 
     def keys(self) -> list[str]:
-        """Every parameter as ``section.name``."""
+        """Every parameter as ``section.name``.
+
+        Returns
+        -------
+        list of str
+            The keys, in file order (section by section).
+
+        Examples
+        --------
+        >>> from crmkit.synth.parameters import load_parameters
+        >>> keys = load_parameters().keys()
+        >>> keys[:2]
+        ['personas.weight_bank', 'personas.weight_insurance']
+        >>> "churn.multichannel_factor" in keys
+        True
+        """
         return [f"{s}.{k}" for s, sec in self._sections.items() for k in sec]
 
     def table(self):
-        """Every parameter as one tidy table (section, name, value, unit, meaning, source)."""
+        """Every parameter as one tidy table (section, name, value, unit, meaning, source).
+
+        Returns
+        -------
+        DataFrame
+            One row per parameter, in the order of :meth:`keys`: ``section``, ``name``,
+            ``value``, ``unit``, ``meaning`` and ``source`` (a citation, or
+            ``"assumption: ..."`` with the reason).
+
+        Examples
+        --------
+        >>> from crmkit.synth.parameters import load_parameters
+        >>> t = load_parameters().table()
+        >>> t.columns.tolist()
+        ['section', 'name', 'value', 'unit', 'meaning', 'source']
+        >>> t.set_index(["section", "name"]).loc[("churn", "multichannel_factor"), ["value", "unit"]].tolist()
+        [2.0, 'factor']
+        """
         import pandas as pd
 
         rows = [{"section": s, "name": k, **sec.entry(k)} for s, sec in self._sections.items() for k in sec]
@@ -136,12 +168,30 @@ def load_parameters(path: str | os.PathLike | None = None) -> Parameters:
     and names): an unknown or a missing parameter raises one :class:`ParameterError` naming
     them.
 
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A YAML parameters file; default :data:`DEFAULT_PATH`.
+
+    Returns
+    -------
+    Parameters
+        The checked parameters: ``p.<section>.<name>`` is a value.
+
+    Raises
+    ------
+    ParameterError
+        When the file is missing, is not valid YAML, has a malformed record, or does not
+        define exactly the default parameters.
+
     Examples
     --------
     >>> from crmkit.synth.parameters import load_parameters
     >>> p = load_parameters()
     >>> "churn.multichannel_factor" in p.keys()
     True
+    >>> p.churn.multichannel_factor
+    2.0
     """
     if path is None:
         return Parameters(DEFAULT_PATH.name, _read(DEFAULT_PATH))

@@ -285,6 +285,21 @@ def _held(script, age):
 def story(name: str = "young_driver") -> Story:
     """One named persona's ~30-year path as tidy tables (see the module docstring).
 
+    Parameters
+    ----------
+    name : {"young_driver", "bank_family"}, default "young_driver"
+        The persona.
+
+    Returns
+    -------
+    Story
+        Its ``path`` (one row per year), ``contracts``, ``events`` and numbered ``steps``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+
     Examples
     --------
     >>> from crmkit.synth import story

@@ -74,6 +74,23 @@ def load_targets(path: str | Path | None = None) -> dict[str, dict]:
     Returns the mapping quantity -> entry. Raises one ``ValueError`` naming the quantity and
     the field when an entry lacks a field, has an unknown status or a malformed tolerance.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A YAML file with a ``targets`` mapping; default ``crmkit/synth/targets.yaml``.
+
+    Returns
+    -------
+    dict of str to dict
+        Quantity -> its entry: ``group``, ``label``, the public ``value``, ``unit``,
+        ``definition``, ``measure``, ``source`` (publisher, title, year, url), ``status``
+        (sourced, derived, rule or assumption), ``tolerance`` and ``why``.
+
+    Raises
+    ------
+    ValueError
+        Naming the quantity and the field of the first malformed entry.
+
     Examples
     --------
     >>> from crmkit.synth.validation import load_targets
@@ -105,6 +122,25 @@ def load_targets(path: str | Path | None = None) -> dict[str, dict]:
 def acceptance_interval(target: dict, *, key: str = "?") -> tuple[float, float]:
     """The market values accepted as *within* for a target: ``(low, high)``.
 
+    Parameters
+    ----------
+    target : dict
+        A target entry with its ``value`` and a ``tolerance`` of one kind: ``{"abs": x}``
+        (value +- x), ``{"rel": x}`` (value times 1 +- x) or ``{"range": [low, high]}``.
+    key : str, default "?"
+        The quantity's name, for error messages.
+
+    Returns
+    -------
+    tuple of float
+        The lowest and highest accepted market values.
+
+    Raises
+    ------
+    ValueError
+        When the tolerance is not one of the three kinds, or a range is not
+        ``[low, high]``.
+
     Examples
     --------
     >>> from crmkit.synth.validation import acceptance_interval
@@ -112,6 +148,8 @@ def acceptance_interval(target: dict, *, key: str = "?") -> tuple[float, float]:
     (8.0, 12.0)
     >>> acceptance_interval({"value": 0.5, "tolerance": {"range": [0.2, 0.8]}})
     (0.2, 0.8)
+    >>> acceptance_interval({"value": -4.0, "tolerance": {"rel": 0.5}})  # ordered when negative
+    (-6.0, -2.0)
     """
     tol, v = target.get("tolerance"), target.get("value")
     if not isinstance(tol, dict) or len(tol) != 1:
@@ -954,6 +992,26 @@ def _dated(market):
 
 def measure(market, quantity: str) -> float:
     """The market's value of one quantity (raises :class:`NotMeasurable` when it has none).
+
+    Parameters
+    ----------
+    market : Market
+        A :class:`crmkit.synth.Market` (generated or loaded).
+    quantity : str
+        A quantity of the targets file (a key of :data:`MEASURES`), e.g.
+        ``"retirement_age"``.
+
+    Returns
+    -------
+    float
+        The value measured on the market, in the target's unit.
+
+    Raises
+    ------
+    KeyError
+        For an unknown quantity.
+    NotMeasurable
+        When the market's tables do not carry what the quantity needs.
 
     Examples
     --------

@@ -31,6 +31,23 @@ def campaign_planner(
     against the number of targets with the plan's uplift and breakeven
     (:func:`crmkit.plots.campaign_power`); the table gives the plan.
 
+    Parameters
+    ----------
+    n_targets : int, default 500
+        Starting number of customers targeted (contacted plus held out).
+    cost_per_contact : float, default 0.15
+        Starting cost of one contact, euros.
+    margin_per_conversion : float, default 150.0
+        Starting margin of one sale, euros.
+    p_control : float, default 0.012
+        Starting conversion rate without contact (the control group's).
+    uplift : float, default 0.012
+        Starting expected uplift: conversion with contact minus without.
+    control_share : float, default 0.2
+        Starting share of the targets held out as the control group.
+    fixed_cost : float, default 0.0
+        Fixed cost of the campaign (creation, selection, set-up), euros; not a slider.
+
     Returns
     -------
     dict of ipywidgets.FloatSlider

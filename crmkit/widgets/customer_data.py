@@ -31,6 +31,18 @@ def identity_threshold_explorer(
     and customers resolved against the threshold (:func:`crmkit.plots.threshold_curve`);
     the table gives the sweep's row at the threshold.
 
+    Parameters
+    ----------
+    resolution : IdentityResolution
+        The result of :func:`crmkit.idic.resolve_identities` on ``source_records``.
+    source_records : DataFrame
+        The records resolved, with the ground truth ``true_customer_id``.
+    thresholds : sequence of float, default 0, 1, ..., 26
+        The match thresholds the slider offers (the sweep is computed for all of them).
+    threshold : float, optional
+        The threshold shown first; it must be among ``thresholds``. Default the
+        resolution's own (``resolution.rules.threshold``).
+
     Returns
     -------
     ipywidgets.SelectionSlider

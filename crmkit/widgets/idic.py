@@ -31,6 +31,23 @@ def contact_policy_explorer(
     :func:`crmkit.idic.contact_summary`: contacts, share and channel cost per reason (the
     cost of the sent contacts is spent, the others' is saved).
 
+    Parameters
+    ----------
+    proposed : DataFrame
+        The contacts proposed, one row each (``customer_id``, ``channel``, ``date``,
+        ``offer`` and the ``by`` column), as for :meth:`crmkit.idic.ContactPolicy.apply`.
+    customers : DataFrame
+        One row per customer with its consent, opt-out and preferred channel and hour.
+    policy : ContactPolicy, optional
+        The starting policy (its fields set the controls' starting values); default
+        ``ContactPolicy()``.
+    by : str or None, default "sender"
+        Column of ``proposed`` that stacks the bars of the figure; None for one bar per
+        reason.
+    history : DataFrame, optional
+        Contacts already sent, counted by the policy (see
+        :meth:`crmkit.idic.ContactPolicy.apply`).
+
     Returns
     -------
     dict of ipywidgets controls

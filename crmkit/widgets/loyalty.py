@@ -29,6 +29,22 @@ def dick_basu_explorer(
     type, the share of customers who left within ``years`` after ``as_of``
     (:func:`crmkit.loyalty.churn_within`); the table gives the same numbers.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer: ``customer_id``, ``relative_attitude`` and ``repeat_rate``.
+    customers : DataFrame
+        One row per customer with ``customer_id`` and ``churn_date`` (NaT: still a
+        customer).
+    as_of : date-like
+        The date the loyalty was measured; churn is counted from it.
+    years : float, default 5
+        Length of the window after ``as_of`` in which a departure counts.
+    attitude_threshold : float, default 5.0
+        Starting attitude threshold (at or above: high relative attitude).
+    patronage_threshold : float, optional
+        Starting repeat-rate threshold; default the median of ``repeat_rate``.
+
     Returns
     -------
     tuple of ipywidgets.FloatSlider
@@ -90,6 +106,19 @@ def bathtub_explorer(
     stock by :func:`crmkit.loyalty.compare_bathtubs`; ``scenario`` sets the sliders'
     starting values (default: the baseline's). The figure shows the customer base and the
     cumulative profit; the table their values after ``periods`` years.
+
+    Parameters
+    ----------
+    params : BathtubParameters
+        The measured year (:func:`crmkit.loyalty.bathtub_parameters`): the baseline, and
+        the starting stock of both runs (its ``end_stock``).
+    periods : int, default 10
+        Number of years simulated.
+    scenario : dict, optional
+        Starting slider values by :func:`crmkit.loyalty.bathtub` argument name
+        (``acquired``, ``retention_rate``, ...); the others start at the baseline.
+    discount_rate : float, default 0.0
+        Yearly rate discounting the cumulative profit.
 
     Returns
     -------

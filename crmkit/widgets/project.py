@@ -25,6 +25,17 @@ def maturity_explorer(
     of change, its mean score rescaled to 0-100 %) and the table of the four causes of failure with the mean score of the
     factors that guard against each.
 
+    Parameters
+    ----------
+    answers : dict, optional
+        Starting score (1 to 5) by factor id (``"SF01"`` ... ``"SF15"``); the factors not
+        given start at 3.
+    n_weakest : int, default 3
+        Number of weakest factors hatched in the figure.
+    lang : str, optional
+        Language of the statements and labels ("en" or "fr"); default the current
+        language (:func:`crmkit.labels.get_language`).
+
     Returns
     -------
     dict of ipywidgets.IntSlider

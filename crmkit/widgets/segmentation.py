@@ -39,6 +39,26 @@ def cluster_explorer(
     fitted on ``columns``, described on ``profile_columns`` by
     :func:`crmkit.segmentation.cluster_profile`), and the profile table below it.
 
+    Parameters
+    ----------
+    features : DataFrame
+        One row per customer with the clustering and profile columns.
+    columns : sequence of str
+        The columns the clusters are fitted on.
+    profile_columns : sequence of str, optional
+        The columns the clusters are described on; default ``columns``.
+    ks : sequence of int, default range(2, 9)
+        The numbers of clusters compared (elbow, silhouette) and offered by the slider.
+    k : int, default 4
+        The number of clusters shown first.
+    selection : DataFrame, optional
+        A :func:`crmkit.segmentation.choose_k` result for ``ks``, if already computed.
+    n_components : int, float or None, default 0.9
+        Principal components kept before clustering (a share of variance if a float;
+        None: no reduction), as in :class:`crmkit.segmentation.StatisticalSegmentation`.
+    random_state : int, default 0
+        Seed of the k-means initialisation.
+
     Returns
     -------
     ipywidgets.IntSlider
@@ -105,6 +125,26 @@ def matrix_explorer(
     :func:`crmkit.segmentation.profitability_matrix` calls non-priority after the
     lecture slides' three checks (pass their columns as in that function). ``xlim`` crops the
     horizontal axis (margins have long tails).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer.
+    current_col, potential_col : str
+        Current profitability (e.g. direct profit) and potential (future profit).
+    customer_col : str, default "customer_id"
+        Customer key.
+    current_quantile, potential_quantile : float, default 0.5
+        Starting cut-offs, as quantiles of ``current_col`` and ``potential_col``.
+    reference_col : str, optional
+        Boolean column: a reference customer to keep whatever they spend.
+    growth_col, growth_threshold : str and float, optional
+        Growth measure and the level at or above which a customer counts as
+        fast-growing. Both or neither.
+    other_division_col : str, optional
+        Boolean column: also a customer of another division.
+    xlim : tuple of float, optional
+        Limits of the horizontal axis; default matplotlib's automatic limits.
 
     Returns
     -------

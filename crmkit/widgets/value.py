@@ -42,6 +42,29 @@ def cost_pool_explorer(
     :func:`crmkit.value.profit_and_loss`. The totals never move: only who carries the
     costs does.
 
+    Parameters
+    ----------
+    interactions : DataFrame
+        The contacts, each with its channel, direct cost and date.
+    transactions : DataFrame
+        The transactions, with their commercial margin and date.
+    drivers : DataFrame
+        Driver quantities, one row per customer (e.g.
+        :func:`crmkit.value.activity_drivers`).
+    pools : DataFrame
+        The indirect cost pools: ``pool``, ``amount`` and the starting ``driver``.
+    groups : DataFrame
+        One row per customer with the ``by`` column.
+    by : str
+        Column of ``groups`` the mean cost to serve is shown by.
+    start, end : date-like, optional
+        Only interactions and transactions with ``start <= date < end``.
+    common_costs : float, default 0.0
+        The period's common, non-attributable costs (in the profit and loss account).
+    options : sequence of str, optional
+        The drivers offered; default every numeric column of ``drivers`` but the
+        customer id. Each pool's starting driver must be among them.
+
     Returns
     -------
     dict of ipywidgets.Dropdown
@@ -125,6 +148,27 @@ def ltv_explorer(
     (:func:`crmkit.value.chain_steps`) and the equity of each group of ``by``, baseline
     against scenario; the table gives the numbers.
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer with ``profit_col``, ``potential_col``, the ``by`` column and
+        (if a column name) ``retention``.
+    by : str, default "strategy"
+        Column the customer equity is grouped by.
+    profit_col, potential_col : str
+        Direct profit and potential per period.
+    retention : str or float, default "retention"
+        Probability of staying one more period, or a column of customer-specific rates.
+    default_probability_col : str, optional
+        Yearly probability of default (see :func:`crmkit.value.lifetime_value_chain`);
+        None: no default.
+    discount_rate : float, default 0.08
+        Discount rate per period of the baseline and the slider's starting value.
+    horizon : int or None, default 10
+        Number of periods counted, the current one included; None for ever.
+    capture : float, default 1.0
+        Share of the potential expected to be won.
+
     Returns
     -------
     tuple of ipywidgets.FloatSlider
@@ -187,6 +231,24 @@ def channel_migration_explorer(
     actually move and the extra probability that a moved customer leaves (some value
     their branch); the figure shows the saving, the margin put at risk and the net gain,
     and each channel's cost per contact; the table is the scenario's summary.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer with the boolean ``eligible_col`` and, for the risk,
+        ``margin_col``.
+    interactions : DataFrame
+        Contacts of the period, each with its channel and cost.
+    eligible_col : str, default "eligible"
+        Boolean column of ``customers``: whose contacts may move.
+    margin_col : str, optional
+        Margin per period of ``customers``; None: no margin at risk.
+    to_channel : str, default "web"
+        The cheaper channel.
+    adoption : float, default 0.5
+        Starting share of the eligible contacts that actually move.
+    churn_risk : float, default 0.02
+        Starting extra probability that a moved customer leaves.
 
     Returns
     -------
