@@ -161,6 +161,8 @@ def uplift_funnel(
     >>> u = pd.DataFrame({"n_test": [8, 400], "n_control": [2, 100], "uplift": [0.3, 0.01],
     ...                   "ci_low": [-0.3, -0.02], "ci_high": [0.7, 0.04]})
     >>> ax = uplift_funnel(u)
+    >>> ax.get_xscale(), [float(x) for x in ax.lines[0].get_xdata()]  # targets: test + control
+    ('log', [10.0, 500.0])
     """
     measures = ("uplift", "ci_low", "ci_high")
     require_columns(per_campaign, table, dict.fromkeys(("n_test", "n_control", *measures),

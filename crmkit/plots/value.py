@@ -369,6 +369,8 @@ def story_path(
     --------
     >>> from crmkit.synth import story
     >>> ax = story_path(story("young_driver").path, story="young_driver")
+    >>> [t.get_text() for t in ax.texts][:4]  # the strategy of each quadrant
+    ['Loyalty building', 'Multi-equipment', 'Retention', 'Termination']
     """
     _numeric(path, table, x, y)
     check_columns(path, table, [step_col])
