@@ -1293,7 +1293,8 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     pandera (:func:`pandera_schema`): missing values in non-nullable columns, allowed
     categories, value bounds (no negative amount, cost or count; shares in [0, 1]), the
     primary key's uniqueness and the cross-column rules (no end before its start). Only
-    ``columns`` are checked when given. Every failure is one :class:`SchemaError` naming
+    ``columns`` are checked when given. Ground-truth columns (``truth=True``: the course
+    market's teaching columns) are checked when present and never required. Every failure is one :class:`SchemaError` naming
     the table, the first failing column and its first offending rows. ``nullable`` names
     columns where this caller accepts missing values although the schema does not (e.g.
     the quasi-identifiers :func:`crmkit.privacy.suppress_rare` blanks). A derived table
@@ -1338,7 +1339,10 @@ def validate(df: pd.DataFrame, table: str, *, columns: Iterable[str] | None = No
     if spec.key and len(spec.key) == 1 and spec.key[0] not in df.columns \
             and df.index.name == spec.key[0]:
         df = df.reset_index()
-    cols = [spec.column(c) for c in columns] if columns is not None else list(spec.columns)
+    # ground-truth columns (``truth=True``) exist only on the course market: a real
+    # company's table has none, so they are checked when present, never required
+    cols = ([spec.column(c) for c in columns] if columns is not None else
+            [c for c in spec.columns if not c.truth or c.name in df.columns])
     check_columns(df, table, {c.name: c.kind for c in cols})
     # pandera's lazy report cannot be built on a repeated index label (a copied row):
     # it validates a positional copy, and the error shows the caller's index

@@ -81,6 +81,21 @@ def test_no_module_level_import_of_what_the_browser_lacks():
     assert offenders == []
 
 
+def test_browser_chapters_glue_through_crmkit_not_myst_nb():
+    """myst-nb is not in the browser edition: a chapter that imports its ``glue`` stops at
+    its first cell there (chapters 4 and 6 did); :func:`crmkit.display.glue` works in both."""
+    root = Path(crmkit.__file__).resolve().parents[1]
+    offenders = []
+    for nb in sorted((root / "notebooks").rglob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(cells):
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and ("from myst_nb" in source
+                                                or "import myst_nb" in source):
+                offenders.append(f"{nb.name} cell {i}")
+    assert offenders == []
+
+
 def test_glue_without_myst_nb_shows_the_value_and_stores_nothing(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "myst_nb", None)  # import fails, as in the browser
     display.glue("answer", 42)

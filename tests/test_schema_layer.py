@@ -154,3 +154,22 @@ def test_migration_matrix_fits_its_schema():
     schema.validate(mm, "migration_matrix")
     with pytest.raises(SchemaError, match=r"migration_matrix\.\*: 1 row\(s\) shares outside"):
         schema.validate(mm * 2.0, "migration_matrix")
+
+
+def test_ground_truth_columns_are_checked_when_present_never_required():
+    # a client's campaign targets carry no ground truth: validating the whole table must not
+    # ask for the generator's teaching columns (project.kpi_measures did, after they were added)
+    import pandas as pd
+
+    from crmkit import schema
+
+    truth = [c.name for c in schema.TABLES["campaign_targets"].columns if c.truth]
+    assert truth, "the course market's campaign targets declare their ground-truth columns"
+    client = pd.DataFrame({"campaign_id": [1, 1], "customer_id": [1, 2],
+                           "group": ["test", "control"], "responded": [True, False],
+                           "converted": [False, False]})
+    assert schema.validate(client, "campaign_targets") is client
+    # present, they are still checked: a probability above 1 is refused
+    bad = client.assign(**{name: [0.2, 1.5] for name in truth})
+    with pytest.raises(schema.SchemaError, match=truth[0]):
+        schema.validate(bad, "campaign_targets")
