@@ -89,9 +89,10 @@ def period_transactions(model, data: pd.DataFrame, *, max_frequency: int = 7,
     expected = np.zeros(bins)
     for seed_i in rng.integers(0, 2**32 - 1, draws):  # a few whole-base draws, vectorised
         sim = simulate(**model.to_params(), T=T, seed=int(seed_i))
-        expected += np.bincount(np.minimum(sim["frequency"].to_numpy(), max_frequency),
+        expected += np.bincount(np.minimum(sim["frequency"].to_numpy(), max_frequency).astype(np.intp),
                                 minlength=bins)
-    actual = np.bincount(np.minimum(np.asarray(d["frequency"]).astype(int), max_frequency),
+    # np.intp: bincount takes the platform integer only (int32 in the browser edition)
+    actual = np.bincount(np.minimum(np.asarray(d["frequency"]).astype(np.intp), max_frequency),
                          minlength=bins)
     return pd.DataFrame({"frequency": np.arange(bins), "actual": actual,
                          "expected": expected / draws})

@@ -127,7 +127,7 @@ def simulate_sbg(alpha: float, beta: float, customers: int, periods: int, *,
     rng = np.random.default_rng(seed)
     theta = rng.beta(alpha, beta, customers)
     lifetime = rng.geometric(np.clip(theta, 1e-300, 1.0))
-    counts = np.bincount(np.minimum(lifetime, periods + 1), minlength=periods + 2)
+    counts = np.bincount(np.minimum(lifetime, periods + 1).astype(np.intp), minlength=periods + 2)
     survivors = customers - np.cumsum(counts)[: periods + 1]
     return pd.DataFrame({"cohort": cohort, "period": np.arange(periods + 1),
                          "survivors": survivors.astype(np.int64)})
@@ -178,7 +178,8 @@ def survivor_table(customers: pd.DataFrame, *, cohort: str = "cohort",
             raise SchemaError(f"customers.{tenure}: cohort {key!r} has active customers "
                               f"observed for less than the cohort's {horizon} periods; first "
                               f"offending rows (index): {list(open_short[:5])}")
-        lost = np.bincount(g.loc[g[churned], tenure].to_numpy(), minlength=horizon + 1)
+        lost = np.bincount(g.loc[g[churned], tenure].to_numpy().astype(np.intp),
+                           minlength=horizon + 1)
         survivors = len(g) - np.cumsum(lost)
         out.append(pd.DataFrame({"cohort": key, "period": np.arange(horizon + 1),
                                  "survivors": survivors}))

@@ -46,7 +46,7 @@ def campaign_planner(
     control_share : float, default 0.2
         Starting share of the targets held out as the control group.
     fixed_cost : float, default 0.0
-        Fixed cost of the campaign (creation, selection, set-up), euros; not a slider.
+        Fixed cost of the campaign (creation, selection, set-up), euros; fixed for the whole run.
 
     Returns
     -------

@@ -39,7 +39,7 @@ def contact_policy_explorer(
     customers : DataFrame
         One row per customer with its consent, opt-out and preferred channel and hour.
     policy : ContactPolicy, optional
-        The starting policy (its fields set the controls' starting values); default
+        The starting policy (its fields are the explorer's first values); default
         ``ContactPolicy()``.
     by : str or None, default "sender"
         Column of ``proposed`` that stacks the bars of the figure; None for one bar per
