@@ -105,7 +105,7 @@ def both_divisions_share(view: pd.DataFrame) -> float:
     explanation="A rule made for discontinuous purchases writes off customers who pay every "
                 "month: in a contractual relationship silence is not departure.",
 )
-def silent_by_division(contracts: pd.DataFrame, products: pd.DataFrame, *,
+def _silent_by_division(contracts: pd.DataFrame, products: pd.DataFrame, *,
                        as_of="2024-12-31", years: float = 3.0) -> pd.Series:
     schema.check_not_empty(contracts, "contracts")
     schema.check_columns(contracts, "contracts", {"customer_id": "int", "product_id": "string",
@@ -135,7 +135,7 @@ def silent_by_division(contracts: pd.DataFrame, products: pd.DataFrame, *,
     explanation="A cautious threshold splits the customers who matter most to a bancassurance "
                 "group: each division sees half of them as a stranger's file.",
 )
-def split_bancassurance(resolution, source_records: pd.DataFrame, *,
+def _split_bancassurance(resolution, source_records: pd.DataFrame, *,
                         threshold: float = 16.0) -> float:
     schema.check_columns(source_records, "source_records",
                          {"record_id": "string", "system": "string", "true_customer_id": "int"})
