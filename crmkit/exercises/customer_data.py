@@ -37,7 +37,7 @@ __all__: list[str] = []
     explanation="These columns exist only because the market is synthetic: they let the "
                 "course check its methods against the truth.",
 )
-def ground_truth_columns() -> set:
+def _ground_truth_columns() -> set:
     return {c.name for t in schema.TABLES.values() for c in t.columns if c.truth}
 
 
@@ -48,7 +48,7 @@ def ground_truth_columns() -> set:
     explanation="Duplicates are not only a matter of several departments: one system can "
                 "hold the same person twice.",
 )
-def persons_entered_twice(source_records: pd.DataFrame) -> int:
+def _persons_entered_twice(source_records: pd.DataFrame) -> int:
     schema.check_not_empty(source_records, "source_records")
     schema.check_columns(source_records, "source_records",
                          {"system": "string", "true_customer_id": "int"})
@@ -65,7 +65,7 @@ def persons_entered_twice(source_records: pd.DataFrame) -> int:
                 "the company counts more customers than it has, and sees each split person's "
                 "history in pieces.",
 )
-def customers_at_threshold(source_records: pd.DataFrame, threshold: float = 16.0) -> int:
+def _customers_at_threshold(source_records: pd.DataFrame, threshold: float = 16.0) -> int:
     return resolve_identities(source_records, MatchRules(threshold=threshold)).n_customers
 
 
@@ -78,7 +78,7 @@ def customers_at_threshold(source_records: pd.DataFrame, threshold: float = 16.0
     explanation="These customers are invisible to a department that looks only at its own "
                 "accounts: the bancassurance relationship exists only in the unified view.",
 )
-def both_divisions_share(view: pd.DataFrame) -> float:
+def _both_divisions_share(view: pd.DataFrame) -> float:
     schema.check_not_empty(view, "view")
     schema.check_columns(view, "view", {"active_contracts": "int", "bank_contracts": "int",
                                         "insurance_contracts": "int"})
