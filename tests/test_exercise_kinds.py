@@ -9,8 +9,8 @@ authors in the instructor guide): every chapter 1-7 has
   and a heading-less "**Marking rubric**" table (criterion | points | what earns them) whose
   points sum to 10;
 - no solution code cell that displays its answer (a trailing expression, ``print``,
-  ``display``...): the answer shows only in the dropdown text, which is removed with the
-  solutions in the student edition.
+  ``display``...; ``glue(name, value, display=False)`` shows nothing): the answer shows only
+  in the dropdown text, which is removed with the solutions in the student edition.
 
 The chapters still short are listed in ``tests/data/exercise_kinds_backlog.txt``; the list
 may only shrink: a chapter that meets the rule must leave it, a chapter not in it must meet
@@ -117,9 +117,17 @@ def shown_by(code: str) -> str | None:
                 return f"a call to {name}()"
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = tree.body[-1]
-        if not source.rstrip().endswith(";"):
+        if not source.rstrip().endswith(";") and not _silent_glue(last.value):
             return f"a trailing expression ({ast.unparse(last)[:40]})"
     return None
+
+
+def _silent_glue(node: ast.expr) -> bool:
+    """``glue(name, value, display=False)``: stores the value for the dropdown, shows nothing."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "glue"
+            and any(k.arg == "display" and isinstance(k.value, ast.Constant) and k.value.value is False
+                    for k in node.keywords))
 
 
 def problems(path: Path) -> list[str]:
@@ -280,6 +288,8 @@ def test_rubric_points_and_display_rules_by_hand():
     assert "trailing expression" in shown_by("answer = 2\nanswer")
     assert "display()" in shown_by("from IPython.display import display\ndisplay(answer)")
     assert shown_by("fig, ax = plt.subplots()\nax.plot([1, 2]);") is None
+    assert shown_by('answer = 2\nglue("x", answer, display=False)') is None
+    assert "trailing expression" in shown_by('answer = 2\nglue("x", answer)')
 
 
 # ---------------------------------------------------------------------------------------
