@@ -10,7 +10,9 @@ phases is registered by the digests of its accepted answers.
 - ``ch2.cost_ratio_all_contacts``: the "7 to 10 times" ratio when every contact with
   existing customers counts as keeping them;
 - ``ch2.tap_to_match``: how much more acquisition would match five points of retention;
-- ``ch2.oliver_phase``: which of Oliver's phases a customer had reached.
+- ``ch2.oliver_phase``: which of Oliver's phases a customer had reached;
+- ``ch2.failure_exit_by_type``: per loyalty type, the service failures and refused claims
+  followed by a departure within a year (a multi-step analysis).
 
 Examples
 --------
@@ -28,7 +30,7 @@ import pandas as pd
 
 from crmkit import loyalty
 from crmkit.exercises._core import register, register_answer
-from crmkit.schema import check_columns
+from crmkit.schema import SchemaError, check_columns, check_not_empty
 
 __all__: list[str] = []
 
@@ -43,7 +45,7 @@ __all__: list[str] = []
     explanation="The gap survives a stricter threshold: what separates the two types is "
                 "attitude, and attitude is what keeps customers when something goes wrong.",
 )
-def spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
+def _spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
                  as_of="2019-12-31", years: float = 5,
                  attitude_threshold: float = 6.0) -> float:
     typ = loyalty.dick_basu(measures, attitude_threshold=attitude_threshold,
@@ -61,7 +63,7 @@ def spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
     explanation="Rates per year of exposure compare incident types fairly, however frequent "
                 "each type is.",
 )
-def riskiest_incident(customers: pd.DataFrame, incidents: pd.DataFrame) -> str:
+def _riskiest_incident(customers: pd.DataFrame, incidents: pd.DataFrame) -> str:
     out = loyalty.incident_churn(customers, incidents, by="type")
     types = out.loc[out["group"] != "no_incident"]
     return str(types.loc[types["churn_rate"].idxmax(), "group"])
@@ -79,7 +81,7 @@ ALL_CONTACTS = ("retention", "service", "complaint", "claim", "information")
                 "retention actions and it is high, count every contact with customers and "
                 "it shrinks.",
 )
-def cost_ratio_all_contacts(customers: pd.DataFrame, interactions: pd.DataFrame) -> float:
+def _cost_ratio_all_contacts(customers: pd.DataFrame, interactions: pd.DataFrame) -> float:
     check_columns(interactions, "interactions", ["reason"])
     return float(loyalty.acquisition_retention_costs(
         customers, interactions, retention_reasons=ALL_CONTACTS).ratio)
@@ -95,7 +97,7 @@ def cost_ratio_all_contacts(customers: pd.DataFrame, interactions: pd.DataFrame)
     explanation="Opening the tap to match a better-plugged drain takes many more customers "
                 "every year, each paid for at the full acquisition cost.",
 )
-def tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
+def _tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
                  periods: int = 10) -> float:
     r0, a, s0 = params.retention_rate, params.acquired, params.end_stock
     r1 = r0 + points
@@ -106,6 +108,39 @@ def tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
     target = stock(r1, a)
     needed = (target - r0 ** periods * s0) * (1 - r0) / (1 - r0 ** periods)
     return float(needed - a)
+
+
+@register(
+    "ch2.failure_exit_by_type",
+    hint="Keep the incidents of type service_failure or claim_refused dated after the snapshot "
+         "(2019-12-31) and up to 2023-12-31; merge the typology's loyalty_type on "
+         "customer_id (an inner merge drops the untyped); an incident is flagged when the "
+         "customer's churn_date falls on its day or within the 365 days after; average the "
+         "flags per loyalty_type and give a Series indexed by the type keys (fractions).",
+    tolerance=0.0005,
+    explanation="Attitude cushions a failure: the truly loyal forgive more often, as "
+                "Hirschman's voice-and-exit argument predicts.",
+)
+def _failure_exit_by_type(incidents: pd.DataFrame, customers: pd.DataFrame,
+                          typology: pd.DataFrame, *, start="2019-12-31", end="2023-12-31",
+                          window_days: int = 365,
+                          types=("service_failure", "claim_refused")) -> pd.Series:
+    check_not_empty(incidents, "incidents")
+    check_columns(incidents, "incidents", {"customer_id": "int", "date": "datetime",
+                                           "type": "string"})
+    check_columns(customers, "customers", {"customer_id": "int", "churn_date": "datetime"})
+    check_columns(typology, "typology", {"customer_id": "int", "loyalty_type": "string"})
+    dates = incidents["date"]
+    kept = incidents.loc[incidents["type"].astype(str).isin(types)
+                         & (dates > pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+    kept = kept.merge(typology[["customer_id", "loyalty_type"]], on="customer_id")
+    if kept.empty:
+        raise SchemaError("incidents: no failure of a typed customer in the window "
+                          f"({start}, {end}]")
+    left_on = kept["customer_id"].map(customers.set_index("customer_id")["churn_date"])
+    flagged = (left_on >= kept["date"]) & (
+        left_on <= kept["date"] + pd.Timedelta(days=window_days))
+    return flagged.groupby(kept["loyalty_type"].astype(str)).mean().rename("exit_share")
 
 
 # Quiz: a customer states a firm intention to renew, then takes a competitor's cheaper quote.

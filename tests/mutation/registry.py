@@ -992,6 +992,20 @@ def _(waves, customers):
     return C.run_waves(waves, customers, ContactPolicy())
 
 
+@entry("crmkit.campaigns.attribution.last_touch_attribution",
+       contracts=market_arg("contracts"), interactions=market_arg("interactions"),
+       customers=customers_arg())
+def _(contracts, interactions, customers):
+    return C.last_touch_attribution(contracts, interactions, customers, window_days=30)
+
+
+@entry("crmkit.campaigns.multichannel.multichannel_customers", customers=customers_arg(),
+       transactions=TX, interactions=market_arg("interactions"))
+def _(customers, transactions, interactions):
+    return C.multichannel_customers(customers, transactions, interactions, as_of()
+                                    - pd.DateOffset(years=2))
+
+
 # ---- idic ------------------------------------------------------------------------------------
 from crmkit import idic as I  # noqa: E402
 
@@ -1101,6 +1115,15 @@ def _(customers, contracts, transactions):
        campaign_targets=TARGETS)
 def _(split, interactions, campaigns, campaign_targets):
     return P.kpi_measures(split, interactions, campaigns, campaign_targets)
+
+
+@entry("crmkit.project.processes.process_measures", products=market_arg("products"),
+       contracts=market_arg("contracts"), transactions=TX,
+       interactions=market_arg("interactions"), incidents=market_arg("incidents"),
+       campaigns=CAMPAIGNS, campaign_targets=TARGETS)
+def _(products, contracts, transactions, interactions, incidents, campaigns, campaign_targets):
+    return P.process_measures(products, contracts, transactions, interactions, incidents,
+                              campaigns, campaign_targets)
 
 
 # a KPI may have no value for a year (a blank light): missing values are valid
