@@ -263,7 +263,7 @@ def place_french(output: Path, lang: str = "fr") -> Path:
     return site
 
 
-def build_editions(source: Path, output: Path, langs: list[str]) -> int:
+def build_editions(source: Path, output: Path, langs: list[str], edition: str = "instructor") -> int:
     """Build the languages ``langs`` of the book at ``source``, side by side (one core
     each), and place the French pages inside the English site."""
     import threading
@@ -275,7 +275,7 @@ def build_editions(source: Path, output: Path, langs: list[str]) -> int:
 
     def run(lang):
         t0 = time.monotonic()
-        log = logs / f"book-{output.name}-{lang}.log" if len(langs) > 1 else None
+        log = logs / f"book-{edition}-{lang}.log" if len(langs) > 1 else None
         if log:
             print(f"[{lang}] building; its output goes to {log}", flush=True)
         rcs[lang] = build_language(source, output, lang, log)
@@ -330,7 +330,7 @@ def main(argv=None) -> int:
         removed = make_student_edition(ROOT, staged)
         print(f"student edition: removed {sum(removed.values())} solution cells "
               f"from {len(removed)} notebooks -> {staged / 'notebooks'}")
-        rc = build_editions(staged, ROOT / "_build" / "student", langs)
+        rc = build_editions(staged, ROOT / "_build" / "student", langs, "student")
         index = ROOT / "_build" / "student" / "_build" / "html" / "index.html"
     if rc == 0:
         print(f"book written to {index}" + (f" (French: {index.parent / 'fr' / 'index.html'})"

@@ -114,11 +114,11 @@ def status(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr") -> 
 
 
 # what a translation must carry over unchanged: glued values, citations, cross-references,
-# math, inline code and link targets (a term may be linked by its French name)
+# math, inline code and link targets; a {term} may be linked by its French name
 _KEPT = re.compile(
-    r"\{(?!term\})[a-z][a-z:-]*\}`[^`]*`"  # MyST roles but {term}
+    r"\{[a-z][a-z:-]*\}`[^`]*`"  # MyST roles
     r"|\$[^$]+\$"  # inline math
-    r"|(?<!\{term\})`[^`]+`"  # inline code
+    r"|`[^`]+`"  # inline code
     r"|\]\([^)]+\)"  # link targets
 )
 
@@ -129,8 +129,17 @@ def kept_markup(text: str) -> Counter:
     >>> sorted(kept_markup("Half ({glue:text}`half:.0%`) left, see {numref}`fig-a` "
     ...                    "and {term}`churn`; $r^t$ in `crmkit.clv` [here](a.md)."))
     ['$r^t$', '](a.md)', '`crmkit.clv`', '{glue:text}`half:.0%`', '{numref}`fig-a`']
+    >>> kept_markup("{doc}`glossaire <glossary>`") == kept_markup("{doc}`the glossary <glossary>`")
+    True
     """
-    return Counter(m.group(0) for m in _KEPT.finditer(text))
+    pieces = Counter()
+    for m in _KEPT.finditer(text):
+        piece = m.group(0)
+        if piece.startswith("{term}"):
+            continue
+        # a role's title may be translated, its target not: {doc}`glossaire <glossary>`
+        pieces[re.sub(r"^(\{[^}]+\}`)[^`<]*<([^`>]+)>`$", r"\1<\2>`", piece)] += 1
+    return pieces
 
 
 def markup_mismatches(locale: Path = LOCALE, lang: str = "fr") -> list[str]:
