@@ -157,3 +157,4 @@ def test_checkers_report_bad_tables(exercise, targets_from_counts):
                   channel="phone"), products=no_price)}
     with pytest.raises(SchemaError, match="monthly_price"):
         check(exercise, 0.0, **inputs[exercise])
+

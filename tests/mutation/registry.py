@@ -992,6 +992,20 @@ def _(waves, customers):
     return C.run_waves(waves, customers, ContactPolicy())
 
 
+@entry("crmkit.campaigns.attribution.last_touch_attribution",
+       contracts=market_arg("contracts"), interactions=market_arg("interactions"),
+       customers=customers_arg())
+def _(contracts, interactions, customers):
+    return C.last_touch_attribution(contracts, interactions, customers, window_days=30)
+
+
+@entry("crmkit.campaigns.multichannel.multichannel_customers", customers=customers_arg(),
+       transactions=TX, interactions=market_arg("interactions"))
+def _(customers, transactions, interactions):
+    return C.multichannel_customers(customers, transactions, interactions, as_of()
+                                    - pd.DateOffset(years=2))
+
+
 # ---- idic ------------------------------------------------------------------------------------
 from crmkit import idic as I  # noqa: E402
 
