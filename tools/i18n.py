@@ -12,6 +12,7 @@ Usage::
 
     python tools/i18n.py                 # the count of untranslated strings, per page
     python tools/i18n.py --update        # sphinx-intl update: catalogs in step with the English
+    python tools/i18n.py --start book/datasheet   # start translating a page: create its catalog
 """
 
 from __future__ import annotations
@@ -168,23 +169,42 @@ def summary(statuses: dict[str, Status]) -> str:
             f"on {pages} of {len(statuses)} pages")
 
 
-def update(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr") -> int:
-    """``sphinx-intl update``: add the new English messages (empty), mark the changed ones
-    fuzzy, keep the obsolete ones commented out."""
-    exe = Path(sys.executable).parent / "sphinx-intl"
-    return subprocess.call([str(exe), "update", "-p", str(pot_dir), "-d", str(locale),
-                            "-l", lang, "-w", "0"])
+def update(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr",
+           start: tuple[str, ...] = ()) -> int:
+    """``sphinx-intl update`` of the pages already started plus the pages ``start``: add
+    the new English messages (empty), mark the changed ones fuzzy, keep the obsolete ones
+    commented out. A page not started gets no catalog (its English may change freely)."""
+    import shutil
+    import tempfile
+
+    catalogs = locale / lang / "LC_MESSAGES"
+    pages = {po.relative_to(catalogs).with_suffix("").as_posix() for po in catalogs.rglob("*.po")}
+    unknown = [p for p in start if not (pot_dir / f"{p}.pot").exists()]
+    if unknown:
+        print(f"no English messages for {unknown} in {pot_dir}")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in sorted(pages | set(start)):
+            pot = pot_dir / f"{page}.pot"
+            if pot.exists():
+                (Path(tmp) / pot.relative_to(pot_dir)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(pot, Path(tmp) / pot.relative_to(pot_dir))
+        exe = Path(sys.executable).parent / "sphinx-intl"
+        return subprocess.call([str(exe), "update", "-p", tmp, "-d", str(locale), "-l", lang,
+                                "-w", "0"])
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--update", action="store_true", help="run sphinx-intl update first")
+    p.add_argument("--start", nargs="+", default=(), metavar="PAGE",
+                   help="create the catalogs of these pages (e.g. book/datasheet), to translate")
     args = p.parse_args(argv)
     if not GETTEXT.exists():
         print(f"no English messages in {GETTEXT}: run tools/build_book.py --lang fr "
               "(or --update-catalogs) first")
         return 1
-    if args.update and update() != 0:
+    if (args.update or args.start) and update(start=tuple(args.start)) != 0:
         return 1
     statuses = status()
     for s in statuses.values():
