@@ -1117,6 +1117,15 @@ def _(split, interactions, campaigns, campaign_targets):
     return P.kpi_measures(split, interactions, campaigns, campaign_targets)
 
 
+@entry("crmkit.project.processes.process_measures", products=market_arg("products"),
+       contracts=market_arg("contracts"), transactions=TX,
+       interactions=market_arg("interactions"), incidents=market_arg("incidents"),
+       campaigns=CAMPAIGNS, campaign_targets=TARGETS)
+def _(products, contracts, transactions, interactions, incidents, campaigns, campaign_targets):
+    return P.process_measures(products, contracts, transactions, interactions, incidents,
+                              campaigns, campaign_targets)
+
+
 # a KPI may have no value for a year (a blank light): missing values are valid
 @entry("crmkit.project.kpis.kpi_dashboard",
        measures=derived(measures, "measures", wide=True,
