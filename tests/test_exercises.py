@@ -142,8 +142,10 @@ def test_tolerance_is_absolute_and_inclusive():
 
 
 def test_number_mistakes_are_named():
-    assert check("example.top20_share", 0.9).message == "Your value is too high."
-    assert check("example.top20_share", 0.2).message == "Your value is too low."
+    assert check("example.top20_share", 0.9).message == (
+        "Your value is too high, though of the right order of magnitude (within a factor of three).")
+    assert check("example.top20_share", 0.2).message == (
+        "Your value is too low: it is more than three times too small.")
     assert "scale" in check("example.top20_share", 74.3).message
     assert "sign" in check("example.total_margin", -TOTAL).message
     assert check("example.total_margin", "a lot").message == "Expected a number, got text."
@@ -152,6 +154,164 @@ def test_number_mistakes_are_named():
     assert check("example.total_margin", pd.Series([3175.0])).correct  # a one-value result
     assert "Expected a number" in check("example.total_margin", [1.0, 2.0]).message
     assert "NaN" in check("example.total_margin", float("nan")).message
+
+
+# ---------------------------------------------------------------------------------------
+# wrong only by its format: say so; wrong by a number: give its scale, not its value
+# ---------------------------------------------------------------------------------------
+@register("test.loyalty_key")
+def _loyalty_key():
+    return "true_loyalty"
+
+
+@register("test.loyalty_keys")
+def _loyalty_keys():
+    return {"true_loyalty", "latent_loyalty"}
+
+
+@register("test.churn_by_type", tolerance=0.001)
+def _churn_by_type():
+    return pd.Series({"true_loyalty": 0.05, "latent_loyalty": 0.12, "no_loyalty": 0.30},
+                     name="churn_rate").rename_axis("loyalty_type")
+
+
+@register("test.type_table")
+def _type_table():
+    return pd.DataFrame({"customer_id": [3, 5, 8], "loyalty_type": ["true_loyalty", "no_loyalty",
+                                                                    "no_loyalty"]})
+
+
+@register("test.best_customer")
+def _best_customer():
+    return 6
+
+
+@register("test.by_customer")
+def _by_customer():
+    return pd.Series({3: 120.0, 5: 80.0, 8: 45.0}).rename_axis("customer_id")
+
+
+@register("test.count_by_type")
+def _count_by_type():
+    return pd.DataFrame({"customers": [4, 3]}, index=pd.Index(["a", "b"], name="segment"))
+
+
+def test_a_label_given_for_a_key_is_named():
+    for label_ in ["True loyalty", "Fidélité véritable"]:
+        fb = check("test.loyalty_key", label_)
+        assert not fb.correct and "display label" in fb.message and "key" in fb.message
+    other = check("test.loyalty_key", "Latent loyalty")  # a label, but of another key
+    assert "display label" not in other.message
+    assert check("test.loyalty_key", "true loyalty ").message.startswith("Right, but given as")
+    fb = check("test.loyalty_keys", {"True loyalty", "Latent loyalty"})
+    assert fb.message.startswith("2 of your items are display labels")
+    labelled = _churn_by_type().rename(index=lambda k: k.replace("_", " ").capitalize())
+    fb = check("test.churn_by_type", labelled)
+    assert "3 of your index labels are display labels" in fb.message
+    table = _type_table().assign(loyalty_type=["True loyalty", "No loyalty", "no_loyalty"])
+    fb = check("test.type_table", table)
+    assert "'loyalty_type' (2 of 3 rows)" in fb.message and "2 of your values are display labels" in fb.message
+    headers = _type_table().rename(columns={"customer_id": "Customer id"})
+    assert "display headers" in check("test.type_table", headers).message
+
+
+def test_a_name_given_for_an_id_is_named():
+    assert "give its id" in check("test.best_customer", "Durand").message
+    assert check("test.best_customer", "6").correct  # an id typed as text is still the id
+    fb = check("example.loss_makers", {"Martin", "Durand"})
+    assert "text (names?) where integer ids are expected" in fb.message
+    fb = check("example.loss_makers", ["3", "8"])
+    assert "ids written as text" in fb.message
+    named = pd.Series({"Martin": 120.0, "Durand": 80.0, "Petit": 45.0})
+    assert "Your index labels are text (names?)" in check("test.by_customer", named).message
+    table = _type_table().assign(customer_id=["Martin", "Durand", "Petit"])
+    assert "'customer_id': Your values are text (names?)" in check("test.type_table", table).message
+
+
+def test_a_percentage_for_a_fraction_and_the_reverse():
+    assert "fraction between zero and one" in check("example.top20_share", 74).message  # rounded
+    assert "expected as a percentage" in check("test.secret_number", 0.743, value=74.3).message
+    fb = check("test.churn_by_type", _churn_by_type() * 100)
+    assert fb.message.startswith("3 of 3 value(s) are not right") and "not a percentage" in fb.message
+
+
+def test_several_values_for_one_are_named():
+    fb = check("example.total_margin", example_customers()["margin"])
+    assert fb.message.startswith("Expected a number, got a Series of 10 values: reduce it")
+    assert "got a DataFrame of" in check("example.total_margin", example_customers()).message
+    assert "Expected text, got a list of 2 values" in check("example.best_region", ["a", "b"]).message
+    assert "Expected True or False, got an array" in check("example.churn_falls_with_products",
+                                                            np.array([True, False])).message
+
+
+def test_a_wrong_index_is_named():
+    right = _churn_by_type()
+    fb = check("test.churn_by_type", right.reset_index(drop=True))
+    assert "default 0, 1, 2... index" in fb.message and "'loyalty_type'" in fb.message
+    moved = right.set_axis(["a", "b", "c"])
+    assert check("test.churn_by_type", moved).message.startswith(
+        "The values are right, in the right order, but not the index.")
+    twice = pd.Series([0.05, 0.12, 0.30], index=["true_loyalty", "true_loyalty", "no_loyalty"])
+    assert "duplicated labels" in check("test.churn_by_type", twice).message
+    counts = _count_by_type()
+    assert "should be the index of the table: set_index('segment')" in check(
+        "test.count_by_type", counts.reset_index()).message
+    frame = check("example.churn_by_products", example_customers().groupby("products_held").agg(
+        customers=("customer_id", "size"), churn_rate=("churned", "mean")))
+    assert "['products_held'] are your index but columns in the expected table" in frame.message
+
+
+def test_a_wrong_number_gets_its_scale_not_its_value():
+    assert check("example.total_margin", TOTAL * 10).message == (
+        "Your value is too high: it is about ten times too large.")
+    assert "about a thousand times too small (check the unit" in check(
+        "example.total_margin", TOTAL / 1000).message
+    assert check("example.total_margin", 10.0).message == (  # 3175 / 10: 317 times
+        "Your value is too low: it is between a hundred and a thousand times too small.")
+    assert check("example.top20_share", 2.0).message == (
+        "Your value is too high: the expected value is between zero and one.")
+    fb = check("test.churn_by_type", _churn_by_type() * 10)
+    assert fb.message.endswith("The values are about ten times too large.")
+    spread = _churn_by_type() * [10, 1, 1] + [0, 2, 0]
+    assert "The expected values are between zero and one." in check("test.churn_by_type", spread).message
+
+
+# every name a chapter or a student may import from crmkit.exercises
+PUBLIC_API = {"Exercise", "Feedback", "answer_digest", "check", "exercises", "register", "register_answer"}
+
+
+def public_solutions() -> list[str]:
+    """Public names of crmkit.exercises and its modules bound to a registered solution."""
+    import pkgutil
+
+    import crmkit.exercises as package
+    from crmkit.exercises._core import _REGISTRY
+
+    solutions = [ex.solution for ex in _REGISTRY.values() if ex.solution is not None]
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"crmkit.exercises.{info.name}")
+        for name, obj in vars(module).items():
+            if not name.startswith("_") and any(obj is s for s in solutions):
+                found.append(f"crmkit.exercises.{info.name}.{name}")
+    return found
+
+
+def test_no_public_function_returns_an_expected_answer():
+    import crmkit.exercises as package
+    from crmkit.exercises import Exercise
+
+    assert set(package.__all__) == PUBLIC_API
+    assert public_solutions() == [], "name solution functions with a leading underscore"
+    methods = [m for m in vars(Exercise) if not m.startswith("_") and callable(vars(Exercise)[m])]
+    assert methods == [], f"Exercise has public methods {methods}"
+
+
+def test_the_public_api_check_catches_a_public_solution(monkeypatch):
+    from crmkit.exercises import example
+
+    monkeypatch.setattr(example, "total_margin", example._total_margin, raising=False)
+    assert public_solutions() == ["crmkit.exercises.example.total_margin"]
 
 
 def test_type_mistakes_are_named():
@@ -225,7 +385,8 @@ def test_feedback_renders_in_jupyter():
     bad = check("example.total_margin", 1.0)
     assert bool(ok) and not bool(bad)
     assert ok.hint is None and "Hint" not in str(ok)
-    assert str(bad) == f"✗ example.total_margin: Your value is too low. Hint: {bad.hint}"
+    assert str(bad) == f"✗ example.total_margin: {bad.message} Hint: {bad.hint}"
+    assert bad.message.startswith("Your value is too low")
     assert repr(bad) == str(bad)
     assert "#029e73" in ok._repr_html_() and "#d55e00" in bad._repr_html_()
     assert "<em>Hint:</em> Add up the margin column." in bad._repr_html_()

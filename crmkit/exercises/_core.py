@@ -119,11 +119,11 @@ class Exercise:
     ignore_order: bool = False
     explanation: str | None = None
 
-    def expected(self, **inputs):
+    def _expected(self, **inputs):
         """The expected answer (calls the solution function with the student's inputs).
 
-        Used by :func:`check` to compare; a notebook never shows it (the feedback never
-        contains the expected value).
+        Used by :func:`check` to compare; private, like every solution function, so that
+        no public function hands out an expected answer (the feedback never contains it).
 
         Parameters
         ----------
@@ -146,9 +146,9 @@ class Exercise:
         A hand-made exercise, not a registered one:
 
         >>> ex = Exercise("demo.triple", solution=lambda x=1: 3 * x)
-        >>> ex.expected(x=2) == 6
+        >>> ex._expected(x=2) == 6
         True
-        >>> ex.expected(y=2)
+        >>> ex._expected(y=2)
         Traceback (most recent call last):
         ...
         ValueError: exercise 'demo.triple' does not take input(s) ['y']; it takes ['x']
@@ -365,8 +365,24 @@ def answer_digest(answer: str | Iterable[str]) -> str:
 # ---------------------------------------------------------------------------------------
 # comparison: each returns (ok, message); messages never show the expected value
 # ---------------------------------------------------------------------------------------
+# A percentage rounded for display (74 for 0.7433) still reads as the share it shows.
+_PERCENT_RTOL = 0.02
+_POWERS = ["one", "ten", "a hundred", "a thousand", "ten thousand", "a hundred thousand",
+           "a million"]
+
+
+def _times(k: int) -> str:
+    """10 ** k in words: a message written in digits could show a number equal to the
+    expected one by chance."""
+    return _POWERS[k] if k < len(_POWERS) else "millions of"
+
+
 def _is_number(v) -> bool:
     return isinstance(v, (numbers.Real, np.number)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_integer(v) -> bool:
+    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _close(a: float, e: float, ex: Exercise) -> bool:
@@ -383,6 +399,13 @@ def _describe(v) -> str:
         return "True/False"
     if _is_number(v):
         return "a number"
+    if isinstance(v, (pd.Series, pd.DataFrame, pd.Index, np.ndarray, list, tuple, set, dict)):
+        kind = {pd.Series: "a Series", pd.DataFrame: "a DataFrame", pd.Index: "an Index",
+                np.ndarray: "an array", list: "a list", tuple: "a tuple", set: "a set",
+                dict: "a dict"}
+        name = next(text for cls, text in kind.items() if isinstance(v, cls))
+        size = len(v) if isinstance(v, (set, dict)) else np.size(v)
+        return f"{name} of {size} values"
     return type(v).__name__
 
 
@@ -395,12 +418,105 @@ def _unwrap_single(v):
     return v
 
 
+def _one_value_expected(a, what: str) -> str | None:
+    """The message for several values (a Series, a table, a list) given where one is expected."""
+    if isinstance(a, (pd.Series, pd.DataFrame, pd.Index, np.ndarray, list, tuple, set, dict)):
+        return (f"Expected {what}, got {_describe(a)}: reduce it to the one value asked for "
+                "(a sum, a mean, a ratio, or the one row or label the question names).")
+    return None
+
+
+# --- format diagnoses: the answer would be right in another format ---------------------
+def _label_keys() -> dict[str, set[str]]:
+    """Normalised display label (English or French) -> the normalised keys it labels.
+
+    Read from :mod:`crmkit.labels` at each call (labels may be registered at run time); it
+    is only called to explain a wrong answer.
+    """
+    from crmkit import labels
+
+    table: dict[str, set[str]] = {}
+    for kind in labels.kinds():
+        for lang in labels.LANGUAGES:
+            for key, text in labels.labels_of(kind, lang=lang).items():
+                if isinstance(text, str) and _norm_text(text) != _norm_text(key):
+                    table.setdefault(_norm_text(text), set()).add(_norm_text(key))
+    return table
+
+
+def _labels_of_keys(answer_items, expected_items) -> int:
+    """How many answer items are display labels of expected keys (and not keys themselves)."""
+    want = {_norm_text(v) for v in expected_items if isinstance(v, str)}
+    given = [_norm_text(v) for v in answer_items if isinstance(v, str)]
+    if not want or not given:
+        return 0
+    table = _label_keys()
+    return sum(1 for v in given if v not in want and table.get(v, set()) & want)
+
+
+_LABEL_ADVICE = ("write each value as the data has it (its key, e.g. 'true_loyalty'), not the "
+                 "label shown in tables and charts; crmkit.labels.label(key) shows a key's label.")
+
+
+def _ids_as_text(answer_items, expected_items) -> str | None:
+    """What is wrong when text is given where integer ids are expected, or None."""
+    want = list(expected_items)
+    given = [v for v in answer_items if not (isinstance(v, float) and math.isnan(v))]
+    if not want or not given or not all(_is_integer(v) for v in want):
+        return None
+    if not all(isinstance(v, str) for v in given):
+        return None
+    if all(re.fullmatch(r"\s*-?\d+\s*", v) for v in given):
+        return "ids written as text where integers are expected: convert them (astype(int))"
+    return ("text (names?) where integer ids are expected: take the id column (customer_id, "
+            "product_id...), not a name")
+
+
+def _scale_note(a: np.ndarray, e: np.ndarray) -> str | None:
+    """How two sets of numbers differ when it is a matter of scale, or None.
+
+    A percentage where a fraction is expected (answer = 100 x expected) and the reverse, or
+    one power of ten between every answer and its expected value; said without the value.
+    """
+    a, e = np.asarray(a, dtype=float), np.asarray(e, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(e) & (e != 0) & (a != 0)
+    if not ok.any():
+        return None
+    a, e = a[ok], e[ok]
+    ratio = a / e
+    if (np.abs(e) <= 1).all() and np.allclose(ratio, 100, rtol=_PERCENT_RTOL, atol=0):
+        return "Check the scale: give a share as a fraction between zero and one, not a percentage."
+    if (np.abs(a) <= 1).all() and np.allclose(ratio, 0.01, rtol=_PERCENT_RTOL, atol=0):
+        return "Check the scale: this answer is expected as a percentage, not a fraction."
+    if (ratio > 0).all():
+        logs = np.log10(ratio)
+        powers = np.rint(logs)
+        # one power of ten, nearly exact (within a factor 1.6): a unit or a missing factor
+        if (powers == powers[0]).all() and powers[0] != 0 and (np.abs(logs - powers) <= 0.2).all():
+            k = int(powers[0])
+            unit = " (check the unit: euros or thousands of euros?)" if abs(k) == 3 else ""
+            return f"about {_times(abs(k))} times too {'large' if k > 0 else 'small'}{unit}"
+        if len(logs) == 1 and abs(logs[0]) >= 0.5:  # one number: its order of magnitude
+            way = "large" if logs[0] > 0 else "small"
+            m = int(np.floor(abs(logs[0])))
+            if m == 0:
+                return f"more than three times too {way}"
+            return f"between {_times(m)} and {_times(m + 1)} times too {way}"
+    return None
+
+
 def _compare_number(a, e, ex: Exercise):
     a = _unwrap_single(a)
+    several = _one_value_expected(a, "a number")
+    if several:
+        return False, several
     if isinstance(a, str):
         try:
             a = float(a.replace(",", ".").strip().rstrip("%"))
         except ValueError:
+            if _is_integer(e):
+                return False, ("Expected a number, got text: if it is a name or a label, give "
+                               "its id (the integer of the id column) instead.")
             return False, "Expected a number, got text."
     if not _is_number(a):
         return False, f"Expected a number, got {_describe(a)}."
@@ -409,26 +525,40 @@ def _compare_number(a, e, ex: Exercise):
         return True, "Correct."
     if math.isnan(a):
         return False, "Your value is NaN (missing): check for empty groups or missing data."
-    if e != 0 and _close(a / 100, e, ex):
-        return False, "Check the scale: give a share as a fraction between 0 and 1, not a percentage."
-    if e != 0 and _close(a * 100, e, ex):
-        return False, "Check the scale: this answer is expected as a percentage."
+    note = _scale_note(np.array([a]), np.array([e]))
+    if note and note.startswith("Check the scale"):
+        return False, note
     if e != 0 and _close(-a, e, ex):
         return False, "Check the sign of your value."
-    return False, f"Your value is too {'high' if a > e else 'low'}."
+    direction = f"Your value is too {'high' if a > e else 'low'}"
+    if note:
+        return False, f"{direction}: it is {note}."
+    if 0 <= e <= 1 and not 0 <= a <= 1:
+        return False, f"{direction}: the expected value is between zero and one."
+    if a * e > 0:  # same sign, within a factor of three (10 ** 0.5)
+        return False, f"{direction}, though of the right order of magnitude (within a factor of three)."
+    return False, f"{direction}."
 
 
 def _compare_text(a, e, ex: Exercise):
     a = _unwrap_single(a)
+    several = _one_value_expected(a, "text")
+    if several:
+        return False, several
     if not isinstance(a, str):
         return False, f"Expected text, got {_describe(a)}."
     if _norm_text(a) == _norm_text(e):
         return True, "Correct."
+    if _labels_of_keys([a], [e]):
+        return False, "Right, but given as a display label: " + _LABEL_ADVICE
     return False, "That is not the expected answer."
 
 
 def _compare_bool(a, e, ex: Exercise):
     a = _unwrap_single(a)
+    several = _one_value_expected(a, "True or False")
+    if several:
+        return False, several
     if not isinstance(a, (bool, np.bool_)):
         return False, f"Expected True or False, got {_describe(a)}."
     return (True, "Correct.") if bool(a) == bool(e) else (False, "That is not the expected answer.")
@@ -442,6 +572,17 @@ def _as_items(a) -> list | None:
     return list(a)
 
 
+def _format_note(items, want, what: str) -> str | None:
+    """A label-for-key or name-for-id note on a collection of items, or None."""
+    ids = _ids_as_text(items, want)
+    if ids:
+        return f"Your {what} are {ids}."
+    n = _labels_of_keys(items, want)
+    if n:
+        return f"{n} of your {what} are display labels, not the data's keys: " + _LABEL_ADVICE
+    return None
+
+
 def _compare_set(a, e, ex: Exercise):
     items = _as_items(a)
     if items is None:
@@ -449,13 +590,15 @@ def _compare_set(a, e, ex: Exercise):
     got, want = {_scalar(v) for v in items}, {_scalar(v) for v in e}
     if got == want:
         return True, "Correct."
+    note = _format_note(list(items), list(e), "items")
     missing, extra = len(want - got), len(got - want)
     parts = []
     if missing:
         parts.append(f"{missing} expected item(s) are missing")
     if extra:
         parts.append(f"{extra} item(s) should not be there")
-    return False, " and ".join(parts).capitalize() + "."
+    message = " and ".join(parts).capitalize() + "."
+    return False, f"{note} {message}" if note else message
 
 
 def _equal_item(a, e, ex: Exercise) -> bool:
@@ -473,6 +616,16 @@ def _sort_key(v):
     return (0, float(v), "") if _is_number(v) else (1, 0.0, str(_scalar(v)))
 
 
+def _numbers_note(items, want) -> str | None:
+    """A scale note on two equally long collections of numbers, or None."""
+    if not items or not all(_is_number(v) for v in items) or not all(_is_number(v) for v in want):
+        return None
+    note = _scale_note(np.array(items, dtype=float), np.array(want, dtype=float))
+    if note is None:
+        return None
+    return note if note.startswith("Check the scale") else f"Your values are {note}."
+
+
 def _compare_list(a, e, ex: Exercise):
     items = _as_items(a)
     if items is None:
@@ -487,12 +640,19 @@ def _compare_list(a, e, ex: Exercise):
     if not wrong:
         return True, "Correct."
     where = "" if ex.ignore_order else f" (first at position {wrong[0]}, counting from 0)"
-    return False, f"{len(wrong)} of {len(want)} item(s) are not right{where}."
+    message = f"{len(wrong)} of {len(want)} item(s) are not right{where}."
+    note = (_format_note([items[i] for i in wrong], [want[i] for i in wrong], "items")
+            or _numbers_note([items[i] for i in wrong], [want[i] for i in wrong]))
+    return False, f"{message} {note}" if note else message
+
+
+def _numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
 
 
 def _values_differ(a: pd.Series, e: pd.Series, ex: Exercise) -> np.ndarray:
     """Boolean mask of positions where two aligned series differ."""
-    if pd.api.types.is_numeric_dtype(e.dtype) and not pd.api.types.is_bool_dtype(e.dtype):
+    if _numeric(e):
         av = pd.to_numeric(a, errors="coerce").to_numpy(dtype=float)
         ev = e.to_numpy(dtype=float)
         atol = ex.tolerance if ex.tolerance is not None else 1e-9
@@ -504,12 +664,55 @@ def _values_differ(a: pd.Series, e: pd.Series, ex: Exercise) -> np.ndarray:
     return ~(both_na | (av == ev))
 
 
+def _values_note(a: pd.Series, e: pd.Series, bad: np.ndarray, what: str) -> str | None:
+    """Why the differing values of aligned series differ, when it is their format or scale."""
+    a_bad, e_bad = a[bad], e[bad]
+    if _numeric(e) and _numeric(a):
+        note = _scale_note(a_bad.to_numpy(dtype=float), e_bad.to_numpy(dtype=float))
+        if note:
+            return note if note.startswith("Check the scale") else f"The {what} are {note}."
+        ev, av = e_bad.to_numpy(dtype=float), a_bad.to_numpy(dtype=float)
+        if ((ev >= 0) & (ev <= 1)).all() and not ((av >= 0) & (av <= 1)).all():
+            return f"The expected {what} are between zero and one."
+        return None
+    return _format_note(a_bad.tolist(), e_bad.tolist(), what)
+
+
 def _positional(s, ex: Exercise, by=None):
     s = s.reset_index(drop=True)
     if ex.ignore_order:
         s = s.sort_values(by=by, kind="stable") if by is not None else s.sort_values(kind="stable")
         s = s.reset_index(drop=True)
     return s
+
+
+def _index_note(a, e, ex: Exercise) -> str:
+    """Why the answer's index does not match the expected one (without naming its labels)."""
+    a_index, e_index = a.index, e.index
+    name = [n for n in e_index.names if n is not None]
+    named = f" ({', '.join(map(repr, name))})" if name else ""
+    if isinstance(a_index, pd.RangeIndex) and not isinstance(e_index, pd.RangeIndex):
+        return (f"Your answer has the default 0, 1, 2... index where the expected one holds "
+                f"labels{named}: set the index (set_index, or group by that column).")
+    if not a_index.is_unique:
+        return "Your index has duplicated labels: group by it so that each label appears once."
+    if isinstance(e, pd.DataFrame):
+        by_position = ~np.array([_values_differ(a[c].reset_index(drop=True),
+                                                e[c].reset_index(drop=True), ex).any()
+                                 for c in e.columns]).any()
+    else:
+        by_position = not _values_differ(a.reset_index(drop=True), e.reset_index(drop=True),
+                                         ex).any()
+    format_note = _format_note(list(a_index), list(e_index), "index labels")
+    if format_note:
+        return format_note
+    missing = e_index.difference(a_index)
+    extra = a_index.difference(e_index)
+    text = (f"The index labels differ from the expected ones ({len(missing)} missing, "
+            f"{len(extra)} unexpected): check what you grouped by or set as index{named}.")
+    if by_position:
+        return "The values are right, in the right order, but not the index. " + text
+    return text
 
 
 def _align(a, e, ex: Exercise, what: str, by=None):
@@ -521,10 +724,7 @@ def _align(a, e, ex: Exercise, what: str, by=None):
     missing = e.index.difference(a.index)
     extra = a.index.difference(e.index)
     if len(missing) or len(extra) or not a.index.is_unique:
-        return None, None, (
-            f"The index labels differ from the expected ones ({len(missing)} missing, "
-            f"{len(extra)} unexpected): check what you grouped by or set as index."
-        )
+        return None, None, _index_note(a, e, ex)
     return a.loc[e.index], e, None
 
 
@@ -542,7 +742,26 @@ def _compare_series(a, e, ex: Exercise):
     if not bad.any():
         return True, "Correct."
     where = "" if ex.ignore_index else f" (first at index label {e_.index[np.argmax(bad)]!r})"
-    return False, f"{int(bad.sum())} of {len(e_)} value(s) are not right{where}."
+    message = f"{int(bad.sum())} of {len(e_)} value(s) are not right{where}."
+    note = _values_note(a_, e_, bad, "values")
+    return False, f"{message} {note}" if note else message
+
+
+def _columns_note(a: pd.DataFrame, e: pd.DataFrame, missing: list, extra: list) -> str | None:
+    """Index for column (or the reverse), or translated headers, or None."""
+    moved_in = [c for c in missing if c in a.index.names]
+    if moved_in:
+        return (f"Column(s) {moved_in} are your index but columns in the expected table: "
+                "reset_index().")
+    moved_out = [c for c in extra if c in e.index.names and c is not None]
+    if moved_out:
+        return (f"Column(s) {moved_out} should be the index of the table: set_index"
+                f"({moved_out[0]!r}).")
+    n = _labels_of_keys([str(c) for c in extra], [str(c) for c in missing])
+    if n:
+        return (f"{n} of your column names are display headers, not the data's column names: "
+                "build the table before translating it for display.")
+    return None
 
 
 def _compare_frame(a, e, ex: Exercise):
@@ -556,17 +775,22 @@ def _compare_frame(a, e, ex: Exercise):
             parts.append(f"missing column(s) {missing}")
         if extra:
             parts.append(f"unexpected column(s) {extra}")
-        return False, "Your table has " + " and ".join(parts) + "."
+        message = "Your table has " + " and ".join(parts) + "."
+        note = _columns_note(a, e, missing, extra)
+        return False, f"{message} {note}" if note else message
     cols = list(e.columns)
     a_, e_, message = _align(a[cols], e, ex, "rows", by=cols)
     if message:
         return False, message
-    wrong = {c: int(_values_differ(a_[c], e_[c], ex).sum()) for c in cols}
-    wrong = {c: n for c, n in wrong.items() if n}
+    masks = {c: _values_differ(a_[c], e_[c], ex) for c in cols}
+    wrong = {c: int(m.sum()) for c, m in masks.items() if m.any()}
     if not wrong:
         return True, "Correct."
     detail = ", ".join(f"{c!r} ({n} of {len(e_)} rows)" for c, n in wrong.items())
-    return False, f"Some values are not right in column(s) {detail}."
+    message = f"Some values are not right in column(s) {detail}."
+    notes = [f"{c!r}: {note}" for c in wrong
+             if (note := _values_note(a_[c], e_[c], masks[c], "values"))]
+    return False, " ".join([message, *notes])
 
 
 def _compare(answer, expected, ex: Exercise):
@@ -637,7 +861,7 @@ def check(exercise_id: str, answer, **inputs) -> Feedback:
         ok = answer_digest(answer) in ex.digests
         message = "Correct." if ok else "That is not the expected answer."
     else:
-        ok, message = _compare(answer, ex.expected(**inputs), ex)
+        ok, message = _compare(answer, ex._expected(**inputs), ex)
     if ok and ex.explanation:
         message = f"{message} {ex.explanation}"
     return Feedback(exercise_id, bool(ok), message, None if ok else ex.hint)

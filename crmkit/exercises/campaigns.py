@@ -60,7 +60,7 @@ def _margin_per_conversion(campaigns: pd.DataFrame, products: pd.DataFrame) -> p
     explanation="Below that number of accounts the mailing loses money, before even asking "
                 "how many of those accounts would have been opened anyway.",
 )
-def breakeven_mailing(campaigns: pd.DataFrame, products: pd.DataFrame) -> int:
+def _breakeven_mailing(campaigns: pd.DataFrame, products: pd.DataFrame) -> int:
     check_columns(campaigns, "campaigns", {"channel": "string", "cost_per_contact": "number"})
     mail = campaigns.loc[campaigns["channel"].astype(str) == MAILING["channel"],
                          "cost_per_contact"]
@@ -82,7 +82,7 @@ def breakeven_mailing(campaigns: pd.DataFrame, products: pd.DataFrame) -> int:
                 "interval is wide, and the next run of the same campaign will most likely "
                 "do worse.",
 )
-def best_untargeted_interval(targets: pd.DataFrame, campaigns: pd.DataFrame) -> list[float]:
+def _best_untargeted_interval(targets: pd.DataFrame, campaigns: pd.DataFrame) -> list[float]:
     ids = campaigns.loc[(_family(campaigns) == "none").to_numpy(), "campaign_id"]
     u = cp.uplift(targets.loc[targets["campaign_id"].isin(ids)])
     best = u["uplift"].idxmax()
@@ -127,7 +127,7 @@ def untargeted_phone_campaigns(campaigns: pd.DataFrame) -> pd.DataFrame:
                 "credited with the sales the control group shows they caused, they barely "
                 "pay for themselves.",
 )
-def untargeted_phone_roi(targets: pd.DataFrame, campaigns: pd.DataFrame,
+def _untargeted_phone_roi(targets: pd.DataFrame, campaigns: pd.DataFrame,
                          products: pd.DataFrame) -> float:
     phone = untargeted_phone_campaigns(campaigns)
     check_not_empty(phone, "campaigns")
@@ -146,7 +146,7 @@ def untargeted_phone_roi(targets: pd.DataFrame, campaigns: pd.DataFrame,
     explanation="Compare with the size of the market's untargeted campaigns: a point of "
                 "uplift is worth having, but one campaign is far too small to see it.",
 )
-def targets_for_one_point(targets: pd.DataFrame, campaigns: pd.DataFrame) -> int:
+def _targets_for_one_point(targets: pd.DataFrame, campaigns: pd.DataFrame) -> int:
     typed = campaigns.assign(trigger_family=_family(campaigns))
     pooled = cp.pooled_uplift(targets, "trigger_family", typed)
     base = float(pooled.loc["none", "rate_control"])

@@ -63,7 +63,7 @@ def _customers(customers: pd.DataFrame | None) -> pd.DataFrame:
 
 
 @register("example.total_margin", hint="Add up the margin column.", tolerance=0.01)
-def total_margin(customers: pd.DataFrame | None = None) -> float:
+def _total_margin(customers: pd.DataFrame | None = None) -> float:
     return float(_customers(customers)["margin"].sum())
 
 
@@ -74,25 +74,25 @@ def total_margin(customers: pd.DataFrame | None = None) -> float:
     tolerance=0.005,
     explanation="A fifth of the customers carries most of the margin: value is concentrated.",
 )
-def top20_share(customers: pd.DataFrame | None = None) -> float:
+def _top20_share(customers: pd.DataFrame | None = None) -> float:
     df = _customers(customers)
     n_top = max(int(round(0.2 * len(df))), 1)
     return float(df["margin"].nlargest(n_top).sum() / df["margin"].sum())
 
 
 @register("example.loss_makers", hint="Keep the rows whose margin is below zero and collect their customer_id.")
-def loss_makers(customers: pd.DataFrame | None = None) -> set:
+def _loss_makers(customers: pd.DataFrame | None = None) -> set:
     df = _customers(customers)
     return set(df.loc[df["margin"] < 0, "customer_id"].tolist())
 
 
 @register("example.best_region", hint="Sum the margin by region and take the region with the largest total.")
-def best_region(customers: pd.DataFrame | None = None) -> str:
+def _best_region(customers: pd.DataFrame | None = None) -> str:
     return str(_customers(customers).groupby("region")["margin"].sum().idxmax())
 
 
 @register("example.margin_by_region", hint="Group by region and sum the margin.", tolerance=0.01)
-def margin_by_region(customers: pd.DataFrame | None = None) -> pd.Series:
+def _margin_by_region(customers: pd.DataFrame | None = None) -> pd.Series:
     return _customers(customers).groupby("region")["margin"].sum()
 
 
@@ -103,14 +103,14 @@ def margin_by_region(customers: pd.DataFrame | None = None) -> pd.Series:
     tolerance=0.001,
     ignore_index=True,
 )
-def churn_by_products(customers: pd.DataFrame | None = None) -> pd.DataFrame:
+def _churn_by_products(customers: pd.DataFrame | None = None) -> pd.DataFrame:
     g = _customers(customers).groupby("products_held")
     return pd.DataFrame({"customers": g.size(), "churn_rate": g["churned"].mean()}).reset_index()
 
 
 @register("example.churn_falls_with_products",
           hint="Compare the churn rate of single-product customers with that of the others.")
-def churn_falls_with_products(customers: pd.DataFrame | None = None) -> bool:
+def _churn_falls_with_products(customers: pd.DataFrame | None = None) -> bool:
     df = _customers(customers)
     single = df["products_held"] == 1
     return bool(df.loc[single, "churned"].mean() > df.loc[~single, "churned"].mean())

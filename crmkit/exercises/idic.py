@@ -49,7 +49,7 @@ __all__: list[str] = []
     explanation="Even among the best customers, a large part cannot be solicited at all: "
                 "consent, not data, sets the first limit of one-to-one marketing.",
 )
-def contactable_best(profiles: pd.DataFrame, customers: pd.DataFrame,
+def _contactable_best(profiles: pd.DataFrame, customers: pd.DataFrame,
                      abc_class: str = "A") -> float:
     check_not_empty(profiles, "profiles")
     check_columns(profiles, "profiles", ["customer_id", "abc_class"])
@@ -70,7 +70,7 @@ def contactable_best(profiles: pd.DataFrame, customers: pd.DataFrame,
     explanation="Needs follow the life cycle: the stage where the most customers have a "
                 "need open is not the one with the most customers, nor the most profit.",
 )
-def stage_most_needs(profiles: pd.DataFrame) -> str:
+def _stage_most_needs(profiles: pd.DataFrame) -> str:
     summary = idic.profile_summary(profiles, by="life_stage")
     return str(summary["with_open_need"].idxmax())
 
@@ -82,7 +82,7 @@ def stage_most_needs(profiles: pd.DataFrame) -> str:
     explanation="A tighter cap costs few contacts: most suppressions come from consent "
                 "and channel, and the greedy keeps each customer's most valuable offer.",
 )
-def one_contact_a_month(proposed: pd.DataFrame, customers: pd.DataFrame,
+def _one_contact_a_month(proposed: pd.DataFrame, customers: pd.DataFrame,
                         policy: idic.ContactPolicy, max_contacts: int = 1) -> int:
     decided = replace(policy, max_contacts=max_contacts).apply(proposed, customers)
     return int((decided["decision"] == "sent").sum())
@@ -96,7 +96,7 @@ def one_contact_a_month(proposed: pd.DataFrame, customers: pd.DataFrame,
                 "fires: a frequent, weak trigger can lose to a rarer, strong one, and the "
                 "reverse.",
 )
-def top_rule(recommendations: pd.DataFrame) -> str:
+def _top_rule(recommendations: pd.DataFrame) -> str:
     check_not_empty(recommendations, "recommendations")
     check_columns(recommendations, "recommendations",
                   {"rule": "string", "expected_value": "number"})

@@ -43,7 +43,7 @@ __all__: list[str] = []
     explanation="The gap survives a stricter threshold: what separates the two types is "
                 "attitude, and attitude is what keeps customers when something goes wrong.",
 )
-def spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
+def _spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
                  as_of="2019-12-31", years: float = 5,
                  attitude_threshold: float = 6.0) -> float:
     typ = loyalty.dick_basu(measures, attitude_threshold=attitude_threshold,
@@ -61,7 +61,7 @@ def spurious_gap(measures: pd.DataFrame, customers: pd.DataFrame, *,
     explanation="Rates per year of exposure compare incident types fairly, however frequent "
                 "each type is.",
 )
-def riskiest_incident(customers: pd.DataFrame, incidents: pd.DataFrame) -> str:
+def _riskiest_incident(customers: pd.DataFrame, incidents: pd.DataFrame) -> str:
     out = loyalty.incident_churn(customers, incidents, by="type")
     types = out.loc[out["group"] != "no_incident"]
     return str(types.loc[types["churn_rate"].idxmax(), "group"])
@@ -79,7 +79,7 @@ ALL_CONTACTS = ("retention", "service", "complaint", "claim", "information")
                 "retention actions and it is high, count every contact with customers and "
                 "it shrinks.",
 )
-def cost_ratio_all_contacts(customers: pd.DataFrame, interactions: pd.DataFrame) -> float:
+def _cost_ratio_all_contacts(customers: pd.DataFrame, interactions: pd.DataFrame) -> float:
     check_columns(interactions, "interactions", ["reason"])
     return float(loyalty.acquisition_retention_costs(
         customers, interactions, retention_reasons=ALL_CONTACTS).ratio)
@@ -95,7 +95,7 @@ def cost_ratio_all_contacts(customers: pd.DataFrame, interactions: pd.DataFrame)
     explanation="Opening the tap to match a better-plugged drain takes many more customers "
                 "every year, each paid for at the full acquisition cost.",
 )
-def tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
+def _tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
                  periods: int = 10) -> float:
     r0, a, s0 = params.retention_rate, params.acquired, params.end_stock
     r1 = r0 + points

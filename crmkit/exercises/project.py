@@ -39,7 +39,7 @@ __all__: list[str] = []
     explanation="For every customer the usual report celebrates, this many left through "
                 "the drain in the same years: the report shows only the tap.",
 )
-def churn_per_win(split: pd.DataFrame, *, first_year: int = 2020, last_year: int = 2024) -> float:
+def _churn_per_win(split: pd.DataFrame, *, first_year: int = 2020, last_year: int = 2024) -> float:
     check_not_empty(split, "split")
     check_columns(split, "split", {"acquired": "number", "churned": "number"})
     years = split.loc[(split.index >= first_year) & (split.index <= last_year)]
@@ -54,7 +54,7 @@ def churn_per_win(split: pd.DataFrame, *, first_year: int = 2020, last_year: int
     explanation="An ambitious target turns amber years red: targets are choices, and a "
                 "dashboard is only as demanding as its targets.",
 )
-def red_cells(measures: pd.DataFrame, *, retention_target: float = 0.93) -> int:
+def _red_cells(measures: pd.DataFrame, *, retention_target: float = 0.93) -> int:
     targets = project.kpi_targets()
     targets.loc[targets["kpi"] == "retention_rate", "target"] = retention_target
     board = project.kpi_dashboard(measures, targets)
@@ -70,7 +70,7 @@ def red_cells(measures: pd.DataFrame, *, retention_target: float = 0.93) -> int:
     explanation="Licences are a small part of the bill: half as dear again, they delay the "
                 "payback only a little. People and data weigh more than software.",
 )
-def payback_dearer_licences(cash_flows: pd.DataFrame, *, discount_rate: float = 0.08,
+def _payback_dearer_licences(cash_flows: pd.DataFrame, *, discount_rate: float = 0.08,
                             factor: float = 1.5) -> float:
     check_not_empty(cash_flows, "cash_flows")
     check_columns(cash_flows, "cash_flows", {"item": None, "amount": "number"})
@@ -87,6 +87,6 @@ def payback_dearer_licences(cash_flows: pd.DataFrame, *, discount_rate: float = 
     explanation="The profile turns fifteen scores into a diagnosis: the cause of failure "
                 "the project is least protected against is where to act first.",
 )
-def exposed_cause(answers) -> str:
+def _exposed_cause(answers) -> str:
     risks = project.maturity_profile(answers).failure_risks
     return str(risks.loc[risks["mean_score"].idxmin(), "id"])

@@ -53,7 +53,7 @@ def _table(df, name: str, columns: dict) -> pd.DataFrame:
     explanation="Profit is far more concentrated than revenue: a thin top carries a large "
                 "part of the margin, and the tail of the whale curve gives some of it back.",
 )
-def top5_profit_share(customers: pd.DataFrame | None = None) -> float:
+def _top5_profit_share(customers: pd.DataFrame | None = None) -> float:
     from crmkit.segmentation import top_share  # imported here: crmkit.exercises stays light
 
     df = _table(customers, "customers", {"customer_id": None, "direct_profit": "number"})
@@ -68,7 +68,7 @@ def top5_profit_share(customers: pd.DataFrame | None = None) -> float:
     explanation="The best RFM cell is worth several times the average customer: the reason "
                 "direct marketers mail the top cells first.",
 )
-def champions_lift(rfm: pd.DataFrame | None = None) -> float:
+def _champions_lift(rfm: pd.DataFrame | None = None) -> float:
     df = _table(rfm, "rfm", {"customer_id": None, "rfm_segment": None,
                              "deposit_next_year": "number"})
     champions = df.loc[df["rfm_segment"].astype(str) == "champions", "deposit_next_year"]
@@ -86,7 +86,7 @@ def champions_lift(rfm: pd.DataFrame | None = None) -> float:
     explanation="A stricter potential cut-off sends more customers to the low-potential "
                 "row; the three checks still protect many of them.",
 )
-def non_priority_q75(insurer: pd.DataFrame | None = None) -> int:
+def _non_priority_q75(insurer: pd.DataFrame | None = None) -> int:
     from crmkit.segmentation import profitability_matrix
 
     df = _table(insurer, "insurer",
@@ -109,7 +109,7 @@ def non_priority_q75(insurer: pd.DataFrame | None = None) -> int:
     explanation="Classes built on contractual revenue barely move from one year to the "
                 "next; behavioural segments move far more.",
 )
-def class_a_stay(before: pd.DataFrame | None = None, after: pd.DataFrame | None = None) -> float:
+def _class_a_stay(before: pd.DataFrame | None = None, after: pd.DataFrame | None = None) -> float:
     from crmkit.segmentation import migration_matrix
 
     cols = {"customer_id": None, "abc_class": None}

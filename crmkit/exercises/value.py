@@ -63,7 +63,7 @@ def _table(df, name: str, columns: dict) -> pd.DataFrame:
     explanation="An equal split charges the light users as much as the heavy ones: the "
                 "small accounts turn red, and the totals do not change.",
 )
-def equal_split_loss_share(base: pd.DataFrame | None = None,
+def _equal_split_loss_share(base: pd.DataFrame | None = None,
                            pools: pd.DataFrame | None = None) -> float:
     from crmkit.value import allocate_costs
 
@@ -88,7 +88,7 @@ def equal_split_loss_share(base: pd.DataFrame | None = None,
     explanation="Five points of retention are worth far more than five per cent of value: "
                 "each retained year also keeps the years after it.",
 )
-def equity_plus5(customers: pd.DataFrame | None = None,
+def _equity_plus5(customers: pd.DataFrame | None = None,
                  discount_rate: float = DISCOUNT_RATE, horizon: int | None = HORIZON) -> float:
     from crmkit.value import lifetime_value_chain
 
@@ -110,7 +110,7 @@ def equity_plus5(customers: pd.DataFrame | None = None,
     explanation="Even the best tier leaks: some customers slip to lower tiers, others leave, "
                 "and a few of those who slipped come back.",
 )
-def high_after_3(matrix: pd.DataFrame | None = None, state: str = "high") -> float:
+def _high_after_3(matrix: pd.DataFrame | None = None, state: str = "high") -> float:
     P = _table(matrix, "matrix", {})
     if list(P.index) != list(P.columns) or state not in P.index:
         raise ValueError(f"matrix: a square transition matrix with a {state!r} state")
@@ -128,7 +128,7 @@ def high_after_3(matrix: pd.DataFrame | None = None, state: str = "high") -> flo
     explanation="The model, calibrated on 39 weeks, foresees most of what the cohort bought "
                 "in the next 39 without having seen any of it.",
 )
-def cdnow_holdout() -> float:
+def _cdnow_holdout() -> float:
     from crmkit.clv import BetaGeoModel, load_cdnow
 
     summary = load_cdnow()
@@ -147,7 +147,7 @@ def cdnow_holdout() -> float:
     explanation="Below that extra churn the move pays for itself; above it, the branch was "
                 "worth its cost to these customers.",
 )
-def breakeven_churn(customers: pd.DataFrame | None = None,
+def _breakeven_churn(customers: pd.DataFrame | None = None,
                     interactions: pd.DataFrame | None = None, adoption: float = ADOPTION,
                     margin_col: str = "commercial_margin",
                     eligible_col: str = "eligible") -> float:

@@ -12,7 +12,8 @@ Submodules, named after the course's ideas:
 - :mod:`~crmkit.segmentation.rfm`: RFM and FRAT tables, quantile scores, named segments
 - :mod:`~crmkit.segmentation.matrix`: current x potential profitability matrix and checks
 - :mod:`~crmkit.segmentation.lifecycle`: life-stage spells, norms, pace
-- :mod:`~crmkit.segmentation.clustering`: standardisation + PCA + k-means, profiles
+- :mod:`~crmkit.segmentation.clustering`: standardisation + PCA + k-means, profiles, names
+- :mod:`~crmkit.segmentation.lookalike`: profiling the best customers to steer recruitment
 - :mod:`~crmkit.segmentation.piloting`: migration matrix, stability index, segment KPIs
 """
 
@@ -25,13 +26,19 @@ from crmkit.segmentation.abc import (
     pareto_curve,
     top_share,
 )
-from crmkit.segmentation.clustering import StatisticalSegmentation, choose_k, cluster_profile
+from crmkit.segmentation.clustering import (
+    StatisticalSegmentation,
+    choose_k,
+    cluster_profile,
+    name_clusters,
+)
 from crmkit.segmentation.lifecycle import (
     PACES,
     lifecycle_segments,
     stage_norms,
     stage_spells,
 )
+from crmkit.segmentation.lookalike import lookalike_lift, lookalike_score
 from crmkit.segmentation.matrix import (
     MATRIX_QUADRANTS,
     profitability_matrix,
@@ -66,6 +73,9 @@ __all__ = [
     "StatisticalSegmentation",
     "choose_k",
     "cluster_profile",
+    "name_clusters",
+    "lookalike_lift",
+    "lookalike_score",
     "PACES",
     "lifecycle_segments",
     "stage_norms",

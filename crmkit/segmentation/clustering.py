@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from crmkit import schema
 from crmkit.segmentation._frame import require
 
-__all__ = ["StatisticalSegmentation", "cluster_profile", "choose_k"]
+__all__ = ["StatisticalSegmentation", "cluster_profile", "choose_k", "name_clusters"]
 
 
 def _matrix(df: pd.DataFrame, columns: Sequence[str], table: str) -> np.ndarray:
@@ -81,6 +81,75 @@ def cluster_profile(
     size = frame.groupby("cluster").size()
     out = pd.DataFrame({"size": size, "share": size / len(df)}).join(means)
     return out.rename_axis("cluster").reset_index()
+
+
+def name_clusters(profile: pd.DataFrame, rules: dict, *, table: str = "profile") -> dict:
+    """Name each cluster by its profile, not by k-means' arbitrary number.
+
+    Each rule names the cluster where a profile column is highest (``"max"``) or lowest
+    (``"min"``); a rule may list several ``(column, direction)`` pairs that must all point
+    at the same cluster. The result maps cluster number to name, so that a text or a table
+    can refer to "the young digital starters" whatever number the model gave them.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        One row per cluster, as :func:`cluster_profile` returns (a ``cluster`` column and
+        one column per variable).
+    rules : dict
+        ``{name: (column, "max" | "min")}`` or ``{name: [(column, direction), ...]}``, one
+        name per cluster.
+    table : str, default "profile"
+        Table name used in error messages.
+
+    Returns
+    -------
+    dict
+        ``{cluster: name}`` for every cluster of ``profile``.
+
+    Raises
+    ------
+    ValueError
+        When the rules do not name every cluster exactly once: two names point at the same
+        cluster, the pairs of one rule disagree, or a cluster is left without a name. The
+        message says which, so a change in the data cannot silently swap two names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> prof = pd.DataFrame({"cluster": [0, 1], "age": [62.0, 24.0],
+    ...                      "digital_share": [0.1, 0.8]})
+    >>> name_clusters(prof, {"older_branch": [("age", "max"), ("digital_share", "min")],
+    ...                      "young_digital": ("digital_share", "max")})
+    {0: 'older_branch', 1: 'young_digital'}
+    >>> name_clusters(prof, {"a": ("age", "max"), "b": ("digital_share", "min")})
+    Traceback (most recent call last):
+    ...
+    ValueError: profile: names ['a', 'b'] all point at cluster 0; cluster(s) [1] have no name
+    """
+    require(profile, table, {"cluster": None})
+    prof = profile.set_index("cluster")
+    named: dict = {}
+    for name, rule in rules.items():
+        pairs = [rule] if isinstance(rule, tuple) else list(rule)
+        picks = set()
+        for column, direction in pairs:
+            if direction not in ("max", "min"):
+                raise ValueError(f"rule {name!r}: direction must be 'max' or 'min', got {direction!r}")
+            require(profile, table, {column: "number"})
+            picks.add(prof[column].idxmax() if direction == "max" else prof[column].idxmin())
+        if len(picks) > 1:
+            raise ValueError(f"{table}: the pairs of rule {name!r} point at different clusters "
+                             f"{sorted(picks)}")
+        named.setdefault(picks.pop(), []).append(name)
+    clash = {c: names for c, names in named.items() if len(names) > 1}
+    unnamed = sorted(set(prof.index) - set(named))
+    if clash or unnamed:
+        parts = [f"names {names} all point at cluster {c}" for c, names in clash.items()]
+        if unnamed:
+            parts.append(f"cluster(s) {unnamed} have no name")
+        raise ValueError(f"{table}: " + "; ".join(parts))
+    return {c: names[0] for c, names in sorted(named.items())}
 
 
 class StatisticalSegmentation(ClusterMixin, BaseEstimator):
