@@ -61,7 +61,13 @@ def run_topic(topic: str) -> list[str]:
         extra = r.get("extra")
         if isinstance(extra, dict) and "jvm_peak_mb" in extra:  # Spark's JVM, a child process
             peak += f" + JVM {_fmt(extra['jvm_peak_mb'], ',.0f')}"
-        lines.append(f"| {case.name} | {case.size} | {_fmt(r['seconds'], '.2f')} | "
+        secs = _fmt(r["seconds"], ".2f")
+        if isinstance(extra, dict) and "cpu_seconds" in extra:  # worker processes included
+            # on a shared machine wall time is contention; CPU seconds and the load say how much
+            load = extra.get("load_average")
+            secs += f" (CPU {_fmt(extra['cpu_seconds'], ',.0f')} s" + (
+                f", load {_fmt(load[0], '.1f')})" if isinstance(load, list | tuple) and load else ")")
+        lines.append(f"| {case.name} | {case.size} | {secs} | "
                      f"{peak} | {thr} | {ratio} | {case.target} |")
     lines.append("")
     return lines

@@ -9,6 +9,7 @@ and moved into place only once complete, so a failure never leaves a half-writte
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -311,9 +312,10 @@ def save_market(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
 def load_market(path: str | os.PathLike, tables: Iterable[str] | None = None):
     """Load a market folder written by :func:`save_market` or ``crmkit generate``.
 
-    Returns a :class:`crmkit.market.Market`; tables not asked for (``tables``) or absent
-    from the folder are empty DataFrames with the schema's columns. An unknown table name
-    in ``tables`` (a typo) raises :class:`crmkit.schema.SchemaError`.
+    Returns a :class:`crmkit.market.Market` whose tables are read from their Parquet file
+    when first used (:meth:`crmkit.market.Market.lazy`); tables not asked for (``tables``) or
+    absent from the folder are empty DataFrames with the schema's columns. An unknown table
+    name in ``tables`` (a typo) raises :class:`crmkit.schema.SchemaError`.
 
     Parameters
     ----------
@@ -340,17 +342,21 @@ def load_market(path: str | os.PathLike, tables: Iterable[str] | None = None):
     if not path.is_dir():
         raise FileNotFoundError(f"no market folder at {path}")
     names = check_table_names(MARKET_TABLES if tables is None else tables)
-    data = {}
+    readers = {}
     for name in MARKET_TABLES:
         f = path / f"{name}.parquet"
         if name in names and f.exists():
-            data[name] = pd.read_parquet(f)
+            readers[name] = functools.partial(pd.read_parquet, f)
         else:
-            data[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name].names})
+            readers[name] = functools.partial(_empty_table, name)
     meta = {}
     if (path / META_FILE).exists():
         meta = json.loads((path / META_FILE).read_text())
-    return Market(**data, params=meta)
+    return Market.lazy(readers, params=meta)
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name].names})
 
 
 def __getattr__(name):

@@ -111,6 +111,54 @@ class Market:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return getattr(self, check_table_names([name])[0])
 
+    @classmethod
+    def lazy(cls, readers: dict, params: dict | None = None) -> Market:
+        """A market whose tables are read on first use: ``readers`` maps each table name to
+        a function of no argument that returns the table (:func:`crmkit.io.load_market`
+        gives one per Parquet file). A table is read once, the first time it is asked for,
+        so a chapter that starts with the customers does not wait for the transactions.
+
+        Parameters
+        ----------
+        readers : dict of str to callable
+            One reader per table of :data:`MARKET_TABLES`.
+        params : dict, optional
+            The market's parameters (:attr:`params`).
+
+        Returns
+        -------
+        Market
+            The market, no table read yet.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> read = []
+        >>> def reader(name):
+        ...     return lambda: read.append(name) or pd.DataFrame({"n": [len(read)]})
+        >>> m = Market.lazy({n: reader(n) for n in MARKET_TABLES})
+        >>> read
+        []
+        >>> len(m.customers), m["customers"] is m.customers, read
+        (1, True, ['customers'])
+        """
+        missing = set(MARKET_TABLES) - set(readers)
+        if missing:
+            schema.fail("market", None, f"no reader for the tables {sorted(missing)}")
+        market = cls.__new__(cls)
+        market.params = dict(params or {})
+        market._readers = dict(readers)
+        return market
+
+    def __getattr__(self, name: str):
+        # called only for a missing attribute: a table of a lazy market not read yet
+        readers = self.__dict__.get("_readers")
+        if readers is not None and name in readers:
+            table = readers.pop(name)()
+            setattr(self, name, table)
+            return table
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def save(self, path: str | os.PathLike, *, duckdb: bool = True) -> Path:
         """Write every table to ``path`` (Parquet + ``market.duckdb``), atomically.
 

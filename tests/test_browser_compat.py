@@ -208,3 +208,26 @@ def test_label_file_is_parsed_once_and_in_c_where_pyyaml_has_it():
     assert labels.read_label_file()[0] == entries
     if yaml.__with_libyaml__:
         assert issubclass(labels._UniqueKeyLoader, yaml.CSafeLoader)
+
+
+def test_market_tables_are_read_when_first_used(tmp_path, monkeypatch):
+    """A chapter's first cell loads the market: in the browser, reading the 2.4 million
+    transactions there kept the reader waiting for a table the first cells do not use."""
+    from crmkit.io import load_market
+
+    folder = datasets.load_sample().save(tmp_path / "m", duckdb=False)
+    read = []
+    real = pd.read_parquet
+    monkeypatch.setattr(pd, "read_parquet", lambda f, *a, **k: read.append(Path(f).stem)
+                        or real(f, *a, **k))
+    market = load_market(folder)
+    assert read == []
+    customers = market.customers
+    assert read == ["customers"] and market["customers"] is customers
+    assert len(market.transactions) == len(real(folder / "transactions.parquet"))
+    assert read == ["customers", "transactions"]
+    # a table not asked for is empty, with the schema's columns, and reads no file
+    only = load_market(folder, tables=["customers"])
+    assert only.contracts.empty and "contract_id" in only.contracts.columns
+    assert read == ["customers", "transactions"]
+    assert "Market(" in repr(market) and read[-1] == "incidents"

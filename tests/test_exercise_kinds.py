@@ -9,8 +9,8 @@ authors in the instructor guide): every chapter 1-7 has
   and a heading-less "**Marking rubric**" table (criterion | points | what earns them) whose
   points sum to 10;
 - no solution code cell that displays its answer (a trailing expression, ``print``,
-  ``display``...): the answer shows only in the dropdown text, which is removed with the
-  solutions in the student edition.
+  ``display``...; ``glue(name, value, display=False)`` shows nothing): the answer shows only
+  in the dropdown text, which is removed with the solutions in the student edition.
 
 The chapters still short are listed in ``tests/data/exercise_kinds_backlog.txt``; the list
 may only shrink: a chapter that meets the rule must leave it, a chapter not in it must meet
@@ -22,21 +22,19 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+# the parser the instructor's guide counts the exercises with (one parser for both)
+from exercise_counts import counts, directives  # noqa: E402
+
 CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-7]-*.ipynb"))
 BACKLOG = ROOT / "tests" / "data" / "exercise_kinds_backlog.txt"
 
-# a MyST directive fenced by backticks or colons: ```{exercise} or :::{solution-start} ...
-DIRECTIVE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>exercise|solution)(?:-start)?\}[ \t]*(?P<arg>[^\n]*)\n"
-    r"(?P<options>(?:[ \t]*:[\w-]+:[^\n]*\n)*)",
-    re.M,
-)
-OPTION = re.compile(r"^[ \t]*:([\w-]+):[ \t]*(.*?)[ \t]*$", re.M)
 NUMBERED_STEP = re.compile(r"^[ \t]*\d+[.)][ \t]+\S", re.M)
 RUBRIC = re.compile(r"\*\*Marking rubric\*\*")
 # calls that show something from a solution cell
@@ -54,21 +52,6 @@ def _source(cell: dict) -> str:
 
 def _tags(cell: dict) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
-
-
-def directives(text: str) -> list[dict]:
-    """The exercise and solution directives of a markdown text: name, argument, options,
-    body (up to the closing fence or the end of the text)."""
-    found = []
-    for m in DIRECTIVE.finditer(text):
-        options = {k: v for k, v in OPTION.findall(m.group("options"))}
-        rest = text[m.end():]
-        close = re.search(rf"^{re.escape(m.group('fence'))}[ \t]*$", rest, re.M)
-        body = rest[:close.start()] if close else rest
-        found.append({"name": m.group("name"), "arg": m.group("arg").strip(),
-                      "options": options, "classes": set(options.get("class", "").split()),
-                      "label": options.get("label", ""), "body": body})
-    return found
 
 
 def rubric_points(text: str) -> list[float] | None:
@@ -117,9 +100,17 @@ def shown_by(code: str) -> str | None:
                 return f"a call to {name}()"
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = tree.body[-1]
-        if not source.rstrip().endswith(";"):
+        if not source.rstrip().endswith(";") and not _silent_glue(last.value):
             return f"a trailing expression ({ast.unparse(last)[:40]})"
     return None
+
+
+def _silent_glue(node: ast.expr) -> bool:
+    """``glue(name, value, display=False)``: stores the value for the dropdown, shows nothing."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "glue"
+            and any(k.arg == "display" and isinstance(k.value, ast.Constant) and k.value.value is False
+                    for k in node.keywords))
 
 
 def problems(path: Path) -> list[str]:
@@ -280,6 +271,8 @@ def test_rubric_points_and_display_rules_by_hand():
     assert "trailing expression" in shown_by("answer = 2\nanswer")
     assert "display()" in shown_by("from IPython.display import display\ndisplay(answer)")
     assert shown_by("fig, ax = plt.subplots()\nax.plot([1, 2]);") is None
+    assert shown_by('answer = 2\nglue("x", answer, display=False)') is None
+    assert "trailing expression" in shown_by('answer = 2\nglue("x", answer)')
 
 
 # ---------------------------------------------------------------------------------------
@@ -301,3 +294,17 @@ def test_chapter_exercises_follow_the_convention(path):
 
 def test_the_backlog_names_only_chapters():
     assert _backlog() <= {p.stem for p in CHAPTERS}
+
+
+def test_the_instructor_guide_counts_the_exercises_at_build_time():
+    guide = (ROOT / "book" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert "```{exercise-counts}" in guide
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert "exercise_counts: book/_ext" in config
+    for path in CHAPTERS:  # the guide's counts are the test's
+        c = counts(path)
+        exercises_ = [d for c_ in _cells(path) if c_["cell_type"] == "markdown"
+                      for d in directives(_source(c_)) if d["name"] == "exercise"]
+        assert c["exercises"] == len(exercises_)
+        assert c["multi_step"] == sum("multi-step" in d["classes"] for d in exercises_)
+        assert c["number"] == int(path.stem[:2]) and not c["title"].startswith("0")

@@ -22,10 +22,10 @@ def assert_wrong(feedback, *secrets):
         assert secret not in feedback.message and secret not in feedback.hint
 
 
-def test_chapter_6_exercises_are_registered():
+def test_chapter_5_exercises_are_registered():
     assert exercises("ch5.") == sorted([
         "ch5.breakeven_mailing", "ch5.best_untargeted_interval", "ch5.untargeted_phone_roi",
-        "ch5.targets_for_one_point"])
+        "ch5.targets_for_one_point", "ch5.email_credit_ratio"])
 
 
 def _campaigns(rows):
@@ -157,3 +157,51 @@ def test_checkers_report_bad_tables(exercise, targets_from_counts):
                   channel="phone"), products=no_price)}
     with pytest.raises(SchemaError, match="monthly_price"):
         check(exercise, 0.0, **inputs[exercise])
+
+
+
+# ---------------------------------------------------------------------------------------
+# ch5.email_credit_ratio (multi-step: last-touch attribution, then the control groups)
+# ---------------------------------------------------------------------------------------
+def _attribution_inputs(targets_from_counts):
+    campaigns = _campaigns([(1, "none", "email", 0.15, "P"),
+                            (2, "segment:multichannel", "email", 0.15, "P"),
+                            (3, "none", "email", 0.15, "P"),  # 2019: outside the period
+                            (4, "none", "mail", 1.2, "P"),  # another channel
+                            (5, "churn_risk:incident", "email", 0.15, "P")])  # no sales
+    campaigns["start_date"] = pd.to_datetime(["2021-03-01", "2022-05-01", "2019-06-01",
+                                              "2021-03-01", "2021-03-01"])
+    # caused sales: 1: (30 - 10) / 100 x 100 = 20 - 100 x 10 / 100 = 20; 2: 100 x (0.2 - 0.1)
+    # = 10, pooled over both (same control share): 100 + 100 contacted, rates 50/200 against
+    # 20/200 -> uplift 0.15 x 200 = 30 sales caused
+    targets = targets_from_counts({1: ((100, 30), (100, 10)), 2: ((100, 20), (100, 10)),
+                                   3: ((100, 90), (100, 0)), 4: ((100, 90), (100, 0)),
+                                   5: ((100, 90), (100, 0))})
+    # 90 sales of 2021 follow an e-mail by 5 days, 30 follow one by 20 days (outside the
+    # 14-day window), 15 follow a letter; one sale opened the day its customer was won
+    n = 90 + 30 + 15 + 1
+    customers = pd.DataFrame({"customer_id": range(1, n + 1),
+                              "acquisition_date": pd.Timestamp("2018-01-01")})
+    customers.loc[n - 1, "acquisition_date"] = pd.Timestamp("2021-06-01")
+    contracts = pd.DataFrame({"contract_id": range(1, n + 1), "customer_id": range(1, n + 1),
+                              "product_id": "P", "start_date": pd.Timestamp("2021-06-01")})
+    gap = [5] * 90 + [20] * 30 + [5] * 15 + [0]
+    interactions = pd.DataFrame({
+        "customer_id": range(1, n + 1),
+        "date": pd.Timestamp("2021-06-01") - pd.to_timedelta(gap, unit="D"),
+        "channel": ["email"] * 120 + ["mail"] * 15 + ["email"],
+        "direction": "outbound", "reason": "sale"})
+    return dict(contracts=contracts, interactions=interactions, customers=customers,
+                targets=targets, campaigns=campaigns)
+
+
+def test_email_credit_ratio_right_and_wrong(targets_from_counts):
+    inputs = _attribution_inputs(targets_from_counts)
+    # 90 sales credited to e-mail within 14 days, 30 caused: 3 sales credited per sale caused
+    assert check("ch5.email_credit_ratio", 3.0, **inputs).correct
+    # a 30-day window credits 120: 4.0; every sales campaign of any period (3 included)
+    # would add campaign 3's 90 caused sales: 90 / 120 = 0.75
+    for wrong in (4.0, 0.75, 1 / 3):
+        assert_wrong(check("ch5.email_credit_ratio", wrong, **inputs), "3.0")
+    # a percentage for a ratio: the checker says the scale is off, not the value
+    assert not check("ch5.email_credit_ratio", 300.0, **inputs).correct

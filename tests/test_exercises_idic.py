@@ -20,10 +20,10 @@ def assert_wrong(feedback, *secrets):
         assert secret not in feedback.message and secret not in feedback.hint
 
 
-def test_chapter_3_exercises_are_registered():
+def test_chapter_6_exercises_are_registered():
     assert exercises("ch6.") == sorted([
         "ch6.contactable_best", "ch6.stage_most_needs", "ch6.one_contact_a_month",
-        "ch6.top_rule", "ch6.unmatched_step"])
+        "ch6.top_rule", "ch6.unmatched_step", "ch6.human_contact_gap"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -149,3 +149,56 @@ def test_unmatched_step_accepts_english_and_french(answer):
 @pytest.mark.parametrize("answer", ["segment", "exchange", "customize"])
 def test_unmatched_step_wrong(answer):
     assert_wrong(check("ch6.unmatched_step", answer), "evaluat", "évalu")
+
+
+# ---------------------------------------------------------------------------------------
+# ch6.human_contact_gap (multi-step: the depersonalisation paradox on 1 January 2022)
+# ---------------------------------------------------------------------------------------
+def human_inputs():
+    # customers 1-4 multichannel with few human contacts in 2021 (1 of 5), two of them leave
+    # in 2022; customers 5-9 multichannel with many (3 of 4), one leaves; customer 10 is
+    # multichannel with a third of human contacts (neither band); 11 uses two channels, few
+    # human contacts, and leaves (not multichannel); 12 is multichannel without a contact
+    n = 12
+    ids = list(range(1, n + 1))
+    churn = [None] * n
+    for c in (1, 2, 6, 11):
+        churn[c - 1] = "2022-06-01"
+    customers = pd.DataFrame({
+        "customer_id": ids, "n_channels": [3] * 10 + [2, 4],
+        "acquisition_date": pd.Timestamp("2015-01-01"),
+        "churn_date": pd.to_datetime(churn)})
+    rows = []
+    for c in ids:
+        if c <= 4 or c == 11:
+            channels = ["branch"] + ["web"] * 4
+        elif c <= 9:
+            channels = ["branch", "phone", "phone", "mobile"]
+        elif c == 10:
+            channels = ["phone", "web", "email"]
+        else:
+            channels = []
+        rows += [(c, ch) for ch in channels]
+    interactions = pd.DataFrame(rows, columns=["customer_id", "channel"]).assign(
+        date=pd.Timestamp("2021-05-01"))
+    transactions = pd.DataFrame({"customer_id": ids, "date": pd.Timestamp("2022-02-01"),
+                                 "margin": 10.0})
+    return dict(customers=customers, transactions=transactions, interactions=interactions)
+
+
+def test_human_contact_gap_right_and_wrong():
+    inputs = human_inputs()
+    # few: 2 of 4 left (0.5); many: 1 of 5 left (0.2); gap 0.3
+    assert check("ch6.human_contact_gap", 0.3, **inputs).correct
+    # with customer 11 (not multichannel) among the few: 3 of 5 -> 0.4; the reverse order
+    for wrong in (0.4, -0.3):
+        assert_wrong(check("ch6.human_contact_gap", wrong, **inputs), "0.3")
+    # a percentage for a fraction
+    assert not check("ch6.human_contact_gap", 30.0, **inputs).correct
+
+
+def test_human_contact_gap_needs_both_bands():
+    inputs = human_inputs()
+    inputs["interactions"] = inputs["interactions"].assign(channel="web")
+    with pytest.raises(SchemaError, match="bands"):
+        check("ch6.human_contact_gap", 0.0, **inputs)

@@ -11,6 +11,7 @@ import pytest
 
 from crmkit import loyalty
 from crmkit.exercises import check, exercises
+from crmkit.schema import SchemaError
 
 
 def assert_wrong(feedback, *secrets):
@@ -23,7 +24,7 @@ def assert_wrong(feedback, *secrets):
 def test_chapter_2_exercises_are_registered():
     assert exercises("ch2.") == sorted([
         "ch2.spurious_gap", "ch2.riskiest_incident", "ch2.cost_ratio_all_contacts",
-        "ch2.tap_to_match", "ch2.oliver_phase"])
+        "ch2.tap_to_match", "ch2.oliver_phase", "ch2.failure_exit_by_type"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -174,3 +175,63 @@ def test_oliver_phase_answer_is_not_stored_in_clear():
     from crmkit.exercises import loyalty as ch2_module
 
     assert "conati" not in inspect.getsource(ch2_module).lower()
+
+
+# ---------------------------------------------------------------------------------------
+# ch2.failure_exit_by_type
+# ---------------------------------------------------------------------------------------
+def failure_inputs():
+    customers = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5],
+        "churn_date": pd.to_datetime(["2021-03-01", None, "2023-06-01", "2021-01-10", None]),
+    })
+    incidents = pd.DataFrame({
+        "customer_id": [1, 2, 3, 3, 4, 5, 1],
+        "date": pd.to_datetime(["2021-01-15", "2020-05-01", "2021-01-01", "2023-01-01",
+                                "2021-01-10", "2024-03-01", "2019-06-01"]),
+        "type": ["service_failure", "claim_refused", "service_failure", "claim_refused",
+                 "service_failure", "service_failure", "service_failure"],
+    })
+    typology = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4],
+        "loyalty_type": pd.Categorical(
+            ["true_loyalty", "true_loyalty", "spurious_loyalty", "no_loyalty"],
+            categories=["true_loyalty", "latent_loyalty", "spurious_loyalty", "no_loyalty"]),
+    })
+    return incidents, customers, typology
+
+
+def test_failure_exit_by_type_by_hand():
+    incidents, customers, typology = failure_inputs()
+    # kept (after 2019-12-31, up to 2023-12-31, typed customers): customer 1's failure of
+    # 2021-01-15 (left 45 days later: flagged), customer 2's refused claim (never left),
+    # customer 3's failure of 2021 (left 2.4 years later: not flagged) and refused claim of
+    # 2023-01-01 (left 151 days later: flagged), customer 4's failure on the day he left
+    # (flagged). Customer 5 has no type and his incident is too late; customer 1's 2019
+    # failure is before the snapshot.
+    right = pd.Series({"true_loyalty": 1 / 2, "spurious_loyalty": 1 / 2, "no_loyalty": 1.0})
+    inputs = dict(incidents=incidents, customers=customers, typology=typology)
+    assert check("ch2.failure_exit_by_type", right, **inputs).correct
+    # the slip: a share of customers, not of incidents (customer 3 counted once, as a leaver)
+    fb = check("ch2.failure_exit_by_type",
+               pd.Series({"true_loyalty": 1 / 2, "spurious_loyalty": 1.0, "no_loyalty": 1.0}),
+               **inputs)
+    assert_wrong(fb)
+    # the slip: forgetting the snapshot date adds customer 1's 2019 failure (not followed by
+    # a departure within a year)
+    fb = check("ch2.failure_exit_by_type",
+               pd.Series({"true_loyalty": 1 / 3, "spurious_loyalty": 1 / 2, "no_loyalty": 1.0}),
+               **inputs)
+    assert not fb.correct
+    # percentages instead of fractions
+    assert not check("ch2.failure_exit_by_type", 100 * right, **inputs).correct
+    # a longer window flags customer 3's 2021 failure too
+    assert check("ch2.failure_exit_by_type",
+                 pd.Series({"true_loyalty": 1 / 2, "spurious_loyalty": 1.0, "no_loyalty": 1.0}),
+                 window_days=1000, **inputs).correct
+    with pytest.raises(SchemaError, match="no failure of a typed customer"):
+        check("ch2.failure_exit_by_type", right, incidents=incidents,
+              customers=customers, typology=typology.iloc[0:0])
+    with pytest.raises(SchemaError, match="incidents.type"):
+        check("ch2.failure_exit_by_type", right, incidents=incidents.drop(columns="type"),
+              customers=customers, typology=typology)

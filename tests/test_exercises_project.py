@@ -21,7 +21,7 @@ def assert_wrong(feedback, *secrets):
 def test_chapter_7_exercises_are_registered():
     assert exercises("ch7.") == sorted([
         "ch7.churn_per_win", "ch7.red_cells", "ch7.payback_dearer_licences",
-        "ch7.exposed_cause"])
+        "ch7.exposed_cause", "ch7.loss_ratio_by_product", "ch7.refusal_replacement_cost"])
 
 
 def test_churn_per_win():
@@ -84,3 +84,55 @@ def test_exposed_cause():
     assert check("ch7.exposed_cause", "insufficient_training", answers=answers).correct
     assert_wrong(check("ch7.exposed_cause", "it_only", answers=answers),
                  "insufficient_training")
+
+
+def insurer_tables():
+    products = pd.DataFrame({"product_id": ["AUTO", "HOME", "LOAN"],
+                             "sector": ["insurance", "insurance", "bank"]})
+    contracts = pd.DataFrame({"contract_id": [1, 2, 3, 4], "product_id": ["AUTO", "AUTO", "HOME", "LOAN"]})
+    when = pd.to_datetime(["2024-01-31", "2024-06-30", "2024-03-31", "2023-12-31", "2024-05-31",
+                           "2024-05-31", "2024-07-31"])
+    transactions = pd.DataFrame({
+        "contract_id": [1, 1, 2, 2, 3, 3, 4], "date": when,
+        "kind": ["premium", "claim", "premium", "premium", "premium", "claim", "fee"],
+        "amount": [300.0, 240.0, 100.0, 500.0, 200.0, 50.0, 10.0]})
+    return contracts, transactions, products
+
+
+def test_loss_ratio_by_product():
+    contracts, transactions, products = insurer_tables()
+    # 2024 only: AUTO claims 240 / premiums (300 + 100) = 0.6 (the 2023 premium is out);
+    # HOME 50 / 200 = 0.25; the bank's loan is not insurance
+    right = pd.Series({"AUTO": 0.6, "HOME": 0.25}).rename_axis("product_id")
+    inputs = dict(contracts=contracts, transactions=transactions, products=products)
+    assert check("ch7.loss_ratio_by_product", right, **inputs).correct
+    # every year pooled: AUTO 240 / 900
+    every_year = pd.Series({"AUTO": 240 / 900, "HOME": 0.25})
+    assert_wrong(check("ch7.loss_ratio_by_product", every_year, **inputs), "0.6")
+    # premiums over claims, and labels instead of keys: the checker names the format
+    assert_wrong(check("ch7.loss_ratio_by_product", 1 / right, **inputs))
+    labelled = pd.Series({"Car insurance": 0.6, "Home insurance": 0.25})
+    fb = check("ch7.loss_ratio_by_product", labelled.rename({"Car insurance": "AUTO"}), **inputs)
+    assert not fb.correct  # a made-up key is not a label of the data's keys
+
+
+def test_refusal_replacement_cost():
+    # 4 insurer customers observed 2020-2024; two had a refused claim in 2022, one of whom
+    # left within the year after it; of the two without incident, none left
+    customers = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5], "sector": ["insurance"] * 4 + ["bank"],
+        "acquisition_date": pd.to_datetime(["2015-01-01"] * 5),
+        "churn_date": pd.to_datetime(["2022-09-01", None, None, None, "2022-08-01"])})
+    incidents = pd.DataFrame({"incident_id": [1, 2, 3], "customer_id": [1, 2, 5],
+                              "date": pd.to_datetime(["2022-06-01", "2022-06-01", "2022-06-01"]),
+                              "type": ["claim_refused", "claim_refused", "claim_refused"],
+                              "response": ["exit", "complaint", "exit"]})
+    # within the window after a refusal: 1 of 2 left (0.5); no departure without incident
+    # (0.0); customer 5 is the bank's and must not count (with it: 2 of 3)
+    expected = (0.5 - 0.0) * 100 * 300.0
+    inputs = dict(customers=customers, incidents=incidents, acquisition_cost=300.0)
+    assert check("ch7.refusal_replacement_cost", expected, **inputs).correct
+    # per refusal, not per 100: a hundred times too small, said as such
+    fb = check("ch7.refusal_replacement_cost", expected / 100, **inputs)
+    assert_wrong(fb)
+    assert "a hundred times too small" in fb.message

@@ -28,7 +28,8 @@ def _wrong_with_hint(fb: Feedback, *secrets: str) -> None:
 
 def test_the_four_exercises_are_registered():
     assert {"ch3.top5_profit_share", "ch3.champions_lift", "ch3.non_priority_q75",
-            "ch3.class_a_stay"} <= set(exercises("ch3."))
+            "ch3.class_a_stay", "ch3.lookalike_two_traits_auc",
+            "ch3.pooled_channel_mde"} <= set(exercises("ch3."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,3 +141,66 @@ def test_missing_or_malformed_tables():
         check("ch3.champions_lift", 1.0, rfm=_rfm().iloc[2:])
     with pytest.raises(ValueError, match="does not take"):
         check("ch3.class_a_stay", 0.5, customers=_profits())
+
+
+# ---------------------------------------------------------------------------------------
+# ch3.lookalike_two_traits_auc: branch and the 35-49 band both have a lift above 1, so the
+# prospects' scores rank (branch, 35-49) > (branch, 65+) > (web, 65+) whatever the smoothing
+# ---------------------------------------------------------------------------------------
+def _recruits():
+    cohort = pd.DataFrame({
+        "customer_id": range(1, 11),
+        "acquisition_channel": ["web"] * 6 + ["branch"] * 4,
+        "age_band": ["65_plus"] * 5 + ["35_49"] * 4 + ["65_plus"],
+        "stage_at_acquisition": ["retired"] * 10,  # ignored: two traits only
+        "best": [True] + [False] * 5 + [True, True, True, False],
+    })
+    prospects = pd.DataFrame({
+        "customer_id": [21, 22, 23, 24, 25],
+        "acquisition_channel": ["branch", "branch", "branch", "web", "web"],
+        "age_band": ["35_49", "65_plus", "65_plus", "65_plus", "65_plus"],
+        "best": [True, True, False, False, True],
+    })
+    return cohort, prospects
+
+
+def test_lookalike_two_traits_auc():
+    cohort, prospects = _recruits()
+    # positives 21 (high), 22 (middle), 25 (low); negatives 23 (middle), 24 (low):
+    # 21 beats both, 22 beats 24 and ties 23, 25 ties 24 and loses to 23 -> 4 / 6
+    assert check("ch3.lookalike_two_traits_auc", 4 / 6, cohort=cohort,
+                 prospects=prospects).correct
+    # a score read the wrong way round gives 1 - AUC
+    fb = check("ch3.lookalike_two_traits_auc", 2 / 6, cohort=cohort, prospects=prospects)
+    _wrong_with_hint(fb, "0.667", "0.6667")
+    # as a percentage: the scale hint
+    fb = check("ch3.lookalike_two_traits_auc", 66.67, cohort=cohort, prospects=prospects)
+    assert not fb.correct and "scale" in fb.message.lower()
+    with pytest.raises(ValueError, match="both best and other"):
+        check("ch3.lookalike_two_traits_auc", 0.5, cohort=cohort,
+              prospects=prospects.assign(best=True))
+
+
+# ---------------------------------------------------------------------------------------
+# ch3.pooled_channel_mde: 400 branch and 100 web customers
+# ---------------------------------------------------------------------------------------
+def test_pooled_channel_mde():
+    from crmkit.campaigns import minimum_detectable_uplift
+
+    customers = pd.DataFrame({"customer_id": range(500),
+                              "preferred_channel": ["branch"] * 400 + ["web"] * 100,
+                              "abc_class": ["A"] * 250 + ["C"] * 250})
+    right = pd.Series({"branch": minimum_detectable_uplift(400, 0.1),
+                       "web": minimum_detectable_uplift(100, 0.1)})
+    assert right["web"] > right["branch"] > 0  # the smaller pool detects only a larger uplift
+    assert check("ch3.pooled_channel_mde", right, customers=customers, control_rate=0.1).correct
+    # the whole base's uplift given to each pool is wrong
+    whole = pd.Series({"branch": minimum_detectable_uplift(500, 0.1),
+                       "web": minimum_detectable_uplift(500, 0.1)})
+    _wrong_with_hint(check("ch3.pooled_channel_mde", whole, customers=customers,
+                           control_rate=0.1))
+    # pooled by ABC class instead of channel: other labels
+    assert not check("ch3.pooled_channel_mde", right.set_axis(["A", "C"]),
+                     customers=customers, control_rate=0.1).correct
+    with pytest.raises(ValueError, match="control_rate"):
+        check("ch3.pooled_channel_mde", right, customers=customers)

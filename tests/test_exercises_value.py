@@ -32,7 +32,8 @@ def _wrong_with_hint(fb: Feedback, *secrets: str) -> None:
 
 def test_the_five_exercises_are_registered():
     assert {"ch4.equal_split_loss_share", "ch4.equity_plus5", "ch4.high_after_3",
-            "ch4.cdnow_holdout", "ch4.breakeven_churn"} <= set(exercises("ch4."))
+            "ch4.cdnow_holdout", "ch4.breakeven_churn", "ch4.effort_on_negative_capital",
+            "ch4.loss_making_recover"} <= set(exercises("ch4."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -172,3 +173,54 @@ def test_breakeven_churn_by_hand():
     # another adoption moves the saving and the risk alike: the break-even does not move
     assert check("ch4.breakeven_churn", 0.36, customers=cu, interactions=it,
                  adoption=0.8).correct
+
+
+# ---------------------------------------------------------------------------------------
+# ch4.effort_on_negative_capital: the retention contacts of 2024 of the table's customers
+# ---------------------------------------------------------------------------------------
+def _capital_inputs():
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "customer_capital": [-10.0, 50.0, 20.0]})
+    interactions = pd.DataFrame({
+        "customer_id": [1, 2, 3, 1, 1, 9],
+        "date": pd.to_datetime(["2024-03-01", "2024-05-01", "2024-12-31", "2023-06-01",
+                                "2024-06-01", "2024-07-01"]),
+        "reason": ["retention", "retention", "retention", "retention", "service", "retention"],
+        "cost": [10.0, 30.0, 10.0, 100.0, 50.0, 40.0],
+    })
+    return customers, interactions
+
+
+def test_effort_on_negative_capital():
+    customers, interactions = _capital_inputs()
+    # 2024 retention contacts of customers 1-3: 10 + 30 + 10; customer 1 (negative) got 10
+    kw = dict(customers=customers, interactions=interactions)
+    assert check("ch4.effort_on_negative_capital", 0.2, **kw).correct
+    # the usual mistakes: the 2023 contact kept (110 / 150), the service contact counted
+    # (60 / 100), a customer outside the table counted (10 / 90)
+    _wrong_with_hint(check("ch4.effort_on_negative_capital", 110 / 150, **kw), "0.2")
+    assert not check("ch4.effort_on_negative_capital", 0.6, **kw).correct
+    assert not check("ch4.effort_on_negative_capital", 10 / 90, **kw).correct
+    fb = check("ch4.effort_on_negative_capital", 20.0, **kw)
+    assert not fb.correct and "scale" in fb.message.lower()
+    with pytest.raises(SchemaError, match="customers.customer_capital"):
+        check("ch4.effort_on_negative_capital", 0.2,
+              customers=customers.drop(columns="customer_capital"), interactions=interactions)
+
+
+# ---------------------------------------------------------------------------------------
+# ch4.loss_making_recover: four loss-making customers in 2023
+# ---------------------------------------------------------------------------------------
+def test_loss_making_recover():
+    y23, y24 = pd.Period("2023", "Y"), pd.Period("2024", "Y")
+    panel = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5, 1, 2, 3, 4, 5],
+        "period": [y23] * 5 + [y24] * 5,
+        "state": pd.Categorical(["loss_making"] * 4 + ["low",
+                                 "low", "lost", "loss_making", "high", "loss_making"]),
+    })
+    # stayers 1 (low), 3 (loss-making), 4 (high): 2 of 3 profitable
+    assert check("ch4.loss_making_recover", 2 / 3, panel=panel).correct
+    # the leaver kept in the denominator (2 of 4) is the typical mistake
+    _wrong_with_hint(check("ch4.loss_making_recover", 0.5, panel=panel), "0.667", "0.6667")
+    # the customers loss-making in 2024 instead (5 came from low): not the question
+    assert not check("ch4.loss_making_recover", 0.0, panel=panel).correct

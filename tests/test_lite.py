@@ -187,6 +187,131 @@ def test_compiled_modules_are_stripped_into_a_valid_pure_wheel(tmp_path):
         assert {r[0] for r in rows} == set(names)
 
 
+def _record_is_whole(z: zipfile.ZipFile) -> bool:
+    record = next(n for n in z.namelist() if n.endswith(".dist-info/RECORD"))
+    rows = list(csv.reader(io.StringIO(z.read(record).decode())))
+    for path, digest, size in rows:
+        if path == record:
+            continue
+        data = z.read(path)
+        expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        if digest != "sha256=" + expected.decode() or int(size) != len(data):
+            return False
+    return {r[0] for r in rows} == set(z.namelist())
+
+
+def test_babel_ships_the_course_languages_only(tmp_path):
+    src = tmp_path / "babel-2.19.0-py3-none-any.whl"
+    with zipfile.ZipFile(src, "w") as z:
+        for name in ["root", "fr", "fr_FR", "fr_CA", "en", "en_001", "en_GB", "de", "de_DE",
+                     "frr", "eo"]:
+            z.writestr(f"babel/locale-data/{name}.dat", name)
+        z.writestr("babel/global.dat", "global")
+        z.writestr("babel/__init__.py", "")
+        z.writestr("babel-2.19.0.dist-info/RECORD", "stale\n")
+    (tmp_path / "out").mkdir()
+    out = bl.keep_locales(src, tmp_path / "out", ("fr", "en"))
+    with zipfile.ZipFile(out) as z:
+        kept = {n.rsplit("/", 1)[1][:-4] for n in z.namelist() if "/locale-data/" in n}
+        assert kept == {"root", "fr", "fr_FR", "fr_CA", "en", "en_001", "en_GB"}
+        assert z.read("babel/global.dat") == b"global" and "babel/__init__.py" in z.namelist()
+        assert _record_is_whole(z)
+
+
+def test_the_locales_crmkit_formats_with_are_shipped():
+    """crmkit formats money, numbers and dates with Babel in each course language: the
+    browser edition's Babel keeps those languages' locale data (bl.LANGUAGES)."""
+    from crmkit.workshop import report
+
+    written = re.findall(r'locale="(\w+)"', (ROOT / "crmkit" / "display.py").read_text())
+    used = {report.locale(lang) for lang in ("fr", "en")} | set(written)
+    assert used and {loc.split("_")[0] for loc in used} <= set(bl.LANGUAGES)
+
+
+@pytest.mark.parametrize("keep_sources", [False, True])
+def test_listed_modules_are_compiled_to_bytecode_that_imports(tmp_path, keep_sources):
+    python = bl.find_python312() or sys.executable
+    src = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("pkg/__init__.py", "from pkg.mod import value\n")
+        z.writestr("pkg/mod.py", "def value():\n    return 42\n")
+        z.writestr("pkg/py2.py", "print 'not Python 3'\n")
+        z.writestr("pkg/unlisted.py", "x = 1\n")
+        z.writestr("pkg/data.txt", "kept")
+        z.writestr("pkg-1.0.dist-info/RECORD", "stale\n")
+    (tmp_path / "out").mkdir()
+    out = bl.precompile(src, tmp_path / "out", python, "/lib/python3.12/site-packages",
+                        modules={"pkg/__init__.py", "pkg/mod.py", "pkg/py2.py"},
+                        keep_sources=keep_sources)
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        assert _record_is_whole(z)
+    # a file that does not compile, and a module not listed, keep their source
+    assert {"pkg/py2.py", "pkg/unlisted.py", "pkg/data.txt"} <= names
+    assert not {"pkg/py2.pyc", "pkg/unlisted.pyc"} & names
+    pycs = {n for n in names if n.endswith(".pyc")}
+    if keep_sources:
+        assert {"pkg/__init__.py", "pkg/mod.py"} <= names
+        assert {n.split("/")[-2] for n in pycs} == {"__pycache__"} and len(pycs) == 2
+    else:
+        assert pycs == {"pkg/__init__.pyc", "pkg/mod.pyc"}
+        assert not {"pkg/__init__.py", "pkg/mod.py"} & names
+    # the bytecode is what runs, and without its source tracebacks name the file where
+    # Pyodide unpacks it
+    site = tmp_path / "site"
+    with zipfile.ZipFile(out) as z:
+        z.extractall(site)
+    if keep_sources:  # an unchecked-hash pyc is used as it is: a changed source shows it
+        (site / "pkg" / "mod.py").write_text("def value():\n    return 0\n")
+    check = ("import pkg, pkg.mod; print(pkg.value(), pkg.mod.value.__code__.co_filename)")
+    run = subprocess.run([python, "-c", check], cwd=site, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    # (beside its source, the import system names the file it read, as on any install)
+    where = site if keep_sources else "/lib/python3.12/site-packages"
+    assert run.stdout.split() == ["42", f"{where}/pkg/mod.py"]
+
+
+def test_bytecode_module_list_is_read_by_place(tmp_path):
+    listing = tmp_path / "modules.txt"
+    listing.write_text("# comment\npython312.zip/json/__init__.py\n"
+                       "python3.12/site-packages/pandas/core/frame.py\n\n")
+    assert bl.bytecode_modules(listing) == {"stdlib": {"json/__init__.py"},
+                                            "site": {"pandas/core/frame.py"}}
+    listing.write_text("python3.12/lib-dynload/x.py\n")
+    with pytest.raises(bl.LiteBuildError, match="lib-dynload"):
+        bl.bytecode_modules(listing)
+    assert bl.bytecode_modules(tmp_path / "absent.txt") is None
+
+
+def test_matplotlib_font_list_is_rebuilt_for_the_wheels_own_fonts(tmp_path):
+    """Pyodide 0.27.7's font list has another version and a desktop's fonts, so its
+    Matplotlib rebuilt the list in every kernel (pyodide/pyodide#5569)."""
+    import matplotlib
+
+    data = Path(matplotlib.get_data_path())
+    src = tmp_path / "matplotlib-3.8.4-cp312-cp312-pyodide_2024_0_wasm32.whl"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("matplotlib/font_manager.py", "class FontManager:\n    __version__ = 330\n")
+        z.writestr("matplotlib/fontlist.json", json.dumps({"_version": 390, "ttflist": [
+            {"fname": "/usr/share/fonts/truetype/desktop.ttf"}]}))
+        z.write(data / "fonts/ttf/DejaVuSans.ttf", "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf")
+        z.write(data / "fonts/afm/phvr8a.afm", "matplotlib/mpl-data/fonts/afm/phvr8a.afm")
+        z.writestr("matplotlib-3.8.4.dist-info/RECORD", "stale\n")
+    (tmp_path / "out").mkdir()
+    out = bl.matplotlib_fontlist(src, tmp_path / "out")
+    with zipfile.ZipFile(out) as z:
+        fontlist = json.loads(z.read("matplotlib/fontlist.json"))
+        assert _record_is_whole(z)
+    assert fontlist["_version"] == 330 and fontlist["__class__"] == "FontManager"
+    assert [(e["fname"], e["name"], e["weight"]) for e in fontlist["ttflist"]] == [
+        ("fonts/ttf/DejaVuSans.ttf", "DejaVu Sans", 400)]
+    assert [(e["fname"], e["name"]) for e in fontlist["afmlist"]] == [
+        ("fonts/afm/phvr8a.afm", "Helvetica")]
+    # the fields of Matplotlib 3.8's FontEntry, no more (3.11's adds `index`)
+    assert set(fontlist["ttflist"][0]) == {"fname", "name", "style", "variant", "weight",
+                                           "stretch", "size", "__class__"}
+
+
 def test_site_lock_keeps_official_entries_and_adds_the_wheels(tmp_path):
     official = json.loads((bl.LITE / "pyodide-lock.json").read_text())
     wheel = tmp_path / "crmkit-0.1.0-py3-none-any.whl"

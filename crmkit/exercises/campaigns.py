@@ -8,7 +8,9 @@ anywhere a student reads.
 - ``ch5.breakeven_mailing``: the sales a 20,000-letter savings mailing must make;
 - ``ch5.best_untargeted_interval``: the best-looking untargeted campaign, with its interval;
 - ``ch5.untargeted_phone_roi``: the incremental ROI of the untargeted phone campaigns;
-- ``ch5.targets_for_one_point``: the targets needed to detect one point of uplift.
+- ``ch5.targets_for_one_point``: the targets needed to detect one point of uplift;
+- ``ch5.email_credit_ratio``: the sales last touch credits to e-mail per sale the e-mail
+  campaigns caused (multi-step: attribution, then the control groups).
 
 Examples
 --------
@@ -27,9 +29,10 @@ import pandas as pd
 
 from crmkit import campaigns as cp
 from crmkit.exercises._core import register
+from crmkit.market import in_window
 from crmkit.schema import check_columns, check_not_empty
 
-__all__ = ["MAILING", "MARGIN_MONTHS", "untargeted_phone_campaigns"]
+__all__ = ["ATTRIBUTION", "MAILING", "MARGIN_MONTHS", "untargeted_phone_campaigns"]
 
 # the mailing of exercise ch5-ex-breakeven: letters sent, creation and data selection (euros),
 # product offered
@@ -37,6 +40,9 @@ MAILING = {"n_contacts": 20_000, "fixed_cost": 3_000.0, "product_id": "B_SAVINGS
            "channel": "mail"}
 # a sale is valued at this many months of the product's monthly price (chapter assumption)
 MARGIN_MONTHS = 24
+# the attribution exercise (ch5-ex-attribution): its period and last-touch window
+ATTRIBUTION = {"start": "2020-01-01", "end": "2025-01-01", "window_days": 14, "channel": "email"}
+SALES_FAMILIES = ("life_event", "segment", "none")  # the sales campaigns with a control group
 
 
 def _family(campaigns: pd.DataFrame) -> pd.Series:
@@ -151,3 +157,35 @@ def _targets_for_one_point(targets: pd.DataFrame, campaigns: pd.DataFrame) -> in
     pooled = cp.pooled_uplift(targets, "trigger_family", typed)
     base = float(pooled.loc["none", "rate_control"])
     return cp.sample_size(base, 0.01, control_share=0.2).total
+
+
+@register(
+    "ch5.email_credit_ratio",
+    hint="Run campaigns.last_touch_attribution on contracts, interactions and customers with "
+         "the exercise's window (window_days) and period (start, end), and count the sales "
+         "whose touch_channel is 'email'. Then keep the e-mail campaigns of the same period "
+         "whose trigger family is life_event, segment or none, pool their targets with "
+         "campaigns.pooled_uplift and read 'incremental' (sales caused). Answer with the "
+         "first count divided by the second.",
+    rtol=0.01,
+    explanation="Last touch credits e-mail with every sale that follows an e-mail, caused or "
+                "not, and the longer the window the more it credits; the control groups "
+                "measure what the e-mails caused.",
+)
+def _email_credit_ratio(contracts: pd.DataFrame, interactions: pd.DataFrame,
+                        customers: pd.DataFrame, targets: pd.DataFrame,
+                        campaigns: pd.DataFrame) -> float:
+    a = ATTRIBUTION
+    credited = cp.last_touch_attribution(contracts, interactions, customers,
+                                         window_days=a["window_days"], start=a["start"],
+                                         end=a["end"])
+    n_credited = int((credited["touch_channel"] == a["channel"]).sum())
+    check_columns(campaigns, "campaigns", {"channel": "string", "start_date": "datetime"})
+    keep = (_family(campaigns).isin(SALES_FAMILIES).to_numpy()
+            & (campaigns["channel"].astype(str) == a["channel"]).to_numpy()
+            & in_window(campaigns["start_date"], a["start"], a["end"]).to_numpy())
+    chosen = campaigns.loc[keep]
+    check_not_empty(chosen, "campaigns")
+    mine = targets.loc[targets["campaign_id"].isin(chosen["campaign_id"])]
+    caused = cp.pooled_uplift(mine.assign(scope="email"), "scope", chosen)
+    return n_credited / float(caused.loc["email", "incremental"])

@@ -14,7 +14,10 @@ accepted answers.
   contact a month (Interact);
 - ``ch6.top_rule``: the next-best-offer rule that carries the most expected value in
   total (Customize);
-- ``ch6.unmatched_step``: the fundamental step of the course texts that IDIC lacks.
+- ``ch6.unmatched_step``: the fundamental step of the course texts that IDIC lacks;
+- ``ch6.human_contact_gap``: among the multichannel customers, how much more often those
+  with few human contacts leave than those with many (multi-step: the depersonalisation
+  paradox on another year).
 
 Examples
 --------
@@ -33,11 +36,15 @@ from dataclasses import replace
 
 import pandas as pd
 
-from crmkit import idic
+from crmkit import campaigns, idic
 from crmkit.exercises._core import register, register_answer
-from crmkit.schema import check_columns, check_not_empty
+from crmkit.schema import check_columns, check_not_empty, fail
 
-__all__: list[str] = []
+__all__ = ["HUMAN_CONTACT_GAP"]
+
+# the depersonalisation exercise (ch6-ex-human-contacts): the day observed and the bands of
+# the share of contacts with a person ("few": under a quarter; "many": half or more)
+HUMAN_CONTACT_GAP = {"as_of": "2022-01-01", "few_below": 0.25, "many_from": 0.5}
 
 
 @register(
@@ -118,3 +125,28 @@ register_answer(
     explanation="IDIC leaves measurement implicit; the course texts make it a step of its "
                 "own, the loop through which every interaction teaches the next one.",
 )
+
+
+@register(
+    "ch6.human_contact_gap",
+    hint="Run campaigns.multichannel_customers on the exercise's day (as_of), keep the "
+         "multichannel customers with at least one contact, and compare the share who left "
+         "among those whose human_share is below few_below with the share among those whose "
+         "human_share is at least many_from. Answer with the first share minus the second, "
+         "as a fraction.",
+    tolerance=0.0005,
+    explanation="Multichannel customers with few contacts with a person leave more often; "
+                "whether the adviser keeps them, or loyal customers ask for an adviser, only a "
+                "randomised test would tell.",
+)
+def _human_contact_gap(customers: pd.DataFrame, transactions: pd.DataFrame,
+                       interactions: pd.DataFrame) -> float:
+    g = HUMAN_CONTACT_GAP
+    use = campaigns.multichannel_customers(customers, transactions, interactions, g["as_of"])
+    multi = use.loc[use["multichannel"] & (use["contacts"] > 0)]
+    few = multi.loc[multi["human_share"] < g["few_below"], "left"]
+    many = multi.loc[multi["human_share"] >= g["many_from"], "left"]
+    if few.empty or many.empty:
+        fail("customers", "n_channels", "no multichannel customer with a contact in one of the "
+             "two bands of human contacts")
+    return float(few.mean() - many.mean())

@@ -10,7 +10,9 @@ phases is registered by the digests of its accepted answers.
 - ``ch2.cost_ratio_all_contacts``: the "7 to 10 times" ratio when every contact with
   existing customers counts as keeping them;
 - ``ch2.tap_to_match``: how much more acquisition would match five points of retention;
-- ``ch2.oliver_phase``: which of Oliver's phases a customer had reached.
+- ``ch2.oliver_phase``: which of Oliver's phases a customer had reached;
+- ``ch2.failure_exit_by_type``: per loyalty type, the service failures and refused claims
+  followed by a departure within a year (a multi-step analysis).
 
 Examples
 --------
@@ -28,7 +30,7 @@ import pandas as pd
 
 from crmkit import loyalty
 from crmkit.exercises._core import register, register_answer
-from crmkit.schema import check_columns
+from crmkit.schema import SchemaError, check_columns, check_not_empty
 
 __all__: list[str] = []
 
@@ -106,6 +108,39 @@ def _tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
     target = stock(r1, a)
     needed = (target - r0 ** periods * s0) * (1 - r0) / (1 - r0 ** periods)
     return float(needed - a)
+
+
+@register(
+    "ch2.failure_exit_by_type",
+    hint="Keep the incidents of type service_failure or claim_refused dated after the snapshot "
+         "(2019-12-31) and up to 2023-12-31; merge the typology's loyalty_type on "
+         "customer_id (an inner merge drops the untyped); an incident is flagged when the "
+         "customer's churn_date falls on its day or within the 365 days after; average the "
+         "flags per loyalty_type and give a Series indexed by the type keys (fractions).",
+    tolerance=0.0005,
+    explanation="Attitude cushions a failure: the truly loyal forgive more often, as "
+                "Hirschman's voice-and-exit argument predicts.",
+)
+def _failure_exit_by_type(incidents: pd.DataFrame, customers: pd.DataFrame,
+                          typology: pd.DataFrame, *, start="2019-12-31", end="2023-12-31",
+                          window_days: int = 365,
+                          types=("service_failure", "claim_refused")) -> pd.Series:
+    check_not_empty(incidents, "incidents")
+    check_columns(incidents, "incidents", {"customer_id": "int", "date": "datetime",
+                                           "type": "string"})
+    check_columns(customers, "customers", {"customer_id": "int", "churn_date": "datetime"})
+    check_columns(typology, "typology", {"customer_id": "int", "loyalty_type": "string"})
+    dates = incidents["date"]
+    kept = incidents.loc[incidents["type"].astype(str).isin(types)
+                         & (dates > pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+    kept = kept.merge(typology[["customer_id", "loyalty_type"]], on="customer_id")
+    if kept.empty:
+        raise SchemaError("incidents: no failure of a typed customer in the window "
+                          f"({start}, {end}]")
+    left_on = kept["customer_id"].map(customers.set_index("customer_id")["churn_date"])
+    flagged = (left_on >= kept["date"]) & (
+        left_on <= kept["date"] + pd.Timedelta(days=window_days))
+    return flagged.groupby(kept["loyalty_type"].astype(str)).mean().rename("exit_share")
 
 
 # Quiz: a customer states a firm intention to renew, then takes a competitor's cheaper quote.

@@ -8,7 +8,12 @@ worked on), so no expected value is written anywhere a student reads.
   report leaves out;
 - ``ch7.red_cells``: the KPI dashboard with a more ambitious retention target;
 - ``ch7.payback_dearer_licences``: the programme's payback when licences cost more;
-- ``ch7.exposed_cause``: the cause of failure a company's self-assessment leaves most open.
+- ``ch7.exposed_cause``: the cause of failure a company's self-assessment leaves most open;
+- ``ch7.loss_ratio_by_product`` (multi-step): the pricing process's loss ratio, product by
+  product, from contracts, products and transactions;
+- ``ch7.refusal_replacement_cost`` (multi-step): what the customers lost after refused
+  claims cost to replace, per 100 refusals: where the claims process's objective meets
+  retention.
 
 Examples
 --------
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmkit import project
+from crmkit import loyalty, project
 from crmkit.exercises._core import register
 from crmkit.schema import check_columns, check_not_empty
 
@@ -90,3 +95,53 @@ def _payback_dearer_licences(cash_flows: pd.DataFrame, *, discount_rate: float =
 def _exposed_cause(answers) -> str:
     risks = project.maturity_profile(answers).failure_risks
     return str(risks.loc[risks["mean_score"].idxmin(), "id"])
+
+
+@register(
+    "ch7.loss_ratio_by_product",
+    hint="Keep the insurer's products (products.sector == 'insurance'), their contracts and "
+         "the transactions of those contracts dated in 2024; sum the amounts by product and "
+         "kind (premium, claim); divide claims by premiums. Answer with a Series indexed by "
+         "product_id, keeping the products that earned premiums.",
+    tolerance=0.001,
+    explanation="Car and health cover pay out most of what they earn; home cover keeps "
+                "more. A pricing process that only maximises sales would push the products "
+                "with the thinnest margin.",
+)
+def _loss_ratio_by_product(contracts: pd.DataFrame, transactions: pd.DataFrame,
+                           products: pd.DataFrame, *, year: int = 2024,
+                           sector: str = "insurance") -> pd.Series:
+    check_columns(products, "products", {"product_id": None, "sector": "string"})
+    check_columns(contracts, "contracts", {"contract_id": None, "product_id": None})
+    check_columns(transactions, "transactions", {"contract_id": None, "date": "datetime",
+                                                 "kind": "string", "amount": "number"})
+    mine = products.loc[products["sector"].astype(str) == sector, "product_id"]
+    product_of = contracts.loc[contracts["product_id"].isin(mine)].set_index(
+        "contract_id")["product_id"]
+    flows = transactions.loc[transactions["contract_id"].isin(product_of.index)
+                             & (transactions["date"].dt.year == year)]
+    check_not_empty(flows, "transactions")
+    sums = flows.pivot_table(index=flows["contract_id"].map(product_of), columns="kind",
+                             values="amount", aggfunc="sum", fill_value=0.0)
+    earned = sums.loc[sums.get("premium", 0.0) > 0]
+    claims = earned["claim"] if "claim" in earned else 0.0
+    return (claims / earned["premium"]).rename("loss_ratio").rename_axis("product_id")
+
+
+@register(
+    "ch7.refusal_replacement_cost",
+    hint="Keep the insurer's customers (sector == 'insurance') and their incidents; run "
+         "loyalty.incident_churn(..., by='type'); take churn_within_window of claim_refused "
+         "minus that of no_incident (the extra departures per refusal), multiply by 100 and "
+         "by the cost of a customer won (params.acquisition_cost).",
+    rtol=0.001,
+    explanation="The claims process books the claim it did not pay as a saving; the "
+                "company pays again to win back the customers the refusals drove away.",
+)
+def _refusal_replacement_cost(customers: pd.DataFrame, incidents: pd.DataFrame,
+                              acquisition_cost: float, *, sector: str = "insurance") -> float:
+    check_columns(customers, "customers", {"customer_id": None, "sector": "string"})
+    mine = customers.loc[customers["sector"].astype(str) == sector]
+    rates = loyalty.incident_churn(mine, incidents.loc[incidents["customer_id"].isin(
+        mine["customer_id"])], by="type").set_index("group")["churn_within_window"]
+    return float((rates["claim_refused"] - rates["no_incident"]) * 100 * acquisition_cost)

@@ -4,14 +4,16 @@ Each exercise registers a function that computes the expected answer, at check t
 the table the student worked on (passed to :func:`crmkit.exercises.check` as a keyword
 input): the answer is never written in the notebook, in a message or in a hint.
 
-=========================  ==============================  ==============================
-exercise                   inputs                          answer
-=========================  ==============================  ==============================
-``ch3.top5_profit_share``  ``customers`` (direct profit)   a share between 0 and 1
-``ch3.champions_lift``     ``rfm`` (segments, outcome)     a ratio
-``ch3.non_priority_q75``   ``insurer`` (matrix inputs)     a number of customers
-``ch3.class_a_stay``       ``before``, ``after`` (ABC)     a share between 0 and 1
-=========================  ==============================  ==============================
+================================  ===============================  ===========================
+exercise                          inputs                           answer
+================================  ===============================  ===========================
+``ch3.top5_profit_share``         ``customers`` (direct profit)    a share between 0 and 1
+``ch3.lookalike_two_traits_auc``  ``cohort``, ``prospects``        an AUC between 0 and 1
+``ch3.champions_lift``            ``rfm`` (segments, outcome)      a ratio
+``ch3.non_priority_q75``          ``insurer`` (matrix inputs)      a number of customers
+``ch3.class_a_stay``              ``before``, ``after`` (ABC)      a share between 0 and 1
+``ch3.pooled_channel_mde``        ``customers``, ``control_rate``  uplifts by channel (Series)
+================================  ===============================  ===========================
 
 Examples
 --------
@@ -117,3 +119,51 @@ def _class_a_stay(before: pd.DataFrame | None = None, after: pd.DataFrame | None
     a = _table(after, "after", cols).rename(columns={"abc_class": "segment"})
     return float(migration_matrix(b[["customer_id", "segment"]],
                                   a[["customer_id", "segment"]]).loc["A", "A"])
+
+
+@register(
+    "ch3.lookalike_two_traits_auc",
+    hint="Build the lift table of the 2015-2019 cohort on acquisition_channel and age_band "
+         "only (crmkit.segmentation.lookalike_lift with the best flag), score the later "
+         "recruits with crmkit.segmentation.lookalike_score (default smoothing), then compute "
+         "the AUC of their score against their best flag (sklearn.metrics.roc_auc_score).",
+    tolerance=0.005,
+    explanation="Two traits a media plan can target still rank the recruits better than "
+                "chance; the life stage, which no channel sells, carries much of the rest.",
+)
+def _lookalike_two_traits_auc(cohort: pd.DataFrame | None = None,
+                              prospects: pd.DataFrame | None = None) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    from crmkit.segmentation import lookalike_lift, lookalike_score
+
+    traits = ["acquisition_channel", "age_band"]
+    cols = {"customer_id": None, "best": "bool", **{t: None for t in traits}}
+    co = _table(cohort, "cohort", cols)
+    pr = _table(prospects, "prospects", cols)
+    if pr["best"].nunique() < 2:
+        raise ValueError("prospects: an AUC needs both best and other recruits")
+    scores = lookalike_score(pr, lookalike_lift(co, "best", traits, table="cohort"))
+    return float(roc_auc_score(pr["best"].to_numpy(dtype=bool), scores["lookalike_score"]))
+
+
+@register(
+    "ch3.pooled_channel_mde",
+    hint="Pool the customers by preferred channel only, count each pool, and give each pool "
+         "the smallest uplift a test on all of it detects "
+         "(crmkit.campaigns.minimum_detectable_uplift with the control groups' conversion "
+         "rate): a Series indexed by the channel keys, as fractions.",
+    tolerance=0.001,
+    explanation="Pooled by channel alone, the largest groups can test a realistic uplift; "
+                "the smallest still cannot.",
+)
+def _pooled_channel_mde(customers: pd.DataFrame | None = None,
+                        control_rate: float | None = None) -> pd.Series:
+    from crmkit.campaigns import minimum_detectable_uplift
+
+    df = _table(customers, "customers", {"customer_id": None, "preferred_channel": None})
+    if control_rate is None or not 0 < float(control_rate) < 1:
+        raise ValueError("pass the control groups' conversion rate: check(..., control_rate=...)")
+    sizes = df.groupby(df["preferred_channel"].astype(str)).size()
+    return pd.Series({channel: minimum_detectable_uplift(int(n), float(control_rate))
+                      for channel, n in sizes.items()}, name="detectable_uplift")

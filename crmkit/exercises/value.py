@@ -5,15 +5,17 @@ the tables the student worked on (passed to :func:`crmkit.exercises.check` as ke
 inputs) or from the CDNOW sample: the answer is never written in the notebook, in a
 message or in a hint.
 
-==============================  ======================================  ======================
-exercise                        inputs                                  answer
-==============================  ======================================  ======================
-``ch4.equal_split_loss_share``  ``base`` (margin, direct cost), pools   a share in [0, 1]
-``ch4.equity_plus5``            ``customers`` (value chain columns)     a relative change
-``ch4.high_after_3``            ``matrix`` (yearly transition matrix)   a share in [0, 1]
-``ch4.cdnow_holdout``           none (the CDNOW sample)                 a number of purchases
-``ch4.breakeven_churn``         ``customers``, ``interactions``         a probability
-==============================  ======================================  ======================
+==================================  =====================================  =====================
+exercise                            inputs                                 answer
+==================================  =====================================  =====================
+``ch4.equal_split_loss_share``      ``base`` (margin, direct cost), pools  a share in [0, 1]
+``ch4.equity_plus5``                ``customers`` (value chain columns)    a relative change
+``ch4.effort_on_negative_capital``  ``customers``, ``interactions``        a share in [0, 1]
+``ch4.high_after_3``                ``matrix`` (yearly transition matrix)  a share in [0, 1]
+``ch4.loss_making_recover``         ``panel`` (value tiers by year)        a share in [0, 1]
+``ch4.cdnow_holdout``               none (the CDNOW sample)                a number of purchases
+``ch4.breakeven_churn``             ``customers``, ``interactions``        a probability
+==================================  =====================================  =====================
 
 Examples
 --------
@@ -164,3 +166,54 @@ def _breakeven_churn(customers: pd.DataFrame | None = None,
     if not at_risk > 0:
         raise ValueError("customers: no margin at risk; the move cannot destroy value")
     return float(saving / at_risk)
+
+
+@register(
+    "ch4.effort_on_negative_capital",
+    hint="Keep the 2024 interactions whose reason is retention and whose customer is in the "
+         "table of customers, add up their cost per customer, then divide the cost spent on "
+         "the customers whose customer_capital is negative by the whole. Give a fraction "
+         "between 0 and 1.",
+    tolerance=0.001,
+    explanation="Part of the retention budget goes to relationships whose purchases lose "
+                "money: whether it should is a question of what the effort buys, not of "
+                "its size.",
+)
+def _effort_on_negative_capital(customers: pd.DataFrame | None = None,
+                                interactions: pd.DataFrame | None = None,
+                                start: str = "2024-01-01", end: str = "2025-01-01") -> float:
+    from crmkit.market import in_window
+
+    cu = _table(customers, "customers", {"customer_id": None, "customer_capital": "number"})
+    it = _table(interactions, "interactions", {"customer_id": None, "date": "datetime",
+                                               "reason": None, "cost": "number"})
+    kept = it.loc[(it["reason"].astype(str) == "retention")
+                  & in_window(it["date"], pd.Timestamp(start), pd.Timestamp(end))
+                  & it["customer_id"].isin(cu["customer_id"])]
+    total = kept["cost"].sum()
+    if not total > 0:
+        raise ValueError("interactions: no retention contact of these customers in the year")
+    negative = cu.loc[cu["customer_capital"] < 0, "customer_id"]
+    return float(kept.loc[kept["customer_id"].isin(negative), "cost"].sum() / total)
+
+
+@register(
+    "ch4.loss_making_recover",
+    hint="In the panel of value tiers, take the customers in the loss_making tier in 2023, "
+         "find their tier in 2024, drop those who were lost, and give the share of the others "
+         "in the low, medium or high tier, as a fraction between 0 and 1.",
+    tolerance=0.001,
+    explanation="Most loss-making years are followed by a profitable one: a bad year is not a "
+                "bad customer, which is why the Markov model values that tier near zero.",
+)
+def _loss_making_recover(panel: pd.DataFrame | None = None, year: int = 2023) -> float:
+    df = _table(panel, "panel", {"customer_id": None, "period": None, "state": None})
+    period = df["period"].astype(str)
+    before = df.loc[(period == str(year)) & (df["state"].astype(str) == "loss_making"),
+                    "customer_id"]
+    after = df.loc[period == str(year + 1)].set_index("customer_id")["state"].astype(str)
+    after = after.reindex(before.to_numpy()).dropna()
+    after = after.loc[after != "lost"]
+    if after.empty:
+        raise ValueError(f"panel: no loss-making customer of {year} still there the year after")
+    return float(after.isin(["low", "medium", "high"]).mean())

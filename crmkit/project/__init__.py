@@ -25,6 +25,8 @@ The eleven-step approach; change management;     :mod:`~crmkit.project.plan`:
 CRM applications                                 :func:`project_table`,
                                                  :func:`load_project_plan` (the content of
                                                  ``crmkit/data/project.yaml``)
+The insurer's four customer processes            :mod:`~crmkit.project.processes`:
+                                                 :func:`process_measures`
 Why CRM projects fail, and the success factors   :mod:`~crmkit.project.maturity`:
                                                  :func:`maturity_profile`
 A KPI dashboard: objectives as ratios            :mod:`~crmkit.project.kpis`:
@@ -56,6 +58,7 @@ from crmkit.project.business_case import ProgrammeROI, programme_roi
 from crmkit.project.kpis import kpi_dashboard, kpi_measures, kpi_targets
 from crmkit.project.maturity import MaturityProfile, maturity_profile
 from crmkit.project.plan import PARTS, PROJECT_PATH, load_project_plan, project_table
+from crmkit.project.processes import PROCESS_OF, process_measures
 from crmkit.project.reporting import REVENUE_KINDS, reporting_split
 
 # the public names, in the order of the chapter (the package's API)
@@ -78,4 +81,6 @@ __all__ = [
     "break_even_cost_per_saved",
     "ProgrammeROI",
     "programme_roi",
+    "PROCESS_OF",
+    "process_measures",
 ]

@@ -97,20 +97,7 @@ def kpi_measures(
     schema.validate(campaign_targets, "campaign_targets")
     years = split.index.to_numpy()
     cost = interactions.groupby(interactions["date"].dt.year)["cost"].sum().reindex(years)
-    family = trigger_family(campaigns)
-    kept = campaigns.loc[~family.isin(list(exclude_triggers)), ["campaign_id", "start_date"]]
-    year_of = kept.set_index("campaign_id")["start_date"].dt.year
-    targets = campaign_targets.loc[campaign_targets["campaign_id"].isin(kept["campaign_id"])]
-    lift = pd.Series(np.nan, index=years)
-    if len(targets):
-        # the year's campaigns pooled: chapter 5's pooled uplift, by the year they started,
-        # with its rule that pooled campaigns hold out the same share (test_share)
-        pooled = pooled_uplift(targets.assign(year=targets["campaign_id"].map(year_of)), "year",
-                               campaigns.loc[kept.index])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = pooled["rate_test"] / pooled["rate_control"].where(
-                pooled["rate_control"] > 0)
-        lift = ratio.reindex(years)
+    lift = _yearly_lift(campaigns, campaign_targets, years, exclude_triggers)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame({
             "retention_rate": split["retention_rate"].to_numpy(dtype=float),
@@ -206,3 +193,50 @@ def kpi_dashboard(measures: pd.DataFrame, targets: pd.DataFrame | None = None) -
     status = np.select([long["gap"] >= 0, long["gap"] >= -tolerance], ["green", "amber"], "red")
     long["status"] = pd.Series(status, dtype="str").where(long["value"].notna())
     return long[[period, "kpi", "value", "target", "direction", "gap", "status"]]
+
+
+def _yearly_lift(campaigns: pd.DataFrame, campaign_targets: pd.DataFrame, years,
+                exclude_triggers: Iterable[str] = ("churn_risk",)) -> pd.Series:
+    """Conversion of the contacted over that of the control group, the campaigns of each
+    year pooled (:func:`crmkit.campaigns.pooled_uplift`, by the year a campaign starts).
+
+    Parameters
+    ----------
+    campaigns, campaign_targets : DataFrame
+        The campaign tables (already validated by the caller).
+    years : array-like of int
+        The years returned (NaN where no campaign ran or no control converted).
+    exclude_triggers : iterable of str
+        Trigger families (:func:`crmkit.campaigns.trigger_family`) left out.
+
+    Returns
+    -------
+    Series
+        The lift per year, indexed by ``years``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ca = pd.DataFrame({"campaign_id": [1], "start_date": pd.to_datetime(["2024-02-01"]),
+    ...                    "trigger": ["none"], "test_share": [0.8]})
+    >>> tg = pd.DataFrame({"campaign_id": 1, "customer_id": range(10),
+    ...     "group": ["test"] * 5 + ["control"] * 5, "responded": False,
+    ...     "converted": [True, True, False, False, False, True, False, False, False, False]})
+    >>> _yearly_lift(ca, tg, [2023, 2024]).tolist()
+    [nan, 2.0]
+    """
+    family = trigger_family(campaigns)
+    kept = campaigns.loc[~family.isin(list(exclude_triggers)), ["campaign_id", "start_date"]]
+    year_of = kept.set_index("campaign_id")["start_date"].dt.year
+    targets = campaign_targets.loc[campaign_targets["campaign_id"].isin(kept["campaign_id"])]
+    lift = pd.Series(np.nan, index=pd.Index(years))
+    if len(targets):
+        # the year's campaigns pooled: chapter 5's pooled uplift, by the year they started,
+        # with its rule that pooled campaigns hold out the same share (test_share)
+        pooled = pooled_uplift(targets.assign(year=targets["campaign_id"].map(year_of)), "year",
+                               campaigns.loc[kept.index])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = pooled["rate_test"] / pooled["rate_control"].where(
+                pooled["rate_control"] > 0)
+        lift = ratio.reindex(pd.Index(years))
+    return lift

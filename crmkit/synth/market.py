@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numbers
 import os
+import shutil
+import tempfile
 from collections import deque
 from pathlib import Path
 
@@ -132,21 +134,56 @@ def customer_blocks(cfg: Config, block_size: int) -> list[tuple[int, list[int]]]
     return [(a, sizes[a:a + per]) for a in range(0, len(sizes), per)]
 
 
-def _block_job(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame, arrow: bool):
-    """Simulate one block (in a worker process): its tables, as Arrow tables if ``arrow``."""
+def _block_job(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame, arrow: bool,
+               spool: str | None = None):
+    """Simulate one block: its tables, as Arrow tables if ``arrow``.
+
+    In a worker process (``spool`` given) the Arrow tables are written, uncompressed, to
+    Arrow IPC files in the folder ``spool`` and only their paths are returned: the parent
+    maps them into memory (:func:`_unspool`) instead of receiving the block pickled through
+    a pipe (which cost about a fifth of the CPU time of simulating it).
+    """
     block = simulate_block(cfg, first_atom, sizes, cal, build_pools(cfg.seed))
-    if arrow:
-        import pyarrow as pa
+    if not arrow:
+        return block
+    import pyarrow as pa
 
-        return {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in block.items()}
-    return block
+    tables = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in block.items()}
+    if spool is None:
+        return tables
+    paths = {}
+    for name, table in tables.items():
+        path = os.path.join(spool, f"{first_atom}-{name}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        paths[name] = path
+    return paths
 
 
-def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, arrow: bool):
+def _unspool(paths: dict) -> dict:
+    """The tables of a block spooled by :func:`_block_job`, memory-mapped (no copy); the
+    files are removed (the mapping outlives the name on POSIX systems; elsewhere the
+    spool folder is removed at the end)."""
+    import pyarrow as pa
+
+    tables = {}
+    for name, path in paths.items():
+        tables[name] = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        try:
+            os.unlink(path)
+        except OSError:  # a mapped file cannot be removed on Windows
+            pass
+    return tables
+
+
+def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, arrow: bool,
+                spool: str | None = None):
     """Yield ``(n_customers, tables)`` block after block, in customer order.
 
     With ``workers > 1`` blocks are simulated in parallel processes, at most ``workers + 1``
     ahead of the consumer (memory stays bounded); the order, hence the output, is the same.
+    With ``spool`` (a folder, only with ``arrow``) the workers hand their Arrow tables over
+    through files there (see :func:`_block_job`).
     """
     blocks = customer_blocks(cfg, block_size)
     if workers <= 1 or len(blocks) <= 1:
@@ -157,12 +194,13 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    spool = spool if arrow else None
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
         todo = iter(blocks)
         pending = deque()
         for first_atom, sizes in todo:
-            pending.append((sum(sizes), ex.submit(_block_job, cfg, first_atom, sizes, cal, arrow)))
+            pending.append((sum(sizes), ex.submit(_block_job, cfg, first_atom, sizes, cal, arrow, spool)))
             if len(pending) > workers:
                 break
         while pending:
@@ -170,8 +208,8 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
             tables = fut.result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append((sum(nxt[1]), ex.submit(_block_job, cfg, nxt[0], nxt[1], cal, arrow)))
-            yield n, tables
+                pending.append((sum(nxt[1]), ex.submit(_block_job, cfg, nxt[0], nxt[1], cal, arrow, spool)))
+            yield n, (_unspool(tables) if spool is not None else tables)
 
 
 def _check_workers(workers) -> int:
@@ -334,9 +372,14 @@ def generate_to(out: str | os.PathLike, customers: int = 10_000, years: int = 10
     with MarketWriter(out, duckdb=duckdb) as w, _progress(cfg.customers, progress, "generating") as bar:
         for name, df in glob.items():
             w.write(name, df)
-        for n, block in _run_blocks(cfg, block_size, cal, workers, arrow=True):
-            for name in MARKET_TABLES:
-                if name in block:
-                    w.write(name, block.pop(name))
-            bar.update(n)
-        return w.close(_params(cfg))
+        # the workers' tables come through files next to the market's temporary folder
+        spool = tempfile.mkdtemp(prefix=".blocks-", dir=w.tmp.parent)
+        try:
+            for n, block in _run_blocks(cfg, block_size, cal, workers, arrow=True, spool=spool):
+                for name in MARKET_TABLES:
+                    if name in block:
+                        w.write(name, block.pop(name))
+                bar.update(n)
+            return w.close(_params(cfg))
+        finally:
+            shutil.rmtree(spool, ignore_errors=True)

@@ -14,7 +14,7 @@ Submodules, named after the course's ideas:
   (the chain from the market's tables to direct profit), the portfolio account with
   common costs, potential, customer value (profitability + potential)
 - :mod:`~crmkit.value.lifetime`: retention + discount lifetime value, the value chain link
-  by link, customer equity, lifetime value per acquisition euro by channel over the whole
+  by link, customer equity, customer capital (margins minus retention effort), lifetime value per acquisition euro by channel over the whole
   acquisition cohort (leavers counted)
 - :mod:`~crmkit.value.strategies`: the four strategies, the channel migration scenario
 
@@ -27,6 +27,7 @@ from crmkit.value.lifetime import (
     acquisition_returns,
     annuity_factor,
     chain_steps,
+    customer_capital,
     customer_equity,
     lifetime_value,
     lifetime_value_chain,
@@ -54,6 +55,7 @@ __all__ = [
     "acquisition_returns",
     "annuity_factor",
     "chain_steps",
+    "customer_capital",
     "customer_equity",
     "lifetime_value",
     "lifetime_value_chain",

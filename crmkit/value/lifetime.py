@@ -29,7 +29,7 @@ from crmkit._deprecation import renamed_keywords
 from crmkit.segmentation._frame import require
 
 __all__ = ["lifetime_value", "lifetime_value_chain", "chain_steps", "customer_equity",
-           "annuity_factor", "acquisition_returns"]
+           "customer_capital", "annuity_factor", "acquisition_returns"]
 
 
 def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
@@ -168,6 +168,88 @@ def lifetime_value(
         value = value + df[potential_col].to_numpy(dtype=float)
     return pd.DataFrame({customer_col: df[customer_col].to_numpy(), "margin": margin, "retention": r,
                          "factor": factor, "lifetime_value": value})
+
+
+def customer_capital(
+    df: pd.DataFrame,
+    *,
+    margin_col: str = "commercial_margin",
+    effort_col: str = "retention_effort",
+    retention: float | str = 0.8,
+    discount_rate: float = 0.1,
+    horizon: int | None = None,
+    customer_col: str = "customer_id",
+    table: str = "customers",
+) -> pd.DataFrame:
+    """Customer capital: the margin of a customer's purchases over the relationship, minus
+    the efforts spent to keep them.
+
+    The lecture slides define customer capital as what a customer may buy over the whole
+    relationship, less the commercial efforts (letters, gifts, discounts) made to retain
+    them; Blattberg & Deighton (1996) net retention spending from the margins of the
+    customers kept in the same way. Each year's margin and effort are retained and
+    discounted alike — an effort is spent only on a customer still there — so the capital is
+    ``(margin - effort) * factor`` with the annuity factor of :func:`lifetime_value`; the two
+    discounted parts are returned too, to show what the effort takes.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer with a margin and a retention effort per period.
+    margin_col : str, default "commercial_margin"
+        Margin of the customer's purchases per period (before the cost to serve).
+    effort_col : str, default "retention_effort"
+        Retention spending per period on the customer (non-negative).
+    retention : float or str, default 0.8
+        Probability of staying one more period: one number or a column name.
+    discount_rate : float, default 0.1
+        Discount rate per period.
+    horizon : int, optional
+        Number of periods (the current one included); None for an infinite horizon.
+    customer_col : str, default "customer_id"
+        Customer key.
+    table : str, default "customers"
+        Table name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_col``, ``retention``, ``factor``, ``discounted_margin``,
+        ``discounted_effort`` and ``customer_capital`` (their difference), in the order of
+        ``df``.
+
+    Raises
+    ------
+    SchemaError
+        A missing or non-numeric column, a duplicated customer, a negative effort, a
+        retention outside [0, 1].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"customer_id": [1, 2], "commercial_margin": [300.0, 50.0],
+    ...                    "retention_effort": [20.0, 60.0]})
+    >>> out = customer_capital(df, retention=0.8, discount_rate=0.1)  # factor 1.1 / 0.3
+    >>> out[["discounted_margin", "discounted_effort", "customer_capital"]].round(2)
+       discounted_margin  discounted_effort  customer_capital
+    0            1100.00              73.33           1026.67
+    1             183.33             220.00            -36.67
+    """
+    require(df, table, {effort_col: "number"})
+    effort = df[effort_col].to_numpy(dtype=float)
+    schema.check_rows(df, table, effort_col, effort < 0, "negative retention effort(s)")
+    margin = lifetime_value(df, margin_col=margin_col, retention=retention,
+                            discount_rate=discount_rate, horizon=horizon,
+                            customer_col=customer_col, table=table)
+    discounted_effort = effort * margin["factor"].to_numpy()
+    return pd.DataFrame({
+        customer_col: margin[customer_col].to_numpy(),
+        "retention": margin["retention"].to_numpy(),
+        "factor": margin["factor"].to_numpy(),
+        "discounted_margin": margin["lifetime_value"].to_numpy(),
+        "discounted_effort": discounted_effort,
+        "customer_capital": margin["lifetime_value"].to_numpy() - discounted_effort,
+    })
 
 
 def _default_probability(df: pd.DataFrame, col: str | None, table: str) -> np.ndarray:
