@@ -15,11 +15,12 @@ CHROMIUM ?= /usr/bin/chromium
 
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv data book student test unit nbval bench lab clean lite test-browser
+.PHONY: help venv data book student test unit nbval bench lab clean lite test-browser translations
 
 help:
-	@echo "make book     build the HTML book (instructor edition) into _build/html"
-	@echo "make student  build the student edition (no solutions) into _build/student"
+	@echo "make book     build the HTML book (instructor edition) into _build/html, French in _build/html/fr"
+	@echo "make student  build the student edition (no solutions) into _build/student, French beside it"
+	@echo "make translations  bring the French catalogs (book/locale) in step with the English text"
 	@echo "make test     unit + property tests, nbval on every notebook, book build with -W"
 	@echo "make lab      open the chapters in JupyterLab"
 	@echo "make lite     build the browser edition (JupyterLite) into _build/html/lite"
@@ -41,12 +42,16 @@ $(MARKET): $(STAMP)
 
 data: $(MARKET)
 
+# both languages, side by side (tools/build_book.py --lang): English, and the French
+# edition from the same sources (book/locale's catalogs, notebooks run with CRMKIT_LANG=fr)
+LANGS := en fr
+
 book: $(STAMP) $(MARKET) $(LITE_TOOLS)
-	$(BIN)/python tools/build_book.py --edition instructor
+	$(BIN)/python tools/build_book.py --edition instructor --lang $(LANGS)
 	$(BIN)/python tools/build_lite.py
 
 student: $(STAMP) $(MARKET) $(LITE_TOOLS)
-	$(BIN)/python tools/build_book.py --edition student
+	$(BIN)/python tools/build_book.py --edition student --lang $(LANGS)
 	$(BIN)/python tools/build_lite.py --edition student --output _build/student/_build/html/lite
 
 # one pytest run: unit + property tests, docstring examples, ruff, nbval on every notebook
@@ -65,7 +70,7 @@ nbval: $(STAMP) $(MARKET)
 BROWSER_LOG := _build/lite-browser-test.log
 
 test: $(STAMP) $(MARKET) $(LITE_TOOLS)
-	$(BIN)/python tools/build_book.py --edition instructor
+	$(BIN)/python tools/build_book.py --edition instructor --lang $(LANGS)
 	$(BIN)/python tools/build_lite.py
 	@if [ -x "$(CHROMIUM)" ]; then \
 	  echo "browser test: every chapter in $(CHROMIUM), beside pytest (report after it)"; \
@@ -93,6 +98,9 @@ lite: $(LITE_TOOLS) $(MARKET)
 
 test-browser: lite
 	$(BIN)/python tools/browser_test.py --chromium "$(CHROMIUM)"
+
+translations: $(STAMP)
+	$(BIN)/python tools/build_book.py --update-catalogs
 
 # lifetimes (archived) needs old pandas/numpy: it lives in its own venv, for benchmarks only
 LIFETIMES := .venv-lifetimes/.installed

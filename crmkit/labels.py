@@ -7,6 +7,11 @@ whole kit to French::
     from crmkit import labels
     labels.set_language("fr")          # or, for one cell: with labels.language("fr"): ...
 
+The language a Python process starts in comes from the environment variable ``CRMKIT_LANG``
+(``en``, the default, or ``fr``; ``fr_FR.UTF-8`` reads as ``fr``): the French edition of
+the book executes every notebook with ``CRMKIT_LANG=fr``, so the same chapters draw French
+figures, tables, widgets and reports without a line of code changed.
+
 The vocabulary is data, not code: ``crmkit/data/labels.yaml`` maps each *kind* (a family of
 values: ``channel``, ``loyalty_type``, ``value_quadrant``, ``column``...) and *key* (the value
 as it appears in the data) to its English and French labels. The book's glossary is rendered
@@ -35,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -47,6 +53,7 @@ import yaml
 
 __all__ = [
     "LANGUAGES",
+    "LANGUAGE_ENV",
     "DATA_PATH",
     "set_language",
     "get_language",
@@ -70,10 +77,29 @@ __all__ = [
 
 LANGUAGES = ("en", "fr")
 DATA_PATH = Path(str(resources.files("crmkit") / "data" / "labels.yaml"))
+# the environment variable that sets the language a process starts in
+LANGUAGE_ENV = "CRMKIT_LANG"
+
+
+def _language_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    """The start-up language: ``CRMKIT_LANG`` (``fr``, ``fr_FR.UTF-8``...), else English.
+
+    A value naming no language of the kit is refused at import, naming the variable: a typo
+    must not give an English "French" edition.
+    """
+    value = str(environ.get(LANGUAGE_ENV, "")).strip()
+    if not value:
+        return "en"
+    code = re.split(r"[_.@-]", value, maxsplit=1)[0].lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"{LANGUAGE_ENV}={value!r}: unknown language; use one of {list(LANGUAGES)}")
+    return code
+
 
 # A ContextVar rather than a bare global: `language("fr")` stays local to the block (and to
 # its thread/task) and is restored even if the block raises.
-_language: ContextVar[str] = ContextVar("crmkit_language", default="en")
+_START_LANGUAGE = _language_from_env()
+_language: ContextVar[str] = ContextVar("crmkit_language", default=_START_LANGUAGE)
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,6 +370,9 @@ def set_language(lang: str) -> None:
 
 def get_language() -> str:
     """The current display language, ``"en"`` or ``"fr"``.
+
+    Until :func:`set_language` is called, the language of the environment variable
+    ``CRMKIT_LANG`` (English when it is unset).
 
     Returns
     -------

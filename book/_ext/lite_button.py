@@ -35,22 +35,40 @@ def no_browser_reason(source: Path) -> str | None:
     return (meta.get("crmkit") or {}).get("no_browser")
 
 
-def banner(docname: str, pathto, reason: str | None) -> str:
+# the button's texts per edition (book/_ext/editions.py): (no browser, button title, button)
+TEXTS = {
+    "en": ("This chapter does not run in the browser edition: {reason} Run it on your "
+           "computer (<code>make lab</code>).",
+           "Run this chapter in your browser: no installation (Python runs in the page; the "
+           "first start takes a moment)", "Open in your browser"),
+    "fr": ("Ce chapitre ne s’exécute pas dans l’édition navigateur : {reason} Exécutez-le "
+           "sur votre ordinateur (<code>make lab</code>).",
+           "Exécuter ce chapitre dans votre navigateur, sans rien installer (Python tourne "
+           "dans la page ; le premier démarrage prend un moment)",
+           "Ouvrir dans votre navigateur"),
+}
+
+
+def banner(docname: str, pathto, reason: str | None, lang: str = "en") -> str:
+    no_browser, title, button = TEXTS[lang]
     if reason:
-        return (f'<div class="admonition note {BUTTON_CLASS}"><p>This chapter does not run in '
-                f"the browser edition: {html.escape(reason)} Run it on your computer "
-                "(<code>make lab</code>).</p></div>\n")
-    url = pathto(lite_url(docname), 1)
+        text = no_browser.format(reason=html.escape(reason))
+        return f'<div class="admonition note {BUTTON_CLASS}"><p>{text}</p></div>\n'
+    # the French edition lives in fr/ inside the English site, beside lite/
+    url = ("" if lang == "en" else "../") + pathto(lite_url(docname), 1)
     return (f'<div class="{BUTTON_CLASS}" style="margin-bottom: 1em"><a class="btn btn-primary" href="{html.escape(url)}" '
-            'title="Run this chapter in your browser: no installation (Python runs in the '
-            'page; the first start takes a moment)">&#9654; Open in your browser</a></div>\n')
+            f'title="{html.escape(title)}">&#9654; {button}</a></div>\n')
 
 
 def add_button(app, pagename, templatename, context, doctree):
+    from editions import edition_language
+
     source = Path(app.srcdir) / f"{pagename}.ipynb"
     if doctree is None or not pagename.startswith("notebooks/") or not source.exists():
         return
-    context["body"] = banner(pagename, context["pathto"], no_browser_reason(source)) + context["body"]
+    lang = edition_language(app.config)
+    context["body"] = (banner(pagename, context["pathto"], no_browser_reason(source), lang)
+                       + context["body"])
 
 
 def setup(app):

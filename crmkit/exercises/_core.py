@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmkit import labels
+
 __all__ = [
     "Feedback",
     "Exercise",
@@ -73,29 +75,34 @@ class Feedback:
         hint = "" if self.correct or not self.hint else self.hint
         return mark, self.message, hint
 
+    def _words(self) -> tuple[str, str]:
+        """The verdict and "Hint:" in the kit's language (crmkit.labels)."""
+        verdict = labels.label("correct" if self.correct else "not_yet", "feedback")
+        return verdict, labels.label("hint", "feedback")
+
     def __str__(self) -> str:
         mark, message, hint = self._parts()
         text = f"{mark} {self.exercise}: {message}"
-        return f"{text} Hint: {hint}" if hint else text
+        return f"{text} {self._words()[1]} {hint}" if hint else text
 
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
         mark, message, hint = self._parts()
-        verdict = "Correct" if self.correct else "Not yet"
+        verdict, hint_word = self._words()
         text = f"**{mark} {verdict}** — `{self.exercise}`: {message}"
-        return f"{text}\n\n*Hint:* {hint}" if hint else text
+        return f"{text}\n\n*{hint_word}* {hint}" if hint else text
 
     def _repr_html_(self) -> str:
         mark, message, hint = self._parts()
         colour, background = ("#029e73", "#e8f6f1") if self.correct else ("#d55e00", "#fcefe6")
-        verdict = "Correct" if self.correct else "Not yet"
+        verdict, hint_word = self._words()
         body = (
             f"<strong>{mark} {verdict}</strong> — <code>{html.escape(self.exercise)}</code>: "
             f"{html.escape(message)}"
         )
         if hint:
-            body += f"<br><em>Hint:</em> {html.escape(hint)}"
+            body += f"<br><em>{html.escape(hint_word)}</em> {html.escape(hint)}"
         return (
             f'<div class="crmkit-feedback" style="border-left: 4px solid {colour}; '
             f'background: {background}; padding: 0.4em 0.8em; margin: 0.3em 0;">{body}</div>'

@@ -1,0 +1,169 @@
+"""The book's two language editions, built from one source (issue 22).
+
+The English pages are the source; the French edition is the same book built with
+``language = "fr"`` and Sphinx's gettext catalogs (``book/locale/fr/LC_MESSAGES``), its
+notebooks executed with ``CRMKIT_LANG=fr`` (``tools/build_book.py --lang fr``). It is
+written into ``fr/`` inside the English site, so one folder holds both editions.
+
+This extension gives both editions:
+
+- a **language switch** in the header of every page: a link to the same page in the other
+  edition, relative, so it works from the file system and from any web server;
+- **glued numbers in translated paragraphs**: a translated paragraph is parsed on its own,
+  outside its notebook, where myst-nb's ``{glue:text}`` finds no data; it is read instead
+  from the notebook's glue file (myst-nb's own cross-document ``page.ipynb::key`` path);
+- **French number format for glued numbers** in the French edition (``12 345,6`` and
+  ``45 %`` rather than ``12,345.6`` and ``45%``), as crmkit's tables print them there.
+"""
+
+from __future__ import annotations
+
+import html
+from ast import literal_eval
+from pathlib import Path
+
+# the editions, and where each lives relative to the English site's root
+LANGUAGES = ("en", "fr")
+SUBDIR = {"en": "", "fr": "fr/"}
+SWITCH = {  # what the switch of each edition says: the other language, in that language
+    "en": ("FR", "Lire cette page en français"),
+    "fr": ("EN", "Read this page in English"),
+}
+TEMPLATE = "crm-language-switch.html"
+SWITCH_CLASS = "crm-language-switch"
+
+
+def edition_language(config) -> str:
+    """The edition a Sphinx configuration builds: ``"fr"`` or ``"en"`` (the default)."""
+    code = (getattr(config, "language", None) or "en").split("_")[0]
+    return code if code in LANGUAGES else "en"
+
+
+def other_page(pagename: str, lang: str, suffix: str = ".html") -> str:
+    """The relative URL of page ``pagename`` in the other edition, from that page.
+
+    >>> other_page("intro", "en")
+    'fr/intro.html'
+    >>> other_page("notebooks/01-customer-data", "en")
+    '../fr/notebooks/01-customer-data.html'
+    >>> other_page("notebooks/01-customer-data", "fr")
+    '../../notebooks/01-customer-data.html'
+    >>> other_page("book/api/clv", "fr")
+    '../../../book/api/clv.html'
+    """
+    up = "../" * pagename.count("/")
+    if lang == "en":
+        return f"{up}{SUBDIR['fr']}{pagename}{suffix}"
+    return f"{up}../{pagename}{suffix}"
+
+
+def switch_html(pagename: str, lang: str, suffix: str = ".html") -> str:
+    """The header link to the same page in the other edition.
+
+    >>> print(switch_html("intro", "fr"))
+    <a class="btn btn-sm crm-language-switch" href="../intro.html" hreflang="en" lang="en" title="Read this page in English">EN</a>
+    """
+    other = "fr" if lang == "en" else "en"
+    text, title = SWITCH[lang]
+    url = html.escape(other_page(pagename, lang, suffix))
+    return (f'<a class="btn btn-sm {SWITCH_CLASS}" href="{url}" hreflang="{other}" '
+            f'lang="{other}" title="{html.escape(title)}">{text}</a>')
+
+
+def add_switch(app, pagename, templatename, context, doctree):
+    """Put the switch at the end of the article header (before the theme's own buttons are
+    resolved: the pydata theme turns template names into templates at priority 500)."""
+    if doctree is None:  # search, genindex: no counterpart worth linking
+        return
+    context["crm_language_switch"] = switch_html(
+        pagename, edition_language(app.config), app.builder.out_suffix)
+    items = context.get("theme_article_header_end") or []
+    if isinstance(items, str):
+        items = [t.strip() for t in items.split(",") if t.strip()]
+    context["theme_article_header_end"] = [TEMPLATE, *items]
+
+
+def _write_template(app):
+    """The switch's one-line template, in a folder of the build (a page's context fills it)."""
+    folder = Path(app.doctreedir).parent / "_crm_templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / TEMPLATE).write_text("{{ crm_language_switch }}\n", encoding="utf-8")
+    return str(folder)
+
+
+def on_config_inited(app, config):
+    config.templates_path = [*config.templates_path, _write_template(app)]
+
+
+# ---------------------------------------------------------------------------------------
+# glue in translated paragraphs, and French number format
+# ---------------------------------------------------------------------------------------
+def _is_translation(document) -> bool:
+    # myst-nb parses a translated message alone, as Markdown, in a document whose source
+    # ends with "<translated>" (sphinx.transforms.i18n.publish_msgstr)
+    return "nb_renderer" not in document and str(
+        getattr(document, "current_source", "") or "").endswith("<translated>")
+
+
+def _glue_from_own_notebook(role_class) -> None:
+    original = role_class.run
+    if getattr(original, "_crm_patched", False):
+        return
+
+    def run(self):
+        if _is_translation(self.document) and "::" not in self.text:
+            env = self.document.settings.env
+            self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}"
+        return original(self)
+
+    run._crm_patched = True
+    role_class.run = run
+
+
+def french_number(text: str) -> str:
+    """French typography of a number Python formatted: grouping by a narrow no-break space,
+    decimal comma, a no-break space before ``%``.
+
+    >>> french_number("12,345.6"), french_number("45%"), french_number("-0.5")
+    ('12\\u202f345,6', '45\\xa0%', '-0,5')
+    """
+    out = text.replace(",", "\u202f").replace(".", ",")
+    if out.endswith("%"):
+        out = out[:-1].rstrip() + "\u00a0%"
+    return out
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        value = literal_eval(text)
+    except (SyntaxError, ValueError):
+        return False
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _french_glue_numbers() -> None:
+    from myst_nb.core.variables import format_plain_text
+    from myst_nb.ext.glue import crossref, roles
+
+    def french_format(text: str, fmt_spec: str) -> str:
+        out = format_plain_text(text, fmt_spec)
+        return french_number(out) if _is_number_text(text) and not fmt_spec.endswith("s") else out
+
+    roles.format_plain_text = crossref.format_plain_text = french_format
+
+
+def on_builder_inited(app):
+    from myst_nb.ext.glue import roles
+
+    for name in ("PasteRoleAny", "PasteTextRole", "PasteMarkdownRole"):
+        if hasattr(roles, name):
+            _glue_from_own_notebook(getattr(roles, name))
+    if edition_language(app.config) == "fr":
+        _french_glue_numbers()
+
+
+def setup(app):
+    app.connect("config-inited", on_config_inited)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("html-page-context", add_switch, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,108 @@
+"""The French edition's desktop side: ``CRMKIT_LANG=fr`` makes a fresh Python process show
+crmkit in French (labels, figures, tables, widgets, checker and workshop texts, numbers and
+dates in French format), which is how the French book executes the same notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from crmkit import labels
+
+# what a fresh process prints about itself, with the language it started in
+PROBE = textwrap.dedent("""
+    import json
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+    from crmkit import labels, plots, widgets
+    from crmkit.display import cells, show_table
+    from crmkit.exercises import check
+    from crmkit.workshop import report
+
+    df = pd.DataFrame({"channel": ["branch", "web"], "customers": [12345.0, 41.0],
+                       "churn_rate": [0.0712, 0.1], "direct_profit": [3426136.8, -12.5]})
+    ax = plots.measure_bars(pd.DataFrame({"loyalty_type": ["true_loyalty", "no_loyalty"],
+                                          "churn_rate": [0.1, 0.3]}),
+                            "loyalty_type", "churn_rate")
+    fb = check("example.loss_makers", {3})
+    print(json.dumps({
+        "language": labels.get_language(),
+        "label": labels.label("true_loyalty"),
+        "table": cells(show_table(df)),
+        "xticks": [t.get_text() for t in ax.get_xticklabels()],
+        "ylabel": ax.get_ylabel(),
+        "date": report.date("1998-06-30"),
+        "money": report.money(1234.5),
+        "workshop": report.text("common.no_assumption"),
+        "feedback": fb._repr_markdown_(),
+    }))
+""")
+
+
+def _probe(lang: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != labels.LANGUAGE_ENV}
+    if lang is not None:
+        env[labels.LANGUAGE_ENV] = lang
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def both():
+    return {"en": _probe(None), "fr": _probe("fr_FR.UTF-8")}
+
+
+def test_the_environment_sets_the_language_of_a_fresh_process(both):
+    assert both["en"]["language"] == "en" and both["fr"]["language"] == "fr"
+    assert both["en"]["label"] == "True loyalty"
+    assert both["fr"]["label"] == "Fidélité véritable"
+
+
+def test_tables_are_french_with_french_number_format(both):
+    # thousands grouped by a narrow no-break space, decimal comma, a space before % and €
+    # (cells() shows a no-break space as a plain one, and keeps the narrow one)
+    assert both["en"]["table"][0] == ["Branch/agency", "12,345", "7.1 %", "3,426,137 €"]
+    assert both["fr"]["table"][0] == ["Agence", "12\u202f345", "7,1 %",
+                                      "3\u202f426\u202f137 €"]
+
+
+def test_figures_are_labelled_in_french(both):
+    ticks = [" ".join(t.split()) for t in both["fr"]["xticks"]]  # long labels wrap
+    assert ticks == [labels.label(k, lang="fr") for k in ("true_loyalty", "no_loyalty")]
+    assert both["fr"]["ylabel"] == labels.header("churn_rate", lang="fr") != both["en"]["ylabel"]
+
+
+def test_workshop_texts_dates_and_money_through_babel_in_french(both):
+    assert both["en"]["date"] == "30 June 1998"
+    assert both["fr"]["date"] == "30 juin 1998"
+    assert both["fr"]["money"].replace("\u202f", " ").replace("\u00a0", " ") == "1 234 €"
+    assert both["fr"]["workshop"].startswith("*Les données contenaient tout")
+
+
+def test_checker_verdict_is_french(both):
+    # the verdict and its hint label; the messages and hints themselves are still English
+    assert both["en"]["feedback"].startswith("**✗ Not yet**") and "*Hint:*" in both["en"]["feedback"]
+    assert both["fr"]["feedback"].startswith("**✗ Pas encore**") and "*Indice :*" in both["fr"]["feedback"]
+
+
+@pytest.mark.parametrize("value, code", [("", "en"), ("en", "en"), ("fr", "fr"), ("FR", "fr"),
+                                         ("fr_FR.UTF-8", "fr"), ("fr-CA", "fr"), (" fr ", "fr")])
+def test_language_from_the_environment(value, code):
+    assert labels._language_from_env({labels.LANGUAGE_ENV: value}) == code
+
+
+def test_an_unknown_language_in_the_environment_is_refused_by_name():
+    with pytest.raises(ValueError, match="CRMKIT_LANG='de_DE'"):
+        labels._language_from_env({labels.LANGUAGE_ENV: "de_DE"})
+    env = dict(os.environ, **{labels.LANGUAGE_ENV: "klingon"})
+    out = subprocess.run([sys.executable, "-c", "import crmkit.labels"], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert out.returncode != 0 and "CRMKIT_LANG='klingon'" in out.stderr

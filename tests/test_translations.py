@@ -1,0 +1,174 @@
+"""The French edition is kept in step with the English source (issue 22).
+
+``make test`` builds both editions first (tools/build_book.py --lang en fr); the French
+build extracts the English messages into ``_build/gettext`` (one template per page). Here:
+
+- every page's count of untranslated strings (missing, empty or fuzzy: an English
+  paragraph changed and its translation was not updated) equals its line in
+  ``tests/data/untranslated_fr.txt``, which may only shrink; a page listed ``*`` has not
+  been started (no catalog yet: every string is English, and its English may change freely
+  until its translation starts);
+- a translation keeps its message's glued values, citations, references, math, code and
+  link targets;
+- the built site: each page links to the same page in the other edition, relatively, and
+  back; the French pages say they are French.
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import editions  # noqa: E402
+import i18n  # noqa: E402
+
+BACKLOG = Path(__file__).parent / "data" / "untranslated_fr.txt"
+SITE = ROOT / "_build" / "html"
+NOT_STARTED = "*"
+
+
+def read_backlog(path: Path = BACKLOG) -> dict[str, int | str]:
+    out: dict[str, int | str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            page, count = line.split()
+            out[page] = count if count == NOT_STARTED else int(count)
+    return out
+
+
+def backlog_problems(statuses: dict[str, i18n.Status], backlog: dict, catalogs: Path,
+                     lang: str = "fr") -> list[str]:
+    """What disagrees between the pages' counts and the backlog file (empty: in step)."""
+    problems = []
+    for page, st in statuses.items():
+        listed = backlog.get(page, 0)
+        started = (catalogs / lang / "LC_MESSAGES" / f"{page}.po").exists()
+        if listed == NOT_STARTED:
+            if started:
+                problems.append(f"{page}: its translation has started (a catalog exists): write "
+                                f"its count, {st.untranslated}, instead of {NOT_STARTED}")
+        elif not started:
+            problems.append(f"{page}: no French catalog; run `make translations` and translate "
+                            f"it, or list it as `{page} {NOT_STARTED}` (not started)")
+        elif st.untranslated > listed:
+            problems.append(f"{page}: {st.untranslated} strings untranslated ({st.fuzzy} fuzzy: "
+                            f"English changed since their translation), the backlog allows "
+                            f"{listed}; run `make translations` and translate them")
+        elif st.untranslated < listed:
+            problems.append(f"{page}: {st.untranslated} strings untranslated, fewer than the "
+                            f"{listed} listed: lower its line (the backlog only shrinks)")
+    problems += [f"{page}: listed in {BACKLOG.name} but no longer a page of the book"
+                 for page in sorted(set(backlog) - set(statuses))]
+    return problems
+
+
+# ---------------------------------------------------------------------------------------
+# the counting and the checks, on hand-made catalogs
+# ---------------------------------------------------------------------------------------
+def _write(path: Path, entries: list[tuple[str, str, bool]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = ['msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n']
+    for mid, string, fuzzy in entries:
+        body.append(("#, fuzzy\n" if fuzzy else "") + f'msgid "{mid}"\nmsgstr "{string}"\n')
+    path.write_text("\n".join(body), encoding="utf-8")
+
+
+def test_status_counts_missing_empty_and_fuzzy_as_untranslated(tmp_path):
+    pot, locale = tmp_path / "gettext", tmp_path / "locale"
+    _write(pot / "book" / "a.pot", [(m, "", False) for m in ("One.", "Two.", "Three.", "Four.")])
+    _write(pot / "notebooks" / "b.pot", [("Alone.", "", False)])
+    _write(locale / "fr" / "LC_MESSAGES" / "book" / "a.po",
+           [("One.", "Un.", False), ("Two.", "", False), ("Three.", "Trois.", True),
+            ("Gone.", "Parti.", False)])
+    st = i18n.status(pot, locale)
+    assert (st["book/a"].total, st["book/a"].translated, st["book/a"].fuzzy) == (4, 1, 1)
+    assert st["book/a"].untranslated == 3
+    assert st["notebooks/b"].untranslated == 1 and st["notebooks/b"].translated == 0
+    assert i18n.summary(st) == "French edition: 4 of 5 strings untranslated (1 fuzzy), on 2 of 2 pages"
+
+    ok = {"book/a": 3, "notebooks/b": NOT_STARTED}
+    assert backlog_problems(st, ok, locale) == []
+    worse = backlog_problems(st, {"book/a": 2, "notebooks/b": NOT_STARTED}, locale)
+    assert len(worse) == 1 and "3 strings untranslated (1 fuzzy" in worse[0]
+    better = backlog_problems(st, {"book/a": 5, "notebooks/b": NOT_STARTED}, locale)
+    assert len(better) == 1 and "lower its line" in better[0]
+    unlisted = backlog_problems(st, {"book/a": 3}, locale)
+    assert len(unlisted) == 1 and unlisted[0].startswith("notebooks/b: no French catalog")
+    stale = backlog_problems(st, {**ok, "book/old": 4}, locale)
+    assert stale == ["book/old: listed in untranslated_fr.txt but no longer a page of the book"]
+    started = backlog_problems(st, {"book/a": NOT_STARTED, "notebooks/b": NOT_STARTED}, locale)
+    assert len(started) == 1 and "has started" in started[0]
+
+
+def test_a_translation_that_drops_a_glued_value_or_a_reference_is_found(tmp_path):
+    locale = tmp_path / "locale"
+    _write(locale / "fr" / "LC_MESSAGES" / "p.po", [
+        ("{glue:text}`n:,.0f` customers ({cite:t}`kumar2018`).",
+         "12 345 clients ({cite:t}`kumar2018`).", False),  # the number typed in: refused
+        ("See {numref}`fig-a` and {term}`churn`.", "Voir {numref}`fig-a` et {term}`attrition`.", False),
+        ("Read [the guide](how-to-use.md).", "Lire [le guide](how-to.md).", False),
+        ("Changed {glue:text}`x`.", "Ancien.", True),  # fuzzy: counted, not checked
+    ])
+    found = i18n.markup_mismatches(locale)
+    assert len(found) == 2
+    assert "lost ['{glue:text}`n:,.0f`']" in found[0]
+    assert "lost ['](how-to-use.md)'], added ['](how-to.md)']" in found[1]
+
+
+def test_tools_examples():
+    for module in (i18n, editions):
+        result = doctest.testmod(module)
+        assert result.attempted >= 1 and result.failed == 0, module.__name__
+
+
+# ---------------------------------------------------------------------------------------
+# the book as built by make test
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def statuses():
+    if not any(i18n.GETTEXT.rglob("*.pot")):
+        pytest.fail(f"no English messages in {i18n.GETTEXT}: `make test` builds the French "
+                    "edition first (tools/build_book.py --lang en fr)")
+    return i18n.status()
+
+
+def test_every_page_is_as_translated_as_its_backlog_line_says(statuses):
+    problems = backlog_problems(statuses, read_backlog(), i18n.LOCALE)
+    assert problems == [], "\n".join(problems)
+
+
+def test_translations_keep_glued_values_citations_and_references():
+    problems = i18n.markup_mismatches()
+    assert problems == [], "\n".join(problems[:30])
+
+
+def _switch_target(page: Path) -> Path:
+    text = page.read_text(encoding="utf-8")
+    links = re.findall(rf'<a class="[^"]*{editions.SWITCH_CLASS}[^"]*" href="([^"]+)"', text)
+    assert len(links) == 1, f"{page}: {len(links)} language switches"
+    assert "://" not in links[0] and not links[0].startswith("/"), f"{page}: not relative"
+    return (page.parent / links[0]).resolve()
+
+
+def test_each_page_links_to_itself_in_the_other_edition_and_back():
+    french = SITE / "fr"
+    if not (french / "index.html").exists():
+        pytest.fail(f"no French edition in {french}: `make test` builds it first")
+    pages = [p for p in SITE.rglob("*.html")
+             if p.relative_to(SITE).parts[0] not in ("fr", "lite", "_static", "_sources")
+             and p.name not in ("search.html", "genindex.html", "index.html")]
+    assert len(pages) > 30
+    for page in pages:
+        other = _switch_target(page)
+        assert other == (french / page.relative_to(SITE)).resolve(), page
+        assert other.exists(), f"{page}: its French page {other} was not built"
+        assert _switch_target(other) == page.resolve()
+        assert '<html lang="fr"' in other.read_text(encoding="utf-8")[:2000], other

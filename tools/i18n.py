@@ -1,0 +1,218 @@
+"""The French edition's catalogs: which English messages they lack, and whether each
+translation keeps what must not be translated.
+
+The book's English text is extracted by Sphinx's gettext builder into one template
+(``.pot``) per page (``tools/build_book.py``); ``book/locale/fr/LC_MESSAGES/<page>.po``
+holds the translations, kept in step by ``sphinx-intl update`` (a new English message
+arrives empty, a changed one fuzzy). A message is *translated* when its catalog has it,
+not fuzzy, with a non-empty translation; anything else is *untranslated* and the page
+shows the English text.
+
+Usage::
+
+    python tools/i18n.py                 # the count of untranslated strings, per page
+    python tools/i18n.py --update        # sphinx-intl update: catalogs in step with the English
+    python tools/i18n.py --start book/datasheet   # start translating a page: create its catalog
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+GETTEXT = ROOT / "_build" / "gettext"
+LOCALE = ROOT / "book" / "locale"
+
+
+@dataclass(frozen=True)
+class Status:
+    """The state of one page's catalog against the page's English messages."""
+
+    page: str
+    total: int
+    translated: int
+    fuzzy: int
+
+    @property
+    def untranslated(self) -> int:
+        """Messages the page shows in English: missing, empty or fuzzy."""
+        return self.total - self.translated
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh)
+
+
+PAGE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+
+def from_a_page(message) -> bool:
+    """Whether a message comes from a page of the book (not only from a docstring that
+    autodoc put on an API page: the code's documentation stays English)."""
+    return any(str(f).endswith(PAGE_SUFFIXES) for f, _ in message.locations)
+
+
+def keep_page_messages(src: Path, out: Path) -> dict[str, int]:
+    """Copy the templates of the book's pages from ``src`` into ``out`` with only the
+    pages' own messages (:func:`from_a_page`); return the messages kept per page."""
+    kept = {}
+    wanted = set()
+    for pot in sorted(src.rglob("*.pot")):
+        if pot.relative_to(src).parts[0].startswith("_"):  # _static: theme files, no page
+            continue
+        catalog = read_catalog(pot)
+        for message in list(catalog):
+            if message.id and not from_a_page(message):
+                del catalog[message.id, message.context]
+            elif message.id:
+                # the page's file without line numbers: an edit above a paragraph does not
+                # touch every catalog entry below it
+                message.locations = sorted({(re.sub(r"^(\.\./)+", "", str(f)), None)
+                                            for f, _ in message.locations
+                                            if str(f).endswith(PAGE_SUFFIXES)})
+        rel = pot.relative_to(src)
+        kept[rel.with_suffix("").as_posix()] = sum(1 for m in catalog if m.id)
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as fh:
+            write_po(fh, catalog, width=0, omit_header=False)
+        wanted.add(target)
+    for stale in out.rglob("*.pot"):
+        if stale not in wanted:
+            stale.unlink()
+    return kept
+
+
+def status(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr") -> dict[str, Status]:
+    """Per page, how many of its English messages the ``lang`` catalog translates."""
+    out = {}
+    for pot in sorted(pot_dir.rglob("*.pot")):
+        page = pot.relative_to(pot_dir).with_suffix("").as_posix()
+        ids = [m.id for m in read_catalog(pot) if m.id]
+        po = locale / lang / "LC_MESSAGES" / f"{page}.po"
+        catalog = read_catalog(po) if po.exists() else Catalog(locale=lang)
+        translated = fuzzy = 0
+        for mid in ids:
+            m = catalog.get(mid)
+            if m is None:
+                continue
+            if m.fuzzy:
+                fuzzy += 1
+            elif m.string:
+                translated += 1
+        out[page] = Status(page, len(ids), translated, fuzzy)
+    return out
+
+
+# what a translation must carry over unchanged: glued values, citations, cross-references,
+# math, inline code and link targets; a {term} may be linked by its French name
+_KEPT = re.compile(
+    r"\{[a-z][a-z:-]*\}`[^`]*`"  # MyST roles
+    r"|\$[^$]+\$"  # inline math
+    r"|`[^`]+`"  # inline code
+    r"|\]\([^)]+\)"  # link targets
+)
+
+
+def kept_markup(text: str) -> Counter:
+    """The pieces of a message its translation must carry unchanged.
+
+    >>> sorted(kept_markup("Half ({glue:text}`half:.0%`) left, see {numref}`fig-a` "
+    ...                    "and {term}`churn`; $r^t$ in `crmkit.clv` [here](a.md)."))
+    ['$r^t$', '](a.md)', '`crmkit.clv`', '{glue:text}`half:.0%`', '{numref}`fig-a`']
+    >>> kept_markup("{doc}`glossaire <glossary>`") == kept_markup("{doc}`the glossary <glossary>`")
+    True
+    """
+    pieces = Counter()
+    for m in _KEPT.finditer(text):
+        piece = m.group(0)
+        if piece.startswith("{term}"):
+            continue
+        # a role's title may be translated, its target not: {doc}`glossaire <glossary>`
+        pieces[re.sub(r"^(\{[^}]+\}`)[^`<]*<([^`>]+)>`$", r"\1<\2>`", piece)] += 1
+    return pieces
+
+
+def markup_mismatches(locale: Path = LOCALE, lang: str = "fr") -> list[str]:
+    """Translations that lost or changed a glued value, a citation, a reference, math,
+    code or a link target of their English message."""
+    problems = []
+    for po in sorted((locale / lang / "LC_MESSAGES").rglob("*.po")):
+        for m in read_catalog(po):
+            if not m.id or not m.string or m.fuzzy:
+                continue
+            want, got = kept_markup(m.id), kept_markup(m.string)
+            if want != got:
+                lost = sorted((want - got).elements())
+                added = sorted((got - want).elements())
+                problems.append(f"{po.relative_to(locale)}: {m.id[:60]!r}: lost {lost}, added {added}")
+    return problems
+
+
+def summary(statuses: dict[str, Status]) -> str:
+    """One line for the build's output."""
+    total = sum(s.total for s in statuses.values())
+    left = sum(s.untranslated for s in statuses.values())
+    fuzzy = sum(s.fuzzy for s in statuses.values())
+    pages = sum(1 for s in statuses.values() if s.untranslated)
+    return (f"French edition: {left} of {total} strings untranslated ({fuzzy} fuzzy), "
+            f"on {pages} of {len(statuses)} pages")
+
+
+def update(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr",
+           start: tuple[str, ...] = ()) -> int:
+    """``sphinx-intl update`` of the pages already started plus the pages ``start``: add
+    the new English messages (empty), mark the changed ones fuzzy, keep the obsolete ones
+    commented out. A page not started gets no catalog (its English may change freely)."""
+    import shutil
+    import tempfile
+
+    catalogs = locale / lang / "LC_MESSAGES"
+    pages = {po.relative_to(catalogs).with_suffix("").as_posix() for po in catalogs.rglob("*.po")}
+    unknown = [p for p in start if not (pot_dir / f"{p}.pot").exists()]
+    if unknown:
+        print(f"no English messages for {unknown} in {pot_dir}")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in sorted(pages | set(start)):
+            pot = pot_dir / f"{page}.pot"
+            if pot.exists():
+                (Path(tmp) / pot.relative_to(pot_dir)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(pot, Path(tmp) / pot.relative_to(pot_dir))
+        exe = Path(sys.executable).parent / "sphinx-intl"
+        return subprocess.call([str(exe), "update", "-p", tmp, "-d", str(locale), "-l", lang,
+                                "-w", "0"])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--update", action="store_true", help="run sphinx-intl update first")
+    p.add_argument("--start", nargs="+", default=(), metavar="PAGE",
+                   help="create the catalogs of these pages (e.g. book/datasheet), to translate")
+    args = p.parse_args(argv)
+    if not GETTEXT.exists():
+        print(f"no English messages in {GETTEXT}: run tools/build_book.py --lang fr "
+              "(or --update-catalogs) first")
+        return 1
+    if (args.update or args.start) and update(start=tuple(args.start)) != 0:
+        return 1
+    statuses = status()
+    for s in statuses.values():
+        if s.untranslated:
+            print(f"{s.untranslated:6d}  {s.page}")
+    print(summary(statuses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
