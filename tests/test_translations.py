@@ -172,3 +172,23 @@ def test_each_page_links_to_itself_in_the_other_edition_and_back():
         assert other.exists(), f"{page}: its French page {other} was not built"
         assert _switch_target(other) == page.resolve()
         assert '<html lang="fr"' in other.read_text(encoding="utf-8")[:2000], other
+
+
+def test_the_french_edition_runs_the_notebooks_in_french():
+    # the same notebooks, executed with CRMKIT_LANG=fr: crmkit's tables, checker and
+    # workshop reports are French whatever the state of the prose's translation
+    from crmkit import labels
+
+    french = SITE / "fr" / "notebooks"
+    if not (french / "workshops" / "value_audit.html").exists():
+        pytest.fail(f"no French edition in {french}: `make test` builds it first")
+    audit = (french / "workshops" / "value_audit.html").read_text(encoding="utf-8")
+    en, fr = (labels.header("direct_profit", lang=code) for code in ("en", "fr"))
+    assert fr in audit and en not in audit
+    chapter = (french / "02-loyalty.html").read_text(encoding="utf-8")
+    verdict = labels.label("correct", "feedback", lang="fr")
+    assert f"{verdict}</strong>" in chapter and "Correct</strong>" not in chapter
+    assert chapter.count(labels.label("true_loyalty", lang="fr")) >= 3
+    # glued numbers in French format: a decimal comma, no decimal point between digits
+    glued = re.findall(r'class="pasted-text">([^<]*)<', chapter)
+    assert glued and not [g for g in glued if re.search(r"\d\.\d", g)], glued[:10]
