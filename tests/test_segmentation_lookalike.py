@@ -106,6 +106,10 @@ def test_bad_input_is_refused_clearly():
         seg.lookalike_score(df.drop(columns="channel"), lifts)
     with pytest.raises(ValueError, match="smoothing"):
         seg.lookalike_score(df, lifts, smoothing=-1)
+    with pytest.raises(SchemaError, match=r"lifts\.customers"):
+        seg.lookalike_score(df, lifts.assign(customers=-lifts["customers"]))
+    with pytest.raises(SchemaError, match=r"lifts\.targets"):
+        seg.lookalike_score(df, lifts.assign(targets=lifts["customers"] + 1))
 
 
 def test_name_clusters_by_profile_whatever_the_numbering():
@@ -130,5 +134,9 @@ def test_name_clusters_refuses_ambiguous_rules():
     with pytest.raises(ValueError, match="all point at cluster 0"):
         seg.name_clusters(prof, {"a": ("age", "max"), "b": ("digital", "min"),
                                  "c": ("age", "min")})
+    with pytest.raises(SchemaError, match=r"profile\.cluster"):
+        seg.name_clusters(prof.assign(cluster=["0", "1", "2"]), {"a": ("age", "max")})
+    with pytest.raises(SchemaError, match=r"profile\.cluster"):
+        seg.name_clusters(prof.assign(cluster=[0, 0, 1]), {"a": ("age", "max")})
     with pytest.raises(ValueError, match="direction"):
         seg.name_clusters(prof, {"a": ("age", "highest")})

@@ -94,8 +94,8 @@ def name_clusters(profile: pd.DataFrame, rules: dict, *, table: str = "profile")
     Parameters
     ----------
     profile : pandas.DataFrame
-        One row per cluster, as :func:`cluster_profile` returns (a ``cluster`` column and
-        one column per variable).
+        One row per cluster, as :func:`cluster_profile` returns (an integer ``cluster``
+        column and one column per variable).
     rules : dict
         ``{name: (column, "max" | "min")}`` or ``{name: [(column, direction), ...]}``, one
         name per cluster.
@@ -127,7 +127,8 @@ def name_clusters(profile: pd.DataFrame, rules: dict, *, table: str = "profile")
     ...
     ValueError: profile: names ['a', 'b'] all point at cluster 0; cluster(s) [1] have no name
     """
-    require(profile, table, {"cluster": None})
+    require(profile, table, {"cluster": "int"})
+    schema.check_key(profile, table, "cluster")
     prof = profile.set_index("cluster")
     named: dict = {}
     for name, rule in rules.items():

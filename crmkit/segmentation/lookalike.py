@@ -158,6 +158,15 @@ def lookalike_score(
         ``customer_col`` and ``lookalike_score`` (0: as likely as anyone to become a best
         customer; above 0: more), in the order of ``df``.
 
+    Raises
+    ------
+    SchemaError
+        A column missing from ``lifts`` or ``df``, a missing trait value, a duplicated
+        prospect, a count of customers that is not positive or of best customers outside
+        ``[0, customers]``.
+    ValueError
+        A negative smoothing, or a profile without any best customer.
+
     Examples
     --------
     >>> import pandas as pd
@@ -175,6 +184,11 @@ def lookalike_score(
     """
     require(lifts, "lifts", {"attribute": None, "value": None, "customers": "number",
                              "targets": "number", "target_rate": "number", "lift": "number"})
+    schema.check_rows(lifts, "lifts", "customers", ~(lifts["customers"] > 0).to_numpy(),
+                      "count(s) not positive")
+    schema.check_rows(lifts, "lifts", "targets",
+                      ((lifts["targets"] < 0) | (lifts["targets"] > lifts["customers"])).to_numpy(),
+                      "best customers outside [0, customers]")
     if not (np.isfinite(smoothing) and smoothing >= 0):
         raise ValueError(f"smoothing must be a non-negative number, got {smoothing!r}")
     positive = lifts["lift"] > 0

@@ -476,6 +476,38 @@ def _(df):
     return S.cluster_profile(df, labels, feature_cols())
 
 
+@entry("crmkit.segmentation.clustering.name_clusters",
+       profile=derived(lambda: S.cluster_profile(features(), np.arange(len(features())) % 2,
+                                                 feature_cols()), "profile",
+                       unique=("cluster",), signed=("*",)))
+def _(profile):
+    col = feature_cols()[0]
+    return S.name_clusters(profile, {"high": (col, "max"), "low": (col, "min")})
+
+
+def lookalike_frame():
+    """Customers with a best flag (one in five) and two traits known at recruitment."""
+    cu = market().customers
+    return cu.assign(best=cu["customer_id"] % 5 == 0)
+
+
+LOOKALIKE_TRAITS = ["acquisition_channel", "sector"]
+
+
+@entry("crmkit.segmentation.lookalike.lookalike_lift",
+       df=derived(lookalike_frame, "customers", unique=("customer_id",)))
+def _(df):
+    return S.lookalike_lift(df, "best", LOOKALIKE_TRAITS)
+
+
+@entry("crmkit.segmentation.lookalike.lookalike_score",
+       df=derived(lookalike_frame, "prospects", unique=("customer_id",)),
+       lifts=derived(lambda: S.lookalike_lift(lookalike_frame(), "best", LOOKALIKE_TRAITS),
+                     "lifts", labels=("value",)))
+def _(df, lifts):
+    return S.lookalike_score(df, lifts)
+
+
 @entry("crmkit.segmentation.clustering.StatisticalSegmentation",
        df=derived(features, "customers", unique=("customer_id",), signed=("*",)))
 def _(df):
@@ -720,6 +752,14 @@ def _(chain):
                   unique=("customer_id",)))
 def _(df):
     return V.customer_equity(df)
+
+
+@entry("crmkit.value.lifetime.customer_capital",
+       df=derived(lambda: value_frame().assign(
+           retention_effort=(value_frame()["customer_id"] % 7) * 5.0), "customers",
+           unique=("customer_id",), signed=("commercial_margin",)))
+def _(df):
+    return V.customer_capital(df, retention="retention", horizon=5)
 
 
 @entry("crmkit.value.lifetime.acquisition_returns", customers=customers_arg(),
