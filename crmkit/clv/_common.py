@@ -210,6 +210,27 @@ def grouped(x, tx, T, w):
 
 
 # ---------------------------------------------------------------------------------- simulation
+#: Docstring blocks of the purchase-model simulators, written once (``crmkit._docs.fill``).
+SIMULATION_DOCS = {
+    "purchase_rates": """\
+r, alpha : float
+    Gamma heterogeneity of the purchase rates (shape, rate).""",
+    "observation": """\
+T : array-like
+    Observation time of each customer after the first purchase.
+holdout : float, default 0.0
+    Length of a holdout period after ``T`` (adds ``frequency_holdout`` and
+    ``duration_holdout``).
+seed : int or numpy.random.Generator, optional
+    Random seed.""",
+    "paths": """\
+T : array-like
+    Observation time of each customer; each is followed over (0, T_i].
+seed : int or numpy.random.Generator, optional
+    Random seed.""",
+}
+
+
 def observation_times(T, holdout: float) -> np.ndarray:
     """The simulators' ``T`` (one observation time > 0 per customer) and ``holdout`` >= 0."""
     T = np.asarray(T, dtype=float)
