@@ -438,7 +438,8 @@ def main(argv=None) -> int:
     if args.render or args.before:
         if args.render:
             reports = [json.loads(f.read_text()) for f in args.render]
-            merged = {"runs": [run for r in reports for run in (r.get("runs") or [r["chapters"]])],
+            merged = {"runs": [run for r in reports
+                               for run in (r["runs"] if "runs" in r else [r["chapters"]])],
                       "time": max(r.get("time", 0) for r in reports),
                       "desktop_s": next((r["desktop_s"] for r in reports if "desktop_s" in r),
                                         {})}
