@@ -49,6 +49,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
+from crmkit._docs import fill
 
 __all__ = ["MARKET_TABLES", "Market", "check_table_names", "active_on", "running_on",
            "in_window", "seen_by", "active_during", "running_during", "active_throughout",
@@ -270,7 +271,33 @@ def _bound(value, name: str):
     return None if value is None else _dates(value, name)
 
 
+#: Parameter and return docs shared by the masks below (``crmkit._docs.fill``).
+_PERIOD_DOCS = {
+    "customers": """\
+customers : pandas.DataFrame
+    One row per customer with acquisition and churn dates.""",
+    "customer_dates": """\
+acquisition, churn : str
+    The acquisition and churn date columns (a missing churn date: still a customer).""",
+    "contracts": """\
+contracts : pandas.DataFrame
+    One row per contract with start and end dates.""",
+    "as_of": """\
+as_of : date-like or pandas.Series
+    The day, or one day per row.""",
+    "window": """\
+start, end : date-like
+    The window ``[start, end)``.""",
+    "returns": """\
+Returns
+-------
+pandas.Series of bool
+    Indexed like the table.""",
+}
+
+
 @renamed_keywords(day="as_of")
+@fill(**_PERIOD_DOCS)
 def period_on(first, last, as_of) -> np.ndarray:
     """Boolean mask of the periods ``[first, last)`` that contain ``as_of``.
 
@@ -285,8 +312,7 @@ def period_on(first, last, as_of) -> np.ndarray:
     ----------
     first, last : pandas.Series, array-like or ibis column
         Start and end of each period (``last`` missing: not ended).
-    as_of : date-like or pandas.Series
-        The day, or one day per row.
+    {as_of}
 
     Returns
     -------
@@ -354,7 +380,15 @@ def period_during(first, last, start, end) -> np.ndarray:
     return keep.to_numpy(dtype=bool)
 
 
+def _dated_mask(df: pd.DataFrame, table: str, first: str, last: str, name: str,
+                rule) -> pd.Series:
+    """``rule(df[first], df[last])`` over ``df``'s rows, the two date columns checked."""
+    schema.check_columns(df, table, {first: "datetime", last: "datetime"})
+    return pd.Series(rule(df[first], df[last]), index=df.index, name=name)
+
+
 @renamed_keywords(day="as_of")
+@fill(**_PERIOD_DOCS)
 def active_on(customers: pd.DataFrame, as_of, *, acquisition: str = "acquisition_date",
               churn: str = "churn_date") -> pd.Series:
     """Boolean mask (indexed like ``customers``) of the customers active on ``as_of``:
@@ -365,17 +399,11 @@ def active_on(customers: pd.DataFrame, as_of, *, acquisition: str = "acquisition
 
     Parameters
     ----------
-    customers : pandas.DataFrame
-        One row per customer with acquisition and churn dates.
-    as_of : date-like or pandas.Series
-        The day, or one day per row.
-    acquisition, churn : str
-        The acquisition and churn date columns (a missing churn date: still a customer).
+    {customers}
+    {as_of}
+    {customer_dates}
 
-    Returns
-    -------
-    pandas.Series of bool
-        Indexed like the table.
+    {returns}
 
     Examples
     --------
@@ -385,12 +413,12 @@ def active_on(customers: pd.DataFrame, as_of, *, acquisition: str = "acquisition
     >>> active_on(cu, "2023-12-31").tolist(), active_on(cu, "2024-03-01").tolist()
     ([True, False], [False, True])
     """
-    schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
-    return pd.Series(period_on(customers[acquisition], customers[churn], as_of),
-                     index=customers.index, name="active")
+    return _dated_mask(customers, "customers", acquisition, churn, "active",
+                       lambda first, last: period_on(first, last, as_of))
 
 
 @renamed_keywords(day="as_of")
+@fill(**_PERIOD_DOCS)
 def running_on(contracts: pd.DataFrame, as_of, *, start: str = "start_date",
                end: str = "end_date") -> pd.Series:
     """Boolean mask (indexed like ``contracts``) of the contracts running on ``as_of``:
@@ -401,17 +429,12 @@ def running_on(contracts: pd.DataFrame, as_of, *, start: str = "start_date",
 
     Parameters
     ----------
-    contracts : pandas.DataFrame
-        One row per contract with start and end dates.
-    as_of : date-like or pandas.Series
-        The day, or one day per row.
+    {contracts}
+    {as_of}
     start, end : str
         The start and end date columns (a missing end: still running).
 
-    Returns
-    -------
-    pandas.Series of bool
-        Indexed like the table.
+    {returns}
 
     Examples
     --------
@@ -421,28 +444,22 @@ def running_on(contracts: pd.DataFrame, as_of, *, start: str = "start_date",
     >>> running_on(co, "2024-01-01").tolist()
     [False, True]
     """
-    schema.check_columns(contracts, "contracts", {start: "datetime", end: "datetime"})
-    return pd.Series(period_on(contracts[start], contracts[end], as_of),
-                     index=contracts.index, name="running")
+    return _dated_mask(contracts, "contracts", start, end, "running",
+                       lambda first, last: period_on(first, last, as_of))
 
 
+@fill(**_PERIOD_DOCS)
 def active_during(customers: pd.DataFrame, start, end, *, acquisition: str = "acquisition_date",
                   churn: str = "churn_date") -> pd.Series:
     """Boolean mask of the customers active on at least one day of ``[start, end)``.
 
     Parameters
     ----------
-    customers : pandas.DataFrame
-        One row per customer with acquisition and churn dates.
-    start, end : date-like
-        The window ``[start, end)``.
-    acquisition, churn : str
-        The acquisition and churn date columns (a missing churn date: still a customer).
+    {customers}
+    {window}
+    {customer_dates}
 
-    Returns
-    -------
-    pandas.Series of bool
-        Indexed like the table.
+    {returns}
 
     Examples
     --------
@@ -452,28 +469,23 @@ def active_during(customers: pd.DataFrame, start, end, *, acquisition: str = "ac
     >>> active_during(cu, "2024-01-01", "2025-01-01").tolist()
     [False, True]
     """
-    schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
-    return pd.Series(period_during(customers[acquisition], customers[churn], start, end),
-                     index=customers.index, name="active")
+    return _dated_mask(customers, "customers", acquisition, churn, "active",
+                       lambda first, last: period_during(first, last, start, end))
 
 
+@fill(**_PERIOD_DOCS)
 def running_during(contracts: pd.DataFrame, start, end, *, start_col: str = "start_date",
                    end_col: str = "end_date") -> pd.Series:
     """Boolean mask of the contracts running on at least one day of ``[start, end)``.
 
     Parameters
     ----------
-    contracts : pandas.DataFrame
-        One row per contract with start and end dates.
-    start, end : date-like
-        The window ``[start, end)``.
+    {contracts}
+    {window}
     start_col, end_col : str
         The start and end date columns (a missing end: still running).
 
-    Returns
-    -------
-    pandas.Series of bool
-        Indexed like the table.
+    {returns}
 
     Examples
     --------
@@ -483,11 +495,11 @@ def running_during(contracts: pd.DataFrame, start, end, *, start_col: str = "sta
     >>> running_during(co, "2023-12-31", "2024-01-01").tolist()
     [True, False]
     """
-    schema.check_columns(contracts, "contracts", {start_col: "datetime", end_col: "datetime"})
-    return pd.Series(period_during(contracts[start_col], contracts[end_col], start, end),
-                     index=contracts.index, name="running")
+    return _dated_mask(contracts, "contracts", start_col, end_col, "running",
+                       lambda first, last: period_during(first, last, start, end))
 
 
+@fill(**_PERIOD_DOCS)
 def active_throughout(customers: pd.DataFrame, start, end, *,
                       acquisition: str = "acquisition_date",
                       churn: str = "churn_date") -> pd.Series:
@@ -496,17 +508,11 @@ def active_throughout(customers: pd.DataFrame, start, end, *,
 
     Parameters
     ----------
-    customers : pandas.DataFrame
-        One row per customer with acquisition and churn dates.
-    start, end : date-like
-        The window ``[start, end)``.
-    acquisition, churn : str
-        The acquisition and churn date columns (a missing churn date: still a customer).
+    {customers}
+    {window}
+    {customer_dates}
 
-    Returns
-    -------
-    pandas.Series of bool
-        Indexed like the table.
+    {returns}
 
     Examples
     --------
@@ -517,11 +523,10 @@ def active_throughout(customers: pd.DataFrame, start, end, *,
     >>> active_throughout(cu, "2024-01-01", "2025-01-01").tolist()
     [True, False, False]
     """
-    schema.check_columns(customers, "customers", {acquisition: "datetime", churn: "datetime"})
     start, end = _dates(start, "start"), _dates(end, "end")
-    first, last = customers[acquisition], customers[churn]
-    keep = first.notna() & (first <= start) & (last.isna() | (last >= end))
-    return keep.rename("active")
+    return _dated_mask(customers, "customers", acquisition, churn, "active",
+                       lambda first, last: (first.notna() & (first <= start)
+                                            & (last.isna() | (last >= end))).to_numpy(dtype=bool))
 
 
 @renamed_keywords(day="as_of")

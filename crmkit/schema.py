@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crmkit._docs import fill
+
 __all__ = [
     "Column",
     "Table",
@@ -397,6 +399,24 @@ TABLES = {name: _constrained(t) for name, t in TABLES.items()}
 # ---------------------------------------------------------------------------------------
 # checks: each raises one SchemaError naming table, column and first offending rows
 # ---------------------------------------------------------------------------------------
+#: Parameter and error docs shared by the check functions below (``crmkit._docs.fill``).
+_CHECK_DOCS = {
+    "table_args": """\
+df : pandas.DataFrame
+    The table to check.
+table : str
+    Its name, in the error message.""",
+    "column_arg": """\
+column : str
+    The column to check.""",
+    "raises": """\
+Raises
+------
+SchemaError
+    Naming the table, the column and the first offending rows.""",
+}
+
+
 def _rows(mask: pd.Series | np.ndarray, df: pd.DataFrame) -> str:
     idx = df.index[np.asarray(mask, dtype=bool)]
     return f"{len(idx)} row(s)", list(idx[:_SHOW])
@@ -441,20 +461,15 @@ def fail(table: str, column: str | None, what: str, mask=None, df=None):
 _fail = fail  # the former private name, kept for callers not yet moved
 
 
+@fill(**_CHECK_DOCS)
 def check_not_empty(df: pd.DataFrame, table: str) -> None:
     """Raise if ``df`` is not a DataFrame or has no rows.
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -470,6 +485,7 @@ def check_not_empty(df: pd.DataFrame, table: str) -> None:
         _fail(table, None, "the table is empty (0 rows)")
 
 
+@fill(**_CHECK_DOCS)
 def check_columns(
     df: pd.DataFrame, table: str, columns: Mapping[str, str] | Iterable[str]
 ) -> None:
@@ -481,17 +497,11 @@ def check_columns(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
     columns : mapping of str to str, or iterable of str
         Column names, with their kind when it matters.
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -545,6 +555,7 @@ def _is_id(name) -> bool:
     return isinstance(name, str) and (name.endswith("_id") or name == "id")
 
 
+@fill(**_CHECK_DOCS)
 def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
     """Raise if the datetime ``column`` is time-zone aware or holds dates outside pandas'
     nanosecond range (years 1677 to 2262).
@@ -557,12 +568,8 @@ def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
 
     Examples
     --------
@@ -587,18 +594,15 @@ def check_dates(df: pd.DataFrame, table: str, column: str) -> None:
                   f"{_NS_MAX.date()}]", bad, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_finite(df: pd.DataFrame, table: str, column: str) -> None:
     """Raise if the numeric ``column`` holds infinite values, or values so large that
     their sum overflows (e.g. two values of 1e308): every total would be ``inf``.
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
 
     Examples
     --------
@@ -625,6 +629,7 @@ def check_finite(df: pd.DataFrame, table: str, column: str) -> None:
               f"{_FLOAT_MAX:.1e})", big, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
     """Raise if the key ``column`` mixes numbers and strings (``1`` and ``"1"``), which
     would silently make two customers of one.
@@ -634,12 +639,8 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
 
     Examples
     --------
@@ -667,22 +668,16 @@ def check_ids(df: pd.DataFrame, table: str, column: str) -> None:
               "customers); cast the column to one type", is_str, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_no_missing(df: pd.DataFrame, table: str, column: str) -> None:
     """Raise if ``column`` has missing values.
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -697,22 +692,16 @@ def check_no_missing(df: pd.DataFrame, table: str, column: str) -> None:
         _fail(table, column, "missing value(s)", mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_nonnegative(df: pd.DataFrame, table: str, column: str) -> None:
     """Raise if ``column`` has negative values (amounts, counts, costs).
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -727,24 +716,18 @@ def check_nonnegative(df: pd.DataFrame, table: str, column: str) -> None:
         _fail(table, column, "negative", mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_in_range(df: pd.DataFrame, table: str, column: str, low=None, high=None) -> None:
     """Raise if ``column`` has values outside ``[low, high]`` (missing values ignored).
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
     low, high : float, optional
         The bounds, included (None: no bound).
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -764,24 +747,18 @@ def check_in_range(df: pd.DataFrame, table: str, column: str, low=None, high=Non
         _fail(table, column, f"outside [{low}, {high}]", mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_allowed(df: pd.DataFrame, table: str, column: str, allowed: Iterable) -> None:
     """Raise if ``column`` has values outside ``allowed`` (missing values ignored).
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
     allowed : iterable
         The values the column may hold.
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -800,22 +777,17 @@ def check_allowed(df: pd.DataFrame, table: str, column: str, allowed: Iterable) 
         _fail(table, column, f"not in {allowed} (found {seen})", mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_unique(df: pd.DataFrame, table: str, columns: str | list[str]) -> None:
     """Raise if the key ``columns`` has duplicated values.
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
     columns : str or list of str
         The key columns.
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -831,6 +803,7 @@ def check_unique(df: pd.DataFrame, table: str, columns: str | list[str]) -> None
         _fail(table, "+".join(cols), "duplicated key", mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) -> None:
     """Raise if the rows of ``df`` repeat their key (one row per customer, contract,
     interaction...), when the key columns are in ``df``: a repeated row would be counted
@@ -839,10 +812,7 @@ def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) 
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
     key : str or list of str, optional
         The key columns; default the primary key of market table ``table``.
 
@@ -862,22 +832,17 @@ def check_key(df: pd.DataFrame, table: str, key: str | list[str] | None = None) 
         check_unique(df, table, key)
 
 
+@fill(**_CHECK_DOCS)
 def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> None:
     """Raise if ``end`` is before ``start`` on some row (missing ends ignored).
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
     start, end : str
         The columns of the start and end dates.
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -893,27 +858,21 @@ def check_dates_ordered(df: pd.DataFrame, table: str, start: str, end: str) -> N
         _fail(table, end, f"before {start}", mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def check_rows(df: pd.DataFrame, table: str, column: str, mask, what: str) -> None:
     """Raise if the boolean ``mask`` (one entry per row) flags rows: a rule of ``column``
     that the generic checks above do not cover, described by ``what`` (e.g. "greater than T").
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
-    column : str
-        The column to check.
+    {table_args}
+    {column_arg}
     mask : array-like of bool
         One entry per row: True for an offending row.
     what : str
         The rule the flagged rows break, as the message says it.
 
-    Raises
-    ------
-    SchemaError
-        Naming the table, the column and the first offending rows.
+    {raises}
 
     Examples
     --------
@@ -929,6 +888,7 @@ def check_rows(df: pd.DataFrame, table: str, column: str, mask, what: str) -> No
         _fail(table, column, what, mask, df)
 
 
+@fill(**_CHECK_DOCS)
 def require_columns(
     df: pd.DataFrame,
     table: str,
@@ -946,10 +906,7 @@ def require_columns(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
     columns : mapping of str to str or None, or iterable of str
         Column names, with their kind (None: any kind).
     nonnegative : iterable of str, default ()
@@ -1035,6 +992,7 @@ def as_timestamp(value, name: str = "as_of") -> pd.Timestamp:
     return ts.as_unit("ns")
 
 
+@fill(**_CHECK_DOCS)
 def snapshot(
     df: pd.DataFrame, table: str, date_col: str, as_of
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
@@ -1045,10 +1003,7 @@ def snapshot(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table to check.
-    table : str
-        Its name, in the error message.
+    {table_args}
     date_col : str
         The date column.
     as_of : date-like or None

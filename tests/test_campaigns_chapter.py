@@ -247,6 +247,30 @@ def test_learn_feel_do_grid_from_two_variables_reaches_every_quadrant():
         cp.learn_feel_do_grid(p, involvement_col="inv")
 
 
+def test_fcb_classification_covers_the_market_products_by_its_rules():
+    # the two variables live in a documented data file (not in the generator): one row per
+    # product of the course market, each with its reason; the consumer loan, whose first
+    # response is affective, is the one product bought for the feeling
+    from crmkit.synth import products as P
+
+    fcb = cp.fcb_classification()
+    assert sorted(fcb["product_id"]) == sorted(set(P.PRODUCT_IDS) - {"I_AUTO2"})
+    assert fcb["why"].str.len().gt(20).all()
+    assert fcb.loc[fcb["mode"] == "feel", "product_id"].tolist() == ["B_CONSUMER"]
+    grid = cp.learn_feel_do_grid(fcb, involvement_col="involvement", mode_col="mode")
+    assert grid["fcb_quadrant"].notna().all()
+
+
+def test_fcb_classification_refuses_a_bad_file(tmp_path):
+    bad = tmp_path / "fcb.yaml"
+    bad.write_text("products:\n  X: {involvement: medium, mode: think, why: because it is}\n")
+    with pytest.raises(ValueError, match="involvement"):
+        cp.fcb_classification(bad)
+    bad.write_text("products:\n  X: {involvement: low, mode: think}\n")
+    with pytest.raises(ValueError, match="reason"):
+        cp.fcb_classification(bad)
+
+
 # ---------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------

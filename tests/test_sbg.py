@@ -66,6 +66,44 @@ def test_derl_closed_form_equals_the_discounted_sum(fh2007):
     assert got[1] > got[0]
 
 
+# Fader & Hardie (2010), "Customer-base valuation in a contractual setting: the perils of
+# ignoring heterogeneity", Marketing Science 29(1), table 3 (p. 5 of the authors' PDF): DERL at
+# d = 10 % of a customer who has made 0, 1, 2, 3, 4 renewals, in two worlds with the same mean
+# churn probability 0.2 (first-year retention 80 %): case 1, little heterogeneity
+# (alpha 3.80, beta 15.20), and case 2, a polarised one (printed alpha 0.067, beta 0.267).
+# The printed figures reached us through pymc-marketing's test suite, which quotes the table
+# (tests/clv/models/test_shifted_beta_geo.py); the paper itself was not reachable here.
+FH2010_TABLE_3 = {"case 1": [3.31, 3.45, 3.59, 3.72, 3.84],
+                  "case 2": [7.68, 9.46, 9.86, 10.06, 10.19]}
+
+
+def test_derl_reproduces_fader_hardie_2010_table_3_to_the_printed_digits():
+    # case 2's printed parameters are rounded: the beta with mean 0.2 and
+    # alpha + beta = 1/3 is (1/15, 4/15) = (0.0667, 0.2667), which prints as 0.067 / 0.267
+    m = ShiftedBetaGeoModel.from_params(alpha={"case 1": 3.80, "case 2": 1 / 15},
+                                        beta={"case 1": 15.20, "case 2": 4 / 15})
+    assert m.retention_rate([1]).round(12)[1.0].tolist() == [0.8, 0.8]
+    renewals = pd.DataFrame({"cohort": np.repeat(["case 1", "case 2"], 5),
+                             "age": np.tile(np.arange(5), 2)})
+    got = m.derl(renewals, 0.10).round(2).to_numpy().reshape(2, 5)
+    assert got.tolist() == [FH2010_TABLE_3["case 1"], FH2010_TABLE_3["case 2"]]
+    # with the rounded parameters as printed, every figure is still within 0.011
+    printed = ShiftedBetaGeoModel.from_params(alpha={"case 1": 3.80, "case 2": 0.067},
+                                              beta={"case 1": 15.20, "case 2": 0.267})
+    near = printed.derl(renewals, 0.10).to_numpy().reshape(2, 5)
+    assert np.max(np.abs(near - np.array(list(FH2010_TABLE_3.values())))) < 0.011
+    # and ignoring heterogeneity (one retention rate of 80 %) undervalues both
+    one_rate = 0.8 / (1 - 0.8 / 1.10)
+    assert (got > one_rate).all()
+
+
+def test_derl_agrees_with_an_independent_implementation(fh2007):
+    # not a published figure: the README of jdmaturen/shifted_beta_geometric_py fits the
+    # 2007 high-end cohort and gives DERL = 7.530 after 7 periods at d = 10 %
+    high_end = pd.DataFrame({"cohort": ["high end"], "age": [7]})
+    assert round(float(fh2007.derl(high_end, 0.10).iloc[0]), 3) == 7.530
+
+
 def test_predict_is_conditional_survival(fh2007):
     customers = pd.DataFrame({"cohort": ["regular"], "age": [3]})
     s = fh2007.survival([3, 5]).loc["regular"].to_numpy()

@@ -14,6 +14,7 @@ Section of the chapter                             Module and functions
 =================================================  ==========================================
 What the message should do first                   :mod:`~crmkit.campaigns.learn_feel_do`:
                                                    :func:`learn_feel_do_grid`,
+                                                   :func:`fcb_classification`,
                                                    :data:`FCB_QUADRANTS`
 Why a control group                                :mod:`~crmkit.campaigns.control_groups`:
                                                    :func:`assign_groups`
@@ -66,6 +67,7 @@ from crmkit.campaigns.event_marketing import trigger_family
 from crmkit.campaigns.learn_feel_do import (
     FCB_QUADRANTS,
     LEARN_FEEL_DO_QUADRANT,
+    fcb_classification,
     learn_feel_do_grid,
 )
 from crmkit.campaigns.measurement import pooled_uplift, response_rates, uplift, uplift_interval
@@ -95,6 +97,7 @@ from crmkit.campaigns.waves import run_waves
 __all__ = [
     "FCB_QUADRANTS",
     "LEARN_FEEL_DO_QUADRANT",
+    "fcb_classification",
     "learn_feel_do_grid",
     "assign_groups",
     "response_rates",

@@ -7,11 +7,17 @@ learning, feeling and doing, which tells a campaign what its message must achiev
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import yaml
 
 from crmkit import schema
 
-__all__ = ["FCB_QUADRANTS", "LEARN_FEEL_DO_QUADRANT", "learn_feel_do_grid"]
+__all__ = ["FCB_QUADRANTS", "LEARN_FEEL_DO_QUADRANT", "fcb_classification",
+           "learn_feel_do_grid"]
+
+FCB_PRODUCTS = Path(__file__).resolve().parents[1] / "data" / "fcb_products.yaml"
 
 
 # Vaughn's (1980) FCB grid: involvement x think/feel, and the order in which people learn,
@@ -113,4 +119,52 @@ def learn_feel_do_grid(
     out["fcb_quadrant"] = quadrant.to_numpy()
     for col in ("involvement", "mode", "sequence"):
         out[col] = info[col].to_numpy()
+    return out
+
+
+def fcb_classification(path: str | Path | None = None) -> pd.DataFrame:
+    """Each product's involvement and mode, the two variables of the FCB grid.
+
+    Read from ``crmkit/data/fcb_products.yaml``: the kit's teaching assumption for the
+    products of the course market, placed by two rules written in the file (involvement is
+    high for a commitment of years or of a large sum; the mode is *feel* when the desire for
+    what the product pays for comes first), each product with the reason for its place.
+    It is not a measurement: a company would ask its customers Vaughn's involvement and
+    think/feel questions.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Another file of the same layout (default: the kit's).
+
+    Returns
+    -------
+    DataFrame
+        One row per product: ``product_id``, ``involvement`` (``high``/``low``), ``mode``
+        (``think``/``feel``) and ``why``; ready for :func:`learn_feel_do_grid`'s
+        ``involvement_col`` and ``mode_col``.
+
+    Raises
+    ------
+    ValueError
+        When a product's involvement or mode is not one of the grid's values, or its reason
+        is missing.
+
+    Examples
+    --------
+    >>> fcb = fcb_classification()
+    >>> fcb.set_index("product_id").loc["B_CONSUMER", ["involvement", "mode"]].tolist()
+    ['high', 'feel']
+    >>> sorted(fcb["involvement"].unique()), sorted(fcb["mode"].unique())
+    (['high', 'low'], ['feel', 'think'])
+    """
+    with open(path or FCB_PRODUCTS, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    rows = [{"product_id": pid, **spec} for pid, spec in (data or {}).get("products", {}).items()]
+    out = pd.DataFrame(rows, columns=["product_id", "involvement", "mode", "why"])
+    bad = (~out["involvement"].isin(["high", "low"]) | ~out["mode"].isin(["think", "feel"])
+           | out["why"].astype("string").str.strip().fillna("").eq(""))
+    if out.empty or bad.any():
+        raise ValueError(f"{path or FCB_PRODUCTS}: each product needs involvement high/low, "
+                         f"mode think/feel and a reason; check {out.loc[bad, 'product_id'].tolist()}")
     return out

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from crmkit._docs import fill
 from crmkit.models import FittedModel
 
 __all__ = ["TwoModelUplift", "ClassTransformationUplift", "qini_curve", "true_qini_curve",
@@ -88,6 +89,33 @@ class _UpliftBase(BaseEstimator):
 
     def _estimator(self):
         return clone(self.estimator) if self.estimator is not None else _default_estimator()
+
+    def _start_fit(self, data: pd.DataFrame):
+        """Forget a previous fit, check ``data``, set ``features_``: (x, contacted, bought)."""
+        self._forget()
+        x, w, y, self.features_ = self._split(data)
+        return x, w, y
+
+    def _uplift(self, data: pd.DataFrame, estimate) -> pd.Series:
+        """``estimate(x)`` on the fitted features of ``data``, as the ``uplift`` Series."""
+        self._check_fitted()
+        return pd.Series(estimate(_features(data, self.features_)), index=data.index,
+                         name="uplift")
+
+
+#: Parameter and return docs of the two models' fit and predict, written once.
+_DOCS = {
+    "fit_data": """\
+data : DataFrame
+    One row per target of a randomised campaign: the ``features``, the 0/1
+    ``treatment`` and ``outcome`` columns.""",
+    "predict_data": """\
+data : DataFrame
+    The ``features_`` columns (others are ignored).""",
+    "uplift": """\
+Series
+    The estimated uplift, indexed like ``data``, named ``uplift``.""",
+}
 
 
 def _features(data: pd.DataFrame, features: list) -> pd.DataFrame:
@@ -147,14 +175,13 @@ class TwoModelUplift(_UpliftBase):
     True
     """
 
+    @fill(**_DOCS)
     def fit(self, data: pd.DataFrame):
         """Fit one classifier on the contacted customers, one on the held-out ones.
 
         Parameters
         ----------
-        data : DataFrame
-            One row per target of a randomised campaign: the ``features``, the 0/1
-            ``treatment`` and ``outcome`` columns.
+        {fit_data}
 
         Returns
         -------
@@ -168,25 +195,22 @@ class TwoModelUplift(_UpliftBase):
         >>> sorted(TwoModelUplift(estimator=DummyClassifier()).fit(d).estimators_)
         ['control', 'treated']
         """
-        self._forget()
-        x, w, y, features = self._split(data)
-        self.features_ = features
+        x, w, y = self._start_fit(data)
         self.estimators_ = {"treated": self._estimator().fit(x[w], y[w]),
                             "control": self._estimator().fit(x[~w], y[~w])}
         return self
 
+    @fill(**_DOCS)
     def predict(self, data: pd.DataFrame) -> pd.Series:
         """Estimated uplift, P(buy | contacted) - P(buy | not contacted), one per row.
 
         Parameters
         ----------
-        data : DataFrame
-            The ``features_`` columns (others are ignored).
+        {predict_data}
 
         Returns
         -------
-        Series
-            The estimated uplift, indexed like ``data``, named ``uplift``.
+        {uplift}
 
         Examples
         --------
@@ -198,11 +222,11 @@ class TwoModelUplift(_UpliftBase):
         >>> round(float(m.predict(d).iloc[0]), 4)  # 2/3 bought when contacted, 1/3 when not
         0.3333
         """
-        self._check_fitted()
-        x = _features(data, self.features_)
-        u = (self.estimators_["treated"].predict_proba(x)[:, 1]
-             - self.estimators_["control"].predict_proba(x)[:, 1])
-        return pd.Series(u, index=data.index, name="uplift")
+        def estimate(x):
+            return (self.estimators_["treated"].predict_proba(x)[:, 1]
+                    - self.estimators_["control"].predict_proba(x)[:, 1])
+
+        return self._uplift(data, estimate)
 
 
 class ClassTransformationUplift(_UpliftBase):
@@ -230,14 +254,13 @@ class ClassTransformationUplift(_UpliftBase):
     True
     """
 
+    @fill(**_DOCS)
     def fit(self, data: pd.DataFrame):
         """Fit the classifier of ``z`` with test and control weighted to equal totals.
 
         Parameters
         ----------
-        data : DataFrame
-            One row per target of a randomised campaign: the ``features``, the 0/1
-            ``treatment`` and ``outcome`` columns.
+        {fit_data}
 
         Returns
         -------
@@ -251,28 +274,25 @@ class ClassTransformationUplift(_UpliftBase):
         >>> ClassTransformationUplift(estimator=DummyClassifier()).fit(d).treated_share_
         0.75
         """
-        self._forget()
-        x, w, y, features = self._split(data)
+        x, w, y = self._start_fit(data)
         z = (y == w)
         share = w.mean()
         weight = np.where(w, 0.5 / share, 0.5 / (1.0 - share))
-        self.features_ = features
         self.treated_share_ = float(share)
         self.estimators_ = {"z": self._estimator().fit(x, z, sample_weight=weight)}
         return self
 
+    @fill(**_DOCS)
     def predict(self, data: pd.DataFrame) -> pd.Series:
         """Estimated uplift, 2 P(z = 1 | x) - 1, one per row.
 
         Parameters
         ----------
-        data : DataFrame
-            The ``features_`` columns (others are ignored).
+        {predict_data}
 
         Returns
         -------
-        Series
-            The estimated uplift, indexed like ``data``, named ``uplift``.
+        {uplift}
 
         Examples
         --------
@@ -283,9 +303,7 @@ class ClassTransformationUplift(_UpliftBase):
         >>> round(float(m.predict(d).iloc[0]), 4)  # 2/3 bought when contacted, 0/1 when not
         0.6667
         """
-        self._check_fitted()
-        p = self.estimators_["z"].predict_proba(_features(data, self.features_))[:, 1]
-        return pd.Series(2.0 * p - 1.0, index=data.index, name="uplift")
+        return self._uplift(data, lambda x: 2.0 * self.estimators_["z"].predict_proba(x)[:, 1] - 1.0)
 
 
 # ------------------------------------------------------------------------------ evaluation

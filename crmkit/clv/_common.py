@@ -210,6 +210,33 @@ def grouped(x, tx, T, w):
 
 
 # ---------------------------------------------------------------------------------- simulation
+#: Docstring blocks of the purchase models (fit, simulators), written once (``crmkit._docs.fill``).
+PURCHASE_MODEL_DOCS = {
+    "purchase_rates": """\
+r, alpha : float
+    Gamma heterogeneity of the purchase rates (shape, rate).""",
+    "observation": """\
+T : array-like
+    Observation time of each customer after the first purchase.
+holdout : float, default 0.0
+    Length of a holdout period after ``T`` (adds ``frequency_holdout`` and
+    ``duration_holdout``).
+seed : int or numpy.random.Generator, optional
+    Random seed.""",
+    "fit_summary": """\
+data : pandas.DataFrame
+    One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
+    last one) and ``T`` (time observed), in one time unit.
+weights : array-like, optional
+    One count per row, for grouped data (identical customers counted once).""",
+    "paths": """\
+T : array-like
+    Observation time of each customer; each is followed over (0, T_i].
+seed : int or numpy.random.Generator, optional
+    Random seed.""",
+}
+
+
 def observation_times(T, holdout: float) -> np.ndarray:
     """The simulators' ``T`` (one observation time > 0 per customer) and ``holdout`` >= 0."""
     T = np.asarray(T, dtype=float)

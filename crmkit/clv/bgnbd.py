@@ -21,8 +21,10 @@ import pandas as pd
 from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
+from crmkit._docs import fill
 from crmkit.clv import _common
 from crmkit.clv._common import (
+    PURCHASE_MODEL_DOCS,
     PurchaseModel,
     grouped,
     observation_times,
@@ -196,16 +198,13 @@ class BetaGeoModel(PurchaseModel):
     _shape_params = ("r", "a", "b")
     _model_name = "BG/NBD"
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def fit(self, data: pd.DataFrame, weights=None) -> BetaGeoModel:
         """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer).
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
-            last one) and ``T`` (time observed), in one time unit.
-        weights : array-like, optional
-            One count per row, for grouped data (identical customers counted once).
+        {fit_summary}
 
         Returns
         -------
@@ -357,17 +356,13 @@ class BetaGeoModel(PurchaseModel):
                                         - betaln(a, b)) * (1.0 - cdf), 0.0)
         return (first + second)[()]
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
         """Simulate customers from the fitted parameters (see :func:`simulate_bgnbd`).
 
         Parameters
         ----------
-        T : array-like
-            Observation time of each simulated customer after the first purchase.
-        holdout : float, default 0.0
-            Length of a holdout period after ``T`` (adds ``frequency_holdout``).
-        seed : int or numpy.random.Generator, optional
-            Random seed.
+        {observation}
 
         Returns
         -------
@@ -401,21 +396,16 @@ def _bgnbd_draw(r, alpha, a, b, T, holdout, seed):
     return owner, times, T, H, lam, p, death
 
 
+@fill(**PURCHASE_MODEL_DOCS)
 def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
     """Simulate the BG/NBD story for customers observed ``T`` (array) after a first purchase.
 
     Parameters
     ----------
-    r, alpha : float
-        Gamma heterogeneity of the purchase rates (shape, rate).
+    {purchase_rates}
     a, b : float
         Beta heterogeneity of the drop-out probability after each purchase.
-    T : array-like
-        Observation time of each customer after the first purchase.
-    holdout : float, default 0.0
-        Length of a holdout period after ``T``.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
+    {observation}
 
     Returns
     -------
@@ -441,19 +431,16 @@ def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.
     return out
 
 
+@fill(**PURCHASE_MODEL_DOCS)
 def simulate_bgnbd_paths(r, alpha, a, b, T, *, seed=None) -> pd.DataFrame:
     """Purchase paths under BG/NBD: one row per purchase, first purchase at time 0.
 
     Parameters
     ----------
-    r, alpha : float
-        Gamma heterogeneity of the purchase rates (shape, rate).
+    {purchase_rates}
     a, b : float
         Beta heterogeneity of the drop-out probability after each purchase.
-    T : array-like
-        Observation time of each customer; each is followed over (0, T_i].
-    seed : int or numpy.random.Generator, optional
-        Random seed.
+    {paths}
 
     Returns
     -------

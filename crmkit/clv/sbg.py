@@ -567,6 +567,13 @@ class ShiftedBetaGeoModel(FittedModel):
         >>> derl = m.derl(pd.DataFrame({"age": [1, 5]}), discount_rate=0.1)
         >>> bool(derl.iloc[1] > derl.iloc[0] > 1)
         True
+
+        Fader & Hardie (2010), table 3, case 1 (mean churn 0.2, little heterogeneity):
+        DERL at 10 % after 0 and 4 renewals, as printed.
+
+        >>> case1 = ShiftedBetaGeoModel.from_params(alpha={"case 1": 3.8}, beta={"case 1": 15.2})
+        >>> case1.derl(pd.DataFrame({"age": [0, 4]}), discount_rate=0.1).round(2).tolist()
+        [3.31, 3.84]
         """
         if not np.isfinite(discount_rate) or discount_rate <= 0:
             raise ValueError(f"discount_rate must be > 0, got {discount_rate!r}")

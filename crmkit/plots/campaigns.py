@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.ticker import LogLocator, NullFormatter, PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import (
     COLORS,
     _any_label,
@@ -29,6 +30,7 @@ from crmkit.schema import (
 # event-triggered offers stand out (green), untargeted ones stay grey
 
 
+@figure("plot_campaign")
 def uplift_bars(
     pooled: pd.DataFrame,
     *,
@@ -57,14 +59,9 @@ def uplift_bars(
         column when ``None``.
     rate : str
         Label key (kind ``campaign_term``) of the rate on the vertical axis.
-    title : str, optional
-        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"pooled_uplift"``): bad input raises
-        a :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -111,6 +108,7 @@ def uplift_bars(
     return ax
 
 
+@figure("plot_campaign")
 def uplift_funnel(
     per_campaign: pd.DataFrame,
     *,
@@ -142,14 +140,9 @@ def uplift_funnel(
         Label kind of ``color_col``; inferred from the column when ``None``.
     pooled : DataFrame, optional
         Pooled uplift per category of ``color_col``, drawn as dashed lines.
-    title : str, optional
-        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"uplift"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -219,6 +212,7 @@ def uplift_funnel(
     return ax
 
 
+@figure("plot_campaign")
 def campaign_power(
     curve: pd.DataFrame,
     *,
@@ -247,14 +241,9 @@ def campaign_power(
         The campaign's expected uplift (rate points), a dashed line.
     breakeven_rate : float, optional
         The uplift that pays the campaign's cost, a dotted line.
-    title : str, optional
-        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"power_curve"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -307,6 +296,7 @@ def campaign_power(
 _FCB_CELLS = {"learning": (0, 1), "affectivity": (1, 1), "routine": (0, 0), "hedonism": (1, 0)}
 
 
+@figure("plot_campaign")
 def fcb_grid(
     grid: pd.DataFrame,
     *,
@@ -330,14 +320,9 @@ def fcb_grid(
         Column naming the products listed in each cell.
     name_kind : str, optional
         Label kind of the names (``None``: written as they are).
-    title : str, optional
-        A label key (kind ``plot_campaign``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"products"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -382,6 +367,7 @@ def fcb_grid(
 __all__ = ["uplift_bars", "uplift_funnel", "campaign_power", "fcb_grid", "qini_plot"]
 
 
+@figure()
 def qini_plot(
     curves: pd.DataFrame,
     *,
@@ -409,10 +395,8 @@ def qini_plot(
         Label kind of the rankings (default: inferred, e.g. ``uplift_ranking``).
     title : str, optional
         A label key or text (default: the ``qini_curves`` label).
-    table : str
-        Name used in error messages.
-    ax : matplotlib Axes, optional
-        Where to draw (default: a new figure).
+    {table}
+    {ax}
 
     Returns
     -------

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import COLORS, _axes, _numeric, palette
 from crmkit.schema import SchemaError, check_key
 
@@ -26,6 +27,7 @@ def _lorenz(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray
     return x, cum
 
 
+@figure()
 def pareto_curve(
     df: pd.DataFrame,
     value: str,
@@ -51,11 +53,10 @@ def pareto_curve(
         Numeric column: margin, revenue, lifetime value...
     cuts : sequence of float
         Increasing shares of customers in (0, 1) where the classes change.
-    table : str
-        Name of the input in error messages.
+    {table}
     max_points : int
         The curve is drawn through at most this many points.
-    ax : matplotlib Axes, optional
+    {ax}
 
     Returns
     -------

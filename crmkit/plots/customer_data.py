@@ -9,6 +9,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit._deprecation import renamed_keywords
+from crmkit.plots._docs import figure
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
 
@@ -16,6 +17,7 @@ from crmkit.schema import SchemaError, check_columns, check_no_missing, check_no
 
 
 @renamed_keywords(date="date_col")
+@figure()
 def yearly_counts(
     df: pd.DataFrame,
     date_col: str,
@@ -54,11 +56,8 @@ def yearly_counts(
         Label key of what a row is (``"customers"``, ``"contracts"``): the vertical axis.
     title : str, optional
         A label key (kind ``plot_customer_data``, else any) or a text.
-    table : str
-        Name of the table in error messages (default ``"rows"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -120,6 +119,7 @@ def yearly_counts(
     return ax
 
 
+@figure("plot_customer_data")
 def match_weights(
     pairs: pd.DataFrame,
     *,
@@ -150,14 +150,9 @@ def match_weights(
         Column of the pairs' match weights.
     truth : str
         Boolean column: True when both records are the same person.
-    title : str, optional
-        A label key (kind ``plot_customer_data``, else any) or a text; ``None`` gives the
-        default title.
-    table : str
-        Name of the table in error messages (default ``"pairs"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -194,6 +189,7 @@ def match_weights(
     return ax
 
 
+@figure("plot_customer_data")
 def threshold_curve(
     sweep: pd.DataFrame,
     *,
@@ -215,14 +211,9 @@ def threshold_curve(
         One row per threshold with precision, recall and the customers resolved.
     threshold : float, optional
         The current threshold, marked by a vertical line.
-    title : str, optional
-        A label key (kind ``plot_customer_data``, else any) or a text; ``None`` gives the
-        default title.
-    table : str
-        Name of the table in error messages (default ``"sweep"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------

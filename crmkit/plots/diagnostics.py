@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title
 from crmkit.schema import check_ids, check_in_range, check_not_empty, fail, require_columns
 
@@ -33,6 +34,7 @@ __all__ = ["calibration_plot", "cumulative_transactions_plot", "frequency_recenc
            "hazard_ratio_forest", "period_transactions_plot", "survival_projection"]
 
 
+@figure("model_diagnostic")
 def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
                      title: str | None = None, table: str = "calibration", ax=None):
     """Predicted probability against observed rate, one point per bin, and the diagonal.
@@ -46,11 +48,9 @@ def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
     label : str, optional
         Legend entry of the points (a label key or text), to draw several models on one
         ``ax``.
-    title : str, optional
-        A label key of ``model_diagnostic`` or text (default: "calibration_plot").
-    table : str
-        Name of the frame in error messages.
-    ax : matplotlib Axes, optional
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -82,6 +82,7 @@ def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
     return ax
 
 
+@figure("model_diagnostic")
 def hazard_ratio_forest(ratios: pd.DataFrame, *, title: str | None = None,
                         table: str = "hazard_ratios", ax=None):
     """Hazard ratios with their 95 % intervals, on a log scale, and the line at 1.
@@ -91,11 +92,9 @@ def hazard_ratio_forest(ratios: pd.DataFrame, *, title: str | None = None,
     ratios : DataFrame
         Indexed by covariate, with ``hazard_ratio``, ``lower`` and ``upper``
         (:func:`crmkit.loyalty.hazard_ratios`).
-    title : str, optional
-        A label key of ``model_diagnostic`` or text (default: "hazard_ratios").
-    table : str
-        Name of the frame in error messages.
-    ax : matplotlib Axes, optional
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -129,6 +128,7 @@ def hazard_ratio_forest(ratios: pd.DataFrame, *, title: str | None = None,
     return ax
 
 
+@figure("model_diagnostic")
 def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
                         calibration_periods: int | None = None, title: str | None = None,
                         ax=None):
@@ -145,9 +145,8 @@ def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
         both).
     calibration_periods : int, optional
         Last period the model saw: a vertical line separates calibration from holdout.
-    title : str, optional
-        A label key of ``model_diagnostic`` or text (default: "survival_projection").
-    ax : matplotlib Axes, optional
+    {title}
+    {ax}
 
     Returns
     -------
@@ -198,6 +197,7 @@ def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
     return ax
 
 
+@figure("model_diagnostic")
 def period_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
                              table_name: str = "period_transactions", ax=None):
     """Customers by number of repeat purchases in calibration: observed and model bars.
@@ -208,11 +208,9 @@ def period_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
         ``frequency``, ``actual``, ``expected``
         (:func:`crmkit.clv.diagnostics.period_transactions`); the last frequency reads
         "n+".
-    title : str, optional
-        A label key of ``model_diagnostic`` or text (default: "period_transactions").
-    table_name : str
-        Name of the frame in error messages.
-    ax : matplotlib Axes, optional
+    {title}
+    {table_name}
+    {ax}
 
     Returns
     -------
@@ -246,6 +244,7 @@ def period_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
     return ax
 
 
+@figure("model_diagnostic")
 def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
                               table: str = "grid", ax=None):
     """A purchase model's value over frequency (rows) and recency (columns), as a heatmap.
@@ -255,11 +254,9 @@ def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
     grid : DataFrame
         ``frequency``, ``recency``, ``value``
         (:func:`crmkit.clv.diagnostics.frequency_recency_grid`).
-    title : str, optional
-        A label key of ``model_diagnostic`` or text (default: "frequency_recency").
-    table : str
-        Name of the frame in error messages.
-    ax : matplotlib Axes, optional
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -289,6 +286,7 @@ def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
     return ax
 
 
+@figure("model_diagnostic")
 def cumulative_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
                                  table_name: str = "cumulative_transactions", ax=None):
     """Cumulative repeat purchases over time, observed and expected: the tracking plot.
@@ -299,11 +297,9 @@ def cumulative_transactions_plot(table: pd.DataFrame, *, title: str | None = Non
         ``date``, ``actual``, ``expected``, ``period`` ("calibration" or "holdout")
         (:func:`crmkit.clv.diagnostics.cumulative_transactions`); a dotted line marks the
         end of calibration.
-    title : str, optional
-        A label key of ``model_diagnostic`` or text (default: "cumulative_transactions").
-    table_name : str
-        Name of the frame in error messages.
-    ax : matplotlib Axes, optional
+    {title}
+    {table_name}
+    {ax}
 
     Returns
     -------

@@ -11,6 +11,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
 from crmkit.schema import check_columns, check_no_missing, check_not_empty, require_columns
 
@@ -18,6 +19,7 @@ from crmkit.schema import check_columns, check_no_missing, check_not_empty, requ
 # event-triggered campaigns and offers are green, untargeted ones grey
 
 
+@figure("plot_idic")
 def contact_decisions(
     decisions: pd.DataFrame,
     by: str | None = None,
@@ -43,14 +45,9 @@ def contact_decisions(
         Column the bars are stacked by (proposer, channel, offer...).
     reason_col : str
         Column of the reason: ``ok`` when sent, else the first rule broken.
-    title : str, optional
-        A label key (kind ``plot_idic``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"decisions"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -102,6 +99,7 @@ def contact_decisions(
     return ax
 
 
+@figure("plot_idic")
 def need_heatmap(
     shares: pd.DataFrame,
     row: str = "need",
@@ -128,14 +126,9 @@ def need_heatmap(
         Column whose categories are the heatmap's columns (the groups).
     value : str
         Column of the share, a number in [0, 1].
-    title : str, optional
-        A label key (kind ``plot_idic``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"needs"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -174,6 +167,7 @@ def need_heatmap(
     return ax
 
 
+@figure("plot_idic")
 def offer_values(
     offers: pd.DataFrame,
     category: str = "rule",
@@ -207,14 +201,9 @@ def offer_values(
         Category column colouring the bars; ``None`` for one colour.
     count : str, optional
         Column of a count written after each bar; ``None`` writes none.
-    title : str, optional
-        A label key (kind ``plot_idic``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"offers"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import (
     COLORS,
     _any_label,
@@ -22,6 +23,7 @@ from crmkit.schema import check_columns, check_not_empty, require_columns
 # the simulated scenario stands out against a grey baseline; the two survival estimates
 
 
+@figure("plot_loyalty")
 def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str = "flows",
                   ax=None):
     """The observed bathtub: customers won (tap) and lost (drain) per period, and the stock.
@@ -34,14 +36,9 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     ----------
     flows : DataFrame
         One row per period with ``acquired``, ``churned`` and ``end_stock``.
-    title : str, optional
-        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"flows"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -81,6 +78,7 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     return ax
 
 
+@figure("plot_loyalty")
 def bathtub_scenarios(
     runs: pd.DataFrame,
     value: str = "end_stock",
@@ -107,14 +105,9 @@ def bathtub_scenarios(
         Column naming the scenario of each row: one line each.
     period_col : str
         Column of the period, the horizontal axis.
-    title : str, optional
-        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"runs"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -147,6 +140,7 @@ def bathtub_scenarios(
     return ax
 
 
+@figure("plot_loyalty")
 def measure_bars(
     df: pd.DataFrame,
     category: str,
@@ -192,14 +186,9 @@ def measure_bars(
         Format the values as percentages (for shares and rates).
     allow_missing : bool
         Accept a missing value: its category keeps its place, marked "n/a".
-    title : str, optional
-        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"groups"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -249,6 +238,7 @@ def measure_bars(
     return ax
 
 
+@figure("plot_loyalty")
 def response_mix(
     mix: pd.DataFrame,
     *,
@@ -271,14 +261,9 @@ def response_mix(
     kind : str, optional
         Label kind of the rows (e.g. ``loyalty_type``); inferred from the index when
         ``None``.
-    title : str, optional
-        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"response_mix"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -329,6 +314,7 @@ def response_mix(
     return ax
 
 
+@figure("plot_loyalty")
 def survival_curves(
     curves: pd.DataFrame,
     *,
@@ -350,14 +336,9 @@ def survival_curves(
         Column naming the estimate each row belongs to: one step line each.
     mark_years : float, optional
         Years since acquisition at which each curve's value is marked; ``None`` marks none.
-    title : str, optional
-        A label key (kind ``plot_loyalty``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"survival"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------

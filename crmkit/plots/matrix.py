@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import _CORNERS, _TITLES, COLORS, QUADRANT_PRESETS, _axes, _numeric, palette
 from crmkit.schema import check_columns, check_key
 
@@ -26,6 +27,7 @@ def _cut(s: pd.Series, cut) -> float:
     raise ValueError(f"a cut is 'median', 'mean' or a number, got {cut!r}")
 
 
+@figure()
 def matrix_scatter(
     df: pd.DataFrame,
     x: str,
@@ -73,15 +75,12 @@ def matrix_scatter(
         Write each quadrant's share of customers after its name.
     title : str, optional
         A label key or a text; ``None`` gives the preset's title.
-    table : str
-        Name of the table in error messages (default ``"customers"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    {table}
     max_points : int
         Above this many rows a random sample of this size is drawn.
     seed : int
         Seed of that sample, for a reproducible figure.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {ax}
 
     Returns
     -------

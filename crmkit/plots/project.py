@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import _C, _axes, _numeric, _set_title, palette
 from crmkit.schema import check_columns, check_no_missing, require_columns
 
@@ -20,6 +21,7 @@ def _euro_axis(axis) -> None:
     axis.set_major_formatter(lambda v, _: f"{v:,.0f}")
 
 
+@figure("plot_project")
 def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = "split",
                  ax=None):
     """The report a company usually shows: the customers won each year, and nothing else.
@@ -31,14 +33,9 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     ----------
     split : DataFrame
         One row per year (the index) with ``acquired``.
-    title : str, optional
-        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"split"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -66,6 +63,7 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     return ax
 
 
+@figure("plot_project")
 def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str = "split",
                   ax=None):
     """The report that shows retention: each year's revenue by who earned it.
@@ -79,14 +77,9 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     split : DataFrame
         One row per year (the index) with ``revenue_existing``, ``revenue_cross_sell`` and
         ``revenue_new``.
-    title : str, optional
-        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"split"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -126,6 +119,7 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     return ax
 
 
+@figure("plot_project")
 def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: str = "project_kpi",
                plain: Sequence[str] = ("cross_sell_rate", "campaign_lift"),
                title: str | None = None, table: str = "dashboard", ax=None):
@@ -147,14 +141,9 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
         Label kind of the KPI names.
     plain : sequence of str
         KPIs written as plain numbers rather than percentages.
-    title : str, optional
-        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"dashboard"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -214,6 +203,7 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     return ax
 
 
+@figure("plot_project")
 def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str = "factors",
                   ax=None):
     """The maturity self-assessment: one horizontal bar per success factor, 1 to 5.
@@ -226,14 +216,9 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     ----------
     factors : DataFrame
         One row per success factor: ``id``, ``name``, ``dimension``, ``score``, ``weakest``.
-    title : str, optional
-        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"factors"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -277,6 +262,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     return ax
 
 
+@figure("plot_project")
 def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: str | None = None,
                   table: str = "flows", ax=None):
     """A programme's cumulative cash flow, plain and discounted, against the year.
@@ -293,14 +279,9 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
         ``cumulative_discounted``.
     payback : float, optional
         The payback period in years, a dotted line; ``None`` draws none.
-    title : str, optional
-        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"flows"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -343,6 +324,7 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     return ax
 
 
+@figure("plot_project")
 def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
                      title: str | None = None, table: str = "sweep", ax=None):
     """Extra profit per euro of the tap and of the drain against the cost of a saved customer.
@@ -357,14 +339,9 @@ def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
         One row per (``cost_per_saved``, ``scenario``) with ``profit_per_euro``.
     measured : float, optional
         The cost per saved customer measured on the campaigns, a vertical line.
-    title : str, optional
-        A label key (kind ``plot_project``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"sweep"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------

@@ -12,6 +12,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import COLORS, _axes, _numeric, palette
 from crmkit.schema import (
     SchemaError,
@@ -26,6 +27,7 @@ from crmkit.schema import (
 # pace against the life-stage norm: early green, on time blue, late orange, unseen grey
 
 
+@figure()
 def rfm_heatmap(
     scores: pd.DataFrame,
     value: str | None = None,
@@ -56,11 +58,8 @@ def rfm_heatmap(
         Score column on the horizontal axis.
     min_count : int
         Cells with fewer customers are left blank when ``value`` is given.
-    table : str
-        Name of the table in error messages (default ``"rfm"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -104,6 +103,7 @@ def rfm_heatmap(
     return ax
 
 
+@figure()
 def score_outcome(
     scores: pd.DataFrame,
     outcome: str,
@@ -126,11 +126,8 @@ def score_outcome(
         Numeric column (often 0/1) observed after the scoring date.
     dims : sequence of str
         Score columns, one line each.
-    table : str
-        Name of the table in error messages (default ``"scores"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -166,6 +163,7 @@ def score_outcome(
     return ax
 
 
+@figure()
 def stage_entry_ages(
     segments: pd.DataFrame,
     *,
@@ -188,11 +186,8 @@ def stage_entry_ages(
         ``norm_age_at_entry``.
     stage_col : str
         Column of the current life stage.
-    table : str
-        Name of the table in error messages (default ``"lifecycle"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -250,6 +245,7 @@ def stage_entry_ages(
     return ax
 
 
+@figure()
 def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "choose_k", ax=None):
     """Elbow and silhouette against the number of clusters, from
     :func:`crmkit.segmentation.choose_k`; ``k`` marks the chosen number.
@@ -263,11 +259,8 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
         One row per number of clusters ``k`` with ``inertia`` and ``silhouette``.
     k : int, optional
         The chosen number of clusters, a vertical line; ``None`` marks none.
-    table : str
-        Name of the table in error messages (default ``"choose_k"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -302,6 +295,7 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
     return ax
 
 
+@figure()
 def cluster_profile_heatmap(
     profile: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -332,11 +326,8 @@ def cluster_profile_heatmap(
         Column naming the cluster, one row each.
     size_col : str
         Column of the cluster's number of customers.
-    table : str
-        Name of the table in error messages (default ``"profile"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -385,6 +376,7 @@ def cluster_profile_heatmap(
     return ax
 
 
+@figure()
 def migration_heatmap(
     matrix: pd.DataFrame,
     *,
@@ -410,11 +402,8 @@ def migration_heatmap(
         Name of the row of customers new at the second date.
     lost_label : str
         Name of the column of customers lost by the second date.
-    table : str
-        Name of the table in error messages (default ``"migration"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -459,6 +448,7 @@ def migration_heatmap(
     return ax
 
 
+@figure()
 def kpi_trend(
     kpis: pd.DataFrame,
     period_col: str,
@@ -489,11 +479,8 @@ def kpi_trend(
         Label kind of the segments; inferred from the column when ``None``.
     percent : bool
         Format the vertical axis as percentages (for shares and rates).
-    table : str
-        Name of the table in error messages (default ``"kpis"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------
@@ -528,6 +515,7 @@ def kpi_trend(
     return ax
 
 
+@figure()
 def detectable_uplift(
     curve: pd.DataFrame,
     sizes: Sequence[int] | None = None,
@@ -553,11 +541,8 @@ def detectable_uplift(
         Column of the group size.
     uplift_col : str
         Column of the detectable uplift (rate points).
-    table : str
-        Name of the table in error messages (default ``"power_curve"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {table}
+    {ax}
 
     Returns
     -------

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import _CYCLE, COLORS, _axes, _numeric
 from crmkit.schema import (
     SchemaError,
@@ -21,6 +22,7 @@ from crmkit.schema import (
 __all__ = ["bar_share"]
 
 
+@figure()
 def bar_share(
     df: pd.DataFrame,
     by: str,
@@ -45,13 +47,10 @@ def bar_share(
         Category column, one group of bars each.
     values : str or sequence of str, optional
         Numeric columns whose shares are drawn next to the share of customers.
-    table : str
-        Name of the table in error messages (default ``"customers"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
+    {table}
     annotate : bool
         Write each bar's percentage on top of it.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {ax}
 
     Returns
     -------

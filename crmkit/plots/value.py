@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
+from crmkit.plots._docs import figure
 from crmkit.plots.style import (
     _CORNERS,
     _CYCLE,
@@ -59,6 +60,7 @@ def _categories(df: pd.DataFrame, column: str, kind: str | None) -> list:
         return list(values)
 
 
+@figure("plot_value")
 def cost_breakdown(
     df: pd.DataFrame,
     by: str,
@@ -96,14 +98,9 @@ def cost_breakdown(
         Label key of the vertical axis.
     legend : bool
         Draw the legend of the parts.
-    title : str, optional
-        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"costs"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -150,6 +147,7 @@ def cost_breakdown(
     return ax
 
 
+@figure("plot_value")
 def value_waterfall(
     steps: pd.DataFrame,
     *,
@@ -178,14 +176,9 @@ def value_waterfall(
         Column of the signed amounts.
     totals : sequence of str
         Items drawn from zero (subtotals and the total).
-    title : str, optional
-        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"steps"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -310,6 +303,7 @@ def _place_notes(ax, sx, sy, xs, ys, notes, *, font_pt: float = 6.5):
     return out
 
 
+@figure("plot_value")
 def story_path(
     path: pd.DataFrame,
     *,
@@ -352,14 +346,9 @@ def story_path(
         Where the vertical cut of the matrix sits.
     y_cut : float
         Where the horizontal cut of the matrix sits.
-    title : str, optional
-        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"path"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -428,6 +417,7 @@ def story_path(
     return ax
 
 
+@figure("plot_value")
 def holdout_fit(
     comparison: pd.DataFrame,
     *,
@@ -446,14 +436,9 @@ def holdout_fit(
     comparison : DataFrame
         One row per calibration ``frequency`` with the ``actual`` and ``predicted`` mean
         holdout purchases.
-    title : str, optional
-        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"comparison"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -487,6 +472,7 @@ def holdout_fit(
     return ax
 
 
+@figure("plot_value")
 def state_shares(
     distribution: pd.DataFrame,
     *,
@@ -510,14 +496,9 @@ def state_shares(
         One row per period, one column of shares per state.
     kind : str
         Label kind of the states (their labels, order and colours).
-    title : str, optional
-        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"distribution"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
@@ -561,6 +542,7 @@ def state_shares(
     return ax
 
 
+@figure("plot_value")
 def equity_comparison(
     df: pd.DataFrame,
     category: str,
@@ -592,14 +574,9 @@ def equity_comparison(
     kind : str, optional
         Label kind of the categories (their labels, order and colours); inferred from the
         column when ``None``.
-    title : str, optional
-        A label key (kind ``plot_value``, else any) or a text; ``None`` gives the default
-        title.
-    table : str
-        Name of the table in error messages (default ``"equity"``): bad input raises a
-        :class:`crmkit.schema.SchemaError` naming it, the column and the rows.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure when ``None``.
+    {title}
+    {table}
+    {ax}
 
     Returns
     -------
