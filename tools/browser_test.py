@@ -142,8 +142,9 @@ IMPORTS_HEADER = """\
 # file a line, relative to Pyodide's /lib: python312.zip/ is the standard library,
 # python3.12/site-packages/ the packages). `make lite` ships these modules compiled to
 # bytecode, so that a new kernel does not compile them again; the other modules stay sources
-# (compiled on import if ever imported: correct, only slower). Refresh after changing what the
-# chapters import or the pinned packages.
+# (compiled on import if ever imported: correct, only slower); crmkit is compiled whole
+# whatever this list says. Refresh after changing what the chapters import or the pinned
+# packages.
 """
 
 
