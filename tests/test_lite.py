@@ -312,6 +312,42 @@ def test_matplotlib_font_list_is_rebuilt_for_the_wheels_own_fonts(tmp_path):
                                            "stretch", "size", "__class__"}
 
 
+def test_kernel_preload_is_all_in_the_sites_lock(tmp_path):
+    """The kernel's packages load at start from the site's lock: each is an official
+    Pyodide package, a pinned wheel or one of the kernel's own wheels, taken from its pinned
+    extension."""
+    official = json.loads((bl.LITE / "pyodide-lock.json").read_text())["packages"]
+    names = {bl.canonical(n) for n in bl.KERNEL_PRELOAD}
+    assert names <= set(official) | set(bl.EXTRA_WHEELS) | set(bl.KERNEL_WHEELS)
+    config = bl.lite_config()["jupyter-config-data"]["litePluginSettings"]
+    kernel = config["@jupyterlite/pyodide-kernel-extension:kernel"]
+    # the kernel skips installing a package it finds in this list (by its exact name)
+    assert {"piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi",
+            "ipython"} <= set(kernel["loadPyodideOptions"]["packages"])
+    ext = tmp_path / "jupyterlite_pyodide_kernel-0.6.1-py3-none-any.whl"
+    pypi = "jupyterlite_pyodide_kernel-0.6.1.data/data/share/jupyter/labextensions/x/static/pypi"
+    with zipfile.ZipFile(ext, "w") as z:
+        for wheel in ["piplite-0.6.1", "ipykernel-6.9.2", "pyodide_kernel-0.6.1",
+                      "widgetsnbextension-4.0.999"]:
+            z.writestr(f"{pypi}/{wheel}-py3-none-any.whl", wheel)
+    (tmp_path / "site").mkdir()
+    entries = bl.kernel_wheels([ext], tmp_path / "site")
+    assert {e["name"]: e["file_name"] for e in entries} == {
+        "piplite": "piplite-0.6.1-py3-none-any.whl", "ipykernel": "ipykernel-6.9.2-py3-none-any.whl",
+        "pyodide-kernel": "pyodide_kernel-0.6.1-py3-none-any.whl"}
+    assert all(e["sha256"] == _sha((tmp_path / "site" / e["file_name"]).read_bytes())
+               for e in entries)
+
+
+def test_the_recorded_bytecode_list_is_read_whole():
+    listed = bl.bytecode_modules()
+    assert listed is not None, "lite/bytecode-modules.txt: tools/browser_test.py --write-imports"
+    # the first cell's stack and the kernel's, as the browser recorded them
+    assert {"pandas/__init__.py", "matplotlib/pyplot.py", "IPython/__init__.py",
+            "pyodide_kernel/kernel.py"} <= listed["site"]
+    assert {"asyncio/__init__.py", "json/__init__.py"} <= listed["stdlib"]
+
+
 def test_site_lock_keeps_official_entries_and_adds_the_wheels(tmp_path):
     official = json.loads((bl.LITE / "pyodide-lock.json").read_text())
     wheel = tmp_path / "crmkit-0.1.0-py3-none-any.whl"

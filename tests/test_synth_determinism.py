@@ -34,20 +34,25 @@ def test_a_different_seed_gives_different_data():
         assert not a[name].equals(b[name]), name
 
 
+@pytest.fixture(scope="module")
+def one_block():
+    """SMALL generated in memory as a single block: the reference of the tests below."""
+    return generate(**SMALL, block_size=100_000)
+
+
 @pytest.mark.parametrize("block_size", [500, 1_000])
-def test_block_size_does_not_change_the_data(block_size):
-    one = generate(**SMALL, block_size=100_000)
+def test_block_size_does_not_change_the_data(one_block, block_size):
     other = generate(**SMALL, block_size=block_size)
     for name in MARKET_TABLES:
-        pd.testing.assert_frame_equal(one[name], other[name], check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(one_block[name], other[name], check_exact=True, obj=name)
 
 
-def test_streaming_and_in_memory_agree(tmp_path):
-    mem = generate(**SMALL, block_size=500)
+def test_streaming_and_in_memory_agree(one_block, tmp_path):
+    # streamed to disk in blocks of 1,000 against the in-memory single block
     path = generate_to(tmp_path / "m", **SMALL, block_size=1_000, duckdb=False)
     disk = load_market(path)
     for name in MARKET_TABLES:
-        pd.testing.assert_frame_equal(mem[name], disk[name], check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(one_block[name], disk[name], check_exact=True, obj=name)
     assert disk.params["seed"] == SMALL["seed"]
 
 

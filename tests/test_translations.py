@@ -172,3 +172,47 @@ def test_each_page_links_to_itself_in_the_other_edition_and_back():
         assert other.exists(), f"{page}: its French page {other} was not built"
         assert _switch_target(other) == page.resolve()
         assert '<html lang="fr"' in other.read_text(encoding="utf-8")[:2000], other
+
+
+def test_the_french_edition_runs_the_notebooks_in_french():
+    # the same notebooks, executed with CRMKIT_LANG=fr: crmkit's tables, checker and
+    # workshop reports are French whatever the state of the prose's translation
+    from crmkit import labels
+
+    french = SITE / "fr" / "notebooks"
+    if not (french / "workshops" / "value_audit.html").exists():
+        pytest.fail(f"no French edition in {french}: `make test` builds it first")
+    audit = (french / "workshops" / "value_audit.html").read_text(encoding="utf-8")
+    en, fr = (labels.header("direct_profit", lang=code) for code in ("en", "fr"))
+    assert fr in audit and en not in audit
+    chapter = (french / "02-loyalty.html").read_text(encoding="utf-8")
+    verdict = labels.label("correct", "feedback", lang="fr")
+    assert f"{verdict}</strong>" in chapter and "Correct</strong>" not in chapter
+    assert chapter.count(labels.label("true_loyalty", lang="fr")) >= 3
+    # glued numbers in French format: a decimal comma, no decimal point between digits
+    glued = re.findall(r'class="pasted-text">([^<]*)<', chapter)
+    assert glued and not [g for g in glued if re.search(r"\d\.\d", g)], glued[:10]
+
+
+def test_the_french_configuration_is_the_english_one_in_french(tmp_path):
+    import yaml
+    from build_book import ROOT as BOOK
+    from build_book import cache_path, edition_config
+
+    assert edition_config(BOOK, "en", tmp_path) is None  # English: the book's own file
+    fr = yaml.safe_load(edition_config(BOOK, "fr", tmp_path).read_text())
+    en = yaml.safe_load((BOOK / "_config.yml").read_text())
+    assert fr["sphinx"]["config"]["language"] == "fr"
+    assert fr["sphinx"]["config"]["locale_dirs"] == en["sphinx"]["config"]["locale_dirs"]
+    assert fr["sphinx"]["config"]["gettext_compact"] is False
+    # its own execution cache: the same code cells give French outputs
+    assert Path(fr["execute"]["cache"]) == cache_path(BOOK, "fr") != cache_path(BOOK, "en")
+    # the extensions found from wherever the generated file lies
+    assert set(fr["sphinx"]["local_extensions"]) == set(en["sphinx"]["local_extensions"])
+    assert all(Path(p).is_absolute() and (Path(p) / f"{name}.py").exists()
+               for name, p in fr["sphinx"]["local_extensions"].items())
+    assert fr["title"] != en["title"]
+    # everything else as in English
+    drop = ("title", "execute", "sphinx")
+    assert {k: v for k, v in fr.items() if k not in drop} == {
+        k: v for k, v in en.items() if k not in drop}

@@ -9,6 +9,7 @@ the workshop. These tests read the package's source so that none of it comes bac
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import json
 import subprocess
@@ -28,10 +29,11 @@ ALLOWED = {PACKAGE / "labels.py", PACKAGE / "_deprecation.py"}
 FRENCH = set("àâçéèêëîïôûùüÿœÀÂÇÉÈÊÎÔÛ")
 
 
-def _modules():
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if path not in ALLOWED:
-            yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+@functools.cache
+def _modules() -> tuple:
+    # parsed once for the tests that walk every module
+    return tuple((path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+                 for path in sorted(PACKAGE.rglob("*.py")) if path not in ALLOWED)
 
 
 def _strings(node) -> list[str]:

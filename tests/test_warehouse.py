@@ -207,17 +207,23 @@ def test_count_score_by_hand(engine):
     assert list(out.columns) == ["id", "v", "s", "r"]
 
 
+@pytest.fixture(scope="module")
+def duck():
+    """One in-memory DuckDB for the property tests' examples (a connection per call costs
+    more than the tiny query; the engine=None path is covered by every DuckDB test above)."""
+    return wh.connect()
+
+
 @given(st.lists(st.integers(0, 6), min_size=1, max_size=40), st.integers(2, 7))
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_count_score_equals_rank_score(values, bins):
+def test_count_score_equals_rank_score(duck, values, bins):
     # the counted scores are the window-rank scores with ties="min", in both directions
     t = ibis.memtable(pd.DataFrame({"id": range(len(values)), "v": values}))
     for better in (True, False):
         want = t.mutate(s=quantile_score(t, "v", "id", bins, higher_is_better=better))
         got = with_count_score(t, "v", "s", bins, higher_is_better=better)
-        con = wh.connect()
-        pd.testing.assert_frame_equal(con.execute(got.order_by("id")),
-                                      con.execute(want.order_by("id")))
+        pd.testing.assert_frame_equal(duck.execute(got.order_by("id")),
+                                      duck.execute(want.order_by("id")))
 
 
 @pytest.mark.parametrize("engine", ["spark"], indirect=True)
@@ -457,10 +463,11 @@ def _log(rows) -> pd.DataFrame:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=logs, ties=st.sampled_from(["min", "first"]))
-def test_property_rfm_and_summary_agree_with_pandas_on_duckdb(rows, ties):
+def test_property_rfm_and_summary_agree_with_pandas_on_duckdb(duck, rows, ties):
     tx = _log(rows)
-    assert_same(wh.rfm(tx, kinds=None, ties=ties), rfm_pandas(tx, kinds=None, ties=ties))
-    assert_same(wh.clv_summary(tx, value="amount", freq="W"),
+    assert_same(wh.rfm(tx, kinds=None, ties=ties, engine=duck),
+                rfm_pandas(tx, kinds=None, ties=ties))
+    assert_same(wh.clv_summary(tx, value="amount", freq="W", engine=duck),
                 clv_summary(tx, value="amount", freq="W"))
 
 

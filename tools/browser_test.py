@@ -23,6 +23,8 @@ import argparse
 import functools
 import http.server
 import json
+import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -62,15 +64,17 @@ async () => {
 }
 """
 
-# wait until the notebook's kernel is ready, run its first code cell (the imports)
+# wait until the notebook's kernel is ready, run its first code cell (the imports); `setup`
+# runs in the kernel before that cell (TIMING_PY)
 FIRST_CELL_JS = """
-async () => {
+async (setup) => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
   await panel.sessionContext.ready;
   const kernel = panel.sessionContext.session.kernel;
   await kernel.info;
   const ready = performance.now() / 1000;
+  await kernel.requestExecute({code: setup, silent: true, store_history: false}).done;
   const cells = panel.content.model.cells;
   let first = null;
   for (let i = 0; i < cells.length; i++) {
@@ -84,6 +88,26 @@ async () => {
 }
 """
 
+
+# The kernel loads the packages a cell imports (Pyodide's loadPackagesFromImports) before it
+# runs the cell: this times each such load, to split the first cell into loading packages
+# and running Python (imports, the market's first tables)
+TIMING_PY = """
+def _crmkit_timing():
+    import time
+    import pyodide_kernel.kernel as k
+    load, k._crmkit_package_s = k._load_packages_from_imports, []
+    async def timed(code):
+        t0 = time.perf_counter()
+        try:
+            return await load(code)
+        finally:
+            k._crmkit_package_s.append(time.perf_counter() - t0)
+    k._load_packages_from_imports = timed
+_crmkit_timing()
+del _crmkit_timing
+"""
+PACKAGE_S_PY = "import pyodide_kernel.kernel as _k\nprint(_k._crmkit_package_s[0])\ndel _k\n"
 
 # the Python modules the chapter's kernel imported, by file (the standard library's, in its zip,
 # and the packages'), relative to where Pyodide unpacks them: the build compiles these to
@@ -166,7 +190,6 @@ def cpu_seconds(root: int | None = None) -> float | None:
     proc = Path("/proc")
     if not (proc / "self" / "stat").exists():
         return None
-    import os
 
     root = os.getpid() if root is None else root
     parent, ticks = {}, {}
@@ -229,27 +252,32 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
             page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell"
                                    " && window.jupyterapp.shell.currentWidget"
                                    " && window.jupyterapp.shell.currentWidget.sessionContext")
-            first = page.evaluate(FIRST_CELL_JS)
+            load0 = os.getloadavg()[0]
+            first = page.evaluate(FIRST_CELL_JS, TIMING_PY)
             start = time.perf_counter() - t0
             cpu1 = cpu_seconds()
+            packages = float(page.evaluate(KERNEL_EXEC_JS, PACKAGE_S_PY))
             result = page.evaluate(RUN_ALL_JS)
             imported = page.evaluate(KERNEL_EXEC_JS, IMPORTED_PY).split()
             report.setdefault("imported", set()).update(
                 m[:-1] if m.endswith(".pyc") else m for m in imported)
             entry = {"chapter": chapter, "kernel_ready_s": round(first["ready"], 1),
                      "first_cell_s": round(first["imports"], 1),
+                     "first_cell_packages_s": round(packages, 1),
                      "interactive_s": round(start, 1),
                      "interactive_cpu_s": None if cpu0 is None else round(cpu1 - cpu0, 1),
                      "run_all_s": round(result["seconds"], 1),
                      "code_cells": result["code"], "cells_run": result["run"],
-                     "errors": result["errors"], "bytes": sent_bytes(server) - before}
+                     "errors": result["errors"], "bytes": sent_bytes(server) - before,
+                     "load_average": round((load0 + os.getloadavg()[0]) / 2, 1)}
             if i == 0:
                 report["first_visit_bytes"] = entry["bytes"]
             if result["errors"] or result["run"] != result["code"]:
                 entry["console"] = logs[-30:]
             report["chapters"].append(entry)
             print(f"{chapter}: kernel ready {entry['kernel_ready_s']} s, first cell "
-                  f"{entry['first_cell_s']} s (interactive after {entry['interactive_s']} s, "
+                  f"{entry['first_cell_s']} s ({entry['first_cell_packages_s']} s loading "
+                  f"packages; interactive after {entry['interactive_s']} s, "
                   f"{entry['interactive_cpu_s']} s of CPU), all cells {entry['run_all_s']} s, "
                   f"{result['run']}/{result['code']} cells, {len(result['errors'])} errors, "
                   f"{entry['bytes'] / 1e6:.1f} MB", flush=True)
@@ -280,20 +308,61 @@ def desktop_times(chapters: list[str], timeout: float) -> dict[str, float]:
     return out
 
 
+# the measures of a chapter that the table gives (the median over the runs)
+MEASURES = ("load_average", "kernel_ready_s", "first_cell_packages_s", "first_cell_s",
+            "interactive_s", "interactive_cpu_s", "run_all_s", "bytes")
+
+
+def medians(runs: list[list[dict]]) -> list[dict]:
+    """Each chapter's median of each measure over ``runs`` (each run a list of chapter
+    entries, as :func:`run` reports them), with the range of the wall and CPU times until
+    the chapter was interactive."""
+    out = []
+    for chapter in [c["chapter"] for c in runs[0]]:
+        entries = [c for r in runs for c in r if c["chapter"] == chapter]
+        m = {"chapter": chapter, "runs": len(entries)}
+        for key in MEASURES:
+            values = [c[key] for c in entries if c.get(key) is not None]
+            m[key] = statistics.median(values) if values else None
+            if key in ("interactive_s", "interactive_cpu_s") and values:
+                m[key + "_range"] = (min(values), max(values))
+        out.append(m)
+    return out
+
+
 def markdown(report: dict) -> str:
-    """The benchmarks page's table of a report: each chapter's times, browser and desktop."""
+    """The benchmarks page's table of a report: each chapter's times (the median of the
+    runs), browser and desktop, with the machine's load average during the chapter."""
     desktop = report.get("desktop_s", {})
-    rows = ["| chapter | kernel ready (s) | first cell, the imports (s) | interactive, CPU (s) "
-            "| rest of the chapter (s) | browser total (s) | desktop (s) | served (MB) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for c in report["chapters"]:
-        total = c["interactive_s"] + c["run_all_s"]
-        cpu = c.get("interactive_cpu_s")
-        rows.append(f"| {c['chapter'].split('/')[-1]} | {c['kernel_ready_s']:.1f} | "
-                    f"{c['first_cell_s']:.1f} | {'' if cpu is None else f'{cpu:.1f}'} | "
-                    f"{c['run_all_s']:.1f} | {total:.1f} | "
-                    f"{desktop.get(c['chapter'], float('nan')):.1f} | {c['bytes'] / 1e6:.1f} |")
-    return "\n".join(rows)
+    runs = report.get("runs") or [report["chapters"]]
+    loads = [c["load_average"] for r in runs for c in r if c.get("load_average") is not None]
+    head = (f"Measured on {time.strftime('%Y-%m-%d', time.gmtime(report.get('time', 0)))}"
+            f" by `python tools/browser_test.py --repeat {len(runs)} --desktop "
+            f"--markdown-out ...`: each figure is the median of {len(runs)} "
+            f"run{'s' if len(runs) > 1 else ''}, each in a new browser whose cache starts empty"
+            + (f"; the machine's load average was {min(loads):.1f}–{max(loads):.1f} during them."
+               if loads else "."))
+
+    def rng(m, key):
+        lo, hi = m.get(key + "_range", (None, None))
+        return f" ({lo:.1f}–{hi:.1f})" if lo is not None and len(runs) > 1 else ""
+
+    rows = [head, "",
+            "| chapter | load average | kernel ready (s) | first cell: loading packages (s) "
+            "| first cell: running it (s) | interactive: wall (s) | interactive: CPU (s) "
+            "| rest of the chapter (s) | desktop, whole chapter (s) | served (MB) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for m in medians(runs):
+        python = m["first_cell_s"] - (m["first_cell_packages_s"] or 0)
+        cpu = m["interactive_cpu_s"]
+        rows.append(
+            f"| {m['chapter'].split('/')[-1]} | {m['load_average']:.1f} | "
+            f"{m['kernel_ready_s']:.1f} | {m['first_cell_packages_s']:.1f} | {python:.1f} | "
+            f"{m['interactive_s']:.1f}{rng(m, 'interactive_s')} | "
+            f"{'' if cpu is None else f'{cpu:.1f}'}{rng(m, 'interactive_cpu_s')} | "
+            f"{m['run_all_s']:.1f} | {desktop.get(m['chapter'], float('nan')):.1f} | "
+            f"{m['bytes'] / 1e6:.1f} |")
+    return "\n".join(rows) + "\n"
 
 
 def main(argv=None) -> int:
@@ -304,6 +373,12 @@ def main(argv=None) -> int:
     ap.add_argument("--report", type=Path, default=ROOT / "_build" / "lite-browser-test.json")
     ap.add_argument("--markdown", action="store_true",
                     help="print the report as the benchmarks page's table")
+    ap.add_argument("--markdown-out", type=Path, metavar="FILE",
+                    help="write that table to FILE (book/_data/browser-times.md, which the "
+                         "benchmarks page includes)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run the chapters this many times, each in a new browser (the table "
+                         "gives the medians)")
     ap.add_argument("--desktop", action="store_true",
                     help="also time each chapter on the desktop Python (benchmarks page)")
     ap.add_argument("--write-imports", type=Path, metavar="FILE",
@@ -312,7 +387,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     summary = json.loads((args.site / "build-summary.json").read_text())
     chapters = args.chapters or summary["pages"]
-    report = run(args.site, chapters, args.chromium, args.timeout)
+    runs = []
+    for i in range(args.repeat):
+        if args.repeat > 1:
+            print(f"run {i + 1} of {args.repeat}", flush=True)
+        runs.append(run(args.site, chapters, args.chromium, args.timeout))
+    report = runs[-1]
+    report["time"] = time.time()
+    report["imported"] = sorted({m for r in runs for m in r["imported"]})
+    report["runs"] = [r["chapters"] for r in runs]
+    report["chapters"] = [c for r in runs for c in r["chapters"]]  # every run's, for the checks
+    report["foreign_requests"] = [u for r in runs for u in r["foreign_requests"]]
     if args.desktop:
         report["desktop_s"] = desktop_times(chapters, args.timeout)
     if args.write_imports:
@@ -333,7 +418,9 @@ def main(argv=None) -> int:
     n_fail = len(failed) + bool(report["foreign_requests"])
     if args.markdown:
         print(markdown(report))
-    print(f"browser: {len(chapters) - len(failed)} passed, {n_fail} failed")
+    if args.markdown_out:
+        args.markdown_out.write_text(markdown(report))
+    print(f"browser: {len(report['chapters']) - len(failed)} passed, {n_fail} failed")
     return 1 if n_fail else 0
 
 

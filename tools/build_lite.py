@@ -99,6 +99,18 @@ DESKTOP_ONLY = {
     "papermill": "runs workshops from the command line (crmkit workshop), not from a notebook",
 }
 MARKET_FILES = "*.parquet", "market.json"
+# The packages the Pyodide kernel (jupyterlite-pyodide-kernel) installs when it starts. Left
+# to itself it installs them one after the other through micropip, and three of them (its own
+# wheels, below) from its extension's folder; listed in the site's lock and handed to Pyodide
+# to load at start (loadPyodideOptions.packages), they load at once, as one set.
+KERNEL_PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel",
+                  "jedi", "ipython"]
+KERNEL_WHEELS = {  # name: (imports, depends), as EXTRA_WHEELS
+    "piplite": (["piplite"], ["micropip"]),
+    "ipykernel": (["ipykernel"], ["comm"]),
+    "pyodide-kernel": (["pyodide_kernel"], ["ipython", "comm", "traitlets", "ipykernel",
+                                            "piplite", "jedi"]),
+}
 # the languages of the course: Babel ships their locale data only (keep_locales)
 LANGUAGES = ("fr", "en")
 # Where Pyodide 0.27 puts what it imports: the stdlib zip and the packages' directory (the
@@ -522,6 +534,23 @@ def stage_contents(dest: Path, pages: list[str], market: Path,
     return skipped
 
 
+def kernel_wheels(extensions: list[Path], pyodide: Path) -> list[dict]:
+    """Copy the Pyodide kernel's own wheels (:data:`KERNEL_WHEELS`) out of its pinned
+    extension into ``pyodide``; their lock entries."""
+    (kernel,) = [e for e in extensions if e.name.startswith("jupyterlite_pyodide_kernel-")]
+    entries = []
+    with zipfile.ZipFile(kernel) as z:
+        wheels = {canonical(Path(n).name.split("-")[0]): n for n in z.namelist()
+                  if "/static/pypi/" in n and n.endswith(".whl")}
+        for name, (imports, depends) in KERNEL_WHEELS.items():
+            if name not in wheels:
+                raise LiteBuildError(f"{kernel.name} has no {name} wheel")
+            target = pyodide / Path(wheels[name]).name
+            target.write_bytes(z.read(wheels[name]))
+            entries.append(lock_entry(target, name, imports, depends))
+    return entries
+
+
 def lite_config() -> dict:
     return {
         "jupyter-lite-schema-version": 0,
@@ -536,6 +565,7 @@ def lite_config() -> dict:
             "litePluginSettings": {
                 "@jupyterlite/pyodide-kernel-extension:kernel": {
                     "disablePyPIFallback": True,
+                    "loadPyodideOptions": {"packages": KERNEL_PRELOAD},
                 },
             },
         },
@@ -613,6 +643,8 @@ def build(output: Path, *, cache: Path, market: Path, student: bool = False,
         shutil.copy2(wheel, pyodide / wheel.name)
         imports, depends = EXTRA_WHEELS[name]
         extras.append(lock_entry(pyodide / wheel.name, name, imports, depends))
+    extensions = pip_download(LITE / "requirements-extensions.txt", cache / "extensions")
+    extras += kernel_wheels(extensions, pyodide)
     crmkit = build_crmkit_wheel(cache / "crmkit")
     shutil.copy2(crmkit, pyodide / crmkit.name)
     extras.append(lock_entry(pyodide / crmkit.name, "crmkit", ["crmkit"], CRMKIT_DEPENDS))
@@ -636,7 +668,6 @@ def build(output: Path, *, cache: Path, market: Path, student: bool = False,
     contents = cache / "contents"
     skipped = stage_contents(contents, pages, market, student)
     (stage / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2))
-    extensions = pip_download(LITE / "requirements-extensions.txt", cache / "extensions")
     (stage / "jupyter_lite_config.json").write_text(json.dumps({"LiteBuildConfig": {
         # the pinned extensions only, not whatever the build environment has installed
         "federated_extensions": [str(e) for e in extensions],

@@ -13,7 +13,10 @@ This extension gives both editions:
   outside its notebook, where myst-nb's ``{glue:text}`` finds no data; it is read instead
   from the notebook's glue file (myst-nb's own cross-document ``page.ipynb::key`` path);
 - **French number format for glued numbers** in the French edition (``12 345,6`` and
-  ``45 %`` rather than ``12,345.6`` and ``45%``), as crmkit's tables print them there.
+  ``45 %`` rather than ``12,345.6`` and ``45%``), as crmkit's tables print them there;
+- **translated part captions** of the table of contents ("Chapters"...): jupyter-book's
+  table of contents inserts its toctrees after Sphinx has translated the page, so their
+  captions are looked up in the page's catalog here.
 """
 
 from __future__ import annotations
@@ -152,6 +155,33 @@ def _french_glue_numbers() -> None:
     roles.format_plain_text = crossref.format_plain_text = french_format
 
 
+def translate_toc_captions(app, doctree):
+    """Translate the captions of the toctrees sphinx-external-toc inserted (its transform
+    runs after Sphinx's i18n one) from the page's own catalog."""
+    if edition_language(app.config) == "en":
+        return
+    from os import path
+
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    toctrees = [n for n in doctree.findall(addnodes.toctree) if n.get("caption")]
+    if not toctrees:
+        return
+    env = app.env
+    dirs = [path.join(env.srcdir, d) for d in app.config.locale_dirs]
+    domain = docname_to_domain(env.docname, app.config.gettext_compact)
+    catalog, has_catalog = init_locale(dirs, app.config.language, domain)
+    if not has_catalog:
+        return
+    for node in toctrees:
+        translated = catalog.gettext(node["caption"])
+        node["caption"] = translated
+        if "rawcaption" in node:
+            node["rawcaption"] = translated
+
+
 def on_builder_inited(app):
     from myst_nb.ext.glue import roles
 
@@ -165,5 +195,6 @@ def on_builder_inited(app):
 def setup(app):
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
+    app.connect("doctree-read", translate_toc_captions)
     app.connect("html-page-context", add_switch, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

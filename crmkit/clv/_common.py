@@ -210,8 +210,8 @@ def grouped(x, tx, T, w):
 
 
 # ---------------------------------------------------------------------------------- simulation
-#: Docstring blocks of the purchase-model simulators, written once (``crmkit._docs.fill``).
-SIMULATION_DOCS = {
+#: Docstring blocks of the purchase models (fit, simulators), written once (``crmkit._docs.fill``).
+PURCHASE_MODEL_DOCS = {
     "purchase_rates": """\
 r, alpha : float
     Gamma heterogeneity of the purchase rates (shape, rate).""",
@@ -223,6 +223,12 @@ holdout : float, default 0.0
     ``duration_holdout``).
 seed : int or numpy.random.Generator, optional
     Random seed.""",
+    "fit_summary": """\
+data : pandas.DataFrame
+    One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
+    last one) and ``T`` (time observed), in one time unit.
+weights : array-like, optional
+    One count per row, for grouped data (identical customers counted once).""",
     "paths": """\
 T : array-like
     Observation time of each customer; each is followed over (0, T_i].

@@ -24,7 +24,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from crmkit._docs import fill
 from crmkit.clv import _common
 from crmkit.clv._common import (
-    SIMULATION_DOCS,
+    PURCHASE_MODEL_DOCS,
     PurchaseModel,
     grouped,
     observation_times,
@@ -198,16 +198,13 @@ class BetaGeoModel(PurchaseModel):
     _shape_params = ("r", "a", "b")
     _model_name = "BG/NBD"
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def fit(self, data: pd.DataFrame, weights=None) -> BetaGeoModel:
         """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer).
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
-            last one) and ``T`` (time observed), in one time unit.
-        weights : array-like, optional
-            One count per row, for grouped data (identical customers counted once).
+        {fit_summary}
 
         Returns
         -------
@@ -359,7 +356,7 @@ class BetaGeoModel(PurchaseModel):
                                         - betaln(a, b)) * (1.0 - cdf), 0.0)
         return (first + second)[()]
 
-    @fill(**SIMULATION_DOCS)
+    @fill(**PURCHASE_MODEL_DOCS)
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
         """Simulate customers from the fitted parameters (see :func:`simulate_bgnbd`).
 
@@ -399,7 +396,7 @@ def _bgnbd_draw(r, alpha, a, b, T, holdout, seed):
     return owner, times, T, H, lam, p, death
 
 
-@fill(**SIMULATION_DOCS)
+@fill(**PURCHASE_MODEL_DOCS)
 def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
     """Simulate the BG/NBD story for customers observed ``T`` (array) after a first purchase.
 
@@ -434,7 +431,7 @@ def simulate_bgnbd(r, alpha, a, b, T, *, holdout: float = 0.0, seed=None) -> pd.
     return out
 
 
-@fill(**SIMULATION_DOCS)
+@fill(**PURCHASE_MODEL_DOCS)
 def simulate_bgnbd_paths(r, alpha, a, b, T, *, seed=None) -> pd.DataFrame:
     """Purchase paths under BG/NBD: one row per purchase, first purchase at time 0.
 

@@ -25,7 +25,7 @@ from scipy.special import gammaln, hyp2f1
 from crmkit._docs import fill
 from crmkit.clv import _common
 from crmkit.clv._common import (
-    SIMULATION_DOCS,
+    PURCHASE_MODEL_DOCS,
     PurchaseModel,
     grouped,
     observation_times,
@@ -119,16 +119,13 @@ class ParetoNBDModel(PurchaseModel):
     _shape_params = ("r", "s")
     _model_name = "Pareto/NBD"
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def fit(self, data: pd.DataFrame, weights=None) -> ParetoNBDModel:
         """Fit on a summary with ``frequency``, ``recency`` and ``T`` (one row per customer).
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            One row per customer: ``frequency`` (repeat purchases), ``recency`` (time of the
-            last one) and ``T`` (time observed), in one time unit.
-        weights : array-like, optional
-            One count per row, for grouped data (identical customers counted once).
+        {fit_summary}
 
         Returns
         -------
@@ -246,7 +243,7 @@ class ParetoNBDModel(PurchaseModel):
         # (r+x)(beta+T)/((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] * P(alive)
         return (r + x) / (alpha + T) * _growth(s, beta + T, t) * p_alive
 
-    @fill(**SIMULATION_DOCS)
+    @fill(**PURCHASE_MODEL_DOCS)
     def simulate(self, T, *, holdout: float = 0.0, seed=None) -> pd.DataFrame:
         """Simulate customers from the fitted parameters (see :func:`simulate_paretonbd`).
 
@@ -284,7 +281,7 @@ def _paretonbd_draw(r, alpha, s, beta, T, holdout, seed):
     return owner, times, T, H, lam, mu, tau
 
 
-@fill(**SIMULATION_DOCS)
+@fill(**PURCHASE_MODEL_DOCS)
 def simulate_paretonbd(r, alpha, s, beta, T, *, holdout: float = 0.0, seed=None):
     """Simulate the Pareto/NBD story for customers observed ``T`` (array) after a first purchase.
 
@@ -318,7 +315,7 @@ def simulate_paretonbd(r, alpha, s, beta, T, *, holdout: float = 0.0, seed=None)
     return out
 
 
-@fill(**SIMULATION_DOCS)
+@fill(**PURCHASE_MODEL_DOCS)
 def simulate_paretonbd_paths(r, alpha, s, beta, T, *, seed=None) -> pd.DataFrame:
     """Purchase paths under Pareto/NBD: one row per purchase, first purchase at time 0.
 
