@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
+import browser_test as bt  # noqa: E402
 import build_lite as bl  # noqa: E402
 import lite_button  # noqa: E402
 
@@ -420,3 +421,29 @@ def test_staged_chapters_and_market(tmp_path, student):
     # the market's Parquet files and its metadata, not its DuckDB file
     assert sorted(p.name for p in (tmp_path / "site" / "datasets" / "market").iterdir()) == [
         "customers.parquet", "market.json"]
+
+
+# ---------------------------------------------------------------------------------------
+# the browser test's tables (benchmarks page)
+# ---------------------------------------------------------------------------------------
+def _entry(chapter, interactive, cpu, packages=5.0, load=4.0):
+    return {"chapter": chapter, "kernel_ready_s": 10.0, "first_cell_s": interactive - 10.0,
+            "first_cell_packages_s": packages, "interactive_s": interactive,
+            "interactive_cpu_s": cpu, "run_all_s": 30.0, "bytes": 100e6, "load_average": load}
+
+
+def test_browser_tables_give_the_median_and_range_of_the_runs():
+    runs = [[_entry("notebooks/01-a", 40.0, 30.0, load=2.0), _entry("notebooks/02-b", 20.0, 15.0)],
+            [_entry("notebooks/01-a", 60.0, 34.0, load=9.0), _entry("notebooks/02-b", 22.0, 16.0)],
+            [_entry("notebooks/01-a", 50.0, 31.0, load=5.0), _entry("notebooks/02-b", 24.0, 17.0)]]
+    first, second = bt.medians(runs)
+    assert (first["interactive_s"], first["interactive_s_range"]) == (50.0, (40.0, 60.0))
+    assert (first["interactive_cpu_s"], second["interactive_cpu_s"]) == (31.0, 16.0)
+    table = bt.markdown({"runs": runs, "time": 0, "desktop_s": {"notebooks/01-a": 7.0}})
+    assert "median of 3 runs" in table and "2.0–9.0" in table
+    # first cell 40 s of which 5 s loading packages: 35 s running it
+    assert "| 01-a | 5.0 | 10.0 | 5.0 | 35.0 | 50.0 (40.0–60.0) | 31.0 (30.0–34.0) | 30.0 | 7.0 |" \
+        in table
+    compare = bt.compare_markdown([{"runs": runs}], [{"chapters": [_entry("notebooks/01-a", 25.0,
+                                                                         20.0)]}])
+    assert "| **interactive: wall (s)** | 50.0 (40.0–60.0) | 25.0 |" in compare

@@ -337,11 +337,13 @@ def markdown(report: dict) -> str:
     runs = report.get("runs") or [report["chapters"]]
     loads = [c["load_average"] for r in runs for c in r if c.get("load_average") is not None]
     head = (f"Measured on {time.strftime('%Y-%m-%d', time.gmtime(report.get('time', 0)))}"
-            f" by `python tools/browser_test.py --repeat {len(runs)} --desktop "
-            f"--markdown-out ...`: each figure is the median of {len(runs)} "
+            f" by `tools/browser_test.py`: each figure is the median of {len(runs)} "
             f"run{'s' if len(runs) > 1 else ''}, each in a new browser whose cache starts empty"
             + (f"; the machine's load average was {min(loads):.1f}–{max(loads):.1f} during them."
                if loads else "."))
+
+    def desk(chapter):
+        return f"{desktop[chapter]:.1f}" if chapter in desktop else "–"
 
     def rng(m, key):
         lo, hi = m.get(key + "_range", (None, None))
@@ -352,16 +354,58 @@ def markdown(report: dict) -> str:
             "| first cell: running it (s) | interactive: wall (s) | interactive: CPU (s) "
             "| rest of the chapter (s) | desktop, whole chapter (s) | served (MB) |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    def num(v):
+        return "–" if v is None else f"{v:.1f}"
+
     for m in medians(runs):
-        python = m["first_cell_s"] - (m["first_cell_packages_s"] or 0)
-        cpu = m["interactive_cpu_s"]
+        packages = m["first_cell_packages_s"]
+        python = None if packages is None else m["first_cell_s"] - packages
         rows.append(
-            f"| {m['chapter'].split('/')[-1]} | {m['load_average']:.1f} | "
-            f"{m['kernel_ready_s']:.1f} | {m['first_cell_packages_s']:.1f} | {python:.1f} | "
-            f"{m['interactive_s']:.1f}{rng(m, 'interactive_s')} | "
-            f"{'' if cpu is None else f'{cpu:.1f}'}{rng(m, 'interactive_cpu_s')} | "
-            f"{m['run_all_s']:.1f} | {desktop.get(m['chapter'], float('nan')):.1f} | "
-            f"{m['bytes'] / 1e6:.1f} |")
+            f"| {m['chapter'].split('/')[-1]} | {num(m['load_average'])} | "
+            f"{num(m['kernel_ready_s'])} | {num(packages)} | {num(python)} | "
+            f"{num(m['interactive_s'])}{rng(m, 'interactive_s')} | "
+            f"{num(m['interactive_cpu_s'])}{rng(m, 'interactive_cpu_s')} | "
+            f"{num(m['run_all_s'])} | {desk(m['chapter'])} | {m['bytes'] / 1e6:.1f} |")
+    return "\n".join(rows) + "\n"
+
+
+def compare_markdown(before: list[dict], after: list[dict]) -> str:
+    """The first chapter's start, before and after a change: the median (and range) of each
+    phase over the runs of the ``before`` and ``after`` reports."""
+    def first(reports):
+        runs = [r.get("runs") or [r["chapters"]] for r in reports]
+        return medians([[run[0]] for rs in runs for run in rs])[0]
+
+    b, a = first(before), first(after)
+
+    def cell(m, key, scale=1.0):
+        v = m.get(key)
+        if v is None:
+            return "–"
+        lo, hi = m.get(key + "_range", (None, None))
+        spread = f" ({lo * scale:.1f}–{hi * scale:.1f})" if lo is not None and m["runs"] > 1 else ""
+        return f"{v * scale:.1f}{spread}"
+
+    def python(m):
+        return m["first_cell_s"] - m["first_cell_packages_s"] if m.get(
+            "first_cell_packages_s") is not None else None
+
+    rows = [f"| {b['chapter'].split('/')[-1]}, median of the runs (range) | before | after |",
+            "|---|---:|---:|",
+            f"| runs | {b['runs']} | {a['runs']} |",
+            f"| load average during the runs | {cell(b, 'load_average')} | "
+            f"{cell(a, 'load_average')} |",
+            f"| kernel ready (s) | {cell(b, 'kernel_ready_s')} | {cell(a, 'kernel_ready_s')} |",
+            f"| first cell: loading packages (s) | {cell(b, 'first_cell_packages_s')} | "
+            f"{cell(a, 'first_cell_packages_s')} |"]
+    pb, pa = python(b), python(a)
+    rows += [f"| first cell: running it (s) | {'–' if pb is None else f'{pb:.1f}'} | "
+             f"{'–' if pa is None else f'{pa:.1f}'} |",
+             f"| **interactive: wall (s)** | {cell(b, 'interactive_s')} | "
+             f"{cell(a, 'interactive_s')} |",
+             f"| **interactive: CPU (s)** | {cell(b, 'interactive_cpu_s')} | "
+             f"{cell(a, 'interactive_cpu_s')} |",
+             f"| first download (MB) | {cell(b, 'bytes', 1e-6)} | {cell(a, 'bytes', 1e-6)} |"]
     return "\n".join(rows) + "\n"
 
 
@@ -383,8 +427,30 @@ def main(argv=None) -> int:
                     help="also time each chapter on the desktop Python (benchmarks page)")
     ap.add_argument("--write-imports", type=Path, metavar="FILE",
                     help="write the modules the chapters imported (lite/bytecode-modules.txt)")
+    ap.add_argument("--render", type=Path, nargs="+", metavar="REPORT",
+                    help="run nothing: the table of these reports' runs (--markdown-out)")
+    ap.add_argument("--before", type=Path, nargs="+", metavar="REPORT",
+                    help="run nothing: compare the first chapter's start in these reports...")
+    ap.add_argument("--after", type=Path, nargs="+", metavar="REPORT",
+                    help="...with these (--markdown-out)")
     ap.add_argument("chapters", nargs="*", help="notebooks/NAME (default: every chapter)")
     args = ap.parse_args(argv)
+    if args.render or args.before:
+        if args.render:
+            reports = [json.loads(f.read_text()) for f in args.render]
+            merged = {"runs": [run for r in reports
+                               for run in (r["runs"] if "runs" in r else [r["chapters"]])],
+                      "time": max(r.get("time", 0) for r in reports),
+                      "desktop_s": next((r["desktop_s"] for r in reports if "desktop_s" in r),
+                                        {})}
+            table = markdown(merged)
+        else:
+            table = compare_markdown([json.loads(f.read_text()) for f in args.before],
+                                     [json.loads(f.read_text()) for f in args.after])
+        if args.markdown_out:
+            args.markdown_out.write_text(table)
+        print(table)
+        return 0
     summary = json.loads((args.site / "build-summary.json").read_text())
     chapters = args.chapters or summary["pages"]
     runs = []

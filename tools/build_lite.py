@@ -316,7 +316,7 @@ def matplotlib_fontlist(wheel: Path, dest: Path) -> Path:
         version = int(re.search(r"(?m)^    __version__ = (\d+)$", source).group(1))
         data = root / "matplotlib" / "mpl-data"
         afm, ttf = [], []
-        # FontManager's order: the afm files of the data folder's font directories, then the ttf
+        # the fonts of the data folder's three font directories (FontManager's search path)
         for sub in ("ttf", "afm", "pdfcorefonts"):
             for path in sorted((data / "fonts" / sub).glob("*")):
                 if path.suffix.lower() == ".afm":
