@@ -153,8 +153,8 @@ def _inside_a_contract(events: pd.DataFrame, contracts: pd.DataFrame, products) 
 def test_no_incident_contact_or_money_after_churn_nor_outside_its_contract(sector, seed):
     """Incidents, contacts and money flows of a customer fall between her acquisition and
     her churn (prospecting contacts excepted); a claim, its contact and a refused claim fall
-    inside a running cover. (A price rise noticed on a policy opened in the January of the
-    review can still be dated before its start: not fixed, it would change the market.)"""
+    inside a running cover, and so does a price rise (a policy opened in the January of the
+    review used to have its rise dated before its start)."""
     m = generate(customers=1_500, years=8, sector=sector, seed=seed)
     c = m.customers.set_index("customer_id")
     for name in ("incidents", "interactions", "transactions", "surveys", "life_events"):
@@ -168,6 +168,7 @@ def test_no_incident_contact_or_money_after_churn_nor_outside_its_contract(secto
         assert not early.any(), (name, t[early].head())
     covers = ["I_AUTO", "I_HOME", "I_HEALTH"]
     checks = [(m.incidents[m.incidents["type"] == "claim_refused"], covers),
+              (m.incidents[m.incidents["type"] == "price_rise"], ["I_AUTO", "I_HEALTH"]),
               (m.interactions[m.interactions["reason"] == "claim"], covers),
               (m.transactions[m.transactions["kind"] == "claim"], covers)]
     for events, products in checks:

@@ -300,7 +300,8 @@ def build_editions(source: Path, output: Path, langs: list[str], edition: str = 
                 print(f"[{lang}] pages placed in {place_french(output, lang)}")
     report = ", ".join(f"{lang} {_minutes(times[lang])}" for lang in langs if lang in times)
     print(f"build times: {report}; wall {_minutes(time.monotonic() - start)}", flush=True)
-    return max(rcs.values())
+    # a build killed by a signal returns a negative code: anything but 0 fails
+    return 0 if all(rc == 0 for rc in rcs.values()) else 1
 
 
 def main(argv=None) -> int:

@@ -118,8 +118,9 @@ def _tap_to_match(params: loyalty.BathtubParameters, *, points: float = 0.05,
          "customer's churn_date falls on its day or within the 365 days after; average the "
          "flags per loyalty_type and give a Series indexed by the type keys (fractions).",
     tolerance=0.0005,
-    explanation="Attitude cushions a failure: the truly loyal forgive more often, as "
-                "Hirschman's voice-and-exit argument predicts.",
+    explanation="The truly loyal leave least after a failure, but they also leave least "
+                "without one: set each share against the type's usual yearly departure rate "
+                "before crediting attitude with cushioning the failure.",
 )
 def _failure_exit_by_type(incidents: pd.DataFrame, customers: pd.DataFrame,
                           typology: pd.DataFrame, *, start="2019-12-31", end="2023-12-31",

@@ -384,6 +384,7 @@ class Month:
     moy: int                     # month of the year, 0 = January (the yearly review month)
     cal: list = field(default_factory=list)  # campaigns of the month
     claim_day: np.ndarray = None  # day of each customer's refused claim this month (step_claims)
+    rise_day: np.ndarray = None  # earliest day a price rise can be noticed this month (step_repricing)
 
     @property
     def january(self) -> bool:
@@ -1162,14 +1163,22 @@ def step_repricing(st: State, log: Log, mo: Month) -> np.ndarray:
         close_contracts(st, log, k2, np.full(len(k2), P.I_AUTO2), m, day[k2], END_COMPANY)
         ca = act[st.hold[act, P.I_AUTO]]
         new_p = np.round(P.auto_premium(age[ca], st.coef[ca], st.urban[ca], (m - st.first_insured[ca]) / 12), 2)
-        price_rise[ca[new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto]] = True
+        rise_a = ca[new_p > st.amount[ca, P.I_AUTO] * rp.rise_threshold_auto]
+        price_rise[rise_a] = True
         st.amount[ca, P.I_AUTO] = new_p
         st.auto_claims[:] = 0
         ch_ = act[st.hold[act, P.I_HEALTH]]
         kids = np.where(m < st.leave_month[ch_], st.n_children[ch_], 0)
         new_p = np.round(P.health_premium(age[ch_], kids), 2)
-        price_rise[ch_[new_p > st.amount[ch_, P.I_HEALTH] * rp.rise_threshold_health]] = True
+        rise_h = ch_[new_p > st.amount[ch_, P.I_HEALTH] * rp.rise_threshold_health]
+        price_rise[rise_h] = True
         st.amount[ch_, P.I_HEALTH] = new_p
+        # a rise is noticed on a running policy: no earlier than the start of a policy
+        # opened this month (the earliest start among the policies whose price rose)
+        mo.rise_day = np.zeros(st.n, dtype=np.int8)
+        mo.rise_day[price_rise] = DAYS
+        for rows, s in ((rise_a, P.I_AUTO), (rise_h, P.I_HEALTH)):
+            np.minimum.at(mo.rise_day, rows, np.where(st.cstart_m[rows, s] == m, st.cstart_d[rows, s], 0).astype(np.int8))
     price_rise &= U[S_["reprice"]] < rp.noticed_share  # not every rise is noticed
     return price_rise
 
@@ -1217,6 +1226,8 @@ def step_incidents(st: State, log: Log, mo: Month, claims_refused, price_rise) -
         dd = day[ir]
         if mo.claim_day is not None:  # a refused claim is an incident on the day of the claim
             dd = np.where(it == INC_CLAIM, np.maximum(dd, mo.claim_day[ir]), dd).astype(np.int8)
+        if mo.rise_day is not None:  # a price rise, on a day its policy runs
+            dd = np.where(it == INC_PRICE, np.maximum(dd, mo.rise_day[ir]), dd).astype(np.int8)
         _touch(st, ir, dd)
         log.incid.add(row=ir, month=np.full(len(ir), m), day=dd, type=it, response=resp)
         np.add.at(st.Sat, ir, np.where(it == INC_CLAIM, ic.satisfaction_loss_claim, ic.satisfaction_loss_other))
