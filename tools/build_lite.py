@@ -595,25 +595,43 @@ def bytecode_modules(path: Path = LITE / "bytecode-modules.txt") -> dict[str, se
 def compile_site(pyodide: Path, lock: dict, python: str, cache: Path,
                  modules: dict[str, set[str]]) -> None:
     """Replace the site's wheels and its standard library by copies whose ``modules`` are
-    compiled to bytecode (:func:`precompile`; crmkit's are all compiled, its sources kept).
-    Each file was checked against the trust anchors before; a copy is cached under the sha256 of the file it was made from and
-    of the module list, so a rebuild compiles only what changed (crmkit)."""
+    compiled to bytecode (:func:`precompile`; crmkit's are all compiled, its sources kept),
+    on every core. Each file was checked against the trust anchors before; a copy is cached
+    under the sha256 of the file it was made from and of the modules compiled in it, so a
+    rebuild compiles only what changed (crmkit)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     by_file = {p["file_name"]: p for p in lock["packages"].values()}
-    used = set()
+    tasks = []
     for path in sorted([*pyodide.glob("*.whl"), pyodide / "python_stdlib.zip"]):
         entry = by_file.get(path.name)
         keep = entry is not None and entry["name"] in KEEP_SOURCES
         stdlib = path.name == "python_stdlib.zip"
-        selected = None if keep else modules["stdlib" if stdlib else "site"]
+        with zipfile.ZipFile(path) as z:
+            chosen = None if keep else sorted(set(z.namelist())
+                                              & modules["stdlib" if stdlib else "site"])
         key = hashlib.sha256(sha256(path).encode() + str(keep).encode()
-                             + "\n".join(sorted(selected or ())).encode()).hexdigest()
+                             + "\n".join(chosen or ()).encode()).hexdigest()
+        tasks.append((path, key, chosen, keep, PYODIDE_STDLIB if stdlib else PYODIDE_SITE))
+
+    def one(task):
+        path, key, chosen, keep, prefix = task
         done = cache / key / path.name
-        used.add(key)
         if not done.exists():
-            done.parent.mkdir(parents=True, exist_ok=True)
-            precompile(path, done.parent, python, PYODIDE_STDLIB if stdlib else PYODIDE_SITE,
-                       modules=selected, keep_sources=keep)
+            work = cache / key / "partial"  # a build stopped halfway leaves no usable copy
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            made = precompile(path, work, python, prefix,
+                              modules=None if chosen is None else set(chosen), keep_sources=keep)
+            os.replace(made, done)
+            shutil.rmtree(work)
         shutil.copy2(done, path)
+
+    cache.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(one, tasks))  # the compiling runs in subprocesses: one per core
+    used = {key for _, key, *_ in tasks}
     for old in cache.iterdir():  # copies of files no longer shipped (an older crmkit)
         if old.name not in used:
             shutil.rmtree(old)
