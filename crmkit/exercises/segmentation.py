@@ -128,8 +128,9 @@ def _class_a_stay(before: pd.DataFrame | None = None, after: pd.DataFrame | None
          "recruits with crmkit.segmentation.lookalike_score (default smoothing), then compute "
          "the AUC of their score against their best flag (sklearn.metrics.roc_auc_score).",
     tolerance=0.005,
-    explanation="Two traits a media plan can target still rank the recruits better than "
-                "chance; the life stage, which no channel sells, carries much of the rest.",
+    explanation="Two traits a media plan can target already rank the recruits well above "
+                "chance; on the course market the life stage and the first product add little "
+                "to them.",
 )
 def _lookalike_two_traits_auc(cohort: pd.DataFrame | None = None,
                               prospects: pd.DataFrame | None = None) -> float:
