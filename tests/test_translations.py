@@ -123,6 +123,31 @@ def test_a_translation_that_drops_a_glued_value_or_a_reference_is_found(tmp_path
     assert "lost ['](how-to-use.md)'], added ['](how-to.md)']" in found[1]
 
 
+def test_a_work_file_fills_only_its_own_messages_and_keeps_their_markup(tmp_path):
+    locale, work = tmp_path / "locale", tmp_path / "work"
+    po = locale / "fr" / "LC_MESSAGES" / "p.po"
+    _write(po, [("Churn is {glue:text}`c:.1%`.", "", False), ("Two.", "Deux.", True),
+                ("Three.", "", False), ("Done.", "Fait.", False)])
+    path = i18n.export("p", locale, out=work)
+    blocks = i18n.read_work(path)
+    # the untranslated ones only (empty and fuzzy), in order, each under its digest
+    assert list(blocks.values()) == ["Churn is {glue:text}`c:.1%`.", "Two.", "Three."]
+    keys = list(blocks)
+    path.write_text(f"@@ {keys[0]}\nL'attrition est de 4,5 %.\n\n@@ {keys[1]}\nDeux !\n")
+    problems = i18n.fill("p", [path], locale)
+    assert len(problems) == 1 and "lost ['{glue:text}`c:.1%`']" in problems[0]
+    assert i18n.read_catalog(po)["Two."].fuzzy  # nothing written while a block is refused
+    path.write_text(f"@@ {keys[0]}\nL'attrition est de {{glue:text}}`c:.1%`.\n"
+                    f"@@ {keys[1]}\nDeux !\n@@ {keys[2]}\nThree.\n")
+    assert i18n.fill("p", [path], locale) == []
+    catalog = i18n.read_catalog(po)
+    assert catalog["Churn is {glue:text}`c:.1%`."].string == "L'attrition est de {glue:text}`c:.1%`."
+    assert catalog["Two."].string == "Deux !" and not catalog["Two."].fuzzy
+    assert catalog["Three."].string == ""  # left in English: still untranslated
+    path.write_text("@@ 0123456789\nAutre.\n")
+    assert "names no message of p" in i18n.fill("p", [path], locale)[0]
+
+
 def test_tools_examples():
     for module in (i18n, editions):
         result = doctest.testmod(module)

@@ -164,12 +164,6 @@ def build_env(lang: str = "en") -> dict[str, str]:
     return os.environ | {STATIC_ENV: "1", LANG_ENV: lang}
 
 
-def build(source: Path, output: Path) -> int:
-    cmd = build_command(source, output)
-    print("+", " ".join(cmd), flush=True)
-    return subprocess.call(cmd, env=build_env("en"))
-
-
 def extract_messages(source: Path = ROOT, out: Path = GETTEXT) -> int:
     """The English messages of every page of the book at ``source``, one ``.pot`` per page
     in ``out`` (Sphinx's gettext builder; no notebook is executed). The API pages'
@@ -328,8 +322,12 @@ def main(argv=None) -> int:
     if args.preview:
         staged = ROOT / "_build" / f"preview-{Path(args.preview[0]).stem}"
         make_preview(ROOT, staged, args.preview)
-        rc = build(staged, staged)
-        index = staged / "_build" / "html" / "index.html"
+        # a translator's check: --lang fr builds the French preview (the page's catalog)
+        rc = 0
+        for lang in langs:
+            rc = rc or build_language(staged, staged, lang)
+        index = (staged / "_build" / ("html" if langs == ["en"] else f"{langs[-1]}/_build/html")
+                 / "index.html")
     elif args.edition == "instructor":
         # staged builds (preview, student) start from an empty folder, hence an empty cache
         rc = build_editions(ROOT, ROOT, langs)  # -> _build/html, _build/html/fr

@@ -13,11 +13,21 @@ Usage::
     python tools/i18n.py                 # the count of untranslated strings, per page
     python tools/i18n.py --update        # sphinx-intl update: catalogs in step with the English
     python tools/i18n.py --start book/datasheet   # start translating a page: create its catalog
+    python tools/i18n.py --export book/datasheet  # its untranslated messages, to a work file
+    python tools/i18n.py --fill book/datasheet FILE   # the work file's translations, into the catalog
+
+A work file holds one block per message: a line ``@@ <key>`` (the message's digest, so a
+block can only fill the message it was written for), then the text. ``--export`` writes the
+English; the translator replaces each block's text with the French (blocks may be split
+over several files, kept in any order, and a block left in English is skipped), and
+``--fill`` writes the translations into the catalog after checking that each keeps the
+message's markup (:func:`kept_markup`).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import subprocess
 import sys
@@ -194,12 +204,91 @@ def update(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr",
                                 "-w", "0"])
 
 
+def message_key(text: str) -> str:
+    """A short digest naming an English message in a work file."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+WORK = ROOT / "_build" / "i18n-work"
+
+
+def export(page: str, locale: Path = LOCALE, lang: str = "fr", out: Path = WORK) -> Path:
+    """Write the untranslated messages of ``page``'s catalog (missing, empty or fuzzy, in
+    the page's order) into a work file, one ``@@ key`` block each; return its path."""
+    catalog = read_catalog(locale / lang / "LC_MESSAGES" / f"{page}.po")
+    blocks = [f"@@ {message_key(m.id)}\n{m.id}\n" for m in catalog
+              if m.id and (m.fuzzy or not m.string)]
+    path = out / f"{page}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def read_work(path: Path) -> dict[str, str]:
+    """The blocks of a work file, key -> text (surrounding blank lines dropped)."""
+    out: dict[str, str] = {}
+    key = None
+    lines: list[str] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), "@@ end"]:
+        if line.startswith("@@ "):
+            if key is not None:
+                out[key] = "\n".join(lines).strip("\n")
+            key, lines = line[3:].strip(), []
+        elif key is not None:
+            lines.append(line)
+    out.pop("end", None)
+    return out
+
+
+def fill(page: str, works: list[Path], locale: Path = LOCALE, lang: str = "fr") -> list[str]:
+    """Write the translations of the work files ``works`` into ``page``'s catalog. A block
+    equal to its English is skipped (not yet translated); a block whose key names no
+    message of the page, or whose translation loses or adds markup, is refused. Return the
+    problems (nothing is written unless there are none)."""
+    po = locale / lang / "LC_MESSAGES" / f"{page}.po"
+    catalog = read_catalog(po)
+    by_key = {message_key(m.id): m for m in catalog if m.id}
+    problems, done = [], 0
+    for work in works:
+        for key, text in read_work(work).items():
+            m = by_key.get(key)
+            if m is None:
+                problems.append(f"{work.name}: @@ {key} names no message of {page}")
+            elif not text or text == m.id:
+                continue
+            elif kept_markup(text) != kept_markup(m.id):
+                want, got = kept_markup(m.id), kept_markup(text)
+                problems.append(f"{work.name}: @@ {key} ({m.id[:50]!r}): lost "
+                                f"{sorted((want - got).elements())}, added "
+                                f"{sorted((got - want).elements())}")
+            else:
+                m.string, done = text, done + 1
+                m.flags.discard("fuzzy")
+                m.previous_id = []
+    if not problems:
+        with po.open("wb") as fh:
+            write_po(fh, catalog, width=0)
+        print(f"{page}: {done} translations written")
+    return problems
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--update", action="store_true", help="run sphinx-intl update first")
     p.add_argument("--start", nargs="+", default=(), metavar="PAGE",
                    help="create the catalogs of these pages (e.g. book/datasheet), to translate")
+    p.add_argument("--export", metavar="PAGE",
+                   help="write the page's untranslated messages into _build/i18n-work/PAGE.txt")
+    p.add_argument("--fill", nargs="+", metavar=("PAGE", "FILE"),
+                   help="write the translations of the work FILEs into the page's catalog")
     args = p.parse_args(argv)
+    if args.export:
+        print(export(args.export))
+        return 0
+    if args.fill:
+        problems = fill(args.fill[0], [Path(f) for f in args.fill[1:]])
+        print("\n".join(problems))
+        return 1 if problems else 0
     if not GETTEXT.exists():
         print(f"no English messages in {GETTEXT}: run tools/build_book.py --lang fr "
               "(or --update-catalogs) first")
