@@ -108,6 +108,23 @@ def _is_translation(document) -> bool:
         getattr(document, "current_source", "") or "").endswith("<translated>")
 
 
+# the format myst-nb's glue roles take when the role gives none
+_DEFAULT_FORMAT = {"PasteTextRole": "s", "PasteMarkdownRole": "commonmark"}
+
+
+def _with_format(role_class, text: str) -> str:
+    """A glue role's ``key[:format]`` with its format made explicit. myst-nb splits
+    ``page.ipynb::key:format`` at its last colon, so a key without a format, once prefixed
+    with its page, would be read as the format of the key ``page.ipynb:``.
+
+    >>> class PasteTextRole: ...
+    >>> _with_format(PasteTextRole, "n_tables"), _with_format(PasteTextRole, "share:.0%")
+    ('n_tables:s', 'share:.0%')
+    """
+    default = _DEFAULT_FORMAT.get(role_class.__name__)
+    return f"{text}:{default}" if default and ":" not in text else text
+
+
 def _glue_from_own_notebook(role_class) -> None:
     original = role_class.run
     if getattr(original, "_crm_patched", False):
@@ -116,7 +133,7 @@ def _glue_from_own_notebook(role_class) -> None:
     def run(self):
         if _is_translation(self.document) and "::" not in self.text:
             env = self.document.settings.env
-            self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}"
+            self.text = f"{Path(env.doc2path(env.docname)).name}::{_with_format(role_class, self.text)}"
         return original(self)
 
     run._crm_patched = True
