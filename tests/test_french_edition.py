@@ -87,10 +87,23 @@ def test_workshop_texts_dates_and_money_through_babel_in_french(both):
     assert both["fr"]["workshop"].startswith("*Les données contenaient tout")
 
 
-def test_checker_verdict_is_french(both):
-    # the verdict and its hint label; the messages and hints themselves are still English
-    assert both["en"]["feedback"].startswith("**✗ Not yet**") and "*Hint:*" in both["en"]["feedback"]
-    assert both["fr"]["feedback"].startswith("**✗ Pas encore**") and "*Indice :*" in both["fr"]["feedback"]
+def test_checker_verdict_and_message_are_french(both):
+    # the verdict, its message (crmkit/locale/fr/LC_MESSAGES/checker.po) and the hint label
+    en, fr = both["en"]["feedback"], both["fr"]["feedback"]
+    assert en.startswith("**✗ Not yet**") and "expected item(s) are missing" in en and "*Hint:*" in en
+    assert fr.startswith("**✗ Pas encore**") and "Il manque 1 élément(s) attendu(s)" in fr
+    assert "*Indice :*" in fr and "missing" not in fr
+
+
+def test_checker_messages_follow_the_language_of_the_session():
+    from crmkit.exercises import check
+
+    with labels.language("fr"):
+        low = check("example.total_margin", -1e12)
+        wrong_type = check("example.total_margin", "beaucoup")
+    assert low.message.startswith("Votre valeur est trop faible")
+    assert wrong_type.message == "Il fallait un nombre, votre réponse est du texte."
+    assert check("example.total_margin", -1e12).message.startswith("Your value is too low")
 
 
 @pytest.mark.parametrize("value, code", [("", "en"), ("en", "en"), ("fr", "fr"), ("FR", "fr"),

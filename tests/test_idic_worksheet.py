@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crmkit import labels
 from crmkit.idic.worksheet import (
     STEPS,
     WORKSHEET_PATH,
@@ -15,7 +16,7 @@ from crmkit.schema import SchemaError
 
 
 def test_the_four_steps_and_the_seed_questions():
-    ws = load_worksheet()
+    ws = load_worksheet("en")
     assert tuple(ws["step"].unique()) == STEPS
     # seed 001 asks 4 questions to identify, 3 to differentiate, 4 to interact, 3 to customize
     assert ws.groupby("step", sort=False).size().tolist() == [4, 3, 4, 3]
@@ -38,8 +39,8 @@ def test_every_operation_exists_in_crmkit():
 
 
 def test_render_with_answers_in_both_languages():
-    md = render_worksheet(answers={"N4": "ContactPolicy(max_contacts=2) | monthly",
-                                   "C2": "bundles for class A only"})
+    md = render_worksheet("en", answers={"N4": "ContactPolicy(max_contacts=2) | monthly",
+                                         "C2": "bundles for class A only"})
     assert md.count("## ") == 4 and md.startswith("## 1. Identify (Identifier)")
     line = next(ln for ln in md.splitlines() if ln.startswith("| N4 |"))
     assert line.endswith("| ContactPolicy(max_contacts=2) \\| monthly |")  # pipe escaped
@@ -48,6 +49,17 @@ def test_render_with_answers_in_both_languages():
     assert fr.startswith("## 4. Personnaliser (Customize)")
     assert "| | Question | Données | crmkit | À regarder | Réponse |" in fr
     assert "**Objectif :**" in fr
+
+
+
+def test_the_default_language_is_the_current_one():
+    # the French edition runs chapter 6 with CRMKIT_LANG=fr: its worksheet must be French
+    with labels.language("fr"):
+        assert load_worksheet()["question"].tolist() == load_worksheet("fr")["question"].tolist()
+        assert render_worksheet(steps=["identify"]).startswith("## 1. Identifier (Identify)")
+    with labels.language("en"):
+        assert load_worksheet().loc[0, "step_name"] == "Identify"
+        assert render_worksheet(steps=["identify"]).startswith("## 1. Identify (Identifier)")
 
 
 def test_bad_arguments():

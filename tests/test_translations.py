@@ -20,6 +20,7 @@ import doctest
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,7 +51,7 @@ def backlog_problems(statuses: dict[str, i18n.Status], backlog: dict, catalogs: 
     problems = []
     for page, st in statuses.items():
         listed = backlog.get(page, 0)
-        started = (catalogs / lang / "LC_MESSAGES" / f"{page}.po").exists()
+        started = i18n.catalog_file(page, catalogs, lang).exists()
         if listed == NOT_STARTED:
             if started:
                 problems.append(f"{page}: its translation has started (a catalog exists): write "
@@ -117,7 +118,7 @@ def test_a_translation_that_drops_a_glued_value_or_a_reference_is_found(tmp_path
         ("Read [the guide](how-to-use.md).", "Lire [le guide](how-to.md).", False),
         ("Changed {glue:text}`x`.", "Ancien.", True),  # fuzzy: counted, not checked
     ])
-    found = i18n.markup_mismatches(locale)
+    found = i18n.markup_mismatches(locale, crmkit_locale=tmp_path / "none")
     assert len(found) == 2
     assert "lost ['{glue:text}`n:,.0f`']" in found[0]
     assert "lost ['](how-to-use.md)'], added ['](how-to.md)']" in found[1]
@@ -140,12 +141,37 @@ def test_a_work_file_fills_only_its_own_messages_and_keeps_their_markup(tmp_path
     path.write_text(f"@@ {keys[0]}\nL'attrition est de {{glue:text}}`c:.1%`.\n"
                     f"@@ {keys[1]}\nDeux !\n@@ {keys[2]}\nThree.\n")
     assert i18n.fill("p", [path], locale) == []
+    assert i18n.read_catalog(po)["Three."].string == ""  # left in English: still untranslated
     catalog = i18n.read_catalog(po)
     assert catalog["Churn is {glue:text}`c:.1%`."].string == "L'attrition est de {glue:text}`c:.1%`."
     assert catalog["Two."].string == "Deux !" and not catalog["Two."].fuzzy
-    assert catalog["Three."].string == ""  # left in English: still untranslated
+    path.write_text(f"@@ {keys[2]}\n=\n")  # the French is the English
+    assert i18n.fill("p", [path], locale) == []
+    assert i18n.read_catalog(po)["Three."].string == "Three."
     path.write_text("@@ 0123456789\nAutre.\n")
     assert "names no message of p" in i18n.fill("p", [path], locale)[0]
+
+
+@pytest.mark.parametrize("text, key, fmt", [("n_tables", "n_tables", "s"),
+                                             ("share:.0%", "share", ".0%")])
+def test_a_translated_glue_role_reads_its_own_notebooks_key(monkeypatch, text, key, fmt):
+    # a translated paragraph glues from its notebook's file (page.ipynb::key): myst-nb must
+    # read back the page, the key and the format, also for a key given without a format
+    from myst_nb.ext.glue import roles
+
+    seen = {}
+
+    def pending(document, source, line, doc, key, **kw):
+        seen.update(doc=doc, key=key, fmt=kw.get("fmt_spec"))
+        return "ref"
+
+    monkeypatch.setattr(roles, "create_pending_glue_ref", pending)
+    role = roles.PasteTextRole()
+    role.text = editions.own_notebook_key(text, "page.ipynb", "s")
+    role.source, role.line = "page.ipynb", 1
+    role.inliner = SimpleNamespace(document=None)
+    assert role.run() == (["ref"], [])
+    assert seen == {"doc": "page.ipynb", "key": key, "fmt": fmt}
 
 
 def test_tools_examples():

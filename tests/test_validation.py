@@ -223,3 +223,14 @@ def test_table_verdict_and_ratio_with_given_targets():
     assert (t["verdict"], t["ratio"]) == ("miss", pytest.approx(4.0, rel=1e-3))
     with pytest.raises(ValueError, match="without a measure"):
         calibration_table(m, {"no_such_quantity": near})
+
+
+def test_every_target_has_its_french_label_and_unit():
+    # the French edition's validation page shows label_fr and unit_fr (book/validation.ipynb);
+    # a target added without them would show English in the French tables
+    targets = load_targets()
+    no_french = [k for k, t in targets.items()
+                 if not str(t.get("label_fr", "")).strip() or not str(t.get("unit_fr", "")).strip()]
+    assert no_french == []
+    # a French label is a translation, not the English copied over
+    assert [k for k, t in targets.items() if t["label_fr"] == t["label"]] == []

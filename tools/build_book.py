@@ -191,6 +191,7 @@ def extract_messages(source: Path = ROOT, out: Path = GETTEXT) -> int:
         print(log.read_text()[-4000:])
         return rc
     i18n.keep_page_messages(work / "_build" / "gettext", out)
+    i18n.write_checker_templates(out)  # the exercise checker's messages, beside the pages'
     return 0
 
 

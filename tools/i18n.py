@@ -19,7 +19,8 @@ Usage::
 A work file holds one block per message: a line ``@@ <key>`` (the message's digest, so a
 block can only fill the message it was written for), then the text. ``--export`` writes the
 English; the translator replaces each block's text with the French (blocks may be split
-over several files, kept in any order, and a block left in English is skipped), and
+over several files, kept in any order, and a block left in English is skipped; a block
+holding only ``=`` says the French is the English: a name, a number, code), and
 ``--fill`` writes the translations into the catalog after checking that each keeps the
 message's markup (:func:`kept_markup`).
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import string
 import subprocess
 import sys
 from collections import Counter
@@ -103,13 +105,74 @@ def keep_page_messages(src: Path, out: Path) -> dict[str, int]:
     return kept
 
 
-def status(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr") -> dict[str, Status]:
-    """Per page, how many of its English messages the ``lang`` catalog translates."""
+# The checker's own catalogs (crmkit.exercises._translate): shipped inside the package, so
+# that pip installs and the browser edition have them; named "crmkit/<catalog>" here, beside
+# the book's pages, and counted, updated, exported and filled the same way.
+CRMKIT_LOCALE = ROOT / "crmkit" / "locale"
+CRMKIT = "crmkit/"
+
+
+def catalog_file(page: str, locale: Path = LOCALE, lang: str = "fr",
+                 crmkit_locale: Path = CRMKIT_LOCALE) -> Path:
+    """The ``lang`` catalog of ``page``: a page of the book (``notebooks/02-loyalty``) or one
+    of the checker's catalogs (``crmkit/checker``, ``crmkit/exercises/loyalty``)."""
+    if page.startswith(CRMKIT):
+        return crmkit_locale / lang / "LC_MESSAGES" / f"{page[len(CRMKIT):]}.po"
+    return locale / lang / "LC_MESSAGES" / f"{page}.po"
+
+
+def checker_messages() -> dict[str, list[tuple[str, str]]]:
+    """The English texts the exercise checker shows, per catalog, with where each is
+    written: ``crmkit/checker`` holds the messages of ``crmkit/exercises/_core.py`` (the
+    strings it passes to ``tr`` or ``mark``, found by Babel's extractor); each
+    ``crmkit/exercises/<module>`` the hints and explanations its exercises register."""
+    from babel.messages.extract import extract_from_file
+
+    sys.path.insert(0, str(ROOT))
+    from crmkit.exercises import _core, _translate
+
+    core = ROOT / "crmkit" / "exercises" / "_core.py"
+    out: dict[str, list[tuple[str, str]]] = {CRMKIT + _translate.CHECKER: [
+        (text, "crmkit/exercises/_core.py")
+        for _, text, _, _ in extract_from_file("python", str(core),
+                                               keywords={"tr": None, "mark": None})]}
+    for ex_id in _core.exercises():
+        ex = _core._REGISTRY[ex_id]
+        module = (ex.solution.__module__ if ex.solution else _core._OWNERS[ex_id].split(":")[0])
+        if not module.startswith("crmkit.exercises."):
+            continue  # registered at run time (a doctest, a notebook): not the kit's
+        name = module.rsplit(".", 1)[1]
+        where = f"crmkit/exercises/{name}.py"
+        out.setdefault(f"{CRMKIT}exercises/{name}", []).extend(
+            (text, where) for text in (ex.hint, ex.explanation) if text)
+    return out
+
+
+def write_checker_templates(out: Path = GETTEXT) -> dict[str, int]:
+    """Write a template (``.pot``) per checker catalog into ``out``, beside the pages';
+    return the messages per catalog."""
+    kept = {}
+    for page, messages in checker_messages().items():
+        catalog = Catalog(locale=None)
+        for text, where in messages:
+            catalog.add(text, locations=[(where, None)])
+        pot = out / f"{page}.pot"
+        pot.parent.mkdir(parents=True, exist_ok=True)
+        with pot.open("wb") as fh:
+            write_po(fh, catalog, width=0, omit_header=False)
+        kept[page] = len(catalog)
+    return kept
+
+
+def status(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr",
+           crmkit_locale: Path = CRMKIT_LOCALE) -> dict[str, Status]:
+    """Per page (and checker catalog), how many of its English messages the ``lang``
+    catalog translates."""
     out = {}
     for pot in sorted(pot_dir.rglob("*.pot")):
         page = pot.relative_to(pot_dir).with_suffix("").as_posix()
         ids = [m.id for m in read_catalog(pot) if m.id]
-        po = locale / lang / "LC_MESSAGES" / f"{page}.po"
+        po = catalog_file(page, locale, lang, crmkit_locale)
         catalog = read_catalog(po) if po.exists() else Catalog(locale=lang)
         translated = fuzzy = 0
         for mid in ids:
@@ -153,19 +216,41 @@ def kept_markup(text: str) -> Counter:
     return pieces
 
 
-def markup_mismatches(locale: Path = LOCALE, lang: str = "fr") -> list[str]:
+def fields(text: str) -> Counter:
+    """The ``{placeholders}`` of a checker message, which its translation must keep.
+
+    >>> sorted(fields("Expected {n} item(s), got {m!r}.").elements())
+    ['m', 'n']
+    """
+    return Counter(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
+def lost_markup(page: str, english: str, translation: str) -> str | None:
+    """What ``translation`` lost or added of ``english``'s markup (and, in the checker's
+    catalogs, of its placeholders), or None when it keeps all of it."""
+    want, got = kept_markup(english), kept_markup(translation)
+    if page.startswith(CRMKIT):
+        want, got = want + fields(english), got + fields(translation)
+    if want == got:
+        return None
+    return f"lost {sorted((want - got).elements())}, added {sorted((got - want).elements())}"
+
+
+def markup_mismatches(locale: Path = LOCALE, lang: str = "fr",
+                      crmkit_locale: Path = CRMKIT_LOCALE) -> list[str]:
     """Translations that lost or changed a glued value, a citation, a reference, math,
-    code or a link target of their English message."""
+    code or a link target of their English message (or a checker message's placeholder)."""
     problems = []
-    for po in sorted((locale / lang / "LC_MESSAGES").rglob("*.po")):
-        for m in read_catalog(po):
-            if not m.id or not m.string or m.fuzzy:
-                continue
-            want, got = kept_markup(m.id), kept_markup(m.string)
-            if want != got:
-                lost = sorted((want - got).elements())
-                added = sorted((got - want).elements())
-                problems.append(f"{po.relative_to(locale)}: {m.id[:60]!r}: lost {lost}, added {added}")
+    for root, prefix in ((locale, ""), (crmkit_locale, CRMKIT)):
+        catalogs = root / lang / "LC_MESSAGES"
+        for po in sorted(catalogs.rglob("*.po")):
+            page = prefix + po.relative_to(catalogs).with_suffix("").as_posix()
+            for m in read_catalog(po):
+                if not m.id or not m.string or m.fuzzy:
+                    continue
+                lost = lost_markup(page, m.id, m.string)
+                if lost:
+                    problems.append(f"{page}: {m.id[:60]!r}: {lost}")
     return problems
 
 
@@ -193,15 +278,23 @@ def update(pot_dir: Path = GETTEXT, locale: Path = LOCALE, lang: str = "fr",
     if unknown:
         print(f"no English messages for {unknown} in {pot_dir}")
         return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        for page in sorted(pages | set(start)):
-            pot = pot_dir / f"{page}.pot"
-            if pot.exists():
-                (Path(tmp) / pot.relative_to(pot_dir)).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(pot, Path(tmp) / pot.relative_to(pot_dir))
-        exe = Path(sys.executable).parent / "sphinx-intl"
-        return subprocess.call([str(exe), "update", "-p", tmp, "-d", str(locale), "-l", lang,
-                                "-w", "0"])
+    # the checker's catalogs are always kept in step (they are small and shown to students)
+    checker = {pot.relative_to(pot_dir).with_suffix("").as_posix()
+               for pot in (pot_dir / CRMKIT.rstrip("/")).rglob("*.pot")}
+    exe = Path(sys.executable).parent / "sphinx-intl"
+    rc = 0
+    for todo, root, strip in ((pages | set(start)) - checker, locale, ""), \
+                             (checker, CRMKIT_LOCALE, CRMKIT):
+        with tempfile.TemporaryDirectory() as tmp:
+            for page in sorted(todo):
+                pot = pot_dir / f"{page}.pot"
+                if pot.exists():
+                    dst = Path(tmp) / f"{page[len(strip):]}.pot"
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(pot, dst)
+            rc = rc or subprocess.call([str(exe), "update", "-p", tmp, "-d", str(root),
+                                        "-l", lang, "-w", "0"])
+    return rc
 
 
 def message_key(text: str) -> str:
@@ -210,12 +303,13 @@ def message_key(text: str) -> str:
 
 
 WORK = ROOT / "_build" / "i18n-work"
+SAME = "="  # a work file's block holding only this: the translation is the English text
 
 
 def export(page: str, locale: Path = LOCALE, lang: str = "fr", out: Path = WORK) -> Path:
     """Write the untranslated messages of ``page``'s catalog (missing, empty or fuzzy, in
     the page's order) into a work file, one ``@@ key`` block each; return its path."""
-    catalog = read_catalog(locale / lang / "LC_MESSAGES" / f"{page}.po")
+    catalog = read_catalog(catalog_file(page, locale, lang))
     blocks = [f"@@ {message_key(m.id)}\n{m.id}\n" for m in catalog
               if m.id and (m.fuzzy or not m.string)]
     path = out / f"{page}.txt"
@@ -245,22 +339,24 @@ def fill(page: str, works: list[Path], locale: Path = LOCALE, lang: str = "fr") 
     equal to its English is skipped (not yet translated); a block whose key names no
     message of the page, or whose translation loses or adds markup, is refused. Return the
     problems (nothing is written unless there are none)."""
-    po = locale / lang / "LC_MESSAGES" / f"{page}.po"
+    po = catalog_file(page, locale, lang)
     catalog = read_catalog(po)
     by_key = {message_key(m.id): m for m in catalog if m.id}
-    problems, done = [], 0
+    problems, done, same = [], 0, 0
     for work in works:
         for key, text in read_work(work).items():
             m = by_key.get(key)
             if m is None:
                 problems.append(f"{work.name}: @@ {key} names no message of {page}")
             elif not text or text == m.id:
+                same += text == m.id
                 continue
-            elif kept_markup(text) != kept_markup(m.id):
-                want, got = kept_markup(m.id), kept_markup(text)
-                problems.append(f"{work.name}: @@ {key} ({m.id[:50]!r}): lost "
-                                f"{sorted((want - got).elements())}, added "
-                                f"{sorted((got - want).elements())}")
+            elif text == SAME:  # the French is the English (a name, a number, a code)
+                m.string, done = m.id, done + 1
+                m.flags.discard("fuzzy")
+                m.previous_id = []
+            elif lost := lost_markup(page, m.id, text):
+                problems.append(f"{work.name}: @@ {key} ({m.id[:50]!r}): {lost}")
             else:
                 m.string, done = text, done + 1
                 m.flags.discard("fuzzy")
@@ -269,6 +365,10 @@ def fill(page: str, works: list[Path], locale: Path = LOCALE, lang: str = "fr") 
         with po.open("wb") as fh:
             write_po(fh, catalog, width=0)
         print(f"{page}: {done} translations written")
+        if same:
+            print(f"{page}: {same} block(s) left equal to their English were skipped (untranslated); "
+                  f"where the French is the English (a name, a number, code), write {SAME!r} "
+                  "alone as the block's text")
     return problems
 
 

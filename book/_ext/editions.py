@@ -108,15 +108,37 @@ def _is_translation(document) -> bool:
         getattr(document, "current_source", "") or "").endswith("<translated>")
 
 
+def own_notebook_key(text: str, notebook: str, default_format: str | None = None) -> str:
+    """The content of a glue role of a translated paragraph, pointed at its own notebook
+    (``page.ipynb::key``). A role that reads ``key:format`` (``{glue:text}``) gets its
+    default format written out: myst-nb splits ``page.ipynb::key`` at its last colon, so
+    without one it would look the key ``page.ipynb:`` up.
+
+    >>> own_notebook_key("n_systems", "06-idic.ipynb", "s")
+    '06-idic.ipynb::n_systems:s'
+    >>> own_notebook_key("share:.0%", "06-idic.ipynb", "s"), own_notebook_key("fig", "a.ipynb")
+    ('06-idic.ipynb::share:.0%', 'a.ipynb::fig')
+    """
+    if default_format and ":" not in text:
+        text = f"{text}:{default_format}"
+    return f"{notebook}::{text}"
+
+
+# the default format of the glue roles that read ``key:format`` (myst-nb's own default)
+_DEFAULT_FORMAT = {"PasteTextRole": "s"}
+
+
 def _glue_from_own_notebook(role_class) -> None:
     original = role_class.run
     if getattr(original, "_crm_patched", False):
         return
+    default_format = _DEFAULT_FORMAT.get(role_class.__name__)
 
     def run(self):
         if _is_translation(self.document) and "::" not in self.text:
             env = self.document.settings.env
-            self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}"
+            self.text = own_notebook_key(self.text, Path(env.doc2path(env.docname)).name,
+                                         default_format)
         return original(self)
 
     run._crm_patched = True

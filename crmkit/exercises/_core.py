@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import labels
+from crmkit.exercises._translate import mark, tr
 
 __all__ = [
     "Feedback",
@@ -374,14 +375,14 @@ def answer_digest(answer: str | Iterable[str]) -> str:
 # ---------------------------------------------------------------------------------------
 # A percentage rounded for display (74 for 0.7433) still reads as the share it shows.
 _PERCENT_RTOL = 0.02
-_POWERS = ["one", "ten", "a hundred", "a thousand", "ten thousand", "a hundred thousand",
-           "a million"]
+_POWERS = [mark("one"), mark("ten"), mark("a hundred"), mark("a thousand"),
+           mark("ten thousand"), mark("a hundred thousand"), mark("a million")]
 
 
 def _times(k: int) -> str:
     """10 ** k in words: a message written in digits could show a number equal to the
     expected one by chance."""
-    return _POWERS[k] if k < len(_POWERS) else "millions of"
+    return tr(_POWERS[k]) if k < len(_POWERS) else tr("millions of")
 
 
 def _is_number(v) -> bool:
@@ -401,18 +402,21 @@ def _close(a: float, e: float, ex: Exercise) -> bool:
 
 def _describe(v) -> str:
     if isinstance(v, str):
-        return "text"
+        return tr("text")
     if isinstance(v, (bool, np.bool_)):
         return "True/False"
     if _is_number(v):
-        return "a number"
+        return tr("a number")
     if isinstance(v, (pd.Series, pd.DataFrame, pd.Index, np.ndarray, list, tuple, set, dict)):
-        kind = {pd.Series: "a Series", pd.DataFrame: "a DataFrame", pd.Index: "an Index",
-                np.ndarray: "an array", list: "a list", tuple: "a tuple", set: "a set",
-                dict: "a dict"}
+        kind = {pd.Series: mark("a Series of {size} values"),
+                pd.DataFrame: mark("a DataFrame of {size} values"),
+                pd.Index: mark("an Index of {size} values"),
+                np.ndarray: mark("an array of {size} values"),
+                list: mark("a list of {size} values"), tuple: mark("a tuple of {size} values"),
+                set: mark("a set of {size} values"), dict: mark("a dict of {size} values")}
         name = next(text for cls, text in kind.items() if isinstance(v, cls))
         size = len(v) if isinstance(v, (set, dict)) else np.size(v)
-        return f"{name} of {size} values"
+        return tr(name, size=size)
     return type(v).__name__
 
 
@@ -428,8 +432,9 @@ def _unwrap_single(v):
 def _one_value_expected(a, what: str) -> str | None:
     """The message for several values (a Series, a table, a list) given where one is expected."""
     if isinstance(a, (pd.Series, pd.DataFrame, pd.Index, np.ndarray, list, tuple, set, dict)):
-        return (f"Expected {what}, got {_describe(a)}: reduce it to the one value asked for "
-                "(a sum, a mean, a ratio, or the one row or label the question names).")
+        return tr("Expected {what}, got {got}: reduce it to the one value asked for (a sum, a "
+                  "mean, a ratio, or the one row or label the question names).",
+                  what=tr(what), got=_describe(a))
     return None
 
 
@@ -440,8 +445,6 @@ def _label_keys() -> dict[str, set[str]]:
     Read from :mod:`crmkit.labels` at each call (labels may be registered at run time); it
     is only called to explain a wrong answer.
     """
-    from crmkit import labels
-
     table: dict[str, set[str]] = {}
     for kind in labels.kinds():
         for lang in labels.LANGUAGES:
@@ -461,8 +464,9 @@ def _labels_of_keys(answer_items, expected_items) -> int:
     return sum(1 for v in given if v not in want and table.get(v, set()) & want)
 
 
-_LABEL_ADVICE = ("write each value as the data has it (its key, e.g. 'true_loyalty'), not the "
-                 "label shown in tables and charts; crmkit.labels.label(key) shows a key's label.")
+_LABEL_ADVICE = mark("write each value as the data has it (its key, e.g. 'true_loyalty'), not "
+                     "the label shown in tables and charts; crmkit.labels.label(key) shows a "
+                     "key's label.")
 
 
 def _ids_as_text(answer_items, expected_items) -> str | None:
@@ -474,9 +478,19 @@ def _ids_as_text(answer_items, expected_items) -> str | None:
     if not all(isinstance(v, str) for v in given):
         return None
     if all(re.fullmatch(r"\s*-?\d+\s*", v) for v in given):
-        return "ids written as text where integers are expected: convert them (astype(int))"
-    return ("text (names?) where integer ids are expected: take the id column (customer_id, "
-            "product_id...), not a name")
+        return tr("ids written as text where integers are expected: convert them (astype(int))")
+    return tr("text (names?) where integer ids are expected: take the id column (customer_id, "
+              "product_id...), not a name")
+
+
+_SCALE_FRACTION = mark("Check the scale: give a share as a fraction between zero and one, not a "
+                       "percentage.")
+_SCALE_PERCENT = mark("Check the scale: this answer is expected as a percentage, not a fraction.")
+
+
+def _is_scale_check(note: str | None) -> bool:
+    """Whether ``note`` is a percentage-for-fraction diagnosis (said alone, in any language)."""
+    return note is not None and note in (tr(_SCALE_FRACTION), tr(_SCALE_PERCENT))
 
 
 def _scale_note(a: np.ndarray, e: np.ndarray) -> str | None:
@@ -492,29 +506,34 @@ def _scale_note(a: np.ndarray, e: np.ndarray) -> str | None:
     a, e = a[ok], e[ok]
     ratio = a / e
     if (np.abs(e) <= 1).all() and np.allclose(ratio, 100, rtol=_PERCENT_RTOL, atol=0):
-        return "Check the scale: give a share as a fraction between zero and one, not a percentage."
+        return tr(_SCALE_FRACTION)
     if (np.abs(a) <= 1).all() and np.allclose(ratio, 0.01, rtol=_PERCENT_RTOL, atol=0):
-        return "Check the scale: this answer is expected as a percentage, not a fraction."
+        return tr(_SCALE_PERCENT)
     if (ratio > 0).all():
         logs = np.log10(ratio)
         powers = np.rint(logs)
         # one power of ten, nearly exact (within a factor 1.6): a unit or a missing factor
         if (powers == powers[0]).all() and powers[0] != 0 and (np.abs(logs - powers) <= 0.2).all():
             k = int(powers[0])
-            unit = " (check the unit: euros or thousands of euros?)" if abs(k) == 3 else ""
-            return f"about {_times(abs(k))} times too {'large' if k > 0 else 'small'}{unit}"
+            unit = tr(" (check the unit: euros or thousands of euros?)") if abs(k) == 3 else ""
+            text = (tr("about {times} times too large", times=_times(abs(k))) if k > 0
+                    else tr("about {times} times too small", times=_times(abs(k))))
+            return text + unit
         if len(logs) == 1 and abs(logs[0]) >= 0.5:  # one number: its order of magnitude
-            way = "large" if logs[0] > 0 else "small"
+            large = logs[0] > 0
             m = int(np.floor(abs(logs[0])))
             if m == 0:
-                return f"more than three times too {way}"
-            return f"between {_times(m)} and {_times(m + 1)} times too {way}"
+                return (tr("more than three times too large") if large
+                        else tr("more than three times too small"))
+            low, high = _times(m), _times(m + 1)
+            return (tr("between {low} and {high} times too large", low=low, high=high) if large
+                    else tr("between {low} and {high} times too small", low=low, high=high))
     return None
 
 
 def _compare_number(a, e, ex: Exercise):
     a = _unwrap_single(a)
-    several = _one_value_expected(a, "a number")
+    several = _one_value_expected(a, mark("a number"))
     if several:
         return False, several
     if isinstance(a, str):
@@ -522,53 +541,56 @@ def _compare_number(a, e, ex: Exercise):
             a = float(a.replace(",", ".").strip().rstrip("%"))
         except ValueError:
             if _is_integer(e):
-                return False, ("Expected a number, got text: if it is a name or a label, give "
-                               "its id (the integer of the id column) instead.")
-            return False, "Expected a number, got text."
+                return False, tr("Expected a number, got text: if it is a name or a label, give "
+                                 "its id (the integer of the id column) instead.")
+            return False, tr("Expected a number, got text.")
     if not _is_number(a):
-        return False, f"Expected a number, got {_describe(a)}."
+        return False, tr("Expected a number, got {got}.", got=_describe(a))
     a, e = float(a), float(e)
     if _close(a, e, ex):
-        return True, "Correct."
+        return True, tr("Correct.")
     if math.isnan(a):
-        return False, "Your value is NaN (missing): check for empty groups or missing data."
+        return False, tr("Your value is NaN (missing): check for empty groups or missing data.")
     note = _scale_note(np.array([a]), np.array([e]))
-    if note and note.startswith("Check the scale"):
+    if _is_scale_check(note):
         return False, note
     if e != 0 and _close(-a, e, ex):
-        return False, "Check the sign of your value."
-    direction = f"Your value is too {'high' if a > e else 'low'}"
+        return False, tr("Check the sign of your value.")
+    direction = tr("Your value is too high") if a > e else tr("Your value is too low")
     if note:
-        return False, f"{direction}: it is {note}."
+        return False, tr("{direction}: it is {note}.", direction=direction, note=note)
     if 0 <= e <= 1 and not 0 <= a <= 1:
-        return False, f"{direction}: the expected value is between zero and one."
+        return False, tr("{direction}: the expected value is between zero and one.",
+                         direction=direction)
     if a * e > 0:  # same sign, within a factor of three (10 ** 0.5)
-        return False, f"{direction}, though of the right order of magnitude (within a factor of three)."
-    return False, f"{direction}."
+        return False, tr("{direction}, though of the right order of magnitude (within a factor "
+                         "of three).", direction=direction)
+    return False, tr("{direction}.", direction=direction)
 
 
 def _compare_text(a, e, ex: Exercise):
     a = _unwrap_single(a)
-    several = _one_value_expected(a, "text")
+    several = _one_value_expected(a, mark("text"))
     if several:
         return False, several
     if not isinstance(a, str):
-        return False, f"Expected text, got {_describe(a)}."
+        return False, tr("Expected text, got {got}.", got=_describe(a))
     if _norm_text(a) == _norm_text(e):
-        return True, "Correct."
+        return True, tr("Correct.")
     if _labels_of_keys([a], [e]):
-        return False, "Right, but given as a display label: " + _LABEL_ADVICE
-    return False, "That is not the expected answer."
+        return False, tr("Right, but given as a display label: {advice}", advice=tr(_LABEL_ADVICE))
+    return False, tr("That is not the expected answer.")
 
 
 def _compare_bool(a, e, ex: Exercise):
     a = _unwrap_single(a)
-    several = _one_value_expected(a, "True or False")
+    several = _one_value_expected(a, mark("True or False"))
     if several:
         return False, several
     if not isinstance(a, (bool, np.bool_)):
-        return False, f"Expected True or False, got {_describe(a)}."
-    return (True, "Correct.") if bool(a) == bool(e) else (False, "That is not the expected answer.")
+        return False, tr("Expected True or False, got {got}.", got=_describe(a))
+    return ((True, tr("Correct.")) if bool(a) == bool(e)
+            else (False, tr("That is not the expected answer.")))
 
 
 def _as_items(a) -> list | None:
@@ -583,28 +605,37 @@ def _format_note(items, want, what: str) -> str | None:
     """A label-for-key or name-for-id note on a collection of items, or None."""
     ids = _ids_as_text(items, want)
     if ids:
-        return f"Your {what} are {ids}."
+        return tr("Your {what} are {ids}.", what=tr(what), ids=ids)
     n = _labels_of_keys(items, want)
     if n:
-        return f"{n} of your {what} are display labels, not the data's keys: " + _LABEL_ADVICE
+        return tr("{n} of your {what} are display labels, not the data's keys: {advice}",
+                  n=n, what=tr(what), advice=tr(_LABEL_ADVICE))
     return None
+
+
+def _missing_extra(missing, extra, both: str, only_missing: str, only_extra: str) -> str:
+    """The message for what is missing and what should not be there (either may be empty),
+    in the kit's language."""
+    if missing and extra:
+        return tr(both, missing=missing, extra=extra)
+    return tr(only_missing, missing=missing) if missing else tr(only_extra, extra=extra)
 
 
 def _compare_set(a, e, ex: Exercise):
     items = _as_items(a)
     if items is None:
-        return False, f"Expected a collection of items (a set or a list), got {_describe(a)}."
+        return False, tr("Expected a collection of items (a set or a list), got {got}.",
+                         got=_describe(a))
     got, want = {_scalar(v) for v in items}, {_scalar(v) for v in e}
     if got == want:
-        return True, "Correct."
-    note = _format_note(list(items), list(e), "items")
+        return True, tr("Correct.")
+    note = _format_note(list(items), list(e), mark("items"))
     missing, extra = len(want - got), len(got - want)
-    parts = []
-    if missing:
-        parts.append(f"{missing} expected item(s) are missing")
-    if extra:
-        parts.append(f"{extra} item(s) should not be there")
-    message = " and ".join(parts).capitalize() + "."
+    message = _missing_extra(missing, extra,
+                             mark("{missing} expected item(s) are missing and {extra} item(s) "
+                                  "should not be there."),
+                             mark("{missing} expected item(s) are missing."),
+                             mark("{extra} item(s) should not be there."))
     return False, f"{note} {message}" if note else message
 
 
@@ -630,25 +661,27 @@ def _numbers_note(items, want) -> str | None:
     note = _scale_note(np.array(items, dtype=float), np.array(want, dtype=float))
     if note is None:
         return None
-    return note if note.startswith("Check the scale") else f"Your values are {note}."
+    return note if _is_scale_check(note) else tr("Your values are {note}.", note=note)
 
 
 def _compare_list(a, e, ex: Exercise):
     items = _as_items(a)
     if items is None:
-        return False, f"Expected a list of items, got {_describe(a)}."
+        return False, tr("Expected a list of items, got {got}.", got=_describe(a))
     want = list(np.asarray(e).reshape(-1)) if isinstance(e, np.ndarray) else list(e)
     items = list(np.asarray(items).reshape(-1)) if isinstance(a, np.ndarray) else items
     if len(items) != len(want):
-        return False, f"Expected {len(want)} item(s), got {len(items)}."
+        return False, tr("Expected {n} item(s), got {m}.", n=len(want), m=len(items))
     if ex.ignore_order:
         items, want = sorted(items, key=_sort_key), sorted(want, key=_sort_key)
     wrong = [i for i, (x, y) in enumerate(zip(items, want, strict=True)) if not _equal_item(x, y, ex)]
     if not wrong:
-        return True, "Correct."
-    where = "" if ex.ignore_order else f" (first at position {wrong[0]}, counting from 0)"
-    message = f"{len(wrong)} of {len(want)} item(s) are not right{where}."
-    note = (_format_note([items[i] for i in wrong], [want[i] for i in wrong], "items")
+        return True, tr("Correct.")
+    message = (tr("{n} of {m} item(s) are not right.", n=len(wrong), m=len(want))
+               if ex.ignore_order else
+               tr("{n} of {m} item(s) are not right (first at position {first}, counting from 0).",
+                  n=len(wrong), m=len(want), first=wrong[0]))
+    note = (_format_note([items[i] for i in wrong], [want[i] for i in wrong], mark("items"))
             or _numbers_note([items[i] for i in wrong], [want[i] for i in wrong]))
     return False, f"{message} {note}" if note else message
 
@@ -677,10 +710,11 @@ def _values_note(a: pd.Series, e: pd.Series, bad: np.ndarray, what: str) -> str 
     if _numeric(e) and _numeric(a):
         note = _scale_note(a_bad.to_numpy(dtype=float), e_bad.to_numpy(dtype=float))
         if note:
-            return note if note.startswith("Check the scale") else f"The {what} are {note}."
+            return (note if _is_scale_check(note)
+                    else tr("The {what} are {note}.", what=tr(what), note=note))
         ev, av = e_bad.to_numpy(dtype=float), a_bad.to_numpy(dtype=float)
         if ((ev >= 0) & (ev <= 1)).all() and not ((av >= 0) & (av <= 1)).all():
-            return f"The expected {what} are between zero and one."
+            return tr("The expected {what} are between zero and one.", what=tr(what))
         return None
     return _format_note(a_bad.tolist(), e_bad.tolist(), what)
 
@@ -699,10 +733,10 @@ def _index_note(a, e, ex: Exercise) -> str:
     name = [n for n in e_index.names if n is not None]
     named = f" ({', '.join(map(repr, name))})" if name else ""
     if isinstance(a_index, pd.RangeIndex) and not isinstance(e_index, pd.RangeIndex):
-        return (f"Your answer has the default 0, 1, 2... index where the expected one holds "
-                f"labels{named}: set the index (set_index, or group by that column).")
+        return tr("Your answer has the default 0, 1, 2... index where the expected one holds "
+                  "labels{named}: set the index (set_index, or group by that column).", named=named)
     if not a_index.is_unique:
-        return "Your index has duplicated labels: group by it so that each label appears once."
+        return tr("Your index has duplicated labels: group by it so that each label appears once.")
     if isinstance(e, pd.DataFrame):
         by_position = ~np.array([_values_differ(a[c].reset_index(drop=True),
                                                 e[c].reset_index(drop=True), ex).any()
@@ -710,22 +744,23 @@ def _index_note(a, e, ex: Exercise) -> str:
     else:
         by_position = not _values_differ(a.reset_index(drop=True), e.reset_index(drop=True),
                                          ex).any()
-    format_note = _format_note(list(a_index), list(e_index), "index labels")
+    format_note = _format_note(list(a_index), list(e_index), mark("index labels"))
     if format_note:
         return format_note
     missing = e_index.difference(a_index)
     extra = a_index.difference(e_index)
-    text = (f"The index labels differ from the expected ones ({len(missing)} missing, "
-            f"{len(extra)} unexpected): check what you grouped by or set as index{named}.")
+    text = tr("The index labels differ from the expected ones ({missing} missing, {extra} "
+              "unexpected): check what you grouped by or set as index{named}.",
+              missing=len(missing), extra=len(extra), named=named)
     if by_position:
-        return "The values are right, in the right order, but not the index. " + text
+        return tr("The values are right, in the right order, but not the index. {text}", text=text)
     return text
 
 
 def _align(a, e, ex: Exercise, what: str, by=None):
     """Align the answer on the expected index (or by position); returns (a, e, message)."""
     if len(a) != len(e):
-        return None, None, f"Expected {len(e)} {what}, got {len(a)}."
+        return None, None, tr("Expected {n} {what}, got {m}.", n=len(e), what=tr(what), m=len(a))
     if ex.ignore_index:
         return _positional(a, ex, by), _positional(e, ex, by), None
     missing = e.index.difference(a.index)
@@ -741,16 +776,18 @@ def _compare_series(a, e, ex: Exercise):
     if isinstance(a, pd.DataFrame) and a.shape[1] == 1:
         a = a.iloc[:, 0]
     if not isinstance(a, pd.Series):
-        return False, f"Expected a pandas Series, got {_describe(a)}."
-    a_, e_, message = _align(a, e, ex, "rows")
+        return False, tr("Expected a pandas Series, got {got}.", got=_describe(a))
+    a_, e_, message = _align(a, e, ex, mark("rows"))
     if message:
         return False, message
     bad = _values_differ(a_, e_, ex)
     if not bad.any():
-        return True, "Correct."
-    where = "" if ex.ignore_index else f" (first at index label {e_.index[np.argmax(bad)]!r})"
-    message = f"{int(bad.sum())} of {len(e_)} value(s) are not right{where}."
-    note = _values_note(a_, e_, bad, "values")
+        return True, tr("Correct.")
+    message = (tr("{n} of {m} value(s) are not right.", n=int(bad.sum()), m=len(e_))
+               if ex.ignore_index else
+               tr("{n} of {m} value(s) are not right (first at index label {first!r}).",
+                  n=int(bad.sum()), m=len(e_), first=e_.index[np.argmax(bad)]))
+    note = _values_note(a_, e_, bad, mark("values"))
     return False, f"{message} {note}" if note else message
 
 
@@ -758,45 +795,45 @@ def _columns_note(a: pd.DataFrame, e: pd.DataFrame, missing: list, extra: list) 
     """Index for column (or the reverse), or translated headers, or None."""
     moved_in = [c for c in missing if c in a.index.names]
     if moved_in:
-        return (f"Column(s) {moved_in} are your index but columns in the expected table: "
-                "reset_index().")
+        return tr("Column(s) {cols} are your index but columns in the expected table: "
+                  "reset_index().", cols=moved_in)
     moved_out = [c for c in extra if c in e.index.names and c is not None]
     if moved_out:
-        return (f"Column(s) {moved_out} should be the index of the table: set_index"
-                f"({moved_out[0]!r}).")
+        return tr("Column(s) {cols} should be the index of the table: set_index({first!r}).",
+                  cols=moved_out, first=moved_out[0])
     n = _labels_of_keys([str(c) for c in extra], [str(c) for c in missing])
     if n:
-        return (f"{n} of your column names are display headers, not the data's column names: "
-                "build the table before translating it for display.")
+        return tr("{n} of your column names are display headers, not the data's column names: "
+                  "build the table before translating it for display.", n=n)
     return None
 
 
 def _compare_frame(a, e, ex: Exercise):
     if not isinstance(a, pd.DataFrame):
-        return False, f"Expected a pandas DataFrame, got {_describe(a)}."
+        return False, tr("Expected a pandas DataFrame, got {got}.", got=_describe(a))
     missing = [c for c in e.columns if c not in a.columns]
     extra = [c for c in a.columns if c not in e.columns]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {missing}")
-        if extra:
-            parts.append(f"unexpected column(s) {extra}")
-        message = "Your table has " + " and ".join(parts) + "."
+        message = _missing_extra(missing, extra,
+                                 mark("Your table has missing column(s) {missing} and "
+                                      "unexpected column(s) {extra}."),
+                                 mark("Your table has missing column(s) {missing}."),
+                                 mark("Your table has unexpected column(s) {extra}."))
         note = _columns_note(a, e, missing, extra)
         return False, f"{message} {note}" if note else message
     cols = list(e.columns)
-    a_, e_, message = _align(a[cols], e, ex, "rows", by=cols)
+    a_, e_, message = _align(a[cols], e, ex, mark("rows"), by=cols)
     if message:
         return False, message
     masks = {c: _values_differ(a_[c], e_[c], ex) for c in cols}
     wrong = {c: int(m.sum()) for c, m in masks.items() if m.any()}
     if not wrong:
-        return True, "Correct."
-    detail = ", ".join(f"{c!r} ({n} of {len(e_)} rows)" for c, n in wrong.items())
-    message = f"Some values are not right in column(s) {detail}."
+        return True, tr("Correct.")
+    detail = ", ".join(tr("{col!r} ({n} of {m} rows)", col=c, n=n, m=len(e_))
+                       for c, n in wrong.items())
+    message = tr("Some values are not right in column(s) {detail}.", detail=detail)
     notes = [f"{c!r}: {note}" for c in wrong
-             if (note := _values_note(a_[c], e_[c], masks[c], "values"))]
+             if (note := _values_note(a_[c], e_[c], masks[c], mark("values")))]
     return False, " ".join([message, *notes])
 
 
@@ -866,9 +903,9 @@ def check(exercise_id: str, answer, **inputs) -> Feedback:
         if inputs:
             raise ValueError(f"exercise {exercise_id!r} takes no inputs")
         ok = answer_digest(answer) in ex.digests
-        message = "Correct." if ok else "That is not the expected answer."
+        message = tr("Correct.") if ok else tr("That is not the expected answer.")
     else:
         ok, message = _compare(answer, ex._expected(**inputs), ex)
     if ok and ex.explanation:
-        message = f"{message} {ex.explanation}"
-    return Feedback(exercise_id, bool(ok), message, None if ok else ex.hint)
+        message = f"{message} {tr(ex.explanation)}"
+    return Feedback(exercise_id, bool(ok), message, None if ok else tr(ex.hint))

@@ -54,13 +54,14 @@ def _read(path: Path) -> dict:
     return raw
 
 
-def load_worksheet(lang: str = "en", path: str | Path | None = None) -> pd.DataFrame:
+def load_worksheet(lang: str | None = None, path: str | Path | None = None) -> pd.DataFrame:
     """The IDIC questions as a table, one row per question.
 
     Parameters
     ----------
-    lang : {"en", "fr"}
-        Language of the texts.
+    lang : {"en", "fr"}, optional
+        Language of the texts; default the current one (:func:`crmkit.labels.get_language`,
+        so the French edition of the book, run with ``CRMKIT_LANG=fr``, gets French).
     path : path, optional
         Another worksheet file with the same layout (default: the kit's).
 
@@ -72,12 +73,16 @@ def load_worksheet(lang: str = "en", path: str | Path | None = None) -> pd.DataF
 
     Examples
     --------
-    >>> ws = load_worksheet()
+    >>> ws = load_worksheet("en")
     >>> ws.groupby("step", sort=False).size().to_dict()
     {'identify': 4, 'differentiate': 3, 'interact': 4, 'customize': 3}
     >>> load_worksheet("fr").loc[0, "step_name"]
     'Identifier'
+    >>> with labels.language("fr"):
+    ...     load_worksheet().loc[0, "step_name"]
+    'Identifier'
     """
+    lang = labels.get_language() if lang is None else lang
     if lang not in _LANGS:
         raise ValueError(f"lang must be one of {_LANGS}, got {lang!r}")
     raw = _read(Path(path) if path is not None else WORKSHEET_PATH)
@@ -124,7 +129,7 @@ def resolve_operation(name: str):
 
 
 def render_worksheet(
-    lang: str = "en",
+    lang: str | None = None,
     answers: Mapping[str, str] | None = None,
     steps: tuple[str, ...] | list[str] | None = None,
 ) -> str:
@@ -132,8 +137,8 @@ def render_worksheet(
 
     Parameters
     ----------
-    lang : {"en", "fr"}
-        Language.
+    lang : {"en", "fr"}, optional
+        Language; default the current one (:func:`crmkit.labels.get_language`).
     answers : mapping question id -> text, optional
         Answers collected in a workshop; questions without one get an empty cell.
     steps : list of step keys, optional
@@ -147,13 +152,14 @@ def render_worksheet(
 
     Examples
     --------
-    >>> md = render_worksheet(answers={"I3": "Resolve the 8 systems' records nightly"},
+    >>> md = render_worksheet("en", answers={"I3": "Resolve the 8 systems' records nightly"},
     ...                       steps=["identify"])
     >>> print(md.splitlines()[0])
     ## 1. Identify (Identifier)
     >>> "| I3 |" in md and "nightly" in md
     True
     """
+    lang = labels.get_language() if lang is None else lang
     ws = load_worksheet(lang)
     answers = dict(answers or {})
     unknown = sorted(set(answers) - set(ws["question_id"]))
