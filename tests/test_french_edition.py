@@ -37,6 +37,7 @@ PROBE = textwrap.dedent("""
         "table": cells(show_table(df)),
         "xticks": [t.get_text() for t in ax.get_xticklabels()],
         "ylabel": ax.get_ylabel(),
+        "yticks": [t.get_text() for t in (ax.figure.canvas.draw(), ax.get_yticklabels())[1]],
         "date": report.date("1998-06-30"),
         "money": report.money(1234.5),
         "workshop": report.text("common.no_assumption"),
@@ -78,6 +79,13 @@ def test_figures_are_labelled_in_french(both):
     ticks = [" ".join(t.split()) for t in both["fr"]["xticks"]]  # long labels wrap
     assert ticks == [labels.label(k, lang="fr") for k in ("true_loyalty", "no_loyalty")]
     assert both["fr"]["ylabel"] == labels.header("churn_rate", lang="fr") != both["en"]["ylabel"]
+
+
+def test_figure_ticks_are_numbers_in_french_typography(both):
+    en, fr = both["en"]["yticks"], both["fr"]["yticks"]
+    assert len(en) == len(fr) >= 3 and all(t.endswith("%") for t in en + fr)
+    assert all("\u202f%" not in t for t in en) and all(t.endswith("\u202f%") for t in fr)
+    assert [t.replace("\u202f", "") for t in fr] == [t.replace(".", ",") for t in en]
 
 
 def test_workshop_texts_dates_and_money_through_babel_in_french(both):

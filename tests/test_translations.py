@@ -20,6 +20,7 @@ import doctest
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -149,6 +150,28 @@ def test_a_work_file_fills_only_its_own_messages_and_keeps_their_markup(tmp_path
     assert i18n.read_catalog(po)["Three."].string == "Three."
     path.write_text("@@ 0123456789\nAutre.\n")
     assert "names no message of p" in i18n.fill("p", [path], locale)[0]
+
+
+@pytest.mark.parametrize("text, key, fmt", [("n_tables", "n_tables", "s"),
+                                             ("share:.0%", "share", ".0%")])
+def test_a_translated_glue_role_reads_its_own_notebooks_key(monkeypatch, text, key, fmt):
+    # a translated paragraph glues from its notebook's file (page.ipynb::key): myst-nb must
+    # read back the page, the key and the format, also for a key given without a format
+    from myst_nb.ext.glue import roles
+
+    seen = {}
+
+    def pending(document, source, line, doc, key, **kw):
+        seen.update(doc=doc, key=key, fmt=kw.get("fmt_spec"))
+        return "ref"
+
+    monkeypatch.setattr(roles, "create_pending_glue_ref", pending)
+    role = roles.PasteTextRole()
+    role.text = editions.own_notebook_key(text, "page.ipynb", "s")
+    role.source, role.line = "page.ipynb", 1
+    role.inliner = SimpleNamespace(document=None)
+    assert role.run() == (["ref"], [])
+    assert seen == {"doc": "page.ipynb", "key": key, "fmt": fmt}
 
 
 def test_tools_examples():

@@ -62,3 +62,15 @@ __all__ = [
                    segmentation, value, campaigns, project, diagnostics)
     for name in module.__all__
 ]
+
+# every figure function writes its number ticks in the kit's language (style.localise_ticks),
+# whichever module it is called from
+for _module in (concentration, matrix, shares, customer_data, loyalty, idic, segmentation,
+                value, campaigns, project, diagnostics):
+    for _name in _module.__all__:
+        _fn = getattr(_module, _name)
+        if callable(_fn) and not isinstance(_fn, type) and not hasattr(_fn, "__wrapped_by_localised__"):
+            setattr(_module, _name, style.localised(_fn))
+            globals()[_name] = getattr(_module, _name)
+del _module, _name, _fn
+

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
 from crmkit.schema import check_key, fail, require_columns
 
-__all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette"]
+__all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette", "localise_ticks"]
 
 # The named colours and the fixed category colours are data, in crmkit/data/labels.yaml
 # (`_colors`, `_palettes`), read by crmkit.labels only: the same colour for a category in
@@ -136,6 +140,104 @@ def palette(kind: str | None, values: Sequence | None = None) -> dict:
         for lang in labels.LANGUAGES:
             out.setdefault(labels.label(k, kind, lang=lang), colour)
     return out
+
+
+# French number typography for the ticks: decimal comma, narrow no-break space between
+# thousands and before %, as Babel writes numbers in the tables (crmkit.display)
+_NNBSP = "\u202f"
+_FRENCH = str.maketrans({",": _NNBSP, ".": ","})
+# formatters that write numbers; category names, fixed labels and dates are left alone
+_NUMBER_FORMATTERS = (mticker.ScalarFormatter, mticker.PercentFormatter, mticker.LogFormatter,
+                      mticker.StrMethodFormatter, mticker.FormatStrFormatter,
+                      mticker.EngFormatter)
+
+
+def _french_number(text: str) -> str:
+    """A tick label written by matplotlib (``1,234.5``, ``50%``) in French typography."""
+    return re.sub(r"\\?%", lambda m: _NNBSP + m.group(0), text.translate(_FRENCH))
+
+
+class _FrenchTicks(mticker.Formatter):
+    """Another number formatter's labels in French typography (ticks, offset)."""
+
+    def __init__(self, inner: mticker.Formatter):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs):
+        self.inner.set_locs(locs)
+
+    def format_ticks(self, values):
+        return [_french_number(t) for t in self.inner.format_ticks(values)]
+
+    def __call__(self, x, pos=None):
+        return _french_number(self.inner(x, pos))
+
+    def get_offset(self):
+        return _french_number(self.inner.get_offset())
+
+
+def localise_ticks(ax, lang: str | None = None):
+    """Write the number ticks of ``ax`` in the typography of ``lang`` (default: the kit's
+    language): in French, ``1 234,5`` and ``50 %`` instead of ``1,234.5`` and ``50%``.
+
+    Every figure function of :mod:`crmkit.plots` does it to the axes it returns; call it on
+    your own seaborn or pandas figure. Category, fixed and date ticks are left as they are.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes, after its formatters are set (a later ``set_major_formatter`` replaces it).
+    lang : str, optional
+        ``"en"`` or ``"fr"``; default :func:`crmkit.labels.get_language`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from matplotlib.ticker import PercentFormatter
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 0.25, 0.5], [1000, 1500, 2500])
+    >>> ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    >>> _ = localise_ticks(ax, lang="fr")
+    >>> ax.xaxis.get_major_formatter().format_ticks([0.0, 0.25])
+    ['0\\u202f%', '25\\u202f%']
+    >>> ax.yaxis.get_major_formatter().format_ticks([1000.5, 1500.0])
+    ['1000,5', '1500,0']
+    >>> plt.close(fig)
+    """
+    if (lang or labels.get_language()) != "fr":
+        return ax
+    for axis in (ax.xaxis, ax.yaxis):
+        for get, put in ((axis.get_major_formatter, axis.set_major_formatter),
+                         (axis.get_minor_formatter, axis.set_minor_formatter)):
+            inner = get()
+            if isinstance(inner, _NUMBER_FORMATTERS):
+                put(_FrenchTicks(inner))
+    return ax
+
+
+def localised(fn: Callable) -> Callable:
+    """Decorate a figure function: the axes it returns get :func:`localise_ticks`."""
+
+    @functools.wraps(fn)
+    def draw(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if labels.get_language() != "en":
+            for ax in np.ravel(getattr(out, "axes", out)):
+                if isinstance(ax, plt.Axes):
+                    localise_ticks(ax)
+        return out
+
+    draw.__wrapped_by_localised__ = True
+    return draw
 
 
 def _axes(ax):
