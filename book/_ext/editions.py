@@ -145,6 +145,44 @@ def _glue_from_own_notebook(role_class) -> None:
     role_class.run = run
 
 
+def give_table_cells_a_source(document) -> int:
+    """Give the cells of a table nested in a directive (a solution's marking rubric) the
+    source of their table; return how many were given one.
+
+    MyST leaves ``source`` empty on the paragraphs of such a table, and Sphinx's i18n skips
+    a text node without one: the gettext builder did not extract the cells, so the French
+    edition printed every rubric in English, uncounted.
+
+    >>> from docutils import nodes
+    >>> cell = nodes.paragraph(text="criterion")
+    >>> table = nodes.table("", nodes.tgroup("", nodes.tbody("", nodes.row("", nodes.entry("", cell)))))
+    >>> table.source, table.line = "06-idic.ipynb", 7
+    >>> give_table_cells_a_source(nodes.section("", table)), cell.source, cell.line
+    (1, '06-idic.ipynb', 7)
+    """
+    given = 0
+    for table in document.findall(lambda n: n.tagname == "table"):
+        for node in table.findall(lambda n: n.tagname == "paragraph"):
+            if not node.source and table.source:
+                node.source, node.line = table.source, table.line
+                given += 1
+    return given
+
+
+def _table_cells_transform():
+    from sphinx.transforms import SphinxTransform
+
+    class TableCellsSource(SphinxTransform):
+        # before sphinx.transforms.i18n.Locale (20), which translates, and before the
+        # gettext builder extracts the messages of the read document
+        default_priority = 15
+
+        def apply(self, **kwargs):
+            give_table_cells_a_source(self.document)
+
+    return TableCellsSource
+
+
 def french_number(text: str) -> str:
     """French typography of a number Python formatted: grouping by a narrow no-break space,
     decimal comma, a no-break space before ``%``.
@@ -218,5 +256,6 @@ def setup(app):
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("doctree-read", translate_toc_captions)
+    app.add_transform(_table_cells_transform())
     app.connect("html-page-context", add_switch, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
