@@ -116,10 +116,9 @@ def rows(notebooks: list[Path], catalogs: Path | None = None) -> list[list[str]]
 
 
 def _row(cells: list[str]) -> nodes.row:
-    # built in the edition's language already: not a message for the catalogs
     row = nodes.row()
     for text in cells:
-        row += nodes.entry("", nodes.paragraph(text=text, translatable=False))
+        row += nodes.entry("", nodes.paragraph(text=text))
     return row
 
 
