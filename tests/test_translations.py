@@ -262,8 +262,8 @@ def test_the_french_configuration_is_the_english_one_in_french(tmp_path):
     assert set(fr["sphinx"]["local_extensions"]) == set(en["sphinx"]["local_extensions"])
     assert all(Path(p).is_absolute() and (Path(p) / f"{name}.py").exists()
                for name, p in fr["sphinx"]["local_extensions"].items())
-    assert fr["title"] != en["title"]
+    assert fr["title"] != en["title"] and fr["author"] == "les développeurs de crmkit"
     # everything else as in English
-    drop = ("title", "execute", "sphinx")
+    drop = ("title", "author", "execute", "sphinx")
     assert {k: v for k, v in fr.items() if k not in drop} == {
         k: v for k, v in en.items() if k not in drop}
