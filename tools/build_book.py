@@ -52,7 +52,9 @@ GETTEXT = ROOT / "_build" / "gettext"  # the English messages, one .pot per page
 # sphinx-exercise and sphinx-togglebutton translate their own words)
 TITLES = {"fr": "GRC : données clients, fidélité, valeur — un cours exécutable"}
 INTERFACE = {"fr": {"nb_code_prompt_show": "Afficher la cellule",  # myst-nb's dropdowns
-                    "nb_code_prompt_hide": "Masquer la cellule"}}
+                    "nb_code_prompt_hide": "Masquer la cellule",
+                    # "Dick et Basu" (book/_ext/editions.py registers the style)
+                    "bibtex_reference_style": "author_year_fr"}}
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:

@@ -287,7 +287,34 @@ def on_builder_inited(app):
         _french_glue_numbers()
 
 
+# ---------------------------------------------------------------------------------------
+# citations in French: "Dick et Basu", not "Dick and Basu"
+# ---------------------------------------------------------------------------------------
+FRENCH_CITATIONS = "author_year_fr"  # the French edition's bibtex_reference_style
+
+
+def _register_french_citations() -> None:
+    """sphinxcontrib-bibtex's author-year citations with French name separators, as the
+    referencing style :data:`FRENCH_CITATIONS` (a sphinxcontrib-bibtex plugin)."""
+    import dataclasses
+
+    from sphinxcontrib.bibtex.plugin import register_plugin
+    from sphinxcontrib.bibtex.style.referencing import PersonStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    group = "sphinxcontrib.bibtex.style.referencing"
+
+    @dataclasses.dataclass
+    class FrenchAuthorYearReferenceStyle(AuthorYearReferenceStyle):
+        person: PersonStyle = dataclasses.field(
+            default_factory=lambda: PersonStyle(sep2=" et ", last_sep=" et "))
+
+    # force: a second build in the same process registers it again
+    register_plugin(group, FRENCH_CITATIONS, FrenchAuthorYearReferenceStyle, force=True)
+
+
 def setup(app):
+    _register_french_citations()
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("doctree-read", translate_toc_captions)
