@@ -404,6 +404,13 @@ def test_pages_left_out_of_the_browser_edition_say_so():
     assert reason
     html = lite_button.banner("notebooks/90-scaling-up", lambda *a: "x", reason)
     assert "does not run in the browser edition" in html and "href" not in html
+    # the French edition gives the notebook's French reason
+    page = ROOT / "notebooks" / "90-scaling-up.ipynb"
+    assert lite_button.no_browser_reason(page, "en") == reason
+    french = lite_button.no_browser_reason(page, "fr")
+    assert french and french != reason
+    html = lite_button.banner("notebooks/90-scaling-up", lambda *a: "x", french, "fr")
+    assert "ne s’exécute pas dans l’édition navigateur : chaque cellule" in html
 
 
 @pytest.mark.parametrize("student", [False, True])

@@ -29,10 +29,12 @@ def lite_url(docname: str) -> str:
     return f"{LITE_DIR}/notebooks/index.html?path={docname}.ipynb"
 
 
-def no_browser_reason(source: Path) -> str | None:
-    """Why a notebook is left out of the browser edition (its metadata), or None."""
+def no_browser_reason(source: Path, lang: str = "en") -> str | None:
+    """Why a notebook is left out of the browser edition (its metadata ``crmkit.no_browser``;
+    in French ``crmkit.no_browser_fr`` when the notebook gives it), or None."""
     meta = json.loads(source.read_text(encoding="utf-8")).get("metadata", {})
-    return (meta.get("crmkit") or {}).get("no_browser")
+    crmkit = meta.get("crmkit") or {}
+    return (lang != "en" and crmkit.get(f"no_browser_{lang}")) or crmkit.get("no_browser")
 
 
 # the button's texts per edition (book/_ext/editions.py): (no browser, button title, button)
@@ -67,7 +69,7 @@ def add_button(app, pagename, templatename, context, doctree):
     if doctree is None or not pagename.startswith("notebooks/") or not source.exists():
         return
     lang = edition_language(app.config)
-    context["body"] = (banner(pagename, context["pathto"], no_browser_reason(source), lang)
+    context["body"] = (banner(pagename, context["pathto"], no_browser_reason(source, lang), lang)
                        + context["body"])
 
 
