@@ -277,6 +277,34 @@ class FrenchTypography(SphinxTransform):
                 text.parent.replace(text, nodes.Text(new))
 
 
+# sphinx-exercise's own French ("Solution de Exercice 1") in the book's words (terms.md:
+# a solution is a *corrigé*); its title is this text, a space, then the exercise's title
+EXERCISE_WORDS_FR = {"Solution to": "Corrigé\u202f:"}
+
+
+def _french_exercise_words() -> None:
+    """Put :data:`EXERCISE_WORDS_FR` in front of sphinx-exercise's French catalog."""
+    import gettext
+
+    from sphinx import locale
+
+    class BookWords(gettext.NullTranslations):
+        def gettext(self, message):
+            if message in EXERCISE_WORDS_FR:
+                return EXERCISE_WORDS_FR[message]
+            return super().gettext(message)
+
+    key = ("general", "exercise")  # sphinx-exercise's catalog, as add_message_catalog keys it
+    current = locale.translators.get(key)
+    if getattr(current, "_crm_book_words", False):  # a second build in the same process
+        return
+    ours = BookWords()
+    ours._crm_book_words = True
+    if current is not None:
+        ours.add_fallback(current)
+    locale.translators[key] = ours
+
+
 def on_builder_inited(app):
     from myst_nb.ext.glue import roles
 
@@ -285,6 +313,7 @@ def on_builder_inited(app):
             _glue_from_own_notebook(getattr(roles, name))
     if edition_language(app.config) == "fr":
         _french_glue_numbers()
+        _french_exercise_words()
 
 
 # ---------------------------------------------------------------------------------------
