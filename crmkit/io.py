@@ -220,7 +220,8 @@ def _move_into_place(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
 
 
-def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLES) -> Path:
+def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLES, *,
+                 copy: bool = False) -> Path:
     """Create ``market.duckdb`` in ``folder``: one DuckDB *view* per Parquet file.
 
     The file holds no data, only views such as ``CREATE VIEW customers AS SELECT * FROM
@@ -242,6 +243,10 @@ def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLE
         A market folder of Parquet files.
     tables : iterable of str, default every market table
         The tables given a view; each needs its Parquet file (a ValueError otherwise).
+    copy : bool, default False
+        Copy the data into DuckDB tables instead, as ``market.duckdb`` did before: about
+        100 CPU seconds more at 1M customers and a file of gigabytes, for queries about 1.5
+        times faster (see the benchmarks page); the Parquet files are then no longer read.
 
     Returns
     -------
@@ -272,6 +277,8 @@ def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLE
         db.unlink()
     con = duckdb.connect(str(db))
     try:
+        con.execute("SET threads TO 2")
+        con.execute("SET preserve_insertion_order = true")  # (a copy keeps the files' order)
         # DuckDB checks a view against its file when creating it, looking the relative name
         # up in the working directory first: work from the market folder so that a
         # customers.parquet lying in the caller's directory is never the one checked
@@ -279,7 +286,8 @@ def build_duckdb(folder: str | os.PathLike, tables: Iterable[str] = MARKET_TABLE
         os.chdir(folder)
         try:
             for name in names:
-                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{name}.parquet\')')
+                kind = "TABLE" if copy else "VIEW"
+                con.execute(f'CREATE {kind} "{name}" AS SELECT * FROM read_parquet(\'{name}.parquet\')')
         finally:
             os.chdir(here)
     finally:

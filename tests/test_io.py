@@ -6,7 +6,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from crmkit.io import DUCKDB_FILE, MARKET_TABLES, load_market, open_duckdb, save_market
+from crmkit.io import (
+    DUCKDB_FILE,
+    MARKET_TABLES,
+    build_duckdb,
+    load_market,
+    open_duckdb,
+    save_market,
+)
 from crmkit.synth import generate
 
 
@@ -36,6 +43,24 @@ def test_duckdb_holds_one_view_per_market_table(small, tmp_path):
         assert margin == pytest.approx(small.transactions.margin.sum())
     finally:
         con.close()
+
+
+def test_duckdb_copy_holds_tables_equal_to_the_views(small, tmp_path):
+    path = small.save(tmp_path / "m", duckdb=False)
+    copied = tmp_path / "copied"
+    path.rename(copied)
+    build_duckdb(copied, copy=True)
+    with open_duckdb(copied) as con:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds == {name: "BASE TABLE" for name in MARKET_TABLES}
+        got = con.execute("SELECT * FROM transactions").df()
+    # the files may go: the data are in the DuckDB file
+    (copied / "transactions.parquet").unlink()
+    with open_duckdb(copied) as con:
+        assert con.execute("SELECT count(*) FROM transactions").fetchone()[0] == len(small.transactions)
+    want = load_market(small.save(tmp_path / "v"), tables=["transactions"]).transactions
+    pd.testing.assert_frame_equal(got.astype(want.dtypes.to_dict()), want, check_exact=True,
+                                  check_categorical=False)
 
 
 def test_duckdb_views_follow_the_folder_not_the_working_directory(small, tmp_path, monkeypatch):
