@@ -28,8 +28,10 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
+import string
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -37,7 +39,8 @@ import pandas as pd
 
 from crmkit import labels
 
-__all__ = ["static_book", "STATIC_ENV", "show_table", "cells", "column_format", "use_for_frames", "glue", "TABLE_CLASS"]
+__all__ = ["static_book", "STATIC_ENV", "show_table", "cells", "column_format", "use_for_frames", "glue",
+           "say", "TABLE_CLASS"]
 
 TABLE_CLASS = "crm-table"
 # default longest table shown in full; longer ones show their first rows and say so
@@ -425,3 +428,51 @@ def glue(name: str, variable, display: bool = True) -> None:
             _display(variable)
         return
     _glue(name, variable, display=display)
+
+
+class _LanguageFormatter(string.Formatter):
+    """``str.format`` with numbers in the kit's typography (1 234,5 and 12,3 % in French)."""
+
+    def format_field(self, value, format_spec):
+        text = super().format_field(value, format_spec)
+        if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            if format_spec.endswith("%"):
+                return _localise(text[:-1]) + ("\u00a0%" if labels.get_language() == "fr" else "%")
+            return _localise(text)
+        return text
+
+
+def say(en: str, fr: str, /, **values) -> str:
+    """A sentence of a chapter's output in the kit's language, its ``{placeholders}`` filled
+    with ``values`` and its numbers written as the language writes them.
+
+    A code cell that prints a sentence prints it through ``say``, so that the French edition
+    (``CRMKIT_LANG=fr``) prints French: format specifications work as in ``str.format``
+    (``{n:,}``, ``{share:.1%}``) and numbers follow the language's typography.
+
+    Parameters
+    ----------
+    en, fr : str
+        The sentence in English and in French, with the same placeholders.
+    **values
+        The values of the placeholders.
+
+    Returns
+    -------
+    str
+        The sentence (print it, or leave it as the cell's last expression).
+
+    Examples
+    --------
+    >>> from crmkit import labels
+    >>> say("{n:,} customers, {share:.1%} active", "{n:,} clients, dont {share:.1%} actifs",
+    ...     n=12345, share=0.4567)
+    '12,345 customers, 45.7% active'
+    >>> with labels.language("fr"):
+    ...     say("{n:,} customers, {share:.1%} active", "{n:,} clients, dont {share:.1%} actifs",
+    ...         n=12345, share=0.4567)
+    '12\u202f345 clients, dont 45,7\xa0% actifs'
+    """
+    template = fr if labels.get_language() == "fr" else en
+    return _LanguageFormatter().format(template, **values)
+

@@ -560,3 +560,22 @@ def test_maturity_explorer_redraws(monkeypatch):
         sliders[fid].value = 5
     assert [kind for kind, _ in _Handle.shown][-2:] == ["update", "update"]
     assert not bool(table()[training])
+
+
+def test_project_texts_follow_the_kits_language_by_default():
+    # the French edition runs chapter 7 with CRMKIT_LANG=fr and no lang argument: its plan,
+    # grids and maturity profile must come out French (they came out English)
+    from crmkit import labels
+    from crmkit.project import load_project_plan, maturity_profile, project_table
+
+    answers = {f"SF{i:02d}": 4 for i in range(1, 16)} | {"SF11": 1}
+    with labels.language("fr"):
+        causes = project_table("failure_causes")
+        plan = load_project_plan()
+        risks = maturity_profile(answers).failure_risks
+    assert causes.set_index("id").loc["it_only", "name"] == project_table("failure_causes", "fr").set_index("id").loc["it_only", "name"]
+    assert causes.set_index("id").loc["it_only", "name"] != project_table("failure_causes", "en").set_index("id").loc["it_only", "name"]
+    assert plan["step"].tolist() == load_project_plan("fr")["step"].tolist()
+    assert risks["name"].tolist() == project_table("failure_causes", "fr")["name"].tolist()
+    with labels.language("en"):
+        assert project_table("failure_causes")["name"].tolist() == project_table("failure_causes", "en")["name"].tolist()

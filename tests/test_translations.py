@@ -245,6 +245,34 @@ def test_the_french_edition_runs_the_notebooks_in_french():
     assert glued and not [g for g in glued if re.search(r"\d\.\d", g)], glued[:10]
 
 
+def test_each_editions_button_opens_a_chapter_of_the_browser_edition_in_its_language():
+    # the French book's "Ouvrir dans votre navigateur" opens the French notebook (the site's
+    # fr/ folder, made by tools/build_lite.py), which starts crmkit in French
+    import json
+
+    from lite_button import BUTTON_CLASS
+
+    files = SITE / "lite" / "files"
+    if not (files / "fr" / "notebooks").is_dir():
+        pytest.fail(f"no French chapters in {files}: `make test` builds the browser edition first")
+    for lang, book in (("en", SITE), ("fr", SITE / "fr")):
+        opened = []
+        for page in sorted((book / "notebooks").glob("0*.html")):
+            found = re.search(rf'<div class="{BUTTON_CLASS}"[^>]*><a [^>]*href="([^"]+)"',
+                              page.read_text(encoding="utf-8"))
+            if not found:
+                continue  # a chapter left out of the browser edition says so instead
+            target, _, query = found.group(1).partition("?path=")
+            assert (page.parent / target).resolve() == (SITE / "lite" / "notebooks"
+                                                        / "index.html").resolve(), page
+            assert query.startswith("fr/" if lang == "fr" else "notebooks/"), (page, query)
+            nb = json.loads((files / query).read_text(encoding="utf-8"))
+            first = nb["cells"][0]
+            assert ("edition-language" in first["metadata"].get("tags", [])) is (lang == "fr")
+            opened.append(query)
+        assert len(opened) >= 7, (lang, opened)  # chapters 1 to 7
+
+
 def test_the_french_configuration_is_the_english_one_in_french(tmp_path):
     import yaml
     from build_book import ROOT as BOOK
@@ -262,8 +290,8 @@ def test_the_french_configuration_is_the_english_one_in_french(tmp_path):
     assert set(fr["sphinx"]["local_extensions"]) == set(en["sphinx"]["local_extensions"])
     assert all(Path(p).is_absolute() and (Path(p) / f"{name}.py").exists()
                for name, p in fr["sphinx"]["local_extensions"].items())
-    assert fr["title"] != en["title"]
+    assert fr["title"] != en["title"] and fr["author"] == "les développeurs de crmkit"
     # everything else as in English
-    drop = ("title", "execute", "sphinx")
+    drop = ("title", "author", "execute", "sphinx")
     assert {k: v for k, v in fr.items() if k not in drop} == {
         k: v for k, v in en.items() if k not in drop}

@@ -120,6 +120,31 @@ print('\\n'.join(sorted({_p.split('/lib/', 1)[1] for _m in list(_s.modules.value
                           and _p.endswith(('.py', '.pyc'))})))
 """
 
+# the language crmkit ran the chapter in (a French chapter's first cell sets it: the figures,
+# tables and checker of fr/notebooks/... must come out French)
+LANGUAGE_PY = "from crmkit import labels as _l\nprint(_l.get_language())\ndel _l\n"
+# the French chapter run after the English ones by default: one, to keep the test's time (the
+# French chapters are the English code; tests/test_lite.py checks them all on the desktop)
+FRENCH_CHAPTERS = ["fr/notebooks/01-customer-data"]
+
+
+def chapter_language(chapter: str) -> str:
+    """The language a chapter of the site runs in: ``fr/notebooks/...`` French, else English.
+
+    >>> chapter_language("fr/notebooks/02-loyalty"), chapter_language("notebooks/02-loyalty")
+    ('fr', 'en')
+    """
+    first = chapter.split("/", 1)[0]
+    return first if first != "notebooks" else "en"
+
+
+def failed(entry: dict) -> bool:
+    """Whether a chapter's run failed: an error, a cell not run, or crmkit in the wrong
+    language."""
+    return bool(entry["errors"] or entry["cells_run"] != entry["code_cells"]
+                or not entry.get("language_ok", True))
+
+
 # run code in the chapter's kernel, outside the notebook (no cell, no output shown); its
 # standard output
 KERNEL_EXEC_JS = """
@@ -259,6 +284,7 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
             cpu1 = cpu_seconds()
             packages = float(page.evaluate(KERNEL_EXEC_JS, PACKAGE_S_PY))
             result = page.evaluate(RUN_ALL_JS)
+            language = page.evaluate(KERNEL_EXEC_JS, LANGUAGE_PY).strip()
             imported = page.evaluate(KERNEL_EXEC_JS, IMPORTED_PY).split()
             report.setdefault("imported", set()).update(
                 m[:-1] if m.endswith(".pyc") else m for m in imported)
@@ -269,11 +295,13 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
                      "interactive_cpu_s": None if cpu0 is None else round(cpu1 - cpu0, 1),
                      "run_all_s": round(result["seconds"], 1),
                      "code_cells": result["code"], "cells_run": result["run"],
-                     "errors": result["errors"], "bytes": sent_bytes(server) - before,
+                     "errors": result["errors"], "language": language,
+                     "language_ok": language == chapter_language(chapter),
+                     "bytes": sent_bytes(server) - before,
                      "load_average": round((load0 + os.getloadavg()[0]) / 2, 1)}
             if i == 0:
                 report["first_visit_bytes"] = entry["bytes"]
-            if result["errors"] or result["run"] != result["code"]:
+            if failed(entry):
                 entry["console"] = logs[-30:]
             report["chapters"].append(entry)
             print(f"{chapter}: kernel ready {entry['kernel_ready_s']} s, first cell "
@@ -281,6 +309,7 @@ def run(site: Path, chapters: list[str], chromium: str, timeout: float) -> dict:
                   f"packages; interactive after {entry['interactive_s']} s, "
                   f"{entry['interactive_cpu_s']} s of CPU), all cells {entry['run_all_s']} s, "
                   f"{result['run']}/{result['code']} cells, {len(result['errors'])} errors, "
+                  f"crmkit in {language or '?'}, "
                   f"{entry['bytes'] / 1e6:.1f} MB", flush=True)
             for e in result["errors"][:1]:
                 print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}", flush=True)
@@ -300,6 +329,8 @@ def desktop_times(chapters: list[str], timeout: float) -> dict[str, float]:
 
     out = {}
     for chapter in chapters:
+        if chapter_language(chapter) != "en":
+            continue  # made by the site's build, not in the repository: its English is timed
         nb = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
         t0 = time.perf_counter()
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -453,7 +484,7 @@ def main(argv=None) -> int:
         print(table)
         return 0
     summary = json.loads((args.site / "build-summary.json").read_text())
-    chapters = args.chapters or summary["pages"]
+    chapters = args.chapters or [*summary["pages"], *FRENCH_CHAPTERS]
     runs = []
     for i in range(args.repeat):
         if args.repeat > 1:
@@ -471,9 +502,11 @@ def main(argv=None) -> int:
         args.write_imports.write_text(IMPORTS_HEADER + "".join(f"{m}\n" for m in report["imported"]))
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=1))
-    failed = [c for c in report["chapters"] if c["errors"] or c["cells_run"] != c["code_cells"]]
-    for c in failed:
-        print(f"\nFAILED {c['chapter']}: {c['cells_run']}/{c['code_cells']} cells ran")
+    failures = [c for c in report["chapters"] if failed(c)]
+    for c in failures:
+        print(f"\nFAILED {c['chapter']}: {c['cells_run']}/{c['code_cells']} cells ran, "
+              f"crmkit in {c.get('language') or '?'} (expected "
+              f"{chapter_language(c['chapter'])})")
         for e in c["errors"][:1]:
             print(f"  cell {e['cell']}: {e['ename']}: {e['evalue']}\n{e['traceback']}")
         for line in c.get("console", [])[-10:]:
@@ -482,12 +515,12 @@ def main(argv=None) -> int:
         print("\nrequests to another host:", *sorted(set(report["foreign_requests"])), sep="\n  ")
     print(f"\nfirst visit downloaded {report.get('first_visit_bytes', 0) / 1e6:.1f} MB, "
           f"all chapters {report['total_bytes'] / 1e6:.1f} MB; report in {args.report}")
-    n_fail = len(failed) + bool(report["foreign_requests"])
+    n_fail = len(failures) + bool(report["foreign_requests"])
     if args.markdown:
         print(markdown(report))
     if args.markdown_out:
         args.markdown_out.write_text(markdown(report))
-    print(f"browser: {len(report['chapters']) - len(failed)} passed, {n_fail} failed")
+    print(f"browser: {len(report['chapters']) - len(failures)} passed, {n_fail} failed")
     return 1 if n_fail else 0
 
 

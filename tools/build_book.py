@@ -51,8 +51,11 @@ GETTEXT = ROOT / "_build" / "gettext"  # the English messages, one .pot per page
 # what the French edition says in its configuration rather than in a page (the theme,
 # sphinx-exercise and sphinx-togglebutton translate their own words)
 TITLES = {"fr": "GRC : données clients, fidélité, valeur — un cours exécutable"}
+AUTHORS = {"fr": "les développeurs de crmkit"}  # the footer's "By ..."
 INTERFACE = {"fr": {"nb_code_prompt_show": "Afficher la cellule",  # myst-nb's dropdowns
-                    "nb_code_prompt_hide": "Masquer la cellule"}}
+                    "nb_code_prompt_hide": "Masquer la cellule",
+                    # "Dick et Basu" (book/_ext/editions.py registers the style)
+                    "bibtex_reference_style": "author_year_fr"}}
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
@@ -134,6 +137,7 @@ def edition_config(source: Path, lang: str, folder: Path) -> Path | None:
         return None
     config = yaml.safe_load((source / "_config.yml").read_text())
     config["title"] = TITLES.get(lang, config.get("title"))
+    config["author"] = AUTHORS.get(lang, config.get("author"))
     config["execute"]["cache"] = str(cache_path(source, lang))
     sphinx = config.setdefault("sphinx", {})
     sphinx["local_extensions"] = {name: str((source / path).resolve())

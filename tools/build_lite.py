@@ -504,10 +504,39 @@ def browser_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
     return nb, skipped
 
 
+# The first cell of a chapter in another language: crmkit reads CRMKIT_LANG when it is
+# imported (crmkit.labels), so figures, tables, the checker and the widgets come out in the
+# edition's language, as when the book executes the chapter (tools/build_book.py)
+LANGUAGE_TAG = "edition-language"
+LANGUAGE_CELL = {
+    "fr": ("# Édition française : crmkit parle français (il lit CRMKIT_LANG à l'import).\n"
+           "import os\n\nos.environ[\"CRMKIT_LANG\"] = \"fr\""),
+}
+
+
+def language_notebook(nb: nbformat.NotebookNode, page: str, lang: str,
+                      locale: Path = ROOT / "book" / "locale") -> nbformat.NotebookNode:
+    """The chapter ``page`` in ``lang``: its Markdown translated with the French book's
+    catalog (``tools/translate_notebook.py``), its code cells unchanged, and a first code
+    cell, tagged :data:`LANGUAGE_TAG`, that starts crmkit in ``lang``."""
+    from translate_notebook import catalog, translate_notebook
+
+    out = translate_notebook(nb, catalog(page, lang, locale)).notebook
+    cell = nbformat.v4.new_code_cell(LANGUAGE_CELL[lang])
+    cell.metadata["tags"] = [LANGUAGE_TAG]
+    cell.id = f"{LANGUAGE_TAG}-{lang}"
+    out.cells.insert(0, cell)
+    out.metadata.setdefault("crmkit", {})["language"] = lang
+    return out
+
+
 def stage_contents(dest: Path, pages: list[str], market: Path,
-                   student: bool = False) -> dict[str, list[int]]:
+                   student: bool = False, languages: tuple[str, ...] = ("fr",)
+                   ) -> dict[str, list[int]]:
     """Write the chapters and the market's files into ``dest`` (the site's files); the
-    student edition's chapters lose their solution cells, as the student book does."""
+    student edition's chapters lose their solution cells, as the student book does. Each
+    of ``languages`` has the chapters in its folder (``fr/notebooks/...``), translated
+    (:func:`language_notebook`), beside the English ones: one site, one Pyodide."""
     if dest.exists():
         shutil.rmtree(dest)
     skipped = {}
@@ -516,14 +545,17 @@ def stage_contents(dest: Path, pages: list[str], market: Path,
         nb = nbformat.read(src, as_version=4)
         if student:
             nb, _ = strip_solutions(nb)
-        nb, cells = browser_notebook(nb)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        target = dest / f"{page}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, target)
-        skipped[page] = cells
+        editions = {"en": nb} | {lang: language_notebook(nb, page, lang) for lang in languages}
+        for lang, book in editions.items():
+            book, cells = browser_notebook(book)
+            for cell in book.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            target = dest / ("" if lang == "en" else lang) / f"{page}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(book, target)
+            if lang == "en":
+                skipped[page] = cells
     data = dest / "datasets" / "market"
     data.mkdir(parents=True)
     files = [f for pattern in MARKET_FILES for f in sorted(market.glob(pattern))]

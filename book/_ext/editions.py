@@ -16,14 +16,24 @@ This extension gives both editions:
   ``45 %`` rather than ``12,345.6`` and ``45%``), as crmkit's tables print them there;
 - **translated part captions** of the table of contents ("Chapters"...): jupyter-book's
   table of contents inserts its toctrees after Sphinx has translated the page, so their
-  captions are looked up in the page's catalog here.
+  captions are looked up in the page's catalog here;
+- **table cells inside directives are translatable**: MyST leaves the cells of a table nested
+  in a directive (the marking rubric inside a ``{solution}`` dropdown) without a source, and
+  Sphinx neither extracts nor translates a paragraph without one; they get their table's;
+- **French typography** in the French edition: a narrow no-break space before ``; : ! ?``
+  and ``%`` and inside « », and the typographic apostrophe (a straight one before a link or
+  emphasis would become a closing quote: « l”uplift »).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from ast import literal_eval
 from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
 
 # the editions, and where each lives relative to the English site's root
 LANGUAGES = ("en", "fr")
@@ -204,6 +214,69 @@ def translate_toc_captions(app, doctree):
             node["rawcaption"] = translated
 
 
+# ---------------------------------------------------------------------------------------
+# translatable table cells, and French typography
+# ---------------------------------------------------------------------------------------
+class SourceForNestedCells(SphinxTransform):
+    """Give the paragraphs of a table's cells that have no source their table's source and
+    line, so that Sphinx extracts and translates them (it skips nodes without a source)."""
+
+    default_priority = 5  # before sphinx.transforms.i18n's PreserveTranslatableMessages (10)
+
+    def apply(self, **kwargs):
+        for entry in self.document.findall(nodes.entry):
+            for node in entry.findall(nodes.TextElement):
+                if node.source is None:
+                    holder = next((a for a in _ancestors(node) if a.source is not None), None)
+                    if holder is not None:
+                        node.source, node.line = holder.source, holder.line
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+_NNBSP = "\u202f"
+_FRENCH_SPACES = [
+    (re.compile(r"(?<=\S) (?=[;:!?%»])"), _NNBSP),  # before ; : ! ? % and a closing »
+    (re.compile(r"(?<=«) "), _NNBSP),  # after an opening «
+]
+# text that keeps its characters: code, math, raw HTML, literal blocks
+_VERBATIM = (nodes.FixedTextElement, nodes.literal, nodes.math, nodes.raw, nodes.comment,
+             nodes.reference, nodes.target)
+
+
+def french_typography(text: str) -> str:
+    """French spacing and apostrophes of a running text.
+
+    >>> french_typography("L'uplift : 5 % ; « oui » ?")
+    'L’uplift\\u202f: 5\\u202f%\\u202f; «\\u202foui\\u202f»\\u202f?'
+    """
+    text = text.replace("'", "’")
+    for pattern, repl in _FRENCH_SPACES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+class FrenchTypography(SphinxTransform):
+    """French typography on the French edition's running text (after translation, before
+    the smart-quotes transform)."""
+
+    default_priority = 740  # after i18n's Locale (20), before SphinxSmartQuotes (750)
+
+    def apply(self, **kwargs):
+        if edition_language(self.config) != "fr":
+            return
+        for text in list(self.document.findall(nodes.Text)):
+            if any(isinstance(a, _VERBATIM) for a in _ancestors(text)):
+                continue
+            new = french_typography(str(text))
+            if new != str(text):
+                text.parent.replace(text, nodes.Text(new))
+
+
 def on_builder_inited(app):
     from myst_nb.ext.glue import roles
 
@@ -214,9 +287,38 @@ def on_builder_inited(app):
         _french_glue_numbers()
 
 
+# ---------------------------------------------------------------------------------------
+# citations in French: "Dick et Basu", not "Dick and Basu"
+# ---------------------------------------------------------------------------------------
+FRENCH_CITATIONS = "author_year_fr"  # the French edition's bibtex_reference_style
+
+
+def _register_french_citations() -> None:
+    """sphinxcontrib-bibtex's author-year citations with French name separators, as the
+    referencing style :data:`FRENCH_CITATIONS` (a sphinxcontrib-bibtex plugin)."""
+    import dataclasses
+
+    from sphinxcontrib.bibtex.plugin import register_plugin
+    from sphinxcontrib.bibtex.style.referencing import PersonStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    group = "sphinxcontrib.bibtex.style.referencing"
+
+    @dataclasses.dataclass
+    class FrenchAuthorYearReferenceStyle(AuthorYearReferenceStyle):
+        person: PersonStyle = dataclasses.field(
+            default_factory=lambda: PersonStyle(sep2=" et ", last_sep=" et "))
+
+    # force: a second build in the same process registers it again
+    register_plugin(group, FRENCH_CITATIONS, FrenchAuthorYearReferenceStyle, force=True)
+
+
 def setup(app):
+    _register_french_citations()
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("doctree-read", translate_toc_captions)
     app.connect("html-page-context", add_switch, priority=400)
+    app.add_transform(SourceForNestedCells)
+    app.add_transform(FrenchTypography)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

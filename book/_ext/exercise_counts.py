@@ -72,13 +72,43 @@ def counts(path: Path) -> dict:
 
 HEADERS = ["Chapter", "Exercises", "of which multi-step analyses", "of which open questions",
            "answered by the checker"]
+# the same in the French edition (the chapter titles come from each notebook's French catalog)
+HEADERS_FR = ["Chapitre", "Exercices", "dont analyses en plusieurs étapes", "dont questions ouvertes",
+              "vérifiés par le correcteur"]
 
 
-def rows(notebooks: list[Path]) -> list[list[str]]:
-    """One row of text cells per chapter notebook, in the order of ``HEADERS``."""
+def translated_title(title: str, catalog: Path) -> str:
+    """``title`` as the notebook's gettext catalog translates it (unchanged when the catalog
+    is absent, or has no translation, or only a fuzzy one).
+
+    >>> import tempfile
+    >>> po = Path(tempfile.mkdtemp()) / "01-a.po"
+    >>> _ = po.write_text('msgid "Loyalty"\\nmsgstr "La fidélité"\\n', encoding="utf-8")
+    >>> translated_title("Loyalty", po), translated_title("Value", po)
+    ('La fidélité', 'Value')
+    >>> translated_title("Loyalty", po.with_name("none.po"))
+    'Loyalty'
+    """
+    if not catalog.exists():
+        return title
+    from babel.messages.pofile import read_po
+
+    with catalog.open("rb") as fh:
+        message = read_po(fh).get(title)
+    if message is None or not message.string or message.fuzzy:
+        return title
+    return message.string
+
+
+def rows(notebooks: list[Path], catalogs: Path | None = None) -> list[list[str]]:
+    """One row of text cells per chapter notebook, in the order of ``HEADERS``; with
+    ``catalogs`` (a ``LC_MESSAGES`` folder), the titles as the notebooks' catalogs there
+    translate them."""
     out = []
     for path in notebooks:
         c = counts(path)
+        if catalogs is not None:
+            c["title"] = translated_title(c["title"], catalogs / "notebooks" / f"{path.stem}.po")
         name = f"{c['number']}. {c['title']}" if c["number"] < 90 else c["title"]
         out.append([name, *(str(c[k]) for k in ("exercises", "multi_step", "open_questions",
                                                   "checked"))])
@@ -92,15 +122,15 @@ def _row(cells: list[str]) -> nodes.row:
     return row
 
 
-def table(notebooks: list[Path]) -> nodes.table:
+def table(notebooks: list[Path], catalogs: Path | None = None) -> nodes.table:
     """The docutils table of the chapters' exercise counts (built as nodes, so that it reads
-    the same from a MyST or a reStructuredText page)."""
+    the same from a MyST or a reStructuredText page); with ``catalogs``, in French."""
     group = nodes.tgroup(cols=len(HEADERS))
     for width in (40, 12, 16, 16, 16):
         group += nodes.colspec(colwidth=width)
-    group += nodes.thead("", _row(HEADERS))
+    group += nodes.thead("", _row(HEADERS if catalogs is None else HEADERS_FR))
     body = nodes.tbody()
-    for cells in rows(notebooks):
+    for cells in rows(notebooks, catalogs):
         body += _row(cells)
     group += body
     return nodes.table("", group, classes=["exercise-counts"])
@@ -114,7 +144,20 @@ class ExerciseCounts(SphinxDirective):
         notebooks = sorted((root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
         for path in notebooks:
             self.env.note_dependency(str(path))
-        return [table(notebooks)]
+        catalogs = None
+        if (self.config.language or "en").split("_")[0] == "fr":
+            for folder in self.config.locale_dirs:
+                candidate = root / folder / "fr" / "LC_MESSAGES"
+                if candidate.is_dir():
+                    catalogs = candidate
+                    for path in notebooks:
+                        po = catalogs / "notebooks" / f"{path.stem}.po"
+                        if po.exists():
+                            self.env.note_dependency(str(po))
+                    break
+            else:
+                catalogs = root / "book" / "locale" / "fr" / "LC_MESSAGES"
+        return [table(notebooks, catalogs)]
 
 
 def setup(app):

@@ -1,9 +1,10 @@
 """An "Open in your browser" button on every chapter page of the book.
 
 The button opens the page's notebook in the browser edition (JupyterLite, built beside the
-book into ``lite/`` by ``tools/build_lite.py``), where it runs with a fresh Python in the
-reader's browser: no installation, widgets live. The link is relative, so the book and its
-browser edition work from any folder or host, and offline.
+book into ``lite/`` by ``tools/build_lite.py``; the French edition's button opens the French
+notebook of the same site), where it runs with a fresh Python in the reader's browser: no
+installation, widgets live. The link is relative, so the book and its browser edition work
+from any folder or host, and offline.
 
 A chapter whose notebook metadata says ``crmkit: {no_browser: "why"}`` is not in the
 browser edition; its page says so instead of offering the button.
@@ -20,19 +21,25 @@ LITE_DIR = "lite"
 BUTTON_CLASS = "crm-lite-button"
 
 
-def lite_url(docname: str) -> str:
-    """The browser edition's URL of a notebook page, relative to the book's root.
+def lite_url(docname: str, lang: str = "en") -> str:
+    """The browser edition's URL of a notebook page, relative to the book's root; another
+    language's chapters are in its folder of the same site (``tools/build_lite.py``).
 
     >>> lite_url("notebooks/01-customer-data")
     'lite/notebooks/index.html?path=notebooks/01-customer-data.ipynb'
+    >>> lite_url("notebooks/01-customer-data", "fr")
+    'lite/notebooks/index.html?path=fr/notebooks/01-customer-data.ipynb'
     """
-    return f"{LITE_DIR}/notebooks/index.html?path={docname}.ipynb"
+    folder = "" if lang == "en" else f"{lang}/"
+    return f"{LITE_DIR}/notebooks/index.html?path={folder}{docname}.ipynb"
 
 
-def no_browser_reason(source: Path) -> str | None:
-    """Why a notebook is left out of the browser edition (its metadata), or None."""
+def no_browser_reason(source: Path, lang: str = "en") -> str | None:
+    """Why a notebook is left out of the browser edition (its metadata ``crmkit.no_browser``;
+    in French ``crmkit.no_browser_fr`` when the notebook gives it), or None."""
     meta = json.loads(source.read_text(encoding="utf-8")).get("metadata", {})
-    return (meta.get("crmkit") or {}).get("no_browser")
+    crmkit = meta.get("crmkit") or {}
+    return (lang != "en" and crmkit.get(f"no_browser_{lang}")) or crmkit.get("no_browser")
 
 
 # the button's texts per edition (book/_ext/editions.py): (no browser, button title, button)
@@ -54,8 +61,9 @@ def banner(docname: str, pathto, reason: str | None, lang: str = "en") -> str:
     if reason:
         text = no_browser.format(reason=html.escape(reason))
         return f'<div class="admonition note {BUTTON_CLASS}"><p>{text}</p></div>\n'
-    # the French edition lives in fr/ inside the English site, beside lite/
-    url = ("" if lang == "en" else "../") + pathto(lite_url(docname), 1)
+    # the French edition lives in fr/ inside the English site, beside lite/, and opens the
+    # French notebooks of the same browser edition
+    url = ("" if lang == "en" else "../") + pathto(lite_url(docname, lang), 1)
     return (f'<div class="{BUTTON_CLASS}" style="margin-bottom: 1em"><a class="btn btn-primary" href="{html.escape(url)}" '
             f'title="{html.escape(title)}">&#9654; {button}</a></div>\n')
 
@@ -67,7 +75,7 @@ def add_button(app, pagename, templatename, context, doctree):
     if doctree is None or not pagename.startswith("notebooks/") or not source.exists():
         return
     lang = edition_language(app.config)
-    context["body"] = (banner(pagename, context["pathto"], no_browser_reason(source), lang)
+    context["body"] = (banner(pagename, context["pathto"], no_browser_reason(source, lang), lang)
                        + context["body"])
 
 

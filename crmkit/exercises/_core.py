@@ -47,6 +47,11 @@ _OWNERS: dict[str, str] = {}  # exercise id -> where it was registered
 # ---------------------------------------------------------------------------------------
 # feedback
 # ---------------------------------------------------------------------------------------
+def _colon() -> str:
+    """The colon between an exercise's id and its message (French puts a space before it)."""
+    return tr(": ")
+
+
 @dataclass(frozen=True)
 class Feedback:
     """The verdict on one answer: ``correct``, a ``message`` and, when wrong, a ``hint``.
@@ -83,7 +88,7 @@ class Feedback:
 
     def __str__(self) -> str:
         mark, message, hint = self._parts()
-        text = f"{mark} {self.exercise}: {message}"
+        text = f"{mark} {self.exercise}{_colon()}{message}"
         return f"{text} {self._words()[1]} {hint}" if hint else text
 
     __repr__ = __str__
@@ -91,7 +96,7 @@ class Feedback:
     def _repr_markdown_(self) -> str:
         mark, message, hint = self._parts()
         verdict, hint_word = self._words()
-        text = f"**{mark} {verdict}** — `{self.exercise}`: {message}"
+        text = f"**{mark} {verdict}** — `{self.exercise}`{_colon()}{message}"
         return f"{text}\n\n*{hint_word}* {hint}" if hint else text
 
     def _repr_html_(self) -> str:
@@ -99,8 +104,8 @@ class Feedback:
         colour, background = ("#029e73", "#e8f6f1") if self.correct else ("#d55e00", "#fcefe6")
         verdict, hint_word = self._words()
         body = (
-            f"<strong>{mark} {verdict}</strong> — <code>{html.escape(self.exercise)}</code>: "
-            f"{html.escape(message)}"
+            f"<strong>{mark} {verdict}</strong> — <code>{html.escape(self.exercise)}</code>"
+            f"{html.escape(_colon())}{html.escape(message)}"
         )
         if hint:
             body += f"<br><em>{html.escape(hint_word)}</em> {html.escape(hint)}"

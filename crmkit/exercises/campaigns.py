@@ -130,7 +130,7 @@ def untargeted_phone_campaigns(campaigns: pd.DataFrame) -> pd.DataFrame:
          "(campaigns.pooled_roi) and compute (incremental margin - cost) / cost.",
     tolerance=0.005,
     explanation="Credited with every sale to the contacted, the calls look profitable; "
-                "credited with the sales the control group shows they caused, they barely "
+                "credited with the sales the control group shows they caused, they do not "
                 "pay for themselves.",
 )
 def _untargeted_phone_roi(targets: pd.DataFrame, campaigns: pd.DataFrame,

@@ -51,7 +51,7 @@ def maturity_profile(
     answers,
     *,
     n_weakest: int = 3,
-    lang: str = "en",
+    lang: str | None = None,
     path: str | Path | None = None,
 ) -> MaturityProfile:
     """Score the 15 success factors into a maturity profile.
@@ -65,8 +65,9 @@ def maturity_profile(
     n_weakest : int
         How many of the lowest-scored factors to flag (ties included); a factor scored 4
         or 5 is never flagged.
-    lang : {"en", "fr"}
-        Language of the names.
+    lang : {"en", "fr"}, optional
+        Language of the names; default the kit's current language
+        (:func:`crmkit.labels.get_language`, which ``CRMKIT_LANG`` sets).
     path : path, optional
         Another project data file.
 

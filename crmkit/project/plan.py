@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from crmkit import schema
+from crmkit import labels, schema
 
 __all__ = ["PROJECT_PATH", "PARTS", "project_table", "load_project_plan"]
 
@@ -63,7 +63,7 @@ def _text(value, lang: str) -> str:
     return value[lang] if isinstance(value, Mapping) else ("" if value is None else str(value))
 
 
-def project_table(part: str, lang: str = "en", path: str | Path | None = None) -> pd.DataFrame:
+def project_table(part: str, lang: str | None = None, path: str | Path | None = None) -> pd.DataFrame:
     """One part of the project data as a tidy table, one row per item, in order.
 
     Parameters
@@ -72,8 +72,9 @@ def project_table(part: str, lang: str = "en", path: str | Path | None = None) -
         One of :data:`PARTS`: ``eleven_steps``, ``project_steps``, ``change_dimensions``,
         ``change_stages``, ``failure_causes``, ``success_factors``, ``applications``,
         ``kpis``.
-    lang : {"en", "fr"}
-        Language of the texts.
+    lang : {"en", "fr"}, optional
+        Language of the texts; default the kit's current language
+        (:func:`crmkit.labels.get_language`, which ``CRMKIT_LANG`` sets).
     path : path, optional
         Another file with the same layout (a client's own grid).
 
@@ -96,6 +97,7 @@ def project_table(part: str, lang: str = "en", path: str | Path | None = None) -
     """
     if part not in PARTS:
         raise ValueError(f"part must be one of {list(PARTS)}, got {part!r}")
+    lang = labels.get_language() if lang is None else lang
     if lang not in _LANGS:
         raise ValueError(f"lang must be 'en' or 'fr', got {lang!r}")
     rows = []
@@ -114,7 +116,7 @@ def project_table(part: str, lang: str = "en", path: str | Path | None = None) -
     return pd.DataFrame(rows)
 
 
-def load_project_plan(lang: str = "en", path: str | Path | None = None) -> pd.DataFrame:
+def load_project_plan(lang: str | None = None, path: str | Path | None = None) -> pd.DataFrame:
     """The CRM project plan template: the 11-step approach and the 9 project steps.
 
     A consultant exports it (``to_csv``, ``to_excel``) and fills ``owner``, ``start``,
@@ -122,8 +124,9 @@ def load_project_plan(lang: str = "en", path: str | Path | None = None) -> pd.Da
 
     Parameters
     ----------
-    lang : {"en", "fr"}
-        Language of the texts.
+    lang : {"en", "fr"}, optional
+        Language of the texts; default the kit's current language
+        (:func:`crmkit.labels.get_language`, which ``CRMKIT_LANG`` sets).
     path : path, optional
         Another project data file with the same layout.
 

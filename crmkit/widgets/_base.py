@@ -21,7 +21,7 @@ from IPython.display import DisplayHandle, Markdown, display
 
 from crmkit import labels
 from crmkit.display import STATIC_ENV as STATIC_ENV  # re-exported: the tests set it
-from crmkit.display import show_table, static_book
+from crmkit.display import say, show_table, static_book
 
 # width (inches) at which the book's fonts read at >= 10 px on a page column of ~700 px
 READABLE_WIDTH = 7.5
@@ -96,7 +96,7 @@ def _values_of(control) -> list:
 
 def _shown(value, control) -> str:
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return say("on", "oui") if value else say("off", "non")
     if hasattr(control, "options"):
         for o in control.options:
             if isinstance(o, tuple) and o[1] == value:
@@ -104,7 +104,8 @@ def _shown(value, control) -> str:
         return str(value)
     fmt = getattr(control, "readout_format", "") or "g"
     try:
-        return format(value, fmt)
+        spec = "{v:" + fmt + "}"
+        return say(spec, spec, v=value)  # the number as the kit's language writes it
     except (ValueError, TypeError):
         return str(value)
 
@@ -121,14 +122,19 @@ def scenarios(controls: list, render, values, *, vary: int = 0,
     start = [c.value for c in controls]
     name = str(controls[vary].description)
     if settings is None:
-        settings = [(f"{name}: {_shown(v, controls[vary])}"
-                     + (" (the chapter's setting)" if v == start[vary] else ""), {vary: v})
+        settings = [(say("{name}: {value}", "{name} : {value}", name=name,
+                         value=_shown(v, controls[vary]))
+                     + (say(" (the chapter's setting)", " (le réglage du chapitre)")
+                        if v == start[vary] else ""), {vary: v})
                     for v in _values_of(controls[vary])]
     titles = [t for t, _ in settings]
-    display(Markdown(
-        f"*This page is static: it shows {len(settings)} settings computed in advance. Run the "
-        "notebook (JupyterLab, or the browser edition) to set the controls yourself and see "
-        "the figure and table redrawn.*"))
+    display(Markdown(say(
+        "*This page is static: it shows {n} settings computed in advance. Run the notebook "
+        "(JupyterLab, or the browser edition) to set the controls yourself and see the figure "
+        "and table redrawn.*",
+        "*Cette page est statique : elle montre {n} réglages calculés à l'avance. Exécutez le "
+        "notebook (JupyterLab, ou l'édition navigateur) pour régler vous-même les commandes et "
+        "voir la figure et le tableau se redessiner.*", n=len(settings))))
     tables = []
     try:
         for title, change in settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from crmkit import labels, plots
+from crmkit.display import say
 from crmkit.widgets import _base
 
 __all__ = ["maturity_explorer"]
@@ -77,9 +78,11 @@ def maturity_explorer(
             for fid, text in zip(factors["id"], factors["statement"], strict=True)]
     # static book: the chapter's answers beside a project with every factor weak or strong
     ids = list(sliders)
-    settings = [("The answers given above", {}),
-                ("Every success factor at 2 (weak)", dict.fromkeys(range(len(ids)), 2)),
-                ("Every success factor at 4 (strong)", dict.fromkeys(range(len(ids)), 4))]
+    settings = [(say("The answers given above", "Les réponses données plus haut"), {}),
+                (say("Every success factor at 2 (weak)", "Tous les facteurs de succès à 2 (faibles)"),
+                 dict.fromkeys(range(len(ids)), 2)),
+                (say("Every success factor at 4 (strong)", "Tous les facteurs de succès à 4 (forts)"),
+                 dict.fromkeys(range(len(ids)), 4))]
     _base.live(list(sliders.values()), render, lambda: ({k: s.value for k, s in sliders.items()},),
                box=widgets.VBox(rows), settings=settings)
     return sliders
