@@ -6,7 +6,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from crmkit.io import DUCKDB_FILE, MARKET_TABLES, load_market, save_market
+from crmkit.io import (
+    DUCKDB_FILE,
+    MARKET_TABLES,
+    build_duckdb,
+    load_market,
+    open_duckdb,
+    save_market,
+)
 from crmkit.synth import generate
 
 
@@ -23,12 +30,12 @@ def test_save_and_load_round_trip(small, tmp_path):
     assert back.params == small.params
 
 
-def test_duckdb_holds_one_table_per_market_table(small, tmp_path):
+def test_duckdb_holds_one_view_per_market_table(small, tmp_path):
     path = small.save(tmp_path / "m")
-    con = duckdb.connect(str(path / DUCKDB_FILE), read_only=True)
+    con = open_duckdb(path / DUCKDB_FILE)
     try:
-        names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert names == set(MARKET_TABLES)
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds == {name: "VIEW" for name in MARKET_TABLES}  # views: no copy of the data
         for name in MARKET_TABLES:
             (count,) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
             assert count == len(small[name]), name
@@ -36,6 +43,52 @@ def test_duckdb_holds_one_table_per_market_table(small, tmp_path):
         assert margin == pytest.approx(small.transactions.margin.sum())
     finally:
         con.close()
+
+
+def test_duckdb_copy_holds_tables_equal_to_the_views(small, tmp_path):
+    path = small.save(tmp_path / "m", duckdb=False)
+    copied = tmp_path / "copied"
+    path.rename(copied)
+    build_duckdb(copied, copy=True)
+    with open_duckdb(copied) as con:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds == {name: "BASE TABLE" for name in MARKET_TABLES}
+        got = con.execute("SELECT * FROM transactions").df()
+    # the files may go: the data are in the DuckDB file
+    (copied / "transactions.parquet").unlink()
+    with open_duckdb(copied) as con:
+        assert con.execute("SELECT count(*) FROM transactions").fetchone()[0] == len(small.transactions)
+    want = load_market(small.save(tmp_path / "v"), tables=["transactions"]).transactions
+    pd.testing.assert_frame_equal(got.astype(want.dtypes.to_dict()), want, check_exact=True,
+                                  check_categorical=False)
+
+
+def test_duckdb_views_follow_the_folder_not_the_working_directory(small, tmp_path, monkeypatch):
+    path = small.save(tmp_path / "m")
+    moved = path.rename(tmp_path / "elsewhere")  # the views name their files relatively
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with duckdb.connect(str(moved / DUCKDB_FILE), read_only=True) as raw:
+        with pytest.raises(duckdb.IOException, match="customers.parquet"):
+            raw.execute("SELECT count(*) FROM customers")  # plain DuckDB: the cwd only
+    con = open_duckdb(moved)
+    try:
+        (count,) = con.execute("SELECT count(*) FROM customers").fetchone()
+        assert count == len(small.customers)
+        assert con.execute("SELECT * FROM customers LIMIT 0").df().columns.tolist() == list(
+            small.customers.columns)
+    finally:
+        con.close()
+    # a stranger's products.parquet in the working directory when the file is built: the
+    # views are checked against the market's own files
+    pd.DataFrame({"x": [1]}).to_parquet(elsewhere / "products.parquet")
+    again = small.save(tmp_path / "again")
+    monkeypatch.chdir(tmp_path)
+    with open_duckdb(again) as con:
+        cols = [r[0] for r in con.execute("DESCRIBE products").fetchall()]
+        assert cols == list(small.products.columns)
+        assert con.execute("SELECT count(*) FROM products").fetchone()[0] == len(small.products)
 
 
 def test_load_only_some_tables(small, tmp_path):

@@ -4,6 +4,7 @@ and the targets file's consistency (every target has a measure, every tolerance 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -234,3 +235,57 @@ def test_every_target_has_its_french_label_and_unit():
     assert no_french == []
     # a French label is a translation, not the English copied over
     assert [k for k, t in targets.items() if t["label_fr"] == t["label"]] == []
+
+
+def _without_french(params, words: dict[str, str]) -> list[str]:
+    """Parameters whose meaning, unit or source has no French in ``words`` (English -> French),
+    or whose French meaning is the English copied over."""
+    table = params.table()
+    missing = table[[any(t not in words for t in row) or words[row[0]] == row[0]
+                     for row in table[["meaning", "unit", "source"]].itertuples(index=False)]]
+    return (missing["section"] + "." + missing["name"]).tolist()
+
+
+def test_every_parameter_has_its_french_meaning_unit_and_source():
+    # the French edition's validation page lists every parameter in French (book/validation.ipynb,
+    # PARAMS.table(lang="fr")) from the catalog crmkit/locale/fr/LC_MESSAGES/synth/parameters.po,
+    # looked up by the English text: a new parameter, or an English meaning that changed, has
+    # no French until the catalog is brought in step (make translations) and translated
+    from crmkit.synth.parameters import PARAMS, Parameters, translations
+
+    words = translations("fr")
+    assert _without_french(PARAMS, words) == []
+    # the check sees a parameter added in English only
+    sections = {s: dict(PARAMS._sections[s]._entries) for s in PARAMS._sections}
+    sections["claims"]["new_english_only"] = {"value": 0.1, "unit": "share",
+                                              "meaning": "a meaning nobody translated", "source": "assumption"}
+    assert _without_french(Parameters("test", sections), words) == ["claims.new_english_only"]
+    # and the French table is what the page shows: French texts, names and values as in the file
+    en, fr = PARAMS.table(), PARAMS.table(lang="fr")
+    assert fr[["section", "name"]].equals(en[["section", "name"]])
+    assert fr["value"].tolist() == en["value"].tolist()
+    assert (fr["meaning"] != en["meaning"]).all()
+    assert set(fr.loc[en["source"] == "assumption", "source"]) == {"hypothèse"}
+    assert fr.loc[en["source"].str.startswith("target "), "source"].str.startswith("cible ").all()
+
+
+def test_sources_connecting_words_follow_the_language():
+    # a source's publisher and title keep their language; who reported it, when, through whom
+    # is said in the page's language
+    from crmkit.synth.validation import source_words
+
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+    shown = [(t["source"]["publisher"], t["source"]["title"]) for t in load_targets().values()
+             if t["status"] != "assumption" and t["source"].get("url")]
+    for publisher, title in shown:
+        assert (source_words(publisher), source_words(title, title=True)) == (publisher, title)
+        pub_fr, title_fr = source_words(publisher, "fr"), source_words(title, "fr", title=True)
+        notes = " ".join([pub_fr, *re.findall(r"\([^()]*\)", title_fr)])
+        assert "reported by" not in notes and " and " not in notes, notes
+        assert not [m for m in months if m in notes], notes
+        # the names before the notes and the titles outside them are untouched
+        assert pub_fr.split(" (")[0] == publisher.split(" (")[0]
+        assert re.sub(r"\([^()]*\)", "", title_fr).replace("\u202f;", ";") == re.sub(r"\([^()]*\)", "", title)
+    assert source_words("INSEE (reported by franceinfo, 16 January 2024)", "fr") == \
+        "INSEE (cité par franceinfo, 16 janvier 2024)"

@@ -125,7 +125,9 @@ def checker_messages() -> dict[str, list[tuple[str, str]]]:
     """The English texts the exercise checker shows, per catalog, with where each is
     written: ``crmkit/checker`` holds the messages of ``crmkit/exercises/_core.py`` (the
     strings it passes to ``tr`` or ``mark``, found by Babel's extractor); each
-    ``crmkit/exercises/<module>`` the hints and explanations its exercises register."""
+    ``crmkit/exercises/<module>`` the hints and explanations its exercises register; and
+    ``crmkit/synth/parameters`` the meanings, units and sources of the generator's
+    parameters (``crmkit.synth.parameters``, shown on the validation page)."""
     from babel.messages.extract import extract_from_file
 
     sys.path.insert(0, str(ROOT))
@@ -145,6 +147,9 @@ def checker_messages() -> dict[str, list[tuple[str, str]]]:
         where = f"crmkit/exercises/{name}.py"
         out.setdefault(f"{CRMKIT}exercises/{name}", []).extend(
             (text, where) for text in (ex.hint, ex.explanation) if text)
+    # the generator's parameters (meaning, unit, source), listed on the validation page
+    from crmkit.synth.parameters import PARAMS
+    out[CRMKIT + "synth/parameters"] = [(text, "crmkit/synth/parameters.yaml") for text in PARAMS.texts()]
     return out
 
 

@@ -7,6 +7,14 @@ its ``value``, ``unit``, ``meaning`` and ``source``: the public figure it is cal
 The simulation code reads them by section and name (``PARAMS.churn.multichannel_factor``),
 so that no behavioural constant is typed in the code.
 
+The texts (``meaning``, ``unit`` and the words of ``source``) are written in English in the
+file, where the parameters are; their French is in the gettext catalog
+``crmkit/locale/fr/LC_MESSAGES/synth/parameters.po``, looked up by the English text (the
+checker's catalogs work the same way): an English meaning that changes loses its translation
+until the catalog is brought in step (``make translations``) and translated again, and
+``tests/test_translations.py`` counts what the catalog leaves untranslated.
+:meth:`Parameters.table` gives the texts in a language (``lang="fr"``).
+
 Examples
 --------
 >>> from crmkit.synth.parameters import PARAMS
@@ -20,15 +28,52 @@ crmkit.synth.parameters.ParameterError: parameters.yaml: unknown parameter 'clai
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import yaml
 
-__all__ = ["PARAMS", "ParameterError", "Parameters", "load_parameters", "DEFAULT_PATH"]
+__all__ = ["PARAMS", "ParameterError", "Parameters", "load_parameters", "DEFAULT_PATH", "TEXTS",
+           "catalog_path", "translations"]
 
 DEFAULT_PATH = Path(__file__).with_name("parameters.yaml")
 FIELDS = ("value", "unit", "meaning", "source")
+TEXTS = ("meaning", "unit", "source")  # the fields written in words (translated)
+LOCALE = Path(__file__).resolve().parents[1] / "locale"
+
+
+def catalog_path(lang: str) -> Path:
+    """The gettext catalog of the parameters' texts in ``lang``.
+
+    Examples
+    --------
+    >>> catalog_path("fr").relative_to(LOCALE.parent).as_posix()
+    'locale/fr/LC_MESSAGES/synth/parameters.po'
+    """
+    return LOCALE / lang / "LC_MESSAGES" / "synth" / "parameters.po"
+
+
+@functools.cache
+def translations(lang: str) -> dict[str, str]:
+    """English text -> its translation in ``lang``, from the parameters' catalog (empty and
+    fuzzy entries left out: those stay English). English (or a language without a catalog):
+    no entries.
+
+    Examples
+    --------
+    >>> translations("en")
+    {}
+    >>> translations("fr")["per month"]
+    'par mois'
+    """
+    path = catalog_path(lang)
+    if lang == "en" or not path.is_file():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh) if m.id and m.string and not m.fuzzy}
 
 
 class ParameterError(ValueError):
@@ -95,8 +140,15 @@ class Parameters:
         """
         return [f"{s}.{k}" for s, sec in self._sections.items() for k in sec]
 
-    def table(self):
+    def table(self, lang: str = "en"):
         """Every parameter as one tidy table (section, name, value, unit, meaning, source).
+
+        Parameters
+        ----------
+        lang : str, default "en"
+            The language of ``unit``, ``meaning`` and ``source`` (``"fr"``: from the French
+            catalog, see :func:`translations`; a text it lacks stays English). Names and
+            values are code: never translated.
 
         Returns
         -------
@@ -113,11 +165,37 @@ class Parameters:
         ['section', 'name', 'value', 'unit', 'meaning', 'source']
         >>> t.set_index(["section", "name"]).loc[("churn", "multichannel_factor"), ["value", "unit"]].tolist()
         [2.0, 'factor']
+        >>> t = load_parameters().table(lang="fr").set_index(["section", "name"])
+        >>> t.loc[("churn", "multichannel_factor"), "unit"]
+        'facteur'
         """
         import pandas as pd
 
         rows = [{"section": s, "name": k, **sec.entry(k)} for s, sec in self._sections.items() for k in sec]
-        return pd.DataFrame(rows, columns=["section", "name", *FIELDS])
+        table = pd.DataFrame(rows, columns=["section", "name", *FIELDS])
+        words = translations(lang)
+        if words:
+            for field in TEXTS:
+                table[field] = table[field].map(lambda text: words.get(text, text))
+        return table
+
+    def texts(self) -> list[str]:
+        """Every distinct text of the parameters (meanings, units, sources), in file order:
+        the English messages of the parameters' catalog.
+
+        Examples
+        --------
+        >>> from crmkit.synth.parameters import load_parameters
+        >>> texts = load_parameters().texts()
+        >>> "per month" in texts and len(texts) == len(set(texts))
+        True
+        """
+        out = {}
+        for sec in self._sections.values():
+            for k in sec:
+                for field in TEXTS:
+                    out.setdefault(sec._entries[k][field], None)
+        return list(out)
 
 
 def _check_value(file, key, v):

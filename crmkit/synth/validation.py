@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,7 @@ __all__ = [
     "acceptance_interval",
     "measure",
     "calibration_table",
+    "source_words",
 ]
 
 TARGETS_FILE = Path(__file__).with_name("targets.yaml")
@@ -174,6 +176,73 @@ def _tolerance_text(t: dict) -> str:
     if kind == "rel":
         return f"± {x:.0%}"
     return f"[{x[0]:g}, {x[1]:g}]"
+
+
+# the connecting words of a source's publisher and of the notes in brackets after a title
+# (who reported the figure, when, through whom): they follow the page's language, while the
+# publishers' names and the titles keep their own (a French statistic's title is French, an
+# English article's English)
+_SOURCE_WORDS = {"fr": (
+    (r"\breported by\b", "cité par"),
+    (r"\bas mirrored by a commune's site\b", "reproduite sur le site d'une commune"),
+    (r"\bcomparison-site quotes\b", "devis de comparateurs"),
+    (r"\btranslation by\b", "traduction de"),
+    (r"\binterview of\b", "entretien avec"),
+    (r"\(with\b", "(avec"),
+    (r"\bURF figures\b", "chiffres de l'URF"),
+    (r"\bindicator\b", "indicateur"),
+    (r"(cité par [^();]*?) and ", r"\1 et "),
+    *((rf"\b{en}\b", fr) for en, fr in zip(
+        ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+         "October", "November", "December"),
+        ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+         "octobre", "novembre", "décembre"), strict=True)),
+)}
+
+
+def source_words(text: str, lang: str = "en", *, title: bool = False) -> str:
+    """A target's source publisher (or, with ``title=True``, its title) with the connecting
+    words in ``lang``: "reported by", the months of a date, "translation by"... The names and
+    a title itself are left as published; of a title, only the notes in brackets change.
+
+    Parameters
+    ----------
+    text : str
+        The ``publisher`` or ``title`` of a source in ``targets.yaml``.
+    lang : str, default "en"
+        The page's language (English: ``text`` unchanged).
+    title : bool, default False
+        ``text`` is a title: only its bracketed notes are translated.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> source_words("INSEE (reported by Aleteia, 12 March 2024)", "fr")
+    'INSEE (cité par Aleteia, 12 mars 2024)'
+    >>> source_words("Data & Marketing Association (reported by Documart and IWCO Direct)", "fr")
+    'Data & Marketing Association (cité par Documart et IWCO Direct)'
+    >>> source_words("What's the true cost? (interview of N. Bruchet, Leoo)", "fr", title=True)
+    "What's the true cost? (entretien avec N. Bruchet, Leoo)"
+    >>> source_words("May the best win (May 2020)", "fr", title=True)
+    'May the best win (mai 2020)'
+    >>> source_words("Bain & Company (reported by CBanque); UFC-Que Choisir", "fr")
+    'Bain & Company (cité par CBanque)\u202f; UFC-Que Choisir'
+    """
+    rules = _SOURCE_WORDS.get(lang, ())
+    if not rules:
+        return text
+
+    def words(part: str) -> str:
+        for pattern, repl in rules:
+            part = re.sub(pattern, repl, part)
+        return part
+
+    text = re.sub(r"\([^()]*\)", lambda m: words(m.group(0)), text) if title else words(text)
+    # several sources or titles joined by "; ": French typography (a thin space before it)
+    return re.sub(r"(?<=\S); ", "\u202f; ", text) if lang == "fr" else text
 
 
 def _source_text(t: dict) -> str:

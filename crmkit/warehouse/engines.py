@@ -6,7 +6,8 @@ the user has at hand into an Ibis *backend* that runs it:
 - nothing: a fresh in-memory DuckDB (embedded, out-of-core: it spills to disk rather
   than running out of memory);
 - the path of a ``.duckdb`` file, such as the market's ``market.duckdb``: DuckDB on that
-  file, read-only by default;
+  file, read-only by default, with the file's folder added to DuckDB's ``file_search_path``
+  (the market's file holds views over its Parquet files, named relative to that folder);
 - a ``duckdb`` connection or an Ibis backend already open;
 - a ``pyspark.sql.SparkSession`` (the optional extra ``crmkit[spark]``): Spark, locally or
   on a client's cluster.
@@ -39,6 +40,7 @@ from ibis.backends import BaseBackend
 from ibis.common.exceptions import TableNotFound
 
 from crmkit import schema
+from crmkit.io import search_beside_database
 from crmkit.segmentation._frame import require
 
 __all__ = [
@@ -255,7 +257,8 @@ def connect(engine: Any = None, *, read_only: bool = True) -> BaseBackend:
     ----------
     engine : None, str, Path, duckdb connection, Ibis backend or SparkSession
         None: a new in-memory DuckDB. A path: that DuckDB database file (e.g. the market's
-        ``market.duckdb``). A SparkSession: Spark through Ibis, with Arrow switched on.
+        ``market.duckdb``, whose views read its Parquet files: the file's folder is added
+        to DuckDB's ``file_search_path``, also for a duckdb connection given). A SparkSession: Spark through Ibis, with Arrow switched on.
     read_only : bool
         Open a DuckDB file read-only (the default: several readers may share it).
 
@@ -282,8 +285,11 @@ def connect(engine: Any = None, *, read_only: bool = True) -> BaseBackend:
         path = Path(engine)
         if not path.exists():
             raise ValueError(f"no DuckDB database at {str(path)!r}")
-        return ibis.duckdb.connect(str(path), read_only=read_only)
+        con = ibis.duckdb.connect(str(path), read_only=read_only)
+        search_beside_database(con.con)  # the market's views name their files relative to it
+        return con
     if isinstance(engine, duckdb.DuckDBPyConnection):
+        search_beside_database(engine)
         return ibis.duckdb.from_connection(engine)
     if _is_spark_session(engine):
         return ibis.pyspark.connect(enable_arrow(engine))
