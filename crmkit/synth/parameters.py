@@ -34,8 +34,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["PARAMS", "ParameterError", "Parameters", "load_parameters", "DEFAULT_PATH", "TEXTS",
-           "catalog_path", "translations"]
+__all__ = ["PARAMS", "ParameterError", "Parameters", "load_parameters", "DEFAULT_PATH", "TEXTS"]
 
 DEFAULT_PATH = Path(__file__).with_name("parameters.yaml")
 FIELDS = ("value", "unit", "meaning", "source")
@@ -43,31 +42,31 @@ TEXTS = ("meaning", "unit", "source")  # the fields written in words (translated
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 
 
-def catalog_path(lang: str) -> Path:
+def _catalog_path(lang: str) -> Path:
     """The gettext catalog of the parameters' texts in ``lang``.
 
     Examples
     --------
-    >>> catalog_path("fr").relative_to(LOCALE.parent).as_posix()
+    >>> _catalog_path("fr").relative_to(LOCALE.parent).as_posix()
     'locale/fr/LC_MESSAGES/synth/parameters.po'
     """
     return LOCALE / lang / "LC_MESSAGES" / "synth" / "parameters.po"
 
 
 @functools.cache
-def translations(lang: str) -> dict[str, str]:
+def _translations(lang: str) -> dict[str, str]:
     """English text -> its translation in ``lang``, from the parameters' catalog (empty and
     fuzzy entries left out: those stay English). English (or a language without a catalog):
     no entries.
 
     Examples
     --------
-    >>> translations("en")
+    >>> _translations("en")
     {}
-    >>> translations("fr")["per month"]
+    >>> _translations("fr")["per month"]
     'par mois'
     """
-    path = catalog_path(lang)
+    path = _catalog_path(lang)
     if lang == "en" or not path.is_file():
         return {}
     from babel.messages.pofile import read_po
@@ -173,7 +172,7 @@ class Parameters:
 
         rows = [{"section": s, "name": k, **sec.entry(k)} for s, sec in self._sections.items() for k in sec]
         table = pd.DataFrame(rows, columns=["section", "name", *FIELDS])
-        words = translations(lang)
+        words = _translations(lang)
         if words:
             for field in TEXTS:
                 table[field] = table[field].map(lambda text: words.get(text, text))
@@ -182,6 +181,11 @@ class Parameters:
     def texts(self) -> list[str]:
         """Every distinct text of the parameters (meanings, units, sources), in file order:
         the English messages of the parameters' catalog.
+
+        Returns
+        -------
+        list of str
+            The texts, each once.
 
         Examples
         --------
