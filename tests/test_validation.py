@@ -251,9 +251,10 @@ def test_every_parameter_has_its_french_meaning_unit_and_source():
     # PARAMS.table(lang="fr")) from the catalog crmkit/locale/fr/LC_MESSAGES/synth/parameters.po,
     # looked up by the English text: a new parameter, or an English meaning that changed, has
     # no French until the catalog is brought in step (make translations) and translated
-    from crmkit.synth.parameters import PARAMS, Parameters, _translations
+    from crmkit._i18n import translations
+    from crmkit.synth.parameters import PARAMS, Parameters
 
-    words = _translations("fr")
+    words = translations("fr")
     assert _without_french(PARAMS, words) == []
     # the check sees a parameter added in English only
     sections = {s: dict(PARAMS._sections[s]._entries) for s in PARAMS._sections}

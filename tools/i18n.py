@@ -105,7 +105,7 @@ def keep_page_messages(src: Path, out: Path) -> dict[str, int]:
     return kept
 
 
-# The checker's own catalogs (crmkit.exercises._translate): shipped inside the package, so
+# The checker's own catalogs (crmkit._i18n): shipped inside the package, so
 # that pip installs and the browser edition have them; named "crmkit/<catalog>" here, beside
 # the book's pages, and counted, updated, exported and filled the same way.
 CRMKIT_LOCALE = ROOT / "crmkit" / "locale"
@@ -131,10 +131,11 @@ def checker_messages() -> dict[str, list[tuple[str, str]]]:
     from babel.messages.extract import extract_from_file
 
     sys.path.insert(0, str(ROOT))
-    from crmkit.exercises import _core, _translate
+    from crmkit import _i18n
+    from crmkit.exercises import _core
 
     core = ROOT / "crmkit" / "exercises" / "_core.py"
-    out: dict[str, list[tuple[str, str]]] = {CRMKIT + _translate.CHECKER: [
+    out: dict[str, list[tuple[str, str]]] = {CRMKIT + _i18n.CHECKER: [
         (text, "crmkit/exercises/_core.py")
         for _, text, _, _ in extract_from_file("python", str(core),
                                                keywords={"tr": None, "mark": None})]}

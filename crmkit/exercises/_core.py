@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import labels
-from crmkit.exercises._translate import mark, tr
+from crmkit._i18n import mark, tr
 
 __all__ = [
     "Feedback",

@@ -28,51 +28,18 @@ crmkit.synth.parameters.ParameterError: parameters.yaml: unknown parameter 'clai
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
 import yaml
+
+from crmkit._i18n import translations
 
 __all__ = ["PARAMS", "ParameterError", "Parameters", "load_parameters", "DEFAULT_PATH", "TEXTS"]
 
 DEFAULT_PATH = Path(__file__).with_name("parameters.yaml")
 FIELDS = ("value", "unit", "meaning", "source")
 TEXTS = ("meaning", "unit", "source")  # the fields written in words (translated)
-LOCALE = Path(__file__).resolve().parents[1] / "locale"
-
-
-def _catalog_path(lang: str) -> Path:
-    """The gettext catalog of the parameters' texts in ``lang``.
-
-    Examples
-    --------
-    >>> _catalog_path("fr").relative_to(LOCALE.parent).as_posix()
-    'locale/fr/LC_MESSAGES/synth/parameters.po'
-    """
-    return LOCALE / lang / "LC_MESSAGES" / "synth" / "parameters.po"
-
-
-@functools.cache
-def _translations(lang: str) -> dict[str, str]:
-    """English text -> its translation in ``lang``, from the parameters' catalog (empty and
-    fuzzy entries left out: those stay English). English (or a language without a catalog):
-    no entries.
-
-    Examples
-    --------
-    >>> _translations("en")
-    {}
-    >>> _translations("fr")["per month"]
-    'par mois'
-    """
-    path = _catalog_path(lang)
-    if lang == "en" or not path.is_file():
-        return {}
-    from babel.messages.pofile import read_po
-
-    with path.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id and m.string and not m.fuzzy}
 
 
 class ParameterError(ValueError):
@@ -146,7 +113,7 @@ class Parameters:
         ----------
         lang : str, default "en"
             The language of ``unit``, ``meaning`` and ``source`` (``"fr"``: from the French
-            catalog, see :func:`translations`; a text it lacks stays English). Names and
+            catalog, see :func:`crmkit._i18n.translations`; a text it lacks stays English). Names and
             values are code: never translated.
 
         Returns
@@ -172,7 +139,7 @@ class Parameters:
 
         rows = [{"section": s, "name": k, **sec.entry(k)} for s, sec in self._sections.items() for k in sec]
         table = pd.DataFrame(rows, columns=["section", "name", *FIELDS])
-        words = _translations(lang)
+        words = translations(lang)
         if words:
             for field in TEXTS:
                 table[field] = table[field].map(lambda text: words.get(text, text))

@@ -1,17 +1,20 @@
-"""The checker's words in the kit's language: gettext catalogs read with Babel.
+"""The kit's words in the reader's language: gettext catalogs read with Babel.
 
-Every text the checker shows a student — its own messages (``_core``) and each exercise's
-hint and explanation (the chapter modules) — is written in English in the code, where it
-belongs, and translated through a catalog per module in
-``crmkit/locale/<lang>/LC_MESSAGES/``: ``checker.po`` for the messages of :mod:`._core`,
-``exercises/<module>.po`` for the hints and explanations of ``crmkit.exercises.<module>``.
+Texts the code shows a reader are written in English in the code, where they belong, and
+translated through the catalogs of ``crmkit/locale/<lang>/LC_MESSAGES/`` (shipped in the
+package, so pip installs and the browser edition have them):
+
+- ``checker.po``: the exercise checker's own messages (``crmkit/exercises/_core.py``);
+- ``exercises/<module>.po``: the hints and explanations of ``crmkit.exercises.<module>``;
+- ``synth/parameters.po``: the meanings, units and sources of the generator's parameters.
+
 A message is looked up by its English text, so an English text that changes has no
 translation until the catalog is brought in step (``make translations``) and translated
 again; ``tests/test_translations.py`` counts what each catalog leaves untranslated.
 
 :func:`tr` translates into the language of :mod:`crmkit.labels` (English: the text itself);
-:func:`mark` only marks a text for extraction where it is defined before it is shown (a
-module-level constant).
+:func:`translations` is the whole table of a language; :func:`mark` only marks a text for
+extraction where it is defined before it is shown (a module-level constant).
 """
 
 from __future__ import annotations
@@ -21,14 +24,25 @@ from pathlib import Path
 
 from crmkit import labels
 
-LOCALE = Path(__file__).resolve().parents[1] / "locale"
+LOCALE = Path(__file__).resolve().parent / "locale"
 CHECKER = "checker"  # the catalog of _core's own messages
 
 
 @functools.cache
-def _translations(lang: str) -> dict[str, str]:
-    """English text -> translation, from every catalog of ``lang`` (fuzzy and empty
-    entries left out: those show the English)."""
+def translations(lang: str) -> dict[str, str]:
+    """English text -> its translation in ``lang``, from every catalog of ``lang`` (fuzzy
+    and empty entries left out: those stay English). English, or a language without
+    catalogs: no entries.
+
+    Examples
+    --------
+    >>> translations("en")
+    {}
+    >>> translations("fr")["per month"], translations("fr")["Expected a number, got text."]
+    ('par mois', 'Il fallait un nombre, votre réponse est du texte.')
+    """
+    if lang == "en":
+        return {}
     from babel.messages.pofile import read_po
 
     out: dict[str, str] = {}
@@ -58,7 +72,7 @@ def tr(text: str | None, /, **values) -> str | None:
         return None
     lang = labels.get_language()
     if lang != "en":
-        text = _translations(lang).get(text, text)
+        text = translations(lang).get(text, text)
     return text.format(**values) if values else text
 
 
