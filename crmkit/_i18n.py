@@ -22,8 +22,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from crmkit import labels
-
 LOCALE = Path(__file__).resolve().parent / "locale"
 CHECKER = "checker"  # the catalog of _core's own messages
 
@@ -70,6 +68,8 @@ def tr(text: str | None, /, **values) -> str | None:
     """
     if text is None:
         return None
+    from crmkit import labels  # here: the generator reads its catalog without the labels
+
     lang = labels.get_language()
     if lang != "en":
         text = translations(lang).get(text, text)
