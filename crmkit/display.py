@@ -164,11 +164,20 @@ def _decimals(values: pd.Series) -> int:
     return 0 if big >= 1000 else 1 if big >= 10 else 2 if big >= 0.1 else 3
 
 
+_FRENCH_DIGITS = str.maketrans({",": "\u202f", ".": ","})
+
+
+def _french_digits(text: str) -> str:
+    """A number Python formatted (``1,234.5``) with French grouping and decimal mark
+    (``1 234,5``, a narrow no-break space between thousands)."""
+    return text.translate(_FRENCH_DIGITS)
+
+
 def _localise(text: str) -> str:
     """French typography for a formatted number: 1 234,5 and a non-breaking space before %."""
     if labels.get_language() != "fr":
         return text
-    return text.replace(",", "\u202f").replace(".", ",")
+    return _french_digits(text)
 
 
 def _currency_symbol(currency: str) -> str:

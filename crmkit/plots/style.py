@@ -13,6 +13,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
+from crmkit.display import _french_digits
 from crmkit.schema import check_key, fail, require_columns
 
 __all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette", "localise_ticks"]
@@ -145,7 +146,6 @@ def palette(kind: str | None, values: Sequence | None = None) -> dict:
 # French number typography for the ticks: decimal comma, narrow no-break space between
 # thousands and before %, as Babel writes numbers in the tables (crmkit.display)
 _NNBSP = "\u202f"
-_FRENCH = str.maketrans({",": _NNBSP, ".": ","})
 # formatters that write numbers; category names, fixed labels and dates are left alone
 _NUMBER_FORMATTERS = (mticker.ScalarFormatter, mticker.PercentFormatter, mticker.LogFormatter,
                       mticker.StrMethodFormatter, mticker.FormatStrFormatter,
@@ -154,7 +154,7 @@ _NUMBER_FORMATTERS = (mticker.ScalarFormatter, mticker.PercentFormatter, mticker
 
 def _french_number(text: str) -> str:
     """A tick label written by matplotlib (``1,234.5``, ``50%``) in French typography."""
-    return re.sub(r"\\?%", lambda m: _NNBSP + m.group(0), text.translate(_FRENCH))
+    return re.sub(r"\\?%", lambda m: _NNBSP + m.group(0), _french_digits(text))
 
 
 class _FrenchTicks(mticker.Formatter):
