@@ -159,6 +159,24 @@ def checker_messages() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def write_hidden_templates(out: Path = GETTEXT) -> dict[str, int]:
+    """Write the template of the Markdown cells the book hides (``remove-cell``: Sphinx
+    extracts nothing from them) into ``out``, named like a page
+    (``translate_notebook.HIDDEN``): the French browser edition translates them from its
+    catalog, counted and kept in step as the pages' are. Return its count of messages."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import translate_notebook as tn
+
+    catalog = Catalog(locale=None)
+    for text, where in tn.hidden_messages():
+        catalog.add(text, locations=[(where, None)])
+    pot = out / f"{tn.HIDDEN}.pot"
+    pot.parent.mkdir(parents=True, exist_ok=True)
+    with pot.open("wb") as fh:
+        write_po(fh, catalog, width=0, omit_header=False)
+    return {tn.HIDDEN: len(catalog)}
+
+
 def write_checker_templates(out: Path = GETTEXT) -> dict[str, int]:
     """Write a template (``.pot``) per checker catalog into ``out``, beside the pages';
     return the messages per catalog."""
