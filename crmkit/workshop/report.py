@@ -25,6 +25,7 @@ import yaml
 
 from crmkit import labels
 from crmkit._docs import fill
+from crmkit.display import _french_percent
 
 __all__ = ["TEXTS_PATH", "Note", "text", "reason", "show", "locale", "number", "percent", "money",
            "currency_name", "date", "table", "notes_markdown", "consultant_markdown"]
@@ -254,13 +255,16 @@ def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     Examples
     --------
     >>> percent(0.236, lang="en"), percent(0.236, 1, lang="fr")
-    ('24%', '23,6\\xa0%')
+    ('24%', '23,6\\u202f%')
     """
     from babel.numbers import format_percent
 
     if _missing(x):
         return ""
-    return format_percent(x, format=_pattern("percent", decimals, lang), locale=locale(lang))
+    out = format_percent(x, format=_pattern("percent", decimals, lang), locale=locale(lang))
+    # Babel's French (CLDR) puts a wide no-break space before %: the kit's rule is a narrow
+    # one, as its tables, figures and the book's prose (crmkit.display.french_number)
+    return _french_percent(out) if (lang or labels.get_language()) == "fr" else out
 
 @fill(**_DOCS)
 def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) -> str:
