@@ -251,6 +251,8 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
     through files there (see :func:`_block_job`).
     """
     blocks = customer_blocks(cfg, block_size)
+    if workers > 1:
+        blocks = _taper(blocks, workers)
     if workers <= 1 or len(blocks) <= 1:
         for first_atom, sizes in blocks:
             yield sum(sizes), _block_job(cfg, first_atom, sizes, cal, arrow)
@@ -275,6 +277,25 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
             if nxt is not None:
                 pending.append((sum(nxt[1]), ex.submit(_block_job, cfg, nxt[0], nxt[1], cal, arrow, spool)))
             yield n, (_unspool(tables) if spool is not None else tables)
+
+
+def _taper(blocks: list[tuple[int, list[int]]], workers: int) -> list[tuple[int, list[int]]]:
+    """``blocks`` with the last ``workers`` of them cut in two (by atoms).
+
+    Why: the parent writes a block once a worker hands it over, and the last blocks arrive
+    together, when the workers have nothing left to do: smaller last blocks shorten that
+    wait. The data do not depend on the blocks.
+
+    Examples
+    --------
+    >>> _taper([(0, [500] * 4), (4, [500] * 4), (8, [500, 200])], 2)
+    [(0, [500, 500, 500, 500]), (4, [500, 500]), (6, [500, 500]), (8, [500]), (9, [200])]
+    """
+    out = list(blocks[:-workers])
+    for first, sizes in blocks[-workers:]:
+        half = (len(sizes) + 1) // 2
+        out += [(first, sizes[:half])] + ([(first + half, sizes[half:])] if len(sizes) > half else [])
+    return out
 
 
 def _check_workers(workers) -> int:
