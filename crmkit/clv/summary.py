@@ -122,6 +122,25 @@ def validate_transactions(transactions, customer, date, value=None) -> None:
         schema.check_nonnegative(transactions, _TABLE, value)
 
 
+def _observation_end(transactions: pd.DataFrame, date: str, observation_end) -> pd.Timestamp:
+    """``observation_end`` as a timestamp; by default the last transaction date."""
+    if observation_end is None:
+        return transactions[date].max()
+    return schema.as_timestamp(observation_end, "observation_end")
+
+
+def _holdout_window(transactions: pd.DataFrame, date: str, calibration_end,
+                    observation_end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``calibration_end`` and ``observation_end`` (see :func:`_observation_end`) as
+    timestamps, the second after the first."""
+    cal = schema.as_timestamp(calibration_end, "calibration_end")
+    end = _observation_end(transactions, date, observation_end)
+    if end <= cal:
+        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
+                         f"({cal.date()})")
+    return cal, end
+
+
 def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
                has_value: bool) -> pd.DataFrame:
     g = occ.groupby("customer", sort=True)
@@ -185,8 +204,7 @@ def clv_summary(
     """
     validate_transactions(transactions, customer_col, date_col, value)
     unit = unit_timedelta(freq)
-    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
-        observation_end, "observation_end")
+    end = _observation_end(transactions, date_col, observation_end)
     first_date = transactions[date_col].min()
     if end < first_date:
         raise schema.SchemaError(
@@ -257,12 +275,7 @@ def calibration_holdout(
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit = unit_timedelta(freq)
-    cal = schema.as_timestamp(calibration_end, "calibration_end")
-    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
-        observation_end, "observation_end")
-    if end <= cal:
-        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
-                         f"({cal.date()})")
+    cal, end = _holdout_window(transactions, date_col, calibration_end, observation_end)
     first_date = transactions[date_col].min()
     if cal < first_date:
         raise schema.SchemaError(
