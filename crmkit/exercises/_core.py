@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmkit import labels
+from crmkit import labels, schema
 from crmkit._i18n import mark, tr
 
 __all__ = [
@@ -47,6 +47,17 @@ _OWNERS: dict[str, str] = {}  # exercise id -> where it was registered
 # ---------------------------------------------------------------------------------------
 # feedback
 # ---------------------------------------------------------------------------------------
+def _table(df, name: str, columns: dict) -> pd.DataFrame:
+    """The chapter's table ``name`` a solution function reads, checked: given (the student
+    passes it to :func:`check` as ``name=``), not empty, with ``columns`` (see
+    :func:`crmkit.schema.check_columns`)."""
+    if df is None:
+        raise ValueError(f"pass the chapter's table: check(..., {name}=<the {name} table>)")
+    schema.check_not_empty(df, name)
+    schema.check_columns(df, name, columns)
+    return df
+
+
 def _colon() -> str:
     """The colon between an exercise's id and its message (French puts a space before it)."""
     return tr(": ")
