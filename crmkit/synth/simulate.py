@@ -238,13 +238,20 @@ class Calendar:
         closed = C.CLOSED_SUNDAY[np.asarray(channel, dtype=np.int64)] & (self.weekday(m, day) == SUNDAY)
         if not closed.any():
             return day
-        k = (np.asarray(salt, dtype=np.int64) * 7 + day + 3 * np.asarray(m, dtype=np.int64)) % 6 + 1  # 1 .. 6 days back
-        nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
-        floor = np.asarray(floor)
-        back = (day - k >= 0) & (day - k >= floor)
-        moved = np.where(back, day - k, np.where(day + 7 - k < nd, day + 7 - k,
-                                                 np.where(day + 1 < nd, day + 1, np.where(day - 1 >= floor, day - 1, day))))
-        return np.where(closed, moved, day).astype(np.int8)
+        # only the closed contacts (about one in seven) are moved
+        i = np.flatnonzero(closed)
+
+        def at_closed(x):
+            return np.broadcast_to(x, closed.shape)[i] if np.ndim(x) else x
+
+        d, m, floor = at_closed(day), at_closed(np.asarray(m, dtype=np.int64)), at_closed(np.asarray(floor))
+        k = (at_closed(np.asarray(salt, dtype=np.int64)) * 7 + d + 3 * m) % 6 + 1  # 1 .. 6 days back
+        nd = self.ndays[m + PAST]
+        back = (d - k >= 0) & (d - k >= floor)
+        out = np.broadcast_to(day, closed.shape).copy()
+        out[i] = np.where(back, d - k, np.where(d + 7 - k < nd, d + 7 - k,
+                                                np.where(d + 1 < nd, d + 1, np.where(d - 1 >= floor, d - 1, d))))
+        return out
 
 
 class _Rows:
@@ -1115,9 +1122,8 @@ def step_deposits(st: State, log: Log, mo: Month) -> None:
     m, U, day = mo.m, mo.U, mo.day
     dp = PR.deposits
     act = np.flatnonzero(st.active)
-    bal_held = st.hold[np.ix_(act, P.BALANCE_SLOTS)]
-    has_bal = bal_held.any(axis=1)
-    rows = act[has_bal]
+    has_bal = np.logical_or.reduce([st.hold[:, s] for s in P.BALANCE_SLOTS])  # (column views: no 2-D gather)
+    rows = act[has_bal[act]]
     ud = U[S_["deposit"]][rows]
     p = 1 - np.exp(-st.dep_rate[rows])
     hit = ud < p
