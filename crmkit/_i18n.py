@@ -7,6 +7,8 @@ package, so pip installs and the browser edition have them):
 - ``checker.po``: the exercise checker's own messages (``crmkit/exercises/_core.py``);
 - ``exercises/<module>.po``: the hints and explanations of ``crmkit.exercises.<module>``;
 - ``synth/parameters.po``: the meanings, units and sources of the generator's parameters.
+- ``synth/targets.po``: the publishers and title notes of the calibration targets' sources
+  (``crmkit.synth.validation.source_words``).
 
 A message is looked up by its English text, so an English text that changes has no
 translation until the catalog is brought in step (``make translations``) and translated

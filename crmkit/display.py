@@ -40,7 +40,7 @@ import pandas as pd
 from crmkit import labels
 
 __all__ = ["static_book", "STATIC_ENV", "show_table", "cells", "column_format", "use_for_frames", "glue",
-           "say", "TABLE_CLASS"]
+           "say", "french_number", "TABLE_CLASS"]
 
 TABLE_CLASS = "crm-table"
 # default longest table shown in full; longer ones show their first rows and say so
@@ -164,20 +164,52 @@ def _decimals(values: pd.Series) -> int:
     return 0 if big >= 1000 else 1 if big >= 10 else 2 if big >= 0.1 else 3
 
 
-_FRENCH_DIGITS = str.maketrans({",": "\u202f", ".": ","})
+# French number typography (Imprimerie nationale): a narrow no-break space between thousands
+# and before %, a decimal comma. One rule for the tables, say(), the figures' ticks
+# (crmkit.plots.style) and the book's glued values (book/_ext/editions.py).
+NARROW_NBSP = "\u202f"
+_FRENCH_DIGITS = str.maketrans({",": NARROW_NBSP, ".": ","})
+_BEFORE_PERCENT = re.compile(r"[ \u00a0\u202f]*(\\?%)")  # matplotlib's TeX writes \%
 
 
-def _french_digits(text: str) -> str:
-    """A number Python formatted (``1,234.5``) with French grouping and decimal mark
-    (``1 234,5``, a narrow no-break space between thousands)."""
-    return text.translate(_FRENCH_DIGITS)
+def french_number(text: str) -> str:
+    """A number as Python or matplotlib formats it (``1,234.5``, ``45.7%``) in French
+    typography: ``1 234,5`` and ``45,7 %``, with a narrow no-break space (U+202F) between
+    thousands and before ``%``, as the French prose of the book has before ``; : ! ? %``.
+
+    Parameters
+    ----------
+    text : str
+        The number, formatted with ``,`` grouping and ``.`` as decimal mark (``format(x,
+        ",.1f")``, ``f"{share:.1%}"``), with or without a space before ``%``.
+
+    Returns
+    -------
+    str
+        The French writing of the number.
+
+    Examples
+    --------
+    >>> french_number("12,345.6"), french_number("-0.5")
+    ('12\u202f345,6', '-0,5')
+    >>> french_number("45.7%"), french_number("45.7\u00a0%")
+    ('45,7\u202f%', '45,7\u202f%')
+    """
+    return _french_percent(text.translate(_FRENCH_DIGITS))
+
+
+def _french_percent(text: str) -> str:
+    """``text`` with a narrow no-break space before each ``%`` (and no other space): the
+    percent half of :func:`french_number`, for numbers already French (Babel's)."""
+    return _BEFORE_PERCENT.sub(NARROW_NBSP + r"\1", text)
 
 
 def _localise(text: str) -> str:
-    """French typography for a formatted number: 1 234,5 and a non-breaking space before %."""
+    """A formatted number in the kit's language: French typography (:func:`french_number`) in
+    French, unchanged in English."""
     if labels.get_language() != "fr":
         return text
-    return _french_digits(text)
+    return french_number(text)
 
 
 def _currency_symbol(currency: str) -> str:
@@ -194,7 +226,7 @@ def _formatter(kind: str, values: pd.Series, decimals: int | None, currency: str
 
     if kind == "percent":
         d = 1 if decimals is None else decimals
-        return lambda v: "–" if pd.isna(v) else _localise(format(100 * v, f",.{d}f")) + "\u00a0%"
+        return lambda v: "–" if pd.isna(v) else _localise(format(100 * v, f",.{d}f") + "\u00a0%")
     if kind == "money":
         finite = values[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))].abs()
         d = decimals if decimals is not None else (0 if finite.empty or finite.max() >= 100
@@ -445,8 +477,6 @@ class _LanguageFormatter(string.Formatter):
     def format_field(self, value, format_spec):
         text = super().format_field(value, format_spec)
         if isinstance(value, numbers.Number) and not isinstance(value, bool):
-            if format_spec.endswith("%"):
-                return _localise(text[:-1]) + ("\u00a0%" if labels.get_language() == "fr" else "%")
             return _localise(text)
         return text
 
@@ -480,7 +510,7 @@ def say(en: str, fr: str, /, **values) -> str:
     >>> with labels.language("fr"):
     ...     say("{n:,} customers, {share:.1%} active", "{n:,} clients, dont {share:.1%} actifs",
     ...         n=12345, share=0.4567)
-    '12\u202f345 clients, dont 45,7\xa0% actifs'
+    '12\u202f345 clients, dont 45,7\u202f% actifs'
     """
     template = fr if labels.get_language() == "fr" else en
     return _LanguageFormatter().format(template, **values)

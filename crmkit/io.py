@@ -129,12 +129,15 @@ class MarketWriter:
         pending = self._pending.pop(name, [])
         if not pending:
             return
-        table = pa.concat_tables(pending).combine_chunks()
+        table = pa.concat_tables(pending)  # (no copy: the blocks stay chunks)
         full = len(table) - len(table) % ROW_GROUP_ROWS
         end = len(table) if final else full
         w = self._writers[name]
         for start in range(0, end, ROW_GROUP_ROWS):
-            w.write_table(table.slice(start, min(ROW_GROUP_ROWS, end - start)), row_group_size=ROW_GROUP_ROWS)
+            # each row group is encoded from one contiguous chunk, so its bytes do not depend
+            # on where the blocks ended; only a group straddling two blocks is copied
+            group = table.slice(start, min(ROW_GROUP_ROWS, end - start)).combine_chunks()
+            w.write_table(group, row_group_size=ROW_GROUP_ROWS)
         if end < len(table):
             self._pending[name] = [table.slice(end)]
         elif final and len(table) == 0:

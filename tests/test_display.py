@@ -45,7 +45,7 @@ def test_long_text_is_never_cut_and_long_tables_say_so():
 def test_french_typography():
     with labels.language("fr"):
         body = cells(show_table(pd.DataFrame({"churn_rate": [0.125], "customers": [1234.0]})))
-    assert body == [["12,5 %", "1\u202f234"]]
+    assert body == [["12,5\u202f%", "1\u202f234"]]
 
 
 @pytest.mark.parametrize(("name", "values", "kind"), [

@@ -21,7 +21,7 @@ PROBE = textwrap.dedent("""
     matplotlib.use("Agg")
     import pandas as pd
     from crmkit import labels, plots, widgets
-    from crmkit.display import cells, show_table
+    from crmkit.display import cells, say, show_table
     from crmkit.exercises import check
     from crmkit.workshop import report
 
@@ -40,6 +40,8 @@ PROBE = textwrap.dedent("""
         "yticks": [t.get_text() for t in (ax.figure.canvas.draw(), ax.get_yticklabels())[1]],
         "date": report.date("1998-06-30"),
         "money": report.money(1234.5),
+        "percent": report.percent(0.5),
+        "say": say("{share:.1%} active", "{share:.1%} actifs", share=0.457),
         "workshop": report.text("common.no_assumption"),
         "feedback": fb._repr_markdown_(),
     }))
@@ -71,8 +73,18 @@ def test_tables_are_french_with_french_number_format(both):
     # thousands grouped by a narrow no-break space, decimal comma, a space before % and €
     # (cells() shows a no-break space as a plain one, and keeps the narrow one)
     assert both["en"]["table"][0] == ["Branch/agency", "12,345", "7.1 %", "3,426,137 €"]
-    assert both["fr"]["table"][0] == ["Agence", "12\u202f345", "7,1 %",
+    assert both["fr"]["table"][0] == ["Agence", "12\u202f345", "7,1\u202f%",
                                       "3\u202f426\u202f137 €"]
+
+
+def test_one_french_percent_sign_in_tables_sentences_figures_and_workshops(both):
+    # French typography puts a narrow no-break space (U+202F) before %, as the book's prose
+    # has it (editions.FrenchTypography): the same character wherever crmkit writes a share
+    fr = both["fr"]
+    shares = [fr["table"][0][2], fr["say"], fr["percent"], *fr["yticks"]]
+    assert all("\u202f%" in t and "\xa0%" not in t and " %" not in t for t in shares), shares
+    assert fr["say"] == "45,7\u202f% actifs" and fr["percent"] == "50\u202f%"
+    assert both["en"]["say"] == "45.7% active" and both["en"]["percent"] == "50%"
 
 
 def test_figures_are_labelled_in_french(both):

@@ -475,6 +475,21 @@ def test_every_translated_message_of_a_chapter_is_placed_in_its_french_notebook(
     assert placed == translated
 
 
+def test_the_cells_the_book_hides_have_french_too():
+    # the note before each chapter's closing checks is hidden in the book, so no page's
+    # catalog has it: its own catalog (book/locale/fr/.../notebooks/hidden-cells.po) does,
+    # and a French student reads it in French in the browser edition
+    messages = tn.hidden_messages()
+    shown_in = {where for _, where in messages}
+    assert {"notebooks/01-customer-data.ipynb", "notebooks/07-crm-project.ipynb"} <= shown_in
+    french = tn.catalog(tn.HIDDEN)
+    assert [m for m, _ in messages if m not in french] == []
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        messages[0][0], metadata={"tags": ["remove-cell"]})])
+    out = tn.translate_notebook(nb, {}, french).notebook.cells[0].source
+    assert out == french[messages[0][0]]
+
+
 def _glue_and_syntax(markdown: str) -> tuple[list[str], list[str]]:
     """The glue roles of a Markdown cell, and its directive and fence lines."""
     glue = re.findall(r"\{glue(?::\w+)?\}`[^`]*`", markdown)
@@ -507,6 +522,9 @@ def test_french_chapters_are_the_english_code_with_french_prose(tmp_path, studen
             assert e.cell_type == f.cell_type and e.metadata == f.metadata
             if e.cell_type == "code":
                 assert f.source == e.source  # byte for byte
+            elif tn.hidden(e):  # hidden in the book (no page message): its own catalog
+                assert f.source != e.source and f.source == tn.translate_markdown(
+                    e.source, tn.catalog(tn.HIDDEN)), page
             else:
                 assert _glue_and_syntax(f.source) == _glue_and_syntax(e.source)
                 changed += f.source != e.source

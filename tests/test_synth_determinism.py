@@ -141,6 +141,38 @@ def test_parallel_workers_write_the_same_bytes(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]
 
 
+def test_spool_in_memory_only_where_there_is_room(tmp_path, monkeypatch):
+    """Blocks go through /dev/shm only when it can hold twice the blocks in flight; the
+    disk folder next to the market is always the last resort."""
+    import os
+
+    def fs(free):
+        return lambda path: os.statvfs_result((4096, 4096, 10**9, free // 4096, free // 4096, 0, 0, 0, 0, 255))
+
+    monkeypatch.setattr(market_mod.os, "access", lambda path, mode: True)
+    monkeypatch.setattr(market_mod.tempfile, "mkdtemp", lambda prefix, dir: str(Path(dir) / prefix))
+    need = 2 * market_mod._SPOOL_BYTES_PER_CUSTOMER * 50_000 * (2 + 2)
+    monkeypatch.setattr(market_mod.os, "statvfs", fs(64 * 2**20))  # a container's 64 MB
+    assert market_mod._spool_folders(tmp_path, 50_000, 2) == [str(tmp_path / ".blocks-")]
+    monkeypatch.setattr(market_mod.os, "statvfs", fs(need + 4096))
+    assert market_mod._spool_folders(tmp_path, 50_000, 2) == ["/dev/shm/crmkit-blocks-", str(tmp_path / ".blocks-")]
+
+
+def test_a_block_that_finds_the_memory_full_goes_to_disk(tmp_path):
+    """A spool folder that refuses the file (full, or gone) passes it to the next one, and
+    leaves no partial file behind; the block's tables read back whole."""
+    import pyarrow as pa
+
+    table = pa.table({"a": list(range(1_000))})
+    gone, disk = tmp_path / "gone", tmp_path / "disk"
+    disk.mkdir()
+    path = market_mod._spool_table(table, [str(gone), str(disk)], "0-t.arrow")
+    assert Path(path).parent == disk and not gone.exists()
+    assert market_mod._unspool({"t": path})["t"].equals(table)
+    with pytest.raises(OSError):
+        market_mod._spool_table(table, [str(gone)], "1-t.arrow")
+
+
 def test_bad_workers():
     with pytest.raises(ValueError, match="workers"):
         generate(customers=10, years=1, workers=0)

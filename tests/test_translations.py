@@ -174,6 +174,19 @@ def test_a_translated_glue_role_reads_its_own_notebooks_key(monkeypatch, text, k
     assert seen == {"doc": "page.ipynb", "key": key, "fmt": fmt}
 
 
+def test_glued_numbers_of_the_french_edition_follow_crmkits_number_rule(monkeypatch):
+    # the French build writes a glued number as crmkit's tables do (crmkit.display.
+    # french_number): narrow no-break spaces between thousands and before %, decimal comma
+    from myst_nb.ext.glue import crossref, roles
+
+    for module in (roles, crossref):  # patched by the French build: restored after the test
+        monkeypatch.setattr(module, "format_plain_text", module.format_plain_text)
+    editions._french_glue_numbers()
+    assert roles.format_plain_text("0.4567", ".1%") == "45,7\u202f%"
+    assert crossref.format_plain_text("12345.6", ",.1f") == "12\u202f345,6"
+    assert roles.format_plain_text("'1,5.'", "s") == "1,5."  # text stays as written
+
+
 def test_tools_examples():
     for module in (i18n, editions):
         result = doctest.testmod(module)

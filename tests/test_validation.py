@@ -272,12 +272,23 @@ def test_every_parameter_has_its_french_meaning_unit_and_source():
 
 def test_sources_connecting_words_follow_the_language():
     # a source's publisher and title keep their language; who reported it, when, through whom
-    # is said in the page's language
-    from crmkit.synth.validation import source_words
+    # is said in the page's language, from the catalog crmkit/locale/fr/LC_MESSAGES/synth/
+    # targets.po (looked up by the English text, as the parameters' sources are)
+    from crmkit._i18n import translations
+    from crmkit.synth.validation import source_texts, source_words
+
+    targets = load_targets()
+    words = translations("fr")
+    assert [t for t in source_texts(targets) if t not in words] == []
+    # the check sees a source added in English only
+    added = {**targets, "new": {**targets["retirement_age"], "status": "sourced", "source": {
+        "publisher": "INSEE (reported by nobody yet)", "title": "T (May 2031)", "url": "u"}}}
+    assert [t for t in source_texts(added) if t not in words] == [
+        "INSEE (reported by nobody yet)", "(May 2031)"]
 
     months = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")
-    shown = [(t["source"]["publisher"], t["source"]["title"]) for t in load_targets().values()
+    shown = [(t["source"]["publisher"], t["source"]["title"]) for t in targets.values()
              if t["status"] != "assumption" and t["source"].get("url")]
     for publisher, title in shown:
         assert (source_words(publisher), source_words(title, title=True)) == (publisher, title)
@@ -288,5 +299,10 @@ def test_sources_connecting_words_follow_the_language():
         # the names before the notes and the titles outside them are untouched
         assert pub_fr.split(" (")[0] == publisher.split(" (")[0]
         assert re.sub(r"\([^()]*\)", "", title_fr).replace("\u202f;", ";") == re.sub(r"\([^()]*\)", "", title)
-    assert source_words("INSEE (reported by franceinfo, 16 January 2024)", "fr") == \
-        "INSEE (cité par franceinfo, 16 janvier 2024)"
+    assert source_words("Bilan démographique 2023 (reported by franceinfo, 16 January 2024)",
+                        "fr", title=True) == "Bilan démographique 2023 (cité par franceinfo, 16 janvier 2024)"
+    # a publisher that is a description, not a name, is said in French too
+    rules = {t["source"]["publisher"] for t in targets.values() if t["status"] == "rule"}
+    assert {"annuity formula", "calendar"} <= rules
+    assert (source_words("annuity formula", "fr"), source_words("calendar", "fr")) == (
+        "formule des annuités constantes", "calendrier")

@@ -494,7 +494,7 @@ def test_numbers_money_and_dates_follow_the_language():
 
     assert report.money(1234.5, "USD", 2, lang="en") == "US$1,234.50"
     assert report.money(1234.5, "USD", 2, lang="fr") == "1\u202f234,50\xa0$US"
-    assert report.percent(0.5, lang="fr") == "50\xa0%"
+    assert report.percent(0.5, lang="fr") == "50\u202f%"
     assert report.date("1998-06-30", lang="fr") == "30 juin 1998"
     html = workshop.table(pd.DataFrame({"strategy": ["loyalty"], "direct_profit": [1234.5]}),
                           money=["direct_profit"], currency="USD").to_html()
@@ -563,7 +563,7 @@ def test_cdnow_value_audit_counts_buyers_and_shows_dollars_in_french(cdnow):
     assert f"{n(apart)} autres clients" in text
     assert "dollars des États-Unis par an" in text and "$US" in text and "€" not in text
     # no share above 100 % or below 0 anywhere in the report
-    shares = [float(x.replace(",", ".")) for x in re.findall(r"(-?\d+(?:,\d+)?)\xa0%", text)]
+    shares = [float(x.replace(",", ".")) for x in re.findall(r"(-?\d+(?:,\d+)?)\u202f%", text)]
     assert shares and all(0 <= s <= 100 for s in shares), shares
     # French throughout: no sentence of the English texts, the consultant's hints left out
     from crmkit.workshop import report

@@ -196,6 +196,7 @@ def extract_messages(source: Path = ROOT, out: Path = GETTEXT) -> int:
         return rc
     i18n.keep_page_messages(work / "_build" / "gettext", out)
     i18n.write_checker_templates(out)  # the exercise checker's messages, beside the pages'
+    i18n.write_hidden_templates(out)  # the notebooks' cells the book hides (browser edition)
     return 0
 
 

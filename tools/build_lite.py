@@ -517,11 +517,12 @@ LANGUAGE_CELL = {
 def language_notebook(nb: nbformat.NotebookNode, page: str, lang: str,
                       locale: Path = ROOT / "book" / "locale") -> nbformat.NotebookNode:
     """The chapter ``page`` in ``lang``: its Markdown translated with the French book's
-    catalog (``tools/translate_notebook.py``), its code cells unchanged, and a first code
-    cell, tagged :data:`LANGUAGE_TAG`, that starts crmkit in ``lang``."""
-    from translate_notebook import catalog, translate_notebook
+    catalog (``tools/translate_notebook.py``; the cells the book hides with their own), its
+    code cells unchanged, and a first code cell, tagged :data:`LANGUAGE_TAG`, that starts crmkit in ``lang``."""
+    from translate_notebook import HIDDEN, catalog, translate_notebook
 
-    out = translate_notebook(nb, catalog(page, lang, locale)).notebook
+    out = translate_notebook(nb, catalog(page, lang, locale),
+                             catalog(HIDDEN, lang, locale)).notebook
     cell = nbformat.v4.new_code_cell(LANGUAGE_CELL[lang])
     cell.metadata["tags"] = [LANGUAGE_TAG]
     cell.id = f"{LANGUAGE_TAG}-{lang}"

@@ -127,7 +127,9 @@ def checker_messages() -> dict[str, list[tuple[str, str]]]:
     strings it passes to ``tr`` or ``mark``, found by Babel's extractor); each
     ``crmkit/exercises/<module>`` the hints and explanations its exercises register; and
     ``crmkit/synth/parameters`` the meanings, units and sources of the generator's
-    parameters (``crmkit.synth.parameters``, shown on the validation page)."""
+    parameters (``crmkit.synth.parameters``) and ``crmkit/synth/targets`` the publishers and
+    title notes of the calibration targets' sources (``crmkit.synth.validation``), both shown
+    on the validation page."""
     from babel.messages.extract import extract_from_file
 
     sys.path.insert(0, str(ROOT))
@@ -151,7 +153,28 @@ def checker_messages() -> dict[str, list[tuple[str, str]]]:
     # the generator's parameters (meaning, unit, source), listed on the validation page
     from crmkit.synth.parameters import PARAMS
     out[CRMKIT + "synth/parameters"] = [(text, "crmkit/synth/parameters.yaml") for text in PARAMS.texts()]
+    # the targets' sources (publishers, notes after a title), listed on the validation page
+    from crmkit.synth.validation import source_texts
+    out[CRMKIT + "synth/targets"] = [(text, "crmkit/synth/targets.yaml") for text in source_texts()]
     return out
+
+
+def write_hidden_templates(out: Path = GETTEXT) -> dict[str, int]:
+    """Write the template of the Markdown cells the book hides (``remove-cell``: Sphinx
+    extracts nothing from them) into ``out``, named like a page
+    (``translate_notebook.HIDDEN``): the French browser edition translates them from its
+    catalog, counted and kept in step as the pages' are. Return its count of messages."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import translate_notebook as tn
+
+    catalog = Catalog(locale=None)
+    for text, where in tn.hidden_messages():
+        catalog.add(text, locations=[(where, None)])
+    pot = out / f"{tn.HIDDEN}.pot"
+    pot.parent.mkdir(parents=True, exist_ok=True)
+    with pot.open("wb") as fh:
+        write_po(fh, catalog, width=0, omit_header=False)
+    return {tn.HIDDEN: len(catalog)}
 
 
 def write_checker_templates(out: Path = GETTEXT) -> dict[str, int]:

@@ -11,6 +11,12 @@ each block whose text is a translated message has its source span replaced by th
 translation. Code cells, glue roles and directives' syntax (fences, options) are left as
 they are; a block whose text is not a translated message stays English.
 
+The Markdown cells the book hides (tagged ``remove-cell``: the note before a chapter's
+closing checks) are in no page's catalog, since Sphinx never sees them; they have their own,
+``book/locale/fr/LC_MESSAGES/notebooks/hidden-cells.po`` (:data:`HIDDEN`, its English
+messages extracted by :func:`hidden_messages` beside the pages', ``tools/i18n.py``), so that
+a French student reads no English in the browser edition either.
+
 Usage::
 
     python tools/translate_notebook.py notebooks/02-loyalty   # the coverage of one page
@@ -32,6 +38,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "book" / "locale"
+# the catalog of the Markdown cells the book hides (tagged HIDDEN_TAG), named like a page
+HIDDEN = "notebooks/hidden-cells"
+HIDDEN_TAG = "remove-cell"
 # directives whose body is not Markdown (code, maths, glued outputs): never parsed for prose
 LITERAL_DIRECTIVES = re.compile(r"^(code|code-block|code-cell|sourcecode|literalinclude|math|"
                                 r"raw|glue(:.*)?|bibliography|csv-table|list-table|eval-rst|"
@@ -160,12 +169,39 @@ def catalog(page: str, lang: str = "fr", locale: Path = LOCALE) -> dict[str, str
                 if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
-def translate_notebook(nb: nbformat.NotebookNode, messages: dict[str, str]) -> Translation:
-    """A copy of ``nb`` whose Markdown cells are translated with ``messages``; code cells are
-    the same objects' copies, untouched."""
+def hidden(cell) -> bool:
+    """Whether the book hides ``cell`` (so that it has no message in its page's catalog)."""
+    return HIDDEN_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def hidden_messages(root: Path = ROOT) -> list[tuple[str, str]]:
+    """``(message, notebook)`` of the blocks of the Markdown cells the book hides in the
+    chapters and workshops (``notebooks/``), in file order: the English messages of
+    :data:`HIDDEN`'s catalog."""
+    out = []
+    for path in sorted((root / "notebooks").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and hidden(cell):
+                out.extend((key, path.relative_to(root).as_posix())
+                           for key, _ in _blocks(cell.source) if key)
+    return out
+
+
+def translate_notebook(nb: nbformat.NotebookNode, messages: dict[str, str],
+                       hidden_cells: dict[str, str] | None = None) -> Translation:
+    """A copy of ``nb`` whose Markdown cells are translated with ``messages`` (the cells the
+    book hides with ``hidden_cells``, :data:`HIDDEN`'s catalog); code cells are the same
+    objects' copies, untouched. ``placed`` and ``left`` are of the page's messages."""
     out = Translation(copy.deepcopy(nb))
     for cell in out.notebook.cells:
-        if cell.cell_type == "markdown":
+        if cell.cell_type != "markdown":
+            continue
+        if hidden(cell):
+            cell.source = translate_markdown(cell.source, hidden_cells or {})
+        else:
             cell.source = translate_markdown(cell.source, messages, out.placed, out.left)
     return out
 

@@ -13,7 +13,8 @@ This extension gives both editions:
   outside its notebook, where myst-nb's ``{glue:text}`` finds no data; it is read instead
   from the notebook's glue file (myst-nb's own cross-document ``page.ipynb::key`` path);
 - **French number format for glued numbers** in the French edition (``12 345,6`` and
-  ``45 %`` rather than ``12,345.6`` and ``45%``), as crmkit's tables print them there;
+  ``45 %`` rather than ``12,345.6`` and ``45%``), by the rule crmkit's tables, sentences and
+  figures follow there (:func:`crmkit.display.french_number`);
 - **translated part captions** of the table of contents ("Chapters"...): jupyter-book's
   table of contents inserts its toctrees after Sphinx has translated the page, so their
   captions are looked up in the page's catalog here;
@@ -155,19 +156,6 @@ def _glue_from_own_notebook(role_class) -> None:
     role_class.run = run
 
 
-def french_number(text: str) -> str:
-    """French typography of a number Python formatted: grouping by a narrow no-break space,
-    decimal comma, a no-break space before ``%``.
-
-    >>> french_number("12,345.6"), french_number("45%"), french_number("-0.5")
-    ('12\\u202f345,6', '45\\xa0%', '-0,5')
-    """
-    out = text.replace(",", "\u202f").replace(".", ",")
-    if out.endswith("%"):
-        out = out[:-1].rstrip() + "\u00a0%"
-    return out
-
-
 def _is_number_text(text: str) -> bool:
     try:
         value = literal_eval(text)
@@ -177,8 +165,12 @@ def _is_number_text(text: str) -> bool:
 
 
 def _french_glue_numbers() -> None:
+    """Glued numbers in French typography, as crmkit's tables write them (one rule:
+    :func:`crmkit.display.french_number`)."""
     from myst_nb.core.variables import format_plain_text
     from myst_nb.ext.glue import crossref, roles
+
+    from crmkit.display import french_number
 
     def french_format(text: str, fmt_spec: str) -> str:
         out = format_plain_text(text, fmt_spec)

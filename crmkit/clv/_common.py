@@ -128,6 +128,13 @@ class PurchaseModel(MLEModel):
     def _expected(self, t, x, tx, T):  # pragma: no cover - every model overrides it
         raise NotImplementedError
 
+    def _per_customer(self, data: pd.DataFrame, name: str, fn) -> pd.Series:
+        """``fn(x, t_x, T)`` of each customer of the summary ``data`` (checked) under the
+        fitted parameters: a Series named ``name``, indexed like ``data``."""
+        self._check_fitted()
+        d = check_summary(data)
+        return pd.Series(fn(d["frequency"], d["recency"], d["T"]), index=data.index, name=name)
+
     def predict(self, data: pd.DataFrame, *, t):
         """Expected purchases of each customer in the next ``t`` time units, E[Y(t) | x,
         t_x, T] (cumulative in ``t``).
@@ -234,6 +241,14 @@ T : array-like
     Observation time of each customer; each is followed over (0, T_i].
 seed : int or numpy.random.Generator, optional
     Random seed.""",
+    "summary_data": """\
+data : pandas.DataFrame
+    Summary with ``frequency``, ``recency`` and ``T``.""",
+    "loglik_returns": """\
+Returns
+-------
+pandas.Series
+    ``loglik``, one value per row of ``data``.""",
 }
 
 

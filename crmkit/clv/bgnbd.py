@@ -240,18 +240,15 @@ class BetaGeoModel(PurchaseModel):
                             model=self._model_name), w.sum())
         return self
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each customer under the current parameters.
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency``, ``recency`` and ``T``.
+        {summary_data}
 
-        Returns
-        -------
-        pandas.Series
-            ``loglik``, one value per row of ``data``.
+        {loglik_returns}
 
         Examples
         --------
@@ -261,10 +258,8 @@ class BetaGeoModel(PurchaseModel):
         >>> m.loglik(two).round(3).tolist()
         [-9.459, -0.555]
         """
-        self._check_fitted()
-        d = check_summary(data)
-        ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
-        return pd.Series(ll, index=data.index, name="loglik")
+        params = self._params()
+        return self._per_customer(data, "loglik", lambda x, tx, T: _loglik(params, x, tx, T))
 
     def expected_purchases(self, t):
         """E[X(t)]: expected repeat purchases in (0, t] of a customer who just made a first
@@ -294,13 +289,13 @@ class BetaGeoModel(PurchaseModel):
         """E[Y(t) | x, t_x, T] (eq. 10); ``t`` broadcasts against the customers."""
         return _cond_expected(*self._params(), t, x, tx, T)
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
         """P(alive at T | x, t_x, T) (FHL 2005 eq. 9).
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency``, ``recency`` and ``T``.
+        {summary_data}
 
         Returns
         -------
@@ -316,10 +311,8 @@ class BetaGeoModel(PurchaseModel):
         >>> m.probability_alive(two).round(3).tolist()
         [0.727, 1.0]
         """
-        self._check_fitted()
-        d = check_summary(data)
-        out = _p_alive(*self._params(), d["frequency"], d["recency"], d["T"])
-        return pd.Series(out, index=data.index, name="p_alive")
+        params = self._params()
+        return self._per_customer(data, "p_alive", lambda x, tx, T: _p_alive(*params, x, tx, T))
 
     def probability_of_purchases(self, t, n):
         """P(X(t) = n): probability of exactly ``n`` repeat purchases in (0, t] (eq. 8).

@@ -80,6 +80,12 @@ def _loglik(params, x, tx, T):
     return head + np.logaddexp(alive, died)
 
 
+def _p_alive(r, alpha, s, beta, x, tx, T):
+    """P(alive at T | x, t_x, T), from the log-odds of having left."""
+    lo = _log_odds_dead(r, alpha, s, beta, x, tx, T)
+    return 1.0 / (1.0 + np.exp(np.minimum(lo, 700.0)))
+
+
 def _log_odds_dead(r, alpha, s, beta, x, tx, T):
     """log[(s/(r+s+x)) (alpha+T)^(r+x) (beta+T)^s A0]: log-odds of having dropped out."""
     return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
@@ -158,18 +164,15 @@ class ParetoNBDModel(PurchaseModel):
                     w.sum())
         return self
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each customer under the current parameters.
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency``, ``recency`` and ``T``.
+        {summary_data}
 
-        Returns
-        -------
-        pandas.Series
-            ``loglik``, one value per row of ``data``.
+        {loglik_returns}
 
         Examples
         --------
@@ -179,18 +182,16 @@ class ParetoNBDModel(PurchaseModel):
         >>> m.loglik(two).round(3).tolist()
         [-0.518, -15.039]
         """
-        self._check_fitted()
-        d = check_summary(data)
-        ll = _loglik(self._params(), d["frequency"], d["recency"], d["T"])
-        return pd.Series(ll, index=data.index, name="loglik")
+        params = self._params()
+        return self._per_customer(data, "loglik", lambda x, tx, T: _loglik(params, x, tx, T))
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
         """P(alive at T | x, t_x, T) (Fader & Hardie 2005 note, eq. 24).
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency``, ``recency`` and ``T``.
+        {summary_data}
 
         Returns
         -------
@@ -206,11 +207,8 @@ class ParetoNBDModel(PurchaseModel):
         >>> m.probability_alive(two).round(3).tolist()
         [0.3, 0.851]
         """
-        self._check_fitted()
-        d = check_summary(data)
-        lo = _log_odds_dead(*self._params(), d["frequency"], d["recency"], d["T"])
-        return pd.Series(1.0 / (1.0 + np.exp(np.minimum(lo, 700.0))), index=data.index,
-                         name="p_alive")
+        params = self._params()
+        return self._per_customer(data, "p_alive", lambda x, tx, T: _p_alive(*params, x, tx, T))
 
     def expected_purchases(self, t):
         """E[X(t)] for a customer who just made a first purchase: r/alpha * growth(t).
@@ -238,8 +236,7 @@ class ParetoNBDModel(PurchaseModel):
     def _expected(self, t, x, tx, T):
         """E[Y(t) | x, t_x, T] (note eq. 25); ``t`` broadcasts against the customers."""
         r, alpha, s, beta = self._params()
-        lo = _log_odds_dead(r, alpha, s, beta, x, tx, T)
-        p_alive = 1.0 / (1.0 + np.exp(np.minimum(lo, 700.0)))
+        p_alive = _p_alive(r, alpha, s, beta, x, tx, T)
         # (r+x)(beta+T)/((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] * P(alive)
         return (r + x) / (alpha + T) * _growth(s, beta + T, t) * p_alive
 

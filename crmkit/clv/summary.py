@@ -21,11 +21,43 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed, renamed_keywords
+from crmkit._docs import fill
 
 __all__ = ["clv_summary", "calibration_holdout", "check_summary", "holdout_comparison",
            "summary_from_transactions", "unit_timedelta"]
 
 _TABLE = "transactions"
+
+#: Parameter docs shared by the summaries below and their warehouse twins in
+#: :mod:`crmkit.warehouse.metrics` (``crmkit._docs.fill``); the warehouse fills its own
+#: ``{grain}`` (it refuses ``None``).
+SUMMARY_DOCS = {
+    "summary_params": """\
+customer_col, date_col : str
+    Columns holding the customer key and the (datetime) date of the transaction.
+value : str, optional
+    Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat occasions.
+observation_end : date-like, optional
+    End of the observation window; later transactions are left out. Defaults to the last
+    transaction date.
+freq : str, default "D"
+    Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"h"``, ``"7D"``...).""",
+    "holdout_params": """\
+customer_col, date_col : str
+    Columns holding the customer key and the (datetime) date of the transaction.
+value : str, optional
+    Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
+calibration_end : date-like
+    End of the calibration period (required).
+observation_end : date-like, optional
+    End of the holdout period; defaults to the last transaction date.
+freq : str, default "D"
+    Time unit of ``recency``, ``T`` and ``duration_holdout``.""",
+    "grain": """\
+grain : str or None, default "D"
+    Transactions in the same period of this pandas alias are one purchase occasion
+    (``"D"``: one per day, ``"W"``: one per week); None counts every row.""",
+}
 
 
 def unit_timedelta(freq: str) -> pd.Timedelta:
@@ -112,6 +144,7 @@ def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
 
 
 @renamed_keywords(customer="customer_col", date="date_col")
+@fill(**SUMMARY_DOCS)
 def clv_summary(
     transactions: pd.DataFrame,
     customer_col: str = "customer_id",
@@ -128,18 +161,8 @@ def clv_summary(
     ----------
     transactions : DataFrame
         One row per transaction.
-    customer_col, date_col : str
-        Columns holding the customer key and the (datetime) date of the transaction.
-    value : str, optional
-        Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat occasions.
-    observation_end : date, optional
-        End of the observation window; later transactions are left out. Defaults to the last
-        transaction date.
-    freq : str
-        Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"h"``, ``"7D"``...).
-    grain : str or None
-        Transactions in the same period of this pandas alias are one purchase occasion
-        (``"D"``: one per day, ``"W"``: one per week); None counts every row.
+    {summary_params}
+    {grain}
 
     Returns
     -------
@@ -179,6 +202,7 @@ summary_from_transactions = renamed(clv_summary, "summary_from_transactions", wh
 
 
 @renamed_keywords(customer="customer_col", date="date_col")
+@fill(**SUMMARY_DOCS)
 def calibration_holdout(
     transactions: pd.DataFrame,
     customer_col: str = "customer_id",
@@ -202,19 +226,8 @@ def calibration_holdout(
     ----------
     transactions : pandas.DataFrame
         One row per transaction.
-    customer_col, date_col : str
-        Columns holding the customer key and the (datetime) date of the transaction.
-    value : str, optional
-        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
-    calibration_end : date-like
-        End of the calibration period (required).
-    observation_end : date-like, optional
-        End of the holdout period; defaults to the last transaction date.
-    freq : str, default "D"
-        Time unit of ``recency``, ``T`` and ``duration_holdout``.
-    grain : str or None, default "D"
-        Transactions in the same period of this pandas alias are one purchase occasion;
-        None counts every row.
+    {holdout_params}
+    {grain}
 
     Returns
     -------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
@@ -13,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from crmkit import labels
-from crmkit.display import _french_digits
+from crmkit.display import french_number
 from crmkit.schema import check_key, fail, require_columns
 
 __all__ = ["COLORS", "PALETTES", "QUADRANT_PRESETS", "use_style", "palette", "localise_ticks"]
@@ -143,22 +142,15 @@ def palette(kind: str | None, values: Sequence | None = None) -> dict:
     return out
 
 
-# French number typography for the ticks: decimal comma, narrow no-break space between
-# thousands and before %, as Babel writes numbers in the tables (crmkit.display)
-_NNBSP = "\u202f"
 # formatters that write numbers; category names, fixed labels and dates are left alone
 _NUMBER_FORMATTERS = (mticker.ScalarFormatter, mticker.PercentFormatter, mticker.LogFormatter,
                       mticker.StrMethodFormatter, mticker.FormatStrFormatter,
                       mticker.EngFormatter)
 
 
-def _french_number(text: str) -> str:
-    """A tick label written by matplotlib (``1,234.5``, ``50%``) in French typography."""
-    return re.sub(r"\\?%", lambda m: _NNBSP + m.group(0), _french_digits(text))
-
-
 class _FrenchTicks(mticker.Formatter):
-    """Another number formatter's labels in French typography (ticks, offset)."""
+    """Another number formatter's labels in French typography (ticks, offset), as the tables
+    write numbers (:func:`crmkit.display.french_number`)."""
 
     def __init__(self, inner: mticker.Formatter):
         self.inner = inner
@@ -171,13 +163,13 @@ class _FrenchTicks(mticker.Formatter):
         self.inner.set_locs(locs)
 
     def format_ticks(self, values):
-        return [_french_number(t) for t in self.inner.format_ticks(values)]
+        return [french_number(t) for t in self.inner.format_ticks(values)]
 
     def __call__(self, x, pos=None):
-        return _french_number(self.inner(x, pos))
+        return french_number(self.inner(x, pos))
 
     def get_offset(self):
-        return _french_number(self.inner.get_offset())
+        return french_number(self.inner.get_offset())
 
 
 def localise_ticks(ax, lang: str | None = None):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import french_label_aliases, renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import (
     money_sums,
     ordered_categorical,
@@ -45,6 +46,35 @@ __all__ = [
 ]
 
 # the classic R x FM map: (segment, R range, FM range) on scores 1-5, FM = ceil((F + M) / 2)
+#: Parameter docs shared by the functions below and their warehouse twins in
+#: :mod:`crmkit.warehouse.metrics` (``crmkit._docs.fill``; the warehouse has its own ``{ties}``).
+RFM_DOCS = {
+    "rfm_rows": """\
+as_of : date-like, optional
+    Snapshot date; rows after it are ignored. Default: the last date of the table.
+kinds : str or sequence of str or None, default ("deposit",)
+    Values of ``kind_col`` that count as purchases; None keeps every row.""",
+    "frat_rows": """\
+type_col : str, default "kind"
+    Column holding the type of purchase (product, product family...).
+as_of : date-like, optional
+    Snapshot date; rows after it are ignored. Default: the last date of the table.
+kinds : str or sequence of str, optional
+    Values of ``kind_col`` that count as purchases; None keeps every row.""",
+    "columns": """\
+customer_col, date_col, amount_col, kind_col : str
+    Column names.""",
+    "bins": """\
+bins : int, default 5
+    Number of score levels.""",
+    "ties": """\
+ties : {"min", "max", "average", "first", "dense"}, default "min"
+    How tied values share a score (see the module docstring).""",
+    "table": """\
+table : str, default "transactions"
+    Table name used in error messages.""",
+}
+
 RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
     ("champions", (5, 5), (4, 5)),
     ("loyal_customers", (3, 4), (4, 5)),
@@ -119,6 +149,7 @@ def _aggregate(
     return out, codes
 
 
+@fill(**RFM_DOCS)
 def rfm_table(
     transactions: pd.DataFrame,
     *,
@@ -137,16 +168,12 @@ def rfm_table(
     ----------
     transactions : DataFrame
         One row per purchase (or money flow) with customer, date and a non-negative amount.
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str or None, default ("deposit",)
-        Values of ``kind_col`` that count as purchases; None keeps every row.
+    {rfm_rows}
     monetary : {"sum", "mean"}, default "sum"
         Total spent or average purchase.
     customer_col, date_col, amount_col, kind_col : str
         Column names (defaults follow ``crmkit.schema.TABLES["transactions"]``).
-    table : str
-        Table name used in error messages.
+    {table}
 
     Returns
     -------
@@ -198,6 +225,7 @@ def _scores(
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(**RFM_DOCS)
 def rfm_scores(
     rfm_df: pd.DataFrame,
     *,
@@ -218,10 +246,8 @@ def rfm_scores(
     ----------
     rfm_df : pandas.DataFrame
         One row per customer, as :func:`rfm_table` gives it.
-    bins : int, default 5
-        Number of score levels.
-    ties : {"min", "max", "average", "first", "dense"}, default "min"
-        How tied values share a score (see the module docstring).
+    {bins}
+    {ties}
     customer_col, recency_col, frequency_col, monetary_col : str
         Column names.
     table : str, default "rfm"
@@ -323,6 +349,7 @@ def rfm_segments(
     return out
 
 
+@fill(**RFM_DOCS)
 def rfm(
     transactions: pd.DataFrame,
     *,
@@ -341,16 +368,10 @@ def rfm(
     ----------
     transactions : pandas.DataFrame
         One row per purchase with customer, date and a non-negative amount.
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str or None, default ("deposit",)
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    ties : {"min", "max", "average", "first", "dense"}, default "min"
-        How tied values share a score (see the module docstring).
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
-    table : str, default "transactions"
-        Table name used in error messages.
+    {rfm_rows}
+    {ties}
+    {columns}
+    {table}
 
     Returns
     -------
@@ -417,6 +438,7 @@ def _types(codes: np.ndarray, n: int, types: pd.Series, amount: np.ndarray):
     return np.bincount(cust, minlength=n), labels[typ[pick][first]]
 
 
+@fill(**RFM_DOCS)
 def frat_table(
     purchases: pd.DataFrame,
     *,
@@ -440,16 +462,9 @@ def frat_table(
     purchases : pandas.DataFrame
         One row per purchase (a transaction, a contract...) with customer, date, amount and
         type.
-    type_col : str, default "kind"
-        Column holding the type of purchase (product, product family...).
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str, optional
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
-    table : str, default "transactions"
-        Table name used in error messages.
+    {frat_rows}
+    {columns}
+    {table}
 
     Returns
     -------
@@ -490,6 +505,7 @@ def frat_table(
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(**RFM_DOCS)
 def frat_scores(
     frat_df: pd.DataFrame,
     *,
@@ -504,10 +520,8 @@ def frat_scores(
     ----------
     frat_df : pandas.DataFrame
         One row per customer, as :func:`frat_table` gives it.
-    bins : int, default 5
-        Number of score levels.
-    ties : {"min", "max", "average", "first", "dense"}, default "min"
-        How tied values share a score (see the module docstring).
+    {bins}
+    {ties}
     customer_col : str, default "customer_id"
         Customer key.
     table : str, default "frat"
@@ -541,6 +555,7 @@ def frat_scores(
     return out
 
 
+@fill(**RFM_DOCS)
 def frat(
     purchases: pd.DataFrame,
     *,
@@ -563,20 +578,11 @@ def frat(
     purchases : pandas.DataFrame
         One row per purchase (a transaction, a contract...) with customer, date, amount and
         type.
-    type_col : str, default "kind"
-        Column holding the type of purchase (product, product family...).
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str, optional
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
-    bins : int, default 5
-        Number of score levels.
-    ties : {"min", "max", "average", "first", "dense"}, default "min"
-        How tied values share a score (see the module docstring).
-    table : str, default "transactions"
-        Table name used in error messages.
+    {frat_rows}
+    {bins}
+    {ties}
+    {columns}
+    {table}
 
     Returns
     -------

@@ -137,13 +137,14 @@ def customer_blocks(cfg: Config, block_size: int) -> list[tuple[int, list[int]]]
 
 
 def _block_job(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame, arrow: bool,
-               spool: str | None = None):
+               spool: list[str] | None = None):
     """Simulate one block: its tables, as Arrow tables if ``arrow``.
 
-    In a worker process (``spool`` given) the Arrow tables are written, uncompressed, to
-    Arrow IPC files in the folder ``spool`` and only their paths are returned: the parent
-    maps them into memory (:func:`_unspool`) instead of receiving the block pickled through
-    a pipe (which cost about a fifth of the CPU time of simulating it).
+    In a worker process (``spool`` given: folders, best first) the Arrow tables are written,
+    uncompressed, to Arrow IPC files in the first folder that takes them, and only their
+    paths are returned: the parent maps them into memory (:func:`_unspool`) instead of
+    receiving the block pickled through a pipe (which cost about a fifth of the CPU time of
+    simulating it).
     """
     block = simulate_block(cfg, first_atom, sizes, cal, build_pools(cfg.seed))
     if not arrow:
@@ -153,13 +154,75 @@ def _block_job(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame
     tables = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in block.items()}
     if spool is None:
         return tables
-    paths = {}
-    for name, table in tables.items():
-        path = os.path.join(spool, f"{first_atom}-{name}.arrow")
-        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-        paths[name] = path
-    return paths
+    return {name: _spool_table(table, spool, f"{first_atom}-{name}.arrow") for name, table in tables.items()}
+
+
+def _spool_table(table, folders: list[str], name: str) -> str:
+    """Write ``table`` as an Arrow IPC file ``name`` in the first of ``folders`` with room
+    for it (a full in-memory file system, e.g. a small ``/dev/shm``, passes to the next)."""
+    import pyarrow as pa
+
+    for i, folder in enumerate(folders):
+        path = os.path.join(folder, name)
+        try:
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            return path
+        except OSError:
+            if os.path.exists(path):
+                os.unlink(path)
+            if i == len(folders) - 1:
+                raise
+    raise ValueError("no spool folder given")
+
+
+# A 50k block's Arrow tables take about 0.6 GB: bytes per customer, to judge whether the
+# in-memory file system has room for the blocks in flight
+_SPOOL_BYTES_PER_CUSTOMER = 12_000
+
+
+def _spool_folders(near: str | os.PathLike, block_size: int, workers: int) -> list[str]:
+    """Temporary folders through which worker processes hand their blocks over, best first.
+
+    ``/dev/shm`` (memory) when it exists and has room for twice the blocks in flight:
+    writing a block there costs its worker about a third of the CPU time that a disk's file
+    system does (page cache, journal); then a folder next to ``near`` (always; also the
+    fallback of a block that finds the memory full). The caller removes them.
+
+    Parameters
+    ----------
+    near : str or os.PathLike
+        A folder on the disk where the market is written.
+    block_size : int
+        Customers per block.
+    workers : int
+        Worker processes (at most ``workers + 2`` blocks are in flight).
+
+    Returns
+    -------
+    list of str
+        Folders created for this run.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> folders = _spool_folders(tempfile.mkdtemp(), 500, 2)
+    >>> len(folders) in (1, 2)
+    True
+    >>> for f in folders:
+    ...     shutil.rmtree(f)
+    """
+    folders = []
+    shm = "/dev/shm"
+    need = 2 * _SPOOL_BYTES_PER_CUSTOMER * block_size * (workers + 2)
+    try:
+        st = os.statvfs(shm)
+        if os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize >= need:
+            folders.append(tempfile.mkdtemp(prefix="crmkit-blocks-", dir=shm))
+    except (OSError, AttributeError):  # no /dev/shm (macOS, Windows): the disk only
+        pass
+    folders.append(tempfile.mkdtemp(prefix=".blocks-", dir=near))
+    return folders
 
 
 def _unspool(paths: dict) -> dict:
@@ -179,15 +242,17 @@ def _unspool(paths: dict) -> dict:
 
 
 def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, arrow: bool,
-                spool: str | None = None):
+                spool: list[str] | None = None):
     """Yield ``(n_customers, tables)`` block after block, in customer order.
 
     With ``workers > 1`` blocks are simulated in parallel processes, at most ``workers + 1``
     ahead of the consumer (memory stays bounded); the order, hence the output, is the same.
-    With ``spool`` (a folder, only with ``arrow``) the workers hand their Arrow tables over
+    With ``spool`` (folders, only with ``arrow``) the workers hand their Arrow tables over
     through files there (see :func:`_block_job`).
     """
     blocks = customer_blocks(cfg, block_size)
+    if workers > 1:
+        blocks = _taper(blocks, workers)
     if workers <= 1 or len(blocks) <= 1:
         for first_atom, sizes in blocks:
             yield sum(sizes), _block_job(cfg, first_atom, sizes, cal, arrow)
@@ -212,6 +277,25 @@ def _run_blocks(cfg: Config, block_size: int, cal: pd.DataFrame, workers: int, a
             if nxt is not None:
                 pending.append((sum(nxt[1]), ex.submit(_block_job, cfg, nxt[0], nxt[1], cal, arrow, spool)))
             yield n, (_unspool(tables) if spool is not None else tables)
+
+
+def _taper(blocks: list[tuple[int, list[int]]], workers: int) -> list[tuple[int, list[int]]]:
+    """``blocks`` with the last ``workers`` of them cut in two (by atoms).
+
+    Why: the parent writes a block once a worker hands it over, and the last blocks arrive
+    together, when the workers have nothing left to do: smaller last blocks shorten that
+    wait. The data do not depend on the blocks.
+
+    Examples
+    --------
+    >>> _taper([(0, [500] * 4), (4, [500] * 4), (8, [500, 200])], 2)
+    [(0, [500, 500, 500, 500]), (4, [500, 500]), (6, [500, 500]), (8, [500]), (9, [200])]
+    """
+    out = list(blocks[:-workers])
+    for first, sizes in blocks[-workers:]:
+        half = (len(sizes) + 1) // 2
+        out += [(first, sizes[:half])] + ([(first + half, sizes[half:])] if len(sizes) > half else [])
+    return out
 
 
 def _check_workers(workers) -> int:
@@ -374,8 +458,8 @@ def generate_to(out: str | os.PathLike, customers: int = 10_000, years: int = 10
     with MarketWriter(out, duckdb=duckdb) as w, _progress(cfg.customers, progress, "generating") as bar:
         for name, df in glob.items():
             w.write(name, df)
-        # the workers' tables come through files next to the market's temporary folder
-        spool = tempfile.mkdtemp(prefix=".blocks-", dir=w.tmp.parent)
+        # the workers' tables come through files, in memory where there is room
+        spool = _spool_folders(w.tmp.parent, block_size, workers) if workers > 1 else None
         try:
             for n, block in _run_blocks(cfg, block_size, cal, workers, arrow=True, spool=spool):
                 for name in MARKET_TABLES:
@@ -384,4 +468,5 @@ def generate_to(out: str | os.PathLike, customers: int = 10_000, years: int = 10
                 bar.update(n)
             return w.close(_params(cfg))
         finally:
-            shutil.rmtree(spool, ignore_errors=True)
+            for folder in spool or []:
+                shutil.rmtree(folder, ignore_errors=True)

@@ -47,6 +47,7 @@ __all__ = [
     "acceptance_interval",
     "measure",
     "calibration_table",
+    "source_texts",
     "source_words",
 ]
 
@@ -178,32 +179,57 @@ def _tolerance_text(t: dict) -> str:
     return f"[{x[0]:g}, {x[1]:g}]"
 
 
-# the connecting words of a source's publisher and of the notes in brackets after a title
-# (who reported the figure, when, through whom): they follow the page's language, while the
-# publishers' names and the titles keep their own (a French statistic's title is French, an
-# English article's English)
-_SOURCE_WORDS = {"fr": (
-    (r"\breported by\b", "cité par"),
-    (r"\bas mirrored by a commune's site\b", "reproduite sur le site d'une commune"),
-    (r"\bcomparison-site quotes\b", "devis de comparateurs"),
-    (r"\btranslation by\b", "traduction de"),
-    (r"\binterview of\b", "entretien avec"),
-    (r"\(with\b", "(avec"),
-    (r"\bURF figures\b", "chiffres de l'URF"),
-    (r"\bindicator\b", "indicateur"),
-    (r"(cité par [^();]*?) and ", r"\1 et "),
-    *((rf"\b{en}\b", fr) for en, fr in zip(
-        ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-         "October", "November", "December"),
-        ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-         "octobre", "novembre", "décembre"), strict=True)),
-)}
+# A source's publisher and the notes in brackets after a title (who reported the figure, when,
+# through whom) are shown in the page's language: their French is in the gettext catalog
+# crmkit/locale/fr/LC_MESSAGES/synth/targets.po, looked up by the English text as the
+# parameters' sources are (crmkit._i18n). The publishers' names and the titles themselves keep
+# their own language (a French statistic's title is French, an English article's English).
+_NOTE = re.compile(r"\([^()]*\)")
+
+
+def _shown_sources(targets: dict[str, dict]) -> list[dict]:
+    return [t["source"] for t in targets.values()
+            if t["status"] != "assumption" and t["source"].get("publisher") not in (None, "none")]
+
+
+def source_texts(targets: dict[str, dict] | None = None) -> list[str]:
+    """The texts of the targets' sources that the validation page shows in its language: every
+    publisher (with its bracketed notes) and the bracketed notes of the titles it lists (those
+    with an address), in file order: the English messages of the targets' catalog.
+
+    Parameters
+    ----------
+    targets : dict, optional
+        The targets (:func:`load_targets`); default the kit's.
+
+    Returns
+    -------
+    list of str
+        The texts, each once (a note without a letter, such as a year, is left out).
+
+    Examples
+    --------
+    >>> texts = source_texts()
+    >>> "INSEE (reported by Aleteia, 12 March 2024)" in texts, "(June 2023)" in texts
+    (True, True)
+    >>> len(texts) == len(set(texts)), "(2022)" in texts
+    (True, False)
+    """
+    out: dict[str, None] = {}
+    for s in _shown_sources(load_targets() if targets is None else targets):
+        out.setdefault(s["publisher"], None)
+        if s.get("url"):
+            for note in _NOTE.findall(s.get("title") or ""):
+                if re.search(r"[^\W\d_]", note):
+                    out.setdefault(note, None)
+    return list(out)
 
 
 def source_words(text: str, lang: str = "en", *, title: bool = False) -> str:
-    """A target's source publisher (or, with ``title=True``, its title) with the connecting
-    words in ``lang``: "reported by", the months of a date, "translation by"... The names and
-    a title itself are left as published; of a title, only the notes in brackets change.
+    """A target's source publisher (or, with ``title=True``, its title) in ``lang``: who
+    reported the figure, when, through whom, from the targets' catalog
+    (:func:`source_texts`); the names, and a title itself, are left as published (of a title,
+    only the notes in brackets are translated). A text the catalog lacks stays English.
 
     Parameters
     ----------
@@ -224,25 +250,22 @@ def source_words(text: str, lang: str = "en", *, title: bool = False) -> str:
     'INSEE (cité par Aleteia, 12 mars 2024)'
     >>> source_words("Data & Marketing Association (reported by Documart and IWCO Direct)", "fr")
     'Data & Marketing Association (cité par Documart et IWCO Direct)'
-    >>> source_words("What's the true cost? (interview of N. Bruchet, Leoo)", "fr", title=True)
-    "What's the true cost? (entretien avec N. Bruchet, Leoo)"
-    >>> source_words("May the best win (May 2020)", "fr", title=True)
-    'May the best win (mai 2020)'
+    >>> source_words("Les mariages en 2022 et 2023 (reported by TF1 Info, 12 March 2024)", "fr", title=True)
+    'Les mariages en 2022 et 2023 (cité par TF1 Info, 12 mars 2024)'
     >>> source_words("Bain & Company (reported by CBanque); UFC-Que Choisir", "fr")
     'Bain & Company (cité par CBanque)\u202f; UFC-Que Choisir'
+    >>> source_words("A publisher the catalog lacks (reported by nobody)", "fr")
+    'A publisher the catalog lacks (reported by nobody)'
     """
-    rules = _SOURCE_WORDS.get(lang, ())
-    if not rules:
+    if lang == "en":
         return text
+    from crmkit._i18n import translations
 
-    def words(part: str) -> str:
-        for pattern, repl in rules:
-            part = re.sub(pattern, repl, part)
-        return part
-
-    text = re.sub(r"\([^()]*\)", lambda m: words(m.group(0)), text) if title else words(text)
+    words = translations(lang)
+    text = _NOTE.sub(lambda m: words.get(m.group(0), m.group(0)), text) if title \
+        else words.get(text, text)
     # several sources or titles joined by "; ": French typography (a thin space before it)
-    return re.sub(r"(?<=\S); ", "\u202f; ", text) if lang == "fr" else text
+    return re.sub(r"(?<=\S) ?; ", "\u202f; ", text) if lang == "fr" else text
 
 
 def _source_text(t: dict) -> str:

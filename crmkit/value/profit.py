@@ -16,11 +16,32 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import require
 from crmkit.value.costs import _window, activity_drivers, cost_pools, cost_to_serve
 
 __all__ = ["commercial_margin", "direct_profit", "customer_profitability", "profit_and_loss",
            "potential", "customer_value"]
+
+
+#: The cost-allocation parameters of :func:`customer_profitability` and its warehouse twins
+#: in :mod:`crmkit.warehouse.value`, written once (``crmkit._docs.fill``).
+PROFIT_DOCS = {
+    "allocation": """\
+pools : mapping or DataFrame, optional
+    Indirect cost pools ``{pool: (amount, driver)}`` and their drivers
+    (``sales_contacts``, ``service_contacts``, ``contracts``, ``flows``).
+start, end : date-like, optional
+    Period ``[start, end)``; default every row.
+unit : float, default 0.01
+    Smallest amount allocated (see :func:`crmkit.value.allocate_costs`).
+sales_reasons : sequence of str, default ("sale", "retention")
+    Interaction reasons counted as sales & marketing contacts.
+service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
+    Interaction reasons counted as service contacts.
+customer_col : str, default "customer_id"
+    Customer key of every table.""",
+}
 
 
 def commercial_margin(
@@ -128,6 +149,7 @@ def direct_profit(
     return out.rename_axis(customer_col).sort_index().reset_index()
 
 
+@fill(**PROFIT_DOCS)
 def customer_profitability(
     transactions: pd.DataFrame,
     interactions: pd.DataFrame,
@@ -157,19 +179,7 @@ def customer_profitability(
         ``cost``, ``date``).
     contracts : DataFrame, optional
         Needed when a pool is driven by ``contracts`` (contracts started in the period).
-    pools : mapping or DataFrame, optional
-        Indirect cost pools and their drivers (``sales_contacts``, ``service_contacts``,
-        ``contracts``, ``flows``).
-    start, end : date-like, optional
-        Period ``[start, end)``.
-    unit : float, default 0.01
-        Smallest amount allocated (see :func:`~crmkit.value.allocate_costs`).
-    sales_reasons : sequence of str, default ("sale", "retention")
-        Interaction reasons counted as sales & marketing contacts.
-    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
-        Interaction reasons counted as service contacts.
-    customer_col : str, default "customer_id"
-        Customer key of every table.
+    {allocation}
 
     Returns
     -------

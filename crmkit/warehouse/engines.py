@@ -54,6 +54,13 @@ __all__ = [
     "SPARK_DEFAULTS",
 ]
 
+#: The ``engine`` parameter of every warehouse metric, written once
+#: (``crmkit._docs.fill``).
+ENGINE_DOC = """\
+engine : None, path, duckdb connection, Ibis backend or SparkSession
+    Where to compute (see :func:`crmkit.warehouse.engines.connect`); default an in-memory
+    DuckDB."""
+
 # settings of the Spark session crmkit creates: small, local-friendly defaults that a
 # cluster's own configuration overrides through ``config``
 SPARK_DEFAULTS: dict[str, str] = {

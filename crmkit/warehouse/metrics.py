@@ -30,10 +30,11 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
-from crmkit.clv.summary import unit_timedelta
+from crmkit._docs import fill
+from crmkit.clv.summary import SUMMARY_DOCS, unit_timedelta
 from crmkit.segmentation._frame import ordered_categorical
-from crmkit.segmentation.rfm import RFM_SEGMENT_RULES
-from crmkit.warehouse.engines import as_table, check_expr, connect
+from crmkit.segmentation.rfm import RFM_DOCS, RFM_SEGMENT_RULES
+from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr, connect
 
 __all__ = [
     "money_sum",
@@ -50,6 +51,24 @@ __all__ = [
 ]
 
 MONEY = "decimal(18, 6)"
+
+#: Parameter docs of the metrics (``crmkit._docs.fill``): those of their teaching twins in
+#: :mod:`crmkit.clv.summary` and :mod:`crmkit.segmentation.rfm`, but for ``grain`` (no
+#: ``None`` here) and ``ties`` (two rules here).
+_DOCS = {
+    **SUMMARY_DOCS,
+    **RFM_DOCS,
+    "ties": """\
+ties : {"min", "first"}, default "min"
+    Equal values share the lowest rank (``"min"``) or are ranked by customer key
+    (``"first"``).""",
+    "grain": """\
+grain : str, default "D"
+    Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
+    ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per row)
+    is refused by the warehouse.""",
+    "engine": ENGINE_DOC,
+}
 _DAY = 86_400
 
 # purchase occasions: the pandas period alias -> the Ibis truncation unit (same starts:
@@ -360,6 +379,7 @@ def _purchase_columns(customer_col, date_col, amount_col, kind_col, kinds) -> di
 
 
 @renamed_keywords(customer="customer_col", date="date_col")
+@fill(**_DOCS)
 def clv_summary_expr(
     t: ir.Table,
     customer_col: str = "customer_id",
@@ -376,20 +396,8 @@ def clv_summary_expr(
     ----------
     t : ibis.Table
         One row per transaction.
-    customer_col, date_col : str
-        Columns holding the customer key and the (datetime) date of the transaction.
-    value : str, optional
-        Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat
-        occasions.
-    observation_end : date-like, optional
-        End of the observation window; later transactions are left out. Defaults to the
-        last transaction date.
-    freq : str, default "D"
-        Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"7D"``...).
-    grain : str, default "D"
-        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
-        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
-        row) is refused by the warehouse.
+    {summary_params}
+    {grain}
 
     Returns
     -------
@@ -429,6 +437,7 @@ def _as_summary(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @renamed_keywords(customer="customer_col", date="date_col")
+@fill(**_DOCS)
 def clv_summary(
     transactions,
     customer_col: str = "customer_id",
@@ -452,22 +461,9 @@ def clv_summary(
     ----------
     transactions : DataFrame, Ibis table, table name or Parquet path
         One row per transaction.
-    customer_col, date_col : str
-        Columns holding the customer key and the (datetime) date of the transaction.
-    value : str, optional
-        Column of amounts (>= 0); adds ``monetary_value``, the mean value of repeat
-        occasions.
-    observation_end : date-like, optional
-        End of the observation window; later transactions are left out. Defaults to the
-        last transaction date.
-    freq : str, default "D"
-        Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"7D"``...).
-    grain : str, default "D"
-        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
-        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
-        row) is refused by the warehouse.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+    {summary_params}
+    {grain}
+    {engine}
 
     Returns
     -------
@@ -502,6 +498,7 @@ def clv_summary(
 
 
 @renamed_keywords(customer="customer_col", date="date_col")
+@fill(**_DOCS)
 def calibration_holdout_expr(
     t: ir.Table,
     customer_col: str = "customer_id",
@@ -519,20 +516,8 @@ def calibration_holdout_expr(
     ----------
     t : ibis.Table
         One row per transaction.
-    customer_col, date_col : str
-        Columns holding the customer key and the (datetime) date of the transaction.
-    value : str, optional
-        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
-    calibration_end : date-like
-        End of the calibration period (required).
-    observation_end : date-like, optional
-        End of the holdout period; defaults to the last transaction date.
-    freq : str, default "D"
-        Time unit of ``recency``, ``T`` and ``duration_holdout``.
-    grain : str, default "D"
-        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
-        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
-        row) is refused by the warehouse.
+    {holdout_params}
+    {grain}
 
     Returns
     -------
@@ -586,6 +571,7 @@ def calibration_holdout_expr(
 
 
 @renamed_keywords(customer="customer_col", date="date_col")
+@fill(**_DOCS)
 def calibration_holdout(
     transactions,
     customer_col: str = "customer_id",
@@ -609,22 +595,9 @@ def calibration_holdout(
     ----------
     transactions : DataFrame, Ibis table, table name or Parquet path
         One row per transaction.
-    customer_col, date_col : str
-        Columns holding the customer key and the (datetime) date of the transaction.
-    value : str, optional
-        Column of amounts (>= 0); adds ``monetary_value`` and ``monetary_holdout``.
-    calibration_end : date-like
-        End of the calibration period (required).
-    observation_end : date-like, optional
-        End of the holdout period; defaults to the last transaction date.
-    freq : str, default "D"
-        Time unit of ``recency``, ``T`` and ``duration_holdout``.
-    grain : str, default "D"
-        Transactions in the same period of this pandas alias (``"D"``, ``"W"``, ``"M"``,
-        ``"Q"``, ``"Y"``, ``"h"``) are one purchase occasion; ``None`` (one occasion per
-        row) is refused by the warehouse.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+    {holdout_params}
+    {grain}
+    {engine}
 
     Returns
     -------
@@ -718,6 +691,7 @@ def _segment(r, fm, rules=RFM_SEGMENT_RULES):
     return ibis.cases(*cases)
 
 
+@fill(**_DOCS)
 def rfm_expr(
     t: ir.Table,
     *,
@@ -737,15 +711,9 @@ def rfm_expr(
     ----------
     t : ibis.Table
         One row per purchase with customer, date and a non-negative amount.
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str or None, default ("deposit",)
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    ties : {"min", "first"}, default "min"
-        Equal values share the lowest rank (``"min"``) or are ranked by customer key
-        (``"first"``).
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
+    {rfm_rows}
+    {ties}
+    {columns}
     monetary : {"sum", "mean"}, default "sum"
         Monetary value as the total or the mean amount of the customer's purchases.
 
@@ -808,6 +776,7 @@ def _check_any(out: pd.DataFrame, table: str, date_col: str, kind_col: str, kind
             "nothing to score (pass kinds=None to use every row)")
 
 
+@fill(**_DOCS)
 def rfm(
     transactions,
     *,
@@ -829,19 +798,11 @@ def rfm(
     ----------
     transactions : DataFrame, Ibis table, table name or Parquet path
         One row per purchase with customer, date and a non-negative amount.
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str or None, default ("deposit",)
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    ties : {"min", "first"}, default "min"
-        Equal values share the lowest rank (``"min"``) or are ranked by customer key
-        (``"first"``).
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
-    table : str, default "transactions"
-        Table name used in error messages.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+    {rfm_rows}
+    {ties}
+    {columns}
+    {table}
+    {engine}
 
     Returns
     -------
@@ -874,6 +835,7 @@ def rfm(
     return out
 
 
+@fill(**_DOCS)
 def frat_expr(
     t: ir.Table,
     *,
@@ -895,19 +857,10 @@ def frat_expr(
     t : ibis.Table
         One row per purchase (a transaction, a contract...) with customer, date, amount
         and type.
-    type_col : str, default "kind"
-        Column holding the type of purchase (product, product family...).
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str, optional
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    bins : int, default 5
-        Number of score levels.
-    ties : {"min", "first"}, default "min"
-        Equal values share the lowest rank (``"min"``) or are ranked by customer key
-        (``"first"``).
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
+    {frat_rows}
+    {bins}
+    {ties}
+    {columns}
 
     Returns
     -------
@@ -969,6 +922,7 @@ def frat_expr(
     return s.mutate(frat_score=s.F + s.R + s.A + s.T).order_by(customer_col)
 
 
+@fill(**_DOCS)
 def frat(
     purchases,
     *,
@@ -996,23 +950,12 @@ def frat(
     purchases : DataFrame, Ibis table, table name or Parquet path
         One row per purchase (a transaction, a contract...) with customer, date, amount
         and type.
-    type_col : str, default "kind"
-        Column holding the type of purchase (product, product family...).
-    as_of : date-like, optional
-        Snapshot date; rows after it are ignored. Default: the last date of the table.
-    kinds : str or sequence of str, optional
-        Values of ``kind_col`` that count as purchases; None keeps every row.
-    bins : int, default 5
-        Number of score levels.
-    ties : {"min", "first"}, default "min"
-        Equal values share the lowest rank (``"min"``) or are ranked by customer key
-        (``"first"``).
-    customer_col, date_col, amount_col, kind_col : str
-        Column names.
-    table : str, default "transactions"
-        Table name used in error messages.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+    {frat_rows}
+    {bins}
+    {ties}
+    {columns}
+    {table}
+    {engine}
 
     Returns
     -------

@@ -17,9 +17,10 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation.piloting import kpi_columns, kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
-from crmkit.warehouse.engines import as_table, check_expr
+from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
 
 __all__ = [
@@ -124,6 +125,7 @@ def _layout(counts: pd.DataFrame, cats: list | None, lost_label: str, new_label:
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(engine=ENGINE_DOC)
 def migration_matrix(
     before,
     after,
@@ -158,8 +160,7 @@ def migration_matrix(
     categories : sequence, optional
         The segments, in order (default: those of a pandas categorical ``segment_col``,
         else sorted).
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute (see :func:`crmkit.warehouse.engines.connect`); default DuckDB.
+    {engine}
 
     Returns
     -------
@@ -196,6 +197,7 @@ def migration_matrix(
     return _layout(counts, cats, lost_label, new_label, normalize)
 
 
+@fill(engine=ENGINE_DOC)
 def segment_migration(
     transactions,
     before,
@@ -222,8 +224,7 @@ def segment_migration(
         Tie rule of the RFM scores (see :func:`crmkit.warehouse.rfm`).
     normalize : bool, default True
         Shares of each row's customers rather than counts.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute; default an in-memory DuckDB.
+    {engine}
 
     Returns
     -------
@@ -321,6 +322,7 @@ def segment_kpis_expr(
     return g.select(*keys, "customers", "share", *kpis)
 
 
+@fill(engine=ENGINE_DOC)
 def segment_kpis(
     df,
     segment_col: str,
@@ -354,8 +356,7 @@ def segment_kpis(
         else sorted).
     table : str, default "customers"
         Table name used in error messages.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute; default an in-memory DuckDB.
+    {engine}
 
     Returns
     -------

@@ -17,9 +17,11 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed
+from crmkit._docs import fill
 from crmkit.market import in_window
 from crmkit.value.costs import cost_pools
-from crmkit.warehouse.engines import as_table, check_expr
+from crmkit.value.profit import PROFIT_DOCS
+from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr
 from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, time_unit
 
 __all__ = ["customer_profitability_expr", "customer_profitability", "DRIVERS",
@@ -64,6 +66,7 @@ def _allocate(d: ir.Table, pools, customer_col: str, unit: float) -> ir.Table:
     return d.select(customer_col, *[p[0] for p in pools], "indirect_cost")
 
 
+@fill(**PROFIT_DOCS)
 def customer_profitability_expr(
     transactions: ir.Table,
     interactions: ir.Table,
@@ -92,19 +95,7 @@ def customer_profitability_expr(
         cost).
     contracts : ibis.Table, optional
         Needed when a pool is driven by ``contracts`` (contracts started in the period).
-    pools : mapping or DataFrame, optional
-        Indirect cost pools ``{pool: (amount, driver)}`` and their drivers (one of
-        :data:`DRIVERS`).
-    start, end : date-like, optional
-        Period ``[start, end)``; default every row.
-    unit : float, default 0.01
-        Smallest amount allocated (see :func:`crmkit.value.allocate_costs`).
-    sales_reasons : sequence of str, default ("sale", "retention")
-        Interaction reasons counted as sales & marketing contacts.
-    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
-        Interaction reasons counted as service contacts.
-    customer_col : str, default "customer_id"
-        Customer key of every table.
+    {allocation}
     margin_col, cost_col, reason_col, date_col : str
         Columns of the margin (transactions), cost and reason (interactions) and date
         (both).
@@ -197,6 +188,7 @@ def customer_profitability_expr(
     return out.order_by(c)
 
 
+@fill(**PROFIT_DOCS, engine=ENGINE_DOC)
 def customer_profitability(
     transactions,
     interactions,
@@ -224,21 +216,8 @@ def customer_profitability(
     ----------
     transactions, interactions, contracts : DataFrame, Ibis table, table name or path
         The market's tables (``contracts`` only when a pool is driven by contracts).
-    pools : mapping or DataFrame, optional
-        Indirect cost pools ``{pool: (amount, driver)}`` and their drivers (one of
-        :data:`DRIVERS`).
-    start, end : date-like, optional
-        Period ``[start, end)``; default every row.
-    unit : float, default 0.01
-        Smallest amount allocated (see :func:`crmkit.value.allocate_costs`).
-    sales_reasons : sequence of str, default ("sale", "retention")
-        Interaction reasons counted as sales & marketing contacts.
-    service_reasons : sequence of str, default ("service", "claim", "complaint", "information")
-        Interaction reasons counted as service contacts.
-    customer_col : str, default "customer_id"
-        Customer key of every table.
-    engine : None, path, duckdb connection, Ibis backend or SparkSession
-        Where to compute; default an in-memory DuckDB.
+    {allocation}
+    {engine}
 
     Returns
     -------
