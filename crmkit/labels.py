@@ -51,6 +51,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from crmkit._docs import fill
+
+#: The ``lang`` parameter of the functions that write in a language, written once
+#: (``crmkit._docs.fill``).
+LANG_DOC = """\
+lang : {"en", "fr"}, optional
+    The language; default the current one (:func:`crmkit.labels.get_language`)."""
+
 __all__ = [
     "LANGUAGES",
     "LANGUAGE_ENV",
@@ -434,6 +442,7 @@ def _find(value, kind: str | None) -> tuple[str, str] | None:
     return t.entries[hit[0]][hit[1]] if hit is not None else None
 
 
+@fill(lang=LANG_DOC)
 def label(value: Hashable, kind: str | None = None, *, lang: str | None = None):
     """The display label of ``value`` in the current (or the given) language.
 
@@ -450,8 +459,7 @@ def label(value: Hashable, kind: str | None = None, *, lang: str | None = None):
         A key of the label file, or a label in either language.
     kind : str, optional
         The family of the key, when the key is in several.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`get_language`).
+    {lang}
 
     Returns
     -------
@@ -507,6 +515,7 @@ def entry(kind: str, key: str) -> tuple[str, str]:
     return t.entries[kind][key]
 
 
+@fill(lang=LANG_DOC)
 def labels_of(kind: str, *, lang: str | None = None) -> dict[str, str]:
     """All labels of ``kind`` as ``{key: label}``, in display order.
 
@@ -514,8 +523,7 @@ def labels_of(kind: str, *, lang: str | None = None) -> dict[str, str]:
     ----------
     kind : str
         A label kind.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`get_language`).
+    {lang}
 
     Returns
     -------
@@ -704,6 +712,7 @@ def register(kind: str, mapping: Mapping[str, tuple[str, str]], *, columns: Iter
 # ---------------------------------------------------------------------------------------
 # frames
 # ---------------------------------------------------------------------------------------
+@fill(lang=LANG_DOC)
 def header(name: Hashable, *, lang: str | None = None):
     """Label of a column name (axis title, table header): column, then measure, then any kind.
 
@@ -711,8 +720,7 @@ def header(name: Hashable, *, lang: str | None = None):
     ----------
     name : hashable
         A column name.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`get_language`).
+    {lang}
 
     Returns
     -------
@@ -779,6 +787,7 @@ def _translate_index(index: pd.Index, lang: str, kinds: Mapping) -> pd.Index:
     return pd.Index(index.map(mapping), name=name)
 
 
+@fill(lang=LANG_DOC)
 def translate_frame(df, *, lang: str | None = None, kinds: Mapping[str, str] | None = None):
     """A copy of ``df`` (DataFrame or Series) with labelled headers and category values.
 
@@ -793,8 +802,7 @@ def translate_frame(df, *, lang: str | None = None, kinds: Mapping[str, str] | N
     ----------
     df : pandas.DataFrame or pandas.Series
         The table to translate.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`get_language`).
+    {lang}
     kinds : mapping of str to str, optional
         ``{column: kind}`` for columns the label file does not map.
 

@@ -24,6 +24,7 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from crmkit import schema
+from crmkit._docs import fill
 from crmkit.clv._common import MLEModel, weights_array
 from crmkit.clv._optim import ConvergenceWarning, fit_mle
 
@@ -63,13 +64,24 @@ class SpendIndependence:
         return not any(abs(c) >= INDEPENDENCE_THRESHOLD for c in (self.pearson, self.spearman))
 
 
-def _repeat_buyers(data: pd.DataFrame, table: str = "summary"):
+#: The ``data`` parameter of the model's per-customer methods (``crmkit._docs.fill``).
+_SPEND_DATA = """\
+data : pandas.DataFrame
+    Summary with ``frequency`` and ``monetary_value``."""
+
+
+def _check_spend(data: pd.DataFrame, table: str = "summary") -> None:
+    """``frequency`` and ``monetary_value`` present, numeric, not missing, not negative."""
     schema.check_not_empty(data, table)
     schema.check_columns(data, table, {"frequency": "number", "monetary_value": "number"})
     for c in ("frequency", "monetary_value"):
         schema.check_no_missing(data, table, c)
-    schema.check_nonnegative(data, table, "frequency")
-    schema.check_nonnegative(data, table, "monetary_value")
+    for c in ("frequency", "monetary_value"):
+        schema.check_nonnegative(data, table, c)
+
+
+def _repeat_buyers(data: pd.DataFrame, table: str = "summary"):
+    _check_spend(data, table)
     schema.check_key(data, table, "customer_id")
     x = data["frequency"].to_numpy(dtype=float)
     m = data["monetary_value"].to_numpy(dtype=float)
@@ -231,13 +243,13 @@ class GammaGammaModel(MLEModel):
                           ConvergenceWarning, stacklevel=2)
         return self
 
+    @fill(spend_data=_SPEND_DATA)
     def loglik(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each repeat buyer under the current parameters.
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency`` and ``monetary_value``.
+        {spend_data}
 
         Returns
         -------
@@ -275,6 +287,7 @@ class GammaGammaModel(MLEModel):
             raise ValueError(f"Gamma-Gamma: q = {q} <= 1, the mean spend is infinite")
         return p * g / (q - 1)
 
+    @fill(spend_data=_SPEND_DATA)
     def conditional_expected_spend(self, data: pd.DataFrame) -> pd.Series:
         """E[M | x, z-bar] = (q - 1)/(p x + q - 1) * p gamma/(q - 1) + p x/(p x + q - 1) * z-bar.
 
@@ -283,8 +296,7 @@ class GammaGammaModel(MLEModel):
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency`` and ``monetary_value``.
+        {spend_data}
 
         Returns
         -------
@@ -301,12 +313,7 @@ class GammaGammaModel(MLEModel):
         [24.64, 20.64, 35.22]
         """
         self._check_fitted()
-        schema.check_not_empty(data, "summary")
-        schema.check_columns(data, "summary", {"frequency": "number",
-                                               "monetary_value": "number"})
-        for c in ("frequency", "monetary_value"):
-            schema.check_no_missing(data, "summary", c)
-            schema.check_nonnegative(data, "summary", c)
+        _check_spend(data)
         p, q, g = self._params()
         x = data["frequency"].to_numpy(dtype=float)
         m = data["monetary_value"].to_numpy(dtype=float)
@@ -315,13 +322,13 @@ class GammaGammaModel(MLEModel):
         out = (g + m * x) * p / (p * x + q - 1)
         return pd.Series(out, index=data.index, name="expected_spend")
 
+    @fill(spend_data=_SPEND_DATA)
     def predict(self, data: pd.DataFrame) -> pd.Series:
         """Expected spend per transaction of each customer (:meth:`conditional_expected_spend`).
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            Summary with ``frequency`` and ``monetary_value``.
+        {spend_data}
 
         Returns
         -------

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import privacy, schema
+from crmkit._docs import fill
 from crmkit.importer import rules as R
 from crmkit.importer.mapping import load_mapping
 from crmkit.importer.parse import (
@@ -35,6 +36,16 @@ _REDACTED = "<redacted>"
 # the workshop salt: 128 bits at least (a short one is recovered from one known id and its
 # pseudonym by trying every salt); see crmkit.privacy
 MIN_SALT_BYTES = privacy.MIN_SALT_BYTES
+# the import that the examples of ImportResult's methods and of write_import run
+# (``crmkit._docs.fill``): three rows of a client's file, one kept, one impossible date,
+# one unreadable date
+_EXAMPLE = """\
+>>> import tempfile, pathlib
+>>> from crmkit.importer import import_data
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
+>>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
+...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)"""
 REJECT_COLUMNS = ["table", "source_file", "source_row", "column", "value", "reason", "detail"]
 
 
@@ -65,6 +76,7 @@ class ImportResult:
     salt: str | None = field(default=None, repr=False)
     out_dir: Path | None = None
 
+    @fill(example_import=_EXAMPLE)
     def summary(self) -> pd.DataFrame:
         """One row per table: source, rows read, kept, merged and rejected.
 
@@ -76,12 +88,7 @@ class ImportResult:
 
         Examples
         --------
-        >>> import tempfile, pathlib
-        >>> from crmkit.importer import import_data
-        >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
-        >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
-        ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+        {example_import}
         >>> result.summary().to_dict("records")
         [{'table': 'customers', 'source': 'c.csv', 'read': 3, 'kept': 1, 'merged': 0, \
 'rejected': 2}]
@@ -90,6 +97,7 @@ class ImportResult:
         return pd.DataFrame([{"table": t, **{c: r[c] for c in cols[1:]}}
                              for t, r in self.report["tables"].items()], columns=cols)
 
+    @fill(example_import=_EXAMPLE)
     def rejects_summary(self) -> pd.DataFrame:
         """Rejected rows by table and reason, with the first rows of each (see
         :func:`rejects_by_reason`).
@@ -102,12 +110,7 @@ class ImportResult:
 
         Examples
         --------
-        >>> import tempfile, pathlib
-        >>> from crmkit.importer import import_data
-        >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
-        >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
-        ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+        {example_import}
         >>> result.rejects_summary().to_dict("records")
         [{'table': 'customers', 'reason': 'impossible date', 'rows': 1, 'first_rows': '3'}, \
 {'table': 'customers', 'reason': 'unreadable date', 'rows': 1, 'first_rows': '4'}]
@@ -530,6 +533,7 @@ def _check_out_dir(out_dir: str | Path) -> Path:
     return out
 
 
+@fill(example_import=_EXAMPLE)
 def write_import(result: ImportResult, out_dir: str | Path) -> Path:
     """Write the kept tables as a market folder (:func:`crmkit.io.save_market`: Parquet
     files and ``market.duckdb``), with ``rejects.csv``, ``conflicts.csv`` and
@@ -553,12 +557,7 @@ def write_import(result: ImportResult, out_dir: str | Path) -> Path:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> from crmkit.importer import import_data
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "c.csv").write_text("id;created\\n1;05/01/2021\\n2;31/02/2021\\n3;x\\n")
-    >>> result = import_data({"tables": {"customers": {"file": "c.csv", "columns": {
-    ...     "customer_id": "id", "acquisition_date": "created"}}}}, base_dir=d)
+    {example_import}
     >>> out = write_import(result, d / "market")
     >>> sorted(f.name for f in out.iterdir() if f.suffix != ".parquet")
     ['conflicts.csv', 'import_report.json', 'market.duckdb', 'market.json', 'rejects.csv']

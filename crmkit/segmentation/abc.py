@@ -19,6 +19,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import ordered_categorical, require
 
 __all__ = [
@@ -72,6 +73,24 @@ def _positive_total(values: pd.Series, value_col: str, table: str) -> float:
             f"{table}.{value_col}: the total value is {total}; shares need a positive total"
         )
     return total
+
+
+def _share_curve(values: np.ndarray, total: float) -> pd.DataFrame:
+    """Cumulative shares of the customers and of ``total`` they hold, in the order of
+    ``values``, from (0, 0)."""
+    n = len(values)
+    cum = np.concatenate([[0.0], np.cumsum(values) / total])
+    return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "value_share": cum})
+
+
+#: The parameters of the inequality measures of non-negative values (``crmkit._docs.fill``).
+_NONNEGATIVE_VALUES = """\
+df : pandas.DataFrame
+    One row per customer.
+value_col : str
+    Column of non-negative values.
+table : str, default "customers"
+    Table name used in error messages."""
 
 
 @renamed_keywords(id_col="customer_col")
@@ -187,11 +206,10 @@ def pareto_curve(
     """
     out = _ranked(df, value_col, customer_col, table)
     total = _positive_total(out[value_col], value_col, table)
-    n = len(out)
-    cum = np.concatenate([[0.0], np.cumsum(out[value_col].to_numpy(dtype=float)) / total])
-    return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "value_share": cum})
+    return _share_curve(out[value_col].to_numpy(dtype=float), total)
 
 
+@fill(nonnegative_values=_NONNEGATIVE_VALUES)
 def lorenz_curve(
     df: pd.DataFrame, value_col: str, *, table: str = "customers"
 ) -> pd.DataFrame:
@@ -202,12 +220,7 @@ def lorenz_curve(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per customer.
-    value_col : str
-        Column of non-negative values.
-    table : str, default "customers"
-        Table name used in error messages.
+    {nonnegative_values}
 
     Returns
     -------
@@ -228,12 +241,10 @@ def lorenz_curve(
     require(df, table, {value_col: "number"}, nonnegative=(value_col,))
     schema.check_key(df, table, "customer_id")
     v = np.sort(df[value_col].to_numpy(dtype=float))
-    total = _positive_total(df[value_col], value_col, table)
-    n = len(v)
-    cum = np.concatenate([[0.0], np.cumsum(v) / total])
-    return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "value_share": cum})
+    return _share_curve(v, _positive_total(df[value_col], value_col, table))
 
 
+@fill(nonnegative_values=_NONNEGATIVE_VALUES)
 def gini(df: pd.DataFrame, value_col: str, *, table: str = "customers") -> float:
     """Gini coefficient of ``value_col``: 0 when all customers are worth the same, close
     to 1 when one customer carries everything (twice the area between the diagonal and the
@@ -241,12 +252,7 @@ def gini(df: pd.DataFrame, value_col: str, *, table: str = "customers") -> float
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per customer.
-    value_col : str
-        Column of non-negative values.
-    table : str, default "customers"
-        Table name used in error messages.
+    {nonnegative_values}
 
     Returns
     -------

@@ -23,6 +23,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import french_label_aliases, renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import ordered_categorical, require, threshold
 
 __all__ = ["profitability_matrix", "MATRIX_QUADRANTS"]
@@ -35,9 +36,31 @@ __getattr__ = french_label_aliases(__name__, {
     "CHECK_LABELS_FR": ("matrix_check", ("reference_customer", "fast_growing", "other_division")),
 })
 
+#: The parameters of :func:`profitability_matrix`, also those of
+#: :func:`crmkit.value.value_strategies` (``crmkit._docs.fill``).
+MATRIX_DOCS = {
+    "matrix_params": """\
+current_col, potential_col : str
+    Current profitability (e.g. direct profit) and potential (future profit).
+customer_col : str
+    Customer key.
+current_threshold, potential_threshold : float or "median"
+    A value at or above the threshold is "high".
+reference_col : str, optional
+    Boolean column: a reference customer to keep whatever they spend.
+growth_col, growth_threshold : str and float, optional
+    Growth measure (e.g. yearly growth of margin) and the level at or above which the
+    customer counts as fast-growing. Both or neither.
+other_division_col : str, optional
+    Boolean column: also a customer of another division (e.g. holds products of the
+    other sector).
+table : str, default "customers"
+    Table name used in error messages.""",
+}
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(**MATRIX_DOCS)
 def profitability_matrix(
     df: pd.DataFrame,
     *,
@@ -58,22 +81,7 @@ def profitability_matrix(
     ----------
     df : DataFrame
         One row per customer.
-    current_col, potential_col : str
-        Current profitability (e.g. direct profit) and potential (future profit).
-    customer_col : str
-        Customer key.
-    current_threshold, potential_threshold : float or "median"
-        A value at or above the threshold is "high".
-    reference_col : str, optional
-        Boolean column: a reference customer to keep whatever they spend.
-    growth_col, growth_threshold : str and float, optional
-        Growth measure (e.g. yearly growth of margin) and the level at or above which the
-        customer counts as fast-growing. Both or neither.
-    other_division_col : str, optional
-        Boolean column: also a customer of another division (e.g. holds products of the
-        other sector).
-    table : str, default "customers"
-        Table name used in error messages.
+    {matrix_params}
 
     Returns
     -------

@@ -26,10 +26,35 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import require
 
 __all__ = ["lifetime_value", "lifetime_value_chain", "chain_steps", "customer_equity",
            "customer_capital", "annuity_factor", "acquisition_returns"]
+
+
+#: Parameter docs shared by the valuations below (``crmkit._docs.fill``).
+_DOCS = {
+    "rates": """\
+retention : float or str, default 0.8
+    Probability of staying one more period: one number, or a column name for a
+    customer-specific rate (e.g. from a churn score).
+discount_rate : float, default 0.1
+    Discount rate per period.""",
+    "horizon": """\
+horizon : int, optional
+    Number of periods (the current one included); None for an infinite horizon.""",
+    "default_probability": """\
+default_probability_col : str, optional
+    Yearly probability of default in [0, 1] (a calibrated probability, not a credit
+    score): a customer earns in a later period only if they neither left nor
+    defaulted, with probability ``(retention * (1 - p)) ** t``. None: no default.""",
+    "key": """\
+customer_col : str, default "customer_id"
+    Customer key.
+table : str, default "customers"
+    Table name used in error messages.""",
+}
 
 
 def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
@@ -85,6 +110,7 @@ def annuity_factor(retention, discount_rate: float, horizon: int | None = None,
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(**_DOCS)
 def lifetime_value(
     df: pd.DataFrame,
     *,
@@ -106,11 +132,7 @@ def lifetime_value(
         One row per customer with a margin per period (e.g. yearly direct profit).
     margin_col : str, default "direct_profit"
         Margin per period.
-    retention : float or str, default 0.8
-        Probability of staying one more period: one number, or a column name for a
-        customer-specific rate (e.g. from a churn score).
-    discount_rate : float, default 0.1
-        Discount rate per period.
+    {rates}
     horizon : int, optional
         Number of periods; None for an infinite horizon.
     include_current : bool, default True
@@ -118,14 +140,8 @@ def lifetime_value(
     potential_col : str, optional
         A potential already expressed as a present value, added to the value (the course
         texts: direct profit + potential = lifetime value).
-    default_probability_col : str, optional
-        Yearly probability of default in [0, 1] (a calibrated probability, not a credit
-        score): a customer earns in a later period only if they neither left nor
-        defaulted, with probability ``(retention * (1 - p)) ** t``. None: no default.
-    customer_col : str, default "customer_id"
-        Customer key.
-    table : str, default "customers"
-        Table name used in error messages.
+    {default_probability}
+    {key}
 
     Returns
     -------
@@ -170,6 +186,7 @@ def lifetime_value(
                          "factor": factor, "lifetime_value": value})
 
 
+@fill(**_DOCS)
 def customer_capital(
     df: pd.DataFrame,
     *,
@@ -200,16 +217,9 @@ def customer_capital(
         Margin of the customer's purchases per period (before the cost to serve).
     effort_col : str, default "retention_effort"
         Retention spending per period on the customer (non-negative).
-    retention : float or str, default 0.8
-        Probability of staying one more period: one number or a column name.
-    discount_rate : float, default 0.1
-        Discount rate per period.
-    horizon : int, optional
-        Number of periods (the current one included); None for an infinite horizon.
-    customer_col : str, default "customer_id"
-        Customer key.
-    table : str, default "customers"
-        Table name used in error messages.
+    {rates}
+    {horizon}
+    {key}
 
     Returns
     -------
@@ -312,6 +322,7 @@ def customer_equity(
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(**_DOCS)
 def lifetime_value_chain(
     df: pd.DataFrame,
     *,
@@ -339,27 +350,17 @@ def lifetime_value_chain(
     ----------
     df : DataFrame
         One row per customer with ``profit_col`` and ``potential_col`` per period.
-    retention : float or str
-        Probability of staying one more period, or a column of customer-specific rates.
-    discount_rate : float
-        Discount rate per period.
-    horizon : int, optional
-        Number of periods counted, the current one included; None for ever.
+    {rates}
+    {horizon}
     capture : float, default 1.0
         Share of the potential expected to be won (1: all of it, the ceiling).
     retention_change : float, default 0.0
         Added to every customer's retention (a what-if: +0.05 is five points more), the
         result kept within [0, 1].
-    default_probability_col : str, optional
-        Yearly probability of default in [0, 1] (a calibrated probability, not a credit
-        score); the later periods count with probability ``(retention * (1 - p)) ** t``.
-        None: no default.
+    {default_probability}
     profit_col, potential_col : str
         Direct profit and potential per period.
-    customer_col : str, default "customer_id"
-        Customer key.
-    table : str, default "customers"
-        Table name used in error messages.
+    {key}
 
     Returns
     -------

@@ -35,8 +35,9 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import french_label_aliases, renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import ordered_categorical, require
-from crmkit.segmentation.matrix import profitability_matrix
+from crmkit.segmentation.matrix import MATRIX_DOCS, profitability_matrix
 
 __all__ = [
     "STRATEGIES",
@@ -60,6 +61,7 @@ QUADRANT_STRATEGY = {
 
 
 @renamed_keywords(id_col="customer_col")
+@fill(**MATRIX_DOCS)
 def value_strategies(
     df: pd.DataFrame,
     *,
@@ -91,20 +93,7 @@ def value_strategies(
     ----------
     df : pandas.DataFrame
         One row per customer.
-    current_col, potential_col : str
-        Current profitability (e.g. direct profit) and potential (future profit).
-    customer_col : str
-        Customer key.
-    current_threshold, potential_threshold : float or "median"
-        A value at or above the threshold is "high".
-    reference_col : str, optional
-        Boolean column: a reference customer to keep whatever they spend.
-    growth_col, growth_threshold : str and float, optional
-        Growth measure and the level at or above which the customer counts as fast-growing.
-    other_division_col : str, optional
-        Boolean column: also a customer of another division.
-    table : str, default "customers"
-        Table name used in error messages.
+    {matrix_params}
 
     Returns
     -------

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from crmkit import labels
+from crmkit._docs import fill
 from crmkit.display import _french_percent
 
 __all__ = ["TEXTS_PATH", "Note", "text", "reason", "show", "locale", "number", "percent", "money",
@@ -31,6 +32,16 @@ __all__ = ["TEXTS_PATH", "Note", "text", "reason", "show", "locale", "number", "
 
 TEXTS_PATH = Path(__file__).resolve().parents[1] / "data" / "workshop_texts.yaml"
 _LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+#: Parameter docs of the writers below (``crmkit._docs.fill``).
+_DOCS = {
+    "lang": labels.LANG_DOC,
+    "decimals": """\
+decimals : int, default 0
+    Digits after the decimal mark.""",
+    "currency": """\
+currency : str, default "EUR"
+    ISO 4217 code of the currency.""",
+}
 
 @cache
 def _texts() -> dict:
@@ -52,6 +63,7 @@ def _texts() -> dict:
     flat.update({f"headers.{k}": {"en": en[k], "fr": fr[k]} for k in en})
     return flat
 
+@fill(**_DOCS)
 def text(key: str, lang: str | None = None, **values) -> str:
     """The text ``key`` of the workshop texts in the current language, ``{names}`` filled
     with ``values`` (already formatted: see :func:`number`, :func:`money`...).
@@ -60,8 +72,7 @@ def text(key: str, lang: str | None = None, **values) -> str:
     ----------
     key : str
         The text's dotted key in ``workshop_texts.yaml`` (``"common.client"``).
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {lang}
     **values
         The values of the text's ``{placeholders}``.
 
@@ -91,6 +102,7 @@ def text(key: str, lang: str | None = None, **values) -> str:
     template = entry[lang or labels.get_language()]
     return template.format(**values) if values else template
 
+@fill(**_DOCS)
 def reason(text_: str, lang: str | None = None) -> str:
     """An import's reject reason (English, as ``rejects.csv`` writes it) in the language.
 
@@ -99,8 +111,7 @@ def reason(text_: str, lang: str | None = None) -> str:
     text_ : str
         The reason as the importer writes it; placeholders such as a column or table name
         are recognised and translated too.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {lang}
 
     Returns
     -------
@@ -161,13 +172,13 @@ def show(key: str, **values):
 
     return Markdown(text(key, **values))
 
+@fill(**_DOCS)
 def locale(lang: str | None = None) -> str:
     """The Babel locale of a language (``en_GB``, ``fr_FR``).
 
     Parameters
     ----------
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {lang}
 
     Returns
     -------
@@ -197,6 +208,7 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA \
         or x is pd.NaT
 
+@fill(**_DOCS)
 def number(x, decimals: int = 0, lang: str | None = None) -> str:
     """A number with the locale's grouping and decimal mark.
 
@@ -204,10 +216,8 @@ def number(x, decimals: int = 0, lang: str | None = None) -> str:
     ----------
     x : float
         The value; missing (None, NaN, NA) gives an empty string.
-    decimals : int, default 0
-        Digits after the decimal mark.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {decimals}
+    {lang}
 
     Returns
     -------
@@ -226,6 +236,7 @@ def number(x, decimals: int = 0, lang: str | None = None) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return format_decimal(x, format=pattern, locale=locale(lang))
 
+@fill(**_DOCS)
 def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     """A share as a percentage (``0.236`` → ``24%``, ``24 %`` in French).
 
@@ -233,10 +244,8 @@ def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     ----------
     x : float
         The share (1 is 100 %); missing (None, NaN, NA) gives an empty string.
-    decimals : int, default 0
-        Digits after the decimal mark.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {decimals}
+    {lang}
 
     Returns
     -------
@@ -257,6 +266,7 @@ def percent(x, decimals: int = 0, lang: str | None = None) -> str:
     # one, as its tables, figures and the book's prose (crmkit.display.french_number)
     return _french_percent(out) if (lang or labels.get_language()) == "fr" else out
 
+@fill(**_DOCS)
 def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) -> str:
     """An amount in ``currency`` (ISO code) as the locale writes it.
 
@@ -264,12 +274,9 @@ def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) 
     ----------
     x : float
         The amount; missing (None, NaN, NA) gives an empty string.
-    currency : str, default "EUR"
-        ISO 4217 code of the currency.
-    decimals : int, default 0
-        Digits after the decimal mark.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {currency}
+    {decimals}
+    {lang}
 
     Returns
     -------
@@ -288,15 +295,14 @@ def money(x, currency: str = "EUR", decimals: int = 0, lang: str | None = None) 
     return format_currency(x, currency, format=_pattern("currency", decimals, lang),
                            locale=locale(lang), currency_digits=False)
 
+@fill(**_DOCS)
 def currency_name(currency: str = "EUR", lang: str | None = None) -> str:
     """The currency's name in the language, plural (``euros``, ``US dollars``).
 
     Parameters
     ----------
-    currency : str, default "EUR"
-        ISO 4217 code of the currency.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {currency}
+    {lang}
 
     Returns
     -------
@@ -330,6 +336,7 @@ def check_currency(currency) -> str:
         raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, got {currency!r}")
     return code
 
+@fill(**_DOCS)
 def date(d, lang: str | None = None) -> str:
     """A date written out in the language (``30 June 1998``, ``30 juin 1998``).
 
@@ -337,8 +344,7 @@ def date(d, lang: str | None = None) -> str:
     ----------
     d : date, str or Timestamp
         The date (its time is dropped); missing (None, NaT) gives an empty string.
-    lang : {"en", "fr"}, optional
-        The language; default the current one (:func:`crmkit.labels.get_language`).
+    {lang}
 
     Returns
     -------
