@@ -122,6 +122,10 @@ K_END = 8 * 8 + 4  # uniforms per customer at the end: source records (0 .. 64),
 U_CAR_DAY = 8 * 8 + 1
 IS_BALANCE = np.isin(np.arange(P.N_SLOTS), P.BALANCE_SLOTS)
 IS_LOAN = np.isin(np.arange(P.N_SLOTS), P.LOAN_SLOTS)
+LOAN_COLS = slice(P.LOAN_SLOTS[0], P.LOAN_SLOTS[-1] + 1)  # contiguous: a view, not a gathered copy
+assert (np.arange(P.N_SLOTS)[LOAN_COLS] == P.LOAN_SLOTS).all()
+# monthly earning rate of a balance product's balance, per slot
+BALANCE_RATE = np.where(np.arange(P.N_SLOTS) == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE)
 LOAN_MARGIN = _by_slot(PR.prices.loan_margin)
 OPENING_SHARE = _by_slot(PR.deposits.opening_share_of_income)
 LOAN_RATE = _by_slot({P.PRODUCT_IDS[s]: v for s, v in P.LOAN_RATE.items()})
@@ -181,6 +185,22 @@ def _lognormal(u, mean, sigma):
     return np.exp(np.log(mean) - 0.5 * sigma**2 + sigma * _z(u))
 
 
+def _gather_t(a: np.ndarray, rows) -> np.ndarray:
+    """``a[rows].T`` of a (customers x columns) array as a contiguous (columns x rows)
+    array: ``np.take`` gathers rows faster than fancy indexing, and arithmetic on the
+    contiguous transposed copy is several times faster than on a transposed view."""
+    return np.ascontiguousarray(np.take(a, rows, axis=0).T)
+
+
+def _cumsum_rows(a: np.ndarray) -> np.ndarray:
+    """``np.cumsum(a, axis=0)`` in place for an (alternatives, customers) array: the same
+    additions in the same order, one vector addition per alternative (NumPy's cumsum over
+    short rows of a (customers, alternatives) array costs ten times more)."""
+    for j in range(1, len(a)):
+        a[j] += a[j - 1]
+    return a
+
+
 class Calendar:
     """The real calendar of the months a block's dates may fall in (``-PAST .. T``).
 
@@ -218,13 +238,20 @@ class Calendar:
         closed = C.CLOSED_SUNDAY[np.asarray(channel, dtype=np.int64)] & (self.weekday(m, day) == SUNDAY)
         if not closed.any():
             return day
-        k = (np.asarray(salt, dtype=np.int64) * 7 + day + 3 * np.asarray(m, dtype=np.int64)) % 6 + 1  # 1 .. 6 days back
-        nd = self.ndays[np.asarray(m, dtype=np.int64) + PAST]
-        floor = np.asarray(floor)
-        back = (day - k >= 0) & (day - k >= floor)
-        moved = np.where(back, day - k, np.where(day + 7 - k < nd, day + 7 - k,
-                                                 np.where(day + 1 < nd, day + 1, np.where(day - 1 >= floor, day - 1, day))))
-        return np.where(closed, moved, day).astype(np.int8)
+        # only the closed contacts (about one in seven) are moved
+        i = np.flatnonzero(closed)
+
+        def at_closed(x):
+            return np.broadcast_to(x, closed.shape)[i] if np.ndim(x) else x
+
+        d, m, floor = at_closed(day), at_closed(np.asarray(m, dtype=np.int64)), at_closed(np.asarray(floor))
+        k = (at_closed(np.asarray(salt, dtype=np.int64)) * 7 + d + 3 * m) % 6 + 1  # 1 .. 6 days back
+        nd = self.ndays[m + PAST]
+        back = (d - k >= 0) & (d - k >= floor)
+        out = np.broadcast_to(day, closed.shape).copy()
+        out[i] = np.where(back, d - k, np.where(d + 7 - k < nd, d + 7 - k,
+                                                np.where(d + 1 < nd, d + 1, np.where(d - 1 >= floor, d - 1, d))))
+        return out
 
 
 class _Rows:
@@ -361,8 +388,11 @@ class State:
     acq_channel_forced: np.ndarray = None  # channel of a prospecting campaign that won the customer (-1: none)
     calendar: Calendar = None
     closed_now: list = field(default_factory=list)  # customers who lost a contract this month
+    mix_code: np.ndarray = None  # the mix as one code (channels.mix_code)
 
     def __post_init__(self):
+        if self.mix_code is None:
+            self.mix_code = C.mix_code(self.mix)
         if self.busy is None:
             self.busy = np.zeros(len(self.persona), dtype=np.int8)
         if self.acq_channel_forced is None:
@@ -667,7 +697,7 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     r, s = np.nonzero(init_hold[rows_new])
     rr = rows_new[r]
     start_m = m - init_back[rr, s]
-    ch = np.where(st.acq[rr] < 0, st.preferred[rr], C.choose(U[S_["sale_ch"]][rr], st.preferred[rr], st.mix[rr]))
+    ch = np.where(st.acq[rr] < 0, st.preferred[rr], C.choose_coded(U[S_["sale_ch"]][rr], st.preferred[rr], st.mix_code[rr]))
     ch = np.where(s == P.B_MORTGAGE, C.BRANCH, ch)
     ch = np.where(st.acq_channel_forced[rr] >= 0, st.acq_channel_forced[rr], ch).astype(np.int8)
     first = np.r_[True, rr[1:] != rr[:-1]]  # the first product sold is the acquisition's
@@ -689,7 +719,7 @@ def step_acquisitions(st: State, log: Log, mo: Month, init_hold, init_back, Ua) 
     st.acq_cost[rows_new] += media * (lo + width * Ua[1][rows_new])
     for j, share in enumerate(PR.acquisition.prospecting_contacts):
         has = fresh[Ua[2 + j][fresh] < share]
-        chj = C.choose(Ua[5][has] * 0.999 + 0.0005 * j, st.preferred[has], st.mix[has])
+        chj = C.choose_coded(Ua[5][has] * 0.999 + 0.0005 * j, st.preferred[has], st.mix_code[has])
         chj = np.where(j == 0, np.where(Ua[6][has] < PR.acquisition.outbound_phone_share, C.PHONE, chj), chj)
         mm = np.maximum(m - (j + 1), -PAST)
         cost = C.COST[chj]
@@ -707,21 +737,22 @@ def step_billing(st: State, log: Log, mo: Month) -> None:
     S = P.N_SLOTS
     # (flat indices: 1-D gathers are cheaper than 2-D fancy indexing)
     flat = np.flatnonzero(st.hold & (st.cstart_m < mo.m))  # only active customers hold contracts
-    r, s = np.divmod(flat, S)
-    bal_slot = IS_BALANCE[s]
+    r = flat // S  # (np.divmod is four times slower)
+    s = flat - r * S
     amt = st.amount.reshape(-1)[flat]
-    sb = s[bal_slot]
-    amt[bal_slot] = np.round(st.balance.reshape(-1)[flat[bal_slot]] * np.where(sb == P.B_SAVINGS, P.SAVINGS_SPREAD, P.LIFE_MANAGEMENT_FEE) / 12, 2)
+    bal = np.flatnonzero(IS_BALANCE[s])
+    amt[bal] = np.round(st.balance.reshape(-1)[flat[bal]] * BALANCE_RATE[s[bal]] / 12, 2)
     # loans: the margin is earned on the balance still owed, which the monthly payments reduce
-    loan = IS_LOAN[s]
+    loan = np.flatnonzero(IS_LOAN[s])
     fl = flat[loan]
     sl = s[loan]
     elapsed = mo.m - st.cstart_m.reshape(-1)[fl]
     amt[loan] = np.round(st.principal.reshape(-1)[fl] * LOAN_MARGIN[sl] / 12
                          * P.outstanding_share(LOAN_RATE[sl], LOAN_TERM[sl], elapsed), 2)
     keep = amt > 0
-    log.tx.add(row=r[keep], k=st.ckey.reshape(-1)[flat[keep]], month=mo.m, day=0, kind=P.SLOT_KIND[s[keep]],
-               slot=s[keep], amount=amt[keep])
+    if not keep.all():
+        r, flat, s, amt = r[keep], flat[keep], s[keep], amt[keep]
+    log.tx.add(row=r, k=st.ckey.reshape(-1)[flat], month=mo.m, day=0, kind=P.SLOT_KIND[s], slot=s, amount=amt)
 
 
 def scheduled_event(st: State, log: Log, mo: Month, act, mask, e, new_stage, u=None):
@@ -792,17 +823,14 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
                           * (age[act] > ev.car_min_age) * st.has_car[act] + ev.first_car * ~st.has_car[act] * (age[act] >= 18)
                           ) * L.SEASON["car_purchase"][mo.moy]
     ev_order = list(hz)
-    cum = np.cumsum(np.stack([hz[e] for e in ev_order], axis=1), axis=1)
+    cum = _cumsum_rows(np.stack([hz[e] for e in ev_order]))  # events x customers
     ue = U[S_["event"]][act]
-    pick = (ue[:, None] >= cum).sum(axis=1)  # len(ev_order) = no event
+    pick = (ue >= cum).sum(axis=0)  # len(ev_order) = no event
     for j, e in enumerate(ev_order):
         sel = pick == j
         rows = act[sel]
         if len(rows) == 0:
             continue
-        # the event's uniform again given the event (for its details)
-        lo = cum[sel, j - 1] if j else 0.0
-        v = np.clip((ue[sel] - lo) / np.maximum(cum[sel, j] - lo, 1e-12), 0, 1)
         before = st.stage[rows].copy()
         if e == L.UNION:
             st.stage[rows] = L.COHABITING
@@ -833,6 +861,9 @@ def step_random_events(st: State, log: Log, mo: Month) -> None:
             st.need[rows, P.B_CONSUMER] = np.minimum(1.0, st.need[rows, P.B_CONSUMER] + ev.old_car_loan_need * old)
             st.has_car[rows] = True
             st.car_bought[rows] = m
+            # the event's uniform again given the event (for its details)
+            lo = cum[j - 1, sel] if j else 0.0
+            v = np.clip((ue[sel] - lo) / np.maximum(cum[j, sel] - lo, 1e-12), 0, 1)
             used = v < ev.used_car_share
             lo_, hi_ = ev.used_car_age
             st.car_made[rows] = m - np.where(used, lo_ + (v / ev.used_car_share * (hi_ - lo_)).astype(np.int32), 0)
@@ -862,12 +893,14 @@ def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
     pu = PR.purchases
     S = P.N_SLOTS
     F = PE._F
+    # np.take: row gathers of the (customers x slots) state, cheaper than fancy indexing
+    hold_act = np.take(st.hold, act, axis=0)
     base = np.zeros((len(act), S))
     a_age = mo.age[act]
     br = pu.base_rate
     saver = F["saver"][st.persona[act]]
     base[:, P.B_CURRENT] = br["B_CURRENT"]
-    base[:, P.B_CARD] = br["B_CARD"] * st.hold[act, P.B_CURRENT]
+    base[:, P.B_CARD] = br["B_CARD"] * hold_act[:, P.B_CURRENT]
     base[:, P.B_SAVINGS] = br["B_SAVINGS"] * saver.clip(*pu.saver_clip_savings)
     base[:, P.B_CONSUMER] = br["B_CONSUMER"] * (a_age < pu.consumer_loan_max_age)
     base[:, P.B_LIFE] = br["B_LIFE"] * saver.clip(*pu.saver_clip_life) * (a_age > pu.life_min_age)
@@ -877,18 +910,18 @@ def purchase_probabilities(st: State, mo: Month, act) -> np.ndarray:
     base[:, P.I_LIFE] = br["I_LIFE"] * saver.clip(*pu.saver_clip_life) * (a_age > pu.life_min_age)
     base[:, P.I_AUTO2] = br["I_AUTO2"]
     # in place, same operations in the same order as (base + gain * need) * buy_prop * access
-    p_buy = PURCHASE_GAIN * st.need[act]
+    p_buy = np.take(st.need, act, axis=0)
+    p_buy *= PURCHASE_GAIN
     p_buy += base
     p_buy *= st.buy_prop[act, None]
-    p_buy *= st.access[act]
+    p_buy *= np.take(st.access, act, axis=0)
     p_buy[:, P.B_MORTGAGE] *= st.owner[act]
-    p_buy[:, P.B_STUDENT] *= (mo.m - st.last_event[act, L.CHILD_HIGHER_ED]) < pu.student_window
+    p_buy[:, P.B_STUDENT] *= (mo.m - st.last_event[:, L.CHILD_HIGHER_ED][act]) < pu.student_window
     p_buy[:, P.I_AUTO] *= st.has_car[act]
-    hold_act = st.hold[act]
     p_buy[:, P.I_AUTO2] *= hold_act[:, P.I_AUTO] & L.PARTNERED[st.stage[act]]
     p_buy[:, P.B_CARD] *= hold_act[:, P.B_CURRENT]
     p_buy *= ~hold_act
-    return np.minimum(p_buy, pu.max_probability)
+    return np.minimum(p_buy, pu.max_probability, out=p_buy)
 
 
 def step_purchases(st: State, log: Log, mo: Month) -> tuple[np.ndarray, np.ndarray]:
@@ -903,18 +936,18 @@ def step_purchases(st: State, log: Log, mo: Month) -> tuple[np.ndarray, np.ndarr
     S = P.N_SLOTS
     act = np.flatnonzero(st.active)
     p_buy = purchase_probabilities(st, mo, act)
-    cum = np.cumsum(p_buy, axis=1)
-    tot_p = cum[:, -1]
+    cum = _cumsum_rows(np.ascontiguousarray(p_buy.T))  # slots x customers
+    tot_p = cum[-1]
     ub = U[S_["buy"]][act]
     cap = PR.purchases.max_total
     buyer = ub < np.minimum(tot_p, cap)
     if buyer.any():
         v = ub[buyer] / np.minimum(tot_p[buyer], cap) * tot_p[buyer]
-        slot = (v[:, None] >= cum[buyer]).sum(axis=1).clip(0, S - 1)
+        slot = (v >= cum[:, buyer]).sum(axis=0).clip(0, S - 1)
         rows = act[buyer]
         ok = ~st.hold[rows, slot]
         rows, slot = rows[ok], slot[ok]
-        ch = C.choose(U[S_["sale_ch"]][rows], st.preferred[rows], st.mix[rows])
+        ch = C.choose_coded(U[S_["sale_ch"]][rows], st.preferred[rows], st.mix_code[rows])
         ch = np.where((slot == P.B_MORTGAGE) | (slot == P.B_STUDENT),
                       np.where(U[S_["sale_ch"]][rows] < PR.purchases.branch_share_loans, C.BRANCH, ch), ch)
         open_contracts(st, log, rows, slot, m, day[rows], ch)
@@ -1067,7 +1100,7 @@ def step_claims(st: State, log: Log, mo: Month) -> np.ndarray:
         claims_refused[rows[refused]] = True
         np.maximum.at(mo.claim_day, rows[refused], dd[refused])
         if s != P.I_HEALTH:
-            ch = np.where(w * 3 % 1 < cl.phone_share, C.PHONE, C.choose(w * 7 % 1, st.preferred[rows], st.mix[rows]))
+            ch = np.where(w * 3 % 1 < cl.phone_share, C.PHONE, C.choose_coded(w * 7 % 1, st.preferred[rows], st.mix_code[rows]))
             add_inter(st, log, rows, m, dd, st.hour[rows], ch, INBOUND, R_CLAIM, C.COST[ch],
                       floor=np.where(st.cstart_m[rows, s] == m, st.cstart_d[rows, s], 0))
             st.Sat[rows[paid]] += cl.paid_satisfaction_gain
@@ -1089,9 +1122,8 @@ def step_deposits(st: State, log: Log, mo: Month) -> None:
     m, U, day = mo.m, mo.U, mo.day
     dp = PR.deposits
     act = np.flatnonzero(st.active)
-    bal_held = st.hold[np.ix_(act, P.BALANCE_SLOTS)]
-    has_bal = bal_held.any(axis=1)
-    rows = act[has_bal]
+    has_bal = np.logical_or.reduce([st.hold[:, s] for s in P.BALANCE_SLOTS])  # (column views: no 2-D gather)
+    rows = act[has_bal[act]]
     ud = U[S_["deposit"]][rows]
     p = 1 - np.exp(-st.dep_rate[rows])
     hit = ud < p
@@ -1121,17 +1153,18 @@ def step_terminations(st: State, log: Log, mo: Month) -> None:
     m, U, day = mo.m, mo.U, mo.day
     S = P.N_SLOTS
     tm = PR.terminations
-    r, j = np.nonzero((st.loan_end[:, P.LOAN_SLOTS] == m) & st.hold[:, P.LOAN_SLOTS])
+    r, j = np.nonzero((st.loan_end[:, LOAN_COLS] == m) & st.hold[:, LOAN_COLS])
     close_contracts(st, log, r, P.LOAN_SLOTS[j], m, day[r], END_TERM)
     act = np.flatnonzero(st.active)
     h_cust = (tm.customer_hazard * (1 + st.inc_recent[act]) * np.exp(-tm.satisfaction_effect * (st.Sat[act] - tm.satisfaction_reference))
               * st.price_sens[act] ** 0.5)
-    h = (h_cust[:, None] * TERM_FACTOR + TERM_CONSTANT) * st.hold[act]
-    cum = np.cumsum(h, axis=1)
+    cum = h_cust * TERM_FACTOR[:, None] + TERM_CONSTANT[:, None]  # slots x customers
+    cum *= _gather_t(st.hold, act)
+    _cumsum_rows(cum)
     ut = U[S_["term"]][act]
-    hit = ut < cum[:, -1]
+    hit = ut < cum[-1]
     if hit.any():
-        slot = ((ut[hit] / cum[hit, -1] * cum[hit, -1])[:, None] >= cum[hit]).sum(axis=1).clip(0, S - 1)
+        slot = ((ut[hit] / cum[-1, hit] * cum[-1, hit]) >= cum[:, hit]).sum(axis=0).clip(0, S - 1)
         rows = act[hit]
         close_contracts(st, log, rows, slot, m, day[rows], END_CUSTOMER)
         # the card goes with the account
@@ -1234,7 +1267,7 @@ def step_incidents(st: State, log: Log, mo: Month, claims_refused, price_rise) -
         np.add.at(st.inc_recent, ir, 1.0)
         st.last_incident[ir] = m
         k = resp == RESP_COMPLAINT
-        ch = C.choose(ur[k] * 17 % 1, st.preferred[ir[k]], st.mix[ir[k]])
+        ch = C.choose_coded(ur[k] * 17 % 1, st.preferred[ir[k]], st.mix_code[ir[k]])
         add_inter(st, log, ir[k], m, dd[k], st.hour[ir[k]], ch, INBOUND, R_COMPLAINT, C.COST[ch])
         np.add.at(st.Sat, ir[k], ic.complaint_satisfaction_gain)
         k = resp == RESP_NEGO
@@ -1330,7 +1363,7 @@ def step_service(st: State, log: Log, mo: Month) -> None:
     for j in (1, 2):
         rows = act[cnt >= j]
         uch = U[S_[f"service_ch{j}"]][rows]
-        ch = C.choose(uch, st.preferred[rows], st.mix[rows])
+        ch = C.choose_coded(uch, st.preferred[rows], st.mix_code[rows])
         reason = np.where(uch * 7 % 1 < sv.information_share, R_INFO, R_SERVICE)
         udy = U[S_[f"service_day{j}"]][rows]
         add_inter(st, log, rows, m, st.calendar.draw(udy, m),
