@@ -28,9 +28,9 @@ __all__ = ["clv_summary", "calibration_holdout", "check_summary", "holdout_compa
 
 _TABLE = "transactions"
 
-#: Parameter docs shared by the summaries below and their warehouse twins in
-#: :mod:`crmkit.warehouse.metrics` (``crmkit._docs.fill``); the warehouse fills its own
-#: ``{grain}`` (it refuses ``None``).
+#: Parameter docs (and the example of :func:`clv_summary`) shared by the summaries below and
+#: their warehouse twins in :mod:`crmkit.warehouse.metrics` (``crmkit._docs.fill``); the
+#: warehouse fills its own ``{grain}`` (it refuses ``None``).
 SUMMARY_DOCS = {
     "summary_params": """\
 customer_col, date_col : str
@@ -53,6 +53,17 @@ observation_end : date-like, optional
     End of the holdout period; defaults to the last transaction date.
 freq : str, default "D"
     Time unit of ``recency``, ``T`` and ``duration_holdout``.""",
+    "summary_example": """\
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
+...     "amount": [10.0, 5.0, 30.0, 20.0]})
+>>> clv_summary(tx, value="amount", observation_end="2024-01-29",
+...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
+             frequency  recency    T  monetary_value
+customer_id
+1                    1      2.0  4.0            30.0
+2                    0      0.0  3.0             0.0""",
     "grain": """\
 grain : str or None, default "D"
     Transactions in the same period of this pandas alias are one purchase occasion
@@ -191,16 +202,7 @@ def clv_summary(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
-    ...     "amount": [10.0, 5.0, 30.0, 20.0]})
-    >>> clv_summary(tx, value="amount", observation_end="2024-01-29",
-    ...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
-                 frequency  recency    T  monetary_value
-    customer_id
-    1                    1      2.0  4.0            30.0
-    2                    0      0.0  3.0             0.0
+    {summary_example}
     """
     validate_transactions(transactions, customer_col, date_col, value)
     unit = unit_timedelta(freq)
