@@ -21,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from crmkit._docs import fill
 from crmkit.io import META_FILE
 from crmkit.io import load_market as _load
 
@@ -142,6 +143,21 @@ def build(name: str = "market", *, force: bool = False, progress: bool = False) 
     return path
 
 
+#: The ``tables`` parameter and the result of the loaders below (``crmkit._docs.fill``).
+_LOAD_DOCS = {
+    "tables": """\
+tables : list of str, optional
+    The tables to load (``"customers"``, ``"contracts"``, ...); all of them by default.""",
+    "market": """\
+Returns
+-------
+Market
+    The tables as attributes (``m.customers``, ``m.transactions``, ...), see
+    :func:`crmkit.io.load_market`.""",
+}
+
+
+@fill(**_LOAD_DOCS)
 def load_market(tables=None, *, refresh: bool = False):
     """The course market (10,000 customers x 10 years, both sectors, seed 2024).
 
@@ -149,16 +165,11 @@ def load_market(tables=None, *, refresh: bool = False):
 
     Parameters
     ----------
-    tables : list of str, optional
-        The tables to load (``"customers"``, ``"contracts"``, ...); all of them by default.
+    {tables}
     refresh : bool, default False
         Generate the market again even when an up-to-date copy exists.
 
-    Returns
-    -------
-    Market
-        The tables as attributes (``m.customers``, ``m.transactions``, ...), see
-        :func:`crmkit.io.load_market`.
+    {market}
 
     Examples
     --------
@@ -170,19 +181,15 @@ def load_market(tables=None, *, refresh: bool = False):
     return _load(build("market", force=refresh), tables=tables)
 
 
+@fill(**_LOAD_DOCS)
 def load_sample(tables=None):
     """The small shipped market (500 customers x 3 years), generated if missing.
 
     Parameters
     ----------
-    tables : list of str, optional
-        The tables to load (``"customers"``, ``"contracts"``, ...); all of them by default.
+    {tables}
 
-    Returns
-    -------
-    Market
-        The tables as attributes (``m.customers``, ``m.transactions``, ...), see
-        :func:`crmkit.io.load_market`.
+    {market}
 
     Examples
     --------
