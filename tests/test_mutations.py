@@ -12,15 +12,13 @@ of every case is ``tools/mutation_census.py``.
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import crmkit
+from tests._public_api import public_exports
 from tests.mutation import engine
 from tests.mutation.registry import EXEMPT, REGISTRY, TYPO_TABLES, _typo_loaders
 
@@ -32,14 +30,9 @@ _TABLE_NAMES = {"market", "data", "transactions", "customers", "df", "t", "panel
 def _public_functions():
     """Public functions and classes of crmkit (``__all__`` of every public module)."""
     found = {}
-    for mod in pkgutil.walk_packages(crmkit.__path__, "crmkit."):
-        if any(p.startswith("_") for p in mod.name.split(".")[1:]):
-            continue
-        module = importlib.import_module(mod.name)
-        for attr in getattr(module, "__all__", []):
-            obj = getattr(module, attr, None)
-            if inspect.isfunction(obj) or inspect.isclass(obj):
-                found.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    for obj in public_exports():
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            found.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
     return found
 
 

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from _display_handle import Handle as _Handle  # noqa: E402  tests/ helper
 
 from crmkit import labels, plots, widgets  # noqa: E402
 from crmkit.idic import REASONS, ContactPolicy  # noqa: E402
@@ -92,18 +93,6 @@ def test_offer_values_bars_baseline_and_counts():
     assert legend[0] == labels.label("event", "offer_trigger")  # label order, not data order
     with pytest.raises(SchemaError, match="offers.customers"):
         plots.offer_values(offers.drop(columns="customers"))
-
-
-class _Handle:
-    """Stands for IPython's DisplayHandle: records what is shown and replaced."""
-
-    shown: list = []
-
-    def display(self, obj):
-        _Handle.shown.append(("display", obj))
-
-    def update(self, obj):
-        _Handle.shown.append(("update", obj))
 
 
 def test_contact_policy_explorer_redraws_with_the_new_policy(monkeypatch):

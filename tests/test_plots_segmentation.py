@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from _display_handle import Handle as _Handle  # noqa: E402  tests/ helper
 
 from crmkit import labels, plots, widgets  # noqa: E402
 from crmkit.schema import SchemaError  # noqa: E402
@@ -115,18 +116,6 @@ def test_kpi_trend_and_detectable_uplift():
     ax = plots.detectable_uplift(c, sizes=[12, 80])
     assert ax.get_xscale() == "log"
     assert list(ax.get_lines()[0].get_xdata()) == [50, 500, 5000]  # sorted by size
-
-
-class _Handle:
-    """Stands for IPython's DisplayHandle: records what is shown and replaced."""
-
-    shown: list = []
-
-    def display(self, obj):
-        _Handle.shown.append(("display", obj))
-
-    def update(self, obj):
-        _Handle.shown.append(("update", obj))
 
 
 def test_explorers_redraw_when_controls_move(monkeypatch):

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from _display_handle import Handle as _Handle  # noqa: E402  tests/ helper
 
 from crmkit import labels, plots, widgets  # noqa: E402
 from crmkit.schema import SchemaError  # noqa: E402
@@ -123,16 +124,6 @@ def test_equity_comparison_annotates_the_change():
 # ---------------------------------------------------------------------------------------
 # explorers
 # ---------------------------------------------------------------------------------------
-class _Handle:
-    shown: list = []
-
-    def display(self, obj):
-        _Handle.shown.append(("display", obj))
-
-    def update(self, obj):
-        _Handle.shown.append(("update", obj))
-
-
 @pytest.fixture
 def shown(monkeypatch):
     monkeypatch.setattr(widgets._base, "DisplayHandle", _Handle)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from _display_handle import Handle as _Handle  # tests/ helper
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -522,18 +523,6 @@ def test_figures_are_titled_and_labelled():
     with pytest.raises(SchemaError, match="split.acquired"):
         plots.usual_report(split.drop(columns="acquired"))
     plt.close("all")
-
-
-class _Handle:
-    """Stands for IPython's DisplayHandle: records what is shown and replaced."""
-
-    shown: list = []
-
-    def display(self, obj):
-        _Handle.shown.append(("display", obj))
-
-    def update(self, obj):
-        _Handle.shown.append(("update", obj))
 
 
 def test_maturity_explorer_redraws(monkeypatch):

@@ -32,6 +32,18 @@ def _as_one_campaign(targets: pd.DataFrame) -> pd.Series:
     return campaigns.uplift(one).iloc[0]
 
 
+def _flat_years(camp: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same customer flows every year of the campaigns, and one contact a year: the
+    other inputs of project.kpi_measures."""
+    years = pd.Index(sorted(camp["start_date"].dt.year.unique()), name="year")
+    split = pd.DataFrame({"start_stock": 100.0, "acquired": 10.0, "churned_new": 1.0,
+                          "retention_rate": 0.9, "existing_revenue_share": 0.9,
+                          "cross_sold_contracts": 5.0, "margin": 1000.0}, index=years)
+    interactions = pd.DataFrame({"date": pd.to_datetime([f"{y}-06-01" for y in years]),
+                                 "cost": 10.0})
+    return split, interactions
+
+
 def test_saved_customers_and_their_cost_are_the_campaign_functions(tables):
     camp, targets = tables
     family = campaigns.trigger_family(camp)
@@ -52,16 +64,11 @@ def test_saved_customers_and_their_cost_are_the_campaign_functions(tables):
 
 def test_campaign_lift_of_each_year_is_the_uplift_of_its_campaigns(tables):
     camp, targets = tables
-    years = pd.Index(sorted(camp["start_date"].dt.year.unique()), name="year")
-    split = pd.DataFrame({"start_stock": 100.0, "acquired": 10.0, "churned_new": 1.0,
-                          "retention_rate": 0.9, "existing_revenue_share": 0.9,
-                          "cross_sold_contracts": 5.0, "margin": 1000.0}, index=years)
-    interactions = pd.DataFrame({"date": pd.to_datetime([f"{y}-06-01" for y in years]),
-                                 "cost": 10.0})
+    split, interactions = _flat_years(camp)
     lift = project.kpi_measures(split, interactions, camp, targets)["campaign_lift"]
     kept = camp.loc[campaigns.trigger_family(camp) != "churn_risk"]
     checked = 0
-    for year in years:
+    for year in split.index:
         ids = kept.loc[kept["start_date"].dt.year == year, "campaign_id"]
         u = _as_one_campaign(targets.loc[targets["campaign_id"].isin(ids)])
         if u["rate_control"] > 0:
@@ -100,12 +107,7 @@ def test_campaigns_of_different_control_shares_are_not_pooled(tables):
     mixed.loc[retention[0], "test_share"] = 0.5
     with pytest.raises(ValueError, match="campaigns.test_share"):
         project.cost_per_saved_customer(mixed, targets)
-    years = pd.Index(sorted(camp["start_date"].dt.year.unique()), name="year")
-    split = pd.DataFrame({"start_stock": 100.0, "acquired": 10.0, "churned_new": 1.0,
-                          "retention_rate": 0.9, "existing_revenue_share": 0.9,
-                          "cross_sold_contracts": 5.0, "margin": 1000.0}, index=years)
-    interactions = pd.DataFrame({"date": pd.to_datetime([f"{y}-06-01" for y in years]),
-                                 "cost": 10.0})
+    split, interactions = _flat_years(camp)
     mixed = camp.copy()
     mixed.loc[other[0], "test_share"] = 0.5
     with pytest.raises(ValueError, match="campaigns.test_share"):

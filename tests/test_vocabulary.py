@@ -22,6 +22,7 @@ import pytest
 
 import crmkit
 from crmkit import labels
+from tests._public_api import public_exports
 
 PACKAGE = Path(crmkit.__file__).parent
 # the one module that reads the label file, and the one that keeps the old names a release
@@ -169,21 +170,15 @@ OLD_KEYWORDS = {"id_col": "customer_col", "customer": "customer_col", "on": "as_
 
 def _public_callables():
     import inspect
-    import pkgutil
 
     found = {}
-    for mod in pkgutil.walk_packages(crmkit.__path__, "crmkit."):
-        if any(p.startswith("_") for p in mod.name.split(".")[1:]):
-            continue
-        module = importlib.import_module(mod.name)
-        for attr in getattr(module, "__all__", []):
-            obj = getattr(module, attr, None)
-            if inspect.isfunction(obj):
-                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
-            elif inspect.isclass(obj) and obj.__module__.startswith("crmkit"):
-                for name, fn in vars(obj).items():
-                    if inspect.isfunction(fn) and (not name.startswith("_") or name == "__init__"):
-                        found[f"{obj.__module__}.{obj.__qualname__}.{name}"] = fn
+    for obj in public_exports():
+        if inspect.isfunction(obj):
+            found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+        elif inspect.isclass(obj) and obj.__module__.startswith("crmkit"):
+            for name, fn in vars(obj).items():
+                if inspect.isfunction(fn) and (not name.startswith("_") or name == "__init__"):
+                    found[f"{obj.__module__}.{obj.__qualname__}.{name}"] = fn
     return found
 
 
