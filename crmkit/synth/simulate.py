@@ -576,9 +576,9 @@ def open_contracts(st: State, log: Log, rows, slots, m, day, channel):
     grp_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
     rank = np.arange(len(rows)) - grp_start
     k = st.n_opened[rows] + rank
-    np.add.at(st.n_opened, rows, 1)
+    np.add.at(st.n_opened, rows, np.int16(1))  # (an int16 one: a Python 1 takes ufunc.at's slow casting path)
     st.hold[rows, slots] = True
-    np.add.at(st.nheld, rows, 1)
+    np.add.at(st.nheld, rows, np.int16(1))
     st.ckey[rows, slots] = k
     st.cstart_m[rows, slots] = m_arr
     st.cstart_d[rows, slots] = day
@@ -617,7 +617,7 @@ def close_contracts(st: State, log: Log, rows, slots, m, day, reason):
                    car=st.car_made[rows])
     st.company_closed[rows] = np.broadcast_to(reason, rows.shape) == END_COMPANY
     st.hold[rows, slots] = False
-    np.add.at(st.nheld, rows, -1)
+    np.add.at(st.nheld, rows, np.int16(-1))  # (int16: see open_contracts)
     st.closed_now.append(rows)
     st.balance[rows, slots] = 0.0
     st.amount[rows, slots] = 0.0
@@ -627,9 +627,11 @@ def add_inter(st: State, log: Log, rows, m, day, hour, channel, direction, reaso
     """Record contacts (interactions) of customers ``rows``, on a day their channel is open
     (in the acquisition month, no earlier than the acquisition; never before ``floor``, e.g.
     the start of the contract a claim is made on)."""
-    if np.ndim(m) == 0 and m == st.month:
-        day = np.where(st.acq[rows] == m, np.maximum(day, st.acq_day[rows]), day)
-    floor = np.maximum(np.where(st.acq[rows] == m, st.acq_day[rows], 0), floor) if np.ndim(m) == 0 else floor
+    if np.ndim(m) == 0:
+        acquired = np.where(st.acq[rows] == m, st.acq_day[rows], 0)  # (day offsets are >= 0)
+        if m == st.month:
+            day = np.maximum(day, acquired)
+        floor = np.maximum(acquired, floor)
     day = st.calendar.open_day(m, np.broadcast_to(day, np.shape(rows)), np.broadcast_to(channel, np.shape(rows)),
                                rows + st.first_row, floor)
     if np.ndim(m) == 0 and m == st.month:
@@ -765,7 +767,7 @@ def scheduled_event(st: State, log: Log, mo: Month, act, mask, e, new_stage, u=N
     before = st.stage[rows].copy()
     if new_stage is not None:
         # children leaving a retired or widowed home do not change the stage
-        keep = np.isin(before, [L.RETIRED, L.WIDOWED]) & (new_stage == L.EMPTY_NEST)
+        keep = _STAGE_RETIRED[before] & (new_stage == L.EMPTY_NEST)
         st.stage[rows] = np.where(keep, before, new_stage)
     add_event(st, log, rows, mo.m, mo.day[rows], e, before, st.stage[rows])
     st.need[rows] = np.minimum(1.0, st.need[rows] + L.NEED_MATRIX[e])
@@ -1357,7 +1359,8 @@ def step_service(st: State, log: Log, mo: Month) -> None:
     n_held = st.nheld[act]
     lam = (sv.contact_rate + sv.contact_rate_per_product * n_held) * np.where(st.multich[act], sv.multichannel_factor, 1.0)
     us = U[S_["service_n"]][act]
-    cnt = (us > np.exp(-lam)).astype(int) + (us > np.exp(-lam) * (1 + lam)).astype(int)
+    p0 = np.exp(-lam)
+    cnt = (us > p0).astype(int) + (us > p0 * (1 + lam)).astype(int)
     st.hum *= sv.memory_decay
     st.tot *= sv.memory_decay
     for j in (1, 2):
