@@ -1552,7 +1552,7 @@ def _sort_by_customer(t: dict, n: int) -> dict:
         packed[c] = t[c]
     packed = packed.view(np.int64)[order].view(rec)
     out = {"row": np.repeat(np.arange(n, dtype=row.dtype), np.bincount(row, minlength=n))}
-    out.update({c: packed[c].copy() for c in names})
+    out.update({c: packed[c] for c in names})  # (strided views: every use reads them once)
     out["amount"] = t["amount"][order]
     return out
 
@@ -1684,7 +1684,8 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     # interactions
     i = inter.frame(["row", "month", "day", "hour", "channel", "direction", "reason", "cost"], inter.dtypes)
     i["day"] = after_acq(i["row"], i["month"], i["day"])
-    order = np.lexsort((i["day"], i["month"], i["row"]))
+    # by customer, month, day: one stable sort of a combined key (half the cost of np.lexsort)
+    order = np.argsort((i["row"].astype(np.int64) * (cfg.months + PAST) + (i["month"] + PAST)) * DAYS + i["day"], kind="stable")
     i = {k: v[order] for k, v in i.items()}
     rank = _within_rank(i["row"])
     minute = (rank * 7919 + cust_id[i["row"]] * 31) % 60
