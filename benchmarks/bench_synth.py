@@ -35,13 +35,39 @@ OUT = Path(__file__).resolve().parent / "out"
 MONTHS = 120
 
 
+def _shm_used() -> int:
+    """Bytes held in ``/dev/shm`` (0 where there is none)."""
+    try:
+        st = os.statvfs("/dev/shm")
+    except (OSError, AttributeError):
+        return 0
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+
+def _shmem(pid: int) -> int:
+    """Bytes of shared memory (``RssShmem``) in a process's resident set (Linux; else 0)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("RssShmem:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class _PeakRSS:
-    """Largest total RSS (MB) of this process and its children, sampled in a thread, and
-    the CPU seconds they used (workers included), to tell cost from contention."""
+    """Largest total memory (MB) of this process and its children, sampled in a thread, and
+    the CPU seconds they used (workers included), to tell cost from contention.
+
+    The total is their resident memory plus what the run adds to ``/dev/shm`` (the blocks
+    the workers hand over wait there, in memory, whether or not a process maps them; the
+    mapped part is counted once)."""
 
     def __init__(self, every: float = 0.05):
         self.every, self.peak, self._stop = every, 0.0, threading.Event()
         self._cpu: dict[int, float] = {}
+        self._shm0 = _shm_used()
 
     @property
     def cpu_seconds(self) -> float:
@@ -55,11 +81,10 @@ class _PeakRSS:
 
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         me = psutil.Process()
-        total = me.memory_info().rss
+        total = max(0, _shm_used() - self._shm0)
         for proc in [me, *me.children(recursive=True)]:
             try:
-                if proc is not me:
-                    total += proc.memory_info().rss
+                total += proc.memory_info().rss - _shmem(proc.pid)
                 t = proc.cpu_times()
                 self._cpu[proc.pid] = t.user + t.system
             except psutil.Error:

@@ -60,11 +60,11 @@ def tr(text: str | None, /, **values) -> str | None:
     Examples
     --------
     >>> from crmkit import labels
-    >>> tr("Correct.")
-    'Correct.'
+    >>> tr("That is not the expected answer.")
+    'That is not the expected answer.'
     >>> with labels.language("fr"):
-    ...     tr("Correct."), tr("Expected {n} item(s), got {m}.", n=3, m=2)
-    ('Juste.', 'Il fallait 3 élément(s), il y en a 2.')
+    ...     tr("That is not the expected answer."), tr("Expected {n} item(s), got {m}.", n=3, m=2)
+    ("Ce n'est pas la réponse attendue.", 'Il fallait 3 élément(s), il y en a 2.')
     >>> tr("A text no catalog holds stays {what}.", what="English")
     'A text no catalog holds stays English.'
     """

@@ -293,6 +293,16 @@ Returns
 -------
 pandas.Series of bool
     Indexed like the table.""",
+    "period_returns": """\
+Returns
+-------
+numpy.ndarray of bool or ibis expression
+    One entry per period (an Ibis boolean expression for Ibis columns).""",
+    "dates_returns": """\
+Returns
+-------
+pandas.Series, numpy.ndarray or ibis expression
+    The mask, of the same kind as ``dates``.""",
 }
 
 
@@ -314,10 +324,7 @@ def period_on(first, last, as_of) -> np.ndarray:
         Start and end of each period (``last`` missing: not ended).
     {as_of}
 
-    Returns
-    -------
-    numpy.ndarray of bool or ibis expression
-        One entry per period (an Ibis boolean expression for Ibis columns).
+    {period_returns}
 
     Examples
     --------
@@ -345,6 +352,7 @@ def period_on(first, last, as_of) -> np.ndarray:
     return ((first <= as_of) & (last.isna() | (last > as_of))).to_numpy(dtype=bool)
 
 
+@fill(**_PERIOD_DOCS)
 def period_during(first, last, start, end) -> np.ndarray:
     """Boolean mask of the periods ``[first, last)`` that share at least one day with the
     window ``[start, end)`` (``None``: open side).
@@ -356,10 +364,7 @@ def period_during(first, last, start, end) -> np.ndarray:
     start, end : date-like, optional
         The window ``[start, end)``; None leaves that side open.
 
-    Returns
-    -------
-    numpy.ndarray of bool or ibis expression
-        One entry per period (an Ibis boolean expression for Ibis columns).
+    {period_returns}
 
     Examples
     --------
@@ -530,6 +535,7 @@ def active_throughout(customers: pd.DataFrame, start, end, *,
 
 
 @renamed_keywords(day="as_of")
+@fill(**_PERIOD_DOCS)
 def seen_by(dates, as_of):
     """Boolean mask of the ``dates`` on or before ``as_of``: what a snapshot taken on ``as_of``
     sees (missing dates: never).
@@ -545,10 +551,7 @@ def seen_by(dates, as_of):
     as_of : date-like or pandas.Series
         The snapshot day.
 
-    Returns
-    -------
-    pandas.Series, numpy.ndarray or ibis expression
-        The mask, of the same kind as ``dates``.
+    {dates_returns}
 
     Examples
     --------
@@ -569,6 +572,7 @@ def seen_by(dates, as_of):
     return keep.rename(None) if isinstance(dates, pd.Series) else keep.to_numpy(dtype=bool)
 
 
+@fill(**_PERIOD_DOCS)
 def in_window(dates, start=None, end=None):
     """Boolean mask of the ``dates`` in the window ``[start, end)``; ``None`` leaves that
     side open; missing dates are never in a window.
@@ -584,10 +588,7 @@ def in_window(dates, start=None, end=None):
     start, end : date-like or pandas.Series, optional
         The window ``[start, end)``; None leaves that side open.
 
-    Returns
-    -------
-    pandas.Series, numpy.ndarray or ibis expression
-        The mask, of the same kind as ``dates``.
+    {dates_returns}
 
     Examples
     --------

@@ -385,7 +385,7 @@ def test_feedback_renders_in_jupyter():
     bad = check("example.total_margin", 1.0)
     assert bool(ok) and not bool(bad)
     assert ok.hint is None and "Hint" not in str(ok)
-    assert str(bad) == f"✗ example.total_margin: {bad.message} Hint: {bad.hint}"
+    assert str(bad) == f"✗ Not yet — example.total_margin: {bad.message} Hint: {bad.hint}"
     assert bad.message.startswith("Your value is too low")
     assert repr(bad) == str(bad)
     assert "#029e73" in ok._repr_html_() and "#d55e00" in bad._repr_html_()
@@ -393,6 +393,27 @@ def test_feedback_renders_in_jupyter():
     assert bad._repr_markdown_().startswith("**✗ Not yet** — `example.total_margin`")
     escaped = Feedback("x.y", False, "a <b> & c", "use <code>")._repr_html_()
     assert "a &lt;b&gt; &amp; c" in escaped and "use &lt;code&gt;" in escaped
+
+
+def test_a_right_answer_says_so_once_in_either_language():
+    # the verdict says it: no "Correct." message beside it (the box read "Correct —
+    # ...: Correct.", "Bonne réponse — ... : Juste." in French); an explanation takes its place
+    from crmkit import labels
+
+    ok, explained = check("example.total_margin", TOTAL), check("example.loyalty_type",
+                                                                "Spurious loyalty")
+    assert str(ok) == "✓ Correct — example.total_margin" and ok.message == ""
+    assert ok._repr_markdown_() == "**✓ Correct** — `example.total_margin`"
+    assert str(explained).startswith("✓ Correct — example.loyalty_type: Inertia without")
+    for lang, verdict in (("en", "Correct"), ("fr", "Bonne réponse")):
+        with labels.language(lang):  # the box is written in the language it is shown in
+            shown = [(fb, " ".join([str(fb), fb._repr_markdown_(), fb._repr_html_()]))
+                     for fb in (check("example.total_margin", TOTAL),
+                                check("example.churn_falls_with_products", True),
+                                check("example.loyalty_type", "Spurious loyalty"))]
+        for fb, text in shown:
+            assert fb.correct and text.count(verdict) == 3, text
+            assert "Correct." not in text and "Juste" not in text, text
 
 
 def test_registry_errors():

@@ -9,17 +9,11 @@ import math
 
 import pandas as pd
 import pytest
+from _exercise_feedback import assert_wrong  # tests/ helper
 from scipy.stats import norm
 
 from crmkit.exercises import check, exercises
 from crmkit.exercises.campaigns import MARGIN_MONTHS, untargeted_phone_campaigns
-
-
-def assert_wrong(feedback, *secrets):
-    assert not feedback.correct
-    assert feedback.hint  # the hint is shown...
-    for secret in secrets:  # ...and neither it nor the message gives the answer
-        assert secret not in feedback.message and secret not in feedback.hint
 
 
 def test_chapter_5_exercises_are_registered():

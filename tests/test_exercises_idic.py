@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _exercise_feedback import assert_wrong  # tests/ helper
 
 from crmkit.exercises import check, exercises
 from crmkit.idic import ContactPolicy
 from crmkit.schema import SchemaError
-
-
-def assert_wrong(feedback, *secrets):
-    assert not feedback.correct
-    assert feedback.hint  # the hint is shown...
-    for secret in secrets:  # ...and neither it nor the message gives the answer
-        assert secret not in feedback.message and secret not in feedback.hint
 
 
 def test_chapter_6_exercises_are_registered():

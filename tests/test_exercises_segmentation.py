@@ -3,27 +3,12 @@ never gives the answer away. Expected values are computed by hand on small table
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
+from _exercise_feedback import wrong_with_hint  # tests/ helper
 
-from crmkit.exercises import Feedback, check, exercises
+from crmkit.exercises import check, exercises
 from crmkit.schema import SchemaError
-
-
-def _visible(fb: Feedback) -> str:
-    """Everything a student can read: message, hint, text and HTML (tags dropped)."""
-    html_text = re.sub(r"<[^>]+>", " ", fb._repr_html_())
-    return " ".join([fb.message, fb.hint or "", str(fb), html_text, fb._repr_markdown_()])
-
-
-def _wrong_with_hint(fb: Feedback, *secrets: str) -> None:
-    assert not fb.correct
-    assert fb.hint
-    text = _visible(fb)
-    for secret in secrets:
-        assert not re.search(rf"(?<![\w.]){re.escape(secret)}(?![\w])", text), secret
 
 
 def test_the_four_exercises_are_registered():
@@ -49,7 +34,7 @@ def test_top5_profit_share():
     assert check("ch3.top5_profit_share", 0.5455, customers=df).correct  # rounded
     # the revenue share of the top customer (900 / 5300) is a typical mistake
     fb = check("ch3.top5_profit_share", 900 / 5300, customers=df)
-    _wrong_with_hint(fb, "0.545", "0.5454", "54.5")
+    wrong_with_hint(fb, "0.545", "0.5454", "54.5")
     assert "too low" in fb.message
     # a percentage instead of a fraction gets a scale hint
     fb = check("ch3.top5_profit_share", 54.545454, customers=df)
@@ -74,7 +59,7 @@ def test_champions_lift():
     assert check("ch3.champions_lift", 5 / 3, rfm=rfm).correct
     assert check("ch3.champions_lift", 1.667, rfm=rfm).correct
     # the champions' rate itself (1.0) is not a lift
-    _wrong_with_hint(check("ch3.champions_lift", 1.0, rfm=rfm), "1.67", "1.667", "5/3")
+    wrong_with_hint(check("ch3.champions_lift", 1.0, rfm=rfm), "1.67", "1.667", "5/3")
     # nor is the ratio to the non-champions (1 / (1/3) = 3)
     assert not check("ch3.champions_lift", 3.0, rfm=rfm).correct
 
@@ -102,7 +87,7 @@ def test_non_priority_q75():
     assert check("ch3.non_priority_q75", 1, insurer=ins).correct
     # the median cut-off (0) and the undesirable count without checks (2) are wrong
     fb = check("ch3.non_priority_q75", 0, insurer=ins)
-    _wrong_with_hint(fb)
+    wrong_with_hint(fb)
     assert "too low" in fb.message
     assert "too high" in check("ch3.non_priority_q75", 2, insurer=ins).message
     # the answer follows the student's table: customer 6 now grows fast -> nobody left
@@ -122,7 +107,7 @@ def test_class_a_stay():
     assert check("ch3.class_a_stay", 0.5, before=before, after=after).correct
     # reading the column (share of the new A that were A: 2 / 3) is the typical mistake
     fb = check("ch3.class_a_stay", 2 / 3, before=before, after=after)
-    _wrong_with_hint(fb, "0.5", "50")
+    wrong_with_hint(fb, "0.5", "50")
     # forgetting the customer who left (2 of 3 still there) too
     assert not check("ch3.class_a_stay", 2 / 3 + 1e-3, before=before, after=after).correct
 
@@ -172,7 +157,7 @@ def test_lookalike_two_traits_auc():
                  prospects=prospects).correct
     # a score read the wrong way round gives 1 - AUC
     fb = check("ch3.lookalike_two_traits_auc", 2 / 6, cohort=cohort, prospects=prospects)
-    _wrong_with_hint(fb, "0.667", "0.6667")
+    wrong_with_hint(fb, "0.667", "0.6667")
     # as a percentage: the scale hint
     fb = check("ch3.lookalike_two_traits_auc", 66.67, cohort=cohort, prospects=prospects)
     assert not fb.correct and "scale" in fb.message.lower()
@@ -197,7 +182,7 @@ def test_pooled_channel_mde():
     # the whole base's uplift given to each pool is wrong
     whole = pd.Series({"branch": minimum_detectable_uplift(500, 0.1),
                        "web": minimum_detectable_uplift(500, 0.1)})
-    _wrong_with_hint(check("ch3.pooled_channel_mde", whole, customers=customers,
+    wrong_with_hint(check("ch3.pooled_channel_mde", whole, customers=customers,
                            control_rate=0.1))
     # pooled by ABC class instead of channel: other labels
     assert not check("ch3.pooled_channel_mde", right.set_axis(["A", "C"]),

@@ -5,29 +5,14 @@ published parameters)."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
+from _exercise_feedback import wrong_with_hint  # tests/ helper
 from scipy.special import hyp2f1
 
-from crmkit.exercises import Feedback, check, exercises
+from crmkit.exercises import check, exercises
 from crmkit.schema import SchemaError
-
-
-def _visible(fb: Feedback) -> str:
-    """Everything a student can read: message, hint, text and HTML (tags dropped)."""
-    html_text = re.sub(r"<[^>]+>", " ", fb._repr_html_())
-    return " ".join([fb.message, fb.hint or "", str(fb), html_text, fb._repr_markdown_()])
-
-
-def _wrong_with_hint(fb: Feedback, *secrets: str) -> None:
-    assert not fb.correct
-    assert fb.hint
-    text = _visible(fb)
-    for secret in secrets:
-        assert not re.search(rf"(?<![\w.]){re.escape(secret)}(?![\w])", text), secret
 
 
 def test_the_five_exercises_are_registered():
@@ -58,7 +43,7 @@ def test_equal_split_loss_share():
     assert check("ch4.equal_split_loss_share", 2 / 4, base=base, pools=pools).correct
     # forgetting the direct cost: 440, 20, 0 (not below zero), -30 -> a quarter
     fb = check("ch4.equal_split_loss_share", 0.25, base=base, pools=pools)
-    _wrong_with_hint(fb, "0.5", "50%")
+    wrong_with_hint(fb, "0.5", "50%")
     assert "too low" in fb.message
     fb = check("ch4.equal_split_loss_share", 50.0, base=base, pools=pools)
     assert not fb.correct and "scale" in fb.message.lower()
@@ -92,7 +77,7 @@ def test_equity_plus5_by_hand():
                  horizon=2).correct
     # the ratio instead of the change, and the euro difference, are typical mistakes
     fb = check("ch4.equity_plus5", after / before, customers=cu, discount_rate=0.0, horizon=2)
-    _wrong_with_hint(fb, "0.0395", "3.95")
+    wrong_with_hint(fb, "0.0395", "3.95")
     assert "too high" in fb.message
     assert not check("ch4.equity_plus5", after - before, customers=cu, discount_rate=0.0,
                      horizon=2).correct
@@ -121,7 +106,7 @@ def test_high_after_3_by_hand():
     assert check("ch4.high_after_3", 0.463, matrix=P).correct
     # staying high three years in a row (0.7^3 = 0.343) ignores those who come back
     fb = check("ch4.high_after_3", 0.343, matrix=P)
-    _wrong_with_hint(fb, "0.463", "46.3")
+    wrong_with_hint(fb, "0.463", "46.3")
     assert "too low" in fb.message
     with pytest.raises(ValueError, match="square"):
         check("ch4.high_after_3", 0.5, matrix=P.iloc[:2])
@@ -149,7 +134,7 @@ def test_cdnow_holdout():
     assert check("ch4.cdnow_holdout", _fhl_expected(s)).correct
     # the actual holdout purchases, or the calibration ones, are not the forecast
     fb = check("ch4.cdnow_holdout", float(s["frequency_holdout"].sum()))
-    _wrong_with_hint(fb, "1653", "1,653", "1654")
+    wrong_with_hint(fb, "1653", "1,653", "1654")
     assert "too high" in fb.message
     assert not check("ch4.cdnow_holdout", float(s["frequency"].sum())).correct
 
@@ -168,7 +153,7 @@ def test_breakeven_churn_by_hand():
     assert check("ch4.breakeven_churn", 0.36, customers=cu, interactions=it).correct
     # counting every eligible customer's margin (0.5 * 160) is the usual slip
     fb = check("ch4.breakeven_churn", 18 / 80, customers=cu, interactions=it)
-    _wrong_with_hint(fb, "0.36", "36%")
+    wrong_with_hint(fb, "0.36", "36%")
     assert "too low" in fb.message
     # another adoption moves the saving and the risk alike: the break-even does not move
     assert check("ch4.breakeven_churn", 0.36, customers=cu, interactions=it,
@@ -197,7 +182,7 @@ def test_effort_on_negative_capital():
     assert check("ch4.effort_on_negative_capital", 0.2, **kw).correct
     # the usual mistakes: the 2023 contact kept (110 / 150), the service contact counted
     # (60 / 100), a customer outside the table counted (10 / 90)
-    _wrong_with_hint(check("ch4.effort_on_negative_capital", 110 / 150, **kw), "0.2")
+    wrong_with_hint(check("ch4.effort_on_negative_capital", 110 / 150, **kw), "0.2")
     assert not check("ch4.effort_on_negative_capital", 0.6, **kw).correct
     assert not check("ch4.effort_on_negative_capital", 10 / 90, **kw).correct
     fb = check("ch4.effort_on_negative_capital", 20.0, **kw)
@@ -221,6 +206,6 @@ def test_loss_making_recover():
     # stayers 1 (low), 3 (loss-making), 4 (high): 2 of 3 profitable
     assert check("ch4.loss_making_recover", 2 / 3, panel=panel).correct
     # the leaver kept in the denominator (2 of 4) is the typical mistake
-    _wrong_with_hint(check("ch4.loss_making_recover", 0.5, panel=panel), "0.667", "0.6667")
+    wrong_with_hint(check("ch4.loss_making_recover", 0.5, panel=panel), "0.667", "0.6667")
     # the customers loss-making in 2024 instead (5 came from low): not the question
     assert not check("ch4.loss_making_recover", 0.0, panel=panel).correct

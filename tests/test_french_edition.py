@@ -93,6 +93,22 @@ def test_figures_are_labelled_in_french(both):
     assert both["fr"]["ylabel"] == labels.header("churn_rate", lang="fr") != both["en"]["ylabel"]
 
 
+def test_every_figure_function_is_written_localised():
+    # a figure function says where it is that its ticks follow the language (@localised):
+    # one added without it would draw English numbers in the French edition
+    import inspect
+
+    from crmkit import plots
+
+    figures = [(m.__name__, name, getattr(m, name)) for m in (
+        plots.concentration, plots.matrix, plots.shares, plots.customer_data, plots.loyalty,
+        plots.idic, plots.segmentation, plots.value, plots.campaigns, plots.project,
+        plots.diagnostics) for name in m.__all__]
+    assert len(figures) >= 40 and all(inspect.isfunction(f) for _, _, f in figures)
+    assert [(m, n) for m, n, f in figures if not getattr(f, "__wrapped_by_localised__", False)] == []
+    assert all(getattr(plots, n) is f for _, n, f in figures)  # the package exports the same
+
+
 def test_figure_ticks_are_numbers_in_french_typography(both):
     en, fr = both["en"]["yticks"], both["fr"]["yticks"]
     assert len(en) == len(fr) >= 3 and all(t.endswith("%") for t in en + fr)

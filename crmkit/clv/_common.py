@@ -244,6 +244,16 @@ seed : int or numpy.random.Generator, optional
     "summary_data": """\
 data : pandas.DataFrame
     Summary with ``frequency``, ``recency`` and ``T``.""",
+    "expected_purchases": """\
+Parameters
+----------
+t : float or array-like
+    Horizon(s), in the model's time unit.
+
+Returns
+-------
+float or numpy.ndarray
+    The expected count; scalar in, scalar out, arrays broadcast.""",
     "loglik_returns": """\
 Returns
 -------

@@ -261,19 +261,12 @@ class BetaGeoModel(PurchaseModel):
         params = self._params()
         return self._per_customer(data, "loglik", lambda x, tx, T: _loglik(params, x, tx, T))
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def expected_purchases(self, t):
         """E[X(t)]: expected repeat purchases in (0, t] of a customer who just made a first
         purchase (FHL 2005 eq. 7).
 
-        Parameters
-        ----------
-        t : float or array-like
-            Horizon(s), in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            The expected count; scalar in, scalar out, arrays broadcast.
+        {expected_purchases}
 
         Examples
         --------

@@ -25,7 +25,13 @@ import pandas as pd
 from crmkit import schema
 from crmkit.clv.bgnbd import BetaGeoModel, simulate_bgnbd
 from crmkit.clv.paretonbd import ParetoNBDModel, simulate_paretonbd
-from crmkit.clv.summary import _occasions, check_summary, unit_timedelta, validate_transactions
+from crmkit.clv.summary import (
+    _holdout_window,
+    _occasions,
+    check_summary,
+    unit_timedelta,
+    validate_transactions,
+)
 
 __all__ = ["cumulative_transactions", "frequency_recency_grid", "period_transactions"]
 
@@ -215,12 +221,7 @@ def cumulative_transactions(model, transactions: pd.DataFrame, *, calibration_en
                         f"{type(model).__name__}")
     validate_transactions(transactions, customer_col, date_col)
     unit = unit_timedelta(freq)
-    cal = schema.as_timestamp(calibration_end, "calibration_end")
-    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
-        observation_end, "observation_end")
-    if end <= cal:
-        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
-                         f"({cal.date()})")
+    cal, end = _holdout_window(transactions, date_col, calibration_end, observation_end)
     occ = _occasions(transactions.loc[transactions[date_col] <= end], customer_col, date_col,
                      None, grain)
     first = occ.groupby("customer", sort=False)["date"].transform("min")

@@ -210,18 +210,11 @@ class ParetoNBDModel(PurchaseModel):
         params = self._params()
         return self._per_customer(data, "p_alive", lambda x, tx, T: _p_alive(*params, x, tx, T))
 
+    @fill(**PURCHASE_MODEL_DOCS)
     def expected_purchases(self, t):
         """E[X(t)] for a customer who just made a first purchase: r/alpha * growth(t).
 
-        Parameters
-        ----------
-        t : float or array-like
-            Horizon(s), in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            The expected count; scalar in, scalar out, arrays broadcast.
+        {expected_purchases}
 
         Examples
         --------

@@ -481,6 +481,17 @@ class ShiftedBetaGeoModel(FittedModel):
                           whole=True)
 
     # ----------------------------------------------------- cohort quantities
+    def _cohorts_at(self, t):
+        """Each cohort's alpha and beta (a column each) and the periods ``t`` (a row)."""
+        self._check_fitted()
+        tt = np.atleast_1d(np.asarray(t, dtype=float))
+        a, b = self.params_["alpha"].to_numpy()[:, None], self.params_["beta"].to_numpy()[:, None]
+        return a, b, tt
+
+    def _by_cohort(self, values, tt) -> pd.DataFrame:
+        """``values`` as one row per cohort, one column per period of ``tt``."""
+        return pd.DataFrame(values, index=self.params_.index, columns=pd.Index(tt, name="t"))
+
     def survival(self, t) -> pd.DataFrame:
         """Projected share of each cohort still active after ``t`` periods, S(t).
 
@@ -500,11 +511,8 @@ class ShiftedBetaGeoModel(FittedModel):
         >>> m.survival([1, 2]).round(3).to_numpy().tolist()
         [[0.627, 0.474]]
         """
-        self._check_fitted()
-        tt = np.atleast_1d(np.asarray(t, dtype=float))
-        a, b = self.params_["alpha"].to_numpy()[:, None], self.params_["beta"].to_numpy()[:, None]
-        return pd.DataFrame(np.exp(_log_survival(a, b, tt)), index=self.params_.index,
-                            columns=pd.Index(tt, name="t"))
+        a, b, tt = self._cohorts_at(t)
+        return self._by_cohort(np.exp(_log_survival(a, b, tt)), tt)
 
     def retention_rate(self, t) -> pd.DataFrame:
         """Retention rate in period ``t`` (t >= 1): (beta + t - 1) / (alpha + beta + t - 1).
@@ -527,13 +535,10 @@ class ShiftedBetaGeoModel(FittedModel):
         >>> m.retention_rate([1, 2, 3]).round(3).to_numpy().tolist()
         [[0.627, 0.756, 0.819]]
         """
-        self._check_fitted()
-        tt = np.atleast_1d(np.asarray(t, dtype=float))
+        a, b, tt = self._cohorts_at(t)
         if np.any(tt < 1):
             raise ValueError("retention rates are defined for periods t >= 1")
-        a, b = self.params_["alpha"].to_numpy()[:, None], self.params_["beta"].to_numpy()[:, None]
-        return pd.DataFrame((b + tt - 1) / (a + b + tt - 1), index=self.params_.index,
-                            columns=pd.Index(tt, name="t"))
+        return self._by_cohort((b + tt - 1) / (a + b + tt - 1), tt)
 
     def derl(self, data: pd.DataFrame, discount_rate: float, *, age: str = "age") -> pd.Series:
         """Discounted expected residual lifetime (Fader & Hardie 2010), in periods.

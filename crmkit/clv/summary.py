@@ -28,9 +28,9 @@ __all__ = ["clv_summary", "calibration_holdout", "check_summary", "holdout_compa
 
 _TABLE = "transactions"
 
-#: Parameter docs shared by the summaries below and their warehouse twins in
-#: :mod:`crmkit.warehouse.metrics` (``crmkit._docs.fill``); the warehouse fills its own
-#: ``{grain}`` (it refuses ``None``).
+#: Parameter docs (and the example of :func:`clv_summary`) shared by the summaries below and
+#: their warehouse twins in :mod:`crmkit.warehouse.metrics` (``crmkit._docs.fill``); the
+#: warehouse fills its own ``{grain}`` (it refuses ``None``).
 SUMMARY_DOCS = {
     "summary_params": """\
 customer_col, date_col : str
@@ -53,6 +53,17 @@ observation_end : date-like, optional
     End of the holdout period; defaults to the last transaction date.
 freq : str, default "D"
     Time unit of ``recency``, ``T`` and ``duration_holdout``.""",
+    "summary_example": """\
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
+...     "amount": [10.0, 5.0, 30.0, 20.0]})
+>>> clv_summary(tx, value="amount", observation_end="2024-01-29",
+...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
+             frequency  recency    T  monetary_value
+customer_id
+1                    1      2.0  4.0            30.0
+2                    0      0.0  3.0             0.0""",
     "grain": """\
 grain : str or None, default "D"
     Transactions in the same period of this pandas alias are one purchase occasion
@@ -122,6 +133,25 @@ def validate_transactions(transactions, customer, date, value=None) -> None:
         schema.check_nonnegative(transactions, _TABLE, value)
 
 
+def _observation_end(transactions: pd.DataFrame, date: str, observation_end) -> pd.Timestamp:
+    """``observation_end`` as a timestamp; by default the last transaction date."""
+    if observation_end is None:
+        return transactions[date].max()
+    return schema.as_timestamp(observation_end, "observation_end")
+
+
+def _holdout_window(transactions: pd.DataFrame, date: str, calibration_end,
+                    observation_end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``calibration_end`` and ``observation_end`` (see :func:`_observation_end`) as
+    timestamps, the second after the first."""
+    cal = schema.as_timestamp(calibration_end, "calibration_end")
+    end = _observation_end(transactions, date, observation_end)
+    if end <= cal:
+        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
+                         f"({cal.date()})")
+    return cal, end
+
+
 def _summarise(occ: pd.DataFrame, end: pd.Timestamp, unit: pd.Timedelta,
                has_value: bool) -> pd.DataFrame:
     g = occ.groupby("customer", sort=True)
@@ -172,21 +202,11 @@ def clv_summary(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
-    ...     "amount": [10.0, 5.0, 30.0, 20.0]})
-    >>> clv_summary(tx, value="amount", observation_end="2024-01-29",
-    ...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
-                 frequency  recency    T  monetary_value
-    customer_id
-    1                    1      2.0  4.0            30.0
-    2                    0      0.0  3.0             0.0
+    {summary_example}
     """
     validate_transactions(transactions, customer_col, date_col, value)
     unit = unit_timedelta(freq)
-    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
-        observation_end, "observation_end")
+    end = _observation_end(transactions, date_col, observation_end)
     first_date = transactions[date_col].min()
     if end < first_date:
         raise schema.SchemaError(
@@ -257,12 +277,7 @@ def calibration_holdout(
     if calibration_end is None:
         raise ValueError("calibration_end is required")
     unit = unit_timedelta(freq)
-    cal = schema.as_timestamp(calibration_end, "calibration_end")
-    end = transactions[date_col].max() if observation_end is None else schema.as_timestamp(
-        observation_end, "observation_end")
-    if end <= cal:
-        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end "
-                         f"({cal.date()})")
+    cal, end = _holdout_window(transactions, date_col, calibration_end, observation_end)
     first_date = transactions[date_col].min()
     if cal < first_date:
         raise schema.SchemaError(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmkit import labels
+from crmkit import labels, schema
 from crmkit._i18n import mark, tr
 
 __all__ = [
@@ -47,9 +47,25 @@ _OWNERS: dict[str, str] = {}  # exercise id -> where it was registered
 # ---------------------------------------------------------------------------------------
 # feedback
 # ---------------------------------------------------------------------------------------
+def _table(df, name: str, columns: dict) -> pd.DataFrame:
+    """The chapter's table ``name`` a solution function reads, checked: given (the student
+    passes it to :func:`check` as ``name=``), not empty, with ``columns`` (see
+    :func:`crmkit.schema.check_columns`)."""
+    if df is None:
+        raise ValueError(f"pass the chapter's table: check(..., {name}=<the {name} table>)")
+    schema.check_not_empty(df, name)
+    schema.check_columns(df, name, columns)
+    return df
+
+
 def _colon() -> str:
     """The colon between an exercise's id and its message (French puts a space before it)."""
     return tr(": ")
+
+
+# the message of a right answer: none, the verdict ("Correct") says it; an exercise's
+# explanation, when it has one, takes its place
+RIGHT = ""
 
 
 @dataclass(frozen=True)
@@ -63,9 +79,11 @@ class Feedback:
     --------
     >>> fb = Feedback("example.total_margin", False, "Your value is too high.", "Sum the margins.")
     >>> print(fb)
-    ✗ example.total_margin: Your value is too high. Hint: Sum the margins.
+    ✗ Not yet — example.total_margin: Your value is too high. Hint: Sum the margins.
     >>> bool(fb)
     False
+    >>> print(Feedback("example.total_margin", True, ""))
+    ✓ Correct — example.total_margin
     """
 
     exercise: str
@@ -86,17 +104,22 @@ class Feedback:
         verdict = labels.label("correct" if self.correct else "not_yet", "feedback")
         return verdict, labels.label("hint", "feedback")
 
+    def _after_id(self, message: str) -> str:
+        """The colon and the message after the exercise's id (nothing without a message)."""
+        return f"{_colon()}{message}" if message else ""
+
     def __str__(self) -> str:
         mark, message, hint = self._parts()
-        text = f"{mark} {self.exercise}{_colon()}{message}"
-        return f"{text} {self._words()[1]} {hint}" if hint else text
+        verdict, hint_word = self._words()
+        text = f"{mark} {verdict} — {self.exercise}{self._after_id(message)}"
+        return f"{text} {hint_word} {hint}" if hint else text
 
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
         mark, message, hint = self._parts()
         verdict, hint_word = self._words()
-        text = f"**{mark} {verdict}** — `{self.exercise}`{_colon()}{message}"
+        text = f"**{mark} {verdict}** — `{self.exercise}`{self._after_id(message)}"
         return f"{text}\n\n*{hint_word}* {hint}" if hint else text
 
     def _repr_html_(self) -> str:
@@ -105,7 +128,7 @@ class Feedback:
         verdict, hint_word = self._words()
         body = (
             f"<strong>{mark} {verdict}</strong> — <code>{html.escape(self.exercise)}</code>"
-            f"{html.escape(_colon())}{html.escape(message)}"
+            f"{html.escape(self._after_id(message))}"
         )
         if hint:
             body += f"<br><em>{html.escape(hint_word)}</em> {html.escape(hint)}"
@@ -553,7 +576,7 @@ def _compare_number(a, e, ex: Exercise):
         return False, tr("Expected a number, got {got}.", got=_describe(a))
     a, e = float(a), float(e)
     if _close(a, e, ex):
-        return True, tr("Correct.")
+        return True, RIGHT
     if math.isnan(a):
         return False, tr("Your value is NaN (missing): check for empty groups or missing data.")
     note = _scale_note(np.array([a]), np.array([e]))
@@ -581,7 +604,7 @@ def _compare_text(a, e, ex: Exercise):
     if not isinstance(a, str):
         return False, tr("Expected text, got {got}.", got=_describe(a))
     if _norm_text(a) == _norm_text(e):
-        return True, tr("Correct.")
+        return True, RIGHT
     if _labels_of_keys([a], [e]):
         return False, tr("Right, but given as a display label: {advice}", advice=tr(_LABEL_ADVICE))
     return False, tr("That is not the expected answer.")
@@ -594,7 +617,7 @@ def _compare_bool(a, e, ex: Exercise):
         return False, several
     if not isinstance(a, (bool, np.bool_)):
         return False, tr("Expected True or False, got {got}.", got=_describe(a))
-    return ((True, tr("Correct.")) if bool(a) == bool(e)
+    return ((True, RIGHT) if bool(a) == bool(e)
             else (False, tr("That is not the expected answer.")))
 
 
@@ -633,7 +656,7 @@ def _compare_set(a, e, ex: Exercise):
                          got=_describe(a))
     got, want = {_scalar(v) for v in items}, {_scalar(v) for v in e}
     if got == want:
-        return True, tr("Correct.")
+        return True, RIGHT
     note = _format_note(list(items), list(e), mark("items"))
     missing, extra = len(want - got), len(got - want)
     message = _missing_extra(missing, extra,
@@ -681,7 +704,7 @@ def _compare_list(a, e, ex: Exercise):
         items, want = sorted(items, key=_sort_key), sorted(want, key=_sort_key)
     wrong = [i for i, (x, y) in enumerate(zip(items, want, strict=True)) if not _equal_item(x, y, ex)]
     if not wrong:
-        return True, tr("Correct.")
+        return True, RIGHT
     message = (tr("{n} of {m} item(s) are not right.", n=len(wrong), m=len(want))
                if ex.ignore_order else
                tr("{n} of {m} item(s) are not right (first at position {first}, counting from 0).",
@@ -787,7 +810,7 @@ def _compare_series(a, e, ex: Exercise):
         return False, message
     bad = _values_differ(a_, e_, ex)
     if not bad.any():
-        return True, tr("Correct.")
+        return True, RIGHT
     message = (tr("{n} of {m} value(s) are not right.", n=int(bad.sum()), m=len(e_))
                if ex.ignore_index else
                tr("{n} of {m} value(s) are not right (first at index label {first!r}).",
@@ -833,7 +856,7 @@ def _compare_frame(a, e, ex: Exercise):
     masks = {c: _values_differ(a_[c], e_[c], ex) for c in cols}
     wrong = {c: int(m.sum()) for c, m in masks.items() if m.any()}
     if not wrong:
-        return True, tr("Correct.")
+        return True, RIGHT
     detail = ", ".join(tr("{col!r} ({n} of {m} rows)", col=c, n=n, m=len(e_))
                        for c, n in wrong.items())
     message = tr("Some values are not right in column(s) {detail}.", detail=detail)
@@ -898,7 +921,7 @@ def check(exercise_id: str, answer, **inputs) -> Feedback:
     >>> check("example.total_margin", 0.0).correct
     False
     >>> check("example.loyalty_type", "Spurious loyalty")
-    ✓ example.loyalty_type: Correct. Inertia without preference: repeat buying with a low relative attitude.
+    ✓ Correct — example.loyalty_type: Inertia without preference: repeat buying with a low relative attitude.
     """
     ex = _REGISTRY.get(exercise_id)
     if ex is None:
@@ -908,9 +931,9 @@ def check(exercise_id: str, answer, **inputs) -> Feedback:
         if inputs:
             raise ValueError(f"exercise {exercise_id!r} takes no inputs")
         ok = answer_digest(answer) in ex.digests
-        message = tr("Correct.") if ok else tr("That is not the expected answer.")
+        message = RIGHT if ok else tr("That is not the expected answer.")
     else:
         ok, message = _compare(answer, ex._expected(**inputs), ex)
     if ok and ex.explanation:
-        message = f"{message} {tr(ex.explanation)}"
+        message = tr(ex.explanation)
     return Feedback(exercise_id, bool(ok), message, None if ok else tr(ex.hint))

@@ -13,7 +13,7 @@ Examples
 >>> check("example.total_margin", customers["margin"].sum()).correct
 True
 >>> check("example.loss_makers", {3}, customers=customers)
-✗ example.loss_makers: 1 expected item(s) are missing. Hint: Keep the rows whose margin is below zero and collect their customer_id.
+✗ Not yet — example.loss_makers: 1 expected item(s) are missing. Hint: Keep the rows whose margin is below zero and collect their customer_id.
 """
 
 from __future__ import annotations

@@ -32,18 +32,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmkit.exercises._core import register
-from crmkit.schema import check_columns, check_not_empty
+from crmkit.exercises._core import _table, register
 
 __all__: list[str] = []
-
-
-def _table(df, name: str, columns: dict) -> pd.DataFrame:
-    if df is None:
-        raise ValueError(f"pass the chapter's table: check(..., {name}=<the {name} table>)")
-    check_not_empty(df, name)
-    check_columns(df, name, columns)
-    return df
 
 
 @register(

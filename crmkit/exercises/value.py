@@ -36,8 +36,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmkit.exercises._core import register
-from crmkit.schema import check_columns, check_in_range, check_not_empty
+from crmkit.exercises._core import _table, register
+from crmkit.schema import check_in_range
 
 __all__: list[str] = []
 
@@ -45,14 +45,6 @@ __all__: list[str] = []
 DISCOUNT_RATE = 0.08
 HORIZON = 10
 ADOPTION = 0.5
-
-
-def _table(df, name: str, columns: dict) -> pd.DataFrame:
-    if df is None:
-        raise ValueError(f"pass the chapter's table: check(..., {name}=<the {name} table>)")
-    check_not_empty(df, name)
-    check_columns(df, name, columns)
-    return df
 
 
 @register(

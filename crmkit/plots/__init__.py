@@ -2,8 +2,9 @@
 
 Every chapter calls :func:`use_style` once; every figure function here takes tidy frames,
 draws on the given matplotlib ``ax`` (or a new one), titles and labels it through
-:mod:`crmkit.labels` (so ``labels.set_language("fr")`` switches it to French) and returns
-the ``Axes``. A category keeps its colour across chapters (a desirable customer is the same
+:mod:`crmkit.labels` (so ``labels.set_language("fr")`` switches it to French), writes its
+number ticks in the language's typography (its ``@localised`` decorator,
+:func:`~crmkit.plots.style.localised`) and returns the ``Axes``. A category keeps its colour across chapters (a desirable customer is the same
 green in chapter 3 and chapter 4): use :func:`palette` for your own seaborn calls.
 
 The package has one module per idea: :mod:`~crmkit.plots.style` (palettes, the look),
@@ -62,15 +63,3 @@ __all__ = [
                    segmentation, value, campaigns, project, diagnostics)
     for name in module.__all__
 ]
-
-# every figure function writes its number ticks in the kit's language (style.localise_ticks),
-# whichever module it is called from
-for _module in (concentration, matrix, shares, customer_data, loyalty, idic, segmentation,
-                value, campaigns, project, diagnostics):
-    for _name in _module.__all__:
-        _fn = getattr(_module, _name)
-        if callable(_fn) and not isinstance(_fn, type) and not hasattr(_fn, "__wrapped_by_localised__"):
-            setattr(_module, _name, style.localised(_fn))
-            globals()[_name] = getattr(_module, _name)
-del _module, _name, _fn
-

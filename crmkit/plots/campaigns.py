@@ -18,6 +18,7 @@ from crmkit.plots.style import (
     _numeric,
     _one_row_per,
     _set_title,
+    localised,
     palette,
 )
 from crmkit.schema import (
@@ -30,6 +31,7 @@ from crmkit.schema import (
 # event-triggered offers stand out (green), untargeted ones stay grey
 
 
+@localised
 @figure("plot_campaign")
 def uplift_bars(
     pooled: pd.DataFrame,
@@ -108,6 +110,7 @@ def uplift_bars(
     return ax
 
 
+@localised
 @figure("plot_campaign")
 def uplift_funnel(
     per_campaign: pd.DataFrame,
@@ -212,6 +215,7 @@ def uplift_funnel(
     return ax
 
 
+@localised
 @figure("plot_campaign")
 def campaign_power(
     curve: pd.DataFrame,
@@ -296,6 +300,7 @@ def campaign_power(
 _FCB_CELLS = {"learning": (0, 1), "affectivity": (1, 1), "routine": (0, 0), "hedonism": (1, 0)}
 
 
+@localised
 @figure("plot_campaign")
 def fcb_grid(
     grid: pd.DataFrame,
@@ -367,6 +372,7 @@ def fcb_grid(
 __all__ = ["uplift_bars", "uplift_funnel", "campaign_power", "fcb_grid", "qini_plot"]
 
 
+@localised
 @figure()
 def qini_plot(
     curves: pd.DataFrame,

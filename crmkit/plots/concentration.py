@@ -10,7 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import COLORS, _axes, _numeric, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, localised, palette
 from crmkit.schema import SchemaError, check_key
 
 __all__ = ["pareto_curve"]
@@ -27,6 +27,7 @@ def _lorenz(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray
     return x, cum
 
 
+@localised
 @figure()
 def pareto_curve(
     df: pd.DataFrame,

@@ -10,12 +10,13 @@ from matplotlib.ticker import PercentFormatter
 from crmkit import labels
 from crmkit._deprecation import renamed_keywords
 from crmkit.plots._docs import figure
-from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, localised, palette
 from crmkit.schema import SchemaError, check_columns, check_no_missing, check_not_empty
 
 # a pair joining two records of one person is a good link (green); of two people, a bad one
 
 
+@localised
 @renamed_keywords(date="date_col")
 @figure()
 def yearly_counts(
@@ -119,6 +120,7 @@ def yearly_counts(
     return ax
 
 
+@localised
 @figure("plot_customer_data")
 def match_weights(
     pairs: pd.DataFrame,
@@ -189,6 +191,7 @@ def match_weights(
     return ax
 
 
+@localised
 @figure("plot_customer_data")
 def threshold_curve(
     sweep: pd.DataFrame,

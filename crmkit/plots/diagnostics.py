@@ -27,13 +27,14 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import COLORS, _axes, _numeric, _set_title
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, localised
 from crmkit.schema import check_ids, check_in_range, check_not_empty, fail, require_columns
 
 __all__ = ["calibration_plot", "cumulative_transactions_plot", "frequency_recency_heatmap",
            "hazard_ratio_forest", "period_transactions_plot", "survival_projection"]
 
 
+@localised
 @figure("model_diagnostic")
 def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
                      title: str | None = None, table: str = "calibration", ax=None):
@@ -82,6 +83,7 @@ def calibration_plot(calibration: pd.DataFrame, *, label: str | None = None,
     return ax
 
 
+@localised
 @figure("model_diagnostic")
 def hazard_ratio_forest(ratios: pd.DataFrame, *, title: str | None = None,
                         table: str = "hazard_ratios", ax=None):
@@ -128,6 +130,7 @@ def hazard_ratio_forest(ratios: pd.DataFrame, *, title: str | None = None,
     return ax
 
 
+@localised
 @figure("model_diagnostic")
 def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
                         calibration_periods: int | None = None, title: str | None = None,
@@ -197,6 +200,7 @@ def survival_projection(observed: pd.DataFrame, projected: pd.DataFrame, *,
     return ax
 
 
+@localised
 @figure("model_diagnostic")
 def period_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
                              table_name: str = "period_transactions", ax=None):
@@ -244,6 +248,7 @@ def period_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
     return ax
 
 
+@localised
 @figure("model_diagnostic")
 def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
                               table: str = "grid", ax=None):
@@ -286,6 +291,7 @@ def frequency_recency_heatmap(grid: pd.DataFrame, *, title: str | None = None,
     return ax
 
 
+@localised
 @figure("model_diagnostic")
 def cumulative_transactions_plot(table: pd.DataFrame, *, title: str | None = None,
                                  table_name: str = "cumulative_transactions", ax=None):

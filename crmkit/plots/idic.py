@@ -12,13 +12,14 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, _set_title, localised, palette
 from crmkit.schema import check_columns, check_no_missing, check_not_empty, require_columns
 
 # who proposes a contact keeps a colour (the bank blue and the insurer orange, as sectors);
 # event-triggered campaigns and offers are green, untargeted ones grey
 
 
+@localised
 @figure("plot_idic")
 def contact_decisions(
     decisions: pd.DataFrame,
@@ -99,6 +100,7 @@ def contact_decisions(
     return ax
 
 
+@localised
 @figure("plot_idic")
 def need_heatmap(
     shares: pd.DataFrame,
@@ -167,6 +169,7 @@ def need_heatmap(
     return ax
 
 
+@localised
 @figure("plot_idic")
 def offer_values(
     offers: pd.DataFrame,

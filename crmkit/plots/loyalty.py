@@ -16,6 +16,7 @@ from crmkit.plots.style import (
     _axes,
     _numeric,
     _set_title,
+    localised,
     palette,
 )
 from crmkit.schema import check_columns, check_not_empty, require_columns
@@ -23,6 +24,7 @@ from crmkit.schema import check_columns, check_not_empty, require_columns
 # the simulated scenario stands out against a grey baseline; the two survival estimates
 
 
+@localised
 @figure("plot_loyalty")
 def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str = "flows",
                   ax=None):
@@ -78,6 +80,7 @@ def bathtub_flows(flows: pd.DataFrame, *, title: str | None = None, table: str =
     return ax
 
 
+@localised
 @figure("plot_loyalty")
 def bathtub_scenarios(
     runs: pd.DataFrame,
@@ -140,6 +143,7 @@ def bathtub_scenarios(
     return ax
 
 
+@localised
 @figure("plot_loyalty")
 def measure_bars(
     df: pd.DataFrame,
@@ -238,6 +242,7 @@ def measure_bars(
     return ax
 
 
+@localised
 @figure("plot_loyalty")
 def response_mix(
     mix: pd.DataFrame,
@@ -314,6 +319,7 @@ def response_mix(
     return ax
 
 
+@localised
 @figure("plot_loyalty")
 def survival_curves(
     curves: pd.DataFrame,

@@ -11,7 +11,16 @@ import seaborn as sns
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import _CORNERS, _TITLES, COLORS, QUADRANT_PRESETS, _axes, _numeric, palette
+from crmkit.plots.style import (
+    _CORNERS,
+    _TITLES,
+    COLORS,
+    QUADRANT_PRESETS,
+    _axes,
+    _numeric,
+    localised,
+    palette,
+)
 from crmkit.schema import check_columns, check_key
 
 __all__ = ["matrix_scatter"]
@@ -27,6 +36,7 @@ def _cut(s: pd.Series, cut) -> float:
     raise ValueError(f"a cut is 'median', 'mean' or a number, got {cut!r}")
 
 
+@localised
 @figure()
 def matrix_scatter(
     df: pd.DataFrame,

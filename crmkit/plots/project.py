@@ -11,7 +11,7 @@ import pandas as pd
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import _C, _axes, _numeric, _set_title, palette
+from crmkit.plots.style import _C, _axes, _numeric, _set_title, localised, palette
 from crmkit.schema import check_columns, check_no_missing, require_columns
 
 _REVENUE_BOXES = labels.palette_of("project_column")  # revenue_existing, _cross_sell, _new
@@ -21,6 +21,7 @@ def _euro_axis(axis) -> None:
     axis.set_major_formatter(lambda v, _: f"{v:,.0f}")
 
 
+@localised
 @figure("plot_project")
 def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = "split",
                  ax=None):
@@ -63,6 +64,7 @@ def usual_report(split: pd.DataFrame, *, title: str | None = None, table: str = 
     return ax
 
 
+@localised
 @figure("plot_project")
 def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str = "split",
                   ax=None):
@@ -119,6 +121,7 @@ def revenue_split(split: pd.DataFrame, *, title: str | None = None, table: str =
     return ax
 
 
+@localised
 @figure("plot_project")
 def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: str = "project_kpi",
                plain: Sequence[str] = ("cross_sell_rate", "campaign_lift"),
@@ -203,6 +206,7 @@ def kpi_lights(dashboard: pd.DataFrame, *, period_col: str = "year", kpi_kind: s
     return ax
 
 
+@localised
 @figure("plot_project")
 def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str = "factors",
                   ax=None):
@@ -262,6 +266,7 @@ def maturity_bars(factors: pd.DataFrame, *, title: str | None = None, table: str
     return ax
 
 
+@localised
 @figure("plot_project")
 def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: str | None = None,
                   table: str = "flows", ax=None):
@@ -324,6 +329,7 @@ def payback_curve(flows: pd.DataFrame, *, payback: float | None = None, title: s
     return ax
 
 
+@localised
 @figure("plot_project")
 def break_even_sweep(sweep: pd.DataFrame, *, measured: float | None = None,
                      title: str | None = None, table: str = "sweep", ax=None):

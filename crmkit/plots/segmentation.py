@@ -13,7 +13,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import COLORS, _axes, _numeric, palette
+from crmkit.plots.style import COLORS, _axes, _numeric, localised, palette
 from crmkit.schema import (
     SchemaError,
     check_columns,
@@ -27,6 +27,7 @@ from crmkit.schema import (
 # pace against the life-stage norm: early green, on time blue, late orange, unseen grey
 
 
+@localised
 @figure()
 def rfm_heatmap(
     scores: pd.DataFrame,
@@ -103,6 +104,7 @@ def rfm_heatmap(
     return ax
 
 
+@localised
 @figure()
 def score_outcome(
     scores: pd.DataFrame,
@@ -163,6 +165,7 @@ def score_outcome(
     return ax
 
 
+@localised
 @figure()
 def stage_entry_ages(
     segments: pd.DataFrame,
@@ -245,6 +248,7 @@ def stage_entry_ages(
     return ax
 
 
+@localised
 @figure()
 def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "choose_k", ax=None):
     """Elbow and silhouette against the number of clusters, from
@@ -295,6 +299,7 @@ def k_selection(scores: pd.DataFrame, *, k: int | None = None, table: str = "cho
     return ax
 
 
+@localised
 @figure()
 def cluster_profile_heatmap(
     profile: pd.DataFrame,
@@ -376,6 +381,7 @@ def cluster_profile_heatmap(
     return ax
 
 
+@localised
 @figure()
 def migration_heatmap(
     matrix: pd.DataFrame,
@@ -448,6 +454,7 @@ def migration_heatmap(
     return ax
 
 
+@localised
 @figure()
 def kpi_trend(
     kpis: pd.DataFrame,
@@ -515,6 +522,7 @@ def kpi_trend(
     return ax
 
 
+@localised
 @figure()
 def detectable_uplift(
     curve: pd.DataFrame,

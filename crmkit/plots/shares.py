@@ -10,7 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from crmkit import labels
 from crmkit.plots._docs import figure
-from crmkit.plots.style import _CYCLE, COLORS, _axes, _numeric
+from crmkit.plots.style import _CYCLE, COLORS, _axes, _numeric, localised
 from crmkit.schema import (
     SchemaError,
     check_columns,
@@ -22,6 +22,7 @@ from crmkit.schema import (
 __all__ = ["bar_share"]
 
 
+@localised
 @figure()
 def bar_share(
     df: pd.DataFrame,

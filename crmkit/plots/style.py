@@ -217,7 +217,37 @@ def localise_ticks(ax, lang: str | None = None):
 
 
 def localised(fn: Callable) -> Callable:
-    """Decorate a figure function: the axes it returns get :func:`localise_ticks`."""
+    """Decorate a figure function: the axes it returns (or the figure's axes) get
+    :func:`localise_ticks` when the kit's language is not English. Every figure function of
+    :mod:`crmkit.plots` is written with it (``@localised`` above its other decorators).
+
+    Parameters
+    ----------
+    fn : callable
+        The figure function.
+
+    Returns
+    -------
+    callable
+        The function, its ticks in the kit's language.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from matplotlib.ticker import PercentFormatter
+    >>> from crmkit import labels
+    >>> @localised
+    ... def shares():
+    ...     fig, ax = plt.subplots()
+    ...     ax.plot([0, 0.5], [0, 0.5])
+    ...     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ...     return ax
+    >>> with labels.language("fr"):
+    ...     ax = shares()
+    >>> ax.yaxis.get_major_formatter().format_ticks([0.25])
+    ['25\\u202f%']
+    >>> plt.close("all")
+    """
 
     @functools.wraps(fn)
     def draw(*args, **kwargs):

@@ -20,6 +20,7 @@ from crmkit.plots.style import (
     _axes,
     _numeric,
     _set_title,
+    localised,
     palette,
 )
 from crmkit.schema import (
@@ -60,6 +61,7 @@ def _categories(df: pd.DataFrame, column: str, kind: str | None) -> list:
         return list(values)
 
 
+@localised
 @figure("plot_value")
 def cost_breakdown(
     df: pd.DataFrame,
@@ -147,6 +149,7 @@ def cost_breakdown(
     return ax
 
 
+@localised
 @figure("plot_value")
 def value_waterfall(
     steps: pd.DataFrame,
@@ -303,6 +306,7 @@ def _place_notes(ax, sx, sy, xs, ys, notes, *, font_pt: float = 6.5):
     return out
 
 
+@localised
 @figure("plot_value")
 def story_path(
     path: pd.DataFrame,
@@ -417,6 +421,7 @@ def story_path(
     return ax
 
 
+@localised
 @figure("plot_value")
 def holdout_fit(
     comparison: pd.DataFrame,
@@ -472,6 +477,7 @@ def holdout_fit(
     return ax
 
 
+@localised
 @figure("plot_value")
 def state_shares(
     distribution: pd.DataFrame,
@@ -542,6 +548,7 @@ def state_shares(
     return ax
 
 
+@localised
 @figure("plot_value")
 def equity_comparison(
     df: pd.DataFrame,

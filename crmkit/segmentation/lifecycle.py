@@ -19,6 +19,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import french_label_aliases
+from crmkit._docs import fill
 from crmkit.segmentation._frame import ordered_categorical, require, snapshot
 
 __all__ = ["stage_spells", "stage_norms", "lifecycle_segments", "PACES"]
@@ -30,6 +31,22 @@ __getattr__ = french_label_aliases(__name__, {"PACE_LABELS_FR": ("lifecycle_pace
 _YEAR = pd.Timedelta(days=365.25)
 
 
+#: Parameter docs of the functions reading the life events (``crmkit._docs.fill``).
+_DOCS = {
+    "as_of": """\
+as_of : date-like, optional
+    Date of the snapshot (default: the last event).""",
+    "event_columns": """\
+customer_col, date_col : str
+    Customer key and event date columns.
+before_col, after_col : str
+    Stage before and after each event.
+birth_col : str, default "birth_date"
+    Birth date column of ``customers``.""",
+}
+
+
+@fill(**_DOCS)
 def stage_spells(
     life_events: pd.DataFrame,
     customers: pd.DataFrame,
@@ -51,14 +68,8 @@ def stage_spells(
     ----------
     life_events, customers : pandas.DataFrame
         The market's ``life_events`` and ``customers`` tables.
-    as_of : date-like, optional
-        Date of the snapshot (default: the last event).
-    customer_col, date_col : str
-        Customer key and event date columns.
-    before_col, after_col : str
-        Stage before and after each event.
-    birth_col : str, default "birth_date"
-        Birth date column of ``customers``.
+    {as_of}
+    {event_columns}
 
     Returns
     -------
@@ -182,6 +193,7 @@ def stage_norms(spells: pd.DataFrame, *, table: str = "spells") -> pd.DataFrame:
     ).rename_axis("stage").reset_index()
 
 
+@fill(**_DOCS)
 def lifecycle_segments(
     life_events: pd.DataFrame,
     customers: pd.DataFrame,
@@ -201,16 +213,10 @@ def lifecycle_segments(
     life_events, customers : DataFrame
         The market's ``life_events`` and ``customers`` tables (only customers with at least
         one event appear in the result).
-    as_of : date-like, optional
-        Date of the snapshot (default: the last event).
+    {as_of}
     tolerance_years : float, default 2.0
         How far from the norm's age at entry a customer must be to count as ahead or behind.
-    customer_col, date_col : str
-        Customer key and event date columns.
-    before_col, after_col : str
-        Stage before and after each event.
-    birth_col : str, default "birth_date"
-        Birth date column of ``customers``.
+    {event_columns}
 
     Returns
     -------

@@ -17,6 +17,7 @@ import pandas as pd
 
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
+from crmkit._docs import fill
 from crmkit.segmentation._frame import require
 from crmkit.segmentation.rfm import RFM_SEGMENTS, rfm
 
@@ -211,6 +212,32 @@ def stability_index(
     )
 
 
+#: The examples of :func:`segment_kpis` and :func:`segment_migration`, also those of their
+#: warehouse twins in :mod:`crmkit.warehouse.piloting`: the same calls, the same tables
+#: (``crmkit._docs.fill``).
+EXAMPLES = {
+    "kpis_example": """\
+>>> import pandas as pd
+>>> df = pd.DataFrame({"segment": ["A", "A", "B", "B", "B"],
+...                    "margin": [100.0, 300, 10, 20, 30],
+...                    "churned": [False, False, True, False, False]})
+>>> segment_kpis(df, "segment", kpis={"margin": ("margin", "sum"),
+...                                   "churn_rate": ("churned", "mean")})
+  segment  customers  share  margin  churn_rate
+0       A          2    0.4   400.0    0.000000
+1       B          3    0.6    60.0    0.333333""",
+    "migration_example": """\
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3],
+...     "date": pd.to_datetime(["2024-01-05", "2024-01-10", "2024-06-01", "2024-05-01"]),
+...     "amount": [10.0, 20.0, 30.0, 40.0]})
+>>> m = segment_migration(tx, "2024-01-31", "2024-06-30", kinds=None, normalize=False)
+>>> int(m.loc["new"].sum()), int(m.drop(index="new").to_numpy().sum())
+(1, 2)""",
+}
+
+
+@fill(**EXAMPLES)
 def segment_kpis(
     df: pd.DataFrame,
     segment_col: str,
@@ -247,15 +274,7 @@ def segment_kpis(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"segment": ["A", "A", "B", "B", "B"],
-    ...                    "margin": [100.0, 300, 10, 20, 30],
-    ...                    "churned": [False, False, True, False, False]})
-    >>> segment_kpis(df, "segment", kpis={"margin": ("margin", "sum"),
-    ...                                   "churn_rate": ("churned", "mean")})
-      segment  customers  share  margin  churn_rate
-    0       A          2    0.4   400.0    0.000000
-    1       B          3    0.6    60.0    0.333333
+    {kpis_example}
     """
     kpis = kpi_specs(kpis)
     keys = [segment_col] if period_col is None else [period_col, segment_col]
@@ -328,6 +347,7 @@ def kpi_specs(kpis, allowed=None) -> dict:
     return kpis
 
 
+@fill(**EXAMPLES)
 def segment_migration(
     transactions: pd.DataFrame,
     before,
@@ -363,13 +383,7 @@ def segment_migration(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3],
-    ...     "date": pd.to_datetime(["2024-01-05", "2024-01-10", "2024-06-01", "2024-05-01"]),
-    ...     "amount": [10.0, 20.0, 30.0, 40.0]})
-    >>> m = segment_migration(tx, "2024-01-31", "2024-06-30", kinds=None, normalize=False)
-    >>> int(m.loc["new"].sum()), int(m.drop(index="new").to_numpy().sum())
-    (1, 2)
+    {migration_example}
     """
     snaps = [rfm(transactions, as_of=d, kinds=kinds, ties=ties)[["customer_id", "rfm_segment"]]
              for d in (before, after)]

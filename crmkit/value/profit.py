@@ -24,9 +24,15 @@ __all__ = ["commercial_margin", "direct_profit", "customer_profitability", "prof
            "potential", "customer_value"]
 
 
-#: The cost-allocation parameters of :func:`customer_profitability` and its warehouse twins
-#: in :mod:`crmkit.warehouse.value`, written once (``crmkit._docs.fill``).
+#: The cost-allocation parameters and the table returned of :func:`customer_profitability`
+#: and its warehouse twins in :mod:`crmkit.warehouse.value`, written once
+#: (``crmkit._docs.fill``).
 PROFIT_DOCS = {
+    "profit_table": """\
+DataFrame
+    One row per customer seen in any table, sorted: ``customer_col``,
+    ``commercial_margin``, ``direct_cost``, one column per pool, ``indirect_cost``,
+    ``cost_to_serve``, ``direct_profit``.""",
     "allocation": """\
 pools : mapping or DataFrame, optional
     Indirect cost pools ``{pool: (amount, driver)}`` and their drivers
@@ -183,10 +189,7 @@ def customer_profitability(
 
     Returns
     -------
-    DataFrame
-        One row per customer seen in any table, sorted: ``customer_col``,
-        ``commercial_margin``, ``direct_cost``, one column per pool, ``indirect_cost``,
-        ``cost_to_serve``, ``direct_profit``.
+    {profit_table}
 
     Examples
     --------

@@ -473,16 +473,7 @@ def clv_summary(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
-    ...     "amount": [10.0, 5.0, 30.0, 20.0]})
-    >>> clv_summary(tx, value="amount", observation_end="2024-01-29",
-    ...             freq="W")  # doctest: +NORMALIZE_WHITESPACE
-                 frequency  recency    T  monetary_value
-    customer_id
-    1                    1      2.0  4.0            30.0
-    2                    0      0.0  3.0             0.0
+    {summary_example}
     """
     unit_timedelta(freq)
     _grain(grain)

@@ -18,7 +18,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
 from crmkit._docs import fill
-from crmkit.segmentation.piloting import kpi_columns, kpi_specs
+from crmkit.segmentation.piloting import EXAMPLES, kpi_columns, kpi_specs
 from crmkit.segmentation.rfm import RFM_SEGMENTS
 from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
@@ -36,7 +36,18 @@ __all__ = [
 KPI_AGGREGATIONS = ("sum", "mean", "min", "max", "count", "nunique", "std", "var")
 
 
+#: The columns of the two snapshots of a migration (``crmkit._docs.fill``).
+_SNAPSHOT_COLUMNS = """\
+customer_col : str, default "customer_id"
+    Customer key, unique in each snapshot.
+segment_col : str, default "segment"
+    Column holding each customer's segment.
+lost_label, new_label : str
+    Segment of a customer found only before (lost) or only after (new)."""
+
+
 @renamed_keywords(id_col="customer_col")
+@fill(snapshot_columns=_SNAPSHOT_COLUMNS)
 def migration_counts_expr(
     before: ir.Table, after: ir.Table, *, customer_col: str = "customer_id",
     segment_col: str = "segment", lost_label: str = "lost", new_label: str = "new",
@@ -47,12 +58,7 @@ def migration_counts_expr(
     ----------
     before, after : ibis.Table
         The two snapshots, one row per customer.
-    customer_col : str, default "customer_id"
-        Customer key, unique in each snapshot.
-    segment_col : str, default "segment"
-        Column holding each customer's segment.
-    lost_label, new_label : str
-        Segment of a customer found only before (lost) or only after (new).
+    {snapshot_columns}
 
     Returns
     -------
@@ -125,7 +131,7 @@ def _layout(counts: pd.DataFrame, cats: list | None, lost_label: str, new_label:
 
 
 @renamed_keywords(id_col="customer_col")
-@fill(engine=ENGINE_DOC)
+@fill(engine=ENGINE_DOC, snapshot_columns=_SNAPSHOT_COLUMNS)
 def migration_matrix(
     before,
     after,
@@ -149,12 +155,7 @@ def migration_matrix(
     ----------
     before, after : DataFrame, Ibis table, table name or Parquet path
         The two snapshots, one row per customer.
-    customer_col : str, default "customer_id"
-        Customer key, unique in each snapshot.
-    segment_col : str, default "segment"
-        Column holding each customer's segment.
-    lost_label, new_label : str
-        Segment of a customer found only before (lost) or only after (new).
+    {snapshot_columns}
     normalize : bool, default True
         Shares of each row's customers rather than counts.
     categories : sequence, optional
@@ -197,7 +198,7 @@ def migration_matrix(
     return _layout(counts, cats, lost_label, new_label, normalize)
 
 
-@fill(engine=ENGINE_DOC)
+@fill(**EXAMPLES, engine=ENGINE_DOC)
 def segment_migration(
     transactions,
     before,
@@ -234,13 +235,7 @@ def segment_migration(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3],
-    ...     "date": pd.to_datetime(["2024-01-05", "2024-01-10", "2024-06-01", "2024-05-01"]),
-    ...     "amount": [10.0, 20.0, 30.0, 40.0]})
-    >>> m = segment_migration(tx, "2024-01-31", "2024-06-30", kinds=None, normalize=False)
-    >>> int(m.loc["new"].sum()), int(m.drop(index="new").to_numpy().sum())
-    (1, 2)
+    {migration_example}
 
     Customer 3 first bought after the first snapshot: the one new customer.
     """
@@ -322,7 +317,7 @@ def segment_kpis_expr(
     return g.select(*keys, "customers", "share", *kpis)
 
 
-@fill(engine=ENGINE_DOC)
+@fill(**EXAMPLES, engine=ENGINE_DOC)
 def segment_kpis(
     df,
     segment_col: str,
@@ -366,15 +361,7 @@ def segment_kpis(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"segment": ["A", "A", "B", "B", "B"],
-    ...                    "margin": [100.0, 300, 10, 20, 30],
-    ...                    "churned": [False, False, True, False, False]})
-    >>> segment_kpis(df, "segment", kpis={"margin": ("margin", "sum"),
-    ...                                   "churn_rate": ("churned", "mean")})
-      segment  customers  share  margin  churn_rate
-    0       A          2    0.4   400.0    0.000000
-    1       B          3    0.6    60.0    0.333333
+    {kpis_example}
     """
     kpis = kpi_specs(kpis, KPI_AGGREGATIONS)
     keys = [segment_col] if period_col is None else [period_col, segment_col]

@@ -221,10 +221,7 @@ def customer_profitability(
 
     Returns
     -------
-    DataFrame
-        One row per customer seen in any table, sorted: ``customer_id``,
-        ``commercial_margin``, ``direct_cost``, one column per pool, ``indirect_cost``,
-        ``cost_to_serve``, ``direct_profit``.
+    {profit_table}
 
     Examples
     --------

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import schema
+from crmkit._docs import fill
 
 __all__ = ["WORKSHOP_TABLES", "DEFAULT_MIN_GROUP", "MAX_GAP_MONTHS", "load_data", "dense_range",
            "analysis_window", "Purchases", "purchases", "data_overview", "import_summary",
@@ -90,6 +91,13 @@ def _has(df: pd.DataFrame, *cols: str) -> bool:
     return len(df) > 0 and all(c in df.columns and df[c].notna().any() for c in cols)
 
 
+#: The ``market`` parameter of the readers below (``crmkit._docs.fill``).
+_MARKET = """\
+market : Market
+    From :func:`load_data` (anything with the tables as attributes)."""
+
+
+@fill(market=_MARKET)
 def checked_table(market, name: str, uses) -> pd.DataFrame:
     """``market.<name>``, checked for what a workshop reads of it (the columns ``uses``).
 
@@ -104,8 +112,7 @@ def checked_table(market, name: str, uses) -> pd.DataFrame:
 
     Parameters
     ----------
-    market : Market
-        From :func:`load_data` (anything with the tables as attributes).
+    {market}
     name : str
         The table (a market table of :data:`crmkit.schema.TABLES`).
     uses : iterable of str
@@ -193,6 +200,7 @@ def dense_range(dates: pd.Series, *, max_gap_months: int = MAX_GAP_MONTHS):
     return inside.min(), inside.max()
 
 
+@fill(market=_MARKET)
 def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``(start, end)`` of the analysis: the ``months`` months up to ``as_of`` included.
 
@@ -203,8 +211,7 @@ def analysis_window(market, *, as_of=None, months: int = 12) -> tuple[pd.Timesta
 
     Parameters
     ----------
-    market : Market
-        From :func:`load_data` (anything with the tables as attributes).
+    {market}
     as_of : date, optional
         The last day of the analysis.
     months : int, default 12
@@ -263,14 +270,14 @@ class Purchases:
     note: str  # a key of the workshop texts (see crmkit.workshop.report.text)
 
 
+@fill(market=_MARKET)
 def purchases(market) -> Purchases:
     """Contract starts (bank, insurance) or purchase transactions (retail), whichever the
     data have: the events RFM and FRAT count.
 
     Parameters
     ----------
-    market : Market
-        From :func:`load_data` (anything with the tables as attributes).
+    {market}
 
     Returns
     -------
@@ -311,13 +318,13 @@ def purchases(market) -> Purchases:
                 "product_id) or transactions (date, amount); the data have neither")
 
 
+@fill(market=_MARKET)
 def data_overview(market) -> pd.DataFrame:
     """Rows and period covered of each table the workshop reads.
 
     Parameters
     ----------
-    market : Market
-        From :func:`load_data` (anything with the tables as attributes).
+    {market}
 
     Returns
     -------
