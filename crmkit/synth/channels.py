@@ -27,7 +27,13 @@ CAMPAIGN_COST = np.array([_CH.campaign_cost[c] for c in CHANNELS])
 
 def mix_code(mix) -> np.ndarray:
     """The channel mix of each row (boolean matrix rows x channels) as one integer code
-    (bit ``c`` set: channel ``c`` is in the mix), as :func:`choose_coded` takes it."""
+    (bit ``c`` set: channel ``c`` is in the mix), as :func:`choose_coded` takes it.
+
+    Examples
+    --------
+    >>> mix_code(np.array([[True, False, True, False, False, False]])).tolist()
+    [5]
+    """
     return np.asarray(mix, dtype=np.int64) @ (1 << np.arange(N_CHANNELS))
 
 
@@ -55,7 +61,13 @@ def choose(u, preferred, mix):
 
 def choose_coded(u, preferred, code):
     """:func:`choose` for mixes given as :func:`mix_code` codes (the engine keeps each
-    customer's code: two table look-ups instead of a sum and a cumulative sum per row)."""
+    customer's code: two table look-ups instead of a sum and a cumulative sum per row).
+
+    Examples
+    --------
+    >>> choose_coded(np.array([0.0, 0.99]), np.array([PHONE, PHONE]), np.array([5, 5])).tolist()
+    [1, 2]
+    """
     u = np.asarray(u)
     share = _CH.preferred_share
     use_pref = u < share
