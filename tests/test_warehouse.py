@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -205,6 +206,30 @@ def test_count_score_by_hand(engine):
     assert out["s"].tolist() == [2, 2, 2, 2, 1, 1]
     assert out["r"].tolist() == [1, 1, 1, 2, 3, 3]
     assert list(out.columns) == ["id", "v", "s", "r"]
+
+
+@pytest.mark.parametrize("bins, ties, message", [
+    (1, "min", "bins must be an integer >= 2, got 1"),
+    (2.5, "min", "bins must be an integer >= 2, got 2.5"),
+    (3, "average", "ties must be 'min' or 'first', got 'average'"),
+])
+def test_the_scores_and_their_warehouse_twins_refuse_the_same_arguments(bins, ties, message):
+    # one rule, crmkit.segmentation._frame.check_score_args, for the pandas scores and both
+    # warehouse ones (with_count_score has no tie rule: it always ranks ties="min")
+    from crmkit.segmentation._frame import quantile_scores
+
+    t = ibis.memtable(pd.DataFrame({"id": [1, 2, 3], "v": [1.0, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        quantile_scores(np.array([1.0, 2.0, 3.0]), np.array([1, 2, 3]), bins, ties=ties)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        quantile_score(t, "v", "id", bins, ties=ties)
+    if ties == "min":
+        with pytest.raises(ValueError, match=re.escape(message)):
+            with_count_score(t, "v", "s", bins)
+    # numpy's integers are whole numbers too, in both paths
+    assert quantile_scores(np.array([1.0, 2.0]), np.array([1, 2]), np.int64(2)).tolist() == [1, 2]
+    scored = t.mutate(s=quantile_score(t, "v", "id", np.int64(3))).order_by("id")
+    assert scored.to_pandas()["s"].tolist() == [1, 2, 3]
 
 
 @pytest.fixture(scope="module")

@@ -90,6 +90,16 @@ def money_sums(codes: np.ndarray, amounts, n: int) -> np.ndarray:
     return np.bincount(codes, weights=micro, minlength=n) / MICRO
 
 
+def check_score_args(bins, ties: str = "min") -> None:
+    """Refuse a ``bins`` that is not a whole number >= 2 or a ``ties`` rule other than
+    ``"min"`` or ``"first"``: the arguments of :func:`quantile_scores` and of its warehouse
+    twins (:func:`crmkit.warehouse.quantile_score`, :func:`crmkit.warehouse.with_count_score`)."""
+    if not isinstance(bins, int | np.integer) or bins < 2:
+        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
+    if ties not in ("min", "first"):
+        raise ValueError(f"ties must be 'min' or 'first', got {ties!r}")
+
+
 def quantile_scores(
     values: np.ndarray,
     ids: np.ndarray,
@@ -110,10 +120,7 @@ def quantile_scores(
     - ``ties="first"``: ties are broken by ``ids`` ascending (a stable sort on value, then
       id), giving scores of equal size; two equal values may get adjacent scores.
     """
-    if not isinstance(bins, int | np.integer) or bins < 2:
-        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
-    if ties not in ("min", "first"):
-        raise ValueError(f"ties must be 'min' or 'first', got {ties!r}")
+    check_score_args(bins, ties)
     v = np.asarray(values, dtype=float)
     if not higher_is_better:
         v = -v

@@ -32,7 +32,7 @@ from crmkit import schema
 from crmkit._deprecation import renamed_keywords
 from crmkit._docs import fill
 from crmkit.clv.summary import SUMMARY_DOCS, unit_timedelta
-from crmkit.segmentation._frame import ordered_categorical
+from crmkit.segmentation._frame import check_score_args, ordered_categorical
 from crmkit.segmentation.rfm import RFM_DOCS, RFM_SEGMENT_RULES
 from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr, connect
 
@@ -161,10 +161,7 @@ def quantile_score(
 
 
 def _quantile_score(t, col, customer_col, bins=5, *, ties="min", higher_is_better=True):
-    if not isinstance(bins, int) or bins < 2:
-        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
-    if ties not in ("min", "first"):
-        raise ValueError(f"ties must be 'min' or 'first', got {ties!r}")
+    check_score_args(bins, ties)
     key = t[col] if higher_is_better else ibis.desc(t[col])
     if ties == "min":
         rank = ibis.rank().over(order_by=key)
@@ -236,8 +233,7 @@ def with_count_score(
 
 
 def _with_count_score(t, col, name, bins=5, *, higher_is_better=True):
-    if not isinstance(bins, int) or bins < 2:
-        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
+    check_score_args(bins)
     h = t.group_by(_v=t[col]).aggregate(_c=t.count())
     key = h._v if higher_is_better else ibis.desc(h._v)
     running = h._c.sum().over(ibis.window(order_by=key, preceding=None, following=0))
