@@ -173,6 +173,15 @@ def test_a_block_that_finds_the_memory_full_goes_to_disk(tmp_path):
         market_mod._spool_table(table, [str(gone)], "1-t.arrow")
 
 
+def test_one_spool_folder_given_as_a_string(tmp_path):
+    """A folder given as a string is one folder, not a list of one-letter folders (which
+    once wrote a block's files into ``/``)."""
+    cfg = market_mod.check_arguments(200, 1, "both", 1, "2015-01-01", 500)
+    cal, _ = market_mod.global_tables(cfg)
+    paths = market_mod._block_job(cfg, 0, [200], cal, True, str(tmp_path))
+    assert {Path(p).parent for p in paths.values()} == {tmp_path}
+
+
 def test_bad_workers():
     with pytest.raises(ValueError, match="workers"):
         generate(customers=10, years=1, workers=0)

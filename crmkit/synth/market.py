@@ -137,7 +137,7 @@ def customer_blocks(cfg: Config, block_size: int) -> list[tuple[int, list[int]]]
 
 
 def _block_job(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame, arrow: bool,
-               spool: list[str] | None = None):
+               spool: list[str] | str | None = None):
     """Simulate one block: its tables, as Arrow tables if ``arrow``.
 
     In a worker process (``spool`` given: folders, best first) the Arrow tables are written,
@@ -154,6 +154,8 @@ def _block_job(cfg: Config, first_atom: int, sizes: list[int], cal: pd.DataFrame
     tables = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in block.items()}
     if spool is None:
         return tables
+    if isinstance(spool, str | os.PathLike):  # one folder (a string is not a list of folders)
+        spool = [spool]
     return {name: _spool_table(table, spool, f"{first_atom}-{name}.arrow") for name, table in tables.items()}
 
 
