@@ -338,8 +338,9 @@ def test_allocation_by_hand(engine):
 
 def test_value_bad_input(tx_margin):
     it, ct = make_interactions(tx_margin)
-    with pytest.raises(ValueError, match="pass the contracts table"):
-        wh.customer_profitability(tx_margin, it, pools={"p": (10.0, "contracts")})
+    for twin in (wh.customer_profitability, customer_profitability):  # one rule, both paths
+        with pytest.raises(ValueError, match="pass the contracts table"):
+            twin(tx_margin, it, pools={"p": (10.0, "contracts")})
     with pytest.raises(ValueError, match="is not one of"):
         wh.customer_profitability(tx_margin, it, pools={"p": (10.0, "pages_viewed")})
     with pytest.raises(SchemaError, match=r"interactions\.cost: 1 row\(s\) negative"):

@@ -50,6 +50,16 @@ customer_col : str, default "customer_id"
 }
 
 
+def profitability_pools(pools, contracts) -> list[tuple[str, float, str]]:
+    """The checked pools of a profitability (:func:`crmkit.value.cost_pools`; none when
+    ``pools`` is None), shared with the warehouse twin: a pool driven by ``contracts``
+    needs the contracts table."""
+    items = cost_pools(pools) if pools is not None else []
+    if any(d == "contracts" for _, _, d in items) and contracts is None:
+        raise ValueError("a pool is driven by contracts: pass the contracts table")
+    return items
+
+
 def commercial_margin(
     transactions: pd.DataFrame,
     *,
@@ -207,9 +217,7 @@ def customer_profitability(
     2            3          6.0            0.00          -6.00
     """
     c = customer_col
-    items = cost_pools(pools) if pools is not None else []
-    if any(d == "contracts" for _, _, d in items) and contracts is None:
-        raise ValueError("a pool is driven by contracts: pass the contracts table")
+    items = profitability_pools(pools, contracts)
     window = {"start": start, "end": end}
     if items:
         drivers = activity_drivers(interactions, contracts, transactions, **window,

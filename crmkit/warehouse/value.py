@@ -20,7 +20,7 @@ from crmkit._deprecation import renamed
 from crmkit._docs import fill
 from crmkit.market import in_window
 from crmkit.value.costs import cost_pools
-from crmkit.value.profit import PROFIT_DOCS
+from crmkit.value.profit import PROFIT_DOCS, profitability_pools
 from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr
 from crmkit.warehouse.metrics import MONEY, _engine_and_input, _fetch, time_unit
 
@@ -239,10 +239,7 @@ def customer_profitability(
     """
     if not unit > 0:
         raise ValueError(f"unit must be > 0, got {unit!r}")
-    items = cost_pools(pools) if pools is not None else []
-    needs_contracts = any(d == "contracts" for _, _, d in items)
-    if needs_contracts and contracts is None:
-        raise ValueError("a pool is driven by contracts: pass the contracts table")
+    items = profitability_pools(pools, contracts)
     c = customer_col
     data, con = _engine_and_input(transactions, engine)
     tx = as_table(data, con, "transactions", {c: None, "date": "datetime", "margin": "number"})
