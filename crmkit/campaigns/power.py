@@ -15,6 +15,8 @@ import pandas as pd
 from scipy import optimize
 from scipy.stats import norm
 
+from crmkit._docs import fill
+
 __all__ = ["SampleSize", "sample_size", "minimum_detectable_uplift", "detectable_uplift_curve"]
 
 
@@ -28,6 +30,20 @@ class SampleSize:
     @property
     def total(self) -> int:
         return self.n_test + self.n_control
+
+
+#: The test-plan parameters of the functions below (``crmkit._docs.fill``).
+_PLAN_DOCS = {
+    "p_control": """\
+p_control : float
+    Expected rate without contact (the control group's).""",
+    "alpha_power": """\
+alpha, power : float, default 0.05 and 0.8
+    Type I error and power of the test.""",
+    "control_share": """\
+control_share : float, default 0.5
+    Share of the targets held out as control.""",
+}
 
 
 def _check_plan(p_control, alpha, power, control_share):
@@ -49,6 +65,7 @@ def _n_test(p0, delta, alpha, power, k):
     return root**2 / delta**2
 
 
+@fill(**_PLAN_DOCS)
 def sample_size(
     p_control: float,
     uplift: float,
@@ -65,14 +82,11 @@ def sample_size(
 
     Parameters
     ----------
-    p_control : float
-        Expected rate without contact (the control group's).
+    {p_control}
     uplift : float
         Smallest difference worth detecting (test rate - control rate), > 0.
-    alpha, power : float
-        Type I error and power.
-    control_share : float
-        Share of the targets held out as control.
+    {alpha_power}
+    {control_share}
 
     Returns
     -------
@@ -94,6 +108,7 @@ def sample_size(
     return SampleSize(n_test=int(np.ceil(n1 - 1e-9)), n_control=int(np.ceil(k * n1 - 1e-9)))
 
 
+@fill(**_PLAN_DOCS)
 def minimum_detectable_uplift(
     n_total: int,
     p_control: float,
@@ -109,12 +124,9 @@ def minimum_detectable_uplift(
     ----------
     n_total : int
         Targets of the campaign, test + control (at least 4).
-    p_control : float
-        Expected rate without contact (the control group's).
-    alpha, power : float
-        Type I error and power of the test.
-    control_share : float
-        Share of the targets held out as control.
+    {p_control}
+    {alpha_power}
+    {control_share}
 
     Returns
     -------
@@ -139,6 +151,7 @@ def minimum_detectable_uplift(
                                  1e-9, hi, xtol=1e-12))
 
 
+@fill(**_PLAN_DOCS)
 def detectable_uplift_curve(
     sizes,
     p_control: float,
@@ -152,12 +165,9 @@ def detectable_uplift_curve(
     ----------
     sizes : array-like of int
         Total numbers of targets (test + control), each at least 4.
-    p_control : float
-        Expected rate without contact (the control group's).
-    control_share : float
-        Share of the targets held out as control.
-    alpha, power : float
-        Type I error and power of the test.
+    {p_control}
+    {control_share}
+    {alpha_power}
 
     Returns
     -------

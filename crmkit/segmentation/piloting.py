@@ -58,6 +58,22 @@ def _counts(before, after, customer_col, segment_col, lost_label, new_label, cat
     return counts, cats
 
 
+def matrix_layout(counts: pd.DataFrame, cats: list, lost_label: str, new_label: str,
+                  normalize: bool) -> pd.DataFrame:
+    """The migration matrix of a table of counts (index: segment before, columns: after),
+    shared with :func:`crmkit.warehouse.migration_matrix`: rows the segments of ``cats``
+    that hold customers, then ``new_label``; columns every segment, then ``lost_label``;
+    shares per row when ``normalize``."""
+    rows = [c for c in cats if c in counts.index] + (
+        [new_label] if new_label in counts.index else []
+    )
+    out = counts.reindex(index=rows, columns=[*cats, lost_label], fill_value=0)
+    out.index.name, out.columns.name = "from", "to"
+    if normalize:
+        out = out.div(out.sum(axis=1), axis=0)
+    return out
+
+
 @renamed_keywords(id_col="customer_col")
 def migration_matrix(
     before: pd.DataFrame,
@@ -110,14 +126,7 @@ def migration_matrix(
     """
     counts, cats = _counts(before, after, customer_col, segment_col, lost_label, new_label,
                            categories)
-    rows = [c for c in cats if c in counts.index] + (
-        [new_label] if new_label in counts.index else []
-    )
-    out = counts.reindex(index=rows, columns=[*cats, lost_label], fill_value=0)
-    out.index.name, out.columns.name = "from", "to"
-    if normalize:
-        out = out.div(out.sum(axis=1), axis=0)
-    return out
+    return matrix_layout(counts, cats, lost_label, new_label, normalize)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pandas as pd
 from crmkit import schema
 from crmkit._deprecation import renamed_keywords
 from crmkit._docs import fill
-from crmkit.segmentation.piloting import EXAMPLES, kpi_columns, kpi_specs
+from crmkit.segmentation.piloting import EXAMPLES, kpi_columns, kpi_specs, matrix_layout
 from crmkit.segmentation.rfm import RFM_SEGMENTS
 from crmkit.warehouse.engines import ENGINE_DOC, as_table, check_expr
 from crmkit.warehouse.metrics import _engine_and_input, _fetch, rfm_expr
@@ -121,13 +121,7 @@ def _layout(counts: pd.DataFrame, cats: list | None, lost_label: str, new_label:
                                  f"{cats}")
     wide = counts.pivot_table(index="from", columns="to", values="n", aggfunc="sum",
                               fill_value=0)
-    rows = [c for c in cats if c in wide.index] + (
-        [new_label] if new_label in wide.index else [])
-    out = wide.reindex(index=rows, columns=[*cats, lost_label], fill_value=0).astype("int64")
-    out.index.name, out.columns.name = "from", "to"
-    if normalize:
-        out = out.div(out.sum(axis=1), axis=0)
-    return out
+    return matrix_layout(wide.astype("int64"), cats, lost_label, new_label, normalize)
 
 
 @renamed_keywords(id_col="customer_col")
