@@ -42,6 +42,8 @@ def _encodings(schema: pa.Schema) -> dict:
                         or pa.types.is_large_string(f.type)],
         column_encoding={f.name: "DELTA_BINARY_PACKED" for f in schema
                          if f.name.endswith("_id") and pa.types.is_int64(f.type)})
+
+
 DUCKDB_FILE = "market.duckdb"
 META_FILE = "market.json"
 

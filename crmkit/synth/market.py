@@ -164,18 +164,18 @@ def _spool_table(table, folders: list[str], name: str) -> str:
     for it (a full in-memory file system, e.g. a small ``/dev/shm``, passes to the next)."""
     import pyarrow as pa
 
-    for i, folder in enumerate(folders):
+    error: Exception = ValueError("no spool folder given")
+    for folder in folders:
         path = os.path.join(folder, name)
         try:
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
             return path
-        except OSError:
+        except OSError as err:
+            error = err
             if os.path.exists(path):
                 os.unlink(path)
-            if i == len(folders) - 1:
-                raise
-    raise ValueError("no spool folder given")
+    raise error
 
 
 # A 50k block's Arrow tables take about 0.6 GB: bytes per customer, to judge whether the

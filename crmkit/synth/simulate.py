@@ -315,7 +315,7 @@ class State:
     urban: np.ndarray            # lives in a dense area (motor premium)
     sat_base: np.ndarray         # long-run satisfaction level
     preferred: np.ndarray        # preferred channel (CHANNELS codes)
-    mix: np.ndarray              # (n, channels) channels the customer uses
+    mix_code: np.ndarray         # (n,) channels the customer uses, as one code (channels.mix_code)
     multich: np.ndarray          # uses three channels or more
     consent: np.ndarray          # consents to marketing contacts
     opt_out: np.ndarray          # on the do-not-contact list
@@ -386,11 +386,8 @@ class State:
     acq_channel_forced: np.ndarray = None  # channel of a prospecting campaign that won the customer (-1: none)
     calendar: Calendar = None
     closed_now: list = field(default_factory=list)  # customers who lost a contract this month
-    mix_code: np.ndarray = None  # the mix as one code (channels.mix_code)
 
     def __post_init__(self):
-        if self.mix_code is None:
-            self.mix_code = C.mix_code(self.mix)
         if self.busy is None:
             self.busy = np.zeros(len(self.persona), dtype=np.int8)
         if self.acq_channel_forced is None:
@@ -467,7 +464,7 @@ def initial_state(pop: dict, sector: str, Ua: np.ndarray, Uid: np.ndarray, calen
         acq_day=calendar.draw(pop["u_extra"], np.maximum(pop["acq_month"], -PAST)), retire_month=pop["retire_month"],
         leave_age=pop["leave_month"] - youngest, risky=pop["risky"], chronic=pop["chronic"],
         urban=pop["urban"], sat_base=pop["sat_base"].astype(np.float64), preferred=preferred,
-        mix=pop["mix"], multich=multich, consent=pop["consent"], opt_out=pop["opt_out"],
+        mix_code=C.mix_code(pop["mix"]), multich=multich, consent=pop["consent"], opt_out=pop["opt_out"],
         hour=pop["hour"], access=access, dep_rate=dep_rate, price_sens=price_sens,
         base_churn=F["churn"][persona] * np.array([PR.churn.sector_scale[s] for s in SECTORS])[pop["sector"]],
         buy_prop=buy_prop,
@@ -1532,29 +1529,30 @@ def _dt(d):
     return np.asarray(d).astype("datetime64[ms]", copy=False)
 
 
-def _sort_by_customer(t: dict, n: int) -> dict:
+def _sort_by_customer(t: dict, n: int) -> tuple[dict, np.ndarray]:
     """Stable sort of the transaction columns by customer row (keeps month and emission order).
 
-    The five narrow columns travel together as one 8-byte record (gathered as int64), so
-    that the permutation moves two arrays instead of six; the sorted rows come from the
-    counts (no gather).
+    Returns the sorted columns but ``row``, and the number of rows of each of the ``n``
+    customers (the sorted rows are ``np.repeat(np.arange(n), counts)``: the customers'
+    columns are repeated, not gathered). The five narrow columns travel together as one
+    8-byte record (gathered as int64), so that the permutation moves two arrays instead of six.
     """
     row = t["row"]
+    counts = np.bincount(row, minlength=n)
     order = np.argsort(row.astype(np.uint16) if n < 65536 else row, kind="stable")
     names = ["month", "k", "day", "kind", "slot"]
     offsets = np.r_[0, np.cumsum([t[c].dtype.itemsize for c in names])[:-1]]
     if offsets[-1] + t[names[-1]].dtype.itemsize > 8:  # (never with the engine's dtypes)
-        return {k: v[order] for k, v in t.items()}
+        return {k: v[order] for k, v in t.items() if k != "row"}, counts
     rec = np.dtype({"names": names, "formats": [t[c].dtype for c in names],
                     "offsets": offsets.tolist(), "itemsize": 8})
     packed = np.zeros(len(row), dtype=rec)
     for c in names:
         packed[c] = t[c]
     packed = packed.view(np.int64)[order].view(rec)
-    out = {"row": np.repeat(np.arange(n, dtype=row.dtype), np.bincount(row, minlength=n))}
-    out.update({c: packed[c] for c in names})  # (strided views: every use reads them once)
+    out = {c: packed[c] for c in names}  # (strided views: every use reads them once)
     out["amount"] = t["amount"][order]
-    return out
+    return out, counts
 
 
 def _within_rank(sorted_rows):
@@ -1651,7 +1649,7 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
         "car_registration_date": pd.Series(car_reg, dtype="datetime64[ms]"),
     })
     # transactions: stable sort by customer keeps month and emission order
-    t = _sort_by_customer(tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes), n)
+    t, per_customer = _sort_by_customer(tx.frame(["row", "k", "month", "day", "kind", "slot", "amount"], tx.dtypes), n)
     # (no acquisition-day clamp: amounts are billed from the month after a contract starts,
     # claims and deposits are already dated no earlier than their contract's start)
     # the company's margin: what it keeps of premiums and fees, claims paid out, entry fees
@@ -1659,7 +1657,6 @@ def _assemble(cfg, cust_id, pop, ident, st, opens, closes, tx, events, inter, in
     # (a flat look-up by a small int16 code: cheaper than 2-D fancy indexing on 12 M rows)
     rate = np.take(MARGIN_RATE.reshape(-1), t["kind"].astype(np.int16) * MARGIN_RATE.shape[1] + t["slot"])
     t["margin"] = np.round(t["amount"] * rate, 2)
-    per_customer = np.bincount(t["row"], minlength=n)  # the rows are sorted: repeat, not gather
     out["transactions"] = _frame({
         "customer_id": np.repeat(cust_id.astype(np.int32), per_customer),
         "contract_id": np.repeat(cust_id * MAX_CONTRACTS, per_customer) + t["k"],
